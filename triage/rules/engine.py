@@ -1,0 +1,201 @@
+"""The routing engine: a Screening and a Ruleset in, a Routing out. Pure and deterministic.
+
+Semantics (design.md, "Routing semantics"): rate the seven variables (severity and previous
+interventions are derived), look up each rating's destinations in the grid, report every fired
+destination with the variables that fired it, recommend the first fired destination in the
+ruleset's precedence, choose integrated or core IAPT and the step for IAPT routes, and say when a
+person must confirm and what must be looked at again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from triage.rules.routing import FiredDestination, MatchedRules, Ratings, Routing, RulesetRef, Scores
+from triage.rules.ruleset import Condition, Ruleset, StepRule, default_ruleset
+from triage.rules.screening import Screening
+from triage.rules.vocabulary import (
+    LEVELS,
+    VARIABLES,
+    DestinationCode,
+    Level,
+    ProblemDescriptor,
+    RouteCode,
+    VariableId,
+)
+
+DRAFT_WARNING = "DRAFT ruleset {id} {version}: not approved for clinical use; every decision needs review."
+
+
+@dataclass(slots=True)
+class Facts:
+    """Everything a rule condition may test."""
+
+    ratings: dict[VariableId, Level]
+    problem_descriptor: ProblemDescriptor | None
+    previous_unhelpful_interventions: int
+    phq9_item9: int | None
+    non_iapt_destinations: int
+
+
+def holds(condition: Condition, facts: Facts) -> bool:
+    if condition.ratings is not None and any(
+        facts.ratings[variable] not in levels for variable, levels in condition.ratings.items()
+    ):
+        return False
+    if condition.problem_descriptor is not None and facts.problem_descriptor not in condition.problem_descriptor:
+        return False
+    if (
+        condition.previous_unhelpful_interventions_min is not None
+        and facts.previous_unhelpful_interventions < condition.previous_unhelpful_interventions_min
+    ):
+        return False
+    if condition.phq9_item9_min is not None and (facts.phq9_item9 is None or facts.phq9_item9 < condition.phq9_item9_min):
+        return False
+    if condition.phq9_item9_recorded is not None and (facts.phq9_item9 is not None) != condition.phq9_item9_recorded:
+        return False
+    if condition.non_iapt_destinations_min is not None and facts.non_iapt_destinations < condition.non_iapt_destinations_min:
+        return False
+    return True
+
+
+def rate(screening: Screening, ruleset: Ruleset) -> dict[VariableId, Level]:
+    """The seven ratings: severity is the higher of the two measures' bands, previous interventions
+    come from the count, the rest are as the screener rated them."""
+    phq9 = ruleset.score_level("phq9", screening.phq9_total)
+    gad7 = ruleset.score_level("gad7", screening.gad7_total)
+    return {
+        "severity": max(phq9, gad7, key=LEVELS.index),
+        "chronicity": screening.chronicity,
+        "complexity": screening.complexity,
+        "impairment": screening.impairment,
+        "substance_use": screening.substance_use,
+        "risk": screening.risk,
+        "previous_unhelpful_interventions": ruleset.interventions_level(screening.previous_unhelpful_interventions),
+    }
+
+
+def fire(ratings: dict[VariableId, Level], ruleset: Ruleset) -> dict[DestinationCode, list[VariableId]]:
+    """Every destination the grid names for these ratings, with the variables that named it."""
+    fired: dict[DestinationCode, list[VariableId]] = {}
+    for variable in VARIABLES:
+        for code in ruleset.cell_destinations[(variable, ratings[variable])]:
+            fired.setdefault(code, []).append(variable)
+    return fired
+
+
+def route(screening: Screening, ruleset: Ruleset | None = None) -> Routing:
+    ruleset = ruleset or default_ruleset()
+    doc = ruleset.document
+    ratings = rate(screening, ruleset)
+    fired = fire(ratings, ruleset)
+    ordered = [code for code in doc.precedence if code in fired]
+    facts = Facts(
+        ratings=ratings,
+        problem_descriptor=screening.problem_descriptor,
+        previous_unhelpful_interventions=screening.previous_unhelpful_interventions,
+        phq9_item9=screening.phq9_item9,
+        non_iapt_destinations=sum(1 for code in fired if code != "iapt"),
+    )
+    reasons = _rating_reasons(screening, ratings, ruleset) + _destination_reasons(ordered, fired, ratings, ruleset)
+
+    route_code: RouteCode
+    step: Literal[2, 3] | None = None
+    step_rules: list[StepRule] = []
+    if ordered[0] == "iapt":
+        route_code, label, why = _iapt_route(screening, ruleset)
+        reasons.append(doc.reasons["iapt_route"].format(route=label, why=why))
+        step_rules = [rule for rule in doc.steps.rules if holds(rule.when, facts)]
+        step = max((rule.step for rule in step_rules), default=doc.steps.default)
+        reasons += _step_reasons(step, step_rules, ruleset)
+    else:
+        route_code = ordered[0]
+
+    confirmations = [rule for rule in doc.confirmation if holds(rule.when, facts)]
+    reasons += [doc.reasons["confirmation"].format(why=rule.text) for rule in confirmations]
+    warnings = [rule for rule in doc.warnings if holds(rule.when, facts)]
+    draft = [DRAFT_WARNING.format(id=ruleset.id, version=ruleset.version)] if ruleset.is_draft else []
+
+    return Routing(
+        ruleset=RulesetRef(ruleset.id, ruleset.version, ruleset.sha256, ruleset.status),
+        scores=Scores(screening.phq9_total, screening.gad7_total),
+        ratings=Ratings(**ratings),
+        destinations=tuple(
+            FiredDestination(code, ruleset.destination_labels[code], tuple(fired[code])) for code in ordered
+        ),
+        route=route_code,
+        step=step,
+        needs_confirmation=bool(confirmations),
+        warnings=tuple(draft + [rule.text for rule in warnings]),
+        reasons=tuple(reasons),
+        matched=MatchedRules(
+            cells=tuple(ruleset.cell_ids[(v, ratings[v])] for v in VARIABLES),
+            steps=tuple(rule.id for rule in step_rules),
+            confirmation=tuple(rule.id for rule in confirmations),
+            warnings=tuple(rule.id for rule in warnings),
+        ),
+    )
+
+
+def join_words(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _rating_reasons(screening: Screening, ratings: dict[VariableId, Level], ruleset: Ruleset) -> list[str]:
+    words, text = ruleset.level_words, ruleset.document.reasons
+    phq9, gad7 = screening.phq9_total, screening.gad7_total
+    return [
+        text["severity"].format(
+            level=words[ratings["severity"]],
+            phq9=phq9,
+            phq9_level=words[ruleset.score_level("phq9", phq9)],
+            gad7=gad7,
+            gad7_level=words[ruleset.score_level("gad7", gad7)],
+        ),
+        text["previous_unhelpful_interventions"].format(
+            level=words[ratings["previous_unhelpful_interventions"]],
+            count=screening.previous_unhelpful_interventions,
+        ),
+    ]
+
+
+def _destination_reasons(
+    ordered: list[DestinationCode],
+    fired: dict[DestinationCode, list[VariableId]],
+    ratings: dict[VariableId, Level],
+    ruleset: Ruleset,
+) -> list[str]:
+    text, labels = ruleset.document.reasons, ruleset.destination_labels
+    reasons = [
+        text["destination"].format(
+            destination=labels[code],
+            variables=join_words([f"{ruleset.variable_labels[v]} {ruleset.level_words[ratings[v]]}" for v in fired[code]]),
+        )
+        for code in ordered
+    ]
+    reasons.append(text["route"].format(route=labels[ordered[0]], order=ruleset.precedence_text))
+    return reasons
+
+
+def _step_reasons(step: int, rules: list[StepRule], ruleset: Ruleset) -> list[str]:
+    doc = ruleset.document
+    label = doc.steps.labels[step]
+    deciding = [rule for rule in rules if rule.step == step]
+    if not deciding:
+        return [doc.reasons["step_default"].format(step=label)]
+    return [doc.reasons["step"].format(step=label, why=rule.text) for rule in deciding]
+
+
+def _iapt_route(screening: Screening, ruleset: Ruleset) -> tuple[RouteCode, str, str]:
+    """Integrated IAPT when any of its conditions is recorded, else core IAPT: code, label and why."""
+    present = set()
+    if screening.long_term_conditions:
+        present.add("long_term_condition")
+    if screening.medically_unexplained_symptoms:
+        present.add("medically_unexplained_symptoms")
+    routes, reasons = ruleset.document.iapt_routes, ruleset.document.reasons
+    if present.intersection(routes.integrated.when_any or []):
+        return "integrated_iapt", routes.integrated.label, reasons["integrated_why"]
+    return "core_iapt", routes.core.label, reasons["core_why"]
