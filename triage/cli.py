@@ -10,11 +10,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
 from triage import __version__
 from triage.rules.engine import route
+from triage.rules.golden import golden_text
 from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, load_ruleset
 from triage.rules.screening import ScreeningError, parse_screening
 from triage.rules.table import render_ruleset
@@ -45,6 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+@lru_cache(maxsize=1)
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="triage",
@@ -67,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     check = rules.add_parser("check", help="validate a ruleset file; exit 0 if sound, 1 with the problems")
     check.add_argument("file", type=Path)
     check.set_defaults(command="rules check", handler=_rules_check)
+    golden = rules.add_parser("golden", help="print every rating combination with its route, as TSV, for review")
+    golden.add_argument("--ruleset", type=Path, help="a ruleset file instead of the one in force")
+    golden.set_defaults(command="rules golden", handler=_rules_golden)
     return parser
 
 
@@ -110,6 +116,11 @@ def _rules_check(args: argparse.Namespace) -> int:
     print("all 2187 rating combinations give exactly one recommended destination")
     if ruleset.document.sha256 is None:
         print("note: declare `sha256: <the hash above>` in the file so an unreviewed edit is refused")
+    return EXIT_OK
+
+
+def _rules_golden(args: argparse.Namespace) -> int:
+    sys.stdout.write(golden_text(_ruleset(args.ruleset)))
     return EXIT_OK
 
 

@@ -96,7 +96,7 @@ def route(screening: Screening, ruleset: Ruleset | None = None) -> Routing:
         problem_descriptor=screening.problem_descriptor,
         previous_unhelpful_interventions=screening.previous_unhelpful_interventions,
         phq9_item9=screening.phq9_item9,
-        non_iapt_destinations=sum(1 for code in fired if code != "iapt"),
+        non_iapt_destinations=_services_outside_iapt(ratings, ruleset),
     )
     reasons = _rating_reasons(screening, ratings, ruleset) + _destination_reasons(ordered, fired, ratings, ruleset)
 
@@ -136,6 +136,14 @@ def route(screening: Screening, ruleset: Ruleset | None = None) -> Routing:
             warnings=tuple(rule.id for rule in warnings),
         ),
     )
+
+
+def _services_outside_iapt(ratings: dict[VariableId, Level], ruleset: Ruleset) -> int:
+    """How many different services outside IAPT the rated cells point to. A cell naming alternatives
+    (the matrix's "CMHT/CRHTT") is one choice, counted by its first destination, so high risk alone
+    is one service to decide on, not two."""
+    firsts = {ruleset.cell_destinations[(v, ratings[v])][0] for v in VARIABLES}
+    return len(firsts - {"iapt"})
 
 
 def join_words(words: list[str]) -> str:

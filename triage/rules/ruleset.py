@@ -113,6 +113,7 @@ class Condition(_Strict):
     previous_unhelpful_interventions_min: Annotated[int, Field(ge=0)] | None = None
     phq9_item9_min: Annotated[int, Field(ge=0, le=3)] | None = None
     phq9_item9_recorded: bool | None = None
+    # Different services outside IAPT pointed to; a cell naming alternatives counts once.
     non_iapt_destinations_min: Annotated[int, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
