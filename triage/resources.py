@@ -8,9 +8,11 @@ checkout (the top-level ``resources/`` folder).
 from __future__ import annotations
 
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 
+@lru_cache(maxsize=1)
 def resources_root() -> Path:
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from triage.rules.routing import FiredDestination, MatchedRules, Ratings, Routing, RulesetRef, Scores
-from triage.rules.ruleset import Condition, Ruleset, StepRule, default_ruleset
+from triage.rules.routing import FiredDestination, MatchedRules, Ratings, Routing, Scores
+from triage.rules.ruleset import Condition, Ruleset, StepRule
 from triage.rules.screening import Screening
 from triage.rules.vocabulary import (
     LEVELS,
@@ -85,32 +85,62 @@ def fire(ratings: dict[VariableId, Level], ruleset: Ruleset) -> dict[Destination
     return fired
 
 
-def route(screening: Screening, ruleset: Ruleset | None = None) -> Routing:
-    ruleset = ruleset or default_ruleset()
+@dataclass(frozen=True, slots=True)
+class MatrixOutcome:
+    """The part of a routing that depends on the seven ratings alone (one of 2,187), worked out once
+    per ruleset and combination and then reused."""
+
+    destinations: tuple[FiredDestination, ...]
+    recommended: DestinationCode
+    reasons: tuple[str, ...]
+    cells: tuple[str, ...]
+    services_outside_iapt: int
+
+
+def matrix_outcome(ratings: dict[VariableId, Level], ruleset: Ruleset) -> MatrixOutcome:
+    key = tuple(ratings[v] for v in VARIABLES)
+    outcome = ruleset.outcomes.get(key)
+    if outcome is None:
+        fired = fire(ratings, ruleset)
+        ordered = [code for code in ruleset.document.precedence if code in fired]
+        outcome = MatrixOutcome(
+            destinations=tuple(
+                FiredDestination(code, ruleset.destination_labels[code], tuple(fired[code])) for code in ordered
+            ),
+            recommended=ordered[0],
+            reasons=tuple(_destination_reasons(ordered, fired, ratings, ruleset)),
+            cells=tuple(ruleset.cell_ids[(v, ratings[v])] for v in VARIABLES),
+            services_outside_iapt=_services_outside_iapt(ratings, ruleset),
+        )
+        ruleset.outcomes[key] = outcome
+    return outcome
+
+
+def route(screening: Screening, ruleset: Ruleset) -> Routing:
+    """Route one screening under the given ruleset (passed explicitly: a decision must say which)."""
     doc = ruleset.document
     ratings = rate(screening, ruleset)
-    fired = fire(ratings, ruleset)
-    ordered = [code for code in doc.precedence if code in fired]
+    outcome = matrix_outcome(ratings, ruleset)
     facts = Facts(
         ratings=ratings,
         problem_descriptor=screening.problem_descriptor,
         previous_unhelpful_interventions=screening.previous_unhelpful_interventions,
         phq9_item9=screening.phq9_item9,
-        non_iapt_destinations=_services_outside_iapt(ratings, ruleset),
+        non_iapt_destinations=outcome.services_outside_iapt,
     )
-    reasons = _rating_reasons(screening, ratings, ruleset) + _destination_reasons(ordered, fired, ratings, ruleset)
+    reasons = _rating_reasons(screening, ratings, ruleset) + list(outcome.reasons)
 
     route_code: RouteCode
     step: Literal[2, 3] | None = None
     step_rules: list[StepRule] = []
-    if ordered[0] == "iapt":
+    if outcome.recommended == "iapt":
         route_code, label, why = _iapt_route(screening, ruleset)
         reasons.append(doc.reasons["iapt_route"].format(route=label, why=why))
         step_rules = [rule for rule in doc.steps.rules if holds(rule.when, facts)]
         step = max((rule.step for rule in step_rules), default=doc.steps.default)
         reasons += _step_reasons(step, step_rules, ruleset)
     else:
-        route_code = ordered[0]
+        route_code = outcome.recommended
 
     confirmations = [rule for rule in doc.confirmation if holds(rule.when, facts)]
     reasons += [doc.reasons["confirmation"].format(why=rule.text) for rule in confirmations]
@@ -118,19 +148,17 @@ def route(screening: Screening, ruleset: Ruleset | None = None) -> Routing:
     draft = [DRAFT_WARNING.format(id=ruleset.id, version=ruleset.version)] if ruleset.is_draft else []
 
     return Routing(
-        ruleset=RulesetRef(ruleset.id, ruleset.version, ruleset.sha256, ruleset.status),
+        ruleset=ruleset.ref,
         scores=Scores(screening.phq9_total, screening.gad7_total),
         ratings=Ratings(**ratings),
-        destinations=tuple(
-            FiredDestination(code, ruleset.destination_labels[code], tuple(fired[code])) for code in ordered
-        ),
+        destinations=outcome.destinations,
         route=route_code,
         step=step,
         needs_confirmation=bool(confirmations),
         warnings=tuple(draft + [rule.text for rule in warnings]),
         reasons=tuple(reasons),
         matched=MatchedRules(
-            cells=tuple(ruleset.cell_ids[(v, ratings[v])] for v in VARIABLES),
+            cells=outcome.cells,
             steps=tuple(rule.id for rule in step_rules),
             confirmation=tuple(rule.id for rule in confirmations),
             warnings=tuple(rule.id for rule in warnings),

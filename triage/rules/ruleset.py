@@ -18,11 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from triage.resources import resource_path
+from triage.rules.routing import RulesetRef
 from triage.rules.datafile import DataFileError, loc_to_path, read_yaml
 from triage.rules.vocabulary import (
     LEVELS,
@@ -206,6 +207,12 @@ class Ruleset:
     precedence_text: str = field(repr=False)
     score_levels: dict[Measure, tuple[Level, ...]] = field(repr=False)
     intervention_bands: tuple[tuple[Level, int, int | None], ...] = field(repr=False)
+    # Filled by the engine: the routing outcome of each of the 2,187 rating combinations, once met.
+    outcomes: dict[tuple[Level, ...], Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def ref(self) -> RulesetRef:
+        return RulesetRef(self.document.id, self.document.version, self.sha256, self.document.status)
 
     @property
     def id(self) -> str:
