@@ -1,0 +1,133 @@
+"""Questionnaires item by item, for typing while listening: each item is one tab stop, a digit key
+answers it and moves on, Backspace clears it. The mouse works too, but is never needed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from triage.rules.questionnaires import Questionnaire, score
+
+
+class AnswerRow(QFrame):
+    """One item: its number and wording, and the answers as buttons (the row, not the buttons, takes focus)."""
+
+    answered = Signal(object)  # int | None
+
+    def __init__(self, name: str, number: int, prompt: str, choices: list[tuple[int, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("answerRow", True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._choices = [value for value, _ in choices]
+        self._value: int | None = None
+        self.setAccessibleName(f"{name} item {number}: {prompt}")
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        text = QLabel(f"<b>{number}.</b> {prompt}")
+        text.setWordWrap(True)
+        text.setMinimumWidth(260)
+        layout.addWidget(text, 3)
+        self._buttons: dict[int, QToolButton] = {}
+        for value, label in choices:
+            button = QToolButton(self)
+            button.setProperty("caption", f"{value}\n{label}" if label else str(value))
+            button.setCheckable(True)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the row is the tab stop
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setMinimumWidth(64 if label else 30)
+            button.clicked.connect(lambda _=False, v=value: self._choose(v, advance=False))
+            self._buttons[value] = button
+            layout.addWidget(button, 0)
+        self._update()
+
+    @property
+    def value(self) -> int | None:
+        return self._value
+
+    def set_value(self, value: int | None) -> None:
+        if value is not None and value not in self._choices:
+            raise ValueError(f"answer must be one of {self._choices}")
+        self._value = value
+        self._update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        text = event.text()
+        if text.isdigit() and int(text) in self._choices:
+            self._choose(int(text), advance=True)
+        elif event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+            self._choose(None, advance=False)
+        elif event.key() == Qt.Key.Key_Down:
+            self.focusNextChild()
+        elif event.key() == Qt.Key.Key_Up:
+            self.focusPreviousChild()
+        else:
+            super().keyPressEvent(event)
+
+    def _choose(self, value: int | None, *, advance: bool) -> None:
+        self.set_value(value)
+        self.answered.emit(value)
+        if advance:
+            self.focusNextChild()
+
+    def _update(self) -> None:
+        for value, button in self._buttons.items():
+            chosen = value == self._value
+            button.setChecked(chosen)
+            button.setText(("✔ " if chosen else "") + button.property("caption"))
+        self.setAccessibleDescription("Not answered" if self._value is None else f"Answer {self._value}")
+
+
+class QuestionnaireWidget(QWidget):
+    """All the items of one questionnaire with its running total and standard band."""
+
+    changed = Signal()
+
+    def __init__(self, questionnaire: Questionnaire, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.questionnaire = questionnaire
+        low, high = questionnaire.answer_range
+        choices = [(value, questionnaire.answers.get(value, "")) for value in range(low, high + 1)]
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel(f"<b>{questionnaire.name}</b> — {questionnaire.title}")
+        heading.setProperty("role", "heading")
+        layout.addWidget(heading)
+        stem = QLabel(questionnaire.stem + f" Type {low}–{high} to answer and move on; Backspace clears.")
+        stem.setWordWrap(True)
+        layout.addWidget(stem)
+        grid = QGridLayout()
+        grid.setVerticalSpacing(2)
+        self.rows = [AnswerRow(questionnaire.name, n, prompt, choices, self) for n, prompt in enumerate(questionnaire.items, 1)]
+        for index, row in enumerate(self.rows):
+            row.answered.connect(lambda _value: self.changed.emit())
+            grid.addWidget(row, index, 0)
+        layout.addLayout(grid)
+        self.total_label = QLabel()
+        self.total_label.setAccessibleName(f"{questionnaire.name} total")
+        layout.addWidget(self.total_label)
+        self.changed.connect(self._show_total)
+        self._show_total()
+
+    def answers(self) -> list[int | None]:
+        return [row.value for row in self.rows]
+
+    def set_answers(self, answers: list[int | None] | None) -> None:
+        for row, value in zip(self.rows, answers or [None] * len(self.rows), strict=True):
+            row.set_value(value)
+        self._show_total()
+
+    def complete(self) -> bool:
+        return all(value is not None for value in self.answers())
+
+    def _show_total(self) -> None:
+        answers = self.answers()
+        q = self.questionnaire
+        if all(value is not None for value in answers):
+            result = score(q, [value for value in answers if value is not None])
+            self.total_label.setText(f"Total {result.total} of {q.max_total} · {result.band}")
+        else:
+            missing = [str(n) for n, value in enumerate(answers, 1) if value is None]
+            partial = sum(value for value in answers if value is not None)
+            self.total_label.setText(f"{partial} so far · not yet answered: item {', '.join(missing)}")

@@ -1,0 +1,120 @@
+"""Rating one matrix variable: its three levels with the ruleset's definitions shown verbatim at the
+point of choice. Keys 1, 2 and 3 choose low, medium and high; the choice is shown by a tick and
+words, not by colour alone."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from triage.rules.ruleset import Variable
+from triage.rules.vocabulary import LEVELS, Level
+
+
+class LevelCard(QFrame):
+    """One level's definition; clicking it chooses it."""
+
+    clicked = Signal()
+
+    def __init__(self, key: int, name: str, definition: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.name = name
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        self.title = QLabel()
+        layout.addWidget(self.title)
+        self.key = key
+        body = QLabel(definition)
+        body.setWordWrap(True)
+        body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(body)
+        layout.addStretch(1)
+        self.set_chosen(False)
+
+    def set_chosen(self, chosen: bool) -> None:
+        mark = "✔ " if chosen else ""
+        self.title.setText(f"<b>{mark}{self.key} · {self.name}</b>" + (" (chosen)" if chosen else ""))
+        self.setStyleSheet(
+            "LevelCard { border: 3px solid #1d4f91; background: #e8f0fb; border-radius: 6px; }"
+            if chosen
+            else "LevelCard { border: 1px solid #c4c9d0; background: #ffffff; border-radius: 6px; }"
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self.clicked.emit()
+        super().mousePressEvent(event)
+
+
+class LevelRow(QFrame):
+    """The tab stop for a rating: keys 1-3 choose, Backspace clears."""
+
+    key_chosen = Signal(object)  # Level | None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        text = event.text()
+        if text in ("1", "2", "3"):
+            self.key_chosen.emit(LEVELS[int(text) - 1])
+        elif event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+            self.key_chosen.emit(None)
+        else:
+            super().keyPressEvent(event)
+
+
+class RatingChooser(QFrame):
+    """A focusable row of the three levels of one variable, plus a note."""
+
+    changed = Signal()
+
+    def __init__(self, variable: Variable, level_names: dict[Level, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.variable = variable
+        self._level: Level | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel(f"<b>{variable.label}</b>" + (f" {variable.note}" if variable.note else ""))
+        heading.setWordWrap(True)
+        heading.setProperty("role", "heading")
+        layout.addWidget(heading)
+
+        self.levels_row = LevelRow(self)
+        self.levels_row.setProperty("answerRow", True)
+        self.levels_row.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.levels_row.setAccessibleName(f"{variable.label}: press 1 for low, 2 for medium, 3 for high")
+        self.levels_row.key_chosen.connect(lambda level: self._choose(level, advance=level is not None))
+        row = QHBoxLayout(self.levels_row)
+        row.setContentsMargins(4, 4, 4, 4)
+        self.cards: dict[Level, LevelCard] = {}
+        for key, level in enumerate(LEVELS, 1):
+            card = LevelCard(key, level_names[level], variable.definitions[level], self.levels_row)
+            card.clicked.connect(lambda lv=level: self._choose(lv, advance=False))
+            self.cards[level] = card
+            row.addWidget(card, 1)
+        layout.addWidget(self.levels_row, 0)
+
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText(f"Note on {variable.label.lower()} (optional)")
+        self.note.setAccessibleName(f"Note on {variable.label.lower()}")
+        self.note.textChanged.connect(lambda _text: self.changed.emit())
+        layout.addWidget(self.note)
+        self._update()
+
+    @property
+    def level(self) -> Level | None:
+        return self._level
+
+    def set_level(self, level: Level | None) -> None:
+        self._level = level
+        self._update()
+
+    def _choose(self, level: Level | None, *, advance: bool) -> None:
+        self.set_level(level)
+        self.changed.emit()
+        if advance:
+            self.note.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def _update(self) -> None:
+        for level, card in self.cards.items():
+            card.set_chosen(level == self._level)
+        self.levels_row.setAccessibleDescription("Not rated" if self._level is None else f"Rated {self._level}")
