@@ -1,0 +1,133 @@
+"""Migrations: from empty, every revision up and down, from the previous revision with data, the
+models agreeing with the migrated schema, and a failing migration leaving the database untouched."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, select, text
+
+from tests.store.conftest import referral_input
+from triage.services import create_referral
+from triage.store import MigrationError, open_store, schema_revision, verify_database
+from triage.store.database import MIGRATIONS_DIR, alembic_config, create_store_engine, downgrade_schema, upgrade_schema
+from triage.store.location import resolve_database_url
+from triage.store.models import Base
+
+REVISIONS = [script.revision for script in reversed(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))]
+
+
+def snapshot(database_url: str) -> dict[str, list[tuple]]:
+    """Every row of every table: what "the database as it was" means."""
+    engine = create_store_engine(resolve_database_url(database_url))
+    try:
+        with engine.connect() as connection:
+            tables = sorted(inspect(connection).get_table_names())
+            return {t: sorted(map(tuple, connection.exec_driver_sql(f"SELECT * FROM {t}")), key=repr) for t in tables}
+    finally:
+        engine.dispose()
+
+
+def test_an_empty_database_is_brought_to_the_newest_revision(database_url: str) -> None:
+    with open_store(database_url) as store:
+        assert schema_revision(store.engine) == REVISIONS[-1]
+        assert verify_database(store) == []
+
+
+def test_the_models_match_the_migrated_schema(store) -> None:  # type: ignore[no-untyped-def]
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    assert differences == []
+
+
+def test_every_revision_goes_up_and_down(database_url: str) -> None:
+    engine = create_store_engine(resolve_database_url(database_url))
+    try:
+        for index, revision in enumerate(REVISIONS):
+            upgrade_schema(engine, target=revision)
+            assert schema_revision(engine) == revision
+            downgrade_schema(engine, REVISIONS[index - 1] if index else "base")
+            assert schema_revision(engine) == (REVISIONS[index - 1] if index else None)
+            upgrade_schema(engine, target=revision)
+        downgrade_schema(engine, "base")
+        with engine.connect() as connection:
+            assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_a_database_at_the_previous_revision_is_upgraded_with_its_data(database_url: str) -> None:
+    with open_store(database_url) as store:
+        created = create_referral(store, referral_input(1), "pwp")
+        downgrade_schema(store.engine, REVISIONS[-2] if len(REVISIONS) > 1 else "base")
+    before = snapshot(database_url)
+    with open_store(database_url) as store:
+        assert schema_revision(store.engine) == REVISIONS[-1]
+        assert verify_database(store) == []
+        with store.read() as session:
+            assert session.scalar(text("SELECT count(*) FROM referral WHERE id = :id"), {"id": created.id}) == 1
+    after = snapshot(database_url)
+    assert {t: rows for t, rows in after.items() if t != "alembic_version"} == {
+        t: rows for t, rows in before.items() if t != "alembic_version"}  # fmt: skip
+
+
+FAILING = '''
+"""A migration that changes things, then fails."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = {head!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("scratch", sa.Column("id", sa.Integer, primary_key=True))
+    op.execute("DROP TRIGGER referral_no_delete" + (" ON referral" if op.get_bind().dialect.name == "postgresql" else ""))
+    op.execute("DELETE FROM draft")
+    with op.batch_alter_table("referral") as batch:
+        batch.add_column(sa.Column("extra", sa.Text))
+    op.execute("UPDATE referral SET notes = 'overwritten'")
+    raise RuntimeError("simulated failure half-way through a migration")
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_a_failed_migration_leaves_the_database_exactly_as_it_was(database_url: str, tmp_path: Path) -> None:
+    from triage.services import save_draft
+
+    with open_store(database_url) as store:
+        created = create_referral(store, referral_input(1, notes="original"), "pwp")
+        save_draft(store, created.id, {"typed": 1}, "pwp")
+    before = snapshot(database_url)
+    migrations = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, migrations, ignore=shutil.ignore_patterns("__pycache__"))
+    (migrations / "versions" / "9999_fails.py").write_text(textwrap.dedent(FAILING.format(head=REVISIONS[-1])))
+    with pytest.raises(MigrationError, match="left exactly as it was") as caught:
+        open_store(database_url, migrations_dir=migrations)
+    assert "RuntimeError" in str(caught.value)
+    assert snapshot(database_url) == before
+    with open_store(database_url) as store:
+        assert schema_revision(store.engine) == REVISIONS[-1]
+        assert verify_database(store) == []
+
+
+def test_a_database_from_a_newer_version_is_refused_untouched(database_url: str) -> None:
+    with open_store(database_url) as store:
+        create_referral(store, referral_input(1), "pwp")
+        with store.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00dfeed'")
+    before = snapshot(database_url)
+    with pytest.raises(MigrationError, match="newer version"):
+        open_store(database_url)
+    assert snapshot(database_url) == before

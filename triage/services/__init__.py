@@ -1,0 +1,50 @@
+"""Use cases over the store, in plain Python (no Qt): the CLI and the UI call these.
+
+Inputs are pydantic models from ``triage.services.inputs`` (validated before anything is written);
+``actor`` is the name of the person acting (user accounts come later). Errors are
+``triage.store.errors.StoreError`` subclasses whose messages never contain patient identifiers.
+"""
+
+from triage.services.decisions import Replay, confirm_decision, find_ruleset, recommend, replay_decision
+from triage.services.inputs import (
+    DecisionInput,
+    GpPracticeInput,
+    InvalidInput,
+    ReferralInput,
+    ReferralUpdate,
+    ScreeningInput,
+    input_problems,
+    parse,
+)
+from triage.services.referrals import (
+    CreatedReferral,
+    HistoryEntry,
+    IdentityMismatch,
+    change_status,
+    create_referral,
+    delete_referral,
+    find_referrals,
+    get_referral,
+    import_referrals,
+    person_history,
+    save_gp_practice,
+    update_referral,
+)
+from triage.services.screenings import (
+    DraftContent,
+    DraftSummary,
+    discard_draft,
+    list_drafts,
+    load_draft,
+    save_draft,
+    save_screening,
+)
+
+__all__ = [
+    "CreatedReferral", "DecisionInput", "DraftContent", "DraftSummary", "GpPracticeInput", "HistoryEntry",
+    "IdentityMismatch", "InvalidInput", "ReferralInput", "ReferralUpdate", "Replay", "ScreeningInput",
+    "change_status", "confirm_decision", "create_referral", "delete_referral", "discard_draft", "find_referrals",
+    "find_ruleset", "get_referral", "import_referrals", "input_problems", "list_drafts", "load_draft", "parse",
+    "person_history", "recommend", "replay_decision", "save_draft", "save_gp_practice", "save_screening",
+    "update_referral",
+]  # fmt: skip

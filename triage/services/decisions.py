@@ -1,0 +1,161 @@
+"""Decision use cases: confirm (or override, with a reason) the engine's recommendation for the
+latest screening, and replay a stored decision under the exact ruleset it was made with.
+
+The computed routing is kept exactly as the engine returned it (``Routing.to_contract()`` plus the
+matched rule ids), next to what the person confirmed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from triage.rules.engine import route
+from triage.rules.routing import Routing
+from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, default_ruleset_path, load_ruleset
+from triage.resources import resource_path
+from triage.services.inputs import DecisionInput
+from triage.services.referrals import _load, _move
+from triage.services.screenings import screening_input
+from triage.store.audit import record_event
+from triage.store.database import Store
+from triage.store.errors import NotFoundError, RefusedError
+from triage.store.models import Decision, Screening
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """The outcome of re-running a stored decision's screening under its own ruleset."""
+
+    decision_id: str
+    ruleset_available: bool
+    matches: bool
+    differences: tuple[str, ...]
+    message: str
+    replayed: dict[str, Any] | None = None  # the replayed routing contract, when the ruleset was found
+
+
+def recommend(store: Store, referral_id: str, ruleset: Ruleset | None = None) -> Routing:
+    """The engine's routing for the referral's latest screening (nothing is written)."""
+    with store.read() as session:
+        screening = _latest_screening(session, referral_id)
+        return route(screening_input(screening).to_routing(), ruleset or default_ruleset())
+
+
+def confirm_decision(
+    store: Store, referral_id: str, data: DecisionInput, actor: str, *, ruleset: Ruleset | None = None
+) -> str:
+    """Route the latest screening, check the person's confirmation against it and store both.
+    An override (route or step differing from the recommendation) needs ``override_reason``; the
+    routing's warnings must have been acknowledged. Returns the decision's id."""
+    ruleset = ruleset or default_ruleset()
+    with store.write() as session:
+        referral = _load(session, referral_id)
+        if referral.status not in ("screened", "decided"):
+            raise RefusedError(f"a referral that is {referral.status.replace('_', ' ')} cannot be decided")
+        screening = _latest_screening(session, referral_id)
+        routing = route(screening_input(screening).to_routing(), ruleset)
+        overridden = (data.confirmed_route, data.confirmed_step) != (routing.route, routing.step)
+        if overridden and data.override_reason is None:
+            raise RefusedError("override_reason: required when the confirmed route or step differs from the recommendation")
+        if routing.warnings and not data.warnings_acknowledged:
+            raise RefusedError("warnings_acknowledged: the routing has warnings that must be reviewed and acknowledged")
+        decision = Decision(
+            referral_id=referral.id,
+            screening_id=screening.id,
+            ruleset_id=ruleset.id,
+            ruleset_version=ruleset.version,
+            ruleset_sha256=ruleset.sha256,
+            routing=_plain(routing.to_contract()),
+            matched_rules=_plain(asdict(routing.matched)),
+            recommended_route=routing.route,
+            recommended_step=routing.step,
+            confirmed_route=data.confirmed_route,
+            confirmed_step=data.confirmed_step,
+            override_reason=data.override_reason if overridden else None,
+            warnings_acknowledged=data.warnings_acknowledged,
+            decided_by=actor,
+        )
+        session.add(decision)
+        session.flush()
+        summary = f"route {data.confirmed_route}" + (f" step {data.confirmed_step}" if data.confirmed_step else "")
+        summary += f"; {'override of' if overridden else 'as'} the recommendation ({ruleset.id} {ruleset.version})"
+        record_event(session, actor=actor, entity_type="decision", entity_id=decision.id, action="decision",
+                     summary=f"{summary}; referral {referral.id}")  # fmt: skip
+        if referral.status == "screened":
+            _move(session, referral, "decided", actor)
+        return decision.id
+
+
+def replay_decision(store: Store, decision_id: str, *, extra_rulesets: Iterable[Path] = ()) -> Replay:
+    """Re-run the decision's screening under the ruleset whose content hash it recorded (looked up
+    among the shipped rulesets, the configured one and ``extra_rulesets``) and compare."""
+    with store.read() as session:
+        decision = session.get(Decision, decision_id)
+        if decision is None:
+            raise NotFoundError("no decision with that id")
+        screening = session.get(Screening, decision.screening_id)
+        assert screening is not None  # a foreign key guarantees it
+        ruleset = find_ruleset(decision.ruleset_sha256, extra_rulesets)
+        if ruleset is None:
+            return Replay(
+                decision_id, False, False, (),
+                f"cannot replay: ruleset {decision.ruleset_id} version {decision.ruleset_version} "
+                f"(sha256 {decision.ruleset_sha256}) is not available on this computer",
+            )  # fmt: skip
+        routing = route(screening_input(screening).to_routing(), ruleset)
+        replayed = _plain(routing.to_contract())
+        differences = _differences(decision.routing, replayed)
+        if _plain(asdict(routing.matched)) != decision.matched_rules:
+            differences.append("matched rules differ")
+    if differences:
+        message = "the replay differs from the stored decision: " + "; ".join(differences)
+    else:
+        message = f"the replay under {ruleset.id} {ruleset.version} gives the stored routing"
+    return Replay(decision_id, True, not differences, tuple(differences), message, replayed)
+
+
+def find_ruleset(sha256: str, extra: Iterable[Path] = ()) -> Ruleset | None:
+    """The ruleset with this content hash among the shipped, configured and given files (retired ones
+    included: they exist to replay old decisions)."""
+    candidates = [*sorted(resource_path("rules").glob("*.yaml")), default_ruleset_path(), *extra]
+    for path in dict.fromkeys(candidates):
+        try:
+            ruleset = load_ruleset(path, allow_retired=True)
+        except (RulesetError, OSError):
+            log.warning("ruleset file %s could not be loaded while looking for a replay", path)
+            continue
+        if ruleset.sha256 == sha256:
+            return ruleset
+    return None
+
+
+def _latest_screening(session: Any, referral_id: str) -> Screening:
+    screening = session.scalars(
+        select(Screening).where(Screening.referral_id == referral_id).order_by(Screening.screened_at.desc()).limit(1)
+    ).first()
+    if screening is None:
+        raise RefusedError("the referral has no saved screening to decide on")
+    return screening
+
+
+def _plain(data: Any) -> Any:
+    """JSON-shaped (lists, not tuples), as it comes back from the database."""
+    return json.loads(json.dumps(data))
+
+
+def _differences(stored: dict[str, Any], replayed: dict[str, Any]) -> list[str]:
+    keys = sorted(set(stored) | set(replayed))
+    return [
+        f"{key}: stored {json.dumps(stored.get(key))}, replayed {json.dumps(replayed.get(key))}"
+        for key in keys
+        if stored.get(key) != replayed.get(key)
+    ]

@@ -1,0 +1,351 @@
+"""What the services accept, validated by pydantic before anything is written.
+
+Every model hides its input in errors (``hide_input_in_errors``), keeps identifying fields out of
+its ``repr``, and raises messages that name the field and the rule, never the value: an NHS number
+or a name must not reach a log, a traceback or a screen through an error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+import nhs_number
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from triage.rules.screening import Screening as RoutingScreening
+from triage.rules.vocabulary import Level, ProblemDescriptor, RouteCode, VariableId
+from triage.store.vocabulary import InterventionOutcome, ReferralSource, ReturnedFrom
+
+MAX_AGE_YEARS = 120
+M = TypeVar("M", bound=BaseModel)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+_ODS_PRACTICE = re.compile(r"^[A-Z][0-9]{5}$")
+
+
+def _strict_config() -> ConfigDict:
+    return ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True, frozen=True)
+
+
+# --- field types ---------------------------------------------------------------------------------
+
+
+def normalise_nhs_number(value: Any) -> Any:
+    """Accept the display forms 943 476 5919 and 943-476-5919; anything not a string is left for the
+    type check to refuse."""
+    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
+
+
+def check_nhs_number(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{10}", value):
+        raise ValueError("must be 10 digits")
+    if len(set(value)) == 1:  # 0000000000 passes the modulus 11 check but is never issued
+        raise ValueError("is not an issued NHS number")
+    if not nhs_number.is_valid(value):
+        raise ValueError("fails the NHS number check digit")
+    return value
+
+
+def parse_iso_date(value: Any) -> Any:
+    """Only a date or an ISO ``YYYY-MM-DD`` string: pydantic would otherwise read 1700000000 as a Unix
+    time, and a two-digit year must never be guessed."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*", value):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("is not a real date") from None
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def not_in_future(value: date) -> date:
+    if value > date.today():
+        raise ValueError("must not be in the future")
+    return value
+
+
+def blank_to_none(value: Any) -> Any:
+    """An empty CSV cell means "not given"."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def no_control_characters(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def normalise_phone(value: Any) -> Any:
+    return re.sub(r"[\s\-().]", "", value) if isinstance(value, str) else value
+
+
+def check_phone(value: str) -> str:
+    if not re.fullmatch(r"\+?[0-9]{10,15}", value):
+        raise ValueError("must be a telephone number of 10 to 15 digits")
+    return value
+
+
+def normalise_postcode(value: str) -> str:
+    match = _POSTCODE.match(value.upper().replace("  ", " "))
+    if not match:
+        raise ValueError("is not a UK postcode")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def normalise_practice_code(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def check_practice_code(value: str) -> str:
+    if not _ODS_PRACTICE.fullmatch(value):
+        raise ValueError("must be a GP practice code: a letter and five digits")
+    return value
+
+
+NhsNumber = Annotated[str, BeforeValidator(normalise_nhs_number), AfterValidator(check_nhs_number)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(no_control_characters)
+]
+PastDate = Annotated[date, BeforeValidator(parse_iso_date), AfterValidator(not_in_future)]
+Phone = Annotated[str, BeforeValidator(normalise_phone), AfterValidator(check_phone)]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), AfterValidator(normalise_postcode)]
+PracticeCode = Annotated[str, BeforeValidator(normalise_practice_code), AfterValidator(check_practice_code)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Optional = BeforeValidator(blank_to_none)
+
+
+# --- referrals -----------------------------------------------------------------------------------
+
+
+class ReferralInput(BaseModel):
+    """A new referral, as typed or imported (the import's CSV/JSON fields)."""
+
+    model_config = _strict_config()
+
+    nhs_number: NhsNumber = Field(repr=False)
+    given_name: Name = Field(repr=False)
+    family_name: Name = Field(repr=False)
+    date_of_birth: PastDate = Field(repr=False)
+    received_on: PastDate
+    source: ReferralSource
+    gp_practice_code: Annotated[PracticeCode | None, Optional] = None
+    phone: Annotated[Phone | None, Optional] = Field(default=None, repr=False)
+    postcode: Annotated[Postcode | None, Optional] = Field(default=None, repr=False)
+    interpreter_language: Annotated[ShortText | None, Optional] = None
+    notes: Annotated[Note | None, Optional] = Field(default=None, repr=False)
+    returned_from: Annotated[ReturnedFrom | None, Optional] = None
+
+    @model_validator(mode="after")
+    def _dates_agree(self) -> ReferralInput:
+        if self.date_of_birth > self.received_on:
+            raise ValueError("date_of_birth: must be before the referral was received")
+        if self.received_on.year - self.date_of_birth.year > MAX_AGE_YEARS:
+            raise ValueError(f"date_of_birth: gives an age over {MAX_AGE_YEARS} years")
+        return self
+
+
+class ReferralUpdate(BaseModel):
+    """Changes to a referral's contact details; only the fields given are changed (None clears one)."""
+
+    model_config = _strict_config()
+
+    phone: Annotated[Phone | None, Optional] = Field(default=None, repr=False)
+    postcode: Annotated[Postcode | None, Optional] = Field(default=None, repr=False)
+    interpreter_language: Annotated[ShortText | None, Optional] = None
+    gp_practice_code: Annotated[PracticeCode | None, Optional] = None
+    notes: Annotated[Note | None, Optional] = Field(default=None, repr=False)
+    returned_from: Annotated[ReturnedFrom | None, Optional] = None
+
+
+class GpPracticeInput(BaseModel):
+    model_config = _strict_config()
+
+    code: PracticeCode
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    gp_names: tuple[Name, ...] = ()
+
+
+# --- screenings ----------------------------------------------------------------------------------
+
+Item03 = Annotated[int, Field(ge=0, le=3, strict=True)]
+Item08 = Annotated[int, Field(ge=0, le=8, strict=True)]
+
+
+class RiskItem(BaseModel):
+    model_config = _strict_config()
+
+    present: Literal["yes", "no", "not_asked"] = "not_asked"
+    detail: Note = ""
+
+
+class RiskDetails(BaseModel):
+    """Structured risk information, as the screener recorded it."""
+
+    model_config = _strict_config()
+
+    thoughts: RiskItem = RiskItem()
+    intent: RiskItem = RiskItem()
+    plan: RiskItem = RiskItem()
+    history: RiskItem = RiskItem()
+    protective_factors: Note = ""
+    # For high risk: who was contacted (duty manager, supervisor, crisis team) and when, and what was agreed.
+    contacted: Note = ""
+    contacted_at: datetime | None = None
+    actions_taken: Note = ""
+
+
+class PreviousIntervention(BaseModel):
+    model_config = _strict_config()
+
+    intervention: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    outcome: InterventionOutcome
+
+
+class ScreeningInput(BaseModel):
+    """Every answer of a completed screening. Each questionnaire item must be answered: an unanswered
+    item blocks saving (and routing), it is never taken as 0."""
+
+    model_config = _strict_config()
+
+    phq9: tuple[Item03, ...] = Field(min_length=9, max_length=9)
+    gad7: tuple[Item03, ...] = Field(min_length=7, max_length=7)
+    wsas: tuple[Item08, ...] | None = Field(default=None, min_length=5, max_length=5)
+    chronicity: Level
+    complexity: Level
+    impairment: Level
+    substance_use: Level
+    risk: Level
+    rating_notes: dict[VariableId, Note] = Field(default_factory=dict)
+    risk_details: RiskDetails = RiskDetails()
+    long_term_conditions: tuple[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)], ...] = Field(default=(), max_length=50)  # noqa: E501
+    medically_unexplained_symptoms: bool = Field(default=False, strict=True)
+    problem_descriptor: ProblemDescriptor | None = None
+    previous_interventions: tuple[PreviousIntervention, ...] = Field(default=(), max_length=50)
+
+    @model_validator(mode="after")
+    def _risk_asked_when_item9(self) -> ScreeningInput:
+        # PHQ-9 item 9 (thoughts of self-harm) above 0 makes the risk section mandatory (safety.md 4.1).
+        if self.phq9[8] > 0 and self.risk_details.thoughts.present == "not_asked":
+            raise ValueError("risk_details.thoughts: must be asked and recorded when PHQ-9 item 9 is above 0")
+        # High risk: the action taken is part of the record, never optional (requirements.md 9 D.28).
+        if self.risk == "high" and not (self.risk_details.contacted and self.risk_details.contacted_at):
+            raise ValueError("risk_details.contacted: record who was contacted and when, as risk is high")
+        return self
+
+    @property
+    def previous_unhelpful_interventions(self) -> int:
+        return sum(1 for item in self.previous_interventions if item.outcome == "unhelpful")
+
+    def to_routing(self) -> RoutingScreening:
+        """The routing engine's input: the same answers, the unhelpful interventions counted."""
+        return RoutingScreening.model_validate(
+            {
+                "phq9": list(self.phq9),
+                "gad7": list(self.gad7),
+                "chronicity": self.chronicity,
+                "complexity": self.complexity,
+                "impairment": self.impairment,
+                "substance_use": self.substance_use,
+                "risk": self.risk,
+                "previous_unhelpful_interventions": self.previous_unhelpful_interventions,
+                "long_term_conditions": list(self.long_term_conditions),
+                "medically_unexplained_symptoms": self.medically_unexplained_symptoms,
+                "problem_descriptor": self.problem_descriptor,
+            }
+        )
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+class DecisionInput(BaseModel):
+    """What the person confirming chose. An override (a route or step other than the recommendation)
+    needs a reason; warnings (e.g. PHQ-9 item 9 with low risk) must be acknowledged."""
+
+    model_config = _strict_config()
+
+    confirmed_route: RouteCode
+    confirmed_step: Literal[2, 3] | None = None
+    override_reason: Annotated[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None, Optional
+    ] = None
+    warnings_acknowledged: bool = Field(default=False, strict=True)
+
+    @model_validator(mode="after")
+    def _step_fits_route(self) -> DecisionInput:
+        iapt = self.confirmed_route in ("core_iapt", "integrated_iapt")
+        if iapt and self.confirmed_step is None:
+            raise ValueError("confirmed_step: an IAPT route needs step 2 or 3")
+        if not iapt and self.confirmed_step is not None:
+            raise ValueError("confirmed_step: only IAPT routes have a step")
+        return self
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+class InvalidInput(ValueError):
+    """Input that failed validation; ``problems`` holds one ``field: what is wrong`` line each, and
+    neither they nor the message ever contain what was typed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def parse(model: type[M], data: object) -> M:
+    """Validate ``data`` (a mapping) as ``model``; raise InvalidInput with safe messages."""
+    if not isinstance(data, dict):
+        raise InvalidInput(["input: must be an object of named fields"])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(input_problems(exc)) from None
+
+
+def input_problems(exc: ValidationError) -> list[str]:
+    """``field: what is wrong`` lines for a ValidationError, never containing the input. An unknown
+    field is not named: its name came from the input and could be anything, even an NHS number."""
+    problems: list[str] = []
+    for error in exc.errors(include_input=False, include_url=False, include_context=False):
+        if error["type"] == "extra_forbidden":
+            line = "input: has a field that is not one of " + ", ".join(_known_fields(exc.title))
+        else:
+            where = ".".join(str(part) for part in error["loc"] if _our_name(part)) or "input"
+            message = error["msg"].removeprefix("Value error, ")
+            line = message if (not error["loc"] and ": " in message) else f"{where}: {message}"
+        if line not in problems:
+            problems.append(line)
+    return problems
+
+
+def _our_name(part: str | int) -> bool:
+    # Only our own field names and list indexes: a dict key (rating_notes) came from the input.
+    return isinstance(part, int) or part in _FIELD_NAMES
+
+
+def _known_fields(title: str) -> list[str]:
+    model = _MODELS.get(title)
+    return list(model.model_fields) if model else []
+
+
+_MODELS: dict[str, type[BaseModel]] = {
+    model.__name__: model
+    for model in (ReferralInput, ReferralUpdate, GpPracticeInput, RiskItem, RiskDetails, PreviousIntervention,
+                  ScreeningInput, DecisionInput)
+}  # fmt: skip
+_FIELD_NAMES = frozenset(name for model in _MODELS.values() for name in model.model_fields)

@@ -1,0 +1,167 @@
+"""Screening use cases: drafts saved as the screener types, and the completed screening.
+
+A draft is the form's state as a JSON object, one per referral, upserted on every save (the UI saves
+a few seconds after the last keystroke and on every section change). Each save is its own durable
+commit, so a crash or a power cut loses at most the seconds since the last one. The draft is removed
+in the same transaction that stores the completed screening.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from triage.services.inputs import ScreeningInput
+from triage.services.referrals import _load, _move
+from triage.store.audit import record_event
+from triage.store.database import Store
+from triage.store.errors import RefusedError, StoreError
+from triage.store.models import Draft, Referral, Screening
+from triage.store.types import utc_now
+
+MAX_DRAFT_BYTES = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class DraftSummary:
+    """A draft waiting to be resumed (without its content)."""
+
+    referral_id: str
+    actor: str
+    saved_at: datetime
+    section: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftContent:
+    referral_id: str
+    actor: str
+    saved_at: datetime
+    section: str | None
+    payload: dict[str, Any]
+
+
+def save_draft(
+    store: Store, referral_id: str, payload: Mapping[str, Any], actor: str, *, section: str | None = None
+) -> datetime:
+    """Insert or replace the referral's draft; returns when it was saved. Only the first save of a
+    draft is audited (a save every few seconds would drown the trail)."""
+    try:
+        text = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        raise StoreError("the draft holds a value that is not plain JSON data") from None
+    if len(text.encode("utf-8")) > MAX_DRAFT_BYTES:
+        raise StoreError("the draft is too large to save")
+    now = utc_now()
+    with store.write() as session:
+        draft = session.get(Draft, referral_id, populate_existing=True)
+        if draft is not None:
+            draft.payload, draft.saved_at, draft.section, draft.actor = text, now, section, actor
+            return now
+        if session.get(Referral, referral_id) is None:
+            raise StoreError("no referral with that id")
+        session.add(Draft(referral_id=referral_id, actor=actor, saved_at=now, section=section, payload=text))
+        session.flush()
+        record_event(session, actor=actor, entity_type="draft", entity_id=referral_id, action="create",
+                     summary="screening draft started")  # fmt: skip
+    return now
+
+
+def load_draft(store: Store, referral_id: str) -> DraftContent | None:
+    with store.read() as session:
+        draft = session.get(Draft, referral_id)
+        if draft is None:
+            return None
+        return DraftContent(draft.referral_id, draft.actor, draft.saved_at, draft.section, json.loads(draft.payload))
+
+
+def list_drafts(store: Store, *, actor: str | None = None) -> list[DraftSummary]:
+    """Drafts to offer for resumption at start-up, most recent first (``actor``: only theirs)."""
+    query = select(Draft.referral_id, Draft.actor, Draft.saved_at, Draft.section).order_by(Draft.saved_at.desc())
+    if actor is not None:
+        query = query.where(Draft.actor == actor)
+    with store.read() as session:
+        return [DraftSummary(*row) for row in session.execute(query)]
+
+
+def discard_draft(store: Store, referral_id: str, actor: str) -> bool:
+    """Throw a draft away (the screener chose not to resume it). Returns whether there was one."""
+    with store.write() as session:
+        draft = session.get(Draft, referral_id)
+        if draft is None:
+            return False
+        session.delete(draft)
+        session.flush()
+        record_event(session, actor=actor, entity_type="draft", entity_id=referral_id, action="delete",
+                     summary="screening draft discarded")  # fmt: skip
+        return True
+
+
+def save_screening(store: Store, referral_id: str, data: ScreeningInput, actor: str) -> str:
+    """Store a completed screening, mark the referral screened (recording the contact if it was not
+    yet recorded) and remove its draft, in one transaction. Returns the screening's id."""
+    with store.write() as session:
+        referral = _load(session, referral_id)
+        if referral.status in ("letter_sent", "closed"):
+            raise RefusedError(f"a referral that is {referral.status.replace('_', ' ')} cannot be screened")
+        screening = Screening(
+            referral_id=referral.id,
+            screened_at=utc_now(),
+            screened_by=actor,
+            phq9=list(data.phq9),
+            gad7=list(data.gad7),
+            wsas=list(data.wsas) if data.wsas is not None else None,
+            chronicity=data.chronicity,
+            complexity=data.complexity,
+            impairment=data.impairment,
+            substance_use=data.substance_use,
+            risk=data.risk,
+            rating_notes=dict(data.rating_notes),
+            risk_details=data.risk_details.model_dump(mode="json"),
+            long_term_conditions=list(data.long_term_conditions),
+            medically_unexplained_symptoms=data.medically_unexplained_symptoms,
+            problem_descriptor=data.problem_descriptor,
+            previous_interventions=[item.model_dump(mode="json") for item in data.previous_interventions],
+        )
+        session.add(screening)
+        session.flush()
+        record_event(session, actor=actor, entity_type="screening", entity_id=screening.id, action="create",
+                     summary=f"screening recorded for referral {referral.id}")  # fmt: skip
+        if referral.status in ("received", "no_contact"):
+            _move(session, referral, "contacted", actor)
+        if referral.status != "screened":
+            _move(session, referral, "screened", actor)
+        draft = session.get(Draft, referral.id)
+        if draft is not None:
+            session.delete(draft)
+            session.flush()
+            record_event(session, actor=actor, entity_type="draft", entity_id=referral.id, action="delete",
+                         summary="screening draft replaced by the saved screening")  # fmt: skip
+        return screening.id
+
+
+def screening_input(screening: Screening) -> ScreeningInput:
+    """The stored screening as the validated input it was saved from (to replay or re-open it)."""
+    return ScreeningInput.model_validate(
+        {
+            "phq9": tuple(screening.phq9),
+            "gad7": tuple(screening.gad7),
+            "wsas": tuple(screening.wsas) if screening.wsas is not None else None,
+            "chronicity": screening.chronicity,
+            "complexity": screening.complexity,
+            "impairment": screening.impairment,
+            "substance_use": screening.substance_use,
+            "risk": screening.risk,
+            "rating_notes": screening.rating_notes,
+            "risk_details": screening.risk_details,
+            "long_term_conditions": tuple(screening.long_term_conditions),
+            "medically_unexplained_symptoms": screening.medically_unexplained_symptoms,
+            "problem_descriptor": screening.problem_descriptor,
+            "previous_interventions": tuple(screening.previous_interventions),
+        }
+    )

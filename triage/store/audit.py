@@ -1,0 +1,117 @@
+"""The audit trail: who did what to which record, when -- append-only and hash-chained.
+
+Each event stores ``hash = sha256(prev_hash + canonical content)``; ids are consecutive from 1 and
+``audit_head`` holds the newest link, so changing, removing or cutting off events is detectable by
+``verify_audit_chain`` even by someone who dropped the database's append-only triggers.
+
+Summaries hold field names and counts, never values: the trail itself must hold no patient data.
+Appends are serialised: SQLite write transactions are ``BEGIN IMMEDIATE``; on PostgreSQL a
+transaction-scoped advisory lock (the store's write lock) is held before the head is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import UTC
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from triage.store.database import WRITE_LOCK_KEY
+from triage.store.models import GENESIS_HASH, AuditEvent, AuditHead
+from triage.store.types import utc_now
+from triage.store.vocabulary import AUDIT_ACTIONS, ENTITY_TYPES, AuditAction, EntityType
+
+
+
+def describe_changes(fields: Iterable[str]) -> str:
+    """An audit summary naming the changed fields (names only, never values)."""
+    names = sorted(set(fields))
+    return "changed: " + ", ".join(names) if names else "no fields changed"
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: str,
+    entity_type: EntityType,
+    entity_id: str,
+    action: AuditAction,
+    summary: str,
+) -> AuditEvent:
+    """Append one event in the caller's transaction (so it commits or rolls back with the change it
+    describes). ``summary`` must not contain patient identifiers: build it from field names."""
+    if action not in AUDIT_ACTIONS or entity_type not in ENTITY_TYPES:
+        raise ValueError("unknown audit action or entity type")
+    if not actor.strip():
+        raise ValueError("an audit event needs an actor")
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+    head = session.execute(select(AuditHead).execution_options(populate_existing=True)).scalar_one_or_none()
+    prev_hash = head.last_hash if head else GENESIS_HASH
+    event = AuditEvent(
+        id=(head.last_event_id + 1) if head else 1,
+        occurred_at=utc_now(),
+        actor=actor,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        summary=summary,
+        prev_hash=prev_hash,
+    )
+    event.hash = chain_hash(prev_hash, event)
+    session.add(event)
+    if head is None:
+        session.add(AuditHead(id=1, last_event_id=event.id, last_hash=event.hash, event_count=1))
+    else:
+        head.last_event_id, head.last_hash, head.event_count = event.id, event.hash, head.event_count + 1
+    session.flush()
+    return event
+
+
+def canonical_content(event: AuditEvent) -> str:
+    moment = event.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    fields = [event.id, moment, event.actor, event.entity_type, event.entity_id, event.action, event.summary]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((prev_hash + canonical_content(event)).encode("utf-8")).hexdigest()
+
+
+def verify_audit_chain(session: Session) -> list[str]:
+    """Every way the trail differs from what the application wrote; empty when it is intact."""
+    problems: list[str] = []
+    expected_id, prev_hash, count = 1, GENESIS_HASH, 0
+    last: AuditEvent | None = None
+    events = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000))
+    for event in events.scalars():
+        count += 1
+        if event.id != expected_id:
+            problems.append(f"audit events {expected_id}-{event.id - 1} are missing (deleted)")
+        if event.prev_hash != prev_hash:
+            problems.append(f"audit event {event.id}: does not follow the event before it (the chain is broken)")
+        if chain_hash(event.prev_hash, event) != event.hash:
+            problems.append(f"audit event {event.id}: its content does not match its hash (changed after writing)")
+        expected_id, prev_hash, last = event.id + 1, event.hash, event
+    head = session.get(AuditHead, 1)
+    if head is None:
+        if last is not None:
+            problems.append("the audit trail's head record is missing")
+        return problems
+    if last is None or head.last_event_id != last.id or head.last_hash != last.hash:
+        problems.append(
+            f"the audit trail ends at event {last.id if last else 0} but its head records event "
+            f"{head.last_event_id}: events were removed from the end or the head was altered"
+        )
+    if head.event_count != count:
+        problems.append(f"the audit trail has {count} events but its head counts {head.event_count}")
+    return problems
+
+
+def events_for(session: Session, entity_type: EntityType, entity_id: str) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+    return list(session.scalars(query.order_by(AuditEvent.id)))
+

@@ -1,0 +1,92 @@
+"""Backup and restore of a SQLite store with SQLite's online backup API: consistent while the app
+may be writing, WAL-aware (a file copy of a live database is how SQLite files get corrupted).
+
+A PostgreSQL server is backed up with its own tools (pg_dump / pg_basebackup), not from here.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from triage.store.database import Store, open_store
+from triage.store.errors import StoreError
+from triage.store.integrity import verify_database
+from triage.store.location import check_local_path
+
+
+class BackupError(StoreError):
+    pass
+
+
+def backup_database(store: Store, destination: Path) -> Path:
+    """Copy the live database to ``destination`` (a new file), then verify the copy."""
+    source = _sqlite_path(store)
+    destination = destination.expanduser().absolute()
+    if destination.exists():
+        raise BackupError(f"{destination} already exists; choose a new file name")
+    if not destination.parent.is_dir():
+        raise BackupError(f"the folder {destination.parent} does not exist")
+    partial = destination.with_name(destination.name + ".partial")
+    _copy(source, partial)
+    problems = _verify_file(partial)
+    if problems:
+        partial.unlink(missing_ok=True)
+        raise BackupError("the backup copy failed verification: " + "; ".join(problems))
+    os.replace(partial, destination)  # a half-written backup never appears under the chosen name
+    return destination
+
+
+def restore_database(source: Path, target: Path) -> Path:
+    """Replace the database at ``target`` with the backup ``source``, after verifying the backup.
+    The database being replaced is first copied to ``<target>.previous-<UTC time>``; that path is
+    returned. The app must not have ``target`` open."""
+    source, target = source.expanduser().absolute(), target.expanduser().absolute()
+    if not source.is_file():
+        raise BackupError(f"the backup {source} does not exist")
+    check_local_path(target)
+    staged = target.with_name(target.name + ".restoring")
+    staged.unlink(missing_ok=True)
+    _copy(source, staged)
+    problems = _verify_file(staged)
+    if problems:
+        staged.unlink(missing_ok=True)
+        raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
+    previous = target.with_name(f"{target.name}.previous-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+    if target.exists():
+        _copy(target, previous)
+    _copy(staged, target)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
+    staged.unlink(missing_ok=True)
+    return previous
+
+
+def _sqlite_path(store: Store) -> Path:
+    if store.dialect != "sqlite" or not store.url.database:
+        raise BackupError("backup from here is for SQLite files; back up a PostgreSQL server with pg_dump")
+    return Path(store.url.database)
+
+
+def _copy(source: Path, destination: Path) -> None:
+    src = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(destination)
+    try:
+        dst.execute("PRAGMA synchronous=FULL")
+        src.backup(dst)  # all pages in one step: one consistent snapshot of the source
+    finally:
+        dst.close()
+        src.close()
+
+
+def _verify_file(path: Path) -> list[str]:
+    try:
+        store = open_store(path, migrate=False)
+    except StoreError as exc:
+        return [str(exc)]
+    try:
+        return verify_database(store)
+    except Exception as exc:  # a file that is not a database at all
+        return [f"not a readable triage database ({type(exc).__name__})"]
+    finally:
+        store.close()

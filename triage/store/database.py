@@ -1,0 +1,202 @@
+"""Opening the store: engine set-up (durable SQLite, or PostgreSQL), migrations at open, sessions.
+
+SQLite: WAL, ``synchronous=FULL`` (a commit that returned survives a power cut if the disk honours
+fsync), foreign keys on, and write transactions started with ``BEGIN IMMEDIATE`` so two writers
+queue instead of failing half-way (pysqlite's implicit BEGIN is switched off for that).
+PostgreSQL: the same models and migrations over psycopg 3.
+
+Every migration run happens inside one transaction (both databases have transactional DDL): a failed
+migration rolls back and leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from triage.store.errors import ConflictError, IntegrityProblem, MigrationError
+from triage.store.location import resolve_database_url
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000")
+_IMMEDIATE = "triage_immediate"
+# PostgreSQL: every write transaction takes this transaction-scoped advisory lock first, so writers
+# queue as they do on SQLite: the audit chain cannot fork and two writers cannot deadlock.
+WRITE_LOCK_KEY = 0x7472_6961_6765  # "triage"
+
+
+class Store:
+    """An open database: ``read()`` and ``write()`` give sessions whose transaction ends with the block."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self._writer = sessionmaker(bind=engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def url(self) -> URL:
+        return self.engine.url
+
+    def describe(self) -> str:
+        """The database, safe to print (no password)."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        # close() ends the transaction without expiring what was loaded (rollback() would), so the
+        # detached objects stay readable.
+        with self._reader() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction, committed (durably) when the block ends without an exception.
+        A lost optimistic-concurrency race becomes ``ConflictError``; a broken database rule becomes
+        ``IntegrityProblem`` naming the rule but never the values."""
+        session = self._writer()
+        try:
+            if self.dialect == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+            yield session
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            raise ConflictError() from None
+        except IntegrityError as exc:
+            session.rollback()
+            raise IntegrityProblem(f"the change was refused by the database: {integrity_rule(exc)}") from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(
+    database: str | os.PathLike[str] | None = None, *, migrate: bool = True, migrations_dir: Path | None = None
+) -> Store:
+    """Open (creating if needed) the database named by ``database``, ``TRIAGE_DATABASE_URL`` or the
+    default user data folder, and bring its schema up to date. ``migrations_dir`` is for tests."""
+    engine = create_store_engine(resolve_database_url(database))
+    try:
+        if migrate:
+            upgrade_schema(engine, migrations_dir)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine)
+
+
+def create_store_engine(url: URL) -> Engine:
+    # hide_parameters: a failed statement's message must never carry an NHS number or a name.
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def alembic_config(migrations_dir: Path | None = None) -> Config:
+    """Alembic configured in code (no alembic.ini): the scripts ship inside the package."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir or MIGRATIONS_DIR))
+    return config
+
+
+def head_revision(migrations_dir: Path | None = None) -> str:
+    head = ScriptDirectory.from_config(alembic_config(migrations_dir)).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships revisions
+        raise MigrationError("no migrations found")
+    return head
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_schema(engine: Engine, migrations_dir: Path | None = None, target: str = "head") -> None:
+    """Run pending migrations in one transaction; on any failure roll back and raise MigrationError."""
+    config = alembic_config(migrations_dir)
+    script = ScriptDirectory.from_config(config)
+    current = schema_revision(engine)
+    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+        raise MigrationError(
+            f"the database is at schema revision {current}, which this version of triage does not know: "
+            "it was written by a newer version. Install that version; the database was not changed."
+        )
+    wanted = script.get_current_head() if target == "head" else target
+    if current == wanted:
+        return
+    log.info("migrating the database schema from %s to %s", current or "empty", wanted)
+    try:
+        with engine.connect().execution_options(**{_IMMEDIATE: True}) as connection, connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, target)
+    except Exception as exc:
+        log.error("schema migration failed (%s); rolled back", type(exc).__name__)
+        raise MigrationError(
+            f"the database schema could not be updated from {current or 'an empty database'} to {wanted} "
+            f"({type(exc).__name__}); the database was left exactly as it was"
+        ) from None
+
+
+def downgrade_schema(engine: Engine, target: str, migrations_dir: Path | None = None) -> None:
+    """For tests and emergencies: downgrade in one transaction."""
+    config = alembic_config(migrations_dir)
+    with engine.connect().execution_options(**{_IMMEDIATE: True}) as connection, connection.begin():
+        config.attributes["connection"] = connection
+        command.downgrade(config, target)
+
+
+def integrity_rule(exc: IntegrityError) -> str:
+    """Which rule a refused write broke, without the offending values (PostgreSQL puts them in DETAIL)."""
+    original = exc.orig
+    diag = getattr(original, "diag", None)
+    if diag is not None:  # psycopg: the primary message names the constraint, DETAIL has the values
+        return str(diag.message_primary or diag.constraint_name or "a database rule")
+    return str(original).splitlines()[0] if original is not None else "a database rule"

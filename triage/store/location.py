@@ -1,0 +1,148 @@
+"""Where the database lives, and refusing places where SQLite is not safe.
+
+SQLite's locking is broken on network filesystems and sync clients copy a database mid-write
+(sqlite.org/howtocorrupt.html, useovernet.html), so a ``.db`` file on a share or in OneDrive is
+refused with a message; a team shares a PostgreSQL server instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path, PurePath
+
+import platformdirs
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from triage.store.errors import StoreLocationError
+
+DATABASE_ENV = "TRIAGE_DATABASE_URL"
+DATABASE_FILENAME = "triage.db"
+
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs", "nfs4", "cifs", "smbfs", "smb3", "smb2", "afp", "afpfs", "ncpfs", "9p", "ceph", "glusterfs",
+        "lustre", "gfs2", "ocfs2", "davfs", "fuse.davfs2", "fuse.sshfs", "sshfs", "fuse.rclone", "fuse.s3fs",
+        "fuse.gcsfuse", "webdav",
+    }
+)  # fmt: skip
+
+# Path components that mean "a sync client is watching this folder" (case-insensitive).
+_SYNCED = re.compile(
+    r"^(onedrive( - .*)?|dropbox( \(.*\))?|google ?drive|my drive|icloud ?drive|icloud|mobile documents"
+    r"|com~apple~clouddocs|cloudstorage|box|box sync|pcloud drive|nextcloud|owncloud|mega)$",
+    re.IGNORECASE,
+)
+
+
+def default_database_path() -> Path:
+    """The per-user data folder (e.g. %LOCALAPPDATA%\\triage on Windows, ~/.local/share/triage on Linux)."""
+    return platformdirs.user_data_path("triage", appauthor=False) / DATABASE_FILENAME
+
+
+def resolve_database_url(database: str | os.PathLike[str] | None = None, *, mounts: Path | None = None) -> URL:
+    """The URL to open: ``database`` (a URL or a file path) if given, else ``TRIAGE_DATABASE_URL``, else
+    the default file. A SQLite file is checked with ``check_local_path``; only SQLite and
+    PostgreSQL (psycopg 3) are accepted."""
+    chosen: str | os.PathLike[str] | None = database if database not in (None, "") else os.environ.get(DATABASE_ENV)
+    if not chosen:
+        path = default_database_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        check_local_path(path, mounts=mounts)
+        return URL.create("sqlite+pysqlite", database=str(path))
+    text = os.fspath(chosen)
+    if "://" not in text:
+        return _sqlite_url(Path(text), mounts)
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise StoreLocationError("the database URL is not a valid URL") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+            raise StoreLocationError(
+                "an in-memory or URI SQLite database is refused: every referral would be lost at exit; give a file path"
+            )
+        return _sqlite_url(Path(url.database), mounts)
+    if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
+        return url.set(drivername="postgresql+psycopg")
+    raise StoreLocationError(
+        f"unsupported database {url.drivername!r}: use a SQLite file path or postgresql+psycopg://user@host/dbname"
+    )
+
+
+def _sqlite_url(path: Path, mounts: Path | None) -> URL:
+    path = path.expanduser().absolute()
+    if not path.parent.is_dir():
+        raise StoreLocationError(f"the folder for the database does not exist: {path.parent}")
+    check_local_path(path, mounts=mounts)
+    return URL.create("sqlite+pysqlite", database=str(path))
+
+
+def check_local_path(path: Path, *, mounts: Path | None = None) -> None:
+    """Refuse a SQLite database on a network share or inside a synced folder."""
+    text = str(path)
+    if text.startswith(("\\\\", "//")):
+        raise StoreLocationError(_network_message(path, "a network (UNC) path"))
+    if os.name == "nt" and _is_windows_network_drive(path):
+        raise StoreLocationError(_network_message(path, "a mapped network drive"))
+    fstype = mount_filesystem(path, mounts=mounts)
+    if fstype is not None and (fstype in NETWORK_FILESYSTEMS or fstype.startswith(("nfs", "smb", "cifs"))):
+        raise StoreLocationError(_network_message(path, f"a network filesystem ({fstype})"))
+    synced = next((part for part in PurePath(path).parts if _SYNCED.match(part)), None)
+    if synced is not None:
+        raise StoreLocationError(
+            f"refusing the database at {path}: it is inside a synced folder ({synced!r}); sync clients copy files "
+            "mid-write and corrupt SQLite databases. Keep the database in a local folder (the default), "
+            "or use a PostgreSQL server to share it."
+        )
+
+
+def _network_message(path: Path, what: str) -> str:
+    return (
+        f"refusing the database at {path}: it is on {what}; SQLite is not safe on network storage. "
+        "Keep the database on this computer (the default location), or use a PostgreSQL server to share it."
+    )
+
+
+def mount_filesystem(path: Path, *, mounts: Path | None = None) -> str | None:
+    """The filesystem type of the mount holding ``path``, from /proc/mounts where it exists."""
+    table = mounts or Path("/proc/mounts")
+    try:
+        lines = table.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None  # not Linux (macOS, Windows): only the path checks apply
+    target = _resolved(path)
+    best: tuple[int, str] | None = None
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = _unescape_mount(fields[1])
+        if target == point or target.startswith(point.rstrip("/") + "/"):
+            if best is None or len(point) > best[0]:
+                best = (len(point), fields[2])
+    return best[1] if best else None
+
+
+def _resolved(path: Path) -> str:
+    # The file may not exist yet: resolve its nearest existing ancestor (symlinks into a share count).
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return str(candidate.resolve() / path.relative_to(candidate)).rstrip("/") or "/"
+    return str(path)
+
+
+def _unescape_mount(field: str) -> str:
+    # /proc/mounts writes space, tab, newline and backslash as octal escapes.
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def _is_windows_network_drive(path: Path) -> bool:  # pragma: no cover - Windows only
+    import ctypes
+
+    drive = PurePath(path).drive
+    if not drive:
+        return False
+    return ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == 4  # DRIVE_REMOTE

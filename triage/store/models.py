@@ -1,0 +1,262 @@
+"""The store's tables as typed SQLAlchemy 2 ORM classes.
+
+The schema itself is made only by the Alembic migrations in ``triage/store/migrations``; a test
+checks that these classes and the migrated schema agree.
+
+Patient identifiers live on Person (one row per NHS number) and the contact details as received on
+Referral. ``__repr__`` never shows them, so a stray log line or traceback cannot leak them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from triage.rules.vocabulary import LEVELS, PROBLEM_DESCRIPTORS, ROUTES
+from triage.store.types import JsonDoc, UtcDateTime, utc_now
+from triage.store.vocabulary import (
+    AUDIT_ACTIONS,
+    ENTITY_TYPES,
+    REFERRAL_SOURCES,
+    REFERRAL_STATUSES,
+    RETURNED_FROM,
+    sql_in,
+)
+
+# Named constraints: Alembic's batch mode on SQLite needs names to alter them later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+GENESIS_HASH = "0" * 64
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __repr__(self) -> str:
+        key = getattr(self, "id", None) or getattr(self, "code", None) or getattr(self, "referral_id", None)
+        return f"<{type(self).__name__} {key}>"
+
+
+class GpPractice(Base):
+    """The practice directory: where referrers work and where letters go."""
+
+    __tablename__ = "gp_practice"
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)  # ODS code, e.g. C84001
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text, default="")
+    gp_names: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    nhs_number: Mapped[str] = mapped_column(String(10), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    # Case-folded family name, indexed for "search by name prefix" on both databases.
+    name_key: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    referrals: Mapped[list[Referral]] = relationship(back_populates="person", order_by="Referral.received_on")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_person_name_key", "name_key", postgresql_ops={"name_key": "varchar_pattern_ops"}),)
+
+
+class Referral(Base):
+    __tablename__ = "referral"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    interpreter_language: Mapped[str | None] = mapped_column(String(60))
+    gp_practice_code: Mapped[str | None] = mapped_column(ForeignKey("gp_practice.code"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Set when this referral arrived while another for the same person was still open.
+    duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    returned_from: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    person: Mapped[Person] = relationship(back_populates="referrals")
+    gp_practice: Mapped[GpPractice | None] = relationship()
+    status_changes: Mapped[list[StatusChange]] = relationship(
+        back_populates="referral", order_by="StatusChange.id", cascade="save-update, merge"
+    )
+    screenings: Mapped[list[Screening]] = relationship(back_populates="referral", order_by="Screening.screened_at")
+    decisions: Mapped[list[Decision]] = relationship(back_populates="referral", order_by="Decision.decided_at")
+    duplicate_of: Mapped[Referral | None] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint(sql_in("source", REFERRAL_SOURCES), name="source"),
+        CheckConstraint(sql_in("status", REFERRAL_STATUSES), name="status"),
+        CheckConstraint(f"returned_from IS NULL OR {sql_in('returned_from', RETURNED_FROM)}", name="returned_from"),
+        Index("ix_referral_status_received", "status", "received_on"),
+    )
+
+
+class StatusChange(Base):
+    """One step of a referral's lifecycle, with when and who: the dated history of its status."""
+
+    __tablename__ = "referral_status_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    actor: Mapped[str] = mapped_column(String(100))
+
+    referral: Mapped[Referral] = relationship(back_populates="status_changes")
+
+    __table_args__ = (CheckConstraint(sql_in("status", REFERRAL_STATUSES), name="status"),)
+
+
+class Screening(Base):
+    """Every answer of one telephone screening, as recorded."""
+
+    __tablename__ = "screening"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    screened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    screened_by: Mapped[str] = mapped_column(String(100))
+    phq9: Mapped[list[int]] = mapped_column(JsonDoc)  # nine item answers 0-3
+    gad7: Mapped[list[int]] = mapped_column(JsonDoc)  # seven item answers 0-3
+    wsas: Mapped[list[int] | None] = mapped_column(JsonDoc)  # five item answers 0-8, or not asked
+    chronicity: Mapped[str] = mapped_column(String(10))
+    complexity: Mapped[str] = mapped_column(String(10))
+    impairment: Mapped[str] = mapped_column(String(10))
+    substance_use: Mapped[str] = mapped_column(String(10))
+    risk: Mapped[str] = mapped_column(String(10))
+    rating_notes: Mapped[dict[str, str]] = mapped_column(JsonDoc, default=dict)  # variable -> free text
+    risk_details: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)  # thoughts, intent, plan, ...
+    long_term_conditions: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
+    medically_unexplained_symptoms: Mapped[bool] = mapped_column(Boolean, default=False)
+    problem_descriptor: Mapped[str | None] = mapped_column(String(40))
+    previous_interventions: Mapped[list[dict[str, str]]] = mapped_column(JsonDoc, default=list)
+
+    referral: Mapped[Referral] = relationship(back_populates="screenings")
+
+    __table_args__ = tuple(
+        CheckConstraint(sql_in(variable, LEVELS), name=variable)
+        for variable in ("chronicity", "complexity", "impairment", "substance_use", "risk")
+    ) + (
+        CheckConstraint(
+            f"problem_descriptor IS NULL OR {sql_in('problem_descriptor', PROBLEM_DESCRIPTORS)}",
+            name="problem_descriptor",
+        ),
+    )
+
+
+class Decision(Base):
+    """What the engine recommended under which ruleset, and what a person confirmed."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    screening_id: Mapped[str] = mapped_column(ForeignKey("screening.id"))
+    ruleset_id: Mapped[str] = mapped_column(String(100))
+    ruleset_version: Mapped[str] = mapped_column(String(50))
+    ruleset_sha256: Mapped[str] = mapped_column(String(64))
+    routing: Mapped[dict[str, Any]] = mapped_column(JsonDoc)  # Routing.to_contract(), as the engine returned it
+    matched_rules: Mapped[dict[str, list[str]]] = mapped_column(JsonDoc)  # Routing.matched
+    recommended_route: Mapped[str] = mapped_column(String(30))
+    recommended_step: Mapped[int | None] = mapped_column(Integer)
+    confirmed_route: Mapped[str] = mapped_column(String(30))
+    confirmed_step: Mapped[int | None] = mapped_column(Integer)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    warnings_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+    referral: Mapped[Referral] = relationship(back_populates="decisions")
+    screening: Mapped[Screening] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(sql_in("recommended_route", ROUTES), name="recommended_route"),
+        CheckConstraint(sql_in("confirmed_route", ROUTES), name="confirmed_route"),
+        # Defence in depth for the service's rule: an override always carries its reason.
+        CheckConstraint("confirmed_route = recommended_route OR override_reason IS NOT NULL", name="override_reason"),
+    )
+
+
+class Draft(Base):
+    """An in-progress screening, saved as the screener types; one per referral."""
+
+    __tablename__ = "draft"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    section: Mapped[str | None] = mapped_column(String(60))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON text of the form's state
+
+
+class AuditEvent(Base):
+    """Append-only (database triggers refuse UPDATE and DELETE) and hash-chained."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)  # field names and counts, never patient identifiers
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        CheckConstraint(sql_in("action", AUDIT_ACTIONS), name="action"),
+        CheckConstraint(sql_in("entity_type", ENTITY_TYPES), name="entity_type"),
+        Index("ix_audit_event_entity", "entity_type", "entity_id"),
+    )
+
+
+class AuditHead(Base):
+    """The chain's newest link, kept in the same transaction as each append: a hash chain alone cannot
+    show that its last rows were cut off, a head that no longer matches can."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    last_event_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    event_count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
