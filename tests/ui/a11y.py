@@ -11,5 +11,8 @@ def unnamed_interactive_widgets(root: QWidget) -> list[str]:
     return [
         f"{type(widget).__name__}({widget.objectName() or '?'})"
         for widget in root.findChildren(QWidget)
-        if widget.focusPolicy() != Qt.FocusPolicy.NoFocus and widget.isVisibleTo(root) and not widget.accessibleName()
+        if widget.focusPolicy() != Qt.FocusPolicy.NoFocus
+        and widget.isVisibleTo(root)
+        and not widget.accessibleName()
+        and not widget.objectName().startswith("qt_")  # Qt's own parts, named through their owner
     ]

@@ -77,12 +77,16 @@ def rate(screening: Screening, ruleset: Ruleset) -> dict[VariableId, Level]:
 
 
 def fire(ratings: dict[VariableId, Level], ruleset: Ruleset) -> dict[DestinationCode, list[VariableId]]:
-    """Every destination the grid names for these ratings, with the variables that named it."""
+    """Every destination the grid names for these ratings, with the variables that named it, most
+    intensive first. Variables not rated yet (absent) name nothing: the live panel shows a partial
+    screening this way."""
     fired: dict[DestinationCode, list[VariableId]] = {}
     for variable in VARIABLES:
-        for code in ruleset.cell_destinations[(variable, ratings[variable])]:
-            fired.setdefault(code, []).append(variable)
-    return fired
+        level = ratings.get(variable)
+        if level is not None:
+            for code in ruleset.cell_destinations[(variable, level)]:
+                fired.setdefault(code, []).append(variable)
+    return {code: fired[code] for code in ruleset.document.precedence if code in fired}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +106,7 @@ def matrix_outcome(ratings: dict[VariableId, Level], ruleset: Ruleset) -> Matrix
     outcome = ruleset.outcomes.get(key)
     if outcome is None:
         fired = fire(ratings, ruleset)
-        ordered = [code for code in ruleset.document.precedence if code in fired]
+        ordered = list(fired)
         outcome = MatrixOutcome(
             destinations=tuple(
                 FiredDestination(code, ruleset.destination_labels[code], tuple(fired[code])) for code in ordered

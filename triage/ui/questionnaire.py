@@ -68,7 +68,7 @@ class AnswerRow(QFrame):
     def _choose(self, value: int | None, *, advance: bool) -> None:
         self.set_value(value)
         self.answered.emit(value)
-        if advance:
+        if advance and self.hasFocus():  # unless answering drew the focus elsewhere (item 9 -> risk)
             self.focusNextChild()
 
     def _update(self) -> None:

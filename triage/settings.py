@@ -1,0 +1,81 @@
+"""Service settings (typed, validated, one JSON file in the platform's config folder).
+
+Service name, address and phone for letterheads; crisis and duty contacts shown offline when risk is
+high; an optional ruleset file the service publishes instead of the shipped one. A file that does
+not validate is never half-used: the app says what is wrong and runs on defaults until an admin fixes
+it in the settings dialog.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from triage.rules.datafile import loc_to_path
+
+SETTINGS_ENV = "TRIAGE_SETTINGS"
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=40)]
+    hours: Line = ""
+
+
+class ServiceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    service_name: Line = "NHS Talking Therapies"
+    address_lines: tuple[Line, ...] = Field(default=(), max_length=6)
+    phone: Line = ""
+    crisis_contacts: tuple[Contact, ...] = (
+        Contact(name="NHS 111 (press 2 for mental health crisis)", phone="111", hours="24 hours"),
+        Contact(name="Emergency services", phone="999", hours="24 hours"),
+    )
+    duty_contacts: tuple[Contact, ...] = ()
+    ruleset_path: str | None = None  # a service's own ruleset; None means the shipped one
+
+
+class SettingsError(ValueError):
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+def settings_path() -> Path:
+    configured = os.environ.get(SETTINGS_ENV)
+    return Path(configured) if configured else platformdirs.user_config_path("triage", appauthor=False) / "settings.json"
+
+
+def load_settings(path: Path | None = None) -> ServiceSettings:
+    path = path or settings_path()
+    if not path.exists():
+        return ServiceSettings()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise SettingsError(path, ["the settings file cannot be read as JSON"]) from None
+    try:
+        return ServiceSettings.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(path, [f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)]) from None
+
+
+def save_settings(settings: ServiceSettings, path: Path | None = None) -> None:
+    """Write atomically: a crash mid-save leaves the old file, never half a new one."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(settings.model_dump_json(indent=2))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)

@@ -1,0 +1,142 @@
+"""The side panel, always in view during a screening: scores and bands, the seven ratings, what is
+indicated so far, the recommendation when complete, and every warning. Risk is stated in words, with
+a symbol, never by colour alone; nothing here is behind a scroll, a tab or a click."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from triage.rules.ruleset import Ruleset
+from triage.rules.vocabulary import VARIABLES
+from triage.services.screening_form import LiveView, ScoreView
+
+ROUTE_LABELS = {
+    "core_iapt": "Core IAPT",
+    "integrated_iapt": "Integrated IAPT",
+    "cmht": "CMHT",
+    "crisis_team": "Crisis team (CRHTT)",
+    "substance_misuse": "Substance misuse services",
+}
+
+
+def route_label(route: str, ruleset: Ruleset) -> str:
+    """The ruleset's label for a route (IAPT routes by their own label, others by destination)."""
+    routes = ruleset.document.iapt_routes
+    if route == "core_iapt":
+        return routes.core.label
+    if route == "integrated_iapt":
+        return routes.integrated.label
+    return ruleset.destination_labels.get(route, ROUTE_LABELS[route])  # type: ignore[arg-type]
+
+
+def _label(text: str = "", role: str | None = None, name: str | None = None) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    if role:
+        label.setProperty("role", role)
+    if name:
+        label.setAccessibleName(name)
+    return label
+
+
+class RecommendationPanel(QFrame):
+    def __init__(self, ruleset: Ruleset, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ruleset = ruleset
+        self.setProperty("role", "panel")
+        self.setMinimumWidth(340)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(8)
+
+        self.risk = _label(role="alert", name="Risk")
+        self.recommendation = _label(role="recommendation", name="Recommendation")
+        self.confirmation = _label(role="warning", name="Needs confirmation")
+        self.warnings = _label(role="warning", name="Warnings")
+        for label in (self.risk, self.recommendation):
+            font = label.font()
+            font.setPointSizeF(font.pointSizeF() * 1.25)
+            label.setFont(font)
+        layout.addWidget(self.risk)
+        layout.addWidget(self.recommendation)
+        layout.addWidget(self.confirmation)
+        layout.addWidget(self.warnings)
+
+        layout.addWidget(_label("<b>Scores</b>"))
+        self.scores = _label(name="Scores")
+        layout.addWidget(self.scores)
+
+        layout.addWidget(_label("<b>Ratings</b> (in the matrix's order)"))
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(2)
+        self.rating_labels: dict[str, QLabel] = {}
+        for row, variable in enumerate(VARIABLES):
+            name = QLabel(ruleset.variable_labels[variable])
+            name.setWordWrap(True)
+            value = _label(name=f"{ruleset.variable_labels[variable]} rating")
+            grid.addWidget(name, row, 0)
+            grid.addWidget(value, row, 1)
+            self.rating_labels[variable] = value
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 1)
+        layout.addLayout(grid)
+
+        layout.addWidget(_label("<b>Indicated by the matrix</b>"))
+        self.destinations = _label(name="Destinations indicated")
+        layout.addWidget(self.destinations)
+        layout.addStretch(1)
+        footer = _label(
+            f"<small>Ruleset {escape(ruleset.id)} {escape(ruleset.version)} ({escape(ruleset.status)}) · "
+            f"{ruleset.sha256[:12]}</small>",
+            name="Ruleset in force",
+        )
+        layout.addWidget(footer)
+
+    def show_view(self, view: LiveView) -> None:
+        words = self.ruleset.level_words
+        risk = view.ratings.get("risk")
+        self.risk.setVisible(risk == "high" or bool(view.phq9.flags))
+        risk_lines = []
+        if risk == "high":
+            risk_lines.append("⚠ HIGH RISK — act now: record who was contacted and when.")
+        if view.phq9.flags:
+            risk_lines.append("⚠ PHQ-9 item 9 (thoughts of self-harm) answered above 0: ask the risk questions.")
+        self.risk.setText("<br>".join(risk_lines))
+
+        if view.routing is not None:
+            routing = view.routing
+            step = f" · {escape(self.ruleset.document.steps.labels[routing.step])}" if routing.step else ""
+            self.recommendation.setText(f"Recommended: <b>{escape(route_label(routing.route, self.ruleset))}</b>{step}")
+        else:
+            self.recommendation.setText("No recommendation yet. Still needed: " + escape("; ".join(view.missing)))
+
+        matched = view.routing.matched.confirmation if view.routing else ()
+        reasons = [rule.text for rule in self.ruleset.document.confirmation if rule.id in matched]
+        self.confirmation.setVisible(bool(reasons))
+        self.confirmation.setText("⚠ A person must decide: " + escape(" ".join(reasons)))
+        warnings = list(view.routing.warnings) if view.routing else []
+        self.warnings.setVisible(bool(warnings))
+        self.warnings.setText("<br>".join(f"⚠ Warning: {escape(w)}" for w in warnings))
+
+        self.scores.setText(f"{self._score(view.phq9)}<br>{self._score(view.gad7)}")
+        for variable, label in self.rating_labels.items():
+            level = view.ratings.get(variable)
+            text = words[level].capitalize() if level else "— not rated"
+            if variable == "risk" and level == "high":
+                text = "⚠ <b>High</b>"
+            label.setText(text)
+        lines = []
+        for code, variables in view.indicated.items():
+            names = ", ".join(escape(self.ruleset.variable_labels[v]) for v in variables)
+            lines.append(f"<b>{escape(self.ruleset.destination_labels[code])}</b> ← {names}")
+        self.destinations.setText("<br>".join(lines) or "Nothing rated yet.")
+
+    def _score(self, score: ScoreView) -> str:
+        if score.complete:
+            band = self.ruleset.level_words[score.matrix_level] if score.matrix_level else "?"
+            return f"<b>{score.name} {score.total}</b> · matrix band {band} · {escape(score.standard_band or '')}"
+        return f"{score.name}: {score.answered} of {score.items} items answered ({score.total} so far)"

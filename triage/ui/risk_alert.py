@@ -1,0 +1,98 @@
+"""The high-risk alert: raised when risk is rated high, and not dismissable until the screener has
+recorded who was contacted and when. It shows the service's crisis and duty contacts from settings,
+so it works with no network."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage.settings import ServiceSettings
+
+UK_DATE_TIME = "dd/MM/yyyy HH:mm"
+
+
+class HighRiskAlert(QDialog):
+    def __init__(self, settings: ServiceSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("High risk: act now")
+        self.setModal(True)
+        # No close button: the only way out is recording the action.
+        self.setWindowFlags(Qt.WindowType.Dialog | Qt.WindowType.CustomizeWindowHint | Qt.WindowType.WindowTitleHint)
+        layout = QVBoxLayout(self)
+        alert = QLabel(
+            "⚠ <b>HIGH RISK.</b> The matrix points to the crisis team (CRHTT) or the CMHT. Contact your duty "
+            "manager or supervisor now, and record who you contacted and when before you go on."
+        )
+        alert.setWordWrap(True)
+        alert.setProperty("role", "alert")
+        layout.addWidget(alert)
+        contacts = [("Crisis", c) for c in settings.crisis_contacts] + [("Duty", c) for c in settings.duty_contacts]
+        lines = "<br>".join(
+            f"<b>{kind}:</b> {escape(c.name)} — <b>{escape(c.phone)}</b>{f' ({escape(c.hours)})' if c.hours else ''}"
+            for kind, c in contacts
+        )
+        listing = QLabel(lines or "No crisis or duty contacts are set up: ask your service admin to add them in Settings.")
+        listing.setWordWrap(True)
+        listing.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        listing.setAccessibleName("Crisis and duty contacts")
+        layout.addWidget(listing)
+
+        form = QFormLayout()
+        self.contacted = QLineEdit()
+        self.contacted.setAccessibleName("Who was contacted")
+        self.contacted.setPlaceholderText("e.g. duty manager J. Smith")
+        self.contacted_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.contacted_at.setDisplayFormat(UK_DATE_TIME)
+        self.contacted_at.setAccessibleName("When they were contacted")
+        self.action = QLineEdit()
+        self.action.setAccessibleName("What was agreed")
+        form.addRow("Who was &contacted", self.contacted)
+        form.addRow("&When", self.contacted_at)
+        form.addRow("What was &agreed", self.action)
+        layout.addLayout(form)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        self.record = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.record.setText("Record action")
+        self.record.setAccessibleName("Record action")
+        self.record.setEnabled(False)
+        self.buttons.accepted.connect(self.accept)
+        layout.addWidget(self.buttons)
+        self.contacted.textChanged.connect(lambda text: self.record.setEnabled(bool(text.strip())))
+        self.contacted.setFocus()
+
+    def reject(self) -> None:
+        """Escape and the window manager's close do nothing: the action must be recorded."""
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.result() != QDialog.DialogCode.Accepted:
+            event.ignore()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() == Qt.Key.Key_Escape:
+            return
+        super().keyPressEvent(event)
+
+    def accept(self) -> None:
+        if self.contacted.text().strip():
+            super().accept()
+
+    def recorded(self) -> dict[str, str]:
+        return {
+            "contacted": self.contacted.text().strip(),
+            "contacted_at": self.contacted_at.dateTime().toString(Qt.DateFormat.ISODate),
+            "actions_taken": self.action.text().strip(),
+        }
