@@ -1,0 +1,172 @@
+"""The fixture letters (every route, both steps, every risk level, LTC/MUS, overrides) and helpers.
+
+Each case is a ``triage letter`` input object. Names, NHS numbers (999 range, valid check digit) and
+addresses are synthetic.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import textwrap
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pypdf
+
+from triage.letters.command import letter_from_request, parse_letter_input
+from triage.letters.letter import Letter
+from triage.rules.ruleset import default_ruleset
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+REGENERATE = os.environ.get("TRIAGE_REGENERATE_GOLDEN") == "1"
+TODAY = date(2025, 3, 14)  # only used when a case gives no letter_date
+
+BASE: dict[str, Any] = {
+    "phq9": [1, 1, 1, 1, 1, 1, 1, 1, 0],
+    "gad7": [1, 1, 1, 1, 1, 1, 0],
+    "chronicity": "low",
+    "complexity": "low",
+    "impairment": "low",
+    "substance_use": "low",
+    "risk": "low",
+    "previous_unhelpful_interventions": 0,
+    "patient": {"given_name": "Alex", "family_name": "Example", "date_of_birth": "1980-06-15", "nhs_number": "999 000 0018"},
+    "gp": {
+        "name": "Dr R Okafor",
+        "practice_name": "Hexthorpe Medical Practice",
+        "address_lines": ["4 Urban Road", "Hexthorpe", "Doncaster"],
+        "postcode": "DN4 0AA",
+    },
+    "referral": {"received_on": "2025-02-20", "source": "gp", "id": "TT-000123"},
+    "screener": {"name": "Priya Shah", "role": "Psychological wellbeing practitioner"},
+    "service": {
+        "name": "Doncaster Talking Therapies",
+        "address_lines": ["Chequer Road Clinic", "Chequer Road", "Doncaster DN1 2AA"],
+        "phone": "01302 555 0123",
+    },
+    "letter_date": "2025-03-03",
+}
+RISK_ACTIONS = (
+    "Safety plan agreed and written down with the person; crisis numbers given; the duty clinician "
+    "was consulted the same day."
+)
+
+
+def case(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+CASES: dict[str, dict[str, Any]] = {
+    # Core IAPT, step 2, low risk; no service details (the default letterhead), a self-referral.
+    "core-step2-low-risk": case(service=None, referral={"received_on": "2025-02-20", "source": "self"}),
+    # Core IAPT, step 3 by severity (PHQ-9 22 given as a total), medium risk, signposting.
+    "core-step3-severity-medium-risk": case(
+        phq9=22, gad7=16, chronicity="high", risk="medium",
+        decision={"risk_actions": RISK_ACTIONS},
+        details={"signposting": ["Doncaster Carers Centre", "Employment advice (IPS)"]},
+    ),
+    # Core IAPT, step 3 by problem descriptor (PTSD); PHQ-9 item 9 above 0 with risk low.
+    "core-step3-ptsd-item9": case(
+        phq9=[2, 1, 2, 1, 1, 1, 1, 1, 1], gad7=11, problem_descriptor="ptsd", complexity="medium",
+    ),
+    # Integrated IAPT for long-term conditions, step 2.
+    "integrated-ltc-step2": case(long_term_conditions=["type 2 diabetes", "COPD"], impairment="medium"),
+    # Integrated IAPT for MUS, step 3 by a previous unhelpful intervention; PHQ-9 medium (NICE note).
+    "integrated-mus-step3": case(
+        phq9=[2, 2, 1, 2, 1, 1, 1, 1, 0], medically_unexplained_symptoms=True, previous_unhelpful_interventions=1,
+        problem_descriptor="health_anxiety",
+        details={"previous_interventions": [{"intervention": "Guided self-help, 2023", "outcome": "unhelpful"}]},
+    ),
+    # CMHT by high complexity and impairment; medium risk; previous interventions and a formulation.
+    "cmht-complexity-impairment": case(
+        phq9=[2, 2, 2, 2, 2, 2, 2, 1, 1], gad7=[2, 2, 2, 2, 1, 1, 1], complexity="high", impairment="high",
+        risk="medium", previous_unhelpful_interventions=2, problem_descriptor="depression",
+        decision={"risk_actions": RISK_ACTIONS},
+        details={
+            "previous_interventions": [
+                {"intervention": "Counselling (6 sessions), 2022", "outcome": "unhelpful"},
+                {"intervention": "CBT, step 3, 2024", "outcome": "unhelpful"},
+                {"intervention": "Sertraline, 2021-2023", "outcome": "partly_helpful"},
+            ],
+            "risk_formulation": "Regular thoughts of suicide with passive intent, no plan; protective factors are "
+            "the person's children and a supportive partner.",
+        },
+    ),
+    # CMHT by three previous unhelpful interventions; no details recorded; high severity.
+    "cmht-previous-interventions": case(phq9=21, gad7=15, previous_unhelpful_interventions=3, chronicity="high"),
+    # Crisis team: high risk, confirmed as recommended.
+    "crisis-high-risk": case(
+        phq9=[3, 3, 3, 2, 2, 2, 3, 2, 3], gad7=[3, 3, 2, 2, 2, 2, 3], risk="high",
+        decision={"confirmed_route": "crisis_team", "risk_actions": RISK_ACTIONS},
+        details={"risk_formulation": "Frequent suicidal thoughts with an active plan disclosed during the call."},
+    ),
+    # Override: high risk, CMHT chosen instead of the crisis team, with a reason.
+    "override-crisis-to-cmht": case(
+        phq9=20, gad7=14, risk="high", complexity="high",
+        decision={
+            "confirmed_route": "cmht",
+            "override_reason": "Already open to the CMHT care coordinator, seen yesterday; crisis plan in place.",
+            "risk_actions": RISK_ACTIONS,
+        },
+    ),
+    # Substance misuse services: substance use high, risk low, from Jobcentre Plus.
+    "substance-misuse": case(
+        substance_use="high", referral={"received_on": "2025-02-20", "source": "jobcentre", "id": "TT-000124"}
+    ),
+    # Override: the matrix says CMHT (complexity high); the team chose core IAPT step 3, with a reason.
+    "override-cmht-to-core-step3": case(
+        complexity="high", phq9=14, gad7=12,
+        decision={"confirmed_route": "core_iapt", "confirmed_step": 3,
+                  "override_reason": "Second problem is a specific phobia manageable within step 3 CBT; discussed in supervision."},
+    ),
+    # Override of the step only: core IAPT step 2 recommended, step 3 chosen.
+    "override-step2-to-step3": case(
+        decision={"confirmed_step": 3, "override_reason": "Person's preference after two prior self-help books; discussed with the team."},
+        letter_date=None,
+    ),
+}  # fmt: skip
+
+
+def kinds_for(data: dict[str, Any]) -> list[str]:
+    """Every kind of letter a case makes: a referral-on summary only for routes outside IAPT."""
+    return ["gp", "patient"] + ([] if _route(data) in ("core_iapt", "integrated_iapt") else ["referral-on"])
+
+
+def _route(data: dict[str, Any]) -> str:
+    request = parse_letter_input(data)
+    routing, _ = letter_from_request(request, "gp", default_ruleset(), TODAY)
+    return (request.decision.confirmed_route if request.decision and request.decision.confirmed_route else None) or routing.route
+
+
+def build(data: dict[str, Any], kind: str) -> Letter:
+    request = parse_letter_input(data)
+    _, letter = letter_from_request(request, kind, default_ruleset(), TODAY)  # type: ignore[arg-type]
+    return letter
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """Each page's text as pypdf extracts it, whitespace normalised."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+
+
+def golden_text(pages: list[str]) -> str:
+    """The golden file form: a header per page and the text wrapped, so a change reads as a diff."""
+    out = []
+    for number, text in enumerate(pages, start=1):
+        out.append(f"=== page {number} ===")
+        out += textwrap.wrap(text, width=100, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(out) + "\n"
+
+
+def normalised(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,248 @@
+"""What a letter needs besides the routing: who it is about, who it goes to, who wrote it, what was decided.
+
+These are the ``patient``, ``gp``, ``referral``, ``screener``, ``service``, ``decision`` and ``details``
+objects of the ``triage letter`` input (the ``triage route`` object plus these). Every model forbids
+unknown keys, hides its input in errors and keeps identifying fields out of its ``repr``: a name, a
+date of birth or an NHS number must never reach a log, a traceback or an error line.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal, get_args
+
+import nhs_number
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from triage.rules.vocabulary import RouteCode
+
+# The store's closed vocabularies (triage/store/vocabulary.py), repeated here so that the letters do
+# not import the store; tests/letters checks the two stay equal.
+ReferralSource = Literal[
+    "gp", "self", "other_health_professional", "jobcentre", "occupational_health", "voluntary_sector", "other"
+]
+REFERRAL_SOURCES: tuple[ReferralSource, ...] = get_args(ReferralSource)
+InterventionOutcome = Literal["helpful", "partly_helpful", "unhelpful", "not_completed", "unknown"]
+INTERVENTION_OUTCOMES: tuple[InterventionOutcome, ...] = get_args(InterventionOutcome)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+
+
+def _config() -> ConfigDict:
+    return ConfigDict(extra="forbid", frozen=True, strict=True, str_strip_whitespace=True, hide_input_in_errors=True)
+
+
+def _digits_only(value: Any) -> Any:
+    """Accept the display forms 943 476 5919 and 943-476-5919."""
+    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
+
+
+def _check_nhs_number(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{10}", value):
+        raise ValueError("must be 10 digits")
+    if len(set(value)) == 1:  # 0000000000 passes the modulus 11 check but is never issued
+        raise ValueError("is not an issued NHS number")
+    if not nhs_number.is_valid(value):
+        raise ValueError("fails the NHS number check digit")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    """Only a date or ``YYYY-MM-DD``: pydantic would read 1700000000 as a Unix time, and a two-digit
+    year must never be guessed."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*", value):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("is not a real date") from None
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def _no_control_characters(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (such as line breaks)")
+    return value
+
+
+def _postcode(value: str) -> str:
+    match = _POSTCODE.match(re.sub(r"\s+", " ", value.upper()))
+    if not match:
+        raise ValueError("is not a UK postcode")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def _phone(value: str) -> str:
+    digits = re.sub(r"[\s\-().]", "", value)
+    if not re.fullmatch(r"\+?[0-9]{10,15}", digits):
+        raise ValueError("must be a telephone number of 10 to 15 digits")
+    return value  # printed as the service wrote it
+
+
+def _text(max_length: int) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        AfterValidator(_no_control_characters),
+    ]
+
+
+Name = _text(100)
+Line = _text(100)
+NhsNumber = Annotated[str, BeforeValidator(_digits_only), AfterValidator(_check_nhs_number)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), AfterValidator(_postcode)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=30), AfterValidator(_phone)]
+AddressLines = Annotated[tuple[Line, ...], Field(min_length=1, max_length=6, strict=False)]
+# Free text written for the reader of the letter: line breaks allowed, other control characters not.
+Prose = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(lambda v: _no_control_characters(v.replace("\n", " ").replace("\r", " "))),
+]
+ReferralId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")]
+
+
+class Patient(BaseModel):
+    model_config = _config()
+
+    given_name: Name = Field(repr=False)
+    family_name: Name = Field(repr=False)
+    date_of_birth: IsoDate = Field(repr=False)
+    nhs_number: NhsNumber = Field(repr=False)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def nhs_number_display(self) -> str:
+        """3-3-4, the form printed on NHS documents."""
+        n = self.nhs_number
+        return f"{n[:3]} {n[3:6]} {n[6:]}"
+
+
+class Gp(BaseModel):
+    model_config = _config()
+
+    name: Name
+    practice_name: _text(200)
+    address_lines: AddressLines
+    postcode: Postcode
+
+
+class Referral(BaseModel):
+    model_config = _config()
+
+    received_on: IsoDate
+    source: ReferralSource
+    id: ReferralId | None = None
+
+
+class Screener(BaseModel):
+    model_config = _config()
+
+    name: Name
+    role: _text(100)
+
+
+class Service(BaseModel):
+    model_config = _config()
+
+    name: _text(200)
+    address_lines: Annotated[tuple[Line, ...], Field(max_length=6, strict=False)] = ()
+    phone: Phone | None = None
+
+
+class PreviousIntervention(BaseModel):
+    model_config = _config()
+
+    intervention: _text(200)
+    outcome: InterventionOutcome
+
+
+class Details(BaseModel):
+    """What the screening recorded beyond the routing input, for the referral-on summary."""
+
+    model_config = _config()
+
+    previous_interventions: Annotated[tuple[PreviousIntervention, ...], Field(max_length=20, strict=False)] = ()
+    risk_formulation: Prose | None = Field(default=None, repr=False)
+    signposting: Annotated[tuple[_text(200), ...], Field(max_length=10, strict=False)] = ()
+
+
+class Decision(BaseModel):
+    """What the person confirming chose. Leave ``confirmed_route`` out to confirm the recommendation;
+    a route or step other than the recommendation is an override and needs ``override_reason``.
+    ``risk_actions`` (the actions taken and the safety advice given) is required for medium or high risk."""
+
+    model_config = _config()
+
+    confirmed_route: RouteCode | None = None
+    confirmed_step: Literal[2, 3] | None = None
+    override_reason: Prose | None = Field(default=None, repr=False)
+    risk_actions: Prose | None = Field(default=None, repr=False)
+
+
+class Particulars(BaseModel):
+    """Everything about the letter that is not the screening or the decision."""
+
+    model_config = _config()
+
+    patient: Patient
+    gp: Gp
+    referral: Referral
+    screener: Screener
+    service: Service | None = None
+    details: Details = Details()
+
+
+# What each field accepts, as told to the person who got it wrong (never what they typed).
+_NAME = "text of 1 to 100 characters on one line"
+ALLOWED: dict[str, str] = {
+    "patient": "an object with given_name, family_name, date_of_birth and nhs_number",
+    "patient.given_name": _NAME,
+    "patient.family_name": _NAME,
+    "patient.date_of_birth": "a date written YYYY-MM-DD, before the referral was received",
+    "patient.nhs_number": "a valid 10-digit NHS number (spaces or dashes allowed)",
+    "gp": "an object with name, practice_name, address_lines and postcode",
+    "gp.name": _NAME,
+    "gp.practice_name": "text of 1 to 200 characters on one line",
+    "gp.address_lines": "a list of 1 to 6 address lines, each 1 to 100 characters",
+    "gp.postcode": "a UK postcode",
+    "referral": "an object with received_on, source and optionally id",
+    "referral.received_on": "a date written YYYY-MM-DD, not after the letter date",
+    "referral.source": "one of " + ", ".join(REFERRAL_SOURCES),
+    "referral.id": "1 to 40 letters, digits or / _ . -, starting with a letter or digit",
+    "screener": "an object with name and role",
+    "screener.name": _NAME,
+    "screener.role": _NAME,
+    "service": "an object with name and optionally address_lines and phone",
+    "service.name": "text of 1 to 200 characters on one line",
+    "service.address_lines": "a list of up to 6 address lines, each 1 to 100 characters",
+    "service.phone": "a telephone number of 10 to 15 digits",
+    "details": "an object with optional previous_interventions, risk_formulation and signposting",
+    "details.previous_interventions": "a list of up to 20 objects with intervention and outcome",
+    "details.previous_interventions.intervention": "text of 1 to 200 characters on one line",
+    "details.previous_interventions.outcome": "one of " + ", ".join(INTERVENTION_OUTCOMES),
+    "details.risk_formulation": "text of 1 to 2000 characters",
+    "details.signposting": "a list of up to 10 texts, each 1 to 200 characters on one line",
+    "decision": "an object with optional confirmed_route, confirmed_step, override_reason and risk_actions",
+    "decision.confirmed_route": "one of core_iapt, integrated_iapt, cmht, crisis_team, substance_misuse",
+    "decision.confirmed_step": "2 or 3 for an IAPT route, left out otherwise",
+    "decision.override_reason": "text of 1 to 2000 characters",
+    "decision.risk_actions": "text of 1 to 2000 characters",
+    "letter_date": "a date written YYYY-MM-DD",
+}
+
+
+class LetterInputError(ValueError):
+    """Letter input that cannot make a letter; ``problems`` holds one ``field.path: what is allowed``
+    line each. Neither they nor the message ever contain what was typed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))

@@ -1,0 +1,358 @@
+"""Lay a LetterContent out as an A4 PDF with reportlab platypus.
+
+The PDF is the single source for preview, print and file (engineering-reference 3.3). Always built
+with ``invariant=1`` and the bundled Atkinson Hyperlegible font, so the same content gives the same
+bytes on every machine. The PDF's metadata carry the kind of letter, never the person's name.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import lru_cache
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    NextPageTemplate,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from triage.letters.compose import LetterContent, Part, restore
+from triage.resources import resource_path
+
+FONT = "AtkinsonHyperlegible"
+# NHS identity colours: blue for structure, dark grey text, pale grey and warm yellow for callouts.
+BLUE = colors.HexColor("#005EB8")
+TEXT = colors.HexColor("#212B32")
+GREY = colors.HexColor("#4C6272")
+PALE = colors.HexColor("#E8EDEE")
+PALE_BLUE = colors.HexColor("#EEF4FA")
+RULE = colors.HexColor("#AEB7BD")
+WARM_YELLOW = colors.HexColor("#FFB81C")
+PALE_YELLOW = colors.HexColor("#FFF6DB")
+
+PAGE_W, PAGE_H = A4
+LEFT = RIGHT = 20 * mm
+TOP = 16 * mm
+BOTTOM = 24 * mm
+WIDTH = PAGE_W - LEFT - RIGHT
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> str:
+    """Register the bundled font family once per process (parsing a TTF costs milliseconds)."""
+    faces = {"": "Regular", "-Bold": "Bold", "-Italic": "Italic", "-BoldItalic": "BoldItalic"}
+    for suffix, face in faces.items():
+        path = resource_path("fonts", f"AtkinsonHyperlegible-{face}.ttf")
+        pdfmetrics.registerFont(TTFont(FONT + suffix, str(path)))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT + "-Bold", italic=FONT + "-Italic", boldItalic=FONT + "-BoldItalic"
+    )
+    return FONT
+
+
+def markup(text: str) -> str:
+    """Letter text to reportlab paragraph markup: XML-escaped, ``**bold**`` spans bold."""
+    return restore(_BOLD.sub(r"<b>\1</b>", escape(text)))
+
+
+@lru_cache(maxsize=8)
+def _styles(size: float) -> dict[str, ParagraphStyle]:
+    leading = round(size * 1.32, 1)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=size, leading=leading, textColor=TEXT, spaceAfter=size * 0.55)
+    return {
+        "body": body,
+        "box": ParagraphStyle("box", parent=body, spaceAfter=0),
+        "alert": ParagraphStyle("alert", parent=body, spaceAfter=0),
+        "small": ParagraphStyle("small", parent=body, fontSize=size - 1.5, leading=(size - 1.5) * 1.35, textColor=GREY),
+        "heading": ParagraphStyle(
+            "heading", parent=body, fontName=FONT + "-Bold", fontSize=size + 1.5, leading=(size + 1.5) * 1.25,
+            textColor=BLUE, spaceBefore=size * 0.9, spaceAfter=size * 0.35,
+        ),
+        "subject": ParagraphStyle(
+            "subject", parent=body, fontName=FONT + "-Bold", fontSize=size + 3, leading=(size + 3) * 1.25,
+            textColor=BLUE, spaceAfter=size * 0.6,
+        ),
+        "service": ParagraphStyle(
+            "service", parent=body, fontName=FONT + "-Bold", fontSize=15, leading=18, textColor=BLUE,
+            alignment=TA_RIGHT, spaceAfter=2,
+        ),
+        "sender": ParagraphStyle(
+            "sender", parent=body, fontSize=9, leading=11.5, textColor=GREY, alignment=TA_RIGHT, spaceAfter=0
+        ),
+        "address": ParagraphStyle("address", parent=body, spaceAfter=0),
+        "cell": ParagraphStyle("cell", parent=body, fontSize=size - 1, leading=(size - 1) * 1.3, spaceAfter=0),
+        "cell_head": ParagraphStyle(
+            "cell_head", parent=body, fontName=FONT + "-Bold", fontSize=size - 1, leading=(size - 1) * 1.3,
+            spaceAfter=0, textColor=TEXT,
+        ),
+        "label": ParagraphStyle("label", parent=body, textColor=GREY, spaceAfter=0),
+        "value": ParagraphStyle("value", parent=body, fontName=FONT + "-Bold", spaceAfter=0),
+    }  # fmt: skip
+
+
+def render_pdf(content: LetterContent) -> tuple[bytes, int]:
+    """The letter as PDF bytes, and its number of pages."""
+    register_fonts()
+    styles = _styles(content.font_size)
+    buffer = io.BytesIO()
+    pages: list[int] = []
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=LEFT,
+        rightMargin=RIGHT,
+        topMargin=TOP,
+        bottomMargin=BOTTOM,
+        invariant=1,
+        title=content.title,
+        author=content.sender[0],
+        creator="triage",
+        producer="triage (reportlab)",
+        subject=content.title,
+    )
+    later_top = TOP + 8 * mm  # room for the name and NHS number on every later page
+    doc.addPageTemplates(
+        [
+            PageTemplate("first", [Frame(LEFT, BOTTOM, WIDTH, PAGE_H - TOP - BOTTOM, id="first", **_NO_PAD)],
+                         onPage=lambda c, d: _footer(c, d, content)),
+            PageTemplate("later", [Frame(LEFT, BOTTOM, WIDTH, PAGE_H - later_top - BOTTOM, id="later", **_NO_PAD)],
+                         onPage=lambda c, d: _later_page(c, d, content)),
+        ]
+    )  # fmt: skip
+    doc.build(_story(content, styles), canvasmaker=_numbered_canvas(content, pages))
+    return buffer.getvalue(), pages[0]
+
+
+_NO_PAD = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
+
+
+def _numbered_canvas(content: LetterContent, pages: list[int]) -> type[Canvas]:
+    """A canvas that holds every page until the end, so each can say "Page N of M"."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._saved: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved)
+            pages.append(total)
+            for number, state in enumerate(self._saved, start=1):
+                self.__dict__.update(state)
+                self.setFont(FONT, 8.5)
+                self.setFillColor(GREY)
+                self.drawRightString(PAGE_W - RIGHT, 14 * mm, content.page_label.format(page=number, pages=total))
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def _footer(canvas: Canvas, doc: BaseDocTemplate, content: LetterContent) -> None:
+    canvas.saveState()
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.5)
+    canvas.line(LEFT, 18 * mm, PAGE_W - RIGHT, 18 * mm)
+    canvas.setFillColor(GREY)
+    canvas.setFont(FONT, 8.5)
+    canvas.drawString(LEFT, 14 * mm, restore(content.footer_left))
+    canvas.setFont(FONT, 7.5)
+    canvas.drawString(LEFT, 10 * mm, content.footer_rules)
+    canvas.restoreState()
+
+
+def _later_page(canvas: Canvas, doc: BaseDocTemplate, content: LetterContent) -> None:
+    # A page that comes apart from the first must still say whose it is.
+    _footer(canvas, doc, content)
+    canvas.saveState()
+    canvas.setFillColor(GREY)
+    canvas.setFont(FONT, 8.5)
+    y = PAGE_H - TOP - 2 * mm
+    canvas.drawString(LEFT, y, restore(content.later_pages))
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.5)
+    canvas.line(LEFT, y - 2.5 * mm, PAGE_W - RIGHT, y - 2.5 * mm)
+    canvas.restoreState()
+
+
+def _story(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    story: list[Flowable] = [NextPageTemplate("later")]
+    story += _letterhead(content, styles)
+    story.append(Paragraph(markup(content.subject), styles["subject"]))
+    story.append(_identity(content, styles))
+    story.append(Spacer(1, content.font_size * 1.2))
+    if content.salutation:
+        story.append(Paragraph(markup(content.salutation), styles["body"]))
+    for part in content.parts:
+        if part.kind == "heading":
+            story.append(CondPageBreak(30 * mm))  # a heading never ends a page
+        story.append(_part(part, styles))
+    sign_off = [Paragraph(markup(content.closing), styles["body"]), Spacer(1, 10 * mm)]
+    sign_off += [Paragraph(markup(line), styles["address"]) for line in content.signature]
+    story.append(KeepTogether(sign_off))
+    if content.copy_to:
+        story += [Spacer(1, content.font_size), Paragraph(markup(content.copy_to), styles["small"])]
+    return story
+
+
+def _letterhead(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    service, *details = content.sender
+    head: list[Flowable] = [Paragraph(markup(service), styles["service"])]
+    head += [Paragraph(markup(line), styles["sender"]) for line in details]
+    recipient = [Paragraph(markup(line), styles["address"]) for line in content.recipient]
+    dated = Table(
+        [[Paragraph(markup(label), styles["label"]), Paragraph(markup(value), styles["address"])]
+         for label, value in content.dated],
+        colWidths=[28 * mm, 42 * mm],
+        style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                          ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                          ("VALIGN", (0, 0), (-1, -1), "TOP")]),
+    )  # fmt: skip
+    # The recipient sits where a left-hand window envelope shows it (about 45 mm from the top).
+    header_height = sum(f.wrap(WIDTH, PAGE_H)[1] for f in head)
+    gap = max(4 * mm, 27 * mm - header_height)
+    address = Table(
+        [[recipient, dated]],
+        colWidths=[WIDTH - 72 * mm, 72 * mm],
+        style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                          ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                          ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (1, 0), (1, 0), 2 * mm)]),
+    )  # fmt: skip
+    return [*head, Spacer(1, gap), address, Spacer(1, 9 * mm)]
+
+
+def _identity(content: LetterContent, styles: dict[str, ParagraphStyle]) -> Flowable:
+    """Who the letter is about, in a shaded panel: short items two to a row, long ones a row each."""
+    size = styles["label"].fontSize
+    label_w = max(pdfmetrics.stringWidth(label, FONT, size) for label, _ in content.identity) + 10 * mm
+    half = WIDTH / 2
+    rows: list[list[Any]] = []
+    spans: list[int] = []
+    pending: list[Any] = []
+    for label, value in content.identity:
+        cells = [Paragraph(markup(label), styles["label"]), Paragraph(markup(value), styles["value"])]
+        if len(value) > 34:
+            if pending:
+                rows.append(pending + ["", ""])
+                pending = []
+            spans.append(len(rows))
+            rows.append(cells + ["", ""])
+        elif pending:
+            rows.append(pending + cells)
+            pending = []
+        else:
+            pending = cells
+    if pending:
+        rows.append(pending + ["", ""])
+    commands: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, -1), PALE),
+        ("LINEBEFORE", (0, 0), (0, -1), 3, BLUE),
+        ("LEFTPADDING", (0, 0), (0, -1), 4 * mm),
+        ("TOPPADDING", (0, 0), (-1, 0), 2.5 * mm),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), 2.5 * mm),
+        ("TOPPADDING", (0, 1), (-1, -1), 0.6 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -2), 0.6 * mm),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    commands += [("SPAN", (1, row), (3, row)) for row in spans]
+    return Table(
+        rows, colWidths=[label_w, half - label_w, label_w, half - label_w], hAlign="LEFT", style=TableStyle(commands)
+    )
+
+
+def _part(part: Part, styles: dict[str, ParagraphStyle]) -> Flowable:
+    if part.kind == "heading":
+        return Paragraph(markup(part.text), styles["heading"])
+    if part.kind == "paragraph":
+        if part.style in ("box", "alert"):
+            return _callout(Paragraph(markup(part.text), styles[part.style]), part.style, styles)
+        return Paragraph(markup(part.text), styles[part.style])
+    if part.kind == "bullets":
+        items = [ListItem(Paragraph(markup(item), styles["body"]), leftIndent=5 * mm) for item in part.items]
+        return ListFlowable(items, bulletType="bullet", start="•", leftIndent=5 * mm, bulletFontName=FONT,
+                            bulletColor=BLUE)  # fmt: skip
+    return _table(part, styles)
+
+
+def _callout(paragraph: Paragraph, style: str, styles: dict[str, ParagraphStyle]) -> Flowable:
+    bar, fill = (BLUE, PALE_BLUE) if style == "box" else (WARM_YELLOW, PALE_YELLOW)
+    pad = styles["body"].fontSize * 0.55
+    return Table(
+        [[paragraph]],
+        colWidths=[WIDTH],
+        hAlign="LEFT",
+        spaceAfter=styles["body"].spaceAfter,
+        style=TableStyle([
+            ("BACKGROUND", (0, 0), (-1, -1), fill),
+            ("LINEBEFORE", (0, 0), (0, -1), 4, bar),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4 * mm),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
+            ("TOPPADDING", (0, 0), (-1, -1), pad),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), pad + 1),
+        ]),
+    )  # fmt: skip
+
+
+_COLUMNS: dict[str, list[float]] = {
+    "scores": [70 * mm, 30 * mm, WIDTH - 100 * mm],
+    "ratings": [78 * mm, 20 * mm, 42 * mm, WIDTH - 140 * mm],
+    "criteria": [34 * mm, 17 * mm, WIDTH - 81 * mm, 30 * mm],
+    "interventions": [WIDTH - 45 * mm, 45 * mm],
+}
+
+
+def _table(part: Part, styles: dict[str, ParagraphStyle]) -> Flowable:
+    head, cell = styles["cell_head"], styles["cell"]
+    rows = [[Paragraph(markup(text), head) for text in part.rows[0]]]
+    for index, row in enumerate(part.rows[1:], start=1):
+        style = head if index in part.strong_rows else cell
+        rows.append([Paragraph(markup(text), style) for text in row])
+    commands: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, 0), 1, BLUE),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+        ("TOPPADDING", (0, 0), (-1, -1), 0.8 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2 * mm),
+    ]
+    commands += [("BACKGROUND", (0, i), (-1, i), PALE_YELLOW) for i in part.strong_rows]
+    table = Table(
+        rows,
+        colWidths=_COLUMNS[part.table],
+        hAlign="LEFT",
+        repeatRows=1,
+        spaceBefore=1 * mm,
+        spaceAfter=styles["body"].spaceAfter * 1.5,
+        style=TableStyle(commands),
+    )
+    if part.table == "criteria":
+        return table  # long (verbatim definitions): may split, its header repeats
+    return KeepTogether([table])  # a short table reads badly split over two pages
