@@ -1,13 +1,20 @@
 """The command line: ``triage`` starts the desktop app; ``triage route`` and ``triage rules`` are the
-headless face of the same rules. No Qt is imported unless the app is started.
+headless face of the same rules; ``triage referrals`` and ``triage db`` work on the store (the
+database named by ``--database``, else ``TRIAGE_DATABASE_URL``, else the user data folder). No Qt is
+imported unless the app is started.
 
-Exit status: 0 success; 1 a ruleset or check failed; 2 invalid input or usage.
+Exit status: 0 success; 1 a ruleset, check or operation failed; 2 invalid input or usage.
+Messages never contain patient identifiers: rows are named by number and field, never by content.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import io
 import json
+import os
+import re
 import sys
 from collections.abc import Sequence
 from functools import lru_cache
@@ -15,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from triage import __version__
+from triage.letters.command import register as register_letter
 from triage.rules.engine import route
 from triage.rules.golden import golden_text
 from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, load_ruleset
@@ -22,6 +30,7 @@ from triage.rules.screening import ScreeningError, parse_screening
 from triage.rules.table import render_ruleset
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+ACTOR_ENV = "TRIAGE_USER"
 
 
 class InputError(Exception):
@@ -31,11 +40,17 @@ class InputError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.self_test and args.command is not None:
+        parser.error("--self-test takes no command")
     try:
+        if args.self_test:
+            from triage.ui.selftest import run_self_test  # Qt (offscreen) only for the self-test
+
+            return run_self_test()
         if args.command is None:
             from triage.ui.app import run_app  # Qt only when the app is wanted
 
-            return run_app()
+            return run_app(database=args.database)
         return int(args.handler(args))
     except RulesetError as exc:
         _errors(sys.stderr, [f"ruleset {exc.source}: {problem}" for problem in exc.problems])
@@ -45,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the store's errors, imported lazily with it
+        return _store_failure(exc)
 
 
 @lru_cache(maxsize=1)
@@ -54,8 +71,17 @@ def _parser() -> argparse.ArgumentParser:
         description="Referral triage assistant for NHS Talking Therapies. With no command, starts the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"triage {__version__}")
+    parser.add_argument("--database", metavar="URL_OR_PATH", default=None, help=DATABASE_HELP)
+    parser.add_argument(
+        "--self-test", action="store_true",
+        help="check this installation offscreen in a temporary folder (store and migrations, the main window, "
+        "the whole matrix against its golden table, every letter, page 1 rendered); exit 0, or 1 saying what failed",
+    )  # fmt: skip
     parser.set_defaults(command=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    # --database is accepted after the command too (triage db verify --database X).
+    store_options = argparse.ArgumentParser(add_help=False)
+    store_options.add_argument("--database", metavar="URL_OR_PATH", default=argparse.SUPPRESS, help=DATABASE_HELP)
 
     route_cmd = commands.add_parser("route", help="route screenings given as JSON (see README)")
     route_cmd.add_argument("file", nargs="?", default="-", help="a JSON file, or - for standard input (default)")
@@ -73,7 +99,46 @@ def _parser() -> argparse.ArgumentParser:
     golden = rules.add_parser("golden", help="print every rating combination with its route, as TSV, for review")
     golden.add_argument("--ruleset", type=Path, help="a ruleset file instead of the one in force")
     golden.set_defaults(command="rules golden", handler=_rules_golden)
+
+    register_letter(commands)
+
+    referrals_cmd = commands.add_parser("referrals", help="import or export referrals")
+    referrals = referrals_cmd.add_subparsers(title="referrals commands", metavar="COMMAND", required=True)
+    imp = referrals.add_parser(
+        "import", parents=[store_options], help="import referrals from a JSON array or a CSV file with a header",
+        description="Import referrals in one transaction. All or nothing unless --skip-invalid: any invalid row "
+        "means nothing is written (exit 2), and every bad row is reported by row number and field.",
+    )  # fmt: skip
+    imp.add_argument("file", help="a .json or .csv file, or - for standard input")
+    imp.add_argument("--format", choices=("json", "csv"),
+                     help="the file's format (default: from its .json/.csv name, else JSON if it starts with [ or {)")  # fmt: skip
+    imp.add_argument("--skip-invalid", action="store_true", help="import the valid rows and report the others")
+    imp.set_defaults(command="referrals import", handler=_referrals_import)
+    exp = referrals.add_parser("export", parents=[store_options], help="export every referral as JSON or CSV")
+    exp.add_argument("--format", choices=("json", "csv"), help="json (default) or csv (default when --out ends .csv)")
+    exp.add_argument("--out", type=Path, help="write to this file (atomically) instead of standard output")
+    exp.set_defaults(command="referrals export", handler=_referrals_export)
+
+    db_cmd = commands.add_parser("db", help="verify, back up or restore the database")
+    db = db_cmd.add_subparsers(title="db commands", metavar="COMMAND", required=True)
+    verify = db.add_parser("verify", parents=[store_options],
+                           help="integrity check and audit-chain verification; exit 0 if sound, 1 with the problems")  # fmt: skip
+    verify.set_defaults(command="db verify", handler=_db_verify)
+    backup = db.add_parser("backup", parents=[store_options],
+                           help="copy the SQLite database to a new file, consistently, even while the app is writing")  # fmt: skip
+    backup.add_argument("dest", type=Path, help="the backup file to create (must not exist)")
+    backup.set_defaults(command="db backup", handler=_db_backup)
+    restore = db.add_parser("restore", parents=[store_options],
+                            help="replace the SQLite database with a verified backup (the old file is kept)")  # fmt: skip
+    restore.add_argument("src", type=Path, help="the backup file")
+    restore.set_defaults(command="db restore", handler=_db_restore)
     return parser
+
+
+DATABASE_HELP = (
+    "the database: a SQLite file path or postgresql+psycopg://user@host/dbname "
+    "(default: $TRIAGE_DATABASE_URL, else triage.db in the user data folder)"
+)
 
 
 def _ruleset(path: Path | None) -> Ruleset:
@@ -122,6 +187,164 @@ def _rules_check(args: argparse.Namespace) -> int:
 def _rules_golden(args: argparse.Namespace) -> int:
     sys.stdout.write(golden_text(_ruleset(args.ruleset)))
     return EXIT_OK
+
+
+# --- the store -------------------------------------------------------------------------------------
+
+
+def _actor() -> str:
+    """Who is acting: accounts come later; for now TRIAGE_USER, else the login name."""
+    name = os.environ.get(ACTOR_ENV, "").strip()
+    if not name:
+        try:
+            name = getpass.getuser().strip()
+        except Exception:  # no login name (a bare container): getpass raises OSError or KeyError
+            name = ""
+    if not name:
+        raise InputError(f"who is acting is unknown: set {ACTOR_ENV} to your name")
+    if len(name) > 100 or re.search(r"[\x00-\x1f\x7f]", name):
+        raise InputError(f"{ACTOR_ENV}: must be a name of at most 100 characters without control characters")
+    return name
+
+
+def _open(args: argparse.Namespace, *, create: bool = False, migrate: bool = True) -> Any:
+    """The store named by --database / TRIAGE_DATABASE_URL / the default. An existing database is
+    required unless ``create``: verifying or exporting a mistyped path must not make a new one."""
+    from triage.store import open_store, resolve_database_url
+
+    url = resolve_database_url(args.database)
+    if url.get_backend_name() == "sqlite" and not create and not Path(str(url.database)).is_file():
+        raise InputError(f"database: there is no database at {url.database}")
+    return open_store(url.render_as_string(hide_password=False), migrate=migrate)
+
+
+def _sqlite_only(store: Any, what: str) -> None:
+    if store.dialect != "sqlite":
+        store.close()
+        raise InputError(
+            f"{what} works on a SQLite file; a PostgreSQL server is backed up and restored with its own tools "
+            "(pg_dump and pg_restore, or pg_basebackup)"
+        )
+
+
+def _referrals_import(args: argparse.Namespace) -> int:
+    from triage.services.transfer import import_file
+
+    actor = _actor()
+    where = "standard input" if args.file == "-" else args.file
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError:
+        raise InputError(f"input: {where} cannot be read") from None
+    suffix = Path(args.file).suffix.lower().lstrip(".")
+    fmt = args.format or (suffix if suffix in ("json", "csv") else None)
+    with _open(args, create=True) as store:
+        report = import_file(store, raw, actor, fmt=fmt, skip_invalid=args.skip_invalid)
+    _errors(sys.stderr, [f"row {number}: {problem}" for number, problem in report.problems])
+    if report.written == 0:
+        if report.rows == 0:
+            print("imported 0 referrals: the file holds no rows")
+            return EXIT_OK
+        _errors(sys.stderr, [f"nothing was imported: {report.bad_rows} of {report.rows} rows are invalid"])
+        return EXIT_INVALID
+    line = f"imported {report.written} referrals ({report.duplicates} flagged as possible duplicates of an open referral)"
+    if report.bad_rows:
+        line += f"; skipped {report.bad_rows} invalid rows (listed on standard error)"
+        sys.stderr.write(f"warning: {report.bad_rows} of {report.rows} rows were invalid and were NOT imported\n")
+    print(line)
+    return EXIT_OK
+
+
+def _referrals_export(args: argparse.Namespace) -> int:
+    from triage.services.transfer import export_to_file, export_to_stream
+
+    actor = _actor()
+    fmt = args.format or ("csv" if args.out is not None and args.out.suffix.lower() == ".csv" else "json")
+    with _open(args) as store:
+        if args.out is not None:
+            count = export_to_file(store, args.out, fmt, actor)
+            print(f"exported {count} referrals to {args.out} ({fmt})")
+            return EXIT_OK
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+        try:
+            export_to_stream(store, stream, fmt, actor)
+        finally:
+            try:
+                stream.flush()
+            finally:
+                stream.detach()
+    return EXIT_OK
+
+
+def _db_verify(args: argparse.Namespace) -> int:
+    from triage.store import head_revision, schema_revision, verify_database
+
+    with _open(args, migrate=False) as store:
+        problems = verify_database(store, older_schema_ok=True)
+        revision = schema_revision(store.engine)
+        described = store.describe()
+    if problems:
+        _errors(sys.stderr, problems)
+        print(f"FAILED: {len(problems)} problems in {described}")
+        return EXIT_FAILED
+    print(f"ok: {described} is sound (integrity check, database guards, audit chain, every referral audited)")
+    if revision != head_revision():
+        print(f"note: its schema is at revision {revision}; it will be brought up to {head_revision()} "
+              "when triage next opens it")  # fmt: skip
+    return EXIT_OK
+
+
+def _db_backup(args: argparse.Namespace) -> int:
+    from triage.store import backup_database
+
+    with _open(args, migrate=False) as store:
+        _sqlite_only(store, "db backup")
+        written = backup_database(store, args.dest)
+    print(f"ok: backed up to {written} and verified")
+    return EXIT_OK
+
+
+def _db_restore(args: argparse.Namespace) -> int:
+    from triage.store import resolve_database_url, restore_database
+
+    url = resolve_database_url(args.database)
+    if url.get_backend_name() != "sqlite":
+        raise InputError(
+            "db restore works on a SQLite file; a PostgreSQL server is backed up and restored with its own tools "
+            "(pg_dump and pg_restore, or pg_basebackup)"
+        )
+    previous = restore_database(args.src, Path(str(url.database)))
+    print(f"ok: restored {url.database} from {args.src}, verified")
+    if previous is not None:
+        print(f"the database it replaced is kept as {previous}")
+    return EXIT_OK
+
+
+def _store_failure(exc: Exception) -> int:
+    """The store's errors as one safe line each. Their messages never carry identifiers; an
+    unexpected database error is named by type only (its text could quote a value)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from triage.services.inputs import InvalidInput
+    from triage.services.transfer import TransferError
+    from triage.store.errors import StoreError, StoreLocationError
+
+    if isinstance(exc, (StoreLocationError, TransferError, InvalidInput)):
+        _errors(sys.stderr, [str(exc)])
+        return EXIT_INVALID
+    if isinstance(exc, StoreError):
+        _errors(sys.stderr, [str(exc)])
+        return EXIT_FAILED
+    if isinstance(exc, SQLAlchemyError):
+        _errors(sys.stderr, [f"the database cannot be used ({type(exc).__name__}); check --database and that "
+                             "the server is running"])  # fmt: skip
+        return EXIT_FAILED
+    if isinstance(exc, BrokenPipeError):
+        return EXIT_FAILED
+    if isinstance(exc, OSError):
+        _errors(sys.stderr, [f"{exc.strerror or type(exc).__name__}" + (f": {exc.filename}" if exc.filename else "")])
+        return EXIT_FAILED
+    raise exc
 
 
 def _read_json(name: str) -> Any:

@@ -5,7 +5,14 @@ Inputs are pydantic models from ``triage.services.inputs`` (validated before any
 ``triage.store.errors.StoreError`` subclasses whose messages never contain patient identifiers.
 """
 
-from triage.services.decisions import Replay, confirm_decision, find_ruleset, recommend, replay_decision
+from triage.services.decisions import (
+    Replay,
+    complete_screening,
+    confirm_decision,
+    find_ruleset,
+    recommend,
+    replay_decision,
+)
 from triage.services.inputs import (
     DecisionInput,
     GpPracticeInput,
@@ -16,15 +23,18 @@ from triage.services.inputs import (
     input_problems,
     parse,
 )
+from triage.services.referral_list import SORT_KEYS, ReferralFilter, ReferralRow, count_referrals, referral_page
 from triage.services.referrals import (
     CreatedReferral,
     HistoryEntry,
     IdentityMismatch,
+    ImportOutcome,
     change_status,
     create_referral,
     delete_referral,
     find_referrals,
     get_referral,
+    import_batch,
     import_referrals,
     person_history,
     save_gp_practice,
@@ -41,10 +51,11 @@ from triage.services.screenings import (
 )
 
 __all__ = [
-    "CreatedReferral", "DecisionInput", "DraftContent", "DraftSummary", "GpPracticeInput", "HistoryEntry",
-    "IdentityMismatch", "InvalidInput", "ReferralInput", "ReferralUpdate", "Replay", "ScreeningInput",
-    "change_status", "confirm_decision", "create_referral", "delete_referral", "discard_draft", "find_referrals",
-    "find_ruleset", "get_referral", "import_referrals", "input_problems", "list_drafts", "load_draft", "parse",
-    "person_history", "recommend", "replay_decision", "save_draft", "save_gp_practice", "save_screening",
-    "update_referral",
+    "SORT_KEYS", "CreatedReferral", "DecisionInput", "DraftContent", "DraftSummary", "GpPracticeInput",
+    "HistoryEntry", "IdentityMismatch", "ImportOutcome", "InvalidInput", "ReferralFilter", "ReferralInput",
+    "ReferralRow", "ReferralUpdate", "Replay", "ScreeningInput", "change_status", "complete_screening",
+    "confirm_decision", "count_referrals", "create_referral", "delete_referral", "discard_draft", "find_referrals",
+    "find_ruleset", "get_referral", "import_batch", "import_referrals", "input_problems", "list_drafts",
+    "load_draft", "parse", "person_history", "recommend", "referral_page", "replay_decision", "save_draft",
+    "save_gp_practice", "save_screening", "update_referral",
 ]  # fmt: skip

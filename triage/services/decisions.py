@@ -15,18 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from triage.rules.engine import route
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, default_ruleset_path, load_ruleset
 from triage.resources import resource_path
-from triage.services.inputs import DecisionInput
+from triage.services.inputs import DecisionInput, ScreeningInput
 from triage.services.referrals import _load, _move
-from triage.services.screenings import screening_input
+from triage.services.screenings import record_screening, screening_input
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import NotFoundError, RefusedError
-from triage.store.models import Decision, Screening
+from triage.store.models import Decision, Referral, Screening
+from triage.store.types import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -61,38 +63,63 @@ def confirm_decision(
         referral = _load(session, referral_id)
         if referral.status not in ("screened", "decided"):
             raise RefusedError(f"a referral that is {referral.status.replace('_', ' ')} cannot be decided")
-        screening = _latest_screening(session, referral_id)
-        routing = route(screening_input(screening).to_routing(), ruleset)
-        overridden = (data.confirmed_route, data.confirmed_step) != (routing.route, routing.step)
-        if overridden and data.override_reason is None:
-            raise RefusedError("override_reason: required when the confirmed route or step differs from the recommendation")
-        if routing.warnings and not data.warnings_acknowledged:
-            raise RefusedError("warnings_acknowledged: the routing has warnings that must be reviewed and acknowledged")
-        decision = Decision(
-            referral_id=referral.id,
-            screening_id=screening.id,
-            ruleset_id=ruleset.id,
-            ruleset_version=ruleset.version,
-            ruleset_sha256=ruleset.sha256,
-            routing=_plain(routing.to_contract()),
-            matched_rules=_plain(asdict(routing.matched)),
-            recommended_route=routing.route,
-            recommended_step=routing.step,
-            confirmed_route=data.confirmed_route,
-            confirmed_step=data.confirmed_step,
-            override_reason=data.override_reason if overridden else None,
-            warnings_acknowledged=data.warnings_acknowledged,
-            decided_by=actor,
-        )
-        session.add(decision)
-        session.flush()
-        summary = f"route {data.confirmed_route}" + (f" step {data.confirmed_step}" if data.confirmed_step else "")
-        summary += f"; {'override of' if overridden else 'as'} the recommendation ({ruleset.id} {ruleset.version})"
-        record_event(session, actor=actor, entity_type="decision", entity_id=decision.id, action="decision",
-                     summary=f"{summary}; referral {referral.id}")  # fmt: skip
-        if referral.status == "screened":
-            _move(session, referral, "decided", actor)
-        return decision.id
+        return record_decision(session, referral, _latest_screening(session, referral_id), data, actor, ruleset).id
+
+
+def complete_screening(
+    store: Store, referral_id: str, screening: ScreeningInput, decision: DecisionInput, actor: str,
+    *, ruleset: Ruleset | None = None,
+) -> tuple[str, str]:  # fmt: skip
+    """Store the completed screening, remove its draft and store the confirmed decision on it, all in
+    ONE transaction: a crash or a refused decision (an override without its reason, unacknowledged
+    warnings) leaves the referral exactly as it was, never screened but undecided half way.
+    Returns (screening id, decision id)."""
+    ruleset = ruleset or default_ruleset()
+    with store.write() as session:
+        referral = _load(session, referral_id)
+        stored = record_screening(session, referral, screening, actor)
+        return stored.id, record_decision(session, referral, stored, decision, actor, ruleset).id
+
+
+def record_decision(
+    session: Session, referral: Referral, screening: Screening, data: DecisionInput, actor: str, ruleset: Ruleset
+) -> Decision:
+    """The decision on ``screening`` inside the caller's transaction: stored with the routing as the
+    engine returned it, audited, the referral moved to decided and its current route kept on it."""
+    routing = route(screening_input(screening).to_routing(), ruleset)
+    overridden = (data.confirmed_route, data.confirmed_step) != (routing.route, routing.step)
+    if overridden and data.override_reason is None:
+        raise RefusedError("override_reason: required when the confirmed route or step differs from the recommendation")
+    if routing.warnings and not data.warnings_acknowledged:
+        raise RefusedError("warnings_acknowledged: the routing has warnings that must be reviewed and acknowledged")
+    decision = Decision(
+        referral_id=referral.id,
+        screening_id=screening.id,
+        ruleset_id=ruleset.id,
+        ruleset_version=ruleset.version,
+        ruleset_sha256=ruleset.sha256,
+        routing=_plain(routing.to_contract()),
+        matched_rules=_plain(asdict(routing.matched)),
+        recommended_route=routing.route,
+        recommended_step=routing.step,
+        confirmed_route=data.confirmed_route,
+        confirmed_step=data.confirmed_step,
+        override_reason=data.override_reason if overridden else None,
+        warnings_acknowledged=data.warnings_acknowledged,
+        decided_by=actor,
+        decided_at=utc_now(),
+    )
+    session.add(decision)
+    # The referral list filters and sorts by route: the latest decision's route lives on the referral.
+    referral.current_route, referral.current_step = data.confirmed_route, data.confirmed_step
+    session.flush()
+    summary = f"route {data.confirmed_route}" + (f" step {data.confirmed_step}" if data.confirmed_step else "")
+    summary += f"; {'override of' if overridden else 'as'} the recommendation ({ruleset.id} {ruleset.version})"
+    record_event(session, actor=actor, entity_type="decision", entity_id=decision.id, action="decision",
+                 summary=f"{summary}; referral {referral.id}")  # fmt: skip
+    if referral.status == "screened":
+        _move(session, referral, "decided", actor)
+    return decision
 
 
 def replay_decision(store: Store, decision_id: str, *, extra_rulesets: Iterable[Path] = ()) -> Replay:

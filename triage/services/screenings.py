@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from triage.services.inputs import ScreeningInput
 from triage.services.referrals import _load, _move
@@ -106,43 +107,48 @@ def save_screening(store: Store, referral_id: str, data: ScreeningInput, actor: 
     """Store a completed screening, mark the referral screened (recording the contact if it was not
     yet recorded) and remove its draft, in one transaction. Returns the screening's id."""
     with store.write() as session:
-        referral = _load(session, referral_id)
-        if referral.status in ("letter_sent", "closed"):
-            raise RefusedError(f"a referral that is {referral.status.replace('_', ' ')} cannot be screened")
-        screening = Screening(
-            referral_id=referral.id,
-            screened_at=utc_now(),
-            screened_by=actor,
-            phq9=list(data.phq9),
-            gad7=list(data.gad7),
-            wsas=list(data.wsas) if data.wsas is not None else None,
-            chronicity=data.chronicity,
-            complexity=data.complexity,
-            impairment=data.impairment,
-            substance_use=data.substance_use,
-            risk=data.risk,
-            rating_notes=dict(data.rating_notes),
-            risk_details=data.risk_details.model_dump(mode="json"),
-            long_term_conditions=list(data.long_term_conditions),
-            medically_unexplained_symptoms=data.medically_unexplained_symptoms,
-            problem_descriptor=data.problem_descriptor,
-            previous_interventions=[item.model_dump(mode="json") for item in data.previous_interventions],
-        )
-        session.add(screening)
+        return record_screening(session, _load(session, referral_id), data, actor).id
+
+
+def record_screening(session: Session, referral: Referral, data: ScreeningInput, actor: str) -> Screening:
+    """``save_screening``'s work inside the caller's transaction (``complete_screening`` adds the
+    decision to the same one)."""
+    if referral.status in ("letter_sent", "closed"):
+        raise RefusedError(f"a referral that is {referral.status.replace('_', ' ')} cannot be screened")
+    screening = Screening(
+        referral_id=referral.id,
+        screened_at=utc_now(),
+        screened_by=actor,
+        phq9=list(data.phq9),
+        gad7=list(data.gad7),
+        wsas=list(data.wsas) if data.wsas is not None else None,
+        chronicity=data.chronicity,
+        complexity=data.complexity,
+        impairment=data.impairment,
+        substance_use=data.substance_use,
+        risk=data.risk,
+        rating_notes=dict(data.rating_notes),
+        risk_details=data.risk_details.model_dump(mode="json"),
+        long_term_conditions=list(data.long_term_conditions),
+        medically_unexplained_symptoms=data.medically_unexplained_symptoms,
+        problem_descriptor=data.problem_descriptor,
+        previous_interventions=[item.model_dump(mode="json") for item in data.previous_interventions],
+    )
+    session.add(screening)
+    session.flush()
+    record_event(session, actor=actor, entity_type="screening", entity_id=screening.id, action="create",
+                 summary=f"screening recorded for referral {referral.id}")  # fmt: skip
+    if referral.status in ("received", "no_contact"):
+        _move(session, referral, "contacted", actor)
+    if referral.status != "screened":
+        _move(session, referral, "screened", actor)
+    draft = session.get(Draft, referral.id)
+    if draft is not None:
+        session.delete(draft)
         session.flush()
-        record_event(session, actor=actor, entity_type="screening", entity_id=screening.id, action="create",
-                     summary=f"screening recorded for referral {referral.id}")  # fmt: skip
-        if referral.status in ("received", "no_contact"):
-            _move(session, referral, "contacted", actor)
-        if referral.status != "screened":
-            _move(session, referral, "screened", actor)
-        draft = session.get(Draft, referral.id)
-        if draft is not None:
-            session.delete(draft)
-            session.flush()
-            record_event(session, actor=actor, entity_type="draft", entity_id=referral.id, action="delete",
-                         summary="screening draft replaced by the saved screening")  # fmt: skip
-        return screening.id
+        record_event(session, actor=actor, entity_type="draft", entity_id=referral.id, action="delete",
+                     summary="screening draft replaced by the saved screening")  # fmt: skip
+    return screening
 
 
 def screening_input(screening: Screening) -> ScreeningInput:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from triage.store.database import WRITE_LOCK_KEY
@@ -69,6 +69,41 @@ def record_event(
         head.last_event_id, head.last_hash, head.event_count = event.id, event.hash, head.event_count + 1
     session.flush()
     return event
+
+
+def record_events(session: Session, events: Sequence[tuple[str, EntityType, str, AuditAction, str]]) -> None:
+    """Append many events at once, in order, in the caller's transaction: (actor, entity type, entity
+    id, action, summary) each. The same chain as ``record_event`` one by one, written with one
+    multi-row INSERT (a 100,000-row import would otherwise spend most of its time here)."""
+    if not events:
+        return
+    for actor, entity_type, _, action, _ in events:
+        if action not in AUDIT_ACTIONS or entity_type not in ENTITY_TYPES:
+            raise ValueError("unknown audit action or entity type")
+        if not actor.strip():
+            raise ValueError("an audit event needs an actor")
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+    session.flush()
+    head = session.execute(select(AuditHead).execution_options(populate_existing=True)).scalar_one_or_none()
+    next_id, prev_hash = (head.last_event_id + 1, head.last_hash) if head else (1, GENESIS_HASH)
+    moment, rows = utc_now(), []
+    for actor, entity_type, entity_id, action, summary in events:
+        event = AuditEvent(id=next_id, occurred_at=moment, actor=actor, entity_type=entity_type,
+                           entity_id=entity_id, action=action, summary=summary, prev_hash=prev_hash)  # fmt: skip
+        event.hash = prev_hash = chain_hash(prev_hash, event)
+        rows.append({c: getattr(event, c) for c in _EVENT_COLUMNS})
+        next_id += 1
+    session.execute(insert(AuditEvent.__table__), rows)
+    last_id, count = next_id - 1, len(rows)
+    if head is None:
+        session.add(AuditHead(id=1, last_event_id=last_id, last_hash=prev_hash, event_count=count))
+    else:
+        head.last_event_id, head.last_hash, head.event_count = last_id, prev_hash, head.event_count + count
+    session.flush()
+
+
+_EVENT_COLUMNS = ("id", "occurred_at", "actor", "entity_type", "entity_id", "action", "summary", "prev_hash", "hash")
 
 
 def canonical_content(event: AuditEvent) -> str:

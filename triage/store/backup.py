@@ -39,10 +39,14 @@ def backup_database(store: Store, destination: Path) -> Path:
     return destination
 
 
-def restore_database(source: Path, target: Path) -> Path:
+def restore_database(source: Path, target: Path) -> Path | None:
     """Replace the database at ``target`` with the backup ``source``, after verifying the backup.
     The database being replaced is first copied to ``<target>.previous-<UTC time>``; that path is
-    returned. The app must not have ``target`` open."""
+    returned (None when there was no database at ``target``). The app must not have ``target`` open.
+
+    A backup made by an older version of triage (an older schema revision this version knows) is
+    verified as that version wrote it, restored, then migrated to the current schema and verified
+    again, as opening it in the app would."""
     source, target = source.expanduser().absolute(), target.expanduser().absolute()
     if not source.is_file():
         raise BackupError(f"the backup {source} does not exist")
@@ -54,11 +58,23 @@ def restore_database(source: Path, target: Path) -> Path:
     if problems:
         staged.unlink(missing_ok=True)
         raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
-    previous = target.with_name(f"{target.name}.previous-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+    previous: Path | None = None
     if target.exists():
+        previous = target.with_name(f"{target.name}.previous-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
         _copy(target, previous)
     _copy(staged, target)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
     staged.unlink(missing_ok=True)
+    kept = f"; the database it replaced is kept as {previous}" if previous else ""
+    try:
+        store = open_store(target)  # migrates a backup from an older version, all or nothing
+    except StoreError as exc:
+        raise BackupError(f"the backup was restored but could not be brought up to date: {exc}{kept}") from None
+    try:
+        problems = verify_database(store)
+    finally:
+        store.close()
+    if problems:
+        raise BackupError("the restored database failed verification after its update: " + "; ".join(problems) + kept)
     return previous
 
 
@@ -85,7 +101,7 @@ def _verify_file(path: Path) -> list[str]:
     except StoreError as exc:
         return [str(exc)]
     try:
-        return verify_database(store)
+        return verify_database(store, older_schema_ok=True)
     except Exception as exc:  # a file that is not a database at all
         return [f"not a readable triage database ({type(exc).__name__})"]
     finally:

@@ -3,11 +3,14 @@ the append-only guards, the audit chain, and every referral having its creation 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from alembic.script import ScriptDirectory
 from sqlalchemy import exists, func, select, text
 from sqlalchemy.orm import Session
 
 from triage.store.audit import verify_audit_chain
-from triage.store.database import Store, head_revision, schema_revision
+from triage.store.database import Store, alembic_config, schema_revision
 from triage.store.models import AuditEvent, Referral
 
 # The triggers the newest migration installs (see migrations/versions/0002_guards.py).
@@ -22,16 +25,24 @@ GUARD_TRIGGERS = (
     "screening_no_delete",
     "decision_no_delete",
 )
+# Which revision installed which guards: a database at an older revision is checked for its own.
+GUARDS_SINCE = {"0002": GUARD_TRIGGERS}
 
 
-def verify_database(store: Store) -> list[str]:
-    """Every problem found, as identifier-free sentences; an empty list means the store is sound."""
-    revision, head = schema_revision(store.engine), head_revision()
-    if revision != head:
+def verify_database(store: Store, *, older_schema_ok: bool = False) -> list[str]:
+    """Every problem found, as identifier-free sentences; an empty list means the store is sound.
+
+    ``older_schema_ok``: a database at an older revision this version knows (a backup from before an
+    upgrade) is checked as that revision wrote it, instead of being reported for its revision; the
+    caller migrates it afterwards. A newer or unknown revision is always a problem."""
+    known = known_revisions()
+    revision, head = schema_revision(store.engine), known[-1]
+    if revision != head and not (older_schema_ok and revision in known):
         return [f"the schema is at revision {revision or 'none'}, expected {head}"]
     with store.read() as session:
         problems = _sqlite_checks(session) if store.dialect == "sqlite" else []
-        problems += _missing_guards(session, store.dialect)
+        expected = [g for r in known[: known.index(revision) + 1] for g in GUARDS_SINCE.get(r, ())]  # type: ignore[arg-type]
+        problems += _missing_guards(session, store.dialect, expected)
         problems += verify_audit_chain(session)
         problems += _unaudited_referrals(session)
     return problems
@@ -48,14 +59,21 @@ def _sqlite_checks(session: Session) -> list[str]:
     return problems
 
 
-def _missing_guards(session: Session, dialect: str) -> list[str]:
+@lru_cache(maxsize=1)
+def known_revisions() -> tuple[str, ...]:
+    """This version's schema revisions, oldest first (read once: they ship with the code)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return tuple(rev.revision for rev in reversed(list(script.walk_revisions())))
+
+
+def _missing_guards(session: Session, dialect: str, expected: list[str]) -> list[str]:
     if dialect == "sqlite":
         query = text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
     else:
         query = text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
     present = {row[0] for row in session.execute(query)}
     return [f"the database guard {name} is missing (dropped behind the application's back)"
-            for name in GUARD_TRIGGERS if name not in present]  # fmt: skip
+            for name in expected if name not in present]  # fmt: skip
 
 
 def _unaudited_referrals(session: Session) -> list[str]:

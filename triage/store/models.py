@@ -87,7 +87,10 @@ class Person(Base):
     referrals: Mapped[list[Referral]] = relationship(back_populates="person", order_by="Referral.received_on")
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_person_name_key", "name_key", postgresql_ops={"name_key": "varchar_pattern_ops"}),)
+    __table_args__ = (
+        Index("ix_person_name_key", "name_key", postgresql_ops={"name_key": "varchar_pattern_ops"}),
+        Index("ix_person_name_key_id", "name_key", "id"),  # the referral list sorted by family name
+    )
 
 
 class Referral(Base):
@@ -106,6 +109,10 @@ class Referral(Base):
     # Set when this referral arrived while another for the same person was still open.
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("referral.id"), index=True)
     returned_from: Mapped[str | None] = mapped_column(String(20))
+    # The latest confirmed decision's route and step, kept here by confirm_decision in the same
+    # transaction, so the referral list filters and sorts by route in the database (migration 0003).
+    current_route: Mapped[str | None] = mapped_column(String(30))
+    current_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -125,6 +132,13 @@ class Referral(Base):
         CheckConstraint(sql_in("status", REFERRAL_STATUSES), name="status"),
         CheckConstraint(f"returned_from IS NULL OR {sql_in('returned_from', RETURNED_FROM)}", name="returned_from"),
         Index("ix_referral_status_received", "status", "received_on"),
+        CheckConstraint(f"current_route IS NULL OR {sql_in('current_route', ROUTES)}", name="current_route"),
+        CheckConstraint("current_step IS NULL OR current_step IN (2, 3)", name="current_step"),
+        # The referral list's orders (key, then id): see services/referral_list.py.
+        Index("ix_referral_received_on_id", "received_on", "id"),
+        Index("ix_referral_status_id", "status", "id"),
+        Index("ix_referral_route_id", "current_route", "id"),
+        Index("ix_referral_person_id_id", "person_id", "id"),
     )
 
 

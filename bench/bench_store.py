@@ -1,0 +1,144 @@
+"""Store search: the referral list over 100,000 referrals in SQLite, beside the same SQL run with sqlite3.
+
+Budget (design.md): the referral list with 100,000 referrals: first screen under 200 ms, search by NHS
+number or name under 50 ms. The data: 100,000 synthetic referrals (NHS numbers in the never-issued
+999 range, made-up names) imported through ``import_file`` -- the path ``triage referrals import``
+takes: parse, validate, write in one audited transaction -- into a temporary SQLite file. Each query
+is then timed through the service (``referral_page`` / ``count_referrals``: SQLAlchemy, rows built
+as ``ReferralRow``) and as the very same SQL text with the standard library's ``sqlite3`` on the same
+file (a bare baseline: no ORM, no objects). Both must return the same rows before anything is timed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import nhs_number
+
+from bench import Timing, time_rounds
+from triage.services.referral_list import ReferralFilter, count_query, count_referrals, page_query, referral_page
+from triage.services.transfer import import_file
+from triage.store import open_store, verify_database
+
+REFERRALS = int(os.environ.get("TRIAGE_BENCH_REFERRALS", "100000"))  # fewer only to try the benchmark out
+ROUNDS = 30
+BUDGET_SEARCH_MS = 50.0
+BUDGET_FIRST_SCREEN_MS = 200.0
+SYLLABLES = ["ab", "bel", "car", "dun", "ed", "fen", "gar", "hol", "ing", "jo", "kel", "lam", "mor", "nor",
+             "ow", "pen", "quin", "ros", "sta", "tor", "ul", "ven", "wat", "yar"]  # fmt: skip
+
+
+def synthetic(count: int, seed: int = 7) -> tuple[list[dict[str, str]], list[str], list[str]]:
+    """Referrals with unissued NHS numbers and made-up names; ~5% are the same person again."""
+    rng = random.Random(seed)
+    rows: list[dict[str, str]] = []
+    numbers: list[str] = []
+    families = sorted({"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize() for _ in range(6000)})
+    serial = 0
+    while len(rows) < count:
+        if numbers and rng.random() < 0.05:
+            again = rows[rng.randrange(len(rows))]
+            rows.append({**again, "received_on": (date(2025, 6, 1) - timedelta(days=rng.randrange(60))).isoformat()})
+            continue
+        serial += 1
+        stem = f"999{serial:06d}"
+        check = nhs_number.calculate_checksum(stem)
+        if check is None or check == 10:
+            continue
+        numbers.append(stem + str(check))
+        rows.append({
+            "nhs_number": numbers[-1], "given_name": rng.choice(SYLLABLES).capitalize() + "a",
+            "family_name": rng.choice(families),
+            "date_of_birth": (date(1940, 1, 1) + timedelta(days=rng.randrange(24_000))).isoformat(),
+            "received_on": (date(2025, 6, 1) - timedelta(days=rng.randrange(3 * 365))).isoformat(),
+            "source": rng.choice(["gp", "self", "other_health_professional"]),
+        })  # fmt: skip
+    return rows, numbers, families
+
+
+def run() -> list[str]:
+    rows, numbers, families = synthetic(REFERRALS)
+    raw = json.dumps(rows).encode()
+    with tempfile.TemporaryDirectory(prefix="triage-bench-") as folder:
+        path = Path(folder) / "bench.db"
+        store = open_store(path)
+        try:
+            started = time.perf_counter()
+            report = import_file(store, raw, "bench")
+            imported = time.perf_counter() - started
+            if report.written != REFERRALS or report.problems:
+                raise RuntimeError(f"import wrote {report.written} of {REFERRALS} ({len(report.problems)} problems)")
+            started = time.perf_counter()
+            problems = verify_database(store)
+            verified = time.perf_counter() - started
+            if problems:
+                raise RuntimeError(f"the imported store does not verify: {problems}")
+            return _measure(store, path, numbers, families, imported, verified, report.duplicates)
+        finally:
+            store.close()
+
+
+def _measure(store: Any, path: Path, numbers: list[str], families: list[str], imported: float, verified: float,
+             duplicates: int) -> list[str]:  # fmt: skip
+    rng = random.Random(11)
+    number = numbers[rng.randrange(len(numbers))]
+    prefix = families[rng.randrange(len(families))][:4].lower()
+    cases: list[tuple[str, str, ReferralFilter, dict[str, Any], float]] = [
+        ("search by NHS number (page)", "page", ReferralFilter(text=number), {}, BUDGET_SEARCH_MS),
+        (f"search by family-name prefix '{prefix}' (page)", "page", ReferralFilter(text=prefix), {}, BUDGET_SEARCH_MS),
+        ("first screen: newest 100 (page)", "page", ReferralFilter(), {}, BUDGET_FIRST_SCREEN_MS),
+        ("first screen: count all", "count", ReferralFilter(), {}, BUDGET_FIRST_SCREEN_MS),
+        (f"count of family-name prefix '{prefix}'", "count", ReferralFilter(text=prefix), {}, BUDGET_SEARCH_MS),
+        ("first 100 by family name", "page", ReferralFilter(), {"sort": "family_name", "descending": False},
+         BUDGET_FIRST_SCREEN_MS),
+        ("first 100 by route", "page", ReferralFilter(), {"sort": "route", "descending": False}, BUDGET_FIRST_SCREEN_MS),
+        ("first 100 received, status filter", "page", ReferralFilter(statuses=("received", "contacted")), {},
+         BUDGET_FIRST_SCREEN_MS),
+    ]  # fmt: skip
+    bare = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    bare.create_function("triage_lower", 1, lambda v: v.lower() if isinstance(v, str) else v, deterministic=True)
+    lines = [
+        f"import of {REFERRALS:,} referrals (parse + validate + one transaction, {duplicates:,} flagged duplicates): "
+        f"{imported:.1f} s ({imported / REFERRALS * 1e6:.0f} µs per referral); verify_database after: {verified:.1f} s",
+        "",
+        f"| query | service ms | sqlite3 ms | ratio | budget | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, kind, flt, options, budget in cases:
+        query = page_query(flt, dialect="sqlite", **options) if kind == "page" else count_query(flt, dialect="sqlite")
+        compiled = query.compile(dialect=store.engine.dialect, compile_kwargs={"render_postcompile": True})
+        params = [compiled.params[name] for name in compiled.positiontup or ()]
+        sql = str(compiled)
+
+        def service(flt: ReferralFilter = flt, kind: str = kind, options: dict[str, Any] = options) -> Any:
+            if kind == "page":
+                return [row.id for row in referral_page(store, flt, **options)]
+            return count_referrals(store, flt)
+
+        def baseline(sql: str = sql, params: list[Any] = params, kind: str = kind) -> Any:
+            result = bare.execute(sql, params).fetchall()
+            return [row[0] for row in result] if kind == "page" else result[0][0]
+
+        if service() != baseline():
+            raise RuntimeError(f"{label}: the service and sqlite3 disagree")
+        if kind == "page" and not service():
+            raise RuntimeError(f"{label}: no rows (the benchmark data is wrong)")
+        timings: dict[str, Timing] = time_rounds({"service": service, "sqlite3": baseline}, ROUNDS)
+        ours, theirs = timings["service"], timings["sqlite3"]
+        verdict = "within budget" if ours.best * 1000 < budget else "OVER BUDGET"
+        lines.append(
+            f"| {label} | {ours.best * 1000:.2f} ({ours.median * 1000:.2f}) | {theirs.best * 1000:.2f} "
+            f"({theirs.median * 1000:.2f}) | {ours.best / theirs.best:.1f}× | < {budget:.0f} ms | {verdict} |"
+        )
+    bare.close()
+    lines.append("")
+    lines.append(f"best of {ROUNDS} rounds after a warm-up, median in brackets; the same SQL text and parameters in both columns")
+    return lines

@@ -1,0 +1,193 @@
+"""The referral list (services/referral_list.py): filters and orders worked out in the database,
+checked against the same rules applied in Python to every referral, page by page, on both databases."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.store.conftest import make_nhs_number, referral_input
+from tests.store.test_decisions import HIGH_COMPLEXITY
+from tests.store.test_screenings import ANSWERS
+from triage.services import (
+    SORT_KEYS,
+    DecisionInput,
+    ReferralFilter,
+    ScreeningInput,
+    change_status,
+    complete_screening,
+    count_referrals,
+    create_referral,
+    referral_page,
+    save_draft,
+)
+from triage.store import Store
+from triage.store.models import Draft, Person, Referral
+
+FAMILIES = ["smith", "Smithson", "smythe", "Jones", "jonas", "Ng", "smith", "Ab_c", "a%b", "abxc"]
+GIVEN = ["Anna", "Łukasz", "anton", "Bea", "Zoë", "Ben", "Łucja", "Cal", "Dee", "Eve"]
+
+
+@pytest.fixture
+def listed(store: Store) -> Store:
+    """30 referrals: varied names and dates, every status, some decided (two routes), drafts and a
+    duplicate (the same NHS number referred twice while the first is open)."""
+    ids = []
+    for n in range(30):
+        person = n % 10 if n < 20 else n  # people 0-9 are referred twice (duplicates)
+        data = referral_input(
+            1000 + person * 10, family_name=FAMILIES[person % 10] + ("" if person < 10 else str(person)),
+            given_name=GIVEN[person % 10], received_on=date(2024, 1 + n % 6, 1 + (n * 7) % 28).isoformat(),
+        )  # fmt: skip
+        ids.append(create_referral(store, data, "pwp").id)
+    for referral_id in ids[20:24]:
+        complete_screening(store, referral_id, ScreeningInput.model_validate(HIGH_COMPLEXITY),
+                           DecisionInput(confirmed_route="cmht"), "lead")  # fmt: skip
+    for referral_id in ids[24:26]:
+        complete_screening(store, referral_id, ScreeningInput.model_validate(ANSWERS),
+                           DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3), "lead")  # fmt: skip
+    change_status(store, ids[26], "contacted", "pwp")
+    change_status(store, ids[27], "no_contact", "pwp")
+    change_status(store, ids[28], "closed", "pwp")
+    for referral_id in (ids[3], ids[26], ids[29]):
+        save_draft(store, referral_id, {"phq9": [1]}, "pwp")
+    return store
+
+
+def everything(store: Store) -> list[dict[str, Any]]:
+    """Every referral with what the list shows and sorts by, read without the list's query."""
+    with store.read() as session:
+        rows = session.execute(select(Referral, Person).join(Person, Person.id == Referral.person_id)).all()
+        drafts = set(session.scalars(select(Draft.referral_id)))
+        return [
+            {
+                "id": r.id, "received_on": r.received_on, "nhs_number": p.nhs_number, "given_name": p.given_name,
+                "family_name": p.family_name, "date_of_birth": p.date_of_birth, "status": r.status,
+                "route": r.current_route, "step": r.current_step, "has_draft": r.id in drafts,
+                "duplicate": r.duplicate_of_id is not None, "name_key": p.name_key, "person_id": p.id,
+            }
+            for r, p in rows
+        ]  # fmt: skip
+
+
+def expected(rows: list[dict[str, Any]], flt: ReferralFilter, sort: str, descending: bool) -> list[str]:
+    def keep(row: dict[str, Any]) -> bool:
+        text = flt.text.strip()
+        digits = text.replace(" ", "").replace("-", "")
+        if len(digits) == 10 and digits.isdigit():
+            if row["nhs_number"] != digits:
+                return False
+        elif text:
+            family, _, given = text.partition(",")
+            if not row["name_key"].startswith(family.strip().casefold()):
+                return False
+            if not row["given_name"].lower().startswith(given.strip().lower()):
+                return False
+        return (
+            (not flt.statuses or row["status"] in flt.statuses)
+            and (not flt.routes or row["route"] in flt.routes)
+            and (flt.received_from is None or row["received_on"] >= flt.received_from)
+            and (flt.received_to is None or row["received_on"] <= flt.received_to)
+            and (not flt.drafts_only or row["has_draft"])
+        )
+
+    keys = {
+        "received_on": lambda r: (r["received_on"], r["id"]),
+        "family_name": lambda r: (r["name_key"], r["person_id"], r["id"]),
+        "status": lambda r: (r["status"], r["id"]),
+        # no route yet: after every route ascending (and so before them descending)
+        "route": lambda r: (r["route"] is None, r["route"] or "", r["id"]),
+    }
+    return [r["id"] for r in sorted(filter(keep, rows), key=keys[sort], reverse=descending)]
+
+
+FILTERS = [
+    ReferralFilter(),
+    ReferralFilter(text="smith"),
+    ReferralFilter(text="  SMITH "),
+    ReferralFilter(text="smith, an"),
+    ReferralFilter(text="sm, ŁU"),
+    ReferralFilter(text=", Ł"),
+    ReferralFilter(text="ab_"),  # LIKE wildcards are literal
+    ReferralFilter(text="a%"),
+    ReferralFilter(text="zzz"),
+    ReferralFilter(statuses=("received",)),
+    ReferralFilter(statuses=("decided", "closed", "contacted")),
+    ReferralFilter(routes=("cmht",)),
+    ReferralFilter(routes=("cmht", "integrated_iapt"), text="s"),
+    ReferralFilter(received_from=date(2024, 3, 1), received_to=date(2024, 4, 30)),
+    ReferralFilter(drafts_only=True),
+    ReferralFilter(drafts_only=True, statuses=("received",)),
+]
+
+
+def test_every_filter_counts_and_pages_in_every_order_as_python_would(listed: Store) -> None:
+    rows = everything(listed)
+    assert len(rows) == 30
+    for flt in FILTERS:  # one fixture for them all: building it is the slow part
+        total = count_referrals(listed, flt)
+        for sort in SORT_KEYS:
+            for descending in (True, False):
+                want = expected(rows, flt, sort, descending)
+                assert total == len(want), flt
+                first = referral_page(listed, flt, sort=sort, descending=descending, limit=100)
+                assert [r.id for r in first] == want, (flt, sort, descending)
+                paged = [r.id for start in range(0, 30, 7)
+                         for r in referral_page(listed, flt, sort=sort, descending=descending, offset=start, limit=7)]  # fmt: skip
+                assert paged == want, (flt, sort, descending)
+
+
+def test_filters_find_what_they_should(listed: Store) -> None:
+    """Spot checks that the oracle above is not vacuous."""
+    assert count_referrals(listed, ReferralFilter()) == 30
+    # smith and Smithson (people 0, 6 and 1, two referrals each), smith20, Smithson21, smith26
+    assert count_referrals(listed, ReferralFilter(text="smith")) == 9
+    assert count_referrals(listed, ReferralFilter(text="smith, an")) == 3  # Anna smith (x2), Anna smith20
+    # "_" and "%" are literal: "ab_" is not "ab" + any character (abxc stays out)
+    assert count_referrals(listed, ReferralFilter(text="ab_")) == 3 and count_referrals(listed, ReferralFilter(text="a%")) == 3
+    assert count_referrals(listed, ReferralFilter(text="abx")) == 3
+    assert count_referrals(listed, ReferralFilter(routes=("cmht",))) == 4
+    assert count_referrals(listed, ReferralFilter(drafts_only=True)) == 3
+    assert count_referrals(listed, ReferralFilter(statuses=("decided",))) == 6
+
+
+def test_a_row_carries_what_the_table_shows(listed: Store) -> None:
+    number = make_nhs_number(1010)
+    for text in (number, f"{number[:3]} {number[3:6]} {number[6:]}", f"{number[:3]}-{number[3:6]}-{number[6:]}"):
+        rows = referral_page(listed, ReferralFilter(text=text), sort="received_on", descending=False)
+        assert [r.nhs_number for r in rows] == [number, number]
+    first, second = rows
+    assert (first.given_name, first.family_name, first.date_of_birth) == ("Łukasz", "Smithson", date(1985, 3, 14))
+    assert not first.duplicate and second.duplicate  # the second referral arrived while the first was open
+    decided = referral_page(listed, ReferralFilter(routes=("integrated_iapt",)))
+    assert {(r.status, r.route, r.step, r.has_draft) for r in decided} == {("decided", "integrated_iapt", 3, False)}
+    drafted = referral_page(listed, ReferralFilter(drafts_only=True))
+    assert all(r.has_draft for r in drafted) and len(drafted) == 3
+    assert number not in repr(first) and "Smithson" not in repr(first)
+
+
+def test_an_nhs_number_search_is_exact_and_other_digits_are_a_name_prefix(listed: Store) -> None:
+    number = make_nhs_number(1010)
+    assert count_referrals(listed, ReferralFilter(text=number[:9])) == 0
+    assert count_referrals(listed, ReferralFilter(text="9999999999")) == 0
+
+
+def test_the_route_follows_the_latest_decision(listed: Store) -> None:
+    (row,) = referral_page(listed, ReferralFilter(routes=("cmht",)), limit=1)
+    complete_screening(listed, row.id, ScreeningInput.model_validate(ANSWERS),
+                       DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3), "lead")  # fmt: skip
+    assert count_referrals(listed, ReferralFilter(routes=("cmht",))) == 3
+    (now,) = referral_page(listed, replace(ReferralFilter(), text=row.nhs_number, routes=("integrated_iapt",)))
+    assert (now.id, now.route, now.step) == (row.id, "integrated_iapt", 3)
+
+
+def test_bad_arguments_are_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="sort"):
+        referral_page(store, ReferralFilter(), sort="nhs_number")
+    with pytest.raises(ValueError):
+        referral_page(store, ReferralFilter(), offset=-1)
+    assert referral_page(store, ReferralFilter()) == [] and count_referrals(store, ReferralFilter()) == 0

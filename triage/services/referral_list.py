@@ -1,0 +1,191 @@
+"""The referral list behind the desktop app's main table: one page of rows at a time, filtered and
+sorted in the database (the table holds 100,000 referrals; the UI never loads them all).
+
+Orders are always ``key, then id`` in the chosen direction, so a page is deterministic and, on both
+SQLite and PostgreSQL, an index range scan (indexes from migration 0003):
+
+- ``received_on``: the date received, then the referral id;
+- ``family_name``: the case-folded family name, then the person's id, then the referral id;
+- ``status``: the status code in alphabetical order (closed, contacted, decided, ...), then id;
+- ``route``: the latest confirmed route code, alphabetically, then id; referrals with no decision yet
+  sort after every route when ascending and before them when descending (PostgreSQL's rule for NULL,
+  used on SQLite too).
+
+Text search (``ReferralFilter.text``): ten digits (spaces and dashes allowed) is an exact NHS number;
+anything else is a family-name prefix, case-insensitive, optionally ``"family, given"`` where the part
+after the comma is a given-name prefix. Rows carry identifiers for display: never log them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy.sql.elements import UnaryExpression
+
+from triage.rules.vocabulary import RouteCode
+from triage.store.database import Store
+from triage.store.models import Draft, Person, Referral
+from triage.store.vocabulary import ReferralStatus
+
+SORT_KEYS = ("received_on", "family_name", "status", "route")
+_NHS_NUMBER = re.compile(r"[0-9]{10}")
+_HIGHEST = "\U0010ffff"  # sorts after every character in SQLite's binary collation
+
+
+@dataclass(frozen=True)
+class ReferralFilter:
+    text: str = ""  # an NHS number (10 digits; spaces/dashes allowed) -> exact match; otherwise a family-name prefix, optionally "family, given-prefix"
+    statuses: tuple[ReferralStatus, ...] = ()  # empty = any
+    routes: tuple[RouteCode, ...] = ()  # latest confirmed route; empty = any
+    received_from: date | None = None
+    received_to: date | None = None
+    drafts_only: bool = False
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    id: str
+    received_on: date
+    nhs_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    status: str
+    route: str | None
+    step: int | None
+    has_draft: bool
+    duplicate: bool
+
+    def __repr__(self) -> str:  # identifiers stay out of logs and tracebacks
+        return f"<ReferralRow {self.id}>"
+
+
+def count_referrals(store: Store, flt: ReferralFilter) -> int:
+    """How many referrals match ``flt``."""
+    with store.read() as session:
+        return int(session.scalar(count_query(flt, dialect=store.dialect)) or 0)
+
+
+def count_query(flt: ReferralFilter, *, dialect: str) -> Select[Any]:
+    """The SELECT behind ``count_referrals``."""
+    return _filtered(select(func.count()).select_from(Referral), flt, dialect)
+
+
+def referral_page(
+    store: Store, flt: ReferralFilter, *, sort: str = "received_on", descending: bool = True,
+    offset: int = 0, limit: int = 100,
+) -> list[ReferralRow]:  # fmt: skip
+    """The rows ``offset .. offset+limit`` of the referrals matching ``flt`` in the order ``sort``."""
+    query = page_query(flt, dialect=store.dialect, sort=sort, descending=descending, offset=offset, limit=limit)
+    with store.read() as session:
+        return [
+            ReferralRow(
+                id=row[0], received_on=row[1], nhs_number=row[2], given_name=row[3], family_name=row[4],
+                date_of_birth=row[5], status=row[6], route=row[7], step=row[8], has_draft=bool(row[9]),
+                duplicate=bool(row[10]),
+            )  # fmt: skip
+            for row in session.execute(query)
+        ]
+
+
+def page_query(
+    flt: ReferralFilter, *, dialect: str, sort: str = "received_on", descending: bool = True,
+    offset: int = 0, limit: int = 100,
+) -> Select[Any]:  # fmt: skip
+    """The SELECT behind ``referral_page`` (public for the benchmark, which runs it without the ORM)."""
+    if sort not in SORT_KEYS:
+        raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)}")
+    if offset < 0 or limit < 0:
+        raise ValueError("offset and limit must not be negative")
+    has_draft = exists().where(Draft.referral_id == Referral.id)
+    query = select(
+        Referral.id, Referral.received_on, Person.nhs_number, Person.given_name, Person.family_name,
+        Person.date_of_birth, Referral.status, Referral.current_route, Referral.current_step,
+        has_draft.label("has_draft"), Referral.duplicate_of_id.is_not(None).label("duplicate"),
+    ).select_from(Referral)  # fmt: skip
+    query = _filtered(query, flt, dialect, joined=True, sort=sort)
+    return query.order_by(*_order(sort, descending, dialect)).offset(offset).limit(limit)
+
+
+def _order(sort: str, descending: bool, dialect: str) -> list[UnaryExpression[Any]]:
+    def way(column: Any) -> UnaryExpression[Any]:
+        return column.desc() if descending else column.asc()
+
+    if sort == "received_on":
+        return [way(Referral.received_on), way(Referral.id)]
+    if sort == "family_name":
+        return [way(Person.name_key), way(Person.id), way(Referral.id)]
+    if sort == "status":
+        return [way(Referral.status), way(Referral.id)]
+    # route: NULL (no decision yet) after every route ascending, before them descending. That is
+    # PostgreSQL's own rule (its index gives it for free); SQLite ranks NULL lowest, so say it there.
+    route = way(Referral.current_route)
+    if dialect == "sqlite":
+        route = route.nulls_first() if descending else route.nulls_last()
+    return [route, way(Referral.id)]
+
+
+def _filtered(
+    query: Select[Any], flt: ReferralFilter, dialect: str, *, joined: bool = False, sort: str | None = None
+) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = []
+    text = flt.text.strip()
+    digits = re.sub(r"[\s-]", "", text)
+    needs_person = joined
+    if _NHS_NUMBER.fullmatch(digits):
+        conditions.append(Person.nhs_number == digits)
+        needs_person = True
+    elif text:
+        family, comma, given = text.partition(",")
+        family, given = family.strip().casefold(), given.strip() if comma else ""
+        if family:
+            conditions.append(_family_prefix(family, dialect))
+            needs_person = True
+        if given:
+            conditions.append(_given_prefix(given, dialect))
+            needs_person = True
+    # SQLite plans by rules, not statistics: given "status IN (...)" it reads the status index and
+    # sorts every match (95,000 "received" rows) to find the first page. For a page in another order,
+    # hide the column from the index (``status || ''``) so it walks the order's index and stops after
+    # a page of matches; a count still uses the index.
+    status, route = Referral.status, Referral.current_route
+    if dialect == "sqlite" and sort is not None:
+        status = status if sort == "status" else status.concat("")
+        route = route if sort == "route" else route.concat("")
+    if flt.statuses:
+        conditions.append(status.in_(flt.statuses))
+    if flt.routes:
+        conditions.append(route.in_(flt.routes))
+    if flt.received_from is not None:
+        conditions.append(Referral.received_on >= flt.received_from)
+    if flt.received_to is not None:
+        conditions.append(Referral.received_on <= flt.received_to)
+    if flt.drafts_only:
+        conditions.append(exists().where(Draft.referral_id == Referral.id))
+    if needs_person:
+        query = query.join(Person, Person.id == Referral.person_id)
+    return query.where(and_(*conditions)) if conditions else query
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _family_prefix(prefix: str, dialect: str) -> ColumnElement[bool]:
+    # name_key holds the case-folded family name. PostgreSQL answers LIKE 'prefix%' from its
+    # varchar_pattern_ops index; SQLite uses an index for a range in its binary collation, which
+    # is exactly "starts with" for UTF-8 text.
+    if dialect == "sqlite":
+        return and_(Person.name_key >= prefix, Person.name_key < prefix + _HIGHEST)
+    return Person.name_key.like(_like_prefix(prefix), escape="\\")
+
+
+def _given_prefix(prefix: str, dialect: str) -> ColumnElement[bool]:
+    # Not indexed: a given-name prefix narrows a family-name search (or, alone, scans). SQLite's
+    # lower() is ASCII-only, so the store registers a Unicode-aware triage_lower() on its connections.
+    folded = func.triage_lower(Person.given_name) if dialect == "sqlite" else func.lower(Person.given_name)
+    return folded.like(_like_prefix(prefix.lower()), escape="\\")

@@ -1,0 +1,281 @@
+"""Referral import and export files: a JSON array of objects, or CSV with a header row.
+
+Import fields: ``nhs_number``, ``given_name``, ``family_name``, ``date_of_birth``, ``received_on``
+(ISO dates), ``source`` (required); ``gp_practice_code``, ``phone``, ``postcode``,
+``interpreter_language``, ``notes``, ``returned_from`` (optional; empty or null = not given).
+Export writes the same fields plus ``id``, ``status``, ``route`` and ``step`` (the latest confirmed
+decision); import ignores those four, so an export can be imported again (as new referrals).
+
+Rows are numbered from 1 in file order (for CSV, not counting the header). Problems name the row and
+the field, never a value: a file of referrals is full of identifiers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from sqlalchemy import select
+
+from triage.services.inputs import InvalidInput, ReferralInput, parse
+from triage.services.referrals import CreatedReferral, import_batch
+from triage.store.audit import record_event
+from triage.store.database import Store
+from triage.store.models import Person, Referral
+
+Format = Literal["json", "csv"]
+IMPORT_FIELDS = tuple(ReferralInput.model_fields)  # nhs_number ... returned_from, in the model's order
+EXPORT_ONLY_FIELDS = ("id", "status", "route", "step")
+EXPORT_FIELDS = ("id", *IMPORT_FIELDS, "status", "route", "step")
+MAX_IMPORT_BYTES = 200_000_000
+
+
+class TransferError(ValueError):
+    """A file that cannot be read as referrals at all; the message is safe to print."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A record that cannot even be offered to validation; ``reason`` names no value."""
+
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """The outcome of ``import_file``: ``created`` is empty when nothing was written."""
+
+    rows: int = 0
+    created: tuple[CreatedReferral, ...] = ()
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (row number, "field: what is wrong")
+
+    @property
+    def written(self) -> int:
+        return len(self.created)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for item in self.created if item.is_duplicate)
+
+    @property
+    def bad_rows(self) -> int:
+        return len({number for number, _ in self.problems})
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def read_records(raw: bytes, fmt: Format | None = None) -> list[Any]:
+    """The file's records as dicts of field -> value, in file order. ``fmt`` None: a file whose first
+    non-blank character is ``[`` or ``{`` is JSON, anything else CSV."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TransferError("the file is not UTF-8 text") from None
+    if fmt is None:
+        fmt = "json" if text.lstrip().startswith(("[", "{")) else "csv"
+    return _json_records(text) if fmt == "json" else _csv_records(text)
+
+
+def _json_records(text: str) -> list[Any]:
+    try:
+        document = json.loads(text, object_pairs_hook=_object)
+    except json.JSONDecodeError as exc:
+        raise TransferError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise TransferError("JSON nested too deeply") from None
+    if not isinstance(document, list):
+        raise TransferError("a JSON import must be an array of objects, one per referral")
+    return document  # non-objects are reported per row by validate_records
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | Unreadable:
+    # json keeps the last of two equal keys; a referral with two NHS numbers must not be guessed at.
+    result = dict(pairs)
+    return Unreadable("a field is given more than once") if len(result) != len(pairs) else result
+
+
+def _csv_records(text: str) -> list[dict[str, Any] | Unreadable]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise TransferError("the CSV file is empty: it needs a header row naming the fields")
+        names = [name.strip() for name in header]
+        unknown = [n for n in names if n not in IMPORT_FIELDS and n not in EXPORT_ONLY_FIELDS]
+        if unknown or len(set(names)) != len(names):
+            # The names are not echoed: a file without a header would put a person's details here.
+            raise TransferError(
+                "the CSV header must name each column once, from: " + ", ".join(IMPORT_FIELDS + EXPORT_ONLY_FIELDS)
+                + " (is the header row missing?)"
+            )  # fmt: skip
+        records: list[dict[str, Any] | Unreadable] = []
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                records.append(Unreadable("the row is empty"))
+            elif len(cells) != len(names):
+                records.append(Unreadable(f"has {len(cells)} cells but the header names {len(names)}"))
+            else:
+                records.append(dict(zip(names, cells, strict=True)))
+        return records
+    except csv.Error as exc:
+        raise TransferError(f"the CSV file cannot be read (line {reader.line_num}: {_csv_reason(exc)})") from None
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    # csv's messages describe the syntax ("unexpected end of data"), never the cell's content.
+    return str(exc).split("'")[0].strip() or "malformed"
+
+
+def validate_records(records: Sequence[Any]) -> tuple[list[tuple[int, ReferralInput]], list[tuple[int, str]]]:
+    """(valid rows, problems), each row numbered from 1."""
+    valid: list[tuple[int, ReferralInput]] = []
+    problems: list[tuple[int, str]] = []
+    for number, record in enumerate(records, start=1):
+        if isinstance(record, Unreadable):
+            problems.append((number, record.reason))
+            continue
+        if isinstance(record, dict):
+            record = {k: v for k, v in record.items() if k not in EXPORT_ONLY_FIELDS}
+        try:
+            valid.append((number, parse(ReferralInput, record)))
+        except InvalidInput as exc:
+            problems.extend((number, problem) for problem in exc.problems)
+    return valid, problems
+
+
+def import_file(store: Store, raw: bytes, actor: str, *, fmt: Format | None = None, skip_invalid: bool = False) -> ImportReport:
+    """Validate every row, then write the valid ones in ONE transaction (audited as one import).
+    Without ``skip_invalid`` a single invalid row means nothing is written. Raises TransferError for
+    a file that is not a readable array/table at all."""
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise TransferError(f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB; split it")
+    records = read_records(raw, fmt)
+    valid, problems = validate_records(records)
+    report = ImportReport(rows=len(records), problems=problems)
+    if not valid or (problems and not skip_invalid):
+        return report
+    skipped = len({number for number, _ in problems})
+    outcome = import_batch(store, valid, actor, skip_refused=skip_invalid, skipped=skipped)
+    report.problems = sorted(problems + list(outcome.refused), key=lambda item: item[0])
+    report.created = outcome.created
+    return report
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def export_records(store: Store) -> Iterator[dict[str, Any]]:
+    """Every referral, oldest first (received, then created, then id), as export records: one
+    consistent snapshot, streamed in batches."""
+    query = (
+        select(Referral, Person.nhs_number, Person.given_name, Person.family_name, Person.date_of_birth)
+        .join(Person, Person.id == Referral.person_id)
+        .order_by(Referral.received_on, Referral.created_at, Referral.id)
+        .execution_options(yield_per=2000)
+    )
+    with store.read() as session:
+        for referral, nhs, given, family, born in session.execute(query):
+            yield {
+                "id": referral.id,
+                "nhs_number": nhs,
+                "given_name": given,
+                "family_name": family,
+                "date_of_birth": born.isoformat(),
+                "received_on": referral.received_on.isoformat(),
+                "source": referral.source,
+                "gp_practice_code": referral.gp_practice_code,
+                "phone": referral.phone,
+                "postcode": referral.postcode,
+                "interpreter_language": referral.interpreter_language,
+                "notes": referral.notes,
+                "returned_from": referral.returned_from,
+                "status": referral.status,
+                "route": referral.current_route,
+                "step": referral.current_step,
+            }
+            session.expunge(referral)
+
+
+def write_records(records: Iterator[dict[str, Any]], stream: TextIO, fmt: Format) -> int:
+    """Write ``records`` to ``stream``; returns how many."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({k: "" if v is None else v for k, v in record.items()})
+            count += 1
+        return count
+    stream.write("[")
+    for record in records:
+        stream.write(("," if count else "") + "\n  " + json.dumps(record, ensure_ascii=False))
+        count += 1
+    stream.write("\n]\n" if count else "]\n")
+    return count
+
+
+def export_to_stream(store: Store, stream: TextIO, fmt: Format, actor: str) -> int:
+    """Export to an open stream (standard output); audited with the count, even if writing fails
+    part way (whatever left the building is on record)."""
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for record in export_records(store):
+            yield record
+            count += 1
+
+    try:
+        write_records(counted(), stream, fmt)
+        stream.flush()
+    finally:
+        _audit_export(store, actor, count, fmt)
+    return count
+
+
+def export_to_file(store: Store, path: Path, fmt: Format, actor: str) -> int:
+    """Export to ``path`` atomically: written to a temporary file in the same folder, flushed to disk,
+    audited, then renamed over ``path`` -- a reader never sees half a file, and a failed export leaves
+    whatever was at ``path`` before."""
+    path = path.expanduser().absolute()
+    if not path.parent.is_dir():
+        raise TransferError(f"the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise TransferError(f"{path} is a folder; give a file name")
+    handle, temporary = tempfile.mkstemp(prefix=".triage-export-", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            count = write_records(export_records(store), stream, fmt)
+            stream.flush()
+            os.fsync(stream.fileno())
+        _audit_export(store, actor, count, fmt)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+    return count
+
+
+def _audit_export(store: Store, actor: str, count: int, fmt: Format) -> None:
+    with store.write() as session:
+        record_event(session, actor=actor, entity_type="database", entity_id="referrals", action="export",
+                     summary=f"exported {count} referrals ({fmt})")  # fmt: skip
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name == "nt":  # pragma: no cover - Windows cannot open a folder; NTFS journals the rename
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
