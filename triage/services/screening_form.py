@@ -146,6 +146,7 @@ class LiveView:
     routing: Routing | None  # only when nothing the matrix needs is missing
     missing: list[str]
     problems: list[str]  # what still blocks completing the record (e.g. the high-risk action)
+    risk_contact: str | None  # who was contacted about high risk, once recorded
 
 
 def _score_view(name: str, measure: str, answers: list[int | None], ruleset: Ruleset) -> ScoreView:
@@ -178,7 +179,8 @@ def live_view(form: ScreeningForm, ruleset: Ruleset) -> LiveView:
             form.to_input()
         except InvalidInput as exc:
             problems = exc.problems
-    return LiveView(phq9, gad7, ratings, indicated, routing, missing, problems)
+    contacted = str(form.risk_details.get("contacted") or "").strip() or None
+    return LiveView(phq9, gad7, ratings, indicated, routing, missing, problems, contacted)
 
 
 class ConditionLists(BaseModel):

@@ -1,50 +1,367 @@
-"""The main window. For now it shows the referral matrix in force; the screening workspace comes next."""
+"""The main window: the referral list (home) and one screening at a time.
+
+Keyboard: Ctrl+N new referral, Ctrl+F search, Return opens the selected referral, Ctrl+R resumes the
+selected (or newest) draft, Ctrl+W goes back to the list, Ctrl+, settings, Ctrl+M the matrix.
+The screening is saved as a draft a moment after each change and at every section change.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QLabel, QMainWindow, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from html import escape
+
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from triage.rules.ruleset import Ruleset
-from triage.rules.vocabulary import LEVELS
+from triage.services import create_referral, get_referral, list_drafts, load_draft, person_history, save_draft
+from triage.services.directory import list_practices
+from triage.services.inputs import DecisionInput, ScreeningInput
+from triage.services.referral_list import ReferralFilter, count_referrals, referral_page
+from triage.services.screening_form import ScreeningForm
+from triage.services.decisions import complete_screening
+from triage.settings import ServiceSettings
+from triage.store.database import Store
+from triage.store.errors import StoreError
+from triage.store.vocabulary import REFERRAL_STATUSES
+from triage.ui.matrix_view import MatrixView
+from triage.ui.recommendation_panel import ROUTE_LABELS
+from triage.ui.referral_dialog import SOURCE_LABELS, NewReferralDialog
+from triage.ui.referral_list import STATUS_LABELS, ReferralListModel, nhs_display, uk_date
+from triage.ui.screening_page import ScreeningPage
+from triage.ui.settings_dialog import SettingsDialog
+
+AUTOSAVE_MS = 1500
+EARLIEST = QDate(2000, 1, 1)
+
+
+class ReferralsPage(QWidget):
+    """Search, filters, the list, and the drafts waiting to be resumed."""
+
+    def __init__(self, model: ReferralListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        layout = QVBoxLayout(self)
+        self.drafts_banner = QLabel()
+        self.drafts_banner.setProperty("role", "warning")
+        self.drafts_banner.setWordWrap(True)
+        self.drafts_banner.setVisible(False)
+        layout.addWidget(self.drafts_banner)
+
+        filters = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search: NHS number, or family name (e.g. Smith, Jo)   Ctrl+F")
+        self.search.setAccessibleName("Search by NHS number or name")
+        self.search.setClearButtonEnabled(True)
+        self.status = QComboBox()
+        self.status.setAccessibleName("Filter by status")
+        self.status.addItem("Any status", None)
+        self.status.addItem("Open (not closed)", "open")
+        for status in REFERRAL_STATUSES:
+            self.status.addItem(STATUS_LABELS[status], status)
+        self.route = QComboBox()
+        self.route.setAccessibleName("Filter by route")
+        self.route.addItem("Any route", None)
+        for code, label in ROUTE_LABELS.items():
+            self.route.addItem(label, code)
+        self.received_from = QDateEdit(EARLIEST)
+        self.received_to = QDateEdit(QDate.currentDate())
+        for edit, name in ((self.received_from, "Received from"), (self.received_to, "Received to")):
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setCalendarPopup(True)
+            edit.setAccessibleName(name)
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.status, 1)
+        filters.addWidget(self.route, 1)
+        filters.addWidget(QLabel("Received"))
+        filters.addWidget(self.received_from)
+        filters.addWidget(QLabel("to"))
+        filters.addWidget(self.received_to)
+        layout.addLayout(filters)
+
+        self.table = QTableView()
+        self.table.setAccessibleName("Referrals")
+        self.table.setModel(model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+        self.count = QLabel()
+        self.count.setAccessibleName("Number of referrals shown")
+        layout.addWidget(self.count)
+
+        layout.addWidget(QLabel("<b>Screenings in progress</b> (drafts, newest first)"))
+        self.drafts = QListWidget()
+        self.drafts.setAccessibleName("Screenings in progress")
+        self.drafts.setMaximumHeight(120)
+        layout.addWidget(self.drafts)
+
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton("&New referral (Ctrl+N)")
+        self.open_button = QPushButton("&Open (Return)")
+        self.resume_button = QPushButton("&Resume draft (Ctrl+R)")
+        for button in (self.new_button, self.open_button, self.resume_button):
+            button.setAccessibleName(button.text().replace("&", ""))
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        for combo in (self.status, self.route):
+            combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        for edit in (self.received_from, self.received_to):
+            edit.dateChanged.connect(lambda _d: self.apply_filter())
+
+    def current_filter(self) -> ReferralFilter:
+        status = self.status.currentData()
+        statuses = tuple(s for s in REFERRAL_STATUSES if s != "closed") if status == "open" else ((status,) if status else ())
+        route = self.route.currentData()
+        start = self.received_from.date().toPython()
+        return ReferralFilter(
+            text=self.search.text().strip(),
+            statuses=statuses,  # type: ignore[arg-type]
+            routes=(route,) if route else (),
+            received_from=None if self.received_from.date() == EARLIEST else start,  # type: ignore[arg-type]
+            received_to=self.received_to.date().toPython(),  # type: ignore[arg-type]
+        )
+
+    def apply_filter(self) -> None:
+        self.model.set_filter(self.current_filter())
+        self.count.setText(f"{self.model.total:,} referral{'s' if self.model.total != 1 else ''}")
+        if self.model.rowCount():
+            self.table.selectRow(0)
+
+    def selected_referral(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.referral_id(rows[0].row()) if rows else None
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ruleset: Ruleset) -> None:
+    def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, actor: str) -> None:
         super().__init__()
-        self.ruleset = ruleset
-        doc = ruleset.document
-        self.setWindowTitle(f"triage — {doc.title}")
-        self.resize(1100, 640)
+        self.store, self.ruleset, self.settings, self.actor = store, ruleset, settings, actor
+        self.setWindowTitle(f"triage — {settings.service_name}")
+        self.resize(1400, 900)
+        self.screening: ScreeningPage | None = None
+        self.referral_id: str | None = None
 
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
         if ruleset.is_draft:
-            banner = QLabel("DRAFT RULESET — not approved for clinical use")
+            banner = QLabel(f"DRAFT RULESET {escape(ruleset.id)} {escape(ruleset.version)}: not approved for clinical use; "
+                            "every decision needs review.")
+            banner.setProperty("role", "banner")
             banner.setAccessibleName("Draft ruleset warning")
-            banner.setStyleSheet("background:#fff3cd; color:#5c4400; padding:8px; font-weight:bold;")
-            layout.addWidget(banner)
-        heading = QLabel(f"<h2>{doc.title}</h2>")
-        heading.setAccessibleName("Ruleset title")
-        layout.addWidget(heading)
-
-        self.matrix = QTableWidget(len(doc.variables), len(LEVELS), central)
-        self.matrix.setAccessibleName("Referral matrix: destination for each variable and rating")
-        self.matrix.setHorizontalHeaderLabels([doc.levels[level] for level in LEVELS])
-        self.matrix.setVerticalHeaderLabels([variable.label for variable in doc.variables])
-        self.matrix.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.matrix.setWordWrap(True)
-        self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        for row, variable in enumerate(doc.variables):
-            for column, level in enumerate(LEVELS):
-                labels = " / ".join(ruleset.destination_labels[c] for c in ruleset.cell_destinations[(variable.id, level)])
-                item = QTableWidgetItem(labels)
-                item.setToolTip(variable.definitions[level])
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.matrix.setItem(row, column, item)
-        self.matrix.resizeRowsToContents()
-        layout.addWidget(self.matrix)
+            column.addWidget(banner)
+        self.stack = QStackedWidget()
+        column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        status = f"Ruleset {doc.id} {doc.version} ({doc.status}) · sha256 {ruleset.sha256[:12]}…"
-        self.statusBar().showMessage(status)
+        self.model = ReferralListModel(
+            lambda flt, sort, desc, offset, limit: referral_page(store, flt, sort=sort, descending=desc, offset=offset, limit=limit),
+            lambda flt: count_referrals(store, flt),
+        )
+        self.home = ReferralsPage(self.model)
+        self.stack.addWidget(self.home)
+        self.home.new_button.clicked.connect(self.new_referral)
+        self.home.open_button.clicked.connect(self.open_selected)
+        self.home.resume_button.clicked.connect(self.resume_draft)
+        self.home.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.home.table.activated.connect(lambda _i: self.open_selected())
+        self.home.drafts.itemActivated.connect(lambda item: self.open_referral(item.data(Qt.ItemDataRole.UserRole)))
+
+        self.autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self.autosave.timeout.connect(self.save_draft_now)
+        self._actions()
+        self.statusBar().showMessage(f"Ruleset {ruleset.id} {ruleset.version} ({ruleset.status}) · {store.describe()}")
+        self.refresh_home()
+
+    def _actions(self) -> None:
+        for text, keys, slot in (
+            ("&New referral", "Ctrl+N", self.new_referral),
+            ("&Search", "Ctrl+F", self.focus_search),
+            ("&Resume draft", "Ctrl+R", self.resume_draft),
+            ("Back to the &list", "Ctrl+W", self.close_screening),
+            ("The &matrix in force", "Ctrl+M", self.show_matrix),
+            ("Se&ttings", "Ctrl+,", self.open_settings),
+            ("&Quit", "Ctrl+Q", self.close),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            self.addAction(action)
+            self.menuBar().addAction(action)
+
+    # --- home ------------------------------------------------------------------------------------
+
+    def refresh_home(self) -> None:
+        self.home.apply_filter()
+        drafts = list_drafts(self.store, actor=self.actor)
+        self.home.drafts.clear()
+        for draft in drafts:
+            referral = get_referral(self.store, draft.referral_id)
+            person = referral.person
+            item = QListWidgetItem(f"{person.family_name.upper()}, {person.given_name} · NHS {nhs_display(person.nhs_number)} · "
+                                   f"saved {draft.saved_at.astimezone():%d/%m/%Y %H:%M}")
+            item.setData(Qt.ItemDataRole.UserRole, draft.referral_id)
+            self.home.drafts.addItem(item)
+        if drafts:
+            self.home.drafts.setCurrentRow(0)
+        self.home.drafts_banner.setVisible(bool(drafts))
+        self.home.drafts_banner.setText(
+            f"⚠ {len(drafts)} screening{'s' if len(drafts) > 1 else ''} in progress was saved as a draft. "
+            "Press Ctrl+R to resume the newest, with every answer as it was left."
+        )
+
+    def focus_search(self) -> None:
+        if self.screening is None:
+            self.home.search.setFocus()
+            self.home.search.selectAll()
+
+    def open_selected(self) -> None:
+        referral_id = self.home.selected_referral()
+        if referral_id:
+            self.open_referral(referral_id)
+
+    def resume_draft(self) -> None:
+        item = self.home.drafts.currentItem() or self.home.drafts.item(0)
+        if item is not None:
+            self.open_referral(item.data(Qt.ItemDataRole.UserRole))
+
+    def new_referral(self) -> None:
+        if self.screening is not None:
+            return
+        dialog = NewReferralDialog(list_practices(self.store), self)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        self.activateWindow()  # keys go back to this window, whatever the window manager does
+        if not accepted or dialog.referral is None:
+            return
+        try:
+            created = create_referral(self.store, dialog.referral, self.actor)
+        except StoreError as exc:
+            QMessageBox.warning(self, "Referral not created", str(exc))
+            return
+        if created.is_duplicate:
+            QMessageBox.information(self, "Possible duplicate",
+                                    "This person already has an open referral. The new one is kept and linked to it, "
+                                    "so the team can decide which to close.")
+        self.open_referral(created.id)
+
+    # --- screening -------------------------------------------------------------------------------
+
+    def open_referral(self, referral_id: str) -> None:
+        if self.screening is not None:
+            self.close_screening()
+        referral = get_referral(self.store, referral_id)
+        if referral.status in ("letter_sent", "closed"):
+            QMessageBox.information(self, "Referral finished", "This referral is "
+                                    f"{STATUS_LABELS[referral.status].lower()}; it cannot be screened again.")
+            return
+        page = ScreeningPage(self.ruleset, self.settings, self._heading(referral))
+        draft = load_draft(self.store, referral_id)
+        if draft is not None:
+            page.load(ScreeningForm.model_validate(draft.payload))
+        page.changed.connect(self.autosave.start)
+        page.section_changed.connect(lambda _s: self.save_draft_now())
+        page.confirm_requested.connect(self.confirm)
+        self.screening, self.referral_id = page, referral_id
+        self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        page.go_to(page.form().section if draft else "severity")
+
+    def _heading(self, referral) -> str:  # noqa: ANN001 - a loaded Referral
+        person = referral.person
+        practice = referral.gp_practice.name if referral.gp_practice else "no practice recorded"
+        lines = [
+            f"<b>{escape(person.given_name)} {escape(person.family_name.upper())}</b> · NHS {nhs_display(person.nhs_number)}"
+            f" · born {uk_date(person.date_of_birth)}",
+            f"Referred {uk_date(referral.received_on)} by {escape(SOURCE_LABELS.get(referral.source, referral.source))}"
+            f" · {escape(practice)}" + (f" · interpreter: {escape(referral.interpreter_language)}" if referral.interpreter_language else ""),
+        ]
+        earlier = [h for h in person_history(self.store, person.id) if h.referral_id != referral.id]
+        if earlier:
+            lines.append("Earlier referrals: " + "; ".join(
+                f"{uk_date(h.received_on)} {escape(ROUTE_LABELS.get(h.route, 'no decision') if h.route else 'no decision')}"
+                + (f" (came back from {escape(h.returned_from)})" if h.returned_from else "")
+                for h in earlier
+            ))
+        if referral.duplicate_of_id:
+            lines.append("⚠ Possible duplicate: another referral for this person was still open when this one arrived.")
+        return "<br>".join(lines)
+
+    def save_draft_now(self) -> None:
+        self.autosave.stop()
+        if self.screening is None or self.referral_id is None:
+            return
+        form = self.screening.form()
+        try:
+            save_draft(self.store, self.referral_id, form.model_dump(mode="json"), self.actor, section=form.section)
+        except StoreError as exc:
+            self.statusBar().showMessage(f"Draft NOT saved: {exc}")
+        else:
+            self.statusBar().showMessage("Draft saved", 3000)
+
+    def close_screening(self) -> None:
+        if self.screening is None:
+            return
+        self.save_draft_now()
+        self._drop_screening()
+
+    def _drop_screening(self) -> None:
+        page, self.screening, self.referral_id = self.screening, None, None
+        self.stack.setCurrentWidget(self.home)
+        if page is not None:
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.refresh_home()
+        self.home.table.setFocus()
+
+    def confirm(self, screening: ScreeningInput, decision: DecisionInput) -> None:
+        if self.referral_id is None:
+            return
+        self.autosave.stop()
+        try:
+            complete_screening(self.store, self.referral_id, screening, decision, self.actor, ruleset=self.ruleset)
+        except StoreError as exc:
+            QMessageBox.warning(self, "Decision not saved", f"{exc}\n\nYour answers are kept as a draft.")
+            self.save_draft_now()
+            return
+        self.statusBar().showMessage("Screening and decision saved", 5000)
+        self._drop_screening()
+
+    def show_matrix(self) -> None:
+        MatrixView(self.ruleset, self).exec()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.store, self.ruleset, self.settings, self.actor, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.settings = dialog.saved_settings or self.settings
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.save_draft_now()
+        super().closeEvent(event)

@@ -101,7 +101,9 @@ class RecommendationPanel(QFrame):
         risk = view.ratings.get("risk")
         self.risk.setVisible(risk == "high" or bool(view.phq9.flags))
         risk_lines = []
-        if risk == "high":
+        if risk == "high" and view.risk_contact:
+            risk_lines.append(f"⚠ HIGH RISK — action recorded: {escape(view.risk_contact)} contacted.")
+        elif risk == "high":
             risk_lines.append("⚠ HIGH RISK — act now: record who was contacted and when.")
         if view.phq9.flags:
             risk_lines.append("⚠ PHQ-9 item 9 (thoughts of self-harm) answered above 0: ask the risk questions.")

@@ -9,6 +9,7 @@ to a section; Ctrl+Return confirms on the summary.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -68,6 +69,14 @@ DESCRIPTOR_LABELS = {
 OUTCOME_LABELS = {"helpful": "Helpful", "partly_helpful": "Partly helpful", "unhelpful": "Unhelpful",
                   "not_completed": "Not completed", "unknown": "Not known"}
 ANY_CONTACT_KEYS = ("contacted", "contacted_at", "actions_taken")
+
+
+def uk_date_time(iso: str) -> str:
+    """23/11/2026 10:42 from an ISO date-time; unreadable text is shown as it is."""
+    try:
+        return datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return escape(iso)
 
 
 def _combo(name: str, items: list[tuple[str | None, str]]) -> QComboBox:
@@ -434,7 +443,7 @@ class ScreeningPage(QWidget):
         contact = self._risk_contact
         if contact.get("contacted"):
             self.risk_action.setText(f"Action recorded: contacted {escape(contact['contacted'])} at "
-                                     f"{escape(contact.get('contacted_at', '').replace('T', ' '))}. "
+                                     f"{uk_date_time(contact.get('contacted_at', ''))}. "
                                      f"{escape(contact.get('actions_taken', ''))}")
         else:
             self.risk_action.setText("")

@@ -1,0 +1,113 @@
+"""The referral list model: Qt's model checks, fetching on demand, and a store of 100,000 referrals."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from sqlalchemy import insert
+
+from triage.services.referral_list import ReferralFilter, ReferralRow, count_referrals, referral_page
+from triage.store import Store, open_store
+from triage.store.models import Person, Referral
+from triage.ui.referral_list import PAGE_SIZE, ReferralListModel
+
+MANY = 100_000
+FAMILY = ("Adams", "Brown", "Clarke", "Davies", "Evans", "Fletcher", "Green", "Hughes", "Iqbal", "Jones")
+STATUSES = ("received", "contacted", "screened", "decided", "closed")
+
+
+def fake_rows(n: int) -> list[ReferralRow]:
+    start = date(2026, 1, 1)
+    return [
+        ReferralRow(id=f"r{i:05d}", received_on=start + timedelta(days=i % 300), nhs_number=f"999{i:07d}",
+                    given_name="Test", family_name=FAMILY[i % 10], date_of_birth=date(1980, 1, 1),
+                    status=STATUSES[i % 5], route=None, step=None, has_draft=i % 7 == 0, duplicate=False)
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def in_memory(rows: list[ReferralRow]):
+    def page(flt: ReferralFilter, sort: str, descending: bool, offset: int, limit: int) -> list[ReferralRow]:
+        chosen = [r for r in rows if r.family_name.lower().startswith(flt.text.lower())]
+        chosen.sort(key=lambda r: (getattr(r, sort if sort != "route" else "status"), r.id), reverse=descending)
+        return chosen[offset : offset + limit]
+
+    def count(flt: ReferralFilter) -> int:
+        return sum(1 for r in rows if r.family_name.lower().startswith(flt.text.lower()))
+
+    return page, count
+
+
+def test_the_model_passes_qts_checks_and_fetches_on_demand(qtmodeltester):
+    model = ReferralListModel(*in_memory(fake_rows(1_000)))
+    assert model.rowCount() == PAGE_SIZE and model.total == 1_000
+    assert model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 2 * PAGE_SIZE
+    qtmodeltester.check(model)  # (the tester fetches more pages itself)
+    model.sort(1, Qt.SortOrder.AscendingOrder)
+    assert model.index(0, 1).data().startswith("ADAMS")
+    model.set_filter(ReferralFilter(text="jo"))
+    assert model.total == 100 and model.index(0, 1).data().startswith("JONES")
+    qtmodeltester.check(model)
+    model.set_filter(ReferralFilter(text="nobody"))
+    assert model.rowCount() == 0 and not model.canFetchMore(QModelIndex())
+    qtmodeltester.check(model)
+
+
+def test_unsortable_columns_leave_the_order_alone(qtmodeltester):
+    model = ReferralListModel(*in_memory(fake_rows(300)))
+    first = model.referral_id(0)
+    model.sort(2, Qt.SortOrder.AscendingOrder)  # the NHS number column is not a sort key
+    assert model.referral_id(0) == first
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """100,000 referrals written straight into the tables (the services' checks are not under test
+    here, and going through them would take minutes)."""
+    path: Path = tmp_path_factory.mktemp("big") / "triage.db"
+    with open_store(path) as store:
+        now = datetime.now(UTC)
+        people, referrals = [], []
+        for i in range(MANY):
+            person_id, family = str(uuid.UUID(int=i + 1)), f"{FAMILY[i % 10]}{i // 10:05d}"
+            people.append({"id": person_id, "nhs_number": f"9{i:09d}", "given_name": "Test", "family_name": family,
+                           "name_key": family.casefold(), "date_of_birth": date(1950, 1, 1) + timedelta(days=i % 20000),
+                           "version": 1})  # fmt: skip
+            referrals.append({"id": str(uuid.UUID(int=MANY + i + 1)), "person_id": person_id,
+                              "received_on": date(2025, 1, 1) + timedelta(days=i % 600), "source": "gp",
+                              "status": STATUSES[i % 5], "created_at": now, "updated_at": now, "version": 1})  # fmt: skip
+        with store.write() as session:
+            session.execute(insert(Person), people)
+            session.execute(insert(Referral), referrals)
+        yield store
+
+
+def test_the_list_model_over_a_store_of_100000_referrals(qtmodeltester, big_store):
+    model = ReferralListModel(
+        lambda flt, sort, desc, offset, limit: referral_page(big_store, flt, sort=sort, descending=desc, offset=offset, limit=limit),
+        lambda flt: count_referrals(big_store, flt),
+    )
+    assert model.total == MANY and model.rowCount() == PAGE_SIZE  # one page, not 100,000 rows
+    qtmodeltester.check(model)
+    received = [model.index(row, 0).data() for row in range(5)]
+    assert received == sorted(received, key=lambda d: d[6:] + d[3:5] + d[:2], reverse=True)  # newest first
+    model.sort(1, Qt.SortOrder.AscendingOrder)
+    assert model.index(0, 1).data() == "ADAMS00000, Test"
+    model.set_filter(ReferralFilter(text="Green0123"))
+    assert model.total == 10 and all(model.index(r, 1).data().startswith("GREEN0123") for r in range(10))
+    model.set_filter(ReferralFilter(text="9000012345"))
+    assert model.total == 1 and model.index(0, 2).data() == "900 001 2345"
+    model.set_filter(ReferralFilter(statuses=("closed",)))
+    assert model.total == MANY // 5
+    loaded = model.rowCount()
+    for _ in range(3):
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == loaded + 3 * PAGE_SIZE
+    assert {model.index(r, 4).data() for r in range(model.rowCount())} == {"Closed"}

@@ -1,0 +1,77 @@
+"""The GP practice directory: listing it for the referral form, and importing it from a CSV file.
+
+CSV columns: ``code`` (ODS practice code), ``name``, and optionally ``address`` (lines separated by
+``;`` or new lines) and ``gp_names`` (separated by ``;``). The whole file is checked before anything is
+written, and a bad row is reported by its number and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from triage.services.inputs import GpPracticeInput, InvalidInput, parse
+from triage.services.referrals import save_gp_practice
+from triage.store.database import Store
+from triage.store.models import GpPractice
+
+CSV_FIELDS = ("code", "name", "address", "gp_names")
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeEntry:
+    code: str
+    name: str
+    address: str
+    gp_names: tuple[str, ...]
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in self.address.replace(";", "\n").splitlines() if line.strip())
+
+
+def list_practices(store: Store) -> list[PracticeEntry]:
+    with store.read() as session:
+        rows = session.scalars(select(GpPractice).order_by(GpPractice.name, GpPractice.code))
+        return [PracticeEntry(p.code, p.name, p.address, tuple(p.gp_names)) for p in rows]
+
+
+def read_practices_csv(text: str) -> list[GpPracticeInput]:
+    """Every row validated; ``InvalidInput`` lists each bad row by number (the header is row 1)."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [f for f in ("code", "name") if f not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidInput([f"header: the column(s) {', '.join(missing)} are required"])
+    unknown = [f for f in reader.fieldnames or [] if f not in CSV_FIELDS]
+    if unknown:
+        raise InvalidInput([f"header: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(CSV_FIELDS)}"])
+    practices, problems = [], []
+    for number, row in enumerate(reader, start=2):
+        data = {
+            "code": row.get("code") or "",
+            "name": row.get("name") or "",
+            "address": (row.get("address") or "").replace(";", "\n"),
+            "gp_names": tuple(n.strip() for n in (row.get("gp_names") or "").split(";") if n.strip()),
+        }
+        try:
+            practices.append(parse(GpPracticeInput, data))
+        except InvalidInput as exc:
+            problems += [f"row {number}: {problem}" for problem in exc.problems]
+    if problems:
+        raise InvalidInput(problems)
+    return practices
+
+
+def import_practices_csv(store: Store, path: Path, actor: str) -> int:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        raise InvalidInput(["file: cannot be read as UTF-8 text"]) from None
+    practices = read_practices_csv(text)
+    for practice in practices:
+        save_gp_practice(store, practice, actor)
+    return len(practices)

@@ -1,0 +1,132 @@
+"""A new referral, typed in: validated by the services before anything is written; each problem is
+shown by its field, never with what was typed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage.services.directory import PracticeEntry
+from triage.services.inputs import InvalidInput, ReferralInput, parse
+from triage.store.vocabulary import REFERRAL_SOURCES
+
+SOURCE_LABELS = {
+    "gp": "GP", "self": "Self-referral", "other_health_professional": "Other health professional",
+    "jobcentre": "Jobcentre", "occupational_health": "Occupational health", "voluntary_sector": "Voluntary sector",
+    "other": "Other",
+}
+FIELD_LABELS = {
+    "nhs_number": "NHS number", "given_name": "Given name", "family_name": "Family name",
+    "date_of_birth": "Date of birth", "received_on": "Received on", "source": "Source",
+    "gp_practice_code": "GP practice", "phone": "Phone", "postcode": "Postcode",
+    "interpreter_language": "Interpreter language", "notes": "Notes",
+}
+
+
+def parse_uk_date(text: str) -> date | str:
+    """dd/mm/yyyy to a date; anything else is passed on for the validator to refuse by name."""
+    try:
+        return datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        return text.strip()
+
+
+class NewReferralDialog(QDialog):
+    def __init__(self, practices: list[PracticeEntry], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New referral")
+        self.practices = {f"{p.name} ({p.code})": p.code for p in practices}
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.fields: dict[str, QLineEdit] = {}
+        for key, placeholder in (
+            ("nhs_number", "10 digits, e.g. 943 476 5919"),
+            ("given_name", ""),
+            ("family_name", ""),
+            ("date_of_birth", "dd/mm/yyyy"),
+            ("received_on", "dd/mm/yyyy"),
+        ):
+            edit = QLineEdit()
+            edit.setPlaceholderText(placeholder)
+            edit.setAccessibleName(FIELD_LABELS[key])
+            self.fields[key] = edit
+            form.addRow(f"&{FIELD_LABELS[key]}", edit)
+        self.fields["received_on"].setText(date.today().strftime("%d/%m/%Y"))
+        self.source = QComboBox()
+        self.source.setAccessibleName("Source")
+        for code in REFERRAL_SOURCES:
+            self.source.addItem(SOURCE_LABELS[code], code)
+        form.addRow("&Source", self.source)
+        self.practice = QLineEdit()
+        self.practice.setAccessibleName("GP practice")
+        self.practice.setPlaceholderText("Type the practice name or code")
+        completer = QCompleter(sorted(self.practices), self.practice)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.practice.setCompleter(completer)
+        form.addRow("GP &practice", self.practice)
+        for key in ("phone", "postcode", "interpreter_language", "notes"):
+            edit = QLineEdit()
+            edit.setAccessibleName(FIELD_LABELS[key])
+            self.fields[key] = edit
+            form.addRow(FIELD_LABELS[key], edit)
+        layout.addLayout(form)
+
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setProperty("role", "warning")
+        self.problems.setAccessibleName("Problems with the referral")
+        self.problems.setVisible(False)
+        layout.addWidget(self.problems)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create and start screening")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName("Create and start screening")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.referral: ReferralInput | None = None
+
+    def _practice_code(self) -> str | None:
+        text = self.practice.text().strip()
+        if not text:
+            return None
+        return self.practices.get(text, text)  # a bare code typed in is checked by the validator
+
+    def accept(self) -> None:
+        data: dict[str, object] = {key: edit.text() for key, edit in self.fields.items()}
+        data["date_of_birth"] = parse_uk_date(self.fields["date_of_birth"].text())
+        data["received_on"] = parse_uk_date(self.fields["received_on"].text())
+        data["source"] = self.source.currentData()
+        data["gp_practice_code"] = self._practice_code()
+        try:
+            self.referral = parse(ReferralInput, data)
+        except InvalidInput as exc:
+            self.show_problems(exc.problems)
+            return
+        super().accept()
+
+    def show_problems(self, problems: list[str]) -> None:
+        lines = []
+        for problem in problems:
+            field, _, message = problem.partition(": ")
+            label = FIELD_LABELS.get(field.split(".")[0], field)
+            lines.append(f"<b>{escape(label)}</b>: {escape(message or problem)}")
+        self.problems.setText("Please check:<br>" + "<br>".join(lines))
+        self.problems.setVisible(True)
+        first = problems[0].partition(":")[0].split(".")[0] if problems else ""
+        if first in self.fields:
+            self.fields[first].setFocus()

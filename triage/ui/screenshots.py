@@ -1,0 +1,122 @@
+"""Render each main screen offscreen into PNG files, on synthetic data in a temporary store:
+
+    QT_QPA_PLATFORM=offscreen python -m triage.ui.screenshots docs/screenshots
+
+The bundled font, the Fusion style and fixed window sizes make the pictures the same on every machine.
+Every NHS number here is in the 999 range, which is never issued to a real person.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QApplication, QWidget
+
+from triage.resources import resource_path
+from triage.rules.ruleset import load_ruleset
+from triage.services import confirm_decision, create_referral, parse, save_draft, save_gp_practice, save_screening
+from triage.services.inputs import DecisionInput, GpPracticeInput, ReferralInput, ScreeningInput
+from triage.settings import Contact, ServiceSettings
+from triage.store import Store, open_store
+from triage.ui.main_window import MainWindow
+from triage.ui.matrix_view import MatrixView
+from triage.ui.referral_dialog import NewReferralDialog
+from triage.ui.risk_alert import HighRiskAlert
+from triage.ui.settings_dialog import SettingsDialog
+from triage.ui.theme import apply_theme
+
+SETTINGS = ServiceSettings(
+    service_name="Doncaster Talking Therapies",
+    address_lines=("1 Example Street", "Doncaster", "DN1 1AA"),
+    phone="01302 000 000",
+    crisis_contacts=(Contact(name="Crisis team (CRHTT)", phone="0800 000 0000", hours="24 hours"),
+                     Contact(name="NHS 111, option 2", phone="111", hours="24 hours")),
+    duty_contacts=(Contact(name="Duty senior PWP", phone="01302 000 001", hours="9am-5pm weekdays"),),
+)  # fmt: skip
+PEOPLE = (
+    ("9990000018", "Alex", "Example", "1986-03-14"),
+    ("9990000026", "Sam", "Sample", "1979-11-02"),
+    ("9990000034", "Jo", "Specimen", "1995-06-30"),
+    ("9990000042", "Chris", "Placeholder", "1962-01-19"),
+    ("9990000050", "Robin", "Testcase", "2001-09-08"),
+)
+
+
+def _referral(store: Store, index: int, days_ago: int) -> str:
+    nhs, given, family, born = PEOPLE[index]
+    data = {"nhs_number": nhs, "given_name": given, "family_name": family, "date_of_birth": born,
+            "received_on": (date.today() - timedelta(days=days_ago)).isoformat(), "source": "gp",
+            "gp_practice_code": "C84001"}  # fmt: skip
+    return create_referral(store, parse(ReferralInput, data), "demo").id
+
+
+def seed(store: Store) -> dict[str, str]:
+    save_gp_practice(store, parse(GpPracticeInput, {"code": "C84001", "name": "Example Street Surgery",
+                                                    "address": "2 Example Street\nDoncaster\nDN1 1AB",
+                                                    "gp_names": ("Dr A Example",)}), "demo")  # fmt: skip
+    ids = {name: _referral(store, i, days) for i, (name, days) in enumerate(
+        (("decided", 12), ("in_progress", 3), ("new", 1), ("crisis", 6), ("second", 0)))}  # fmt: skip
+    answers = {"phq9": (2, 2, 1, 1, 2, 1, 1, 1, 0), "gad7": (2, 2, 1, 1, 1, 0, 1), "chronicity": "medium",
+               "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low"}  # fmt: skip
+    save_screening(store, ids["decided"], parse(ScreeningInput, answers), "demo")
+    confirm_decision(store, ids["decided"], parse(DecisionInput, {"confirmed_route": "core_iapt", "confirmed_step": 2}),
+                     "demo", ruleset=load_ruleset(resource_path("rules", "doncaster-2007.yaml")))  # fmt: skip
+    draft = {"section": "ratings", "phq9": [3, 2, 3, 2, 2, 1, 2, 1, 1], "gad7": [2, 3, 2, 2, 1, 1, 2],
+             "ratings": {"chronicity": "high", "complexity": "high"},
+             "risk_details": {"thoughts": {"present": "yes", "detail": "fleeting, no plan"}}}  # fmt: skip
+    save_draft(store, ids["in_progress"], draft, "demo", section="ratings")
+    return ids
+
+
+def grab(widget: QWidget, path: Path, size: tuple[int, int]) -> None:
+    widget.resize(*size)
+    widget.show()
+    QApplication.processEvents()
+    widget.grab().save(str(path))
+
+
+def render(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
+    apply_theme(app)  # type: ignore[arg-type]
+    ruleset = load_ruleset(resource_path("rules", "doncaster-2007.yaml"))
+    with tempfile.TemporaryDirectory() as folder, open_store(Path(folder) / "demo.db") as store:
+        os.environ["TRIAGE_SETTINGS"] = str(Path(folder) / "settings.json")
+        ids = seed(store)
+        window = MainWindow(store, ruleset, SETTINGS, "demo")
+        window.statusBar().showMessage(f"Ruleset {ruleset.id} {ruleset.version} ({ruleset.status})")
+        grab(window, out / "referral-list.png", (1400, 860))
+        window.open_referral(ids["in_progress"])
+        grab(window, out / "screening.png", (1400, 860))
+        page = window.screening
+        assert page is not None
+        page.raters["impairment"].set_level("medium")
+        page.raters["substance_use"].set_level("low")
+        page._risk_contact = {"contacted": "Duty senior PWP", "contacted_at": "2026-11-23T10:42:00"}
+        page.raters["risk"].set_level("high")
+        page.refresh()
+        page.go_to("summary", focus=False)
+        grab(window, out / "summary-high-risk.png", (1400, 860))
+        for name, dialog, size in (
+            ("high-risk-alert", HighRiskAlert(SETTINGS, window), (620, 420)),
+            ("new-referral", NewReferralDialog([], window), (620, 520)),
+            ("settings", SettingsDialog(store, ruleset, SETTINGS, "demo", window), (760, 700)),
+            ("matrix", MatrixView(ruleset, window), (1200, 760)),
+        ):
+            grab(dialog, out / f"{name}.png", size)
+            dialog.hide()
+        window.close_screening()
+        window.close()
+    return sorted(out.glob("*.png"))
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
+    for path in render(target):
+        print(path)

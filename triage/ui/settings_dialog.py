@@ -1,0 +1,206 @@
+"""Settings for a service admin: service details for letters, crisis and duty contacts, the GP practice
+directory, and the ruleset in force. Everything is validated before it is saved."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from pydantic import ValidationError
+
+from triage.rules.datafile import loc_to_path
+from triage.rules.ruleset import Ruleset, RulesetError, load_ruleset
+from triage.services.directory import import_practices_csv, list_practices
+from triage.services.inputs import InvalidInput
+from triage.settings import Contact, ServiceSettings, save_settings
+from triage.store.database import Store
+from triage.store.errors import StoreError
+
+CONTACT_HELP = "One per line: name | phone | hours (hours optional)"
+
+
+def contacts_text(contacts: tuple[Contact, ...]) -> str:
+    return "\n".join(" | ".join(part for part in (c.name, c.phone, c.hours) if part) for c in contacts)
+
+
+def parse_contacts(text: str) -> list[dict[str, str]]:
+    rows = []
+    for line in text.splitlines():
+        if line.strip():
+            parts = [part.strip() for part in line.split("|")] + ["", ""]
+            rows.append({"name": parts[0], "phone": parts[1], "hours": parts[2]})
+    return rows
+
+
+def _text_box(name: str, text: str, height: int = 70) -> QPlainTextEdit:
+    box = QPlainTextEdit(text)
+    box.setAccessibleName(name)
+    box.setTabChangesFocus(True)
+    box.setFixedHeight(height)
+    return box
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, actor: str,
+                 parent: QWidget | None = None, settings_file: Path | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.store, self.actor, self.settings_file = store, actor, settings_file
+        self.saved_settings: ServiceSettings | None = None
+        self.ruleset_path = settings.ruleset_path
+        self.setWindowTitle("Settings")
+        self.resize(760, 640)
+        layout = QVBoxLayout(self)
+
+        service = QGroupBox("Service (printed on letters)")
+        form = QFormLayout(service)
+        self.name = QLineEdit(settings.service_name)
+        self.name.setAccessibleName("Service name")
+        self.address = _text_box("Service address, one line each", "\n".join(settings.address_lines))
+        self.phone = QLineEdit(settings.phone)
+        self.phone.setAccessibleName("Service phone")
+        form.addRow("Service &name", self.name)
+        form.addRow("&Address", self.address)
+        form.addRow("&Phone", self.phone)
+        layout.addWidget(service)
+
+        contacts = QGroupBox("Contacts shown when risk is high (kept on this computer, work offline)")
+        form = QFormLayout(contacts)
+        self.crisis = _text_box("Crisis contacts", contacts_text(settings.crisis_contacts))
+        self.duty = _text_box("Duty contacts", contacts_text(settings.duty_contacts))
+        self.crisis.setPlaceholderText(CONTACT_HELP)
+        self.duty.setPlaceholderText(CONTACT_HELP)
+        form.addRow("&Crisis", self.crisis)
+        form.addRow("&Duty", self.duty)
+        form.addRow("", QLabel(f"<small>{CONTACT_HELP}</small>"))
+        layout.addWidget(contacts)
+
+        directory = QGroupBox("GP practice directory")
+        row = QHBoxLayout(directory)
+        self.directory_count = QLabel()
+        self.directory_count.setAccessibleName("Practices in the directory")
+        importer = QPushButton("&Import practices from CSV…")
+        importer.setAccessibleName("Import practices from CSV")
+        importer.clicked.connect(self.import_directory)
+        row.addWidget(self.directory_count, 1)
+        row.addWidget(importer)
+        layout.addWidget(directory)
+        self._show_directory()
+
+        rules = QGroupBox("Ruleset in force")
+        column = QVBoxLayout(rules)
+        self.ruleset_info = QLabel()
+        self.ruleset_info.setWordWrap(True)
+        self.ruleset_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.ruleset_info.setAccessibleName("Ruleset in force")
+        column.addWidget(self.ruleset_info)
+        buttons = QHBoxLayout()
+        choose = QPushButton("Choose a service ruleset &file…")
+        choose.setAccessibleName("Choose a service ruleset file")
+        choose.clicked.connect(self.choose_ruleset)
+        shipped = QPushButton("Use the &shipped ruleset")
+        shipped.setAccessibleName("Use the shipped ruleset")
+        shipped.clicked.connect(lambda: self._set_ruleset(None, None))
+        buttons.addWidget(choose)
+        buttons.addWidget(shipped)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
+        layout.addWidget(rules)
+        self._describe_ruleset(ruleset, note="")
+
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setProperty("role", "warning")
+        self.problems.setAccessibleName("Problems with the settings")
+        self.problems.setVisible(False)
+        layout.addWidget(self.problems)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        box.button(QDialogButtonBox.StandardButton.Save).setAccessibleName("Save settings")
+        box.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+
+    def _show_directory(self) -> None:
+        count = len(list_practices(self.store))
+        self.directory_count.setText(f"{count} practice{'s' if count != 1 else ''} in the directory")
+
+    def import_directory(self, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "GP practice directory (CSV)", "", "CSV files (*.csv)")
+        if not path:
+            return
+        try:
+            count = import_practices_csv(self.store, Path(path), self.actor)
+        except InvalidInput as exc:
+            self._problems(["The directory was not imported:"] + exc.problems)
+        except StoreError as exc:
+            self._problems([f"The directory was not imported: {exc}"])
+        else:
+            self.problems.setVisible(False)
+            self.directory_count.setText(f"Imported {count} practices. ")
+            self._show_directory()
+
+    def choose_ruleset(self, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Ruleset file", "", "Rulesets (*.yaml *.yml)")
+        if not path:
+            return
+        try:
+            ruleset = load_ruleset(path)  # validated in full before it can be chosen
+        except RulesetError as exc:
+            self._problems(["That ruleset cannot be used:"] + exc.problems)
+            return
+        self._set_ruleset(path, ruleset)
+
+    def _set_ruleset(self, path: str | None, ruleset: Ruleset | None) -> None:
+        self.ruleset_path = path
+        self.problems.setVisible(False)
+        if ruleset is None:
+            self.ruleset_info.setText("The shipped ruleset will be used from the next start of triage.")
+        else:
+            self._describe_ruleset(ruleset, note="Chosen; it takes effect from the next start of triage.")
+
+    def _describe_ruleset(self, ruleset: Ruleset, note: str) -> None:
+        draft = "<br><b>⚠ DRAFT: not approved for clinical use; a banner shows on every screen.</b>" if ruleset.is_draft else ""
+        self.ruleset_info.setText(
+            f"<b>{escape(ruleset.document.title)}</b> — id {escape(ruleset.id)}, version {escape(ruleset.version)}, "
+            f"status {escape(ruleset.status)}<br>sha256 {ruleset.sha256}<br>{escape(ruleset.origin)}{draft}"
+            + (f"<br>{escape(note)}" if note else "")
+        )
+
+    def _problems(self, lines: list[str]) -> None:
+        self.problems.setText("<br>".join(escape(line) for line in lines))
+        self.problems.setVisible(True)
+
+    def accept(self) -> None:
+        data = {
+            "service_name": self.name.text(),
+            "address_lines": [line for line in self.address.toPlainText().splitlines() if line.strip()],
+            "phone": self.phone.text(),
+            "crisis_contacts": parse_contacts(self.crisis.toPlainText()),
+            "duty_contacts": parse_contacts(self.duty.toPlainText()),
+            "ruleset_path": self.ruleset_path,
+        }
+        try:
+            settings = ServiceSettings.model_validate(data)
+        except ValidationError as exc:
+            self._problems([f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False, include_input=False)])
+            return
+        save_settings(settings, self.settings_file)
+        self.saved_settings = settings
+        super().accept()
