@@ -1,18 +1,21 @@
 """The main window: the referral list (home) and one screening at a time.
 
 Keyboard: Ctrl+N new referral, Ctrl+F search, Return opens the selected referral, Ctrl+R resumes the
-selected (or newest) draft, Ctrl+W goes back to the list, Ctrl+, settings, Ctrl+M the matrix.
+selected (or newest) draft, Ctrl+W goes back to the list, Ctrl+, settings, Ctrl+M the matrix, Ctrl+L the
+letters of the selected (decided) referral, also offered as soon as a decision is confirmed.
 The screening is saved as a draft a moment after each change and at every section change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -38,10 +41,13 @@ from triage.services.inputs import DecisionInput, ScreeningInput
 from triage.services.referral_list import ReferralFilter, count_referrals, referral_page
 from triage.services.screening_form import ScreeningForm
 from triage.services.decisions import complete_screening
+from triage.services.letters import decided_referral
 from triage.settings import ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.vocabulary import REFERRAL_STATUSES
+from triage.ui.letter_dialog import LetterDialog
+from triage.ui.lock import IdleMonitor, LockPage
 from triage.ui.matrix_view import MatrixView
 from triage.ui.recommendation_panel import ROUTE_LABELS
 from triage.ui.referral_dialog import SOURCE_LABELS, NewReferralDialog
@@ -161,9 +167,16 @@ class ReferralsPage(QWidget):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, actor: str) -> None:
+    def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, actor: str, *,
+                 unlock_check: Callable[[str], bool] | None = None, idle_minutes: float = 5.0,
+                 on_lock_change: Callable[[str], None] | None = None) -> None:  # fmt: skip
+        """``unlock_check`` turns the idle lock on: it is asked whether a typed password is the
+        user's. ``on_lock_change`` is told "lock" and "unlock" (for the audit trail)."""
         super().__init__()
         self.store, self.ruleset, self.settings, self.actor = store, ruleset, settings, actor
+        self.unlock_check, self.on_lock_change = unlock_check, on_lock_change
+        self.lock_page: LockPage | None = None
+        self._locked_referral: str | None = None
         self.setWindowTitle(f"triage — {settings.service_name}")
         self.resize(1400, 900)
         self.screening: ScreeningPage | None = None
@@ -198,16 +211,22 @@ class MainWindow(QMainWindow):
         self.autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self.autosave.timeout.connect(self.save_draft_now)
         self._actions()
+        self.idle_monitor: IdleMonitor | None = None
+        if unlock_check is not None:
+            self.idle_monitor = IdleMonitor(idle_minutes, self)
+            self.idle_monitor.idle.connect(self.lock)
         self.statusBar().showMessage(f"Ruleset {ruleset.id} {ruleset.version} ({ruleset.status}) · {store.describe()}")
         self.refresh_home()
 
     def _actions(self) -> None:
+        self.patient_actions: list[QAction] = []
         for text, keys, slot in (
             ("&New referral", "Ctrl+N", self.new_referral),
             ("&Search", "Ctrl+F", self.focus_search),
             ("&Resume draft", "Ctrl+R", self.resume_draft),
             ("Back to the &list", "Ctrl+W", self.close_screening),
             ("The &matrix in force", "Ctrl+M", self.show_matrix),
+            ("&Letters…", "Ctrl+L", self.open_letters),
             ("Se&ttings", "Ctrl+,", self.open_settings),
             ("&Quit", "Ctrl+Q", self.close),
         ):
@@ -216,6 +235,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             self.addAction(action)
             self.menuBar().addAction(action)
+            self.patient_actions.append(action)
 
     # --- home ------------------------------------------------------------------------------------
 
@@ -332,14 +352,16 @@ class MainWindow(QMainWindow):
         self.save_draft_now()
         self._drop_screening()
 
-    def _drop_screening(self) -> None:
+    def _drop_screening(self, refresh: bool = True) -> None:
         page, self.screening, self.referral_id = self.screening, None, None
         self.stack.setCurrentWidget(self.home)
         if page is not None:
             self.stack.removeWidget(page)
+            page.setParent(None)  # out of the window's widget tree at once, not at the next event loop turn
             page.deleteLater()
-        self.refresh_home()
-        self.home.table.setFocus()
+        if refresh:
+            self.refresh_home()
+            self.home.table.setFocus()
 
     def confirm(self, screening: ScreeningInput, decision: DecisionInput) -> None:
         if self.referral_id is None:
@@ -351,8 +373,89 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Decision not saved", f"{exc}\n\nYour answers are kept as a draft.")
             self.save_draft_now()
             return
-        self.statusBar().showMessage("Screening and decision saved", 5000)
+        referral_id = self.referral_id
+        self.statusBar().showMessage("Screening and decision saved · Ctrl+L: letters", 5000)
         self._drop_screening()
+        self.offer_letters(referral_id)
+
+    # --- letters ---------------------------------------------------------------------------------
+
+    def open_letters(self) -> None:
+        """The letters of the referral selected in the list (Ctrl+L)."""
+        referral_id = self.home.selected_referral() if self.screening is None else None
+        if referral_id is None:
+            return
+        dialog = self._letter_dialog(referral_id, explain=True)
+        if dialog is not None:
+            dialog.exec()
+            dialog.deleteLater()
+            self.refresh_home()
+
+    def offer_letters(self, referral_id: str) -> None:
+        """Right after a decision: the letters, without blocking (Escape closes them)."""
+        dialog = self._letter_dialog(referral_id, explain=False)
+        if dialog is not None:
+            dialog.finished.connect(lambda _r: self.refresh_home())
+            dialog.finished.connect(dialog.deleteLater)
+            dialog.open()
+
+    def _letter_dialog(self, referral_id: str, *, explain: bool) -> LetterDialog | None:
+        try:
+            subject = decided_referral(self.store, referral_id)
+        except StoreError as exc:
+            if explain:
+                QMessageBox.information(self, "No letters yet", f"No letter can be written: {exc}.")
+            return None
+        return LetterDialog(self.store, subject, settings=self.settings, actor=self.actor, parent=self)
+
+    # --- the idle lock ---------------------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return self.lock_page is not None
+
+    def lock(self) -> None:
+        """Save the draft, then take every patient detail out of the window."""
+        if self.locked or self.unlock_check is None:
+            return
+        self._locked_referral = self.referral_id
+        self.save_draft_now()
+        for dialog in QApplication.topLevelWidgets():
+            if isinstance(dialog, QDialog) and dialog.isVisible():
+                dialog.reject()  # a half-typed new referral goes; the high-risk alert refuses and stays
+        self._drop_screening(refresh=False)
+        self.model.clear()
+        self.home.search.clear()
+        self.home.drafts.clear()
+        self.home.drafts_banner.setVisible(False)
+        self.home.count.clear()
+        for action in self.patient_actions:
+            action.setEnabled(action.shortcut() == QKeySequence("Ctrl+Q"))
+        self.lock_page = LockPage(self.actor, self.unlock_check)
+        self.lock_page.unlocked.connect(self.unlock)
+        self.stack.addWidget(self.lock_page)
+        self.stack.setCurrentWidget(self.lock_page)
+        self.lock_page.password.setFocus()
+        if self.on_lock_change:
+            self.on_lock_change("lock")
+
+    def unlock(self) -> None:
+        if self.lock_page is None:
+            return
+        page, self.lock_page = self.lock_page, None
+        self.stack.setCurrentWidget(self.home)
+        self.stack.removeWidget(page)
+        page.deleteLater()
+        for action in self.patient_actions:
+            action.setEnabled(True)
+        if self.on_lock_change:
+            self.on_lock_change("unlock")
+        self.refresh_home()
+        if self._locked_referral:
+            self.open_referral(self._locked_referral)
+        self._locked_referral = None
+        if self.idle_monitor:
+            self.idle_monitor.timer.start()
 
     def show_matrix(self) -> None:
         MatrixView(self.ruleset, self).exec()

@@ -140,6 +140,12 @@ class ReferralListModel(QAbstractTableModel):
         finally:
             self._fetching = False
 
+    def clear(self) -> None:
+        """Forget every row (the window is locking): nothing of them stays in memory."""
+        self.beginResetModel()
+        self._rows, self._total = [], 0
+        self.endResetModel()
+
     @property
     def total(self) -> int:
         return self._total

@@ -1,0 +1,78 @@
+"""The idle lock hides every patient detail and keeps the draft; only the password unlocks it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QModelIndex
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
+
+from triage.services import create_referral, load_draft, parse
+from triage.services.inputs import ReferralInput
+from triage.ui.main_window import MainWindow
+
+from .conftest import RULESET, SETTINGS
+
+PASSWORD = "correct horse battery"
+SEEDED = {"nhs_number": "9990000026", "given_name": "Marigold", "family_name": "Quennell", "date_of_birth": "1977-05-21"}
+NEEDLES = ("9990000026", "999 000 0026", "Marigold", "QUENNELL", "Quennell", "21/05/1977", "1977-05-21")
+
+
+def every_text(root: QWidget) -> str:
+    """All text a person or a screen reader could get out of the window, visible or not."""
+    texts = [root.windowTitle()]
+    for widget in [root, *root.findChildren(QWidget)]:
+        texts += [widget.accessibleName(), widget.accessibleDescription(), widget.toolTip(), widget.windowTitle()]
+        if isinstance(widget, (QLabel, QLineEdit, QAbstractButton)):
+            texts.append(widget.text())
+        if isinstance(widget, QPlainTextEdit):
+            texts.append(widget.toPlainText())
+        if isinstance(widget, QComboBox):
+            texts += [widget.itemText(i) for i in range(widget.count())]
+        if isinstance(widget, QAbstractItemView) and widget.model() is not None:
+            model = widget.model()
+            texts += [str(model.index(r, c, QModelIndex()).data()) for r in range(model.rowCount()) for c in range(model.columnCount())]
+    return "\n".join(t for t in texts if t)
+
+
+def test_the_idle_lock_hides_patient_data_and_keeps_the_draft(qtbot, store):
+    referral = create_referral(store, parse(ReferralInput, {**SEEDED, "received_on": date.today().isoformat(), "source": "gp"}),
+                               "pwp.tester")  # fmt: skip
+    events: list[str] = []
+    window = MainWindow(store, RULESET, SETTINGS, "pwp.tester", unlock_check=lambda typed: typed == PASSWORD,
+                        idle_minutes=0.005, on_lock_change=events.append)  # fmt: skip
+    qtbot.addWidget(window)
+    window.show()
+    window.open_referral(referral.id)
+    page = window.screening
+    page.phq9.set_answers([1, 2, 1, 0, 1, 2, 1, 0, 0])
+    page.raters["chronicity"].set_level("medium")
+    page.raters["chronicity"].note.setText("worse since the winter")
+    assert any(needle in every_text(window) for needle in NEEDLES)  # the check below can see them
+
+    qtbot.waitUntil(lambda: window.locked, timeout=5000)  # 0.3 s without input
+    text = every_text(window) + "".join(every_text(w) for w in QApplication.topLevelWidgets() if w.isVisible())
+    assert [needle for needle in NEEDLES if needle in text] == []
+    assert window.screening is None and window.model.rowCount() == 0
+    assert events == ["lock"]
+    draft = load_draft(store, referral.id)
+    assert draft is not None and draft.payload["phq9"] == [1, 2, 1, 0, 1, 2, 1, 0, 0]
+
+    window.lock_page.password.setText("wrong")
+    window.lock_page.try_unlock()
+    assert window.locked and window.lock_page.message.isVisible()
+    window.lock_page.password.setText(PASSWORD)
+    window.lock_page.try_unlock()
+    assert not window.locked and events == ["lock", "unlock"]
+    page = window.screening
+    assert page is not None
+    assert page.phq9.answers() == [1, 2, 1, 0, 1, 2, 1, 0, 0]
+    assert page.raters["chronicity"].level == "medium"
+    assert page.raters["chronicity"].note.text() == "worse since the winter"
+
+
+def test_without_accounts_there_is_no_lock(qtbot, store):
+    window = MainWindow(store, RULESET, SETTINGS, "pwp.tester")
+    qtbot.addWidget(window)
+    window.lock()
+    assert not window.locked and window.idle_monitor is None
