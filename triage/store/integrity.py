@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import exists, func, select, text
 from sqlalchemy.orm import Session
 
@@ -26,7 +25,7 @@ GUARD_TRIGGERS = (
     "decision_no_delete",
 )
 # Which revision installed which guards: a database at an older revision is checked for its own.
-GUARDS_SINCE = {"0002": GUARD_TRIGGERS}
+GUARDS_SINCE = {"0002": GUARD_TRIGGERS, "0004": ("letter_no_update", "letter_no_delete")}
 
 
 def verify_database(store: Store, *, older_schema_ok: bool = False) -> list[str]:
@@ -62,6 +61,8 @@ def _sqlite_checks(session: Session) -> list[str]:
 @lru_cache(maxsize=1)
 def known_revisions() -> tuple[str, ...]:
     """This version's schema revisions, oldest first (read once: they ship with the code)."""
+    from alembic.script import ScriptDirectory  # only when verifying, never at a normal start
+
     script = ScriptDirectory.from_config(alembic_config())
     return tuple(rev.revision for rev in reversed(list(script.walk_revisions())))
 

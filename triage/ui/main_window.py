@@ -389,13 +389,13 @@ class MainWindow(QMainWindow):
         if dialog is not None:
             dialog.exec()
             dialog.deleteLater()
-            self.refresh_home()
+            self._after_letters()
 
     def offer_letters(self, referral_id: str) -> None:
         """Right after a decision: the letters, without blocking (Escape closes them)."""
         dialog = self._letter_dialog(referral_id, explain=False)
         if dialog is not None:
-            dialog.finished.connect(lambda _r: self.refresh_home())
+            dialog.finished.connect(lambda _r: self._after_letters())
             dialog.finished.connect(dialog.deleteLater)
             dialog.open()
 
@@ -407,6 +407,11 @@ class MainWindow(QMainWindow):
                 QMessageBox.information(self, "No letters yet", f"No letter can be written: {exc}.")
             return None
         return LetterDialog(self.store, subject, settings=self.settings, actor=self.actor, parent=self)
+
+    def _after_letters(self) -> None:
+        # The status may now be letter sent; but a dialog closed by the idle lock must not refill the list.
+        if not self.locked:
+            self.refresh_home()
 
     # --- the idle lock ---------------------------------------------------------------------------
 

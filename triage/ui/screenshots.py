@@ -19,10 +19,19 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from triage.resources import resource_path
 from triage.rules.ruleset import load_ruleset
-from triage.services import confirm_decision, create_referral, parse, save_draft, save_gp_practice, save_screening
+from triage.services import (
+    confirm_decision,
+    create_referral,
+    decided_referral,
+    parse,
+    save_draft,
+    save_gp_practice,
+    save_screening,
+)
 from triage.services.inputs import DecisionInput, GpPracticeInput, ReferralInput, ScreeningInput
 from triage.settings import Contact, ServiceSettings
 from triage.store import Store, open_store
+from triage.ui.letter_dialog import LetterDialog
 from triage.ui.main_window import MainWindow
 from triage.ui.matrix_view import MatrixView
 from triage.ui.referral_dialog import NewReferralDialog
@@ -108,6 +117,8 @@ def render(out: Path) -> list[Path]:
             ("new-referral", NewReferralDialog([], window), (620, 520)),
             ("settings", SettingsDialog(store, ruleset, SETTINGS, "demo", window), (760, 700)),
             ("matrix", MatrixView(ruleset, window), (1200, 760)),
+            ("letter-preview", LetterDialog(store, decided_referral(store, ids["decided"]), settings=SETTINGS,
+                                            actor="Priya Shah", parent=window), (900, 1000)),
         ):
             grab(dialog, out / f"{name}.png", size)
             dialog.hide()

@@ -1,0 +1,351 @@
+"""Letter use cases: build a letter from a stored, confirmed decision, and record each letter event.
+
+A thin adapter between the store and ``triage.letters``: the referral, the GP practice from the
+directory, the screening and the decision are turned into the letters package's inputs, and that
+package does all the checking and writing. The letter is always built under the ruleset the decision
+was made with (looked up by its content hash), never the one in force today.
+
+Recording: each letter built is recorded once as ``generated``; each time it leaves the service it is
+recorded again as ``printed`` or ``saved``. Only the GP letter leaving moves the referral from
+decided to letter sent: the GP letter is the one the referrer is waiting for (the patient copy and
+the referral-on summary are recorded and audited, but do not change the status). Every row is
+audited as a ``letter`` event whose summary holds the kind, the event, pages and hash: no identifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.letters.command import letter_problems
+from triage.letters.particulars import (
+    Decision as LetterDecision,
+    Details,
+    Gp,
+    LetterInputError,
+    Particulars,
+    Patient,
+    Postcode,
+    PreviousIntervention,
+    Referral as LetterReferral,
+    Screener,
+    Service,
+)
+from triage.letters.templates import LetterKind, default_templates
+from triage.rules.engine import route
+from triage.rules.ruleset import Ruleset
+from triage.services.decisions import _plain, find_ruleset
+from triage.services.directory import PracticeEntry
+from triage.services.inputs import PreviousIntervention as InterventionInput
+from triage.services.inputs import RiskDetails
+from triage.services.referrals import _load, _move
+from triage.services.screenings import screening_input
+from triage.settings import ServiceSettings
+from triage.store.audit import record_event
+from triage.store.database import Store
+from triage.store.errors import NotFoundError, RefusedError
+from triage.store.models import Decision, GpPractice, LetterRecord, Referral, Screening
+from triage.store.types import utc_now
+from triage.store.vocabulary import LetterEvent
+
+if TYPE_CHECKING:
+    from triage.letters.letter import Letter
+
+_T = TypeVar("_T")
+RulesetLookup = Callable[[str], Ruleset | None]
+
+KIND_NAMES: dict[LetterKind, str] = {"gp": "GP letter", "patient": "patient copy", "referral-on": "referral-on summary"}
+OUTPUTS: tuple[LetterEvent, ...] = ("printed", "saved")
+# Which letter moves the referral to letter sent when it leaves (see the module docstring).
+STATUS_MOVING_KIND: LetterKind = "gp"
+UNKNOWN_GP = "the GP"  # the practice lists no GP by name
+
+GP_ADDRESS_MISSING = (
+    "the GP practice's address is missing: add the practice (with its address and postcode) to the GP "
+    "practice directory and link it to the referral; no letter can be produced without it"
+)
+
+
+class GpAddressMissing(RefusedError):
+    """The referral has no GP practice, or the directory has no usable address for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedReferral:
+    """What the letter dialog needs about a decided referral (no patient identifiers)."""
+
+    referral_id: str
+    decision_id: str
+    status: str
+    confirmed_route: str
+    confirmed_step: int | None
+    kinds: tuple[LetterKind, ...]  # the letters this decision can have, in the templates' order
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedLetter:
+    """One row of the letter table."""
+
+    id: str
+    referral_id: str
+    decision_id: str
+    kind: LetterKind
+    event: LetterEvent
+    sha256: str
+    pages: int
+    created_by: str
+    created_at: datetime
+
+
+# --- which decision, which letters ----------------------------------------------------------------
+
+
+def letter_kinds(route_code: str) -> tuple[LetterKind, ...]:
+    """The kinds of letter for a route, as the templates declare them (the referral-on summary is only
+    for routes outside IAPT)."""
+    kinds = default_templates().kinds
+    return tuple(kind for kind, template in kinds.items() if template.routes is None or route_code in template.routes)
+
+
+def decided_referral(store: Store, referral_id: str) -> DecidedReferral:
+    """The referral's current confirmed decision; RefusedError when it has none to write letters from."""
+    with store.read() as session:
+        referral = _load(session, referral_id)
+        decision = _latest_decision(session, referral)
+        return DecidedReferral(referral.id, decision.id, referral.status, decision.confirmed_route,
+                               decision.confirmed_step, letter_kinds(decision.confirmed_route))  # fmt: skip
+
+
+def _latest_decision(session: Session, referral: Referral) -> Decision:
+    # Letters only ever report the referral's current decision: after a re-screen (status back to
+    # screened) the old decision must not go out, and a closed referral sends nothing.
+    if referral.status not in ("decided", "letter_sent"):
+        raise RefusedError(
+            f"a referral that is {referral.status.replace('_', ' ')} has no confirmed decision to write a letter from"
+        )
+    decision = session.scalars(
+        select(Decision).where(Decision.referral_id == referral.id)
+        .order_by(Decision.decided_at.desc(), Decision.id.desc()).limit(1)
+    ).first()  # fmt: skip
+    if decision is None:
+        raise RefusedError("the referral has no confirmed decision to write a letter from")
+    return decision
+
+
+def _current_decision(session: Session, decision_id: str) -> tuple[Referral, Decision]:
+    decision = session.get(Decision, decision_id)
+    if decision is None:
+        raise NotFoundError("no decision with that id")
+    referral = _load(session, decision.referral_id)
+    if _latest_decision(session, referral).id != decision.id:
+        raise RefusedError("this decision was replaced by a later one: letters are written from the latest decision")
+    return referral, decision
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def letterhead(settings: ServiceSettings) -> Service | None:
+    """The service's letterhead from the settings (None: the templates' default service name)."""
+    if not settings.service_name:
+        return None
+    try:
+        return Service(name=settings.service_name, address_lines=settings.address_lines, phone=settings.phone or None)
+    except ValidationError as exc:
+        problems = "; ".join(f"service.{p}" for p in letter_problems(exc))
+        raise RefusedError(f"the service letterhead in Settings cannot be printed on a letter: {problems}") from None
+
+
+def letter_screener(name: str, role: str) -> Screener:
+    """Who signs the letter, checked as the letters package checks it."""
+    return _validated(lambda: Screener(name=name, role=role))
+
+
+def letter_for_decision(
+    store: Store,
+    decision_id: str,
+    kind: LetterKind,
+    *,
+    screener: Screener,
+    service: Service | None,
+    letter_date: date,
+    ruleset_lookup: RulesetLookup = find_ruleset,
+) -> Letter:
+    """Build one letter from the stored decision (the referral's latest), its screening and the GP
+    practice in the directory, under the decision's own ruleset. Nothing is written.
+
+    Raises RefusedError (no current decision, the ruleset is not on this computer, the routing does not
+    replay), GpAddressMissing, or LetterInputError whose ``problems`` are safe to show."""
+    from triage.letters.letter import build_letter  # reportlab only when a letter is built
+
+    with store.read() as session:
+        referral, decision = _current_decision(session, decision_id)
+        screening = session.get(Screening, decision.screening_id)
+        assert screening is not None  # a foreign key guarantees it
+        ruleset = _decision_ruleset(decision, ruleset_lookup)
+        answers = screening_input(screening)
+        routing = route(answers.to_routing(), ruleset)
+        if _plain(routing.to_contract()) != decision.routing:
+            raise RefusedError("the stored decision does not replay under its own ruleset: check it with replay "
+                               "before any letter is sent")  # fmt: skip
+        particulars = _particulars(referral, answers.previous_interventions, screening, screener, service)
+        confirmed = _validated(lambda: LetterDecision(
+            confirmed_route=decision.confirmed_route,  # type: ignore[arg-type]
+            confirmed_step=decision.confirmed_step,  # type: ignore[arg-type]
+            override_reason=decision.override_reason,
+            risk_actions=risk_actions(answers.risk_details),
+        ))  # fmt: skip
+    return build_letter(kind, screening=answers.to_routing(), routing=routing, particulars=particulars,
+                        decision=confirmed, letter_date=letter_date, ruleset=ruleset)  # fmt: skip
+
+
+def _decision_ruleset(decision: Decision, lookup: RulesetLookup) -> Ruleset:
+    ruleset = lookup(decision.ruleset_sha256)
+    if ruleset is None:
+        raise RefusedError(
+            f"the decision was made under ruleset {decision.ruleset_id} version {decision.ruleset_version}, which is "
+            "not available on this computer: its letter cannot be written under another ruleset"
+        )
+    return ruleset
+
+
+def _particulars(
+    referral: Referral, interventions: tuple[InterventionInput, ...], screening: Screening, screener: Screener, service: Service | None
+) -> Particulars:
+    gp = gp_for(referral.gp_practice)
+    person = referral.person
+
+    def make() -> Particulars:
+        return Particulars(
+            patient=Patient(given_name=person.given_name, family_name=person.family_name,
+                            date_of_birth=person.date_of_birth, nhs_number=person.nhs_number),
+            gp=gp,
+            referral=LetterReferral(received_on=referral.received_on, source=referral.source, id=referral.id),  # type: ignore[arg-type]
+            screener=screener,
+            service=service,
+            details=Details(
+                previous_interventions=tuple(PreviousIntervention(intervention=i.intervention, outcome=i.outcome)
+                                             for i in interventions),
+                # The screener's note on the risk rating is the risk formulation the receiving service reads.
+                risk_formulation=screening.rating_notes.get("risk") or None,
+            ),
+        )  # fmt: skip
+
+    return _validated(make)
+
+
+def _validated(make: Callable[[], _T]) -> _T:
+    """The letters package's own checks, reported as its safe field-level problems."""
+    try:
+        return make()
+    except ValidationError as exc:
+        raise LetterInputError(letter_problems(exc)) from None
+
+
+_POSTCODE = TypeAdapter(Postcode)
+
+
+def gp_for(practice: GpPractice | None) -> Gp:
+    """The letter's GP from the directory: the first GP named (or "the GP"), the practice, its address
+    lines and the postcode (the last line, or the end of it). GpAddressMissing when there is none."""
+    if practice is None:
+        raise GpAddressMissing(GP_ADDRESS_MISSING)
+    lines = list(PracticeEntry(practice.code, practice.name, practice.address, tuple(practice.gp_names)).address_lines)
+    postcode = _take_postcode(lines)
+    if postcode is None or not lines:
+        raise GpAddressMissing(GP_ADDRESS_MISSING)
+    try:
+        return Gp(name=practice.gp_names[0] if practice.gp_names else UNKNOWN_GP, practice_name=practice.name,
+                  address_lines=tuple(lines), postcode=postcode)  # fmt: skip
+    except ValidationError as exc:
+        problems = "; ".join(f"gp.{p}" for p in letter_problems(exc))
+        raise GpAddressMissing(f"the GP practice's entry in the directory cannot be printed as an address: {problems}") from None
+
+
+def _take_postcode(lines: list[str]) -> str | None:
+    """Remove the postcode from the end of the address (a line of its own, or "Doncaster DN1 2AA")."""
+    if not lines:
+        return None
+    words = lines[-1].split()
+    for count in (len(words), 2, 1):
+        if 0 < count <= len(words):
+            try:
+                postcode = _POSTCODE.validate_python(" ".join(words[-count:]))
+            except ValidationError:
+                continue
+            rest = " ".join(words[:-count])
+            lines[-1:] = [rest] if rest else []
+            return postcode
+    return None
+
+
+def risk_actions(details: RiskDetails) -> str | None:
+    """Who was contacted and when, and the actions taken, as the screening recorded them."""
+    parts: list[str] = []
+    if details.contacted:
+        moment = details.contacted_at
+        if moment is not None and moment.tzinfo is not None:
+            moment = moment.astimezone()
+        parts.append(f"Contacted: {details.contacted}" + (f", {moment:%d/%m/%Y %H:%M}." if moment else "."))
+    if details.actions_taken:
+        parts.append(details.actions_taken)
+    return " ".join(parts) or None
+
+
+# --- recording -----------------------------------------------------------------------------------
+
+
+def record_letter(store: Store, decision_id: str, letter: Letter, event: LetterEvent, actor: str) -> RecordedLetter:
+    """Record a letter event, audited, in one transaction. A letter ``generated`` again with the same
+    bytes is recorded once (previewing the same letter twice is not news). ``printed`` or ``saved``
+    always add a row; for the GP letter they move a decided referral to letter sent."""
+    with store.write() as session:
+        referral, decision = _current_decision(session, decision_id)
+        if event == "generated":
+            earlier = _rows(session, decision.id, letter.kind, ("generated",), sha256=letter.sha256)
+            if earlier:
+                return earlier[0]
+        row = LetterRecord(referral_id=referral.id, decision_id=decision.id, kind=letter.kind, event=event,
+                           sha256=letter.sha256, pages=letter.pages, created_by=actor, created_at=utc_now())  # fmt: skip
+        session.add(row)
+        session.flush()
+        record_event(session, actor=actor, entity_type="referral", entity_id=referral.id, action="letter",
+                     summary=f"{KIND_NAMES[letter.kind]} {event} ({letter.pages} pages, sha256 {letter.sha256}); "
+                             f"decision {decision.id}; letter {row.id}")  # fmt: skip
+        if event in OUTPUTS and letter.kind == STATUS_MOVING_KIND and referral.status == "decided":
+            _move(session, referral, "letter_sent", actor)
+        return _recorded(row)
+
+
+def letters_sent(store: Store, decision_id: str, kind: LetterKind | None = None) -> list[RecordedLetter]:
+    """The letters of this decision that left the service (printed or saved), oldest first."""
+    with store.read() as session:
+        return _rows(session, decision_id, kind, OUTPUTS)
+
+
+def identical_letters_sent(store: Store, decision_id: str, letter: Letter) -> list[RecordedLetter]:
+    """Earlier printed or saved letters with exactly these bytes: the same decision, kind and sha256."""
+    with store.read() as session:
+        return _rows(session, decision_id, letter.kind, OUTPUTS, sha256=letter.sha256)
+
+
+def _rows(
+    session: Session, decision_id: str, kind: LetterKind | None, events: tuple[LetterEvent, ...], *, sha256: str | None = None
+) -> list[RecordedLetter]:
+    query = select(LetterRecord).where(LetterRecord.decision_id == decision_id, LetterRecord.event.in_(events))
+    if kind is not None:
+        query = query.where(LetterRecord.kind == kind)
+    if sha256 is not None:
+        query = query.where(LetterRecord.sha256 == sha256)
+    return [_recorded(row) for row in session.scalars(query.order_by(LetterRecord.created_at, LetterRecord.id))]
+
+
+def _recorded(row: LetterRecord) -> RecordedLetter:
+    return RecordedLetter(row.id, row.referral_id, row.decision_id, row.kind, row.event, row.sha256,  # type: ignore[arg-type]
+                          row.pages, row.created_by, row.created_at)  # fmt: skip
