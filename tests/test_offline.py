@@ -111,12 +111,13 @@ print("screening ok:", routing.route, routing.step, letter.pages, "page GP lette
 # 3. The Qt app itself: the main window on that store, shown, with the event loop running a while.
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from triage.ui.app import build_window
+from triage.settings import ServiceSettings
+from triage.ui.main_window import MainWindow
 from triage.ui.theme import apply_theme
 
 app = QApplication.instance() or QApplication([])
 apply_theme(app)
-window = build_window(str(database))
+window = MainWindow(open_store(database), ruleset, ServiceSettings(), "offline-test")
 window.show()
 QTimer.singleShot(1500, app.quit)
 app.exec()

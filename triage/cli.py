@@ -31,6 +31,8 @@ from triage.rules.table import render_ruleset
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 ACTOR_ENV = "TRIAGE_USER"
+PASSWORD_ENV = "TRIAGE_PASSWORD"
+NEW_PASSWORD_ENV = "TRIAGE_NEW_PASSWORD"
 
 
 class InputError(Exception):
@@ -101,6 +103,32 @@ def _parser() -> argparse.ArgumentParser:
     golden.set_defaults(command="rules golden", handler=_rules_golden)
 
     register_letter(commands)
+
+    init_cmd = commands.add_parser(
+        "init", parents=[store_options], help="create a new encrypted store and its first admin",
+        description="Create a new store (a local store is encrypted with SQLCipher; its key file is written beside "
+        "it as <database>.keys) and its first admin account. The password comes from TRIAGE_PASSWORD, else it is "
+        "asked twice without echo. Prints the recovery key ONCE. Refuses if a store already exists there.",
+    )  # fmt: skip
+    init_cmd.add_argument("--username", help="the first admin's username (default: $TRIAGE_USER, else asked)")
+    init_cmd.add_argument("--display-name", help="the admin's name as shown in the app (default: the username)")
+    init_cmd.add_argument("--encrypt-existing", action="store_true",
+                          help="encrypt a plaintext store made by an older version, in place (one-off)")  # fmt: skip
+    init_cmd.set_defaults(command="init", handler=_init)
+
+    users_cmd = commands.add_parser("users", help="manage user accounts (admin)")
+    users = users_cmd.add_subparsers(title="users commands", metavar="COMMAND", required=True)
+    users_add = users.add_parser("add", parents=[store_options], help="add a user; the new password comes from "
+                                 "TRIAGE_NEW_PASSWORD, else it is asked twice")  # fmt: skip
+    users_add.add_argument("username")
+    users_add.add_argument("--role", required=True, choices=("pwp", "team_leader", "admin"))
+    users_add.add_argument("--display-name", help="the name shown in the app (default: the username)")
+    users_add.set_defaults(command="users add", handler=_users_add)
+    users_list = users.add_parser("list", parents=[store_options], help="list the accounts")
+    users_list.set_defaults(command="users list", handler=_users_list)
+    users_unlock = users.add_parser("unlock", parents=[store_options], help="unlock an account locked by failed logins")
+    users_unlock.add_argument("username")
+    users_unlock.set_defaults(command="users unlock", handler=_users_unlock)
 
     referrals_cmd = commands.add_parser("referrals", help="import or export referrals")
     referrals = referrals_cmd.add_subparsers(title="referrals commands", metavar="COMMAND", required=True)
@@ -192,8 +220,114 @@ def _rules_golden(args: argparse.Namespace) -> int:
 # --- the store -------------------------------------------------------------------------------------
 
 
+def _username() -> str:
+    """The username to log in with: TRIAGE_USER, else asked on the terminal."""
+    name = os.environ.get(ACTOR_ENV, "").strip()
+    if not name:
+        sys.stderr.write("Username: ")
+        sys.stderr.flush()
+        name = sys.stdin.readline().strip()
+    if not name:
+        raise InputError(f"a username is needed: set {ACTOR_ENV} or type it when asked")
+    return name
+
+
+def _password(prompt: str = "Password: ", env: str = PASSWORD_ENV, *, twice: bool = False) -> str:
+    """From the environment (automation), else asked without echo (twice for a new password)."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    first = getpass.getpass(prompt)
+    if twice and getpass.getpass("Again: ") != first:
+        raise InputError("the two passwords differ; nothing was changed")
+    if not first:
+        raise InputError(f"a password is needed: set {env} or type it when asked")
+    return first
+
+
+def _login(args: argparse.Namespace, action: str, *, migrate: bool = True, database: Any = None) -> Any:
+    """Log in (TRIAGE_USER / TRIAGE_PASSWORD, else asked) to the store named by --database /
+    TRIAGE_DATABASE_URL / the default, and check the user's role allows ``action``. Returns
+    (store, user). A missing store is an error: a mistyped path must not make a new one."""
+    from triage.services.accounts import open_authenticated
+    from triage.services.permissions import require
+    from triage.store import resolve_database_url
+
+    url = resolve_database_url(database if database is not None else args.database)
+    if url.get_backend_name() == "sqlite" and not Path(str(url.database)).is_file():
+        raise InputError(f"database: there is no database at {url.database} (create one with `triage init`)")
+    username = _username()
+    store, user = open_authenticated(url.render_as_string(hide_password=False), username, _password(),
+                                     migrate=migrate)  # fmt: skip
+    try:
+        require(user, action, store=store)  # type: ignore[arg-type]
+    except BaseException:
+        store.close()
+        raise
+    return store, user
+
+
+def _init(args: argparse.Namespace) -> int:
+    from triage.services.accounts import encrypt_existing, initialise_store
+
+    username = args.username or _username()
+    password = _password("New password: ", twice=True)
+    display = args.display_name or username
+    if args.encrypt_existing:
+        recovery = encrypt_existing(args.database, username, display, password)
+    else:
+        recovery = initialise_store(args.database, username, display, password)
+    from triage.store import resolve_database_url
+
+    url = resolve_database_url(args.database)
+    where = str(url.database) if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+    print(f"ok: created the store at {where} with the admin {username.strip().casefold()}")
+    if recovery is not None:
+        print(
+            "\nRECOVERY KEY (shown once, stored nowhere in clear):\n\n    " + recovery + "\n\n"
+            "Write it down or print it now and keep it locked away, apart from this computer. With it an admin "
+            "can set a new password if every admin password is forgotten; without it the data would be lost. "
+            "Back up the key file (" + str(Path(where).name) + ".keys) with the database: "
+            "`triage db backup` copies both."
+        )
+    return EXIT_OK
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from triage.services.accounts import add_user
+
+    store, admin = _login(args, "users")
+    with store:
+        password = _password("New user's password: ", NEW_PASSWORD_ENV, twice=True)
+        user = add_user(store, admin, args.username, args.display_name or args.username, args.role, password)
+    print(f"ok: added {user.username} ({user.role})")
+    return EXIT_OK
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    from triage.services.accounts import list_users
+
+    store, admin = _login(args, "users")
+    with store:
+        for info in list_users(store, admin):
+            state = "removed" if info.disabled_at else ("locked" if info.locked else "active")
+            print(f"{info.username}\t{info.role}\t{state}\t{info.display_name}")
+    return EXIT_OK
+
+
+def _users_unlock(args: argparse.Namespace) -> int:
+    from triage.services.accounts import unlock_account
+
+    store, admin = _login(args, "users")
+    with store:
+        unlock_account(store, admin, args.username)
+    print(f"ok: unlocked {args.username.strip().casefold()}")
+    return EXIT_OK
+
+
 def _actor() -> str:
-    """Who is acting: accounts come later; for now TRIAGE_USER, else the login name."""
+    """The name of the person acting when no login is involved (kept for tools); store commands use
+    the logged-in user."""
     name = os.environ.get(ACTOR_ENV, "").strip()
     if not name:
         try:
@@ -207,30 +341,9 @@ def _actor() -> str:
     return name
 
 
-def _open(args: argparse.Namespace, *, create: bool = False, migrate: bool = True) -> Any:
-    """The store named by --database / TRIAGE_DATABASE_URL / the default. An existing database is
-    required unless ``create``: verifying or exporting a mistyped path must not make a new one."""
-    from triage.store import open_store, resolve_database_url
-
-    url = resolve_database_url(args.database)
-    if url.get_backend_name() == "sqlite" and not create and not Path(str(url.database)).is_file():
-        raise InputError(f"database: there is no database at {url.database}")
-    return open_store(url.render_as_string(hide_password=False), migrate=migrate)
-
-
-def _sqlite_only(store: Any, what: str) -> None:
-    if store.dialect != "sqlite":
-        store.close()
-        raise InputError(
-            f"{what} works on a SQLite file; a PostgreSQL server is backed up and restored with its own tools "
-            "(pg_dump and pg_restore, or pg_basebackup)"
-        )
-
-
 def _referrals_import(args: argparse.Namespace) -> int:
     from triage.services.transfer import import_file
 
-    actor = _actor()
     where = "standard input" if args.file == "-" else args.file
     try:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
@@ -238,8 +351,9 @@ def _referrals_import(args: argparse.Namespace) -> int:
         raise InputError(f"input: {where} cannot be read") from None
     suffix = Path(args.file).suffix.lower().lstrip(".")
     fmt = args.format or (suffix if suffix in ("json", "csv") else None)
-    with _open(args, create=True) as store:
-        report = import_file(store, raw, actor, fmt=fmt, skip_invalid=args.skip_invalid)
+    store, user = _login(args, "import")
+    with store:
+        report = import_file(store, raw, user.username, fmt=fmt, skip_invalid=args.skip_invalid)
     _errors(sys.stderr, [f"row {number}: {problem}" for number, problem in report.problems])
     if report.written == 0:
         if report.rows == 0:
@@ -258,9 +372,10 @@ def _referrals_import(args: argparse.Namespace) -> int:
 def _referrals_export(args: argparse.Namespace) -> int:
     from triage.services.transfer import export_to_file, export_to_stream
 
-    actor = _actor()
     fmt = args.format or ("csv" if args.out is not None and args.out.suffix.lower() == ".csv" else "json")
-    with _open(args) as store:
+    store, user = _login(args, "export")
+    actor = user.username
+    with store:
         if args.out is not None:
             count = export_to_file(store, args.out, fmt, actor)
             print(f"exported {count} referrals to {args.out} ({fmt})")
@@ -279,7 +394,8 @@ def _referrals_export(args: argparse.Namespace) -> int:
 def _db_verify(args: argparse.Namespace) -> int:
     from triage.store import head_revision, schema_revision, verify_database
 
-    with _open(args, migrate=False) as store:
+    store, _user = _login(args, "verify", migrate=False)
+    with store:
         problems = verify_database(store, older_schema_ok=True)
         revision = schema_revision(store.engine)
         described = store.describe()
@@ -297,8 +413,15 @@ def _db_verify(args: argparse.Namespace) -> int:
 def _db_backup(args: argparse.Namespace) -> int:
     from triage.store import backup_database
 
-    with _open(args, migrate=False) as store:
-        _sqlite_only(store, "db backup")
+    from triage.store import resolve_database_url
+
+    if resolve_database_url(args.database).get_backend_name() != "sqlite":
+        raise InputError(
+            "db backup works on a SQLite file; a PostgreSQL server is backed up and restored with its own tools "
+            "(pg_dump and pg_restore, or pg_basebackup)"
+        )
+    store, _user = _login(args, "backup", migrate=False)
+    with store:
         written = backup_database(store, args.dest)
     print(f"ok: backed up to {written} and verified")
     return EXIT_OK
@@ -313,7 +436,12 @@ def _db_restore(args: argparse.Namespace) -> int:
             "db restore works on a SQLite file; a PostgreSQL server is backed up and restored with its own tools "
             "(pg_dump and pg_restore, or pg_basebackup)"
         )
-    previous = restore_database(args.src, Path(str(url.database)))
+    target = Path(str(url.database))
+    # Log in to the store being replaced; on a computer without it, to the backup itself (its key file).
+    store, _user = _login(args, "restore", migrate=False, database=None if target.is_file() else args.src)
+    key = store._key
+    store.close()
+    previous = restore_database(args.src, target, key=key)
     print(f"ok: restored {url.database} from {args.src}, verified")
     if previous is not None:
         print(f"the database it replaced is kept as {previous}")

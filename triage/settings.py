@@ -42,6 +42,7 @@ class ServiceSettings(BaseModel):
     )
     duty_contacts: tuple[Contact, ...] = ()
     ruleset_path: str | None = None  # a service's own ruleset; None means the shipped one
+    idle_lock_minutes: float = Field(default=5.0, ge=1, le=60)  # the window locks after this long unused
 
 
 class SettingsError(ValueError):

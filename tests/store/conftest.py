@@ -95,8 +95,12 @@ def _fresh_postgres_database(server: str) -> Iterator[str]:
     name = f"triage_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(_libpq(server), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+    # The throwaway cluster has no TLS: the URL says so and the override allows it (the store refuses
+    # a PostgreSQL connection without verify-full otherwise).
+    os.environ["TRIAGE_ALLOW_INSECURE_DB"] = "1"
     try:
-        yield str(make_url(server).set(database=name).render_as_string(hide_password=False))
+        yield str(make_url(server).set(database=name).update_query_dict({"sslmode": "disable"})
+                  .render_as_string(hide_password=False))
     finally:
         with psycopg.connect(_libpq(server), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -110,6 +114,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     server = request.getfixturevalue("postgres_server")
     with _fresh_postgres_database(server) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """An empty database on the PostgreSQL server, for what only a team store has."""
+    with _fresh_postgres_database(postgres_server) as url:
         yield url
 
 

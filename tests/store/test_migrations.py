@@ -163,3 +163,10 @@ def test_a_database_from_a_newer_version_is_refused_untouched(database_url: str)
     with pytest.raises(MigrationError, match="newer version"):
         open_store(database_url)
     assert snapshot(database_url) == before
+
+
+def test_the_recorded_schema_head_is_alembics_head() -> None:
+    # open_store skips loading Alembic when a database is already at SCHEMA_HEAD: it must be the real head.
+    from triage.store.database import SCHEMA_HEAD, head_revision
+
+    assert head_revision() == SCHEMA_HEAD

@@ -23,6 +23,19 @@ from triage.services.inputs import (
     input_problems,
     parse,
 )
+from triage.services.letters import (
+    DecidedReferral,
+    GpAddressMissing,
+    RecordedLetter,
+    decided_referral,
+    identical_letters_sent,
+    letter_for_decision,
+    letter_kinds,
+    letter_screener,
+    letterhead,
+    letters_sent,
+    record_letter,
+)
 from triage.services.referral_list import SORT_KEYS, ReferralFilter, ReferralRow, count_referrals, referral_page
 from triage.services.referrals import (
     CreatedReferral,
@@ -58,4 +71,7 @@ __all__ = [
     "find_ruleset", "get_referral", "import_batch", "import_referrals", "input_problems", "list_drafts",
     "load_draft", "parse", "person_history", "recommend", "referral_page", "replay_decision", "save_draft",
     "save_gp_practice", "save_screening", "update_referral",
+    # letters
+    "DecidedReferral", "GpAddressMissing", "RecordedLetter", "decided_referral", "identical_letters_sent",
+    "letter_for_decision", "letter_kinds", "letter_screener", "letterhead", "letters_sent", "record_letter",
 ]  # fmt: skip

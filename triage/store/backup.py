@@ -1,6 +1,12 @@
 """Backup and restore of a SQLite store with SQLite's online backup API: consistent while the app
 may be writing, WAL-aware (a file copy of a live database is how SQLite files get corrupted).
 
+An encrypted (SQLCipher) store is backed up under the same key (the backup API copies encrypted
+pages between two connections keyed alike; a plaintext copy cannot be made this way), and its key
+file is copied beside the backup as ``<backup>.keys``: without it the backup cannot be opened (the
+recovery key is in it too). Restoring keeps the target's own key file when it has one (it holds
+today's passwords; the key itself never changes) and takes the backup's otherwise.
+
 A PostgreSQL server is backed up with its own tools (pg_dump / pg_basebackup), not from here.
 """
 
@@ -14,6 +20,7 @@ from pathlib import Path
 from triage.store.database import Store, open_store
 from triage.store.errors import StoreError
 from triage.store.integrity import verify_database
+from triage.store.keys import atomic_write, key_file_path, sqlcipher_key
 from triage.store.location import check_local_path
 
 
@@ -24,49 +31,56 @@ class BackupError(StoreError):
 def backup_database(store: Store, destination: Path) -> Path:
     """Copy the live database to ``destination`` (a new file), then verify the copy."""
     source = _sqlite_path(store)
+    key = store._key
     destination = destination.expanduser().absolute()
-    if destination.exists():
+    if destination.exists() or (key is not None and key_file_path(destination).exists()):
         raise BackupError(f"{destination} already exists; choose a new file name")
     if not destination.parent.is_dir():
         raise BackupError(f"the folder {destination.parent} does not exist")
     partial = destination.with_name(destination.name + ".partial")
-    _copy(source, partial)
-    problems = _verify_file(partial)
+    _copy(source, partial, key)
+    problems = _verify_file(partial, key)
     if problems:
         partial.unlink(missing_ok=True)
         raise BackupError("the backup copy failed verification: " + "; ".join(problems))
+    if key is not None:
+        atomic_write(key_file_path(destination), key_file_path(source).read_bytes())
     os.replace(partial, destination)  # a half-written backup never appears under the chosen name
     return destination
 
 
-def restore_database(source: Path, target: Path) -> Path | None:
+def restore_database(source: Path, target: Path, *, key: bytes | None = None) -> Path | None:
     """Replace the database at ``target`` with the backup ``source``, after verifying the backup.
     The database being replaced is first copied to ``<target>.previous-<UTC time>``; that path is
     returned (None when there was no database at ``target``). The app must not have ``target`` open.
 
     A backup made by an older version of triage (an older schema revision this version knows) is
     verified as that version wrote it, restored, then migrated to the current schema and verified
-    again, as opening it in the app would."""
+    again, as opening it in the app would.
+
+    ``key``: the store's key (an encrypted store); a backup that this key does not open is refused."""
     source, target = source.expanduser().absolute(), target.expanduser().absolute()
     if not source.is_file():
         raise BackupError(f"the backup {source} does not exist")
     check_local_path(target)
     staged = target.with_name(target.name + ".restoring")
     staged.unlink(missing_ok=True)
-    _copy(source, staged)
-    problems = _verify_file(staged)
+    _copy(source, staged, key)
+    problems = _verify_file(staged, key)
     if problems:
         staged.unlink(missing_ok=True)
         raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
     previous: Path | None = None
     if target.exists():
         previous = target.with_name(f"{target.name}.previous-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
-        _copy(target, previous)
-    _copy(staged, target)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
+        _copy(target, previous, key)
+    _copy(staged, target, key)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
     staged.unlink(missing_ok=True)
+    if key is not None and not key_file_path(target).exists() and key_file_path(source).exists():
+        atomic_write(key_file_path(target), key_file_path(source).read_bytes())
     kept = f"; the database it replaced is kept as {previous}" if previous else ""
     try:
-        store = open_store(target)  # migrates a backup from an older version, all or nothing
+        store = open_store(target, key=key)  # migrates a backup from an older version, all or nothing
     except StoreError as exc:
         raise BackupError(f"the backup was restored but could not be brought up to date: {exc}{kept}") from None
     try:
@@ -84,9 +98,23 @@ def _sqlite_path(store: Store) -> Path:
     return Path(store.url.database)
 
 
-def _copy(source: Path, destination: Path) -> None:
-    src = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)
-    dst = sqlite3.connect(destination)
+def _copy(source: Path, destination: Path, key: bytes | None = None) -> None:
+    if key is None:
+        src, dst = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True), sqlite3.connect(destination)
+    else:
+        import sqlcipher3.dbapi2 as sqlcipher
+
+        src, dst = sqlcipher.connect(f"{source.as_uri()}?mode=ro", uri=True), sqlcipher.connect(str(destination))
+        for connection in (src, dst):
+            connection.execute("PRAGMA cipher_log_level = NONE")
+            connection.execute(f"PRAGMA key = {sqlcipher_key(key)}")
+        try:
+            src.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        except sqlcipher.DatabaseError:
+            dst.close()
+            src.close()
+            raise BackupError("the backup cannot be read with this store's key (it belongs to another store, "
+                              "or is not an encrypted triage database); nothing was replaced") from None
     try:
         dst.execute("PRAGMA synchronous=FULL")
         src.backup(dst)  # all pages in one step: one consistent snapshot of the source
@@ -95,9 +123,9 @@ def _copy(source: Path, destination: Path) -> None:
         src.close()
 
 
-def _verify_file(path: Path) -> list[str]:
+def _verify_file(path: Path, key: bytes | None = None) -> list[str]:
     try:
-        store = open_store(path, migrate=False)
+        store = open_store(path, key=key, migrate=False)
     except StoreError as exc:
         return [str(exc)]
     try:

@@ -11,6 +11,8 @@ migration rolls back and leaves the database exactly as it was.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import logging
 import os
 from collections.abc import Iterator
@@ -18,22 +20,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from triage.store.errors import ConflictError, IntegrityProblem, MigrationError
+from triage.store.errors import ConflictError, IntegrityProblem, MigrationError, StoreError
+from triage.store.keys import sqlcipher_key
 from triage.store.location import resolve_database_url
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+# The newest migration in migrations/versions (a test checks it is Alembic's head).
+SCHEMA_HEAD = "0005"
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000")
 _IMMEDIATE = "triage_immediate"
 # PostgreSQL: every write transaction takes this transaction-scoped advisory lock first, so writers
@@ -42,10 +47,14 @@ WRITE_LOCK_KEY = 0x7472_6961_6765  # "triage"
 
 
 class Store:
-    """An open database: ``read()`` and ``write()`` give sessions whose transaction ends with the block."""
+    """An open database: ``read()`` and ``write()`` give sessions whose transaction ends with the block.
 
-    def __init__(self, engine: Engine) -> None:
+    An encrypted (SQLCipher) store keeps its key in memory only, for backups and for re-wrapping it
+    when a password changes; it is never shown by ``repr``, ``describe`` or ``url``."""
+
+    def __init__(self, engine: Engine, *, key: bytes | None = None) -> None:
         self.engine = engine
+        self._key = key
         self._reader = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self._writer = sessionmaker(bind=engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False)
 
@@ -56,6 +65,13 @@ class Store:
     @property
     def url(self) -> URL:
         return self.engine.url
+
+    @property
+    def encrypted(self) -> bool:
+        return self._key is not None
+
+    def __repr__(self) -> str:
+        return f"<Store {self.describe()}{' encrypted' if self.encrypted else ''}>"
 
     def describe(self) -> str:
         """The database, safe to print (no password)."""
@@ -102,28 +118,84 @@ class Store:
 
 
 def open_store(
-    database: str | os.PathLike[str] | None = None, *, migrate: bool = True, migrations_dir: Path | None = None
+    database: str | os.PathLike[str] | None = None,
+    *,
+    key: bytes | None = None,
+    migrate: bool = True,
+    migrations_dir: Path | None = None,
 ) -> Store:
     """Open (creating if needed) the database named by ``database``, ``TRIAGE_DATABASE_URL`` or the
-    default user data folder, and bring its schema up to date. ``migrations_dir`` is for tests."""
-    engine = create_store_engine(resolve_database_url(database))
+    default user data folder, and bring its schema up to date. ``migrations_dir`` is for tests.
+
+    ``key``: the raw 256-bit database key of an encrypted (SQLCipher) SQLite store. Without a key a
+    SQLite file is opened as plain SQLite: that is for tests and tools only; the app and the command
+    line open local data through ``triage.services.accounts.open_authenticated``, which refuses a
+    plaintext file. A wrong key raises ``WrongKeyError`` before anything is written."""
+    url = resolve_database_url(database)
+    if key is not None and url.get_backend_name() != "sqlite":
+        raise StoreError("a database key is for a local SQLite store; a PostgreSQL server encrypts on its side")
+    engine = create_store_engine(url, key=key)
     try:
+        if key is not None:
+            _check_key(engine)
         if migrate:
             upgrade_schema(engine, migrations_dir)
     except BaseException:
         engine.dispose()
         raise
-    return Store(engine)
+    return Store(engine, key=key)
 
 
-def create_store_engine(url: URL) -> Engine:
+class WrongKeyError(StoreError):
+    """SQLCipher could not read the file with this key: another store's key, or not a triage store."""
+
+
+def _check_key(engine: Engine) -> None:
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one()
+    except DBAPIError:
+        raise WrongKeyError(
+            "the database cannot be read with this key: the key file does not belong to this database, "
+            "or the file is not an encrypted triage database; nothing was changed"
+        ) from None
+
+
+def create_store_engine(url: URL, *, key: bytes | None = None) -> Engine:
     # hide_parameters: a failed statement's message must never carry an NHS number or a name.
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30})
+        if key is not None:
+            engine = _sqlcipher_engine(url, key)
+        else:
+            engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+
+
+def _sqlcipher_engine(url: URL, key: bytes) -> Engine:
+    """SQLite's own dialect over the sqlcipher3 driver. The key is given by ``creator`` as the very
+    first statement of every connection (before any pragma could touch the file); it is never put in
+    the URL, so no URL, log line or error message can carry it."""
+    import sqlcipher3.dbapi2 as sqlcipher
+
+    path, pragma = str(url.database), sqlcipher_key(key)
+
+    def connect() -> Any:
+        connection = sqlcipher.connect(path, timeout=30, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA cipher_log_level = NONE")
+            connection.execute(f"PRAGMA key = {pragma}")
+            # temp tables and sort spills in memory: no temporary file can hold a decrypted page
+            connection.execute("PRAGMA temp_store = MEMORY")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    return create_engine(URL.create("sqlite+pysqlite", database=path), module=sqlcipher, creator=connect,
+                         hide_parameters=True)  # fmt: skip
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -146,13 +218,19 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def alembic_config(migrations_dir: Path | None = None) -> Config:
-    """Alembic configured in code (no alembic.ini): the scripts ship inside the package."""
+    """Alembic configured in code (no alembic.ini): the scripts ship inside the package. Alembic
+    (with Mako and Pygments behind it) is imported only when a migration is looked at: a normal
+    start, at the newest schema already, never needs it."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir or MIGRATIONS_DIR))
     return config
 
 
 def head_revision(migrations_dir: Path | None = None) -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config(migrations_dir)).get_current_head()
     if head is None:  # pragma: no cover - the package always ships revisions
         raise MigrationError("no migrations found")
@@ -160,13 +238,21 @@ def head_revision(migrations_dir: Path | None = None) -> str:
 
 
 def schema_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+    """The revision the database is at, or None for an empty database (read with plain SQL from
+    Alembic's own table, so that finding nothing to do costs no Alembic import)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade_schema(engine: Engine, migrations_dir: Path | None = None, target: str = "head") -> None:
     """Run pending migrations in one transaction; on any failure roll back and raise MigrationError."""
+    if target == "head" and migrations_dir is None and schema_revision(engine) == SCHEMA_HEAD:
+        return  # the normal start: nothing to do, and no need to load Alembic to know it
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     config = alembic_config(migrations_dir)
     script = ScriptDirectory.from_config(config)
     current = schema_revision(engine)
@@ -193,6 +279,8 @@ def upgrade_schema(engine: Engine, migrations_dir: Path | None = None, target: s
 
 def downgrade_schema(engine: Engine, target: str, migrations_dir: Path | None = None) -> None:
     """For tests and emergencies: downgrade in one transaction."""
+    from alembic import command
+
     config = alembic_config(migrations_dir)
     with engine.connect().execution_options(**{_IMMEDIATE: True}) as connection, connection.begin():
         config.attributes["connection"] = connection

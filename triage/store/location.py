@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 from triage.store.errors import StoreLocationError
 
 DATABASE_ENV = "TRIAGE_DATABASE_URL"
+INSECURE_DB_ENV = "TRIAGE_ALLOW_INSECURE_DB"
 DATABASE_FILENAME = "triage.db"
 
 NETWORK_FILESYSTEMS = frozenset(
@@ -66,9 +67,27 @@ def resolve_database_url(database: str | os.PathLike[str] | None = None, *, moun
             )
         return _sqlite_url(Path(url.database), mounts)
     if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
-        return url.set(drivername="postgresql+psycopg")
+        return require_tls(url.set(drivername="postgresql+psycopg"))
     raise StoreLocationError(
         f"unsupported database {url.drivername!r}: use a SQLite file path or postgresql+psycopg://user@host/dbname"
+    )
+
+
+def require_tls(url: URL) -> URL:
+    """PostgreSQL only over TLS with the server's certificate and name verified (``sslmode=verify-full``,
+    added when the URL names no mode). A weaker mode is accepted only when the URL asks for it
+    explicitly AND ``TRIAGE_ALLOW_INSECURE_DB=1`` is set (a test cluster on this computer)."""
+    mode = url.query.get("sslmode")
+    if mode is None:
+        return url.update_query_dict({"sslmode": "verify-full"})
+    if mode == "verify-full":
+        return url
+    if os.environ.get(INSECURE_DB_ENV) == "1":
+        return url
+    raise StoreLocationError(
+        f"refusing the database connection with sslmode={mode}: patient data must cross the network over TLS "
+        "with the server's certificate verified (sslmode=verify-full, the default). Only for a test server on "
+        f"this computer, set {INSECURE_DB_ENV}=1 to allow a weaker mode."
     )
 
 

@@ -31,9 +31,12 @@ from triage.store.types import JsonDoc, UtcDateTime, utc_now
 from triage.store.vocabulary import (
     AUDIT_ACTIONS,
     ENTITY_TYPES,
+    LETTER_EVENTS,
+    LETTER_KINDS,
     REFERRAL_SOURCES,
     REFERRAL_STATUSES,
     RETURNED_FROM,
+    ROLES,
     sql_in,
 )
 
@@ -272,5 +275,62 @@ class AuditHead(Base):
     last_event_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
     event_count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class LetterRecord(Base):
+    """One letter event, never changed or deleted: a letter built from a decision ("generated"), or a
+    letter that left the service ("printed", "saved"). The PDF itself is not kept: its sha256 is, and
+    the same inputs always build the same bytes, so the hash identifies the letter exactly."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decision.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    event: Mapped[str] = mapped_column(String(10))
+    sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", LETTER_KINDS), name="kind"),
+        CheckConstraint(sql_in("event", LETTER_EVENTS), name="event"),
+        CheckConstraint("pages > 0", name="pages"),
+    )
+
+
+class UserAccount(Base):
+    """A person who can log in (issue 6). ``username`` is stored case-folded. The password hash is
+    argon2id (argon2-cffi's PasswordHasher, parameters inside the hash). A removed user is disabled,
+    never deleted: the audit trail names them. On PostgreSQL the failed-login count and lockout live
+    here; a local (SQLCipher) store keeps them beside the key file, since a wrong password cannot
+    open the database to write them (see triage/services/accounts.py)."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (CheckConstraint(sql_in("role", ROLES), name="role"),)
+
+
+class StoreIdentity(Base):
+    """One row: the id that binds a local store to its key file (the key file records the same id)."""
+
+    __tablename__ = "store_identity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    database_id: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -40,13 +40,32 @@ RETURNED_FROM: tuple[ReturnedFrom, ...] = get_args(ReturnedFrom)
 InterventionOutcome = Literal["helpful", "partly_helpful", "unhelpful", "not_completed", "unknown"]
 INTERVENTION_OUTCOMES: tuple[InterventionOutcome, ...] = get_args(InterventionOutcome)
 
-AuditAction = Literal["create", "update", "decision", "letter", "import", "export", "attempted_deletion", "delete"]
+# Letters (triage/letters: KINDS, repeated here so the store does not import the letters; a test
+# checks the two stay equal). Each row of the letter table is one event: the letter was generated
+# (built and shown), or it left the service, printed or saved as a PDF file.
+LetterKind = Literal["gp", "patient", "referral-on"]
+LETTER_KINDS: tuple[LetterKind, ...] = get_args(LetterKind)
+LetterEvent = Literal["generated", "printed", "saved"]
+LETTER_EVENTS: tuple[LetterEvent, ...] = get_args(LetterEvent)
+
+AuditAction = Literal[
+    "create", "update", "decision", "letter", "import", "export", "attempted_deletion", "delete",
+    # issue 6: access, not just writes; logins and locks; refusals
+    "view", "search", "print", "login", "login_failed", "logout", "lock", "unlock", "account_locked",
+    "account_unlocked", "password_change", "permission_denied",
+]  # fmt: skip
 AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
 
-EntityType = Literal["referral", "person", "screening", "decision", "draft", "gp_practice", "database"]
+EntityType = Literal[
+    "referral", "person", "screening", "decision", "draft", "gp_practice", "database", "user_account", "audit_trail"
+]  # fmt: skip
 ENTITY_TYPES: tuple[EntityType, ...] = get_args(EntityType)
 
 
 def sql_in(column: str, values: tuple[str, ...]) -> str:
     """The text of a CHECK constraint limiting ``column`` to ``values`` (our own constants, never input)."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+Role = Literal["pwp", "team_leader", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)

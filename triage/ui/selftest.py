@@ -19,6 +19,7 @@ The synthetic case is not a person: its NHS number is in the 999 test range.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -35,6 +36,8 @@ from triage import __version__
 EXIT_OK, EXIT_FAILED = 0, 1
 PROGRAM = "triage self-test"
 ACTOR = "self-test"
+# A fresh password each run: the store lives only in a temporary folder removed at the end.
+SELF_TEST_PASSWORD = secrets.token_urlsafe(24)
 LETTER_DATE = date(2025, 3, 3)
 # Page 1 must look like a printed letter: this share of its pixels clearly darker than the paper.
 MIN_INK, MAX_INK = 0.002, 0.5
@@ -75,6 +78,7 @@ class _Run:
     started: float = field(default_factory=time.perf_counter)
     failures: list[str] = field(default_factory=list)
     store: Any = None
+    user: Any = None
     letters: dict[str, Any] = field(default_factory=dict)
 
     def say(self, line: str) -> None:
@@ -146,7 +150,7 @@ def _store(run: _Run) -> str:
 
     path = run.folder / "triage.db"
     try:
-        run.store = _create_store(path)
+        run.store, run.user = _create_store(path)
         revision = schema_revision(run.store.engine)
         problems = verify_database(run.store)
     except StoreError as exc:
@@ -155,19 +159,18 @@ def _store(run: _Run) -> str:
         raise StepFailed(f"the new store is at schema revision {revision}, not {head_revision()}")
     if problems:
         raise StepFailed("the new store is not sound: " + "; ".join(problems))
-    return f"new SQLite store migrated to {revision}; integrity check and audit chain sound"
+    return f"new encrypted SQLite store migrated to {revision}; integrity check and audit chain sound"
 
 
-def _create_store(path: Path) -> Any:
-    """The store the app would create on first start, migrated to the newest schema.
+def _create_store(path: Path) -> tuple[Any, Any]:
+    """The store the app creates on first run: encrypted, with a first admin, then logged in to.
+    A store whose file starts with SQLite's plain header is not encrypted and fails the step."""
+    from triage.services.accounts import initialise_store, open_authenticated
 
-    TODO(encrypted store): when the store is encrypted (SQLCipher, a later issue), create it here
-    with a throwaway key, check the file does not start with the plain "SQLite format 3" header,
-    and check that reopening it with a wrong key is refused and changes nothing.
-    """
-    from triage.store import open_store
-
-    return open_store(path, migrate=True)
+    initialise_store(path, ACTOR, "Self Test", SELF_TEST_PASSWORD)
+    if path.read_bytes()[:16] == b"SQLite format 3\x00":
+        raise StepFailed("the new store is not encrypted (its file starts with the plain SQLite header)")
+    return open_authenticated(path, ACTOR, SELF_TEST_PASSWORD)
 
 
 def _main_window(run: _Run) -> str:
@@ -176,12 +179,14 @@ def _main_window(run: _Run) -> str:
 
     if not isinstance(app, QApplication):
         raise StepFailed("a non-widget Qt application already exists in this process")
-    from triage.ui.app import build_window
+    from triage.rules.ruleset import default_ruleset
+    from triage.settings import ServiceSettings
+    from triage.ui.app import session_window
     from triage.ui.theme import FONT_FAMILY, apply_theme
 
     with _isolated_environment(run.folder):
         apply_theme(app)
-        window = build_window(str(run.folder / "triage.db"))
+        window = session_window(run.store, run.user, default_ruleset(), ServiceSettings())
     try:
         window.show()
         app.processEvents()
@@ -193,7 +198,6 @@ def _main_window(run: _Run) -> str:
         shown = f"main window shown offscreen, {family} font"
     finally:
         window.close()
-        window.store.close()
         window.deleteLater()
         app.processEvents()
     return shown
@@ -308,11 +312,10 @@ def _qt_application() -> Any:
 
 @contextmanager
 def _isolated_environment(folder: Path) -> Iterator[None]:
-    """The window reads no user settings, and has a name to act under."""
+    """The window reads no user settings."""
     from triage.settings import SETTINGS_ENV
-    from triage.ui.app import ACTOR_ENV
 
-    wanted = {SETTINGS_ENV: str(folder / "settings.json"), ACTOR_ENV: os.environ.get(ACTOR_ENV) or ACTOR}
+    wanted = {SETTINGS_ENV: str(folder / "settings.json")}
     saved = {name: os.environ.get(name) for name in wanted}
     os.environ.update(wanted)
     try:

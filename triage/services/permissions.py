@@ -1,0 +1,83 @@
+"""Who may do what: the ONE permission table, checked by the services (never only by hiding buttons).
+
+Roles (issue 6): a PWP screens and decides; a team leader also confirms decisions in the referral
+meeting and overrides any decision; an admin manages settings, rulesets, users and the audit trail.
+Caldicott's need-to-know: the admin role sees no patient record, and bulk export is a team leader's.
+
+``require(user, action, store=store)`` raises ``PermissionDenied``; given the store, the refusal is
+written to the audit trail (who, which action) in its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal, Protocol, get_args
+
+from triage.store.errors import RefusedError
+
+if TYPE_CHECKING:
+    from triage.store import Store
+
+Action = Literal[
+    "screen", "decide", "confirm_in_meeting", "override_any", "view_referral", "create_referral", "search",
+    "print_letter", "export", "import", "settings", "rulesets", "users", "audit_view", "backup", "restore", "verify",
+]  # fmt: skip
+ACTIONS: tuple[Action, ...] = get_args(Action)
+
+CLINICAL = frozenset({"pwp", "team_leader"})
+LEADER = frozenset({"team_leader"})
+ADMIN = frozenset({"admin"})
+
+PERMISSIONS: Mapping[Action, frozenset[str]] = {
+    "screen": CLINICAL,  # save a screening, save or discard a draft
+    "decide": CLINICAL,  # confirm the route of a referral one screened
+    "confirm_in_meeting": LEADER,  # confirm a decision in the referral meeting
+    "override_any": LEADER,  # change any decision, anyone's
+    "view_referral": CLINICAL,  # open a referral (audited as a view)
+    "create_referral": CLINICAL,  # add or edit a referral, change its status
+    "search": CLINICAL,  # search or list referrals (audited: the count, never the search text)
+    "print_letter": CLINICAL,  # print or save a letter
+    "export": LEADER,  # export referrals in bulk
+    "import": CLINICAL,  # import referrals
+    "settings": ADMIN,
+    "rulesets": ADMIN,
+    "users": ADMIN,  # add, remove, reset, unlock users; change roles
+    "audit_view": ADMIN,  # view and export the audit trail
+    "backup": ADMIN,
+    "restore": ADMIN,
+    "verify": ADMIN | LEADER,  # integrity check and audit-chain verification (no patient data shown)
+}
+assert set(PERMISSIONS) == set(ACTIONS)
+
+
+class HasRole(Protocol):
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+
+
+class PermissionDenied(RefusedError):
+    def __init__(self, action: str) -> None:
+        self.action = action
+        super().__init__(f"your role does not allow this ({action.replace('_', ' ')}); ask a team leader or admin")
+
+
+def allowed(user: HasRole, action: Action) -> bool:
+    if action not in PERMISSIONS:
+        raise ValueError(f"unknown permission {action!r}")
+    return user.role in PERMISSIONS[action]
+
+
+def require(user: HasRole, action: Action, *, store: Store | None = None) -> None:
+    """Return if ``user``'s role allows ``action``; else audit the refusal (when ``store`` is given)
+    and raise ``PermissionDenied``."""
+    if allowed(user, action):
+        return
+    if store is not None:
+        from triage.store.audit import record_event
+
+        with store.write() as session:
+            record_event(session, actor=user.username, entity_type="user_account", entity_id=user.username,
+                         action="permission_denied", summary=f"refused: {action}")  # fmt: skip
+    raise PermissionDenied(action)

@@ -1,0 +1,309 @@
+"""The key file: the local store's random 256-bit database key, wrapped once per user account and once
+under a recovery key, kept beside the database as ``<database>.keys`` (JSON).
+
+- A user's wrap: KEK = argon2id(password, per-wrap random salt; parameters recorded in the wrap);
+  the database key is sealed with AES-256-GCM under the KEK, with the associated data naming the
+  format, the database id and the username, so a wrap cannot be moved to another user or store.
+  ``check`` (an HMAC of a constant under the KEK) tells a wrong password from an altered wrap; it
+  lets an attacker test a guess no faster than the AEAD tag already does.
+- The recovery wrap: KEK = HKDF-SHA256(32 random bytes shown once as base32 groups).
+- The whole file is MAC'd (HMAC-SHA256 under a key derived from the database key), checked after every
+  unwrap: an edited, added or removed wrap, or a changed database id, is reported as altered.
+- The database holds the same database id (``store_identity``): a key file from another store opens
+  nothing (SQLCipher refuses the key) and is reported as not belonging to this database.
+
+The unwrapped key exists only in memory: it is never written, logged or put in an exception. The file
+is written atomically (temporary file, fsync, rename) so it is never half-written.
+No patient data is in this file: only staff usernames, salts, parameters and ciphertext.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from triage.store.errors import StoreError
+
+FORMAT = "triage-keys/1"
+KEY_FILE_SUFFIX = ".keys"
+KEY_BYTES = 32
+# argon2id: RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes). Recorded per wrap, so
+# raising them later leaves old wraps readable (they are re-made at the next password change).
+KDF_PARAMS = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+
+
+class KeyFileError(StoreError):
+    """The key file is missing, altered, or belongs to another database. The message is safe to show."""
+
+
+class WrongPassword(StoreError):
+    """The password does not unwrap the key (or there is no such user): deliberately one message."""
+
+    def __init__(self) -> None:
+        super().__init__("unknown user or wrong password")
+
+
+ALTERED = "the key file has been altered (or is not a triage key file); nothing was opened or changed"
+NOT_THIS_DATABASE = "the key file does not belong to this database; nothing was opened or changed"
+
+
+def key_file_path(database: Path) -> Path:
+    return database.with_name(database.name + KEY_FILE_SUFFIX)
+
+
+def new_database_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def new_database_id() -> str:
+    return secrets.token_hex(16)
+
+
+def sqlcipher_key(key: bytes) -> str:
+    """The PRAGMA key argument for a raw 256-bit key (no SQLCipher PBKDF2 over a passphrase)."""
+    if len(key) != KEY_BYTES:
+        raise ValueError("a database key is 32 bytes")
+    return f"\"x'{key.hex()}'\""
+
+
+# --- recovery key ------------------------------------------------------------------------------
+
+
+def new_recovery_key() -> str:
+    """32 random bytes as base32 in groups of four, e.g. ``ABCD-EFGH-...`` (13 groups)."""
+    text = base64.b32encode(secrets.token_bytes(KEY_BYTES)).decode("ascii").rstrip("=")
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def _recovery_bytes(recovery_key: str) -> bytes:
+    text = "".join(ch for ch in recovery_key.upper() if ch.isalnum())
+    try:
+        raw = base64.b32decode(text + "=" * (-len(text) % 8))
+    except (binascii.Error, ValueError):
+        raise WrongRecoveryKey() from None
+    if len(raw) != KEY_BYTES:
+        raise WrongRecoveryKey()
+    return raw
+
+
+class WrongRecoveryKey(StoreError):
+    def __init__(self) -> None:
+        super().__init__("the recovery key is not right (check every group of four characters)")
+
+
+# --- wrapping ----------------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise KeyFileError(ALTERED)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise KeyFileError(ALTERED) from None
+
+
+def _argon2(password: str, salt: bytes, params: dict[str, int]) -> bytes:
+    return hash_secret_raw(
+        password.encode("utf-8"), salt, time_cost=params["time_cost"], memory_cost=params["memory_cost"],
+        parallelism=params["parallelism"], hash_len=KEY_BYTES, type=Type.ID,
+    )  # fmt: skip
+
+
+def _hkdf(secret: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(secret)
+
+
+def _check(kek: bytes) -> str:
+    return _b64(hmac.new(kek, b"triage key check", hashlib.sha256).digest()[:16])
+
+
+def _seal(kek: bytes, key: bytes, ad: bytes) -> dict[str, str]:
+    nonce = secrets.token_bytes(12)
+    return {"nonce": _b64(nonce), "sealed": _b64(AESGCM(kek).encrypt(nonce, key, ad)), "check": _check(kek)}
+
+
+def _open(kek: bytes, wrap: dict[str, Any], ad: bytes, wrong: StoreError) -> bytes:
+    if not hmac.compare_digest(str(wrap.get("check", "")), _check(kek)):
+        raise wrong
+    try:
+        key = AESGCM(kek).decrypt(_unb64(wrap.get("nonce")), _unb64(wrap.get("sealed")), ad)
+    except (InvalidTag, ValueError):
+        raise KeyFileError(ALTERED) from None
+    if len(key) != KEY_BYTES:
+        raise KeyFileError(ALTERED)
+    return key
+
+
+def _user_ad(database_id: str, username: str) -> bytes:
+    return f"{FORMAT}|{database_id}|user:{username}".encode()
+
+
+def _recovery_ad(database_id: str) -> bytes:
+    return f"{FORMAT}|{database_id}|recovery".encode()
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().casefold()
+
+
+@dataclass
+class KeyFile:
+    """The parsed key file. ``wraps`` maps a (case-folded) username to its wrap."""
+
+    database_id: str
+    wraps: dict[str, dict[str, Any]]
+    recovery: dict[str, Any]
+
+    # -- creating and changing (the caller holds the database key) --
+
+    @classmethod
+    def create(cls, key: bytes, database_id: str, username: str, password: str) -> tuple[KeyFile, str]:
+        """A new key file with one user's wrap and a recovery wrap; returns it and the recovery key."""
+        recovery_key = new_recovery_key()
+        recovery = _seal(_hkdf(_recovery_bytes(recovery_key), b"triage recovery wrap"), key, _recovery_ad(database_id))
+        keys = cls(database_id=database_id, wraps={}, recovery=recovery)
+        keys.set_user(key, username, password)
+        return keys, recovery_key
+
+    def set_user(self, key: bytes, username: str, password: str) -> None:
+        """Add or re-wrap (password change) a user's wrap, with a fresh salt and nonce."""
+        name = normalise_username(username)
+        salt, params = secrets.token_bytes(16), dict(KDF_PARAMS)
+        wrap = _seal(_argon2(password, salt, params), key, _user_ad(self.database_id, name))
+        self.wraps[name] = {"kdf": {"alg": "argon2id", "salt": _b64(salt), **params}, **wrap}
+
+    def remove_user(self, username: str) -> None:
+        self.wraps.pop(normalise_username(username), None)
+
+    def has_user(self, username: str) -> bool:
+        return normalise_username(username) in self.wraps
+
+    # -- unwrapping --
+
+    def unwrap(self, username: str, password: str) -> bytes:
+        """The database key, or WrongPassword (unknown user: the same work is done, the same error)."""
+        name = normalise_username(username)
+        wrap = self.wraps.get(name)
+        if wrap is None:
+            _argon2(password, b"\0" * 16, KDF_PARAMS)  # the same time for an unknown user
+            raise WrongPassword()
+        kdf = wrap.get("kdf")
+        if not isinstance(kdf, dict) or kdf.get("alg") != "argon2id":
+            raise KeyFileError(ALTERED)
+        try:
+            params = {k: int(kdf[k]) for k in ("time_cost", "memory_cost", "parallelism")}
+        except (KeyError, TypeError, ValueError):
+            raise KeyFileError(ALTERED) from None
+        if not (1 <= params["time_cost"] <= 64 and 8 <= params["memory_cost"] <= 4 * 1024 * 1024
+                and 1 <= params["parallelism"] <= 64):  # fmt: skip
+            raise KeyFileError(ALTERED)  # absurd parameters would hang or exhaust memory
+        kek = _argon2(password, _unb64(kdf.get("salt")), params)
+        key = _open(kek, wrap, _user_ad(self.database_id, name), WrongPassword())
+        self.verify_mac(key)
+        return key
+
+    def unwrap_recovery(self, recovery_key: str) -> bytes:
+        kek = _hkdf(_recovery_bytes(recovery_key), b"triage recovery wrap")
+        key = _open(kek, self.recovery, _recovery_ad(self.database_id), WrongRecoveryKey())
+        self.verify_mac(key)
+        return key
+
+    # -- the file MAC --
+
+    def _body(self) -> bytes:
+        body = {"format": FORMAT, "database_id": self.database_id, "wraps": self.wraps, "recovery": self.recovery}
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+    def mac(self, key: bytes) -> str:
+        return _b64(hmac.new(_hkdf(key, b"triage key file mac"), self._body(), hashlib.sha256).digest())
+
+    def verify_mac(self, key: bytes) -> None:
+        if not hmac.compare_digest(self._stored_mac, self.mac(key)):
+            raise KeyFileError(ALTERED)
+
+    _stored_mac: str = ""
+
+    # -- reading and writing --
+
+    @classmethod
+    def load(cls, path: Path) -> KeyFile:
+        if not path.is_file():
+            raise KeyFileError(
+                f"the key file {path.name} is missing beside the database: the store cannot be opened without it "
+                "(restore it from the backup it was saved with, or ask your administrator)"
+            )
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise KeyFileError(ALTERED) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise KeyFileError(ALTERED)
+        database_id, wraps, recovery, mac = (data.get(k) for k in ("database_id", "wraps", "recovery", "mac"))
+        if not (isinstance(database_id, str) and isinstance(wraps, dict) and isinstance(recovery, dict)
+                and isinstance(mac, str) and all(isinstance(w, dict) for w in wraps.values())):  # fmt: skip
+            raise KeyFileError(ALTERED)
+        keys = cls(database_id=database_id, wraps=wraps, recovery=recovery)
+        keys._stored_mac = mac
+        return keys
+
+    def save(self, path: Path, key: bytes) -> None:
+        """Write atomically, MAC'd under ``key``: a crash leaves the old file or the new one, never half."""
+        self._stored_mac = self.mac(key)
+        document = {"format": FORMAT, "database_id": self.database_id, "wraps": self.wraps,
+                    "recovery": self.recovery, "mac": self._stored_mac}  # fmt: skip
+        atomic_write(path, (json.dumps(document, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name == "nt":  # pragma: no cover - Windows cannot open a folder; NTFS journals the rename
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def is_plaintext_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as stream:
+            return stream.read(16) == SQLITE_HEADER
+    except OSError:
+        return False
