@@ -9,6 +9,7 @@ The screening is saved as a draft a moment after each change and at every sectio
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from html import escape
 
 from PySide6.QtCore import QDate, Qt, QTimer
@@ -46,7 +47,6 @@ from triage.settings import ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.vocabulary import REFERRAL_STATUSES
-from triage.ui.letter_dialog import LetterDialog
 from triage.ui.lock import IdleMonitor, LockPage
 from triage.ui.matrix_view import MatrixView
 from triage.ui.recommendation_panel import ROUTE_LABELS
@@ -54,6 +54,9 @@ from triage.ui.referral_dialog import SOURCE_LABELS, NewReferralDialog
 from triage.ui.referral_list import STATUS_LABELS, ReferralListModel, nhs_display, uk_date
 from triage.ui.screening_page import ScreeningPage
 from triage.ui.settings_dialog import SettingsDialog
+
+if TYPE_CHECKING:
+    from triage.ui.letter_dialog import LetterDialog
 
 AUTOSAVE_MS = 1500
 EARLIEST = QDate(2000, 1, 1)
@@ -400,6 +403,9 @@ class MainWindow(QMainWindow):
             dialog.open()
 
     def _letter_dialog(self, referral_id: str, *, explain: bool) -> LetterDialog | None:
+        # reportlab and the letter layout load on first use: a start of the app does not pay for them.
+        from triage.ui.letter_dialog import LetterDialog
+
         try:
             subject = decided_referral(self.store, referral_id)
         except StoreError as exc:
