@@ -56,6 +56,7 @@ from triage.ui.screening_page import ScreeningPage
 from triage.ui.settings_dialog import SettingsDialog
 
 if TYPE_CHECKING:
+    from triage.services.accounts import User
     from triage.ui.letter_dialog import LetterDialog
 
 AUTOSAVE_MS = 1500
@@ -171,12 +172,14 @@ class ReferralsPage(QWidget):
 
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, actor: str, *,
-                 unlock_check: Callable[[str], bool] | None = None, idle_minutes: float = 5.0,
-                 on_lock_change: Callable[[str], None] | None = None) -> None:  # fmt: skip
-        """``unlock_check`` turns the idle lock on: it is asked whether a typed password is the
+                 user: User | None = None, unlock_check: Callable[[str], bool] | None = None,
+                 idle_minutes: float = 5.0, on_lock_change: Callable[[str], None] | None = None) -> None:  # fmt: skip
+        """``user`` is the logged-in account (None only in tests and tools without accounts).
+        ``unlock_check`` turns the idle lock on: it is asked whether a typed password is the
         user's. ``on_lock_change`` is told "lock" and "unlock" (for the audit trail)."""
         super().__init__()
         self.store, self.ruleset, self.settings, self.actor = store, ruleset, settings, actor
+        self.user = user
         self.unlock_check, self.on_lock_change = unlock_check, on_lock_change
         self.lock_page: LockPage | None = None
         self._locked_referral: str | None = None
