@@ -436,3 +436,33 @@ def test_db_verify_detects_an_audit_row_changed_or_deleted_behind_the_apps_back(
     assert problem.format(id=target) in lines
     assert "error: the database guard audit_event_no_update is missing (dropped behind the application's back)" in lines
     assert done.stdout.startswith("FAILED: ") and "Traceback" not in done.stderr
+
+
+def test_restoring_on_a_computer_without_the_store_leaves_the_backup_untouched(
+    tmp_path, capsys, monkeypatch, new_store, template
+) -> None:  # fmt: skip
+    db = new_store(tmp_path / "t.db")
+    assert run(capsys, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))[0] == 0  # the PWP
+    backups = tmp_path / "usb"
+    backups.mkdir()
+    assert run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "backup", backups / "backup.db")[0] == 0
+    before = {p.name: p.read_bytes() for p in backups.iterdir()}
+    elsewhere = tmp_path / "new-laptop"
+    elsewhere.mkdir()
+    code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", elsewhere / "t.db", "db", "restore",
+                            backups / "backup.db")  # fmt: skip
+    assert code == 0 and "restored" in out, err
+    assert {p.name: p.read_bytes() for p in backups.iterdir()} == before  # no login event, no WAL, nothing new
+    assert referral_count(elsewhere / "t.db", template.key) == 1
+
+
+def test_a_backup_of_another_store_leaves_no_staging_file(tmp_path, capsys, monkeypatch, new_store, template) -> None:
+    db = new_store(tmp_path / "t.db")
+    other = tmp_path / "other.db"
+    other.write_bytes(b"\x00" * 8192)  # not a database this store's key can read
+    assert run(capsys, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))[0] == 0  # the PWP
+    rows = referral_rows(db, template.key)
+    code, _, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "restore", other)
+    assert code == 1 and "nothing was replaced" in err
+    assert list(tmp_path.glob("*.restoring*")) == [] and list(tmp_path.glob("*.previous-*")) == []
+    assert referral_rows(db, template.key) == rows and len(rows) == 1

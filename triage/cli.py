@@ -437,15 +437,34 @@ def _db_restore(args: argparse.Namespace) -> int:
             "(pg_dump and pg_restore, or pg_basebackup)"
         )
     target = Path(str(url.database))
-    # Log in to the store being replaced; on a computer without it, to the backup itself (its key file).
-    store, _user = _login(args, "restore", migrate=False, database=None if target.is_file() else args.src)
-    key = store._key
-    store.close()
+    if target.is_file():  # log in to the store being replaced
+        store, _user = _login(args, "restore", migrate=False)
+        key = store._key
+        store.close()
+    else:
+        key = _backup_key(args)
     previous = restore_database(args.src, target, key=key)
     print(f"ok: restored {url.database} from {args.src}, verified")
     if previous is not None:
         print(f"the database it replaced is kept as {previous}")
     return EXIT_OK
+
+
+def _backup_key(args: argparse.Namespace) -> bytes | None:
+    """On a computer without the store, log in to a throwaway copy of the backup (with its key file):
+    logging in writes to a store (the login event, the WAL), and the backup must stay as it was."""
+    import shutil
+    import tempfile
+
+    source = Path(args.src)
+    with tempfile.TemporaryDirectory(prefix="triage-restore-") as folder:
+        for suffix in ("", ".keys"):
+            if Path(f"{source}{suffix}").is_file():
+                shutil.copy2(f"{source}{suffix}", Path(folder) / f"backup.db{suffix}")
+        store, _user = _login(args, "restore", migrate=False, database=str(Path(folder) / "backup.db"))
+        key = store._key
+        store.close()
+    return key
 
 
 def _store_failure(exc: Exception) -> int:

@@ -13,7 +13,9 @@ A PostgreSQL server is backed up with its own tools (pg_dump / pg_basebackup), n
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,18 +66,25 @@ def restore_database(source: Path, target: Path, *, key: bytes | None = None) ->
         raise BackupError(f"the backup {source} does not exist")
     check_local_path(target)
     staged = target.with_name(target.name + ".restoring")
-    staged.unlink(missing_ok=True)
-    _copy(source, staged, key)
+    _remove_sqlite_files(staged)
+    # Even a read-only open of a WAL database leaves -wal/-shm files beside it: read a private copy,
+    # so the backup (on a USB stick, say) stays exactly as it was.
+    with tempfile.TemporaryDirectory(prefix="triage-restore-") as folder:
+        private = Path(folder) / "backup.db"
+        for suffix in ("", "-wal"):
+            if Path(f"{source}{suffix}").is_file():
+                shutil.copyfile(f"{source}{suffix}", f"{private}{suffix}")
+        _copy(private, staged, key)
     problems = _verify_file(staged, key)
     if problems:
-        staged.unlink(missing_ok=True)
+        _remove_sqlite_files(staged)
         raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
     previous: Path | None = None
     if target.exists():
         previous = target.with_name(f"{target.name}.previous-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
         _copy(target, previous, key)
     _copy(staged, target, key)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
-    staged.unlink(missing_ok=True)
+    _remove_sqlite_files(staged)
     if key is not None and not key_file_path(target).exists() and key_file_path(source).exists():
         atomic_write(key_file_path(target), key_file_path(source).read_bytes())
     kept = f"; the database it replaced is kept as {previous}" if previous else ""
@@ -90,6 +99,11 @@ def restore_database(source: Path, target: Path, *, key: bytes | None = None) ->
     if problems:
         raise BackupError("the restored database failed verification after its update: " + "; ".join(problems) + kept)
     return previous
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for leftover in (path, *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
+        leftover.unlink(missing_ok=True)
 
 
 def _sqlite_path(store: Store) -> Path:
@@ -113,6 +127,7 @@ def _copy(source: Path, destination: Path, key: bytes | None = None) -> None:
         except sqlcipher.DatabaseError:
             dst.close()
             src.close()
+            _remove_sqlite_files(destination)  # the empty staging file must not be left behind
             raise BackupError("the backup cannot be read with this store's key (it belongs to another store, "
                               "or is not an encrypted triage database); nothing was replaced") from None
     try:
