@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import sys
-from datetime import date
 from pathlib import Path
 
 from bench import Timing, time_rounds

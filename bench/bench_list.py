@@ -129,7 +129,6 @@ def run() -> list[str]:
         plain.clear()
         app.processEvents()
         store.close()
-        del view
 
     def ms(seconds: float) -> str:
         return f"{seconds * 1e3:8.1f}"

@@ -109,7 +109,7 @@ def _measure(store: Any, path: Path, numbers: list[str], families: list[str], im
         f"import of {REFERRALS:,} referrals (parse + validate + one transaction, {duplicates:,} flagged duplicates): "
         f"{imported:.1f} s ({imported / REFERRALS * 1e6:.0f} µs per referral); verify_database after: {verified:.1f} s",
         "",
-        f"| query | service ms | sqlite3 ms | ratio | budget | verdict |",
+        "| query | service ms | sqlite3 ms | ratio | budget | verdict |",
         "|---|---|---|---|---|---|",
     ]
     for label, kind, flt, options, budget in cases:

@@ -14,7 +14,6 @@ import getpass
 import io
 import json
 import os
-import re
 import sys
 from collections.abc import Sequence
 from functools import lru_cache
@@ -323,22 +322,6 @@ def _users_unlock(args: argparse.Namespace) -> int:
         unlock_account(store, admin, args.username)
     print(f"ok: unlocked {args.username.strip().casefold()}")
     return EXIT_OK
-
-
-def _actor() -> str:
-    """The name of the person acting when no login is involved (kept for tools); store commands use
-    the logged-in user."""
-    name = os.environ.get(ACTOR_ENV, "").strip()
-    if not name:
-        try:
-            name = getpass.getuser().strip()
-        except Exception:  # no login name (a bare container): getpass raises OSError or KeyError
-            name = ""
-    if not name:
-        raise InputError(f"who is acting is unknown: set {ACTOR_ENV} to your name")
-    if len(name) > 100 or re.search(r"[\x00-\x1f\x7f]", name):
-        raise InputError(f"{ACTOR_ENV}: must be a name of at most 100 characters without control characters")
-    return name
 
 
 def _referrals_import(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tests.store.conftest import make_nhs_number, referral_input
+from tests.store.conftest import make_nhs_number
 from triage.services import (
     DecisionInput,
     InvalidInput,

@@ -283,7 +283,7 @@ def _drivers(routing: Routing, outcome: Outcome, ruleset: Ruleset) -> tuple[tupl
 
 
 def _content(case: _Case) -> LetterContent:
-    common, words, labels = case.common, case.common.words, case.common.labels
+    common, labels = case.common, case.common.labels
     values = _values(case)
     facts = _facts(case)
     expand = _Abbreviations(common)

@@ -208,8 +208,7 @@ def encrypt_existing(database: str | Path, username: str, display_name: str, pas
     if key_file_path(path).exists():
         raise StoreExistsError("a key file already exists beside this database; nothing was changed")
     _check_new_account(username, display_name, password)
-    with open_store(path) as plain:  # brings it up to date (and checkpoints its WAL on close)
-        pass
+    open_store(path).close()  # brings it up to date (and checkpoints its WAL on close)
     staged = path.with_name(path.name + ".encrypting")
     staged.unlink(missing_ok=True)
     key, database_id = new_database_key(), new_database_id()

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from triage.rules.questionnaires import questionnaire
 from triage.rules.ruleset import Ruleset
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS, RATED_VARIABLES
-from triage.services.inputs import DecisionInput, InvalidInput, ScreeningInput, parse
+from triage.services.inputs import DecisionInput, InvalidInput, parse
 from triage.services.screening_form import SECTIONS, InterventionRow, ScreeningForm, condition_lists, live_view
 from triage.settings import ServiceSettings
 from triage.store.vocabulary import INTERVENTION_OUTCOMES
