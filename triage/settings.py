@@ -16,6 +16,7 @@ from typing import Annotated
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from triage.files import atomic_write
 from triage.rules.datafile import loc_to_path
 
 SETTINGS_ENV = "TRIAGE_SETTINGS"
@@ -74,9 +75,4 @@ def save_settings(settings: ServiceSettings, path: Path | None = None) -> None:
     """Write atomically: a crash mid-save leaves the old file, never half a new one."""
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(settings.model_dump_json(indent=2))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    atomic_write(path, settings.model_dump_json(indent=2).encode("utf-8"))

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
+from triage.files import atomic_write
 from triage.letters.particulars import (
     ALLOWED,
     Decision,
@@ -199,7 +198,7 @@ def _run(args: argparse.Namespace) -> int:
         _errors(exc.problems)
         return EXIT_INVALID
     try:
-        _write_atomically(out, letter.pdf)
+        atomic_write(out, letter.pdf)
     except OSError as exc:
         _errors([f"--out: cannot be written ({exc.__class__.__name__})"])
         return EXIT_FAILED
@@ -214,20 +213,6 @@ def _run(args: argparse.Namespace) -> int:
         + f", ruleset {ruleset.id} {ruleset.version}\n"
     )
     return EXIT_OK
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target and rename over it: a failed run leaves no file, never half a PDF."""
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".letter-", suffix=".part", delete=False)
-    try:
-        with handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 def _read_json(name: str) -> Any:

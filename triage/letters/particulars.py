@@ -12,9 +12,15 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
-import nhs_number
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from triage.fields import (
+    check_nhs_number,
+    no_control_characters,
+    normalise_nhs_number,
+    normalise_postcode,
+    parse_iso_date,
+)
 from triage.rules.vocabulary import RouteCode
 
 # The store's closed vocabularies (triage/store/vocabulary.py), repeated here so that the letters do
@@ -26,53 +32,10 @@ REFERRAL_SOURCES: tuple[ReferralSource, ...] = get_args(ReferralSource)
 InterventionOutcome = Literal["helpful", "partly_helpful", "unhelpful", "not_completed", "unknown"]
 INTERVENTION_OUTCOMES: tuple[InterventionOutcome, ...] = get_args(InterventionOutcome)
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 
 def _config() -> ConfigDict:
     return ConfigDict(extra="forbid", frozen=True, strict=True, str_strip_whitespace=True, hide_input_in_errors=True)
-
-
-def _digits_only(value: Any) -> Any:
-    """Accept the display forms 943 476 5919 and 943-476-5919."""
-    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
-
-
-def _check_nhs_number(value: str) -> str:
-    if not re.fullmatch(r"[0-9]{10}", value):
-        raise ValueError("must be 10 digits")
-    if len(set(value)) == 1:  # 0000000000 passes the modulus 11 check but is never issued
-        raise ValueError("is not an issued NHS number")
-    if not nhs_number.is_valid(value):
-        raise ValueError("fails the NHS number check digit")
-    return value
-
-
-def _iso_date(value: Any) -> Any:
-    """Only a date or ``YYYY-MM-DD``: pydantic would read 1700000000 as a Unix time, and a two-digit
-    year must never be guessed."""
-    if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*", value):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError("is not a real date") from None
-    raise ValueError("must be a date written YYYY-MM-DD")
-
-
-def _no_control_characters(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters (such as line breaks)")
-    return value
-
-
-def _postcode(value: str) -> str:
-    match = _POSTCODE.match(re.sub(r"\s+", " ", value.upper()))
-    if not match:
-        raise ValueError("is not a UK postcode")
-    return f"{match.group(1)} {match.group(2)}"
 
 
 def _phone(value: str) -> str:
@@ -86,22 +49,22 @@ def _text(max_length: int) -> Any:
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-        AfterValidator(_no_control_characters),
+        AfterValidator(no_control_characters),
     ]
 
 
 Name = _text(100)
 Line = _text(100)
-NhsNumber = Annotated[str, BeforeValidator(_digits_only), AfterValidator(_check_nhs_number)]
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), AfterValidator(_postcode)]
+NhsNumber = Annotated[str, BeforeValidator(normalise_nhs_number), AfterValidator(check_nhs_number)]
+IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), AfterValidator(normalise_postcode)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=30), AfterValidator(_phone)]
 AddressLines = Annotated[tuple[Line, ...], Field(min_length=1, max_length=6, strict=False)]
 # Free text written for the reader of the letter: line breaks allowed, other control characters not.
 Prose = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
-    AfterValidator(lambda v: _no_control_characters(v.replace("\n", " ").replace("\r", " "))),
+    AfterValidator(lambda v: no_control_characters(v.replace("\n", " ").replace("\r", " "))),
 ]
 ReferralId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")]
 

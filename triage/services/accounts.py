@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.services.permissions import Action, allowed, require
+from triage.files import atomic_write
 from triage.store.audit import record_event, record_events
 from triage.store.database import Store, open_store
 from triage.store.errors import NotFoundError, StoreError
@@ -43,7 +44,6 @@ from triage.store.keys import (
     KeyFile,
     KeyFileError,
     WrongPassword,
-    atomic_write,
     is_plaintext_sqlite,
     key_file_path,
     new_database_id,

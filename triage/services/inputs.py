@@ -11,7 +11,6 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-import nhs_number
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -23,14 +22,19 @@ from pydantic import (
     model_validator,
 )
 
+from triage.fields import (
+    check_nhs_number,
+    no_control_characters,
+    normalise_nhs_number,
+    normalise_postcode,
+    parse_iso_date,
+)
 from triage.rules.screening import Screening as RoutingScreening
 from triage.rules.vocabulary import Level, ProblemDescriptor, RouteCode, VariableId
 from triage.store.vocabulary import InterventionOutcome, ReferralSource, ReturnedFrom
 
 MAX_AGE_YEARS = 120
 M = TypeVar("M", bound=BaseModel)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _ODS_PRACTICE = re.compile(r"^[A-Z][0-9]{5}$")
 
 
@@ -39,35 +43,6 @@ def _strict_config() -> ConfigDict:
 
 
 # --- field types ---------------------------------------------------------------------------------
-
-
-def normalise_nhs_number(value: Any) -> Any:
-    """Accept the display forms 943 476 5919 and 943-476-5919; anything not a string is left for the
-    type check to refuse."""
-    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
-
-
-def check_nhs_number(value: str) -> str:
-    if not re.fullmatch(r"[0-9]{10}", value):
-        raise ValueError("must be 10 digits")
-    if len(set(value)) == 1:  # 0000000000 passes the modulus 11 check but is never issued
-        raise ValueError("is not an issued NHS number")
-    if not nhs_number.is_valid(value):
-        raise ValueError("fails the NHS number check digit")
-    return value
-
-
-def parse_iso_date(value: Any) -> Any:
-    """Only a date or an ISO ``YYYY-MM-DD`` string: pydantic would otherwise read 1700000000 as a Unix
-    time, and a two-digit year must never be guessed."""
-    if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*", value):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError("is not a real date") from None
-    raise ValueError("must be a date written YYYY-MM-DD")
 
 
 def not_in_future(value: date) -> date:
@@ -81,12 +56,6 @@ def blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def no_control_characters(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
 def normalise_phone(value: Any) -> Any:
     return re.sub(r"[\s\-().]", "", value) if isinstance(value, str) else value
 
@@ -95,13 +64,6 @@ def check_phone(value: str) -> str:
     if not re.fullmatch(r"\+?[0-9]{10,15}", value):
         raise ValueError("must be a telephone number of 10 to 15 digits")
     return value
-
-
-def normalise_postcode(value: str) -> str:
-    match = _POSTCODE.match(value.upper().replace("  ", " "))
-    if not match:
-        raise ValueError("is not a UK postcode")
-    return f"{match.group(1)} {match.group(2)}"
 
 
 def normalise_practice_code(value: Any) -> Any:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any, Literal, TextIO
 
 from sqlalchemy import select
 
+from triage.files import atomic_stream
 from triage.services.inputs import InvalidInput, ReferralInput, parse
 from triage.services.referrals import CreatedReferral, import_batch
 from triage.store.audit import record_event
@@ -250,18 +249,9 @@ def export_to_file(store: Store, path: Path, fmt: Format, actor: str) -> int:
         raise TransferError(f"the folder {path.parent} does not exist")
     if path.is_dir():
         raise TransferError(f"{path} is a folder; give a file name")
-    handle, temporary = tempfile.mkstemp(prefix=".triage-export-", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            count = write_records(export_records(store), stream, fmt)
-            stream.flush()
-            os.fsync(stream.fileno())
-        _audit_export(store, actor, count, fmt)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
+    with atomic_stream(path, "w", encoding="utf-8", newline="") as stream:
+        count = write_records(export_records(store), stream, fmt)
+        _audit_export(store, actor, count, fmt)  # audited before the file appears under its name
     return count
 
 
@@ -271,11 +261,3 @@ def _audit_export(store: Store, actor: str, count: int, fmt: Format) -> None:
                      summary=f"exported {count} referrals ({fmt})")  # fmt: skip
 
 
-def _fsync_folder(folder: Path) -> None:
-    if os.name == "nt":  # pragma: no cover - Windows cannot open a folder; NTFS journals the rename
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

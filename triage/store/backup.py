@@ -22,7 +22,8 @@ from pathlib import Path
 from triage.store.database import Store, open_store
 from triage.store.errors import StoreError
 from triage.store.integrity import verify_database
-from triage.store.keys import atomic_write, key_file_path, sqlcipher_key
+from triage.files import atomic_write
+from triage.store.keys import key_file_path, sqlcipher_key
 from triage.store.location import check_local_path
 
 

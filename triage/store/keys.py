@@ -24,9 +24,7 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from triage.files import atomic_write
 from triage.store.errors import StoreError
 
 FORMAT = "triage-keys/1"
@@ -272,30 +271,6 @@ class KeyFile:
         document = {"format": FORMAT, "database_id": self.database_id, "wraps": self.wraps,
                     "recovery": self.recovery, "mac": self._stored_mac}  # fmt: skip
         atomic_write(path, (json.dumps(document, indent=1, sort_keys=True) + "\n").encode("utf-8"))
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name == "nt":  # pragma: no cover - Windows cannot open a folder; NTFS journals the rename
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage.letters import Letter, LetterInputError
-from triage.letters.command import _write_atomically as write_atomically
+from triage.files import atomic_write as write_atomically
 from triage.rules.ruleset import Ruleset
 from triage.services.decisions import find_ruleset
 from triage.services.letters import (
