@@ -3,6 +3,11 @@
 Keyboard: Ctrl+N new referral, Ctrl+F search, Return opens the selected referral, Ctrl+R resumes the
 selected (or newest) draft, Ctrl+W goes back to the list, Ctrl+, settings, Ctrl+M the matrix, Ctrl+L the
 letters of the selected (decided) referral, also offered as soon as a decision is confirmed.
+Ctrl+Shift+A the audit trail (an admin's).
+
+With a logged-in user, every look is audited: opening a referral is a view (``view_referral``, which
+also checks the role), each filter applied to the list is a search (the number of results, never the
+text), and letters record themselves (``record_letter``).
 The screening is saved as a draft a moment after each change and at every section change.
 """
 
@@ -12,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from html import escape
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +42,8 @@ from PySide6.QtWidgets import (
 
 from triage.rules.ruleset import Ruleset
 from triage.services import create_referral, get_referral, list_drafts, load_draft, person_history, save_draft
+from triage.services.accounts import record_search, view_referral
+from triage.services.permissions import PermissionDenied
 from triage.services.directory import list_practices
 from triage.services.inputs import DecisionInput, ScreeningInput
 from triage.services.referral_list import ReferralFilter, count_referrals, referral_page
@@ -65,6 +72,8 @@ EARLIEST = QDate(2000, 1, 1)
 
 class ReferralsPage(QWidget):
     """Search, filters, the list, and the drafts waiting to be resumed."""
+
+    filter_applied = Signal(object, int)  # the ReferralFilter applied and the number of results
 
     def __init__(self, model: ReferralListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -160,10 +169,13 @@ class ReferralsPage(QWidget):
         )
 
     def apply_filter(self) -> None:
-        self.model.set_filter(self.current_filter())
+        self._debounce.stop()
+        self._applied = self.current_filter()
+        self.model.set_filter(self._applied)
         self.count.setText(f"{self.model.total:,} referral{'s' if self.model.total != 1 else ''}")
         if self.model.rowCount():
             self.table.selectRow(0)
+        self.filter_applied.emit(self._applied, self.model.total)
 
     def selected_referral(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -183,6 +195,7 @@ class MainWindow(QMainWindow):
         self.unlock_check, self.on_lock_change = unlock_check, on_lock_change
         self.lock_page: LockPage | None = None
         self._locked_referral: str | None = None
+        self._last_search: object | None = None  # the filter last recorded as a search (None: record the next)
         self.setWindowTitle(f"triage — {settings.service_name}")
         self.resize(1400, 900)
         self.screening: ScreeningPage | None = None
@@ -201,11 +214,14 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
+        may_list = user is None or user.can("search")  # an admin sees no patient record (Caldicott)
         self.model = ReferralListModel(
-            lambda flt, sort, desc, offset, limit: referral_page(store, flt, sort=sort, descending=desc, offset=offset, limit=limit),
-            lambda flt: count_referrals(store, flt),
+            lambda flt, sort, desc, offset, limit: referral_page(store, flt, sort=sort, descending=desc, offset=offset,
+                                                                 limit=limit) if may_list else [],  # fmt: skip
+            lambda flt: count_referrals(store, flt) if may_list else 0,
         )
         self.home = ReferralsPage(self.model)
+        self.home.filter_applied.connect(self._audit_search)
         self.stack.addWidget(self.home)
         self.home.new_button.clicked.connect(self.new_referral)
         self.home.open_button.clicked.connect(self.open_selected)
@@ -242,6 +258,16 @@ class MainWindow(QMainWindow):
             self.addAction(action)
             self.menuBar().addAction(action)
             self.patient_actions.append(action)
+        # Not a patient action: enabled by role, not by the lock (the services check the role again).
+        self.audit_action = QAction("&Audit trail…", self)
+        self.audit_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.audit_action.triggered.connect(self.open_audit_trail)
+        self.audit_action.setEnabled(self._can_view_audit())
+        self.addAction(self.audit_action)
+        self.menuBar().addAction(self.audit_action)
+
+    def _can_view_audit(self) -> bool:
+        return self.user is not None and self.user.can("audit_view") and not self.locked
 
     # --- home ------------------------------------------------------------------------------------
 
@@ -263,6 +289,25 @@ class MainWindow(QMainWindow):
             f"⚠ {len(drafts)} screening{'s' if len(drafts) > 1 else ''} in progress was saved as a draft. "
             "Press Ctrl+R to resume the newest, with every answer as it was left."
         )
+
+    def _audit_search(self, flt: object, count: int) -> None:
+        """A filter applied to the list is a search: recorded once per different filter (typing is
+        debounced by the page), with the number of results only, never the text."""
+        if self.user is None or self.locked:
+            return
+        if not self.user.can("search"):
+            self.home.count.setText(f"The referral list is not part of the {self.user.role.replace('_', ' ')} role.")
+            return
+        if flt == self._last_search:
+            return  # the same list again (after closing a screening, after letters): not a new search
+        try:
+            with self.store.write() as session:
+                record_search(session, self.user, count)
+        except StoreError as exc:
+            self.model.clear()  # a look that cannot be attributed is not shown
+            self.home.count.setText(f"The search could not be recorded in the audit trail, so nothing is shown: {exc}")
+            return
+        self._last_search = flt
 
     def focus_search(self) -> None:
         if self.screening is None:
@@ -301,9 +346,16 @@ class MainWindow(QMainWindow):
     # --- screening -------------------------------------------------------------------------------
 
     def open_referral(self, referral_id: str) -> None:
+        if self.user is not None:
+            try:
+                referral = view_referral(self.store, self.user, referral_id)  # checked, and audited as a view
+            except PermissionDenied as exc:
+                QMessageBox.information(self, "Referral not opened", f"This referral cannot be opened: {exc}.")
+                return
+        else:
+            referral = get_referral(self.store, referral_id)
         if self.screening is not None:
             self.close_screening()
-        referral = get_referral(self.store, referral_id)
         if referral.status in ("letter_sent", "closed"):
             QMessageBox.information(self, "Referral finished", "This referral is "
                                     f"{STATUS_LABELS[referral.status].lower()}; it cannot be screened again.")
@@ -440,11 +492,14 @@ class MainWindow(QMainWindow):
         self._drop_screening(refresh=False)
         self.model.clear()
         self.home.search.clear()
+        self.home._debounce.stop()  # clearing the search must not refill the list behind the lock
+        self._last_search = None  # the list seen after unlocking is a new look
         self.home.drafts.clear()
         self.home.drafts_banner.setVisible(False)
         self.home.count.clear()
         for action in self.patient_actions:
             action.setEnabled(action.shortcut() == QKeySequence("Ctrl+Q"))
+        self.audit_action.setEnabled(False)
         self.lock_page = LockPage(self.actor, self.unlock_check)
         self.lock_page.unlocked.connect(self.unlock)
         self.stack.addWidget(self.lock_page)
@@ -462,6 +517,7 @@ class MainWindow(QMainWindow):
         page.deleteLater()
         for action in self.patient_actions:
             action.setEnabled(True)
+        self.audit_action.setEnabled(self._can_view_audit())
         if self.on_lock_change:
             self.on_lock_change("unlock")
         self.refresh_home()
@@ -470,6 +526,18 @@ class MainWindow(QMainWindow):
         self._locked_referral = None
         if self.idle_monitor:
             self.idle_monitor.timer.start()
+
+    def open_audit_trail(self) -> None:
+        """The admin's audit trail viewer (Ctrl+Shift+A); the services refuse other roles."""
+        if self.user is None or self.locked:
+            return
+        from triage.ui.audit_viewer import open_audit_viewer
+
+        viewer = open_audit_viewer(self.store, self.user, self)
+        if viewer is not None:
+            viewer.exec()
+            viewer.deleteLater()
+            self.activateWindow()
 
     def show_matrix(self) -> None:
         MatrixView(self.ruleset, self).exec()

@@ -28,9 +28,11 @@ from triage.services import (
     save_gp_practice,
     save_screening,
 )
+from triage.services.accounts import User, record_search, view_referral
 from triage.services.inputs import DecisionInput, GpPracticeInput, ReferralInput, ScreeningInput
 from triage.settings import Contact, ServiceSettings
 from triage.store import Store, open_store
+from triage.ui.audit_viewer import AuditViewer
 from triage.ui.letter_dialog import LetterDialog
 from triage.ui.main_window import MainWindow
 from triage.ui.matrix_view import MatrixView
@@ -122,6 +124,13 @@ def render(out: Path) -> list[Path]:
         ):
             grab(dialog, out / f"{name}.png", size)
             dialog.hide()
+        pwp = User("demo", "Demo PWP", "pwp")  # a few looks to show in the trail
+        with store.write() as session:
+            record_search(session, pwp, 5)
+        view_referral(store, pwp, ids["new"])
+        viewer = AuditViewer(store, User("admin", "Service Admin", "admin"), window)
+        grab(viewer, out / "audit-trail.png", (1100, 700))
+        viewer.hide()
         window.close_screening()
         window.close()
     return sorted(out.glob("*.png"))

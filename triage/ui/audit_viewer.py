@@ -1,0 +1,375 @@
+"""The admin's audit trail viewer (issue 6): who looked at or changed what, and when.
+
+Filters (user, action, record type, from/to date), a table that fetches pages on demand, and
+"Export CSV…". Everything goes through ``triage.services.accounts``: ``audit_events`` and
+``export_audit_csv`` check ``audit_view`` themselves and audit the viewing and the export; hiding the
+menu action for other roles is only a convenience.
+
+Keyboard: the filters come first in the tab order, then the table; F5 refreshes, Ctrl+E exports,
+Escape closes. Dates are shown in UK format and local time (the trail stores UTC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage.files import atomic_stream
+from triage.services.accounts import AuditRow, User, audit_events, export_audit_csv, list_users
+from triage.services.permissions import PermissionDenied
+from triage.store.database import Store
+from triage.store.errors import StoreError
+from triage.store.vocabulary import AUDIT_ACTIONS, ENTITY_TYPES
+
+PAGE_SIZE = 200
+EARLIEST = QDate(2000, 1, 1)  # "from" at this date means no lower bound
+AnyIndex = QModelIndex | QPersistentModelIndex
+# fetch(offset, limit) -> (rows newest first, total matching)
+Fetch = Callable[[int, int], tuple[list[AuditRow], int]]
+
+COLUMNS = ("When", "User", "Action", "Record type", "Record", "Summary")
+
+
+def uk_datetime(value: datetime) -> str:
+    """A stored (UTC) time as the person reads it: local time, dd/MM/yyyy HH:mm:ss."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone().strftime("%d/%m/%Y %H:%M:%S")
+
+
+def label(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The start of ``day`` in local time, as an aware UTC datetime (what the store compares)."""
+    return datetime.combine(day, time()).astimezone().astimezone(UTC)
+
+
+class AuditTableModel(QAbstractTableModel):
+    """The audit trail, one page at a time. Each page asked of the services is itself audited (a new
+    event), so paging is pinned to what was there at the reload: ``fetch`` is built with an upper time
+    bound, and rows already shown are never repeated."""
+
+    failed = Signal(str)
+
+    def __init__(self, fetch: Fetch | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._fetch = fetch
+        self._rows: list[AuditRow] = []
+        self._total = 0
+        self._fetching = False
+
+    # --- what the view asks ----------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(COLUMNS):
+            return None
+        row = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+            if role == Qt.ItemDataRole.ToolTipRole and index.column() != 5:
+                return None
+            return self._text(row, index.column())
+        if role == Qt.ItemDataRole.UserRole:
+            return row.id
+        return None
+
+    @staticmethod
+    def _text(row: AuditRow, column: int) -> str:
+        return (uk_datetime(row.occurred_at), row.actor, label(row.action), label(row.entity_type), row.entity_id,
+                row.summary)[column]  # fmt: skip
+
+    # --- fetching on demand ----------------------------------------------------------------------
+
+    def set_fetch(self, fetch: Fetch | None) -> None:
+        self._fetch = fetch
+        self.reload()
+
+    def reload(self) -> None:
+        """Fetch the first page again. Raises what the services raise (the caller shows it)."""
+        self._fetching = True  # no page is fetched while the reset is being announced
+        try:
+            self.beginResetModel()
+            self._rows, self._total = [], 0
+            try:
+                if self._fetch is not None:
+                    self._rows, self._total = self._fetch(0, PAGE_SIZE)
+            finally:
+                self.endResetModel()
+        finally:
+            self._fetching = False
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008, N802
+        return not parent.isValid() and not self._fetching and self._fetch is not None and len(self._rows) < self._total
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008, N802
+        if parent.isValid() or self._fetching or self._fetch is None:
+            return
+        self._fetching = True
+        try:
+            try:
+                more, _total = self._fetch(len(self._rows), PAGE_SIZE)
+            except StoreError as exc:
+                self._total = len(self._rows)
+                self.failed.emit(str(exc))
+                return
+            if self._rows:  # newest first: the next page holds only older events
+                more = [r for r in more if r.id < self._rows[-1].id]
+            if not more:
+                self._total = len(self._rows)  # the trail changed under us; stop asking
+                return
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
+            self._rows.extend(more)
+            self.endInsertRows()
+        finally:
+            self._fetching = False
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._rows, self._total = [], 0
+        self.endResetModel()
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def event_id(self, row: int) -> int | None:
+        return self._rows[row].id if 0 <= row < len(self._rows) else None
+
+
+class AuditViewer(QDialog):
+    """The audit trail for ``user`` (who must be allowed ``audit_view``: the services check)."""
+
+    def __init__(self, store: Store, user: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.user = store, user
+        self.refused: str | None = None
+        self.setWindowTitle("Audit trail")
+        self.setAccessibleName("Audit trail")
+        self.resize(1100, 700)
+        layout = QVBoxLayout(self)
+
+        intro = QLabel("Every view, search, change, letter, login and lock, newest first. Opening this trail is "
+                       "itself recorded. Times are local (UK) time.")  # fmt: skip
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        filters = QFormLayout()
+        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        self.actor = QComboBox()
+        self.actor.setEditable(True)
+        self.actor.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.actor.addItem("")
+        for name in self._usernames():
+            self.actor.addItem(name)
+        self.actor.lineEdit().setPlaceholderText("Anyone (type or choose a username)")
+        self.actor.setAccessibleName("Filter by user")
+        self.actor.lineEdit().setAccessibleName("Filter by user")
+        self.action = QComboBox()
+        self.action.setAccessibleName("Filter by action")
+        self.action.addItem("Any action", None)
+        for code in AUDIT_ACTIONS:
+            self.action.addItem(label(code), code)
+        self.entity_type = QComboBox()
+        self.entity_type.setAccessibleName("Filter by record type")
+        self.entity_type.addItem("Any record type", None)
+        for code in ENTITY_TYPES:
+            self.entity_type.addItem(label(code), code)
+        self.date_from = QDateEdit(EARLIEST)
+        self.date_to = QDateEdit(QDate.currentDate())
+        for edit, name in ((self.date_from, "From date"), (self.date_to, "To date (inclusive)")):
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setCalendarPopup(True)
+            edit.setAccessibleName(name)
+        # (No "special value text" for "any date": with it shown, Tab cannot leave the field, a keyboard trap.)
+        self.date_from.setMinimumDate(EARLIEST)
+        self.date_from.setToolTip("01/01/2000 means from the beginning")
+        row1.addWidget(self.actor, 2)
+        row1.addWidget(self.action, 1)
+        row1.addWidget(self.entity_type, 1)
+        row2.addWidget(self.date_from)
+        to_label = QLabel("&to")
+        to_label.setBuddy(self.date_to)
+        row2.addWidget(to_label)
+        row2.addWidget(self.date_to)
+        row2.addStretch(1)
+        user_label = QLabel("&User, action, record:")
+        user_label.setBuddy(self.actor)
+        from_label = QLabel("&From:")
+        from_label.setBuddy(self.date_from)
+        filters.addRow(user_label, row1)
+        filters.addRow(from_label, row2)
+        layout.addLayout(filters)
+
+        self.model = AuditTableModel(parent=self)
+        self.model.failed.connect(self._show_error)
+        self.table = QTableView()
+        self.table.setAccessibleName("Audit events")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        for column in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        self.count = QLabel()
+        self.count.setAccessibleName("Number of audit events")
+        layout.addWidget(self.count)
+
+        buttons = QHBoxLayout()
+        self.refresh_button = QPushButton("&Refresh (F5)")
+        self.export_button = QPushButton("&Export CSV… (Ctrl+E)")
+        self.close_button = QPushButton("&Close")
+        for button in (self.refresh_button, self.export_button, self.close_button):
+            button.setAccessibleName(button.text().replace("&", ""))
+            button.setAutoDefault(False)
+        buttons.addWidget(self.refresh_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self.refresh_button.clicked.connect(self.reload)
+        self.export_button.clicked.connect(self.export_csv)
+        self.close_button.clicked.connect(self.reject)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.reload)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export_csv)
+
+        self._debounce = QTimer(self, singleShot=True, interval=300)
+        self._debounce.timeout.connect(self.reload)
+        self.actor.editTextChanged.connect(lambda _t: self._debounce.start())
+        for combo in (self.action, self.entity_type):
+            combo.currentIndexChanged.connect(lambda _i: self.reload())
+        for edit in (self.date_from, self.date_to):
+            edit.dateChanged.connect(lambda _d: self.reload())
+        self.reload()
+        self.actor.setFocus()
+
+    def _usernames(self) -> list[str]:
+        if not self.user.can("users"):  # listing accounts is the admin's; do not provoke a refusal
+            return []
+        try:
+            return [u.username for u in list_users(self.store, self.user)]
+        except StoreError:
+            return []
+
+    # --- filters ---------------------------------------------------------------------------------
+
+    def filters(self) -> dict[str, Any]:
+        """The keyword arguments for ``audit_events`` and ``export_audit_csv``."""
+        start, end = self.date_from.date(), self.date_to.date()
+        return {
+            "actor": self.actor.currentText().strip() or None,
+            "action": self.action.currentData(),
+            "entity_type": self.entity_type.currentData(),
+            "since": None if start <= EARLIEST else local_midnight_utc(start.toPython()),  # type: ignore[arg-type]
+            "until": local_midnight_utc(end.toPython() + timedelta(days=1)),  # type: ignore[operator]
+        }
+
+    def reload(self) -> None:
+        self._debounce.stop()
+        flt = self.filters()
+        # Pin the pages to the trail as it is now: viewing a page adds an event, which must not shift the next.
+        now = datetime.now(UTC)
+        flt["until"] = min(flt["until"], now)
+
+        def fetch(offset: int, limit: int) -> tuple[list[AuditRow], int]:
+            return audit_events(self.store, self.user, **flt, limit=limit, offset=offset)
+
+        try:
+            self.model.set_fetch(fetch)
+        except PermissionDenied as exc:
+            self.refused = str(exc)
+            self.model.set_fetch(None)
+            self._show_error(str(exc))
+            for widget in (self.actor, self.action, self.entity_type, self.date_from, self.date_to,
+                           self.refresh_button, self.export_button):  # fmt: skip
+                widget.setEnabled(False)
+            return
+        except StoreError as exc:
+            self.model.set_fetch(None)
+            self._show_error(str(exc))
+            return
+        self.count.setText(f"{self.model.total:,} event{'s' if self.model.total != 1 else ''} match"
+                           f"{'es' if self.model.total == 1 else ''}; the newest first")  # fmt: skip
+        if self.model.rowCount():
+            self.table.selectRow(0)
+
+    def _show_error(self, message: str) -> None:
+        self.count.setText(f"The audit trail could not be shown: {message}")
+
+    # --- export ----------------------------------------------------------------------------------
+
+    def choose_export_path(self) -> Path | None:
+        """Ask where to save the CSV (tests replace this)."""
+        name = f"audit-trail-{date.today():%Y-%m-%d}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export the audit trail", str(Path.home() / name),
+                                              "CSV files (*.csv)")  # fmt: skip
+        return Path(path) if path else None
+
+    def export_csv(self) -> int | None:
+        """Export the filtered trail (all of it, oldest first) to a file written atomically."""
+        if self.refused:
+            return None
+        path = self.choose_export_path()
+        if path is None:
+            return None
+        try:
+            with atomic_stream(Path(path), "w", encoding="utf-8", newline="") as stream:
+                count = export_audit_csv(self.store, self.user, stream, **self.filters())
+        except (StoreError, OSError) as exc:
+            QMessageBox.warning(self, "Audit trail not exported", f"Nothing was saved: {exc}")
+            return None
+        self.count.setText(f"Exported {count:,} event{'s' if count != 1 else ''} to {path.name}")
+        return count
+
+
+def open_audit_viewer(store: Store, user: User, parent: QWidget | None = None) -> AuditViewer | None:
+    """The viewer, or None after telling the person why not (the services refused)."""
+    viewer = AuditViewer(store, user, parent)
+    if viewer.refused:
+        QMessageBox.warning(parent, "Audit trail refused", viewer.refused)
+        viewer.deleteLater()
+        return None
+    return viewer
