@@ -222,13 +222,23 @@ def _story(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Fl
     return story
 
 
+def _break_at_hyphen(text: str, longest: int = 20) -> str:
+    """A long reference (a referral id is a UUID) over two lines at the hyphen nearest its middle,
+    rather than split mid-word where the narrow column happens to end."""
+    if len(text) <= longest or "-" not in text:
+        return text
+    middle = len(text) / 2
+    cut = min((i for i, ch in enumerate(text) if ch == "-"), key=lambda i: abs(i - middle))
+    return text[: cut + 1] + "<br/>" + text[cut + 1 :]
+
+
 def _letterhead(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     service, *details = content.sender
     head: list[Flowable] = [Paragraph(markup(service), styles["service"])]
     head += [Paragraph(markup(line), styles["sender"]) for line in details]
     recipient = [Paragraph(markup(line), styles["address"]) for line in content.recipient]
     dated = Table(
-        [[Paragraph(markup(label), styles["label"]), Paragraph(markup(value), styles["address"])]
+        [[Paragraph(markup(label), styles["label"]), Paragraph(_break_at_hyphen(markup(value)), styles["address"])]
          for label, value in content.dated],
         colWidths=[28 * mm, 42 * mm],
         style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
