@@ -18,15 +18,12 @@ import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from triage import __version__
-from triage.letters.command import register as register_letter
-from triage.rules.engine import route
-from triage.rules.golden import golden_text
-from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, load_ruleset
-from triage.rules.screening import ScreeningError, parse_screening
-from triage.rules.table import render_ruleset
+
+if TYPE_CHECKING:
+    from triage.rules.ruleset import Ruleset
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 ACTOR_ENV = "TRIAGE_USER"
@@ -38,11 +35,35 @@ class InputError(Exception):
     """Input that is not a readable JSON document; the message is safe to print."""
 
 
+_NOT_THE_APP = object()
+
+
+def _app_database(arguments: list[str]) -> Any:
+    """For ``triage`` alone or with only ``--database X``: the database to start the app on (None for
+    the default). Anything else is a command: ``_NOT_THE_APP``. Starting the app this way builds no
+    parser and imports none of the command-line machinery: the login window shows sooner."""
+    if not arguments:
+        return None
+    if len(arguments) == 2 and arguments[0] == "--database" and not arguments[1].startswith("-"):
+        return arguments[1]
+    if len(arguments) == 1 and arguments[0].startswith("--database=") and len(arguments[0]) > len("--database="):
+        return arguments[0].split("=", 1)[1]
+    return _NOT_THE_APP
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    database = _app_database(arguments)
+    if database is not _NOT_THE_APP:
+        from triage.ui.app import run_app  # Qt only when the app is wanted
+
+        return run_app(database=database)
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if args.self_test and args.command is not None:
         parser.error("--self-test takes no command")
+    from triage.rules.ruleset import RulesetError  # (imported here: the app's start does not need it)
+
     try:
         if args.self_test:
             from triage.ui.selftest import run_self_test  # Qt (offscreen) only for the self-test
@@ -100,6 +121,8 @@ def _parser() -> argparse.ArgumentParser:
     golden = rules.add_parser("golden", help="print every rating combination with its route, as TSV, for review")
     golden.add_argument("--ruleset", type=Path, help="a ruleset file instead of the one in force")
     golden.set_defaults(command="rules golden", handler=_rules_golden)
+
+    from triage.letters.command import register as register_letter
 
     register_letter(commands)
 
@@ -169,10 +192,15 @@ DATABASE_HELP = (
 
 
 def _ruleset(path: Path | None) -> Ruleset:
+    from triage.rules.ruleset import default_ruleset, load_ruleset
+
     return load_ruleset(path) if path else default_ruleset()
 
 
 def _route(args: argparse.Namespace) -> int:
+    from triage.rules.engine import route
+    from triage.rules.screening import ScreeningError, parse_screening
+
     ruleset = _ruleset(args.ruleset)
     document = _read_json(args.file)
     if isinstance(document, list):
@@ -196,11 +224,15 @@ def _route(args: argparse.Namespace) -> int:
 
 
 def _rules_show(args: argparse.Namespace) -> int:
+    from triage.rules.table import render_ruleset
+
     sys.stdout.write(render_ruleset(_ruleset(args.ruleset)))
     return EXIT_OK
 
 
 def _rules_check(args: argparse.Namespace) -> int:
+    from triage.rules.ruleset import load_ruleset
+
     ruleset = load_ruleset(args.file)
     status = "DRAFT -- every output will be marked as draft" if ruleset.is_draft else ruleset.status
     print(f"ok: {ruleset.id} {ruleset.version} ({status})")
@@ -212,6 +244,8 @@ def _rules_check(args: argparse.Namespace) -> int:
 
 
 def _rules_golden(args: argparse.Namespace) -> int:
+    from triage.rules.golden import golden_text
+
     sys.stdout.write(golden_text(_ruleset(args.ruleset)))
     return EXIT_OK
 
@@ -394,9 +428,7 @@ def _db_verify(args: argparse.Namespace) -> int:
 
 
 def _db_backup(args: argparse.Namespace) -> int:
-    from triage.store import backup_database
-
-    from triage.store import resolve_database_url
+    from triage.store import backup_database, resolve_database_url
 
     if resolve_database_url(args.database).get_backend_name() != "sqlite":
         raise InputError(

@@ -11,11 +11,14 @@ import os
 import re
 from pathlib import Path, PurePath
 
+from typing import TYPE_CHECKING
+
 import platformdirs
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
 
 from triage.store.errors import StoreLocationError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 DATABASE_ENV = "TRIAGE_DATABASE_URL"
 INSECURE_DB_ENV = "TRIAGE_ALLOW_INSECURE_DB"
@@ -46,15 +49,36 @@ def resolve_database_url(database: str | os.PathLike[str] | None = None, *, moun
     """The URL to open: ``database`` (a URL or a file path) if given, else ``TRIAGE_DATABASE_URL``, else
     the default file. A SQLite file is checked with ``check_local_path``; only SQLite and
     PostgreSQL (psycopg 3) are accepted."""
+    from sqlalchemy.engine import URL
+
+    resolved = _resolve(database, mounts)
+    if isinstance(resolved, Path):
+        return URL.create("sqlite+pysqlite", database=str(resolved))
+    return resolved
+
+
+def local_store_path(database: str | os.PathLike[str] | None = None, *, mounts: Path | None = None) -> Path | None:
+    """The SQLite file ``resolve_database_url`` would open (checked the same way), or None for a server.
+    Without SQLAlchemy for the default file, ``TRIAGE_DATABASE_URL`` or ``database`` given as a path, so
+    the app can decide on first run and name the store before the heavy modules are loaded."""
+    resolved = _resolve(database, mounts)
+    return resolved if isinstance(resolved, Path) else None
+
+
+def _resolve(database: str | os.PathLike[str] | None, mounts: Path | None) -> Path | URL:
+    """The one set of rules: a checked local SQLite file as a Path, or a PostgreSQL URL (TLS required)."""
     chosen: str | os.PathLike[str] | None = database if database not in (None, "") else os.environ.get(DATABASE_ENV)
     if not chosen:
         path = default_database_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         check_local_path(path, mounts=mounts)
-        return URL.create("sqlite+pysqlite", database=str(path))
+        return path
     text = os.fspath(chosen)
     if "://" not in text:
-        return _sqlite_url(Path(text), mounts)
+        return _sqlite_path(Path(text), mounts)
+    from sqlalchemy.engine import make_url  # only a URL needs SQLAlchemy to read it
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(text)
     except ArgumentError:
@@ -65,7 +89,7 @@ def resolve_database_url(database: str | os.PathLike[str] | None = None, *, moun
             raise StoreLocationError(
                 "an in-memory or URI SQLite database is refused: every referral would be lost at exit; give a file path"
             )
-        return _sqlite_url(Path(url.database), mounts)
+        return _sqlite_path(Path(url.database), mounts)
     if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
         return require_tls(url.set(drivername="postgresql+psycopg"))
     raise StoreLocationError(
@@ -91,12 +115,12 @@ def require_tls(url: URL) -> URL:
     )
 
 
-def _sqlite_url(path: Path, mounts: Path | None) -> URL:
+def _sqlite_path(path: Path, mounts: Path | None) -> Path:
     path = path.expanduser().absolute()
     if not path.parent.is_dir():
         raise StoreLocationError(f"the folder for the database does not exist: {path.parent}")
     check_local_path(path, mounts=mounts)
-    return URL.create("sqlite+pysqlite", database=str(path))
+    return path
 
 
 def check_local_path(path: Path, *, mounts: Path | None = None) -> None:
