@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,10 +41,10 @@ from triage.services.permissions import PermissionDenied
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.vocabulary import AUDIT_ACTIONS, ENTITY_TYPES
+from triage.ui.paged_model import AnyIndex, PagedTableModel
 
 PAGE_SIZE = 200
 EARLIEST = QDate(2000, 1, 1)  # "from" at this date means no lower bound
-AnyIndex = QModelIndex | QPersistentModelIndex
 # fetch(offset, limit) -> (rows newest first, total matching)
 Fetch = Callable[[int, int], tuple[list[AuditRow], int]]
 
@@ -67,111 +67,49 @@ def local_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time()).astimezone().astimezone(UTC)
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(PagedTableModel[AuditRow]):
     """The audit trail, one page at a time. Each page asked of the services is itself audited (a new
     event), so paging is pinned to what was there at the reload: ``fetch`` is built with an upper time
     bound, and rows already shown are never repeated."""
 
+    COLUMNS = COLUMNS
     failed = Signal(str)
 
     def __init__(self, fetch: Fetch | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self._fetch = fetch
-        self._rows: list[AuditRow] = []
-        self._total = 0
-        self._fetching = False
-
-    # --- what the view asks ----------------------------------------------------------------------
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(COLUMNS):
-            return None
-        row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
-            if role == Qt.ItemDataRole.ToolTipRole and index.column() != 5:
-                return None
-            return self._text(row, index.column())
-        if role == Qt.ItemDataRole.UserRole:
-            return row.id
-        return None
-
-    @staticmethod
-    def _text(row: AuditRow, column: int) -> str:
-        return (uk_datetime(row.occurred_at), row.actor, label(row.action), label(row.entity_type), row.entity_id,
-                row.summary)[column]  # fmt: skip
-
-    # --- fetching on demand ----------------------------------------------------------------------
 
     def set_fetch(self, fetch: Fetch | None) -> None:
         self._fetch = fetch
         self.reload()
 
-    def reload(self) -> None:
-        """Fetch the first page again. Raises what the services raise (the caller shows it)."""
-        self._fetching = True  # no page is fetched while the reset is being announced
+    def first_page(self) -> tuple[list[AuditRow], int]:
+        return self._fetch(0, PAGE_SIZE) if self._fetch is not None else ([], 0)
+
+    def next_page(self, offset: int) -> list[AuditRow]:
+        if self._fetch is None:
+            return []
         try:
-            self.beginResetModel()
-            self._rows, self._total = [], 0
-            try:
-                if self._fetch is not None:
-                    self._rows, self._total = self._fetch(0, PAGE_SIZE)
-            finally:
-                self.endResetModel()
-        finally:
-            self._fetching = False
+            more, _total = self._fetch(offset, PAGE_SIZE)
+        except StoreError as exc:
+            self.failed.emit(str(exc))
+            return []
+        last = self.row_at(offset - 1)
+        return [r for r in more if r.id < last.id] if last else more  # newest first: only older events
 
-    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008, N802
-        return not parent.isValid() and not self._fetching and self._fetch is not None and len(self._rows) < self._total
+    def cell(self, row: AuditRow, column: int) -> str:
+        return (uk_datetime(row.occurred_at), row.actor, label(row.action), label(row.entity_type), row.entity_id,
+                row.summary)[column]  # fmt: skip
 
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008, N802
-        if parent.isValid() or self._fetching or self._fetch is None:
-            return
-        self._fetching = True
-        try:
-            try:
-                more, _total = self._fetch(len(self._rows), PAGE_SIZE)
-            except StoreError as exc:
-                self._total = len(self._rows)
-                self.failed.emit(str(exc))
-                return
-            if self._rows:  # newest first: the next page holds only older events
-                more = [r for r in more if r.id < self._rows[-1].id]
-            if not more:
-                self._total = len(self._rows)  # the trail changed under us; stop asking
-                return
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
-            self._rows.extend(more)
-            self.endInsertRows()
-        finally:
-            self._fetching = False
-
-    def clear(self) -> None:
-        self.beginResetModel()
-        self._rows, self._total = [], 0
-        self.endResetModel()
-
-    @property
-    def total(self) -> int:
-        return self._total
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole:  # the summary can be longer than its column
+            row = self.row_at(index.row()) if index.isValid() and index.column() == 5 else None
+            return row.summary if row else None
+        return super().data(index, role)
 
     def event_id(self, row: int) -> int | None:
-        return self._rows[row].id if 0 <= row < len(self._rows) else None
+        found = self.row_at(row)
+        return found.id if found else None
 
 
 class AuditViewer(QDialog):

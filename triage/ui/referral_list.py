@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from triage.services.referral_list import ReferralFilter, ReferralRow
+from triage.ui.paged_model import PagedTableModel
 from triage.ui.recommendation_panel import ROUTE_LABELS
 
 PAGE_SIZE = 100
@@ -30,7 +31,6 @@ COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("Route", "route"),
     ("Draft", None),
 )
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 def uk_date(value: date) -> str:
@@ -41,47 +41,25 @@ def nhs_display(number: str) -> str:
     return f"{number[:3]} {number[3:6]} {number[6:]}"
 
 
-class ReferralListModel(QAbstractTableModel):
+class ReferralListModel(PagedTableModel[ReferralRow]):
+    COLUMNS = tuple(heading for heading, _ in COLUMNS)
+
     def __init__(self, page: Page, count: Count, parent: Any = None) -> None:
         super().__init__(parent)
         self._page = page
         self._count = count
         self._filter = ReferralFilter()
         self._sort, self._descending = "received_on", True
-        self._rows: list[ReferralRow] = []
-        self._total = 0
-        self._fetching = False
         self.reload()
 
-    # --- what the view asks ----------------------------------------------------------------------
+    def first_page(self) -> tuple[list[ReferralRow], int]:
+        total = self._count(self._filter)
+        return (self._page(self._filter, self._sort, self._descending, 0, PAGE_SIZE) if total else []), total
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
+    def next_page(self, offset: int) -> list[ReferralRow]:
+        return self._page(self._filter, self._sort, self._descending, offset, PAGE_SIZE)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section][0]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(row, index.column())
-        if role == Qt.ItemDataRole.UserRole:
-            return row.id
-        return None
-
-    def _text(self, row: ReferralRow, column: int) -> str:
+    def cell(self, row: ReferralRow, column: int) -> str:
         if column == 0:
             return uk_date(row.received_on)
         if column == 1:
@@ -98,27 +76,6 @@ class ReferralListModel(QAbstractTableModel):
             return ROUTE_LABELS.get(row.route, row.route) + (f", step {row.step}" if row.step else "")
         return "Draft saved" if row.has_draft else ""
 
-    # --- fetching on demand ----------------------------------------------------------------------
-
-    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008, N802
-        return not parent.isValid() and not self._fetching and len(self._rows) < self._total
-
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008, N802
-        # Views (and Qt's model tester) may ask again from inside the insertion: one page at a time.
-        if parent.isValid() or self._fetching:
-            return
-        more = self._page(self._filter, self._sort, self._descending, len(self._rows), PAGE_SIZE)
-        if not more:
-            self._total = len(self._rows)  # the store changed under us; stop asking
-            return
-        self._fetching = True
-        try:
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
-            self._rows.extend(more)
-            self.endInsertRows()
-        finally:
-            self._fetching = False
-
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = COLUMNS[column][1] if 0 <= column < len(COLUMNS) else None
         if key is None:
@@ -130,25 +87,6 @@ class ReferralListModel(QAbstractTableModel):
         self._filter = flt
         self.reload()
 
-    def reload(self) -> None:
-        self._fetching = True  # no page is fetched while the reset is being announced
-        try:
-            self.beginResetModel()
-            self._total = self._count(self._filter)
-            self._rows = self._page(self._filter, self._sort, self._descending, 0, PAGE_SIZE) if self._total else []
-            self.endResetModel()
-        finally:
-            self._fetching = False
-
-    def clear(self) -> None:
-        """Forget every row (the window is locking): nothing of them stays in memory."""
-        self.beginResetModel()
-        self._rows, self._total = [], 0
-        self.endResetModel()
-
-    @property
-    def total(self) -> int:
-        return self._total
-
     def referral_id(self, row: int) -> str | None:
-        return self._rows[row].id if 0 <= row < len(self._rows) else None
+        found = self.row_at(row)
+        return found.id if found else None
