@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -88,6 +89,17 @@ class SettingsDialog(QDialog):
         form.addRow("&Duty", self.duty)
         form.addRow("", QLabel(f"<small>{CONTACT_HELP}</small>"))
         layout.addWidget(contacts)
+
+        security = QGroupBox("Locking")
+        form = QFormLayout(security)
+        self.idle_minutes = QSpinBox()
+        self.idle_minutes.setRange(1, 60)
+        self.idle_minutes.setSuffix(" minutes")
+        self.idle_minutes.setValue(round(settings.idle_lock_minutes))
+        self.idle_minutes.setAccessibleName("Lock the window after this many minutes without use")
+        form.addRow("&Lock after", self.idle_minutes)
+        form.addRow("", QLabel("<small>Takes effect from the next login.</small>"))
+        layout.addWidget(security)
 
         directory = QGroupBox("GP practice directory")
         row = QHBoxLayout(directory)
@@ -195,6 +207,7 @@ class SettingsDialog(QDialog):
             "crisis_contacts": parse_contacts(self.crisis.toPlainText()),
             "duty_contacts": parse_contacts(self.duty.toPlainText()),
             "ruleset_path": self.ruleset_path,
+            "idle_lock_minutes": self.idle_minutes.value(),
         }
         try:
             settings = ServiceSettings.model_validate(data)

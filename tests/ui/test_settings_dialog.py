@@ -1,0 +1,77 @@
+"""Settings as a service admin uses them: validated before saving, nothing half-saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from triage.resources import resource_path
+from triage.settings import load_settings
+from triage.ui.settings_dialog import SettingsDialog
+
+from .conftest import RULESET, SETTINGS
+
+
+def make_dialog(qtbot, store, tmp_path: Path) -> tuple[SettingsDialog, Path]:
+    target = tmp_path / "settings.json"
+    dialog = SettingsDialog(store, RULESET, SETTINGS, "admin", settings_file=target)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog, target
+
+
+def test_saving_writes_every_field_including_the_idle_lock(qtbot, store, tmp_path):
+    dialog, target = make_dialog(qtbot, store, tmp_path)
+    dialog.name.setText("Doncaster Talking Therapies")
+    dialog.address.setPlainText("1 Example Street\nDoncaster\nDN1 1AA")
+    dialog.crisis.setPlainText("Crisis team | 0800 000 0000 | 24 hours")
+    dialog.duty.setPlainText("Duty PWP | 01302 000 001")
+    dialog.idle_minutes.setValue(10)
+    dialog.accept()
+    saved = load_settings(target)
+    assert saved.service_name == "Doncaster Talking Therapies"
+    assert saved.address_lines == ("1 Example Street", "Doncaster", "DN1 1AA")
+    assert [(c.name, c.phone, c.hours) for c in saved.crisis_contacts] == [("Crisis team", "0800 000 0000", "24 hours")]
+    assert [(c.name, c.phone) for c in saved.duty_contacts] == [("Duty PWP", "01302 000 001")]
+    assert saved.idle_lock_minutes == 10
+    assert dialog.saved_settings == saved
+
+
+def test_an_invalid_contact_is_named_and_nothing_is_saved(qtbot, store, tmp_path):
+    dialog, target = make_dialog(qtbot, store, tmp_path)
+    dialog.crisis.setPlainText("Crisis team without a number")
+    dialog.accept()
+    assert dialog.problems.isVisible() and "crisis_contacts[0].phone" in dialog.problems.text()
+    assert not target.exists() and dialog.saved_settings is None
+
+
+def test_a_ruleset_is_validated_before_it_can_be_chosen(qtbot, store, tmp_path):
+    dialog, target = make_dialog(qtbot, store, tmp_path)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: [unclosed\n", encoding="utf-8")
+    dialog.choose_ruleset(str(broken))
+    assert "cannot be used" in dialog.problems.text() and dialog.ruleset_path is None
+    document = yaml.safe_load(resource_path("rules", "doncaster-2007.yaml").read_text(encoding="utf-8"))
+    document.pop("sha256")
+    document["status"] = "draft"
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(yaml.safe_dump(document), encoding="utf-8")
+    dialog.choose_ruleset(str(draft))
+    assert dialog.ruleset_path == str(draft) and "DRAFT" in dialog.ruleset_info.text()
+    dialog.accept()
+    assert load_settings(target).ruleset_path == str(draft)
+
+
+def test_the_gp_directory_imports_from_csv_and_a_bad_row_imports_nothing(qtbot, store, tmp_path):
+    dialog, _ = make_dialog(qtbot, store, tmp_path)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name\nC84001,Example Surgery\nNOT-A-CODE,Another\n", encoding="utf-8")
+    dialog.import_directory(str(bad))
+    assert "row 3: code" in dialog.problems.text()
+    assert dialog.directory_count.text().startswith("0 practices")
+    good = tmp_path / "good.csv"
+    good.write_text("code,name,address,gp_names\nC84001,Example Surgery,2 Example Street;Doncaster,Dr A Example\n",
+                    encoding="utf-8")  # fmt: skip
+    dialog.import_directory(str(good))
+    assert dialog.directory_count.text().endswith("1 practice in the directory")
