@@ -19,11 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from triage.letters.particulars import InterventionOutcome, ReferralSource
 from triage.resources import resource_path
-from triage.rules.datafile import DataFileError, loc_to_path, read_yaml
+from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, loc_to_path, read_yaml
 from triage.rules.vocabulary import (
     LEVELS,
     DestinationCode,
@@ -47,20 +47,13 @@ ABBREVIATION = r"[A-Za-z][A-Za-z0-9&-]*"
 MARKER = re.compile(rf"\[({ABBREVIATION})\]")
 
 
-class LetterTemplateError(Exception):
+class LetterTemplateError(UnusableDataFile):
     """Letter templates that must not be used; ``problems`` lists every reason found."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-
-class Condition(_Strict):
+class Condition(StrictModel):
     """All the given facts must hold. A list means "one of"; ``none_shown`` means none of the named
     earlier blocks of the same letter appeared (for an "otherwise" paragraph)."""
 
@@ -97,7 +90,7 @@ class Condition(_Strict):
         return self
 
 
-class Block(_Strict):
+class Block(StrictModel):
     id: Text | None = None
     when: Condition | None = None
     style: Style = "body"
@@ -119,7 +112,7 @@ class Block(_Strict):
         return self.heading or self.paragraph
 
 
-class KindTemplate(_Strict):
+class KindTemplate(StrictModel):
     title: Text
     subject: Text
     recipient: Literal["gp", "patient", "destination"]
@@ -134,7 +127,7 @@ class KindTemplate(_Strict):
     blocks: Annotated[list[Block], Field(min_length=1)]
 
 
-class Words(_Strict):
+class Words(StrictModel):
     months: Annotated[list[Text], Field(min_length=12, max_length=12)]
     levels: dict[Level, Text]
     sources: dict[ReferralSource, Text]
@@ -152,7 +145,7 @@ class Words(_Strict):
     none: Text
 
 
-class Labels(_Strict):
+class Labels(StrictModel):
     to: Text
     from_: Text = Field(alias="from")
     date: Text
@@ -177,7 +170,7 @@ class Labels(_Strict):
     footer_ref: Text
 
 
-class Common(_Strict):
+class Common(StrictModel):
     schema_: Literal[1] = Field(alias="schema")
     glossary: dict[Annotated[str, StringConstraints(pattern=f"^{ABBREVIATION}$")], Text]
     expansion: Text

@@ -11,6 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict
+
+
+class StrictModel(BaseModel):
+    """The base of every data-file schema: unknown keys are errors, nothing is coerced, nothing changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class UnusableDataFile(Exception):
+    """A data file (a ruleset, letter templates) that must not be used; ``problems`` lists every reason."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
 
 
 class DataFileError(ValueError):

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from triage.resources import resource_path
-from triage.rules.datafile import DataFileError, loc_to_path, read_yaml
+from triage.rules.datafile import DataFileError, StrictModel, loc_to_path, read_yaml
 
 QuestionnaireId = Literal["phq9", "gad7", "wsas"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -24,22 +24,20 @@ class QuestionnaireError(Exception):
     """A questionnaire data file that cannot be used."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class BandRange(_Strict):
+class BandRange(StrictModel):
     min: Annotated[int, Field(ge=0)]
     max: Annotated[int, Field(ge=0)]
     label: Text
 
 
-class Bands(_Strict):
+class Bands(StrictModel):
     source: Text
     ranges: Annotated[list[BandRange], Field(min_length=1)]
 
 
-class Questionnaire(_Strict):
+class Questionnaire(StrictModel):
     id: QuestionnaireId
     name: Text
     title: Text

@@ -20,11 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from triage.resources import resource_path
 from triage.rules.routing import RulesetRef
-from triage.rules.datafile import DataFileError, loc_to_path, read_yaml
+from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, loc_to_path, read_yaml
 from triage.rules.vocabulary import (
     LEVELS,
     VARIABLES,
@@ -48,20 +48,13 @@ Band = Annotated[
 ]
 
 
-class RulesetError(Exception):
+class RulesetError(UnusableDataFile):
     """A ruleset that must not be used; ``problems`` lists every reason found."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-
-class Source(_Strict):
+class Source(StrictModel):
     document: Text
     seed: Text | None = None
     lines: Text | None = None
@@ -71,7 +64,7 @@ class Source(_Strict):
     review: Text | None = None
 
 
-class Variable(_Strict):
+class Variable(StrictModel):
     id: VariableId
     label: Text
     derived: bool = False
@@ -87,18 +80,18 @@ class Variable(_Strict):
         return self
 
 
-class SeverityRule(_Strict):
+class SeverityRule(StrictModel):
     combine: Literal["highest"]
     measures: dict[Measure, dict[Level, Band]]
 
 
-class Destination(_Strict):
+class Destination(StrictModel):
     code: DestinationCode
     label: Text
     expanded: Text
 
 
-class Cell(_Strict):
+class Cell(StrictModel):
     id: Text
     variable: VariableId
     levels: Annotated[list[Level], Field(min_length=1)]
@@ -106,7 +99,7 @@ class Cell(_Strict):
     source: Text | None = None
 
 
-class Condition(_Strict):
+class Condition(StrictModel):
     """All the given facts must hold. Used by confirmation, step and warning rules alike."""
 
     ratings: dict[VariableId, list[Level]] | None = None
@@ -124,7 +117,7 @@ class Condition(_Strict):
         return self
 
 
-class TextRule(_Strict):
+class TextRule(StrictModel):
     id: Text
     when: Condition
     text: Text
@@ -135,18 +128,18 @@ class StepRule(TextRule):
     step: Literal[2, 3]
 
 
-class Steps(_Strict):
+class Steps(StrictModel):
     default: Literal[2, 3]
     rules: list[StepRule]
     labels: dict[Literal[2, 3], Text]
 
 
-class IaptRoute(_Strict):
+class IaptRoute(StrictModel):
     label: Text
     when_any: list[Literal["long_term_condition", "medically_unexplained_symptoms"]] | None = None
 
 
-class IaptRoutes(_Strict):
+class IaptRoutes(StrictModel):
     core: IaptRoute
     integrated: IaptRoute
 
@@ -166,7 +159,7 @@ REASON_FIELDS: dict[str, set[str]] = {
 }
 
 
-class RulesetDocument(_Strict):
+class RulesetDocument(StrictModel):
     """The schema of a ruleset file."""
 
     schema_: Literal[1] = Field(alias="schema")
