@@ -55,9 +55,12 @@ def run() -> list[str]:
     from PySide6.QtCore import QAbstractTableModel, Qt
     from PySide6.QtWidgets import QApplication, QTableView
 
+    from triage.services.permissions import User
     from triage.services.referral_list import ReferralFilter, count_referrals, referral_page
     from triage.store import open_store
     from triage.ui.referral_list import ReferralListModel
+
+    pwp = User("bench", "Bench PWP", "pwp")  # the services check roles and record each search
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as folder:
@@ -71,8 +74,8 @@ def run() -> list[str]:
 
         def first_screen() -> None:
             model[:] = [ReferralListModel(
-                lambda flt, sort, desc, offset, limit: referral_page(store, flt, sort=sort, descending=desc, offset=offset, limit=limit),
-                lambda flt: count_referrals(store, flt),
+                lambda flt, sort, desc, offset, limit: referral_page(store, pwp, flt, sort=sort, descending=desc, offset=offset, limit=limit),
+                lambda flt: count_referrals(store, pwp, flt),
             )]  # fmt: skip
             view.setModel(model[0])
             app.processEvents()

@@ -11,6 +11,7 @@ import pytest
 
 from tests.store.conftest import make_nhs_number
 from triage.cli import main
+from triage.services.accounts import WRONG
 from triage.store.keys import SQLITE_HEADER
 
 PASSWORD = "correct horse battery"
@@ -95,7 +96,7 @@ def test_wrong_credentials_exit_1_and_change_nothing(database, tmp_path, capsys,
         for command in (["referrals", "import", source], ["referrals", "export"], ["db", "verify"],
                         ["db", "backup", tmp_path / "b.db"], ["db", "restore", tmp_path / "none.db"]):  # fmt: skip
             code, out, err = run(capsys, "--database", database, *command)
-            assert (code, out) == (1, "") and err == "error: unknown user or wrong password\n", command
+            assert (code, out) == (1, "") and err == f"error: {WRONG}\n", command
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("t.db") and "logins" not in p.name}
     assert after == before and not (tmp_path / "b.db").exists()
 
@@ -113,3 +114,39 @@ def test_a_plaintext_store_is_refused_by_the_command_line(tmp_path, capsys) -> N
     open_store(tmp_path / "plain.db").close()
     code, _, err = run(capsys, "--database", tmp_path / "plain.db", "db", "verify")
     assert code == 1 and "is not encrypted and is refused" in err and "--encrypt-existing" in err
+
+
+def test_users_remove_reset_password_set_role_and_passwd(database, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("TRIAGE_NEW_PASSWORD", "a brand new password")
+    assert run(capsys, "--database", database, "users", "reset-password", "pwp1")[1].startswith("ok: set a new password")
+    as_user(monkeypatch, "pwp1", "pwp password 1")
+    assert run(capsys, "--database", database, "db", "verify")[0] == 1  # the old password no longer opens the store
+    as_user(monkeypatch, "pwp1", "a brand new password")
+    code, out, err = run(capsys, "--database", database, "users", "list")
+    assert code == 1 and "your role does not allow this" in err  # a PWP manages no accounts...
+    monkeypatch.setenv("TRIAGE_NEW_PASSWORD", "my own new password")
+    assert run(capsys, "--database", database, "users", "passwd")[0] == 0  # ...but changes their own password
+    as_user(monkeypatch, "admin", PASSWORD)
+    assert run(capsys, "--database", database, "users", "set-role", "pwp1", "team_leader")[1] == (
+        "ok: pwp1 is now team_leader\n")
+    assert run(capsys, "--database", database, "users", "remove", "lead")[0] == 0
+    code, out, _ = run(capsys, "--database", database, "users", "list")
+    assert "pwp1\tteam_leader\tactive" in out and "lead\tteam_leader\tremoved" in out
+    as_user(monkeypatch, "lead", "leader password 1")
+    assert run(capsys, "--database", database, "db", "verify")[0] == 1  # a removed user's wrap is gone
+    as_user(monkeypatch, "pwp1", "my own new password")
+    assert run(capsys, "--database", database, "db", "verify")[0] == 0  # a team leader now, who may verify
+
+
+def test_users_recover_sets_a_password_with_the_recovery_key(tmp_path, capsys, monkeypatch) -> None:
+    db = tmp_path / "t.db"
+    recovery = run(capsys, "init", "--database", db)[1].split("shown once, stored nowhere in clear):")[1].split()[0]
+    monkeypatch.setenv("TRIAGE_NEW_PASSWORD", "after the forgetting")
+    monkeypatch.setenv("TRIAGE_RECOVERY_KEY", "A" * len(recovery))
+    code, _, err = run(capsys, "--database", db, "users", "recover", "admin")
+    assert code == 1 and err.count("\n") == 1  # a wrong recovery key: one line, nothing changed
+    monkeypatch.setenv("TRIAGE_RECOVERY_KEY", recovery)
+    assert run(capsys, "--database", db, "users", "recover", "admin")[0] == 0
+    as_user(monkeypatch, "admin", "after the forgetting")
+    code, out, _ = run(capsys, "--database", db, "users", "list")
+    assert code == 0 and out.startswith("admin\tadmin\tactive")

@@ -30,11 +30,12 @@ import pytest
 
 from tests.store.conftest import make_nhs_number
 from triage.cli import main
-from triage.services.accounts import LoginPolicy, authenticate
+from triage.services.accounts import WRONG, LoginPolicy, authenticate
 from triage.store import open_store, schema_revision
 from triage.store.database import head_revision
 from triage.store.keys import SQLITE_HEADER
 from triage.store.models import AuditEvent
+from tests.users import as_pwp
 
 ROW = {"nhs_number": make_nhs_number(1), "given_name": "Zoë", "family_name": "Secretfamily",
        "date_of_birth": "1985-03-14", "received_on": "2024-05-01", "source": "gp"}  # fmt: skip
@@ -311,7 +312,7 @@ def test_a_backup_from_the_previous_schema_is_refused_as_plaintext_and_is_migrat
 
     old = tmp_path / "old.db"
     with contextlib.closing(open_store(old)) as store:  # as the previous version wrote it: plaintext
-        assert import_file(store, json.dumps([ROW]).encode(), "cli-tester").written == 1
+        assert import_file(store, as_pwp("cli-tester"), json.dumps([ROW]).encode()).written == 1
         downgrade_schema(store.engine, REVISIONS[-2])
         assert schema_revision(store.engine) == REVISIONS[-2] != head_revision()
     old_bytes = old.read_bytes()
@@ -372,7 +373,7 @@ def test_usage_errors_exit_2_without_a_traceback(tmp_path, capsys, monkeypatch, 
     monkeypatch.setenv("TRIAGE_USER", "x" * 101)
     trail = audit_trail(db, template.key)
     code, out, err = run(capsys, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))
-    assert (code, out, err) == (1, "", "error: unknown user or wrong password\n")
+    assert (code, out, err) == (1, "", f"error: {WRONG}\n")
     assert referral_count(db, template.key) == 0 and audit_trail(db, template.key) == trail
     monkeypatch.setenv("TRIAGE_USER", PWP)
     code, _, err = run(capsys, "--database", "postgresql+psycopg://nobody@127.0.0.1:1/none", "db", "verify")

@@ -75,24 +75,27 @@ from triage.services import (
     DecisionInput, ReferralInput, ScreeningInput, confirm_decision, create_referral, get_referral, recommend,
     save_screening,
 )
+from triage.services.permissions import User
 from triage.services.screenings import screening_input
 from triage.store import open_store, verify_database
 
+pwp = User("offline-test", "Offline Test", "pwp")
+
 database = folder / "screening.db"
 with open_store(database) as store:
-    referral = create_referral(store, ReferralInput.model_validate({
+    referral = create_referral(store, pwp, ReferralInput.model_validate({
         "nhs_number": "9990000018", "given_name": "Sam", "family_name": "Offline",
         "date_of_birth": "1980-06-15", "received_on": "2025-02-20", "source": "gp",
-    }), "offline-test")
-    save_screening(store, referral.id, ScreeningInput.model_validate({
+    }))
+    save_screening(store, pwp, referral.id, ScreeningInput.model_validate({
         "phq9": (1, 2, 1, 0, 1, 2, 1, 0, 0), "gad7": (2, 1, 1, 0, 1, 2, 1),
         "chronicity": "medium", "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low",
-    }), "offline-test")
-    routing = recommend(store, referral.id)
-    confirm_decision(store, referral.id, DecisionInput(
+    }))
+    routing = recommend(store, pwp, referral.id)
+    confirm_decision(store, pwp, referral.id, DecisionInput(
         confirmed_route=routing.route, confirmed_step=routing.step, warnings_acknowledged=True,
-    ), "offline-test")
-    stored = get_referral(store, referral.id)
+    ))
+    stored = get_referral(store, pwp, referral.id)
     assert stored.status == "decided", stored.status
     assert verify_database(store) == []
     answers = screening_input(stored.screenings[-1]).to_routing().model_dump(mode="json", exclude_none=True)
@@ -117,7 +120,7 @@ from triage.ui.theme import apply_theme
 
 app = QApplication.instance() or QApplication([])
 apply_theme(app)
-window = MainWindow(open_store(database), ruleset, ServiceSettings(), "offline-test")
+window = MainWindow(open_store(database), ruleset, ServiceSettings(), pwp)
 window.show()
 QTimer.singleShot(1500, app.quit)
 app.exec()

@@ -29,6 +29,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 ACTOR_ENV = "TRIAGE_USER"
 PASSWORD_ENV = "TRIAGE_PASSWORD"
 NEW_PASSWORD_ENV = "TRIAGE_NEW_PASSWORD"
+RECOVERY_KEY_ENV = "TRIAGE_RECOVERY_KEY"
 
 
 class InputError(Exception):
@@ -151,6 +152,29 @@ def _parser() -> argparse.ArgumentParser:
     users_unlock = users.add_parser("unlock", parents=[store_options], help="unlock an account locked by failed logins")
     users_unlock.add_argument("username")
     users_unlock.set_defaults(command="users unlock", handler=_users_unlock)
+    users_remove = users.add_parser("remove", parents=[store_options],
+                                    help="disable an account and remove its key wrap (it stays named in the audit trail)")
+    users_remove.add_argument("username")
+    users_remove.set_defaults(command="users remove", handler=_users_remove)
+    users_reset = users.add_parser("reset-password", parents=[store_options], help="set a user's new password "
+                                   "(from TRIAGE_NEW_PASSWORD, else asked twice)")  # fmt: skip
+    users_reset.add_argument("username")
+    users_reset.set_defaults(command="users reset-password", handler=_users_reset_password)
+    users_role = users.add_parser("set-role", parents=[store_options], help="change a user's role")
+    users_role.add_argument("username")
+    users_role.add_argument("role", choices=("pwp", "team_leader", "admin"))
+    users_role.set_defaults(command="users set-role", handler=_users_set_role)
+    users_passwd = users.add_parser("passwd", parents=[store_options], help="change your own password (any role; "
+                                    "the new one from TRIAGE_NEW_PASSWORD, else asked twice)")  # fmt: skip
+    users_passwd.set_defaults(command="users passwd", handler=_users_passwd)
+    users_recover = users.add_parser(
+        "recover", parents=[store_options], help="set a new password with the recovery key (every admin password lost)",
+        description="The recovery key shown once at `triage init` opens the store without any password and sets a "
+        "new password for USERNAME (audited as done with the recovery key). The key comes from TRIAGE_RECOVERY_KEY, "
+        "else it is asked without echo; the new password from TRIAGE_NEW_PASSWORD, else asked twice.",
+    )  # fmt: skip
+    users_recover.add_argument("username")
+    users_recover.set_defaults(command="users recover", handler=_users_recover)
 
     referrals_cmd = commands.add_parser("referrals", help="import or export referrals")
     referrals = referrals_cmd.add_subparsers(title="referrals commands", metavar="COMMAND", required=True)
@@ -278,7 +302,7 @@ def _password(prompt: str = "Password: ", env: str = PASSWORD_ENV, *, twice: boo
     return first
 
 
-def _login(args: argparse.Namespace, action: str, *, migrate: bool = True, database: Any = None) -> Any:
+def _login(args: argparse.Namespace, action: str | None, *, migrate: bool = True, database: Any = None) -> Any:
     """Log in (TRIAGE_USER / TRIAGE_PASSWORD, else asked) to the store named by --database /
     TRIAGE_DATABASE_URL / the default, and check the user's role allows ``action``. Returns
     (store, user). A missing store is an error: a mistyped path must not make a new one."""
@@ -293,7 +317,8 @@ def _login(args: argparse.Namespace, action: str, *, migrate: bool = True, datab
     store, user = open_authenticated(url.render_as_string(hide_password=False), username, _password(),
                                      migrate=migrate)  # fmt: skip
     try:
-        require(user, action, store=store)  # type: ignore[arg-type]
+        if action is not None:  # refused before any work; the services check again
+            require(user, action, store=store)  # type: ignore[arg-type]
     except BaseException:
         store.close()
         raise
@@ -358,6 +383,56 @@ def _users_unlock(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _users_remove(args: argparse.Namespace) -> int:
+    from triage.services.accounts import remove_user
+
+    store, admin = _login(args, "users")
+    with store:
+        remove_user(store, admin, args.username)
+    print(f"ok: removed {args.username.strip().casefold()} (their key wrap is gone; the audit trail still names them)")
+    return EXIT_OK
+
+
+def _users_reset_password(args: argparse.Namespace) -> int:
+    from triage.services.accounts import reset_password
+
+    store, admin = _login(args, "users")
+    with store:
+        reset_password(store, admin, args.username, _password("New password: ", NEW_PASSWORD_ENV, twice=True))
+    print(f"ok: set a new password for {args.username.strip().casefold()}")
+    return EXIT_OK
+
+
+def _users_set_role(args: argparse.Namespace) -> int:
+    from triage.services.accounts import set_role
+
+    store, admin = _login(args, "users")
+    with store:
+        set_role(store, admin, args.username, args.role)
+    print(f"ok: {args.username.strip().casefold()} is now {args.role}")
+    return EXIT_OK
+
+
+def _users_passwd(args: argparse.Namespace) -> int:
+    from triage.services.accounts import change_password
+
+    store, user = _login(args, None)
+    with store:
+        change_password(store, user, _password(), _password("New password: ", NEW_PASSWORD_ENV, twice=True))
+    print(f"ok: changed the password of {user.username}")
+    return EXIT_OK
+
+
+def _users_recover(args: argparse.Namespace) -> int:
+    from triage.services.accounts import recover_with_recovery_key
+
+    recovery = _password("Recovery key: ", RECOVERY_KEY_ENV)
+    new_password = _password("New password: ", NEW_PASSWORD_ENV, twice=True)
+    recover_with_recovery_key(args.database, recovery, args.username, new_password)
+    print(f"ok: set a new password for {args.username.strip().casefold()} with the recovery key")
+    return EXIT_OK
+
+
 def _referrals_import(args: argparse.Namespace) -> int:
     from triage.services.transfer import import_file
 
@@ -370,7 +445,7 @@ def _referrals_import(args: argparse.Namespace) -> int:
     fmt = args.format or (suffix if suffix in ("json", "csv") else None)
     store, user = _login(args, "import")
     with store:
-        report = import_file(store, raw, user.username, fmt=fmt, skip_invalid=args.skip_invalid)
+        report = import_file(store, user, raw, fmt=fmt, skip_invalid=args.skip_invalid)
     _errors(sys.stderr, [f"row {number}: {problem}" for number, problem in report.problems])
     if report.written == 0:
         if report.rows == 0:
@@ -391,15 +466,14 @@ def _referrals_export(args: argparse.Namespace) -> int:
 
     fmt = args.format or ("csv" if args.out is not None and args.out.suffix.lower() == ".csv" else "json")
     store, user = _login(args, "export")
-    actor = user.username
     with store:
         if args.out is not None:
-            count = export_to_file(store, args.out, fmt, actor)
+            count = export_to_file(store, user, args.out, fmt)
             print(f"exported {count} referrals to {args.out} ({fmt})")
             return EXIT_OK
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
         try:
-            export_to_stream(store, stream, fmt, actor)
+            export_to_stream(store, user, stream, fmt)
         finally:
             try:
                 stream.flush()
@@ -409,11 +483,12 @@ def _referrals_export(args: argparse.Namespace) -> int:
 
 
 def _db_verify(args: argparse.Namespace) -> int:
-    from triage.store import head_revision, schema_revision, verify_database
+    from triage.services.maintenance import verify_store
+    from triage.store import head_revision, schema_revision
 
-    store, _user = _login(args, "verify", migrate=False)
+    store, user = _login(args, "verify", migrate=False)
     with store:
-        problems = verify_database(store, older_schema_ok=True)
+        problems = verify_store(store, user, older_schema_ok=True)
         revision = schema_revision(store.engine)
         described = store.describe()
     if problems:
@@ -428,22 +503,24 @@ def _db_verify(args: argparse.Namespace) -> int:
 
 
 def _db_backup(args: argparse.Namespace) -> int:
-    from triage.store import backup_database, resolve_database_url
+    from triage.services.maintenance import back_up
+    from triage.store import resolve_database_url
 
     if resolve_database_url(args.database).get_backend_name() != "sqlite":
         raise InputError(
             "db backup works on a SQLite file; a PostgreSQL server is backed up and restored with its own tools "
             "(pg_dump and pg_restore, or pg_basebackup)"
         )
-    store, _user = _login(args, "backup", migrate=False)
+    store, user = _login(args, "backup", migrate=False)
     with store:
-        written = backup_database(store, args.dest)
+        written = back_up(store, user, args.dest)
     print(f"ok: backed up to {written} and verified")
     return EXIT_OK
 
 
 def _db_restore(args: argparse.Namespace) -> int:
-    from triage.store import resolve_database_url, restore_database
+    from triage.services.maintenance import restore
+    from triage.store import resolve_database_url
 
     url = resolve_database_url(args.database)
     if url.get_backend_name() != "sqlite":
@@ -453,33 +530,31 @@ def _db_restore(args: argparse.Namespace) -> int:
         )
     target = Path(str(url.database))
     if target.is_file():  # log in to the store being replaced
-        store, _user = _login(args, "restore", migrate=False)
-        key = store._key
-        store.close()
+        store, user = _login(args, "restore", migrate=False)
+        previous = restore(store, user, args.src, target)
     else:
-        key = _backup_key(args)
-    previous = restore_database(args.src, target, key=key)
+        previous = _restore_without_a_store(args, target)
     print(f"ok: restored {url.database} from {args.src}, verified")
     if previous is not None:
         print(f"the database it replaced is kept as {previous}")
     return EXIT_OK
 
 
-def _backup_key(args: argparse.Namespace) -> bytes | None:
+def _restore_without_a_store(args: argparse.Namespace, target: Path) -> Path | None:
     """On a computer without the store, log in to a throwaway copy of the backup (with its key file):
     logging in writes to a store (the login event, the WAL), and the backup must stay as it was."""
     import shutil
     import tempfile
+
+    from triage.services.maintenance import restore
 
     source = Path(args.src)
     with tempfile.TemporaryDirectory(prefix="triage-restore-") as folder:
         for suffix in ("", ".keys"):
             if Path(f"{source}{suffix}").is_file():
                 shutil.copy2(f"{source}{suffix}", Path(folder) / f"backup.db{suffix}")
-        store, _user = _login(args, "restore", migrate=False, database=str(Path(folder) / "backup.db"))
-        key = store._key
-        store.close()
-    return key
+        store, user = _login(args, "restore", migrate=False, database=str(Path(folder) / "backup.db"))
+        return restore(store, user, source, target)
 
 
 def _store_failure(exc: Exception) -> int:

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.store.conftest import referral_input
-from triage.services import create_referral
+from triage.services import create_referral, get_referral
 from triage.services.accounts import (
+    WRONG,
     AccountError,
     AccountLocked,
     AuthenticationError,
@@ -29,11 +30,11 @@ from triage.services.accounts import (
     set_role,
     unlock_account,
     unlock_session,
-    view_referral,
 )
 from triage.services.permissions import ACTIONS, PERMISSIONS, PermissionDenied, require
 from triage.store import StoreLocationError, resolve_database_url
 from triage.store.models import AuditEvent
+from tests.users import as_pwp
 
 PASSWORD = "correct horse battery"
 ROLES = ("pwp", "team_leader", "admin")
@@ -76,11 +77,11 @@ def test_the_roles_follow_the_issue() -> None:
 
 def test_guarded_services_check_the_role(store) -> None:  # type: ignore[no-untyped-def]
     admin, pwp = User("admin", "Admin", "admin"), User("pwp1", "P", "pwp")
-    referral = create_referral(store, referral_input(1), "pwp1").id
-    assert view_referral(store, pwp, referral).id == referral
+    referral = create_referral(store, as_pwp("pwp1"), referral_input(1)).id
+    assert get_referral(store, pwp, referral).id == referral
     assert ("pwp1", "view", "viewed") in events(store, "view")
     with pytest.raises(PermissionDenied):
-        view_referral(store, admin, referral)
+        get_referral(store, admin, referral)
     rows, total = audit_events(store, admin, action="view")
     assert total == 1 and rows[0].actor == "pwp1"
     with pytest.raises(PermissionDenied):
@@ -107,11 +108,13 @@ def test_lockout_after_repeated_failures_and_its_audit_local(tmp_path: Path) -> 
     for _ in range(3):
         with pytest.raises(AuthenticationError):
             open_authenticated(path, "pwp1", "wrong password", policy=policy, sleep=slept.append)
-    assert slept == [1.0, 2.0, 1.0]  # increasing, bounded; the count starts again once locked
-    with pytest.raises(AccountLocked, match="locked after repeated failed logins"):
+    assert slept == [1.0, 2.0, 3.0]  # increasing, bounded
+    with pytest.raises(AccountLocked) as locked:
         open_authenticated(path, "pwp1", "pwp password 1", policy=policy, sleep=slept.append)  # even the right one
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(AuthenticationError) as unknown:
         open_authenticated(path, "no-such-user", "whatever it is", policy=policy, sleep=slept.append)
+    # a locked account and a name that does not exist read and wait alike: no username is given away
+    assert str(locked.value) == str(unknown.value) == WRONG and slept[-2:] == [3.0, 3.0]
     store, admin = open_authenticated(path, "admin", PASSWORD, policy=policy)
     with store:
         trail = events(store)
@@ -138,10 +141,12 @@ def test_lockout_and_audit_on_a_team_store(postgres_url: str) -> None:
     for _ in range(2):
         with pytest.raises(AuthenticationError):
             open_authenticated(database_url, "admin", "wrong password", policy=policy, sleep=lambda _s: None)
-    with pytest.raises(AccountLocked):
-        open_authenticated(database_url, "admin", PASSWORD, policy=policy)
-    with pytest.raises(AuthenticationError):
-        open_authenticated(database_url, "ghost", PASSWORD, policy=policy, sleep=lambda _s: None)
+    slept: list[float] = []
+    with pytest.raises(AccountLocked) as locked:
+        open_authenticated(database_url, "admin", PASSWORD, policy=policy, sleep=slept.append)
+    with pytest.raises(AuthenticationError) as unknown:
+        open_authenticated(database_url, "ghost", PASSWORD, policy=policy, sleep=slept.append)
+    assert str(locked.value) == str(unknown.value) == WRONG and slept == [policy.delay(3), policy.delay(4)]
     from triage.store import open_store
     from triage.store.models import UserAccount
 

@@ -12,6 +12,7 @@ from triage.store import IntegrityProblem, Store, verify_audit_chain, verify_dat
 from triage.store.audit import record_event
 from triage.store.integrity import GUARD_TRIGGERS
 from triage.store.models import AuditEvent
+from tests.users import as_pwp
 
 
 def drop_guards(store: Store) -> None:
@@ -25,9 +26,9 @@ def drop_guards(store: Store) -> None:
 
 
 def populated(store: Store) -> list[str]:
-    ids = [create_referral(store, referral_input(n), "pwp").id for n in range(1, 4)]
-    update_referral(store, ids[0], 1, ReferralUpdate(phone="07700900123"), "pwp")
-    change_status(store, ids[1], "contacted", "pwp")
+    ids = [create_referral(store, as_pwp("pwp"), referral_input(n)).id for n in range(1, 4)]
+    update_referral(store, as_pwp("pwp"), ids[0], 1, ReferralUpdate(phone="07700900123"))
+    change_status(store, as_pwp("pwp"), ids[1], "contacted")
     return ids
 
 

@@ -19,20 +19,19 @@ from triage.services import (
 )
 from triage.store import RefusedError, Store, verify_database
 from triage.store.audit import events_for
+from tests.users import PWP, as_pwp
 
 
 def test_the_screening_the_decision_and_the_draft_removal_commit_together(store: Store) -> None:
-    referral = create_referral(store, referral_input(1), "pwp")
-    save_draft(store, referral.id, {"phq9": [1, 2]}, "pwp")
-    screening_id, decision_id = complete_screening(
-        store, referral.id, ScreeningInput.model_validate(HIGH_COMPLEXITY), DecisionInput(confirmed_route="cmht"), "pwp"
-    )
-    stored = get_referral(store, referral.id)
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
+    save_draft(store, as_pwp("pwp"), referral.id, {"phq9": [1, 2]})
+    screening_id, decision_id = complete_screening(store, as_pwp("pwp"), referral.id, ScreeningInput.model_validate(HIGH_COMPLEXITY), DecisionInput(confirmed_route="cmht"))
+    stored = get_referral(store, PWP, referral.id)
     assert [s.id for s in stored.screenings] == [screening_id]
     assert [(d.id, d.screening_id, d.confirmed_route) for d in stored.decisions] == [(decision_id, screening_id, "cmht")]
     assert [c.status for c in stored.status_changes] == ["received", "contacted", "screened", "decided"]
     assert (stored.status, stored.current_route, stored.current_step) == ("decided", "cmht", None)
-    assert load_draft(store, referral.id) is None
+    assert load_draft(store, PWP, referral.id) is None
     with store.read() as session:
         assert [e.action for e in events_for(session, "draft", referral.id)] == ["create", "delete"]
         assert [e.action for e in events_for(session, "decision", decision_id)] == ["decision"]
@@ -49,23 +48,21 @@ def test_the_screening_the_decision_and_the_draft_removal_commit_together(store:
 def test_a_refused_decision_leaves_the_referral_exactly_as_it_was(
     store: Store, database_url: str, decision: DecisionInput, refusal: str
 ) -> None:
-    referral = create_referral(store, referral_input(1), "pwp")
-    save_draft(store, referral.id, {"phq9": [1, 2]}, "pwp")
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
+    save_draft(store, as_pwp("pwp"), referral.id, {"phq9": [1, 2]})
     answers = {**HIGH_COMPLEXITY, "phq9": (1, 2, 1, 0, 1, 2, 1, 0, 1)}  # item 9 > 0 with low risk: a warning
     before = snapshot(database_url)
     with pytest.raises(RefusedError, match=refusal):
-        complete_screening(store, referral.id, ScreeningInput.model_validate(answers), decision, "pwp")
+        complete_screening(store, as_pwp("pwp"), referral.id, ScreeningInput.model_validate(answers), decision)
     assert snapshot(database_url) == before  # not screened-but-undecided: nothing at all was written
-    assert load_draft(store, referral.id) is not None
+    assert load_draft(store, PWP, referral.id) is not None
 
 
 def test_a_decided_referral_can_be_screened_and_decided_again(store: Store) -> None:
-    referral = create_referral(store, referral_input(1), "pwp")
-    complete_screening(store, referral.id, ScreeningInput.model_validate(HIGH_COMPLEXITY),
-                       DecisionInput(confirmed_route="cmht"), "pwp")  # fmt: skip
-    complete_screening(store, referral.id, ScreeningInput.model_validate(ANSWERS),
-                       DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3), "lead")  # fmt: skip
-    stored = get_referral(store, referral.id)
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
+    complete_screening(store, as_pwp("pwp"), referral.id, ScreeningInput.model_validate(HIGH_COMPLEXITY), DecisionInput(confirmed_route="cmht"))  # fmt: skip
+    complete_screening(store, as_pwp("lead"), referral.id, ScreeningInput.model_validate(ANSWERS), DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3))  # fmt: skip
+    stored = get_referral(store, PWP, referral.id)
     assert len(stored.screenings) == len(stored.decisions) == 2
     assert (stored.status, stored.current_route, stored.current_step) == ("decided", "integrated_iapt", 3)
     assert verify_database(store) == []

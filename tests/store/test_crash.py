@@ -34,6 +34,7 @@ from tests.store.test_decisions import HIGH_COMPLEXITY
 from triage.rules.ruleset import default_ruleset
 from triage.services import DecisionInput, ScreeningInput, complete_screening, import_referrals, save_draft
 from triage.store import Store, open_store, verify_database
+from tests.users import as_pwp
 
 SEED = int(os.environ.get("TRIAGE_CRASH_SEED", "20240501"))
 KILLS = {"sqlite": int(os.environ.get("TRIAGE_CRASH_KILLS", "200")), "postgresql": 40}
@@ -63,11 +64,11 @@ def child(store: Store, serial_base: int, seed: int, kill_number: int, waiting: 
         choice = rng.random()
         if waiting and choice < 0.35:
             referral_id = waiting.pop(rng.randrange(len(waiting)))
-            _, decision_id = complete_screening(store, referral_id, screening, decision, "crash", ruleset=ruleset)
+            _, decision_id = complete_screening(store, as_pwp("crash"), referral_id, screening, decision, ruleset=ruleset)
             os.write(1, f"D {referral_id} {decision_id}\n".encode())
         elif waiting and choice < 0.45:
             referral_id = rng.choice(waiting)
-            save_draft(store, referral_id, {"phq9": [rng.randrange(4)]}, "crash")
+            save_draft(store, as_pwp("crash"), referral_id, {"phq9": [rng.randrange(4)]})
             os.write(1, f"F {referral_id}\n".encode())
         else:
             batch += 1
@@ -79,7 +80,7 @@ def child(store: Store, serial_base: int, seed: int, kill_number: int, waiting: 
                 rows.append(referral_input(rng.randrange(serial_base, serial) if again else serial,
                                            notes=f"crash batch {tag} of {size}"))  # fmt: skip
                 serial += 0 if again else 10
-            created = import_referrals(store, rows, "crash")
+            created = import_referrals(store, as_pwp("crash"), rows)
             waiting.extend(item.id for item in created)
             os.write(1, f"B {tag} {size} {' '.join(item.id for item in created)}\n".encode())
 
@@ -180,11 +181,10 @@ def check(url: str, dialect: str, acked: Acknowledged) -> list[str]:
 
 def warm_up(store: Store) -> None:
     """What a running app has already done once: every statement the child uses is compiled."""
-    created = import_referrals(store, [referral_input(1, notes="crash batch warm of 2"), referral_input(11,
-                               notes="crash batch warm of 2")], "crash")  # fmt: skip
-    save_draft(store, created[0].id, {"phq9": [1]}, "crash")
-    complete_screening(store, created[0].id, ScreeningInput.model_validate(HIGH_COMPLEXITY),
-                       DecisionInput(confirmed_route="cmht"), "crash")  # fmt: skip
+    created = import_referrals(store, as_pwp("crash"), [referral_input(1, notes="crash batch warm of 2"), referral_input(11,
+                               notes="crash batch warm of 2")])  # fmt: skip
+    save_draft(store, as_pwp("crash"), created[0].id, {"phq9": [1]})
+    complete_screening(store, as_pwp("crash"), created[0].id, ScreeningInput.model_validate(HIGH_COMPLEXITY), DecisionInput(confirmed_route="cmht"))  # fmt: skip
     store.engine.dispose()
 
 

@@ -24,23 +24,22 @@ from triage.services import (
 )
 from triage.store import RefusedError, Store
 from triage.store.models import Decision
+from tests.users import PWP, as_pwp
 
 HIGH_COMPLEXITY = {**ANSWERS, "complexity": "high"}  # CMHT under the shipped matrix
 
 
 def screened(store: Store, answers: dict = ANSWERS) -> str:
-    referral = create_referral(store, referral_input(1), "pwp")
-    save_screening(store, referral.id, ScreeningInput.model_validate(answers), "pwp")
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
+    save_screening(store, as_pwp("pwp"), referral.id, ScreeningInput.model_validate(answers))
     return referral.id
 
 
 def test_confirming_the_recommendation_keeps_the_routing_as_returned(store: Store) -> None:
     referral_id = screened(store)
-    routing = recommend(store, referral_id)
-    decision_id = confirm_decision(
-        store, referral_id, DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step), "lead"
-    )
-    referral = get_referral(store, referral_id)
+    routing = recommend(store, PWP, referral_id)
+    decision_id = confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step))
+    referral = get_referral(store, PWP, referral_id)
     (decision,) = referral.decisions
     assert decision.id == decision_id and referral.status == "decided"
     assert decision.routing == routing.to_contract() | {"destinations": decision.routing["destinations"]}
@@ -53,22 +52,18 @@ def test_confirming_the_recommendation_keeps_the_routing_as_returned(store: Stor
 
 def test_an_override_needs_a_reason_and_keeps_the_recommendation(store: Store) -> None:
     referral_id = screened(store, HIGH_COMPLEXITY)
-    assert recommend(store, referral_id).route == "cmht"
+    assert recommend(store, PWP, referral_id).route == "cmht"
     with pytest.raises(RefusedError, match="override_reason"):
-        confirm_decision(store, referral_id, DecisionInput(confirmed_route="core_iapt", confirmed_step=3), "lead")
-    confirm_decision(
-        store, referral_id,
-        DecisionInput(confirmed_route="core_iapt", confirmed_step=3, override_reason="CMHT declined, agreed at MDT"),
-        "lead",
-    )  # fmt: skip
-    (decision,) = get_referral(store, referral_id).decisions
+        confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route="core_iapt", confirmed_step=3))
+    confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route="core_iapt", confirmed_step=3, override_reason="CMHT declined, agreed at MDT"))  # fmt: skip
+    (decision,) = get_referral(store, PWP, referral_id).decisions
     assert (decision.recommended_route, decision.confirmed_route) == ("cmht", "core_iapt")
     assert decision.override_reason == "CMHT declined, agreed at MDT"
 
 
 def test_the_database_also_refuses_an_override_without_a_reason(store: Store) -> None:
     referral_id = screened(store, HIGH_COMPLEXITY)
-    decision_id = confirm_decision(store, referral_id, DecisionInput(confirmed_route="cmht"), "lead")
+    decision_id = confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route="cmht"))
     from triage.store import IntegrityProblem
 
     with pytest.raises(IntegrityProblem), store.write() as session:
@@ -77,28 +72,28 @@ def test_the_database_also_refuses_an_override_without_a_reason(store: Store) ->
 
 def test_warnings_must_be_acknowledged(store: Store) -> None:
     referral_id = screened(store, {**ANSWERS, "phq9": (1, 2, 1, 0, 1, 2, 1, 0, 1)})  # item 9 > 0, risk low
-    routing = recommend(store, referral_id)
+    routing = recommend(store, PWP, referral_id)
     assert routing.warnings
     choice = {"confirmed_route": routing.route, "confirmed_step": routing.step}
     with pytest.raises(RefusedError, match="acknowledged"):
-        confirm_decision(store, referral_id, DecisionInput.model_validate(choice), "lead")
-    confirm_decision(store, referral_id, DecisionInput.model_validate(choice | {"warnings_acknowledged": True}), "lead")
+        confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput.model_validate(choice))
+    confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput.model_validate(choice | {"warnings_acknowledged": True}))
 
 
 def test_a_referral_without_a_screening_cannot_be_decided(store: Store) -> None:
-    referral = create_referral(store, referral_input(1), "pwp")
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
     with pytest.raises(RefusedError, match="cannot be decided"):
-        confirm_decision(store, referral.id, DecisionInput(confirmed_route="cmht"), "lead")
+        confirm_decision(store, as_pwp("lead"), referral.id, DecisionInput(confirmed_route="cmht"))
 
 
 def _decided(store: Store, ruleset_path: Path | None = None) -> str:
     referral_id = screened(store, HIGH_COMPLEXITY)
     ruleset = load_ruleset(ruleset_path) if ruleset_path else None
-    return confirm_decision(store, referral_id, DecisionInput(confirmed_route="cmht"), "lead", ruleset=ruleset)
+    return confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route="cmht"), ruleset=ruleset)
 
 
 def test_a_decision_replays_to_the_stored_routing(store: Store) -> None:
-    replay = replay_decision(store, _decided(store))
+    replay = replay_decision(store, PWP, _decided(store))
     assert replay.ruleset_available and replay.matches and replay.differences == ()
 
 
@@ -109,10 +104,10 @@ def test_a_decision_replays_under_its_own_ruleset_version(store: Store, tmp_path
     local = tmp_path / "local.yaml"
     local.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     decision_id = _decided(store, local)
-    missing = replay_decision(store, decision_id)
+    missing = replay_decision(store, PWP, decision_id)
     assert not missing.ruleset_available and not missing.matches
     assert "9.9.9" in missing.message and "not available" in missing.message
-    found = replay_decision(store, decision_id, extra_rulesets=[local])
+    found = replay_decision(store, PWP, decision_id, extra_rulesets=[local])
     assert found.matches and found.replayed is not None and found.replayed["ruleset"]["version"] == "9.9.9"
 
 
@@ -122,6 +117,6 @@ def test_a_stored_routing_that_no_longer_replays_is_reported(store: Store) -> No
         decision = session.get(Decision, decision_id)
         assert decision is not None
         decision.routing = decision.routing | {"route": "core_iapt"}
-    replay = replay_decision(store, decision_id)
+    replay = replay_decision(store, PWP, decision_id)
     assert replay.ruleset_available and not replay.matches
     assert replay.differences == ('route: stored "core_iapt", replayed "cmht"',)

@@ -23,6 +23,7 @@ from triage.services import (
     update_referral,
 )
 from triage.store import StoreError
+from tests.users import as_pwp
 
 SEEDED_NHS = make_nhs_number(424242)
 SEEDED_GIVEN, SEEDED_FAMILY = "Philippa", "Quennell-Ashworth"
@@ -139,11 +140,11 @@ def test_no_error_or_log_line_carries_identifiers(store, caplog: pytest.LogCaptu
     logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # statements and their parameters
     messages: list[str] = []
     try:
-        created = create_referral(store, parse(ReferralInput, VALID), "pwp")
+        created = create_referral(store, as_pwp("pwp"), parse(ReferralInput, VALID))
         for attempt in (
-            lambda: create_referral(store, parse(ReferralInput, VALID | {"date_of_birth": "1971-01-31"}), "pwp"),
-            lambda: delete_referral(store, created.id, "pwp"),
-            lambda: update_referral(store, created.id, 99, ReferralUpdate(phone="07700900123"), "pwp"),
+            lambda: create_referral(store, as_pwp("pwp"), parse(ReferralInput, VALID | {"date_of_birth": "1971-01-31"})),
+            lambda: delete_referral(store, as_pwp("pwp"), created.id),
+            lambda: update_referral(store, as_pwp("pwp"), created.id, 99, ReferralUpdate(phone="07700900123")),
             lambda: parse(ReferralInput, VALID | {"nhs_number": SEEDED_NHS[:-1] + "0", "source": "?"}),
         ):
             with pytest.raises((StoreError, InvalidInput)) as caught:

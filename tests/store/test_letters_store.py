@@ -43,6 +43,7 @@ from triage.store import IntegrityProblem, RefusedError, Store
 from triage.store.audit import verify_audit_chain
 from triage.store.models import AuditEvent, LetterRecord
 from triage.store.vocabulary import LETTER_KINDS
+from tests.users import PWP, as_admin, as_pwp
 
 SCREENER = Screener(name="Priya Shah", role="Psychological wellbeing practitioner")
 TODAY = date(2025, 3, 3)
@@ -54,18 +55,17 @@ def decided(store: Store, answers: dict = ANSWERS, *, practice: dict | None = PR
             ruleset=None, **decision: object) -> tuple[str, str]:  # fmt: skip
     """(referral id, decision id) of a referral screened and decided as recommended."""
     if practice is not None:
-        save_gp_practice(store, parse(GpPracticeInput, practice), "admin")
+        save_gp_practice(store, as_admin("admin"), parse(GpPracticeInput, practice))
     code = practice["code"] if practice else None
-    referral_id = create_referral(store, referral_input(serial, gp_practice_code=code), "pwp").id
-    save_screening(store, referral_id, ScreeningInput.model_validate(answers), "pwp")
-    routing = recommend(store, referral_id, ruleset)
+    referral_id = create_referral(store, as_pwp("pwp"), referral_input(serial, gp_practice_code=code)).id
+    save_screening(store, as_pwp("pwp"), referral_id, ScreeningInput.model_validate(answers))
+    routing = recommend(store, PWP, referral_id, ruleset)
     data = {"confirmed_route": routing.route, "confirmed_step": routing.step, "warnings_acknowledged": True, **decision}
-    return referral_id, confirm_decision(store, referral_id, DecisionInput.model_validate(data), "lead", ruleset=ruleset)
+    return referral_id, confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput.model_validate(data), ruleset=ruleset)
 
 
 def build(store: Store, decision_id: str, kind: str = "gp", **options: object):  # type: ignore[no-untyped-def]
-    return letter_for_decision(store, decision_id, kind, screener=SCREENER, service=None, letter_date=TODAY,  # type: ignore[arg-type]
-                               **options)  # type: ignore[arg-type]  # fmt: skip
+    return letter_for_decision(store, PWP, decision_id, kind, screener=SCREENER, service=None, letter_date=TODAY, **options)  # type: ignore[arg-type]  # fmt: skip
 
 
 def letter_events(store: Store) -> list[AuditEvent]:
@@ -92,9 +92,9 @@ def test_a_gp_letter_is_built_from_the_stored_referral_screening_and_decision(st
 def test_each_letter_event_is_recorded_and_audited_without_identifiers(store: Store) -> None:
     referral_id, decision_id = decided(store)
     letter = build(store, decision_id)
-    generated = record_letter(store, decision_id, letter, "generated", "pwp")
-    assert record_letter(store, decision_id, letter, "generated", "pwp") == generated  # previewed again: once
-    printed = record_letter(store, decision_id, letter, "printed", "pwp")
+    generated = record_letter(store, as_pwp("pwp"), decision_id, letter, "generated")
+    assert record_letter(store, as_pwp("pwp"), decision_id, letter, "generated") == generated  # previewed again: once
+    printed = record_letter(store, as_pwp("pwp"), decision_id, letter, "printed")
     assert (printed.kind, printed.event, printed.sha256, printed.pages, printed.created_by) == (
         "gp", "printed", letter.sha256, letter.pages, "pwp")  # fmt: skip
     assert (printed.referral_id, printed.decision_id) == (referral_id, decision_id)
@@ -102,7 +102,7 @@ def test_each_letter_event_is_recorded_and_audited_without_identifiers(store: St
     assert [e.summary.split(" (")[0] for e in events] == ["GP letter generated", "GP letter printed"]
     assert all(e.entity_type == "referral" and e.entity_id == referral_id for e in events)
     assert letter.sha256 in events[-1].summary and printed.id in events[-1].summary
-    person = get_referral(store, referral_id).person
+    person = get_referral(store, PWP, referral_id).person
     for event in events:
         for identifier in (person.nhs_number, person.family_name, person.given_name, person.date_of_birth.isoformat()):
             assert identifier not in event.summary
@@ -113,69 +113,69 @@ def test_each_letter_event_is_recorded_and_audited_without_identifiers(store: St
 def test_an_identical_letter_already_sent_is_detected(store: Store) -> None:
     _, decision_id = decided(store)
     letter = build(store, decision_id)
-    assert identical_letters_sent(store, decision_id, letter) == []
-    record_letter(store, decision_id, letter, "generated", "pwp")
-    assert identical_letters_sent(store, decision_id, letter) == []  # only a letter that left counts
-    first = record_letter(store, decision_id, letter, "saved", "pwp")
+    assert identical_letters_sent(store, PWP, decision_id, letter) == []
+    record_letter(store, as_pwp("pwp"), decision_id, letter, "generated")
+    assert identical_letters_sent(store, PWP, decision_id, letter) == []  # only a letter that left counts
+    first = record_letter(store, as_pwp("pwp"), decision_id, letter, "saved")
     again = build(store, decision_id)
-    assert identical_letters_sent(store, decision_id, again) == [first]
+    assert identical_letters_sent(store, PWP, decision_id, again) == [first]
     patient = build(store, decision_id, "patient")
-    assert identical_letters_sent(store, decision_id, patient) == []
-    record_letter(store, decision_id, letter, "printed", "lead")
-    assert [r.event for r in identical_letters_sent(store, decision_id, letter)] == ["saved", "printed"]
-    assert [r.kind for r in letters_sent(store, decision_id)] == ["gp", "gp"]
+    assert identical_letters_sent(store, PWP, decision_id, patient) == []
+    record_letter(store, as_pwp("lead"), decision_id, letter, "printed")
+    assert [r.event for r in identical_letters_sent(store, PWP, decision_id, letter)] == ["saved", "printed"]
+    assert [r.kind for r in letters_sent(store, PWP, decision_id)] == ["gp", "gp"]
 
 
 @pytest.mark.parametrize("output", ["printed", "saved"])
 def test_only_a_gp_letter_leaving_moves_the_referral_to_letter_sent(store: Store, output: str) -> None:
     referral_id, decision_id = decided(store, HIGH_COMPLEXITY)
-    assert decided_referral(store, referral_id).kinds == ("gp", "patient", "referral-on")
+    assert decided_referral(store, PWP, referral_id).kinds == ("gp", "patient", "referral-on")
     for kind in ("patient", "referral-on"):
         letter = build(store, decision_id, kind)
-        record_letter(store, decision_id, letter, "generated", "pwp")
-        record_letter(store, decision_id, letter, output, "pwp")  # type: ignore[arg-type]
-    assert get_referral(store, referral_id).status == "decided"
+        record_letter(store, as_pwp("pwp"), decision_id, letter, "generated")
+        record_letter(store, as_pwp("pwp"), decision_id, letter, output)  # type: ignore[arg-type]
+    assert get_referral(store, PWP, referral_id).status == "decided"
     gp = build(store, decision_id)
-    record_letter(store, decision_id, gp, "generated", "pwp")
-    assert get_referral(store, referral_id).status == "decided"  # generating is not sending
-    record_letter(store, decision_id, gp, output, "pwp")  # type: ignore[arg-type]
-    referral = get_referral(store, referral_id)
+    record_letter(store, as_pwp("pwp"), decision_id, gp, "generated")
+    assert get_referral(store, PWP, referral_id).status == "decided"  # generating is not sending
+    record_letter(store, as_pwp("pwp"), decision_id, gp, output)  # type: ignore[arg-type]
+    referral = get_referral(store, PWP, referral_id)
     assert referral.status == "letter_sent"
     assert [c.status for c in referral.status_changes][-2:] == ["decided", "letter_sent"]
-    record_letter(store, decision_id, gp, "printed", "pwp")  # a second copy: recorded, status unchanged
-    assert get_referral(store, referral_id).status == "letter_sent"
-    assert decided_referral(store, referral_id).status == "letter_sent"  # letters can still be produced
+    record_letter(store, as_pwp("pwp"), decision_id, gp, "printed")  # a second copy: recorded, status unchanged
+    assert get_referral(store, PWP, referral_id).status == "letter_sent"
+    assert decided_referral(store, PWP, referral_id).status == "letter_sent"  # letters can still be produced
 
 
 def test_the_referral_on_summary_is_only_for_routes_outside_iapt(store: Store) -> None:
     referral_id, decision_id = decided(store)
-    assert decided_referral(store, referral_id).kinds == ("gp", "patient")
+    assert decided_referral(store, PWP, referral_id).kinds == ("gp", "patient")
     with pytest.raises(LetterInputError):
         build(store, decision_id, "referral-on")
 
 
 def test_letters_are_refused_without_a_confirmed_decision(store: Store) -> None:
-    received = create_referral(store, referral_input(5), "pwp").id
+    received = create_referral(store, as_pwp("pwp"), referral_input(5)).id
     with pytest.raises(RefusedError, match="no confirmed decision"):
-        decided_referral(store, received)
+        decided_referral(store, PWP, received)
     referral_id, decision_id = decided(store, serial=2)
-    change_status(store, referral_id, "screened", "lead")  # a re-screen is needed: the decision no longer stands
+    change_status(store, as_pwp("lead"), referral_id, "screened")  # a re-screen is needed: the decision no longer stands
     with pytest.raises(RefusedError, match="no confirmed decision"):
-        decided_referral(store, referral_id)
+        decided_referral(store, PWP, referral_id)
     with pytest.raises(RefusedError):
         build(store, decision_id)
 
 
 def test_a_replaced_decision_gets_no_letter(store: Store) -> None:
     referral_id, old = decided(store)
-    routing = recommend(store, referral_id)
-    new = confirm_decision(store, referral_id, DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step,
-                                                             warnings_acknowledged=True), "lead")  # fmt: skip
+    routing = recommend(store, PWP, referral_id)
+    new = confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step,
+                                                             warnings_acknowledged=True))  # fmt: skip
     letter = build(store, new)
     with pytest.raises(RefusedError, match="replaced by a later one"):
         build(store, old)
     with pytest.raises(RefusedError, match="replaced by a later one"):
-        record_letter(store, old, letter, "printed", "pwp")
+        record_letter(store, as_pwp("pwp"), old, letter, "printed")
 
 
 def test_the_letter_is_built_under_the_decisions_own_ruleset(store: Store, tmp_path: Path) -> None:
@@ -239,7 +239,7 @@ def test_the_letterhead_comes_from_the_settings() -> None:
 
 def test_letter_rows_are_never_changed_or_deleted(store: Store) -> None:
     _, decision_id = decided(store)
-    row = record_letter(store, decision_id, build(store, decision_id), "saved", "pwp")
+    row = record_letter(store, as_pwp("pwp"), decision_id, build(store, decision_id), "saved")
     for statement in ("UPDATE letter SET event = 'printed' WHERE id = :id", "DELETE FROM letter WHERE id = :id"):
         with pytest.raises(IntegrityProblem), store.write() as session:
             session.execute(text(statement), {"id": row.id})

@@ -19,6 +19,7 @@ from triage.store import MigrationError, open_store, schema_revision, verify_dat
 from triage.store.database import MIGRATIONS_DIR, alembic_config, create_store_engine, downgrade_schema, upgrade_schema
 from triage.store.location import resolve_database_url
 from triage.store.models import Base
+from tests.users import as_pwp
 
 REVISIONS = [script.revision for script in reversed(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))]
 
@@ -79,7 +80,7 @@ def test_every_revision_goes_up_and_down(database_url: str) -> None:
 
 def test_a_database_at_the_previous_revision_is_upgraded_with_its_data(database_url: str) -> None:
     with open_store(database_url) as store:
-        created = create_referral(store, referral_input(1), "pwp")
+        created = create_referral(store, as_pwp("pwp"), referral_input(1))
         decided = decided_referral(store, 2)
         downgrade_schema(store.engine, REVISIONS[-2] if len(REVISIONS) > 1 else "base")
     old_columns = table_columns(database_url)
@@ -101,11 +102,9 @@ def decided_referral(store, serial: int) -> str:  # type: ignore[no-untyped-def]
     from tests.store.test_screenings import ANSWERS
     from triage.services import DecisionInput, ScreeningInput, complete_screening
 
-    referral_id = create_referral(store, referral_input(serial), "pwp").id
-    complete_screening(store, referral_id, ScreeningInput.model_validate(HIGH_COMPLEXITY),
-                       DecisionInput(confirmed_route="cmht"), "lead")  # fmt: skip
-    complete_screening(store, referral_id, ScreeningInput.model_validate(ANSWERS),
-                       DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3), "lead")  # fmt: skip
+    referral_id = create_referral(store, as_pwp("pwp"), referral_input(serial)).id
+    complete_screening(store, as_pwp("lead"), referral_id, ScreeningInput.model_validate(HIGH_COMPLEXITY), DecisionInput(confirmed_route="cmht"))  # fmt: skip
+    complete_screening(store, as_pwp("lead"), referral_id, ScreeningInput.model_validate(ANSWERS), DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3))  # fmt: skip
     return referral_id
 
 
@@ -139,8 +138,8 @@ def test_a_failed_migration_leaves_the_database_exactly_as_it_was(database_url: 
     from triage.services import save_draft
 
     with open_store(database_url) as store:
-        created = create_referral(store, referral_input(1, notes="original"), "pwp")
-        save_draft(store, created.id, {"typed": 1}, "pwp")
+        created = create_referral(store, as_pwp("pwp"), referral_input(1, notes="original"))
+        save_draft(store, as_pwp("pwp"), created.id, {"typed": 1})
     before = snapshot(database_url)
     migrations = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, migrations, ignore=shutil.ignore_patterns("__pycache__"))
@@ -156,7 +155,7 @@ def test_a_failed_migration_leaves_the_database_exactly_as_it_was(database_url: 
 
 def test_a_database_from_a_newer_version_is_refused_untouched(database_url: str) -> None:
     with open_store(database_url) as store:
-        create_referral(store, referral_input(1), "pwp")
+        create_referral(store, as_pwp("pwp"), referral_input(1))
         with store.engine.begin() as connection:
             connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00dfeed'")
     before = snapshot(database_url)

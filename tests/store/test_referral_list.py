@@ -27,6 +27,7 @@ from triage.services import (
 )
 from triage.store import Store
 from triage.store.models import Draft, Person, Referral
+from tests.users import PWP, as_pwp
 
 FAMILIES = ["smith", "Smithson", "smythe", "Jones", "jonas", "Ng", "smith", "Ab_c", "a%b", "abxc"]
 GIVEN = ["Anna", "Łukasz", "anton", "Bea", "Zoë", "Ben", "Łucja", "Cal", "Dee", "Eve"]
@@ -43,18 +44,16 @@ def listed(store: Store) -> Store:
             1000 + person * 10, family_name=FAMILIES[person % 10] + ("" if person < 10 else str(person)),
             given_name=GIVEN[person % 10], received_on=date(2024, 1 + n % 6, 1 + (n * 7) % 28).isoformat(),
         )  # fmt: skip
-        ids.append(create_referral(store, data, "pwp").id)
+        ids.append(create_referral(store, as_pwp("pwp"), data).id)
     for referral_id in ids[20:24]:
-        complete_screening(store, referral_id, ScreeningInput.model_validate(HIGH_COMPLEXITY),
-                           DecisionInput(confirmed_route="cmht"), "lead")  # fmt: skip
+        complete_screening(store, as_pwp("lead"), referral_id, ScreeningInput.model_validate(HIGH_COMPLEXITY), DecisionInput(confirmed_route="cmht"))  # fmt: skip
     for referral_id in ids[24:26]:
-        complete_screening(store, referral_id, ScreeningInput.model_validate(ANSWERS),
-                           DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3), "lead")  # fmt: skip
-    change_status(store, ids[26], "contacted", "pwp")
-    change_status(store, ids[27], "no_contact", "pwp")
-    change_status(store, ids[28], "closed", "pwp")
+        complete_screening(store, as_pwp("lead"), referral_id, ScreeningInput.model_validate(ANSWERS), DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3))  # fmt: skip
+    change_status(store, as_pwp("pwp"), ids[26], "contacted")
+    change_status(store, as_pwp("pwp"), ids[27], "no_contact")
+    change_status(store, as_pwp("pwp"), ids[28], "closed")
     for referral_id in (ids[3], ids[26], ids[29]):
-        save_draft(store, referral_id, {"phq9": [1]}, "pwp")
+        save_draft(store, as_pwp("pwp"), referral_id, {"phq9": [1]})
     return store
 
 
@@ -129,65 +128,64 @@ def test_every_filter_counts_and_pages_in_every_order_as_python_would(listed: St
     rows = everything(listed)
     assert len(rows) == 30
     for flt in FILTERS:  # one fixture for them all: building it is the slow part
-        total = count_referrals(listed, flt)
+        total = count_referrals(listed, PWP, flt)
         for sort in SORT_KEYS:
             for descending in (True, False):
                 want = expected(rows, flt, sort, descending)
                 assert total == len(want), flt
-                first = referral_page(listed, flt, sort=sort, descending=descending, limit=100)
+                first = referral_page(listed, PWP, flt, sort=sort, descending=descending, limit=100)
                 assert [r.id for r in first] == want, (flt, sort, descending)
                 paged = [r.id for start in range(0, 30, 7)
-                         for r in referral_page(listed, flt, sort=sort, descending=descending, offset=start, limit=7)]  # fmt: skip
+                         for r in referral_page(listed, PWP, flt, sort=sort, descending=descending, offset=start, limit=7)]  # fmt: skip
                 assert paged == want, (flt, sort, descending)
 
 
 def test_filters_find_what_they_should(listed: Store) -> None:
     """Spot checks that the oracle above is not vacuous."""
-    assert count_referrals(listed, ReferralFilter()) == 30
+    assert count_referrals(listed, PWP, ReferralFilter()) == 30
     # smith and Smithson (people 0, 6 and 1, two referrals each), smith20, Smithson21, smith26
-    assert count_referrals(listed, ReferralFilter(text="smith")) == 9
-    assert count_referrals(listed, ReferralFilter(text="smith, an")) == 3  # Anna smith (x2), Anna smith20
+    assert count_referrals(listed, PWP, ReferralFilter(text="smith")) == 9
+    assert count_referrals(listed, PWP, ReferralFilter(text="smith, an")) == 3  # Anna smith (x2), Anna smith20
     # "_" and "%" are literal: "ab_" is not "ab" + any character (abxc stays out)
-    assert count_referrals(listed, ReferralFilter(text="ab_")) == 3 and count_referrals(listed, ReferralFilter(text="a%")) == 3
-    assert count_referrals(listed, ReferralFilter(text="abx")) == 3
-    assert count_referrals(listed, ReferralFilter(routes=("cmht",))) == 4
-    assert count_referrals(listed, ReferralFilter(drafts_only=True)) == 3
-    assert count_referrals(listed, ReferralFilter(statuses=("decided",))) == 6
+    assert count_referrals(listed, PWP, ReferralFilter(text="ab_")) == 3 and count_referrals(listed, PWP, ReferralFilter(text="a%")) == 3
+    assert count_referrals(listed, PWP, ReferralFilter(text="abx")) == 3
+    assert count_referrals(listed, PWP, ReferralFilter(routes=("cmht",))) == 4
+    assert count_referrals(listed, PWP, ReferralFilter(drafts_only=True)) == 3
+    assert count_referrals(listed, PWP, ReferralFilter(statuses=("decided",))) == 6
 
 
 def test_a_row_carries_what_the_table_shows(listed: Store) -> None:
     number = make_nhs_number(1010)
     for text in (number, f"{number[:3]} {number[3:6]} {number[6:]}", f"{number[:3]}-{number[3:6]}-{number[6:]}"):
-        rows = referral_page(listed, ReferralFilter(text=text), sort="received_on", descending=False)
+        rows = referral_page(listed, PWP, ReferralFilter(text=text), sort="received_on", descending=False)
         assert [r.nhs_number for r in rows] == [number, number]
     first, second = rows
     assert (first.given_name, first.family_name, first.date_of_birth) == ("Łukasz", "Smithson", date(1985, 3, 14))
     assert not first.duplicate and second.duplicate  # the second referral arrived while the first was open
-    decided = referral_page(listed, ReferralFilter(routes=("integrated_iapt",)))
+    decided = referral_page(listed, PWP, ReferralFilter(routes=("integrated_iapt",)))
     assert {(r.status, r.route, r.step, r.has_draft) for r in decided} == {("decided", "integrated_iapt", 3, False)}
-    drafted = referral_page(listed, ReferralFilter(drafts_only=True))
+    drafted = referral_page(listed, PWP, ReferralFilter(drafts_only=True))
     assert all(r.has_draft for r in drafted) and len(drafted) == 3
     assert number not in repr(first) and "Smithson" not in repr(first)
 
 
 def test_an_nhs_number_search_is_exact_and_other_digits_are_a_name_prefix(listed: Store) -> None:
     number = make_nhs_number(1010)
-    assert count_referrals(listed, ReferralFilter(text=number[:9])) == 0
-    assert count_referrals(listed, ReferralFilter(text="9999999999")) == 0
+    assert count_referrals(listed, PWP, ReferralFilter(text=number[:9])) == 0
+    assert count_referrals(listed, PWP, ReferralFilter(text="9999999999")) == 0
 
 
 def test_the_route_follows_the_latest_decision(listed: Store) -> None:
-    (row,) = referral_page(listed, ReferralFilter(routes=("cmht",)), limit=1)
-    complete_screening(listed, row.id, ScreeningInput.model_validate(ANSWERS),
-                       DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3), "lead")  # fmt: skip
-    assert count_referrals(listed, ReferralFilter(routes=("cmht",))) == 3
-    (now,) = referral_page(listed, replace(ReferralFilter(), text=row.nhs_number, routes=("integrated_iapt",)))
+    (row,) = referral_page(listed, PWP, ReferralFilter(routes=("cmht",)), limit=1)
+    complete_screening(listed, as_pwp("lead"), row.id, ScreeningInput.model_validate(ANSWERS), DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3))  # fmt: skip
+    assert count_referrals(listed, PWP, ReferralFilter(routes=("cmht",))) == 3
+    (now,) = referral_page(listed, PWP, replace(ReferralFilter(), text=row.nhs_number, routes=("integrated_iapt",)))
     assert (now.id, now.route, now.step) == (row.id, "integrated_iapt", 3)
 
 
 def test_bad_arguments_are_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="sort"):
-        referral_page(store, ReferralFilter(), sort="nhs_number")
+        referral_page(store, PWP, ReferralFilter(), sort="nhs_number")
     with pytest.raises(ValueError):
-        referral_page(store, ReferralFilter(), offset=-1)
-    assert referral_page(store, ReferralFilter()) == [] and count_referrals(store, ReferralFilter()) == 0
+        referral_page(store, PWP, ReferralFilter(), offset=-1)
+    assert referral_page(store, PWP, ReferralFilter()) == [] and count_referrals(store, PWP, ReferralFilter()) == 0

@@ -23,6 +23,7 @@ from triage.services import (
 )
 from triage.store import Store, StoreError, verify_database
 from triage.store.audit import events_for
+from tests.users import PWP, as_pwp
 
 ANSWERS = {
     "phq9": (1, 2, 1, 0, 1, 2, 1, 0, 0),
@@ -43,43 +44,43 @@ ANSWERS = {
 
 
 def test_a_draft_round_trips_and_is_replaced_on_each_save(store: Store) -> None:
-    referral = create_referral(store, referral_input(1), "pwp")
-    assert load_draft(store, referral.id) is None
-    save_draft(store, referral.id, {"phq9": [1, None, 2], "note": "Zoë"}, "pwp", section="phq9")
-    saved_at = save_draft(store, referral.id, {"phq9": [1, 0, 2], "note": "Zoë ✓"}, "pwp", section="gad7")
-    draft = load_draft(store, referral.id)
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
+    assert load_draft(store, PWP, referral.id) is None
+    save_draft(store, as_pwp("pwp"), referral.id, {"phq9": [1, None, 2], "note": "Zoë"}, section="phq9")
+    saved_at = save_draft(store, as_pwp("pwp"), referral.id, {"phq9": [1, 0, 2], "note": "Zoë ✓"}, section="gad7")
+    draft = load_draft(store, PWP, referral.id)
     assert draft is not None
     assert (draft.payload, draft.section, draft.actor, draft.saved_at) == (
         {"phq9": [1, 0, 2], "note": "Zoë ✓"}, "gad7", "pwp", saved_at)  # fmt: skip
-    assert [(d.referral_id, d.section) for d in list_drafts(store)] == [(referral.id, "gad7")]
-    assert list_drafts(store, actor="someone else") == []
+    assert [(d.referral_id, d.section) for d in list_drafts(store, PWP, only_mine=False)] == [(referral.id, "gad7")]
+    assert list_drafts(store, as_pwp("someone else")) == []
     with store.read() as session:
-        assert [e.action for e in events_for(session, "draft", referral.id)] == ["create"]
+        assert [e.action for e in events_for(session, "draft", referral.id)] == ["create", "view"]  # saved once, loaded once
 
 
 def test_a_draft_that_is_not_plain_json_is_refused(store: Store) -> None:
-    referral = create_referral(store, referral_input(1), "pwp")
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
     with pytest.raises(StoreError, match="not plain JSON"):
-        save_draft(store, referral.id, {"when": object()}, "pwp")
+        save_draft(store, as_pwp("pwp"), referral.id, {"when": object()})
     with pytest.raises(StoreError, match="no referral"):
-        save_draft(store, "no-such-referral", {}, "pwp")
+        save_draft(store, as_pwp("pwp"), "no-such-referral", {})
 
 
 def test_discarding_a_draft_is_audited(store: Store) -> None:
-    referral = create_referral(store, referral_input(1), "pwp")
-    save_draft(store, referral.id, {"a": 1}, "pwp")
-    assert discard_draft(store, referral.id, "pwp") is True
-    assert discard_draft(store, referral.id, "pwp") is False
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
+    save_draft(store, as_pwp("pwp"), referral.id, {"a": 1})
+    assert discard_draft(store, as_pwp("pwp"), referral.id) is True
+    assert discard_draft(store, as_pwp("pwp"), referral.id) is False
     with store.read() as session:
         assert [e.action for e in events_for(session, "draft", referral.id)] == ["create", "delete"]
 
 
 def test_saving_the_screening_stores_every_answer_and_removes_the_draft(store: Store) -> None:
-    referral = create_referral(store, referral_input(1), "pwp")
-    save_draft(store, referral.id, {"phq9": [1]}, "pwp")
-    screening_id = save_screening(store, referral.id, ScreeningInput.model_validate(ANSWERS), "pwp")
-    assert load_draft(store, referral.id) is None and list_drafts(store) == []
-    stored = get_referral(store, referral.id)
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
+    save_draft(store, as_pwp("pwp"), referral.id, {"phq9": [1]})
+    screening_id = save_screening(store, as_pwp("pwp"), referral.id, ScreeningInput.model_validate(ANSWERS))
+    assert load_draft(store, PWP, referral.id) is None and list_drafts(store, PWP, only_mine=False) == []
+    stored = get_referral(store, PWP, referral.id)
     (screening,) = stored.screenings
     assert screening.id == screening_id
     assert (screening.phq9, screening.gad7, screening.wsas) == ([1, 2, 1, 0, 1, 2, 1, 0, 0], [2, 1, 1, 0, 1, 2, 1],
@@ -96,10 +97,10 @@ def test_saving_the_screening_stores_every_answer_and_removes_the_draft(store: S
 def test_a_closed_referral_cannot_be_screened(store: Store) -> None:
     from triage.services import change_status
 
-    referral = create_referral(store, referral_input(1), "pwp")
-    change_status(store, referral.id, "closed", "pwp")
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
+    change_status(store, as_pwp("pwp"), referral.id, "closed")
     with pytest.raises(StoreError, match="closed cannot be screened"):
-        save_screening(store, referral.id, ScreeningInput.model_validate(ANSWERS), "pwp")
+        save_screening(store, as_pwp("pwp"), referral.id, ScreeningInput.model_validate(ANSWERS))
 
 
 CHILD = textwrap.dedent(
@@ -107,8 +108,9 @@ CHILD = textwrap.dedent(
     import os, signal, sys
     from triage.store import open_store
     from triage.services import save_draft
+    from triage.services.permissions import User
     store = open_store(sys.argv[1])
-    save_draft(store, sys.argv[2], {"typed": "so far"}, "pwp", section="risk")
+    save_draft(store, User("pwp", "PWP", "pwp"), sys.argv[2], {"typed": "so far"}, section="risk")
     print("saved", flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
     """
@@ -116,10 +118,10 @@ CHILD = textwrap.dedent(
 
 
 def test_a_draft_survives_the_process_being_killed(store: Store, database_url: str) -> None:
-    referral = create_referral(store, referral_input(1), "pwp")
+    referral = create_referral(store, as_pwp("pwp"), referral_input(1))
     child = subprocess.run([sys.executable, "-c", CHILD, database_url, referral.id], capture_output=True, text=True,
                            timeout=120, env={**os.environ, "PYTHONPATH": os.getcwd()})  # fmt: skip
     assert child.returncode == -signal.SIGKILL and child.stdout == "saved\n", child.stderr
-    draft = load_draft(store, referral.id)
+    draft = load_draft(store, PWP, referral.id)
     assert draft is not None and draft.payload == {"typed": "so far"} and draft.section == "risk"
     assert verify_database(store) == []

@@ -32,6 +32,7 @@ from triage.services.transfer import (
 )
 from triage.store import RefusedError, Store, open_store, verify_database
 from triage.store.models import AuditEvent, Person, Referral
+from tests.users import LEADER, as_admin, as_leader, as_pwp
 
 
 @contextlib.contextmanager
@@ -71,10 +72,10 @@ def dump(store: Store) -> dict[str, Any]:
 
 
 def story_before(store: Store) -> None:
-    create_referral(store, referral_input(10), "pwp")  # open
-    closed = create_referral(store, referral_input(20), "pwp")
-    change_status(store, closed.id, "closed", "pwp")
-    create_referral(store, referral_input(30, received_on="2024-04-01"), "pwp")  # open
+    create_referral(store, as_pwp("pwp"), referral_input(10))  # open
+    closed = create_referral(store, as_pwp("pwp"), referral_input(20))
+    change_status(store, as_pwp("pwp"), closed.id, "closed")
+    create_referral(store, as_pwp("pwp"), referral_input(30, received_on="2024-04-01"))  # open
 
 
 BATCH = [
@@ -93,7 +94,7 @@ def test_a_batch_import_ends_exactly_as_the_same_referrals_one_by_one(
     store: Store, database_url: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     story_before(store)
-    import_referrals(store, BATCH, "admin")
+    import_referrals(store, as_pwp("admin"), BATCH)
     with another_store(database_url, request, tmp_path) as other:
         story_before(other)
         from triage.services.referrals import _add_referral, _audit_import
@@ -109,24 +110,24 @@ def test_a_batch_import_ends_exactly_as_the_same_referrals_one_by_one(
 
 
 def test_refused_rows_are_reported_by_number_and_nothing_is_written(store: Store) -> None:
-    save_gp_practice(store, GpPracticeInput(code="C84001", name="A practice"), "admin")
-    create_referral(store, referral_input(1), "pwp")
+    save_gp_practice(store, as_admin("admin"), GpPracticeInput(code="C84001", name="A practice"))
+    create_referral(store, as_pwp("pwp"), referral_input(1))
     rows = [referral_input(2, gp_practice_code="C84001"), referral_input(1, date_of_birth="1990-01-01"),
             referral_input(3, gp_practice_code="Z99999")]  # fmt: skip
     with pytest.raises(IdentityMismatch):
-        import_referrals(store, rows, "admin")
+        import_referrals(store, as_pwp("admin"), rows)
     raw = json.dumps([row.model_dump(mode="json") for row in rows]).encode()
-    report = import_file(store, raw, "admin")
+    report = import_file(store, as_pwp("admin"), raw)
     assert report.written == 0 and [n for n, _ in report.problems] == [2, 3]
     assert "different date of birth" in report.problems[0][1] and "not in the GP practice directory" in report.problems[1][1]
     assert count(store) == 1
-    skipping = import_file(store, raw, "admin", skip_invalid=True)
+    skipping = import_file(store, as_pwp("admin"), raw, skip_invalid=True)
     assert skipping.written == 1 and skipping.bad_rows == 2 and count(store) == 2
     with store.read() as session:
         summary = session.scalars(select(AuditEvent.summary).where(AuditEvent.action == "import")).one()
     assert summary == "imported 1 referrals (0 flagged as possible duplicates); 2 invalid rows skipped"
     with pytest.raises(RefusedError):
-        import_referrals(store, rows[2:], "admin")
+        import_referrals(store, as_pwp("admin"), rows[2:])
 
 
 def count(store: Store) -> int:
@@ -147,7 +148,7 @@ def test_every_invalid_row_is_reported_by_row_and_field_without_its_values(store
         "not an object",
         {**GOOD, SECRET_NAME: "x"},
     ]
-    report = import_file(store, json.dumps(rows).encode(), "admin")
+    report = import_file(store, as_pwp("admin"), json.dumps(rows).encode())
     assert report.written == 0 and count(store) == 0 and report.bad_rows == 4
     lines = [f"row {n}: {p}" for n, p in report.problems]
     assert lines[:2] == ["row 2: nhs_number: fails the NHS number check digit", "row 2: family_name: String should have at least 1 character"]
@@ -170,40 +171,40 @@ def csv_bytes(rows: list[dict[str, Any]], header: list[str] | None = None) -> by
 
 def test_csv_rows_blank_cells_and_malformed_lines(store: Store) -> None:
     ok = csv_bytes([GOOD | {"phone": ""}], header=[*GOOD, "phone"])
-    assert import_file(store, ok, "admin").written == 1
+    assert import_file(store, as_pwp("admin"), ok).written == 1
     bad = csv_bytes([{**GOOD, "nhs_number": make_nhs_number(2)}]) + b"\n" + b"a,b\n"
-    report = import_file(store, bad, "admin")
+    report = import_file(store, as_pwp("admin"), bad)
     assert [(n, p) for n, p in report.problems] == [(2, "the row is empty"), (3, "has 2 cells but the header names 6")]
     with pytest.raises(TransferError, match="header"):
-        import_file(store, f"{SECRET_NUMBER},{SECRET_NAME}\n".encode(), "admin")
+        import_file(store, as_pwp("admin"), f"{SECRET_NUMBER},{SECRET_NAME}\n".encode())
     try:
-        import_file(store, f"{SECRET_NUMBER},{SECRET_NAME}\n".encode(), "admin")
+        import_file(store, as_pwp("admin"), f"{SECRET_NUMBER},{SECRET_NAME}\n".encode())
     except TransferError as exc:
         assert SECRET_NUMBER not in str(exc) and SECRET_NAME not in str(exc)
     with pytest.raises(TransferError, match="array"):
-        import_file(store, b'{"nhs_number": "1"}', "admin", fmt="json")
+        import_file(store, as_pwp("admin"), b'{"nhs_number": "1"}', fmt="json")
     with pytest.raises(TransferError, match="UTF-8"):
-        import_file(store, "ÿ".encode("latin-1"), "admin")
+        import_file(store, as_pwp("admin"), "ÿ".encode("latin-1"))
     duplicated = b'[{"source": "gp", "source": "self"}]'
-    assert import_file(store, duplicated, "admin").problems == [(1, "a field is given more than once")]
+    assert import_file(store, as_pwp("admin"), duplicated).problems == [(1, "a field is given more than once")]
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_export_then_import_into_a_fresh_store_round_trips(
     store: Store, database_url: str, request: pytest.FixtureRequest, tmp_path: Path, fmt: str
 ) -> None:
-    save_gp_practice(store, GpPracticeInput(code="C84001", name="A practice"), "admin")
+    save_gp_practice(store, as_admin("admin"), GpPracticeInput(code="C84001", name="A practice"))
     rows = [GOOD | {"phone": "07700 900123", "postcode": "dn1 1aa", "gp_practice_code": "C84001",
                     "interpreter_language": "Polish", "notes": 'line one\nline "two", with a comma'},
             {**GOOD, "received_on": "2024-06-01"},  # a duplicate of the first
             {**GOOD, "nhs_number": make_nhs_number(3), "given_name": "Ann", "returned_from": "cmht"}]  # fmt: skip
-    assert import_file(store, json.dumps(rows).encode(), "admin").written == 3
+    assert import_file(store, as_pwp("admin"), json.dumps(rows).encode()).written == 3
     first = export_text(store, fmt)
-    records = list(export_records(store))
+    records = list(export_records(store, LEADER))
     assert [r["status"] for r in records] == ["received"] * 3 and records[0]["postcode"] == "DN1 1AA"
     with another_store(database_url, request, tmp_path) as other:
-        save_gp_practice(other, GpPracticeInput(code="C84001", name="A practice"), "admin")
-        report = import_file(other, first.encode(), "admin", fmt=fmt)  # type: ignore[arg-type]
+        save_gp_practice(other, as_admin("admin"), GpPracticeInput(code="C84001", name="A practice"))
+        report = import_file(other, as_pwp("admin"), first.encode(), fmt=fmt)  # type: ignore[arg-type]
         assert (report.written, report.duplicates, report.problems) == (3, 1, [])
         second = export_text(other, fmt)
     assert without_ids(second, fmt) == without_ids(first, fmt)
@@ -211,7 +212,7 @@ def test_export_then_import_into_a_fresh_store_round_trips(
 
 def export_text(store: Store, fmt: str) -> str:
     out = io.StringIO()
-    write_records(export_records(store), out, fmt)  # type: ignore[arg-type]
+    write_records(export_records(store, LEADER), out, fmt)  # type: ignore[arg-type]
     return out.getvalue()
 
 
@@ -222,7 +223,7 @@ def without_ids(document: str, fmt: str) -> list[dict[str, Any]]:
 
 
 def test_an_export_file_is_written_atomically_and_audited(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import_file(store, json.dumps([GOOD]).encode(), "admin")
+    import_file(store, as_pwp("admin"), json.dumps([GOOD]).encode())
     (tmp_path / "exports").mkdir()
     target = tmp_path / "exports" / "out.json"
     target.write_text("the previous export")
@@ -235,10 +236,10 @@ def test_an_export_file_is_written_atomically_and_audited(store: Store, tmp_path
 
     monkeypatch.setattr(transfer, "write_records", failing)
     with pytest.raises(OSError):
-        export_to_file(store, target, "json", "admin")
+        export_to_file(store, as_leader("admin"), target, "json")
     assert target.read_text() == "the previous export" and sorted(p.name for p in target.parent.iterdir()) == ["out.json"]
     monkeypatch.undo()
-    assert export_to_file(store, target, "csv", "admin") == 1
+    assert export_to_file(store, as_leader("admin"), target, "csv") == 1
     assert target.read_text().startswith("id,nhs_number,") and sorted(p.name for p in target.parent.iterdir()) == ["out.json"]
     with store.read() as session:
         summaries = session.scalars(select(AuditEvent.summary).where(AuditEvent.action == "export")).all()

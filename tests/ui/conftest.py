@@ -12,6 +12,8 @@ from triage.settings import Contact, ServiceSettings
 from triage.store import Store, open_store
 from triage.ui.main_window import MainWindow
 
+from tests.users import PWP
+
 RULESET = load_ruleset(resource_path("rules", "doncaster-2007.yaml"))
 SETTINGS = ServiceSettings(
     service_name="Doncaster Talking Therapies",
@@ -34,7 +36,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def window(qtbot, store: Store) -> MainWindow:
-    main = MainWindow(store, RULESET, SETTINGS, "pwp.tester")
+    main = MainWindow(store, RULESET, SETTINGS, PWP)
     qtbot.addWidget(main)
     main.show()
     main.activateWindow()

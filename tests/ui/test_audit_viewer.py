@@ -33,7 +33,7 @@ def shown(viewer: AuditViewer) -> list[tuple[str, ...]]:
 
 def pwp_looks(qtbot, team: Team) -> None:
     window = window_for(qtbot, team, team.pwp)  # lists (one search)
-    window.open_referral(team.referral_id)  # one view
+    window.open_referral(team.referral_id)  # views of the referral and of the person's history
     window.close_screening()
     window.close()
 
@@ -51,12 +51,13 @@ def test_an_admin_sees_the_pwps_view_and_search_and_filters_them(qtbot, team: Te
     viewer.reload()
     assert {r[1] for r in shown(viewer)} == {"pwp.one"}
     viewer.action.setCurrentIndex(viewer.action.findData("view"))
+    viewer.entity_type.setCurrentIndex(viewer.entity_type.findData("referral"))
     assert [r[1:] for r in shown(viewer)] == [("pwp.one", "view", "referral", team.referral_id, "viewed")]
     assert "1 event matches" in viewer.count.text()
 
     viewer.action.setCurrentIndex(viewer.action.findData("search"))
     viewer.entity_type.setCurrentIndex(viewer.entity_type.findData("referral"))
-    assert [r[2] for r in shown(viewer)] == ["search"]
+    assert [r[2] for r in shown(viewer)] == ["search", "search"]  # the list on opening, and after the screening
 
     viewer.date_from.setDate(QDate.currentDate().addDays(1))  # nothing has happened tomorrow
     assert shown(viewer) == []

@@ -20,12 +20,13 @@ from triage.ui.letter_dialog import LetterDialog
 
 from .a11y import unnamed_interactive_widgets
 from .conftest import SETTINGS
+from tests.users import PWP, as_pwp
 
 LETTER_DATE = date(2025, 3, 3)
 
 
 def open_dialog(qtbot, store, referral_id: str) -> LetterDialog:  # type: ignore[no-untyped-def]
-    dialog = LetterDialog(store, decided_referral(store, referral_id), settings=SETTINGS, actor="pwp.tester",
+    dialog = LetterDialog(store, decided_referral(store, PWP, referral_id), settings=SETTINGS, user=PWP,
                           letter_date=LETTER_DATE)  # fmt: skip
     qtbot.addWidget(dialog)
     dialog.show()
@@ -79,7 +80,7 @@ def test_printing_is_blocked_without_the_gp_practice_address(qtbot, store, no_mo
     assert dialog.notice.isVisible() and "address is missing" in dialog.notice.text()
     qtbot.keyClick(dialog, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # the shortcut is refused too
     assert no_modals and no_modals[-1][0] == "Not printed" and "address is missing" in no_modals[-1][1]
-    assert letters_sent(store, decision_id) == [] and get_referral(store, referral_id).status == "decided"
+    assert letters_sent(store, PWP, decision_id) == [] and get_referral(store, PWP, referral_id).status == "decided"
 
 
 def test_printing_sends_every_page_to_the_printer_and_records_it(qtbot, store, no_modals, monkeypatch, tmp_path) -> None:
@@ -103,8 +104,8 @@ def test_printing_sends_every_page_to_the_printer_and_records_it(qtbot, store, n
     assert len(printed.pages) == letter.pages
     width, height = (float(v) for v in printed.pages[0].mediabox.upper_right)
     assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2  # A4, the letter's own size
-    assert [(r.kind, r.event, r.sha256) for r in letters_sent(store, decision_id)] == [("gp", "printed", letter.sha256)]
-    assert get_referral(store, referral_id).status == "letter_sent"
+    assert [(r.kind, r.event, r.sha256) for r in letters_sent(store, PWP, decision_id)] == [("gp", "printed", letter.sha256)]
+    assert get_referral(store, PWP, referral_id).status == "letter_sent"
 
 
 def test_saving_writes_the_pdf_under_an_identifier_free_name_and_moves_the_status(qtbot, store, no_modals, monkeypatch,
@@ -120,17 +121,17 @@ def test_saving_writes_the_pdf_under_an_identifier_free_name_and_moves_the_statu
     dialog = open_dialog(qtbot, store, referral_id)
     dialog.kind.setCurrentIndex(1)  # the patient copy first: recorded, but the status stays
     qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert get_referral(store, referral_id).status == "decided"
+    assert get_referral(store, PWP, referral_id).status == "decided"
     dialog.kind.setCurrentIndex(0)
     qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert offered == [f"letter-patient-{referral_id}.pdf", f"letter-gp-{referral_id}.pdf"]
-    person = get_referral(store, referral_id).person
+    person = get_referral(store, PWP, referral_id).person
     for name in offered:
         assert person.nhs_number not in name and person.family_name.lower() not in name.lower()
     assert dialog.letter is not None and (tmp_path / offered[-1]).read_bytes() == dialog.letter.pdf
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".letter-")] == []  # no temporary left
-    assert [r.kind for r in letters_sent(store, decision_id)] == ["patient", "gp"]
-    referral = get_referral(store, referral_id)
+    assert [r.kind for r in letters_sent(store, PWP, decision_id)] == ["patient", "gp"]
+    referral = get_referral(store, PWP, referral_id)
     assert referral.status == "letter_sent" and referral.status_changes[-1].actor == "pwp.tester"
     assert no_modals == []
 
@@ -163,7 +164,7 @@ def test_ctrl_l_opens_the_letters_of_the_selected_referral(qtbot, window, store,
     monkeypatch.setattr(LetterDialog, "exec", lambda self: opened.append(self.subject.referral_id) or 0)
     told: list[str] = []
     monkeypatch.setattr("triage.ui.main_window.QMessageBox.information", lambda _p, _t, text: told.append(text))
-    received = create_referral(store, referral_input(7), "pwp").id
+    received = create_referral(store, as_pwp("pwp"), referral_input(7)).id
     window.refresh_home()
     window.home.table.selectRow(0)
     assert window.home.selected_referral() == received
@@ -183,6 +184,6 @@ def test_the_letters_are_offered_right_after_a_decision(qtbot, window, store, mo
     referral_id, _ = decided(store)
     window.offer_letters(referral_id)
     assert [d.subject.referral_id for d in offered] == [referral_id]
-    received = create_referral(store, referral_input(9), "pwp").id
+    received = create_referral(store, as_pwp("pwp"), referral_input(9)).id
     window.offer_letters(received)  # nothing decided: nothing offered, and no message in the way
     assert len(offered) == 1

@@ -12,6 +12,7 @@ from triage.services.inputs import ReferralInput
 from triage.ui.main_window import MainWindow
 
 from .conftest import RULESET, SETTINGS
+from tests.users import PWP, as_pwp
 
 PASSWORD = "correct horse battery"
 SEEDED = {"nhs_number": "9990000026", "given_name": "Marigold", "family_name": "Quennell", "date_of_birth": "1977-05-21"}
@@ -36,10 +37,9 @@ def every_text(root: QWidget) -> str:
 
 
 def test_the_idle_lock_hides_patient_data_and_keeps_the_draft(qtbot, store):
-    referral = create_referral(store, parse(ReferralInput, {**SEEDED, "received_on": date.today().isoformat(), "source": "gp"}),
-                               "pwp.tester")  # fmt: skip
+    referral = create_referral(store, as_pwp("pwp.tester"), parse(ReferralInput, {**SEEDED, "received_on": date.today().isoformat(), "source": "gp"}))  # fmt: skip
     events: list[str] = []
-    window = MainWindow(store, RULESET, SETTINGS, "pwp.tester", unlock_check=lambda typed: typed == PASSWORD,
+    window = MainWindow(store, RULESET, SETTINGS, PWP, unlock_check=lambda typed: typed == PASSWORD,
                         idle_minutes=0.005, on_lock_change=events.append)  # fmt: skip
     qtbot.addWidget(window)
     window.show()
@@ -55,7 +55,7 @@ def test_the_idle_lock_hides_patient_data_and_keeps_the_draft(qtbot, store):
     assert [needle for needle in NEEDLES if needle in text] == []
     assert window.screening is None and window.model.rowCount() == 0
     assert events == ["lock"]
-    draft = load_draft(store, referral.id)
+    draft = load_draft(store, PWP, referral.id)
     assert draft is not None and draft.payload["phq9"] == [1, 2, 1, 0, 1, 2, 1, 0, 0]
 
     window.lock_page.password.setText("wrong")
@@ -72,7 +72,7 @@ def test_the_idle_lock_hides_patient_data_and_keeps_the_draft(qtbot, store):
 
 
 def test_without_accounts_there_is_no_lock(qtbot, store):
-    window = MainWindow(store, RULESET, SETTINGS, "pwp.tester")
+    window = MainWindow(store, RULESET, SETTINGS, PWP)
     qtbot.addWidget(window)
     window.lock()
     assert not window.locked and window.idle_monitor is None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog
 
-from triage.services.accounts import initialise_store, open_authenticated
+from triage.services.accounts import WRONG, initialise_store, open_authenticated
 from triage.ui.app import session_window
 from triage.ui.login import FirstRunDialog, LoginDialog
 
@@ -73,7 +73,7 @@ def test_login_refuses_a_wrong_password_and_opens_the_store_with_the_right_one(q
     dialog.accept()
     assert dialog.password.text() == ""  # never left in the box
     qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=10_000)
-    assert dialog.message.text() == "unknown user or wrong password"
+    assert dialog.message.text() == WRONG
     assert dialog.result() != QDialog.DialogCode.Accepted
 
     dialog.password.setText(PASSWORD)

@@ -22,6 +22,7 @@ from triage.ui.settings_dialog import SettingsDialog
 
 from .a11y import unnamed_interactive_widgets
 from .conftest import RULESET, SETTINGS, focused
+from tests.users import ADMIN, PWP, as_pwp
 
 KEYBOARD_DOC = Path(__file__).resolve().parents[2] / "docs" / "keyboard.md"
 NHS_NUMBER = "9990000018"  # 999 range: never issued to a real person
@@ -99,10 +100,10 @@ def test_a_new_referral_to_a_confirmed_decision_by_keyboard_alone(qtbot, window,
     kb.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
 
     assert window.screening is None, page.problems.text()
-    drafts = list_drafts(store)
+    drafts = list_drafts(store, PWP, only_mine=False)
     assert drafts == []
     referral_id = window.model.referral_id(0)
-    referral = get_referral(store, referral_id)
+    referral = get_referral(store, PWP, referral_id)
     assert referral.person.nhs_number == NHS_NUMBER
     assert referral.status == "decided"
     screening = referral.screenings[-1]
@@ -124,34 +125,35 @@ def test_a_new_referral_to_a_confirmed_decision_by_keyboard_alone(qtbot, window,
 
 def test_every_main_screen_is_labelled(qtbot, window, store):
     assert unnamed_interactive_widgets(window) == []
-    referral = create_referral(store, parse(ReferralInput, {
+    referral = create_referral(store, as_pwp("pwp.tester"), parse(ReferralInput, {
         "nhs_number": NHS_NUMBER, "given_name": "Alex", "family_name": "Example", "date_of_birth": "1986-03-14",
-        "received_on": date.today().isoformat(), "source": "gp"}), "pwp.tester")  # fmt: skip
+        "received_on": date.today().isoformat(), "source": "gp"}))  # fmt: skip
     window.open_referral(referral.id)
     assert unnamed_interactive_widgets(window) == []
     dialog = NewReferralDialog([], window)
     qtbot.addWidget(dialog)
     dialog.show()
     assert unnamed_interactive_widgets(dialog) == []
-    settings = SettingsDialog(store, RULESET, SETTINGS, "admin", window)
+    settings = SettingsDialog(store, RULESET, SETTINGS, ADMIN, window)
     qtbot.addWidget(settings)
     settings.show()
     assert unnamed_interactive_widgets(settings) == []
 
 
 def test_a_draft_survives_a_killed_process_and_comes_back_with_every_answer(qtbot, tmp_path, store):
-    referral = create_referral(store, parse(ReferralInput, {
+    referral = create_referral(store, as_pwp("pwp.tester"), parse(ReferralInput, {
         "nhs_number": NHS_NUMBER, "given_name": "Alex", "family_name": "Example", "date_of_birth": "1986-03-14",
-        "received_on": date.today().isoformat(), "source": "self"}), "pwp.tester")  # fmt: skip
+        "received_on": date.today().isoformat(), "source": "self"}))  # fmt: skip
     script = textwrap.dedent(f"""
         import os, signal
         from PySide6.QtWidgets import QApplication
         from PySide6.QtTest import QTest
         from triage.store import open_store
         from tests.ui.conftest import RULESET, SETTINGS
+        from tests.users import PWP
         from triage.ui.main_window import MainWindow
         app = QApplication([])
-        window = MainWindow(open_store({str(store.url.database)!r}), RULESET, SETTINGS, "pwp.tester")
+        window = MainWindow(open_store({str(store.url.database)!r}), RULESET, SETTINGS, PWP)
         window.show()
         window.open_referral({referral.id!r})
         page = window.screening
@@ -169,12 +171,12 @@ def test_a_draft_survives_a_killed_process_and_comes_back_with_every_answer(qtbo
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert "typed" in done.stdout
 
-    draft = load_draft(store, referral.id)
+    draft = load_draft(store, PWP, referral.id)
     assert draft is not None and draft.payload["phq9"] == [1, 2, 3, 0, 1, 2, 3, 0, 1]
 
     from triage.ui.main_window import MainWindow
 
-    window = MainWindow(store, RULESET, SETTINGS, "pwp.tester")
+    window = MainWindow(store, RULESET, SETTINGS, PWP)
     qtbot.addWidget(window)
     window.show()
     assert window.home.drafts_banner.isVisible()

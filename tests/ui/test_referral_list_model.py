@@ -15,6 +15,7 @@ from triage.services.referral_list import ReferralFilter, ReferralRow, count_ref
 from triage.store import Store, open_store
 from triage.store.models import Person, Referral
 from triage.ui.referral_list import PAGE_SIZE, ReferralListModel
+from tests.users import PWP
 
 MANY = 100_000
 FAMILY = ("Adams", "Brown", "Clarke", "Davies", "Evans", "Fletcher", "Green", "Hughes", "Iqbal", "Jones")
@@ -91,8 +92,8 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 def test_the_list_model_over_a_store_of_100000_referrals(qtmodeltester, big_store):
     model = ReferralListModel(
-        lambda flt, sort, desc, offset, limit: referral_page(big_store, flt, sort=sort, descending=desc, offset=offset, limit=limit),
-        lambda flt: count_referrals(big_store, flt),
+        lambda flt, sort, desc, offset, limit: referral_page(big_store, PWP, flt, sort=sort, descending=desc, offset=offset, limit=limit),
+        lambda flt: count_referrals(big_store, PWP, flt),
     )
     assert model.total == MANY and model.rowCount() == PAGE_SIZE  # one page, not 100,000 rows
     qtmodeltester.check(model)

@@ -10,12 +10,14 @@ from triage.resources import resource_path
 from triage.settings import load_settings
 from triage.ui.settings_dialog import SettingsDialog
 
+from tests.users import ADMIN
+
 from .conftest import RULESET, SETTINGS
 
 
 def make_dialog(qtbot, store, tmp_path: Path) -> tuple[SettingsDialog, Path]:
     target = tmp_path / "settings.json"
-    dialog = SettingsDialog(store, RULESET, SETTINGS, "admin", settings_file=target)
+    dialog = SettingsDialog(store, RULESET, SETTINGS, ADMIN, settings_file=target)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog, target

@@ -143,6 +143,8 @@ class Words(StrictModel):
     list_and: Text
     yes: Text
     none: Text
+    # How a letter is signed, by the signer's role (the roles that may print letters).
+    signer_roles: dict[Literal["pwp", "team_leader"], Text]
 
 
 class Labels(StrictModel):

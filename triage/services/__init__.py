@@ -1,7 +1,10 @@
 """Use cases over the store, in plain Python (no Qt): the CLI and the UI call these.
 
-Inputs are pydantic models from ``triage.services.inputs`` (validated before anything is written);
-``actor`` is the name of the person acting (user accounts come later). Errors are
+Every service that reads or writes patient data is called as ``service(store, user, ...)``: ``user``
+is the logged-in ``triage.services.permissions.User``, whose role the service checks against the one
+permission table before it touches the store (a refusal is ``PermissionDenied``, itself audited), and
+every look at a record is recorded as a view. Inputs are pydantic models from
+``triage.services.inputs`` (validated before anything is written). Errors are
 ``triage.store.errors.StoreError`` subclasses whose messages never contain patient identifiers.
 """
 

@@ -14,6 +14,10 @@ into the audit trail at the next successful login. That file is not authenticate
 edit it can also copy the key file and guess offline, which argon2id (64 MiB, 3 passes per guess) is
 there to slow; the throttle and lockout stop guessing at the keyboard of the app. On PostgreSQL the
 count and lockout are columns of ``user_account`` and failures are audited at once.
+
+Neither the message nor the wait tells whether a username exists: a locked account at login reads
+as a wrong password, and the delay after a failure grows with the store's recent failed logins
+(whatever name they gave), not with one account's.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.services.permissions import Action, allowed, require
+from triage.services.permissions import User, require
 from triage.files import atomic_write
 from triage.store.audit import record_event, record_events
 from triage.store.database import Store, open_store
@@ -55,7 +59,8 @@ from triage.store.models import AuditEvent, StoreIdentity, UserAccount
 from triage.store.types import utc_now
 from triage.store.vocabulary import ROLES, EntityType
 
-WRONG = "unknown user or wrong password"
+WRONG = ("unknown user or wrong password (after repeated failures an account is locked for a while; "
+         "an admin can unlock it sooner)")
 UNKNOWN_ACTOR = "unknown user"  # a username that does not exist is never written anywhere
 LOGINS_SUFFIX = ".logins"
 MIN_PASSWORD = 10
@@ -71,11 +76,15 @@ class AuthenticationError(StoreError):
         super().__init__(WRONG)
 
 
-class AccountLocked(StoreError):
-    def __init__(self, until: datetime) -> None:
+class AccountLocked(AuthenticationError):
+    """The account is locked after repeated failures. At login it says no more than a wrong password
+    would (``reveal=False``): whether a username exists is not for the person at the keyboard to learn.
+    Unlocking an idle-locked window (the user is known) says until when."""
+
+    def __init__(self, until: datetime, *, reveal: bool = False) -> None:
         self.until = until
-        super().__init__(f"this account is locked after repeated failed logins until {until:%H:%M} UTC; "
-                         "try again then, or ask an admin to unlock it")  # fmt: skip
+        StoreError.__init__(self, f"this account is locked after repeated failed logins until {until:%H:%M} UTC; "
+                                  "try again then, or ask an admin to unlock it" if reveal else WRONG)  # fmt: skip
 
 
 class PlaintextStoreError(StoreError):
@@ -88,19 +97,6 @@ class StoreExistsError(StoreError):
 
 class AccountError(StoreError):
     """A refused account change (a weak password, a duplicate username...): safe to show."""
-
-
-@dataclass(frozen=True)
-class User:
-    """The person acting: what every guarded service takes. ``can(action)`` is for the UI's convenience
-    only; the services check again."""
-
-    username: str
-    display_name: str
-    role: str
-
-    def can(self, action: Action) -> bool:
-        return allowed(self, action)
 
 
 @dataclass(frozen=True)
@@ -125,6 +121,7 @@ class _LoginState:
     path: Path
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     pending: list[dict[str, Any]] = field(default_factory=list)
+    recent: list[str] = field(default_factory=list)  # when logins failed lately, any name: the delay grows with it
 
     MAX_PENDING = 1000
 
@@ -136,10 +133,11 @@ class _LoginState:
             data = json.loads(path.read_text(encoding="utf-8"))
             state.users = {str(k): dict(v) for k, v in dict(data.get("users", {})).items()}
             state.pending = [dict(e) for e in list(data.get("pending", []))][: cls.MAX_PENDING]
+            state.recent = [str(t) for t in list(data.get("recent", []))][: cls.MAX_PENDING]
         return state
 
     def save(self) -> None:
-        data = {"users": self.users, "pending": self.pending[: self.MAX_PENDING]}
+        data = {"users": self.users, "pending": self.pending[: self.MAX_PENDING], "recent": self.recent}
         atomic_write(self.path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
     def locked_until(self, name: str, now: datetime) -> datetime | None:
@@ -154,6 +152,12 @@ class _LoginState:
     def add(self, event: str, name: str | None, now: datetime) -> None:
         if len(self.pending) < self.MAX_PENDING:
             self.pending.append({"event": event, "user": name, "at": now.isoformat()})
+
+    def failed(self, now: datetime, window: timedelta) -> int:
+        """Count a failed login (any name) and return how many there were within ``window``."""
+        since = (now - window).isoformat()
+        self.recent = [t for t in self.recent if t > since][-(self.MAX_PENDING - 1):] + [now.isoformat()]
+        return len(self.recent)
 
 
 # --- creating a store --------------------------------------------------------------------------
@@ -312,13 +316,15 @@ def _login_local(path: Path, username: str, password: str, policy: LoginPolicy,
     until = state.locked_until(name, now)
     if until is not None:
         state.add("login_failed", name, now)
+        recent = state.failed(now, policy.lockout)
         state.save()
+        sleep(policy.delay(recent))  # as long as for a wrong password: the lock is not told apart
         raise AccountLocked(until)
     try:
         key = keys.unwrap(name, password)
     except WrongPassword:
-        _local_failure(state, name if keys.has_user(name) else None, now, policy)
-        sleep(policy.delay(state.users.get(name, {}).get("failures", 1)))
+        recent = _local_failure(state, name if keys.has_user(name) else None, now, policy)
+        sleep(policy.delay(recent))  # grows with the store's recent failures, the same for any name
         raise AuthenticationError() from None
     store = open_store(path, key=key, migrate=migrate)
     try:
@@ -333,7 +339,7 @@ def _login_local(path: Path, username: str, password: str, policy: LoginPolicy,
             record_event(session, actor=name, entity_type="user_account", entity_id=name, action="login",
                          summary="logged in")  # fmt: skip
             user = User(account.username, account.display_name, account.role)
-        state.pending = []
+        state.pending, state.recent = [], []
         state.users.pop(name, None)
         state.save()
     except BaseException:
@@ -342,8 +348,10 @@ def _login_local(path: Path, username: str, password: str, policy: LoginPolicy,
     return store, user
 
 
-def _local_failure(state: _LoginState, name: str | None, now: datetime, policy: LoginPolicy) -> None:
+def _local_failure(state: _LoginState, name: str | None, now: datetime, policy: LoginPolicy) -> int:
+    """Record a failed login (and lock a known account after too many); returns the store's recent failures."""
     state.add("login_failed", name, now)
+    recent = state.failed(now, policy.lockout)
     if name is not None:
         entry = state.users.setdefault(name, {"failures": 0})
         entry["failures"] = int(entry.get("failures", 0)) + 1
@@ -352,6 +360,7 @@ def _local_failure(state: _LoginState, name: str | None, now: datetime, policy: 
             entry["failures"] = 0
             state.add("account_locked", name, now)
     state.save()
+    return recent
 
 
 def _flush_pending(session: Session, state: _LoginState) -> None:
@@ -407,15 +416,21 @@ def _login_server(url: str, username: str, password: str, policy: LoginPolicy,
                                          action="account_locked", summary="account locked after repeated failed logins")  # fmt: skip
                     else:
                         failures = 1
-        if until is not None:
-            raise AccountLocked(until)
-        if failures:
-            sleep(policy.delay(failures))
-            raise AuthenticationError()
+        if until is not None or failures:
+            sleep(policy.delay(_recent_failures(store, now, policy)))  # the same for any name, locked or not
+            raise AccountLocked(until) if until is not None else AuthenticationError()
     except BaseException:
         store.close()
         raise
     return store, user
+
+
+def _recent_failures(store: Store, now: datetime, policy: LoginPolicy) -> int:
+    """Failed logins on the team store within the lockout window, whoever they named."""
+    with store.read() as session:
+        query = select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "login_failed", AuditEvent.occurred_at > now - policy.lockout)
+        return int(session.scalar(query) or 1)
 
 
 _DUMMY_HASH = _hasher.hash("not a password of anyone's")
@@ -462,7 +477,7 @@ def unlock_session(store: Store, user: User, password: str, *, policy: LoginPoli
         state = _LoginState.load(Path(str(store.url.database)))
         until = state.locked_until(user.username, now)
         if until is not None:
-            raise AccountLocked(until)
+            raise AccountLocked(until, reveal=True)
         if not verify_password(store, user, password):
             entry = state.users.setdefault(user.username, {"failures": 0})
             entry["failures"] = int(entry.get("failures", 0)) + 1
@@ -473,7 +488,7 @@ def unlock_session(store: Store, user: User, password: str, *, policy: LoginPoli
             with store.write() as session:
                 _audit_failure(session, user.username, locked)
             sleep(policy.delay(entry.get("failures", 1) or policy.max_failures))
-            raise AccountLocked(now + policy.lockout) if locked else AuthenticationError()
+            raise AccountLocked(now + policy.lockout, reveal=True) if locked else AuthenticationError()
         state.users.pop(user.username, None)
         state.save()
     else:
@@ -482,7 +497,7 @@ def unlock_session(store: Store, user: User, password: str, *, policy: LoginPoli
             if account is None or account.disabled_at is not None:
                 raise AuthenticationError()
             if account.locked_until is not None and account.locked_until > now:
-                raise AccountLocked(account.locked_until)
+                raise AccountLocked(account.locked_until, reveal=True)
         if not verify_password(store, user, password):
             with store.write() as session:
                 account = session.scalar(select(UserAccount).where(UserAccount.username == user.username))
@@ -493,7 +508,7 @@ def unlock_session(store: Store, user: User, password: str, *, policy: LoginPoli
                     account.failed_logins, account.locked_until = 0, now + policy.lockout
                 _audit_failure(session, user.username, locked)
             sleep(policy.delay(1))
-            raise AccountLocked(now + policy.lockout) if locked else AuthenticationError()
+            raise AccountLocked(now + policy.lockout, reveal=True) if locked else AuthenticationError()
     with store.write() as session:
         if not store.encrypted:
             account = session.scalar(select(UserAccount).where(UserAccount.username == user.username))
@@ -663,42 +678,6 @@ def _rewrap(store: Store, change: Callable[[KeyFile, bytes], None]) -> None:
     keys.save(path, store._key)
 
 
-# --- auditing access ---------------------------------------------------------------------------
-
-
-def record_view(session: Session, user: User, entity_type: EntityType, entity_id: str) -> None:
-    """In the caller's transaction: ``user`` looked at this record."""
-    record_event(session, actor=user.username, entity_type=entity_type, entity_id=entity_id, action="view",
-                 summary="viewed")  # fmt: skip
-
-
-def record_search(session: Session, user: User, count: int, *, entity_type: EntityType = "referral") -> None:
-    """A search or list: the number of results only, never the search text."""
-    record_event(session, actor=user.username, entity_type=entity_type, entity_id="*", action="search",
-                 summary=f"search returned {int(count)} results")  # fmt: skip
-
-
-def record_print(session: Session, user: User, entity_type: EntityType, entity_id: str, what: str) -> None:
-    record_event(session, actor=user.username, entity_type=entity_type, entity_id=entity_id, action="print",
-                 summary=f"printed: {what[:80]}")  # fmt: skip
-
-
-def record_export(session: Session, user: User, entity_type: EntityType, count: int, what: str) -> None:
-    record_event(session, actor=user.username, entity_type=entity_type, entity_id="*", action="export",
-                 summary=f"exported {int(count)} records: {what[:80]}")  # fmt: skip
-
-
-def view_referral(store: Store, user: User, referral_id: str) -> Any:
-    """Open a referral: checked (``view_referral``) and audited as a view."""
-    from triage.services.referrals import get_referral
-
-    require(user, "view_referral", store=store)
-    referral = get_referral(store, referral_id)
-    with store.write() as session:
-        record_view(session, user, "referral", referral_id)
-    return referral
-
-
 # --- the audit trail for the admin viewer ------------------------------------------------------
 
 
@@ -782,7 +761,6 @@ __all__ = [
     "DEFAULT_POLICY", "AccountError", "AccountLocked", "AuditRow", "AuthenticationError", "LoginPolicy",
     "PlaintextStoreError", "StoreExistsError", "User", "UserInfo", "add_user", "audit_events",
     "authenticate", "change_password", "encrypt_existing", "export_audit_csv", "initialise_store", "list_users",
-    "lock_session", "logout", "open_authenticated", "record_export", "record_print", "record_search",
-    "record_view", "recover_with_recovery_key", "remove_user", "reset_password", "set_role", "unlock_account",
-    "unlock_session", "verify_password", "view_referral",
+    "lock_session", "logout", "open_authenticated", "recover_with_recovery_key", "remove_user", "reset_password", "set_role", "unlock_account",
+    "unlock_session", "verify_password",
 ]  # fmt: skip

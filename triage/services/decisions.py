@@ -22,6 +22,7 @@ from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, default_ruleset_path, load_ruleset
 from triage.resources import resource_path
 from triage.services.inputs import DecisionInput, ScreeningInput
+from triage.services.permissions import PermissionDenied, User, allowed, record_view, require
 from triage.services.referrals import _load, _move
 from triage.services.screenings import record_screening, screening_input
 from triage.store.audit import record_event
@@ -45,45 +46,71 @@ class Replay:
     replayed: dict[str, Any] | None = None  # the replayed routing contract, when the ruleset was found
 
 
-def recommend(store: Store, referral_id: str, ruleset: Ruleset | None = None) -> Routing:
-    """The engine's routing for the referral's latest screening (nothing is written)."""
-    with store.read() as session:
+def recommend(store: Store, user: User, referral_id: str, ruleset: Ruleset | None = None) -> Routing:
+    """The engine's routing for the referral's latest screening (``view_referral``; recorded as a view)."""
+    require(user, "view_referral", store=store)
+    with store.write() as session:
         screening = _latest_screening(session, referral_id)
+        record_view(session, user, "screening", screening.id)
         return route(screening_input(screening).to_routing(), ruleset or default_ruleset())
 
 
 def confirm_decision(
-    store: Store, referral_id: str, data: DecisionInput, actor: str, *, ruleset: Ruleset | None = None
-) -> str:
+    store: Store, user: User, referral_id: str, data: DecisionInput, *, ruleset: Ruleset | None = None,
+    in_meeting: bool = False,
+) -> str:  # fmt: skip
     """Route the latest screening, check the person's confirmation against it and store both.
     An override (route or step differing from the recommendation) needs ``override_reason``; the
-    routing's warnings must have been acknowledged. Returns the decision's id."""
+    routing's warnings must have been acknowledged. Returns the decision's id.
+
+    Who may: ``decide`` for a referral nobody else has decided; ``override_any`` (a team leader) to
+    replace someone else's decision; ``confirm_in_meeting`` for a decision taken in the referral
+    meeting (``in_meeting``, said so in the audit trail)."""
     ruleset = ruleset or default_ruleset()
+    require(user, "confirm_in_meeting" if in_meeting else "decide", store=store)
+    if _decided_by_others(store, referral_id, user):
+        require(user, "override_any", store=store)  # before the write: a refusal is audited on its own
     with store.write() as session:
         referral = _load(session, referral_id)
         if referral.status not in ("screened", "decided"):
             raise RefusedError(f"a referral that is {referral.status.replace('_', ' ')} cannot be decided")
-        return record_decision(session, referral, _latest_screening(session, referral_id), data, actor, ruleset).id
+        if not allowed(user, "override_any") and _deciders(session, referral_id) - {user.username}:
+            raise PermissionDenied("override_any")  # someone else decided it a moment ago
+        screening = _latest_screening(session, referral_id)
+        note = "in the referral meeting" if in_meeting else ""
+        return record_decision(session, referral, screening, data, user.username, ruleset, note=note).id
+
+
+def _deciders(session: Session, referral_id: str) -> set[str]:
+    return set(session.scalars(select(Decision.decided_by).where(Decision.referral_id == referral_id)))
+
+
+def _decided_by_others(store: Store, referral_id: str, user: User) -> bool:
+    with store.read() as session:
+        return bool(_deciders(session, referral_id) - {user.username})
 
 
 def complete_screening(
-    store: Store, referral_id: str, screening: ScreeningInput, decision: DecisionInput, actor: str,
+    store: Store, user: User, referral_id: str, screening: ScreeningInput, decision: DecisionInput,
     *, ruleset: Ruleset | None = None,
 ) -> tuple[str, str]:  # fmt: skip
     """Store the completed screening, remove its draft and store the confirmed decision on it, all in
     ONE transaction: a crash or a refused decision (an override without its reason, unacknowledged
     warnings) leaves the referral exactly as it was, never screened but undecided half way.
-    Returns (screening id, decision id)."""
+    Needs ``screen`` and ``decide``. Returns (screening id, decision id)."""
+    require(user, "screen", store=store)
+    require(user, "decide", store=store)
     ruleset = ruleset or default_ruleset()
     with store.write() as session:
         referral = _load(session, referral_id)
-        stored = record_screening(session, referral, screening, actor)
-        return stored.id, record_decision(session, referral, stored, decision, actor, ruleset).id
+        stored = record_screening(session, referral, screening, user.username)
+        return stored.id, record_decision(session, referral, stored, decision, user.username, ruleset).id
 
 
 def record_decision(
-    session: Session, referral: Referral, screening: Screening, data: DecisionInput, actor: str, ruleset: Ruleset
-) -> Decision:
+    session: Session, referral: Referral, screening: Screening, data: DecisionInput, actor: str, ruleset: Ruleset,
+    *, note: str = "",
+) -> Decision:  # fmt: skip
     """The decision on ``screening`` inside the caller's transaction: stored with the routing as the
     engine returned it, audited, the referral moved to decided and its current route kept on it."""
     routing = route(screening_input(screening).to_routing(), ruleset)
@@ -115,6 +142,7 @@ def record_decision(
     session.flush()
     summary = f"route {data.confirmed_route}" + (f" step {data.confirmed_step}" if data.confirmed_step else "")
     summary += f"; {'override of' if overridden else 'as'} the recommendation ({ruleset.id} {ruleset.version})"
+    summary += f"; {note}" if note else ""
     record_event(session, actor=actor, entity_type="decision", entity_id=decision.id, action="decision",
                  summary=f"{summary}; referral {referral.id}")  # fmt: skip
     if referral.status == "screened":
@@ -122,13 +150,16 @@ def record_decision(
     return decision
 
 
-def replay_decision(store: Store, decision_id: str, *, extra_rulesets: Iterable[Path] = ()) -> Replay:
+def replay_decision(store: Store, user: User, decision_id: str, *, extra_rulesets: Iterable[Path] = ()) -> Replay:
     """Re-run the decision's screening under the ruleset whose content hash it recorded (looked up
-    among the shipped rulesets, the configured one and ``extra_rulesets``) and compare."""
-    with store.read() as session:
+    among the shipped rulesets, the configured one and ``extra_rulesets``) and compare.
+    ``view_referral``; recorded as a view of the decision."""
+    require(user, "view_referral", store=store)
+    with store.write() as session:
         decision = session.get(Decision, decision_id)
         if decision is None:
             raise NotFoundError("no decision with that id")
+        record_view(session, user, "decision", decision_id)
         screening = session.get(Screening, decision.screening_id)
         assert screening is not None  # a foreign key guarantees it
         ruleset = find_ruleset(decision.ruleset_sha256, extra_rulesets)

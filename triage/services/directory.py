@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from triage.services.inputs import GpPracticeInput, InvalidInput, parse
+from triage.services.permissions import User, require
 from triage.services.referrals import save_gp_practice
 from triage.store.database import Store
 from triage.store.models import GpPractice
@@ -66,12 +67,14 @@ def read_practices_csv(text: str) -> list[GpPracticeInput]:
     return practices
 
 
-def import_practices_csv(store: Store, path: Path, actor: str) -> int:
+def import_practices_csv(store: Store, user: User, path: Path) -> int:
+    """Add or update the practices in a CSV file (``settings``); one bad row means none is saved."""
+    require(user, "settings", store=store)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         raise InvalidInput(["file: cannot be read as UTF-8 text"]) from None
     practices = read_practices_csv(text)
     for practice in practices:
-        save_gp_practice(store, practice, actor)
+        save_gp_practice(store, user, practice)
     return len(practices)

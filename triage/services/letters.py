@@ -44,6 +44,7 @@ from triage.services.decisions import _plain, find_ruleset
 from triage.services.directory import PracticeEntry
 from triage.services.inputs import PreviousIntervention as InterventionInput
 from triage.services.inputs import RiskDetails
+from triage.services.permissions import User, record_view, require
 from triage.services.referrals import _load, _move
 from triage.services.screenings import screening_input
 from triage.settings import ServiceSettings
@@ -113,11 +114,14 @@ def letter_kinds(route_code: str) -> tuple[LetterKind, ...]:
     return tuple(kind for kind, template in kinds.items() if template.routes is None or route_code in template.routes)
 
 
-def decided_referral(store: Store, referral_id: str) -> DecidedReferral:
-    """The referral's current confirmed decision; RefusedError when it has none to write letters from."""
-    with store.read() as session:
+def decided_referral(store: Store, user: User, referral_id: str) -> DecidedReferral:
+    """The referral's current confirmed decision; RefusedError when it has none to write letters from.
+    ``view_referral``; recorded as a view of the referral."""
+    require(user, "view_referral", store=store)
+    with store.write() as session:
         referral = _load(session, referral_id)
         decision = _latest_decision(session, referral)
+        record_view(session, user, "referral", referral_id)
         return DecidedReferral(referral.id, decision.id, referral.status, decision.confirmed_route,
                                decision.confirmed_step, letter_kinds(decision.confirmed_route))  # fmt: skip
 
@@ -167,8 +171,17 @@ def letter_screener(name: str, role: str) -> Screener:
     return _validated(lambda: Screener(name=name, role=role))
 
 
+def letter_signer(user: User) -> Screener:
+    """The logged-in person signs with their name and their role's title from the letter templates."""
+    titles: dict[str, str] = default_templates().common.words.signer_roles  # type: ignore[assignment]
+    if user.role not in titles:
+        raise RefusedError(f"a letter cannot be signed by the {user.role.replace('_', ' ')} role")
+    return letter_screener(user.display_name, titles[user.role])
+
+
 def letter_for_decision(
     store: Store,
+    user: User,
     decision_id: str,
     kind: LetterKind,
     *,
@@ -181,9 +194,11 @@ def letter_for_decision(
     practice in the directory, under the decision's own ruleset. Nothing is written.
 
     Raises RefusedError (no current decision, the ruleset is not on this computer, the routing does not
-    replay), GpAddressMissing, or LetterInputError whose ``problems`` are safe to show."""
+    replay), GpAddressMissing, or LetterInputError whose ``problems`` are safe to show.
+    ``view_referral``: building is not yet sending; ``record_letter`` records what is done with it."""
     from triage.letters.letter import build_letter  # reportlab only when a letter is built
 
+    require(user, "view_referral", store=store)
     with store.read() as session:
         referral, decision = _current_decision(session, decision_id)
         screening = session.get(Screening, decision.screening_id)
@@ -301,10 +316,12 @@ def risk_actions(details: RiskDetails) -> str | None:
 # --- recording -----------------------------------------------------------------------------------
 
 
-def record_letter(store: Store, decision_id: str, letter: Letter, event: LetterEvent, actor: str) -> RecordedLetter:
+def record_letter(store: Store, user: User, decision_id: str, letter: Letter, event: LetterEvent) -> RecordedLetter:
     """Record a letter event, audited, in one transaction. A letter ``generated`` again with the same
     bytes is recorded once (previewing the same letter twice is not news). ``printed`` or ``saved``
-    always add a row; for the GP letter they move a decided referral to letter sent."""
+    (``print_letter``) always add a row; for the GP letter they move a decided referral to letter sent."""
+    require(user, "print_letter" if event in OUTPUTS else "view_referral", store=store)
+    actor = user.username
     with store.write() as session:
         referral, decision = _current_decision(session, decision_id)
         if event == "generated":
@@ -323,14 +340,16 @@ def record_letter(store: Store, decision_id: str, letter: Letter, event: LetterE
         return _recorded(row)
 
 
-def letters_sent(store: Store, decision_id: str, kind: LetterKind | None = None) -> list[RecordedLetter]:
+def letters_sent(store: Store, user: User, decision_id: str, kind: LetterKind | None = None) -> list[RecordedLetter]:
     """The letters of this decision that left the service (printed or saved), oldest first."""
+    require(user, "view_referral", store=store)
     with store.read() as session:
         return _rows(session, decision_id, kind, OUTPUTS)
 
 
-def identical_letters_sent(store: Store, decision_id: str, letter: Letter) -> list[RecordedLetter]:
+def identical_letters_sent(store: Store, user: User, decision_id: str, letter: Letter) -> list[RecordedLetter]:
     """Earlier printed or saved letters with exactly these bytes: the same decision, kind and sha256."""
+    require(user, "view_referral", store=store)
     with store.read() as session:
         return _rows(session, decision_id, letter.kind, OUTPUTS, sha256=letter.sha256)
 

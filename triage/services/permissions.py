@@ -1,4 +1,9 @@
-"""Who may do what: the ONE permission table, checked by the services (never only by hiding buttons).
+"""Who may do what, and the record of what they looked at.
+
+The ONE permission table, checked by the services (never only by hiding buttons): every service that
+reads or writes patient data takes the logged-in ``User`` as its second argument and calls
+``require`` before it touches the store; reads of a record are written to the audit trail as views
+(``record_view``), searches as a count of results (``record_search``), never the search text.
 
 Roles (issue 6): a PWP screens and decides; a team leader also confirms decisions in the referral
 meeting and overrides any decision; an admin manages settings, rulesets, users and the audit trail.
@@ -11,12 +16,16 @@ written to the audit trail (who, which action) in its own transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
 from triage.store.errors import RefusedError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from triage.store import Store
+    from triage.store.vocabulary import EntityType
 
 Action = Literal[
     "screen", "decide", "confirm_in_meeting", "override_any", "view_referral", "create_referral", "search",
@@ -63,6 +72,19 @@ class PermissionDenied(RefusedError):
         super().__init__(f"your role does not allow this ({action.replace('_', ' ')}); ask a team leader or admin")
 
 
+@dataclass(frozen=True)
+class User:
+    """The person acting: what every guarded service takes. ``can(action)`` is for the UI's convenience
+    only; the services check again."""
+
+    username: str
+    display_name: str
+    role: str
+
+    def can(self, action: Action) -> bool:
+        return allowed(self, action)
+
+
 def allowed(user: HasRole, action: Action) -> bool:
     if action not in PERMISSIONS:
         raise ValueError(f"unknown permission {action!r}")
@@ -81,3 +103,22 @@ def require(user: HasRole, action: Action, *, store: Store | None = None) -> Non
             record_event(session, actor=user.username, entity_type="user_account", entity_id=user.username,
                          action="permission_denied", summary=f"refused: {action}")  # fmt: skip
     raise PermissionDenied(action)
+
+
+# --- the record of every access (in the caller's transaction) ------------------------------------
+
+
+def record_view(session: Session, user: HasRole, entity_type: EntityType, entity_id: str) -> None:
+    """``user`` looked at this record."""
+    from triage.store.audit import record_event
+
+    record_event(session, actor=user.username, entity_type=entity_type, entity_id=entity_id, action="view",
+                 summary="viewed")  # fmt: skip
+
+
+def record_search(session: Session, user: HasRole, count: int, *, entity_type: EntityType = "referral") -> None:
+    """A search or list: the number of results only, never the search text."""
+    from triage.store.audit import record_event
+
+    record_event(session, actor=user.username, entity_type=entity_type, entity_id="*", action="search",
+                 summary=f"search returned {int(count)} results")  # fmt: skip

@@ -14,6 +14,9 @@ SQLite and PostgreSQL, an index range scan (indexes from migration 0003):
 Text search (``ReferralFilter.text``): ten digits (spaces and dashes allowed) is an exact NHS number;
 anything else is a family-name prefix, case-insensitive, optionally ``"family, given"`` where the part
 after the comma is a given-name prefix. Rows carry identifiers for display: never log them.
+
+Both need ``search``. Each count is one search in the audit trail (the number of results, never the
+text); the pages of that result that follow are not counted again.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.sql.elements import UnaryExpression
 
 from triage.rules.vocabulary import RouteCode
+from triage.services.permissions import User, record_search, require
 from triage.store.database import Store
 from triage.store.models import Draft, Person, Referral
 from triage.store.vocabulary import ReferralStatus
@@ -64,10 +68,13 @@ class ReferralRow:
         return f"<ReferralRow {self.id}>"
 
 
-def count_referrals(store: Store, flt: ReferralFilter) -> int:
-    """How many referrals match ``flt``."""
-    with store.read() as session:
-        return int(session.scalar(count_query(flt, dialect=store.dialect)) or 0)
+def count_referrals(store: Store, user: User, flt: ReferralFilter) -> int:
+    """How many referrals match ``flt``: a search, recorded with its count in the same transaction."""
+    require(user, "search", store=store)
+    with store.write() as session:
+        count = int(session.scalar(count_query(flt, dialect=store.dialect)) or 0)
+        record_search(session, user, count)
+        return count
 
 
 def count_query(flt: ReferralFilter, *, dialect: str) -> Select[Any]:
@@ -76,10 +83,11 @@ def count_query(flt: ReferralFilter, *, dialect: str) -> Select[Any]:
 
 
 def referral_page(
-    store: Store, flt: ReferralFilter, *, sort: str = "received_on", descending: bool = True,
+    store: Store, user: User, flt: ReferralFilter, *, sort: str = "received_on", descending: bool = True,
     offset: int = 0, limit: int = 100,
 ) -> list[ReferralRow]:  # fmt: skip
     """The rows ``offset .. offset+limit`` of the referrals matching ``flt`` in the order ``sort``."""
+    require(user, "search", store=store)
     query = page_query(flt, dialect=store.dialect, sort=sort, descending=descending, offset=offset, limit=limit)
     with store.read() as session:
         return [

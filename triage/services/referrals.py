@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from triage.services.inputs import GpPracticeInput, ReferralInput, ReferralUpdate
+from triage.services.permissions import User, record_search, record_view, require
 from triage.store.audit import describe_changes, record_event, record_events
 from triage.store.database import Store
 from triage.store.errors import ConflictError, NotFoundError, RefusedError, StoreError
@@ -126,20 +127,24 @@ def _add_referral(session: Session, data: ReferralInput, actor: str) -> CreatedR
     return CreatedReferral(referral.id, person.id, referral.duplicate_of_id)
 
 
-def create_referral(store: Store, data: ReferralInput, actor: str) -> CreatedReferral:
+def create_referral(store: Store, user: User, data: ReferralInput) -> CreatedReferral:
+    require(user, "create_referral", store=store)
     with store.write() as session:
-        return _add_referral(session, data, actor)
+        return _add_referral(session, data, user.username)
 
 
-def import_referrals(store: Store, rows: Sequence[ReferralInput], actor: str, *, source_name: str = "") -> list[CreatedReferral]:
+def import_referrals(
+    store: Store, user: User, rows: Sequence[ReferralInput], *, source_name: str = ""
+) -> list[CreatedReferral]:
     """All rows in one transaction: after a crash either every row is stored or none is. Each row is
     audited as a create, and the batch as one import event (``source_name`` must not identify anyone).
     The first row the store refuses raises its error and nothing is written."""
+    require(user, "import", store=store)
     with store.write() as session:
-        created, refused = _add_referrals(session, list(enumerate(rows, start=1)), actor)
+        created, refused = _add_referrals(session, list(enumerate(rows, start=1)), user.username)
         if refused:
             raise refused[0][1]
-        _audit_import(session, actor, created, skipped=0, source_name=source_name)
+        _audit_import(session, user.username, created, skipped=0, source_name=source_name)
         return created
 
 
@@ -157,7 +162,7 @@ class ImportOutcome:
 
 
 def import_batch(
-    store: Store, rows: Sequence[tuple[int, ReferralInput]], actor: str, *, skip_refused: bool = False, skipped: int = 0
+    store: Store, user: User, rows: Sequence[tuple[int, ReferralInput]], *, skip_refused: bool = False, skipped: int = 0
 ) -> ImportOutcome:
     """Import validated rows (each with its row number in the source file) in ONE transaction.
 
@@ -165,6 +170,8 @@ def import_batch(
     date of birth) is reported by its row number. Without ``skip_refused`` any refusal writes nothing
     (every refused row is still reported); with it the other rows are written. ``skipped`` counts rows
     the caller already left out as invalid, for the audit summary."""
+    require(user, "import", store=store)
+    actor = user.username
     with store.write() as session:
         created, refused = _add_referrals(session, rows, actor, write=skip_refused)
         reasons = tuple((number, str(exc)) for number, exc in refused)
@@ -304,10 +311,12 @@ def _load(session: Session, referral_id: str) -> Referral:
     return referral
 
 
-def get_referral(store: Store, referral_id: str) -> Referral:
-    """The referral with its person, status history, GP practice, screenings and decisions loaded
-    (detached: read its attributes freely; ``version`` is what ``update_referral`` expects back)."""
-    with store.read() as session:
+def get_referral(store: Store, user: User, referral_id: str) -> Referral:
+    """Open a referral: the referral with its person, status history, GP practice, screenings and
+    decisions loaded (detached: read its attributes freely; ``version`` is what ``update_referral``
+    expects back). Checked (``view_referral``) and recorded as a view in the same transaction."""
+    require(user, "view_referral", store=store)
+    with store.write() as session:
         query = (
             select(Referral)
             .where(Referral.id == referral_id)
@@ -322,12 +331,14 @@ def get_referral(store: Store, referral_id: str) -> Referral:
         referral = session.scalars(query).one_or_none()
         if referral is None:
             raise NotFoundError("no referral with that id")
+        record_view(session, user, "referral", referral_id)
         return referral
 
 
-def update_referral(store: Store, referral_id: str, expected_version: int, changes: ReferralUpdate, actor: str) -> int:
+def update_referral(store: Store, user: User, referral_id: str, expected_version: int, changes: ReferralUpdate) -> int:
     """Apply the fields set in ``changes``. ``expected_version`` is the version the editor opened; if
     anyone saved since, ConflictError and nothing is written. Returns the new version."""
+    require(user, "create_referral", store=store)
     fields = sorted(changes.model_fields_set)
     with store.write() as session:
         referral = _load(session, referral_id)
@@ -342,7 +353,7 @@ def update_referral(store: Store, referral_id: str, expected_version: int, chang
             setattr(referral, field, getattr(changes, field))
         referral.updated_at = utc_now()
         session.flush()  # UPDATE ... WHERE version = expected: a concurrent save makes this fail
-        record_event(session, actor=actor, entity_type="referral", entity_id=referral.id, action="update",
+        record_event(session, actor=user.username, entity_type="referral", entity_id=referral.id, action="update",
                      summary=describe_changes(changed))  # fmt: skip
         return referral.version
 
@@ -358,32 +369,37 @@ def _move(session: Session, referral: Referral, status: ReferralStatus, actor: s
                  summary=f"status: {status}")  # fmt: skip
 
 
-def change_status(store: Store, referral_id: str, status: ReferralStatus, actor: str, *, expected_version: int | None = None) -> int:
+def change_status(
+    store: Store, user: User, referral_id: str, status: ReferralStatus, *, expected_version: int | None = None
+) -> int:
     """Move a referral along its lifecycle (``TRANSITIONS``), dated and audited. Returns the new version."""
+    require(user, "create_referral", store=store)
     with store.write() as session:
         referral = _load(session, referral_id)
         if expected_version is not None and referral.version != expected_version:
             raise ConflictError()
-        _move(session, referral, status, actor)
+        _move(session, referral, status, user.username)
         return referral.version
 
 
-def delete_referral(store: Store, referral_id: str, actor: str) -> None:
+def delete_referral(store: Store, user: User, referral_id: str) -> None:
     """Always refused: clinical records are kept (close the referral instead). The attempt is audited,
     and the database's own trigger refuses a DELETE that bypasses this."""
+    require(user, "create_referral", store=store)
     with store.write() as session:
         _load(session, referral_id)
-        record_event(session, actor=actor, entity_type="referral", entity_id=referral_id, action="attempted_deletion",
+        record_event(session, actor=user.username, entity_type="referral", entity_id=referral_id, action="attempted_deletion",
                      summary="deletion refused: clinical records are kept; close the referral instead")  # fmt: skip
     raise RefusedError("referrals cannot be deleted; close the referral instead (the attempt was recorded)")
 
 
 def find_referrals(
-    store: Store, *, nhs_number: str | None = None, family_name_prefix: str | None = None, open_only: bool = False,
+    store: Store, user: User, *, nhs_number: str | None = None, family_name_prefix: str | None = None, open_only: bool = False,
     limit: int = 200,
 ) -> list[Referral]:  # fmt: skip
     """Referrals by exact NHS number and/or family-name prefix (case-insensitive), newest first, with
-    their person loaded."""
+    their person loaded. Checked (``search``) and recorded as a search (the count only)."""
+    require(user, "search", store=store)
     query = select(Referral).join(Referral.person).options(selectinload(Referral.person))
     if nhs_number is not None:
         query = query.where(Person.nhs_number == nhs_number.replace(" ", "").replace("-", ""))
@@ -393,14 +409,19 @@ def find_referrals(
     if open_only:
         query = query.where(Referral.status.in_(OPEN_STATUSES))
     query = query.order_by(Referral.received_on.desc(), Referral.id).limit(limit)
-    with store.read() as session:
-        return list(session.scalars(query))
+    with store.write() as session:
+        found = list(session.scalars(query))
+        record_search(session, user, len(found))
+        return found
 
 
-def person_history(store: Store, person_id: str) -> list[HistoryEntry]:
+def person_history(store: Store, user: User, person_id: str) -> list[HistoryEntry]:
     """Every referral of the person, oldest first, with its latest confirmed route and any return
-    from another service: the IAPT <-> CMHT "ping-pong" made visible."""
-    with store.read() as session:
+    from another service: the IAPT <-> CMHT "ping-pong" made visible. Checked (``view_referral``)
+    and recorded as a view of the person."""
+    require(user, "view_referral", store=store)
+    with store.write() as session:
+        record_view(session, user, "person", person_id)
         referrals = session.scalars(
             select(Referral)
             .where(Referral.person_id == person_id)
@@ -423,8 +444,9 @@ def _history_entry(referral: Referral) -> HistoryEntry:
     )
 
 
-def save_gp_practice(store: Store, data: GpPracticeInput, actor: str) -> None:
-    """Add a practice to the directory, or update it."""
+def save_gp_practice(store: Store, user: User, data: GpPracticeInput) -> None:
+    """Add a practice to the directory, or update it (``settings``)."""
+    require(user, "settings", store=store)
     with store.write() as session:
         practice = session.get(GpPractice, data.code)
         if practice is None:
@@ -437,4 +459,5 @@ def save_gp_practice(store: Store, data: GpPracticeInput, actor: str) -> None:
                 setattr(practice, field, values[field])
             action, summary = "update", describe_changes(changed)
         session.flush()
-        record_event(session, actor=actor, entity_type="gp_practice", entity_id=data.code, action=action, summary=summary)
+        record_event(session, actor=user.username, entity_type="gp_practice", entity_id=data.code, action=action,
+                     summary=summary)  # fmt: skip

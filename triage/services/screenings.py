@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.services.inputs import ScreeningInput
+from triage.services.permissions import User, record_search, record_view, require
 from triage.services.referrals import _load, _move
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import RefusedError, StoreError
-from triage.store.models import Draft, Referral, Screening
+from triage.store.models import Draft, Person, Referral, Screening
 from triage.store.types import utc_now
 
 MAX_DRAFT_BYTES = 1_000_000
@@ -30,12 +31,16 @@ MAX_DRAFT_BYTES = 1_000_000
 
 @dataclass(frozen=True, slots=True)
 class DraftSummary:
-    """A draft waiting to be resumed (without its content)."""
+    """A draft waiting to be resumed (without its content), with whose referral it is for the list
+    of drafts (identifiers kept out of the repr, so out of logs and tracebacks)."""
 
     referral_id: str
     actor: str
     saved_at: datetime
     section: str | None
+    family_name: str = field(repr=False)
+    given_name: str = field(repr=False)
+    nhs_number: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +53,12 @@ class DraftContent:
 
 
 def save_draft(
-    store: Store, referral_id: str, payload: Mapping[str, Any], actor: str, *, section: str | None = None
+    store: Store, user: User, referral_id: str, payload: Mapping[str, Any], *, section: str | None = None
 ) -> datetime:
-    """Insert or replace the referral's draft; returns when it was saved. Only the first save of a
-    draft is audited (a save every few seconds would drown the trail)."""
+    """Insert or replace the referral's draft (``screen``); returns when it was saved. Only the first
+    save of a draft is audited (a save every few seconds would drown the trail)."""
+    require(user, "screen", store=store)
+    actor = user.username
     try:
         text = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError):
@@ -73,25 +80,40 @@ def save_draft(
     return now
 
 
-def load_draft(store: Store, referral_id: str) -> DraftContent | None:
-    with store.read() as session:
+def load_draft(store: Store, user: User, referral_id: str) -> DraftContent | None:
+    """The referral's draft to resume (``screen``), recorded as a view of the draft when there is one."""
+    require(user, "screen", store=store)
+    with store.write() as session:
         draft = session.get(Draft, referral_id)
         if draft is None:
             return None
+        record_view(session, user, "draft", referral_id)
         return DraftContent(draft.referral_id, draft.actor, draft.saved_at, draft.section, json.loads(draft.payload))
 
 
-def list_drafts(store: Store, *, actor: str | None = None) -> list[DraftSummary]:
-    """Drafts to offer for resumption at start-up, most recent first (``actor``: only theirs)."""
-    query = select(Draft.referral_id, Draft.actor, Draft.saved_at, Draft.section).order_by(Draft.saved_at.desc())
-    if actor is not None:
-        query = query.where(Draft.actor == actor)
-    with store.read() as session:
-        return [DraftSummary(*row) for row in session.execute(query)]
+def list_drafts(store: Store, user: User, *, only_mine: bool = True) -> list[DraftSummary]:
+    """Drafts to offer for resumption, most recent first (``only_mine``: the user's own). Checked
+    (``screen``) and recorded as a search of drafts (the count only)."""
+    require(user, "screen", store=store)
+    query = (
+        select(Draft.referral_id, Draft.actor, Draft.saved_at, Draft.section,
+               Person.family_name, Person.given_name, Person.nhs_number)  # fmt: skip
+        .join(Referral, Referral.id == Draft.referral_id)
+        .join(Person, Person.id == Referral.person_id)
+        .order_by(Draft.saved_at.desc())
+    )
+    if only_mine:
+        query = query.where(Draft.actor == user.username)
+    with store.write() as session:
+        drafts = [DraftSummary(*row) for row in session.execute(query)]
+        record_search(session, user, len(drafts), entity_type="draft")
+        return drafts
 
 
-def discard_draft(store: Store, referral_id: str, actor: str) -> bool:
+def discard_draft(store: Store, user: User, referral_id: str) -> bool:
     """Throw a draft away (the screener chose not to resume it). Returns whether there was one."""
+    require(user, "screen", store=store)
+    actor = user.username
     with store.write() as session:
         draft = session.get(Draft, referral_id)
         if draft is None:
@@ -103,11 +125,12 @@ def discard_draft(store: Store, referral_id: str, actor: str) -> bool:
         return True
 
 
-def save_screening(store: Store, referral_id: str, data: ScreeningInput, actor: str) -> str:
-    """Store a completed screening, mark the referral screened (recording the contact if it was not
-    yet recorded) and remove its draft, in one transaction. Returns the screening's id."""
+def save_screening(store: Store, user: User, referral_id: str, data: ScreeningInput) -> str:
+    """Store a completed screening (``screen``), mark the referral screened (recording the contact if
+    it was not yet recorded) and remove its draft, in one transaction. Returns the screening's id."""
+    require(user, "screen", store=store)
     with store.write() as session:
-        return record_screening(session, _load(session, referral_id), data, actor).id
+        return record_screening(session, _load(session, referral_id), data, user.username).id
 
 
 def record_screening(session: Session, referral: Referral, data: ScreeningInput, actor: str) -> Screening:

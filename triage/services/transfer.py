@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from triage.files import atomic_stream
 from triage.services.inputs import InvalidInput, ReferralInput, parse
+from triage.services.permissions import User, require
 from triage.services.referrals import CreatedReferral, import_batch
 from triage.store.audit import record_event
 from triage.store.database import Store
@@ -150,10 +151,13 @@ def validate_records(records: Sequence[Any]) -> tuple[list[tuple[int, ReferralIn
     return valid, problems
 
 
-def import_file(store: Store, raw: bytes, actor: str, *, fmt: Format | None = None, skip_invalid: bool = False) -> ImportReport:
+def import_file(
+    store: Store, user: User, raw: bytes, *, fmt: Format | None = None, skip_invalid: bool = False
+) -> ImportReport:
     """Validate every row, then write the valid ones in ONE transaction (audited as one import).
     Without ``skip_invalid`` a single invalid row means nothing is written. Raises TransferError for
-    a file that is not a readable array/table at all."""
+    a file that is not a readable array/table at all. Needs ``import``, checked before the file is read."""
+    require(user, "import", store=store)
     if len(raw) > MAX_IMPORT_BYTES:
         raise TransferError(f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB; split it")
     records = read_records(raw, fmt)
@@ -162,7 +166,7 @@ def import_file(store: Store, raw: bytes, actor: str, *, fmt: Format | None = No
     if not valid or (problems and not skip_invalid):
         return report
     skipped = len({number for number, _ in problems})
-    outcome = import_batch(store, valid, actor, skip_refused=skip_invalid, skipped=skipped)
+    outcome = import_batch(store, user, valid, skip_refused=skip_invalid, skipped=skipped)
     report.problems = sorted(problems + list(outcome.refused), key=lambda item: item[0])
     report.created = outcome.created
     return report
@@ -171,9 +175,10 @@ def import_file(store: Store, raw: bytes, actor: str, *, fmt: Format | None = No
 # --- writing -------------------------------------------------------------------------------------
 
 
-def export_records(store: Store) -> Iterator[dict[str, Any]]:
+def export_records(store: Store, user: User) -> Iterator[dict[str, Any]]:
     """Every referral, oldest first (received, then created, then id), as export records: one
-    consistent snapshot, streamed in batches."""
+    consistent snapshot, streamed in batches. Needs ``export``; the callers below audit the count."""
+    require(user, "export", store=store)
     query = (
         select(Referral, Person.nhs_number, Person.given_name, Person.family_name, Person.date_of_birth)
         .join(Person, Person.id == Referral.person_id)
@@ -221,14 +226,15 @@ def write_records(records: Iterator[dict[str, Any]], stream: TextIO, fmt: Format
     return count
 
 
-def export_to_stream(store: Store, stream: TextIO, fmt: Format, actor: str) -> int:
+def export_to_stream(store: Store, user: User, stream: TextIO, fmt: Format) -> int:
     """Export to an open stream (standard output); audited with the count, even if writing fails
     part way (whatever left the building is on record)."""
+    require(user, "export", store=store)
     count = 0
 
     def counted() -> Iterator[dict[str, Any]]:
         nonlocal count
-        for record in export_records(store):
+        for record in export_records(store, user):
             yield record
             count += 1
 
@@ -236,28 +242,29 @@ def export_to_stream(store: Store, stream: TextIO, fmt: Format, actor: str) -> i
         write_records(counted(), stream, fmt)
         stream.flush()
     finally:
-        _audit_export(store, actor, count, fmt)
+        _audit_export(store, user, count, fmt)
     return count
 
 
-def export_to_file(store: Store, path: Path, fmt: Format, actor: str) -> int:
+def export_to_file(store: Store, user: User, path: Path, fmt: Format) -> int:
     """Export to ``path`` atomically: written to a temporary file in the same folder, flushed to disk,
     audited, then renamed over ``path`` -- a reader never sees half a file, and a failed export leaves
     whatever was at ``path`` before."""
+    require(user, "export", store=store)
     path = path.expanduser().absolute()
     if not path.parent.is_dir():
         raise TransferError(f"the folder {path.parent} does not exist")
     if path.is_dir():
         raise TransferError(f"{path} is a folder; give a file name")
     with atomic_stream(path, "w", encoding="utf-8", newline="") as stream:
-        count = write_records(export_records(store), stream, fmt)
-        _audit_export(store, actor, count, fmt)  # audited before the file appears under its name
+        count = write_records(export_records(store, user), stream, fmt)
+        _audit_export(store, user, count, fmt)  # audited before the file appears under its name
     return count
 
 
-def _audit_export(store: Store, actor: str, count: int, fmt: Format) -> None:
+def _audit_export(store: Store, user: User, count: int, fmt: Format) -> None:
     with store.write() as session:
-        record_event(session, actor=actor, entity_type="database", entity_id="referrals", action="export",
+        record_event(session, actor=user.username, entity_type="database", entity_id="referrals", action="export",
                      summary=f"exported {count} referrals ({fmt})")  # fmt: skip
 
 

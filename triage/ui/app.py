@@ -116,7 +116,7 @@ def session_window(store: Store, user: User, ruleset: Ruleset, settings: Service
         if change == "lock":
             lock_session(store, user)
 
-    return MainWindow(store, ruleset, settings, user.username, user=user, unlock_check=unlock,
+    return MainWindow(store, ruleset, settings, user, unlock_check=unlock,
                       idle_minutes=settings.idle_lock_minutes, on_lock_change=lock_changed)  # fmt: skip
 
 

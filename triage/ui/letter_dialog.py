@@ -44,11 +44,12 @@ from triage.services.letters import (
     RecordedLetter,
     identical_letters_sent,
     letter_for_decision,
-    letter_screener,
+    letter_signer,
     letterhead,
     letters_sent,
     record_letter,
 )
+from triage.services.permissions import User
 from triage.settings import ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
@@ -57,8 +58,6 @@ from triage.ui.recommendation_panel import ROUTE_LABELS
 
 PREVIEW_MARGIN = 14  # pixels of grey around the page
 PRINT_DPI = 300  # enough for text; the printer's own resolution (1200 dpi) exceeds Qt's 256 MB image limit
-# Until user accounts carry a role, the letter is signed with the person's name and this role.
-DEFAULT_ROLE = "Talking Therapies practitioner"
 KIND_LABELS: dict[LetterKind, str] = {"gp": "GP letter", "patient": "Patient copy", "referral-on": "Referral-on summary"}
 
 
@@ -73,15 +72,14 @@ class LetterDialog(QDialog):
         subject: DecidedReferral,
         *,
         settings: ServiceSettings,
-        actor: str,
-        role: str = DEFAULT_ROLE,
+        user: User,
         letter_date: date | None = None,
         ruleset_lookup: Callable[[str], Ruleset | None] = find_ruleset,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.store, self.subject, self.settings, self.actor = store, subject, settings, actor
-        self.role, self.letter_date, self.ruleset_lookup = role, letter_date, ruleset_lookup
+        self.store, self.subject, self.settings, self.user = store, subject, settings, user
+        self.letter_date, self.ruleset_lookup = letter_date, ruleset_lookup
         self.letter: Letter | None = None
         self.setWindowTitle("Letters")  # never the person's name: window titles reach task bars and logs
         self._build()
@@ -180,10 +178,10 @@ class LetterDialog(QDialog):
         try:
             service = letterhead(self.settings)
             letter = letter_for_decision(
-                self.store, self.subject.decision_id, kind, screener=letter_screener(self.actor, self.role),
+                self.store, self.user, self.subject.decision_id, kind, screener=letter_signer(self.user),
                 service=service, letter_date=self.letter_date or date.today(), ruleset_lookup=self.ruleset_lookup,
             )  # fmt: skip
-            record_letter(self.store, self.subject.decision_id, letter, "generated", self.actor)
+            record_letter(self.store, self.user, self.subject.decision_id, letter, "generated")
         except LetterInputError as exc:
             self._refuse("This letter cannot be produced: " + "; ".join(exc.problems))
             return
@@ -209,10 +207,10 @@ class LetterDialog(QDialog):
         self.go_to_page(0)
 
     def _earlier_notice(self, letter: Letter) -> str:
-        identical = identical_letters_sent(self.store, self.subject.decision_id, letter)
+        identical = identical_letters_sent(self.store, self.user, self.subject.decision_id, letter)
         if identical:
             return "⚠ A letter identical to this one was already " + _when_and_who(identical[-1]) + "."
-        earlier = letters_sent(self.store, self.subject.decision_id, letter.kind)
+        earlier = letters_sent(self.store, self.user, self.subject.decision_id, letter.kind)
         if earlier:
             return (f"A {KIND_NAMES[letter.kind]} for this decision was already {_when_and_who(earlier[-1])}"
                     " (this one differs from it).")  # fmt: skip
@@ -311,7 +309,7 @@ class LetterDialog(QDialog):
     def _record(self, event: LetterEvent) -> None:
         assert self.letter is not None
         try:
-            record_letter(self.store, self.subject.decision_id, self.letter, event, self.actor)
+            record_letter(self.store, self.user, self.subject.decision_id, self.letter, event)
         except StoreError as exc:
             self.inform("Not recorded", f"The letter was {event} but could not be recorded: {exc}.")
             return

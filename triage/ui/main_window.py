@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from html import escape
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,9 +41,15 @@ from PySide6.QtWidgets import (
 )
 
 from triage.rules.ruleset import Ruleset
-from triage.services import create_referral, get_referral, list_drafts, load_draft, person_history, save_draft
-from triage.services.accounts import record_search, view_referral
-from triage.services.permissions import PermissionDenied
+from triage.services import (
+    HistoryEntry,
+    create_referral,
+    get_referral,
+    list_drafts,
+    load_draft,
+    person_history,
+    save_draft,
+)
 from triage.services.directory import list_practices
 from triage.services.inputs import DecisionInput, ScreeningInput
 from triage.services.referral_list import ReferralFilter, count_referrals, referral_page
@@ -63,7 +69,7 @@ from triage.ui.screening_page import ScreeningPage
 from triage.ui.settings_dialog import SettingsDialog
 
 if TYPE_CHECKING:
-    from triage.services.accounts import User
+    from triage.services.permissions import Action, User
     from triage.ui.letter_dialog import LetterDialog
 
 AUTOSAVE_MS = 1500
@@ -73,7 +79,6 @@ EARLIEST = QDate(2000, 1, 1)
 class ReferralsPage(QWidget):
     """Search, filters, the list, and the drafts waiting to be resumed."""
 
-    filter_applied = Signal(object, int)  # the ReferralFilter applied and the number of results
 
     def __init__(self, model: ReferralListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,11 +176,15 @@ class ReferralsPage(QWidget):
     def apply_filter(self) -> None:
         self._debounce.stop()
         self._applied = self.current_filter()
-        self.model.set_filter(self._applied)
+        try:
+            self.model.set_filter(self._applied)  # the services record it as a search, or refuse it
+        except StoreError as exc:
+            self.model.clear()  # a look that cannot be attributed is not shown
+            self.count.setText(f"The list cannot be shown: {exc}")
+            return
         self.count.setText(f"{self.model.total:,} referral{'s' if self.model.total != 1 else ''}")
         if self.model.rowCount():
             self.table.selectRow(0)
-        self.filter_applied.emit(self._applied, self.model.total)
 
     def selected_referral(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -183,19 +192,17 @@ class ReferralsPage(QWidget):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, actor: str, *,
-                 user: User | None = None, unlock_check: Callable[[str], bool] | None = None,
+    def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, user: User, *,
+                 unlock_check: Callable[[str], bool] | None = None,
                  idle_minutes: float = 5.0, on_lock_change: Callable[[str], None] | None = None) -> None:  # fmt: skip
-        """``user`` is the logged-in account (None only in tests and tools without accounts).
+        """``user`` is the logged-in account: every service this window calls checks its role.
         ``unlock_check`` turns the idle lock on: it is asked whether a typed password is the
         user's. ``on_lock_change`` is told "lock" and "unlock" (for the audit trail)."""
         super().__init__()
-        self.store, self.ruleset, self.settings, self.actor = store, ruleset, settings, actor
-        self.user = user
+        self.store, self.ruleset, self.settings, self.user = store, ruleset, settings, user
         self.unlock_check, self.on_lock_change = unlock_check, on_lock_change
         self.lock_page: LockPage | None = None
         self._locked_referral: str | None = None
-        self._last_search: object | None = None  # the filter last recorded as a search (None: record the next)
         self.setWindowTitle(f"triage — {settings.service_name}")
         self.resize(1400, 900)
         self.screening: ScreeningPage | None = None
@@ -214,14 +221,18 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        may_list = user is None or user.can("search")  # an admin sees no patient record (Caldicott)
+        # An admin sees no patient record (Caldicott): the list asks the services only for a role that
+        # may search, and they would refuse any other (the refusal itself is audited).
+        may_list = user.can("search")
         self.model = ReferralListModel(
-            lambda flt, sort, desc, offset, limit: referral_page(store, flt, sort=sort, descending=desc, offset=offset,
-                                                                 limit=limit) if may_list else [],  # fmt: skip
-            lambda flt: count_referrals(store, flt) if may_list else 0,
+            lambda flt, sort, desc, offset, limit: referral_page(store, user, flt, sort=sort, descending=desc,
+                                                                 offset=offset, limit=limit) if may_list else [],  # fmt: skip
+            lambda flt: count_referrals(store, user, flt) if may_list else 0,  # recorded as a search
+            load=False,  # refresh_home below loads it, once
         )
         self.home = ReferralsPage(self.model)
-        self.home.filter_applied.connect(self._audit_search)
+        if not may_list:
+            self.home.count.setText(f"The referral list is not part of the {user.role.replace('_', ' ')} role.")
         self.stack.addWidget(self.home)
         self.home.new_button.clicked.connect(self.new_referral)
         self.home.open_button.clicked.connect(self.open_selected)
@@ -241,16 +252,18 @@ class MainWindow(QMainWindow):
         self.refresh_home()
 
     def _actions(self) -> None:
+        # Each action is offered only to a role the services would let do it (they check again).
         self.patient_actions: list[QAction] = []
-        for text, keys, slot in (
-            ("&New referral", "Ctrl+N", self.new_referral),
-            ("&Search", "Ctrl+F", self.focus_search),
-            ("&Resume draft", "Ctrl+R", self.resume_draft),
-            ("Back to the &list", "Ctrl+W", self.close_screening),
-            ("The &matrix in force", "Ctrl+M", self.show_matrix),
-            ("&Letters…", "Ctrl+L", self.open_letters),
-            ("Se&ttings", "Ctrl+,", self.open_settings),
-            ("&Quit", "Ctrl+Q", self.close),
+        self._needs: dict[QAction, Action | None] = {}
+        for text, keys, slot, needs in (
+            ("&New referral", "Ctrl+N", self.new_referral, "create_referral"),
+            ("&Search", "Ctrl+F", self.focus_search, "search"),
+            ("&Resume draft", "Ctrl+R", self.resume_draft, "screen"),
+            ("Back to the &list", "Ctrl+W", self.close_screening, None),
+            ("The &matrix in force", "Ctrl+M", self.show_matrix, None),
+            ("&Letters…", "Ctrl+L", self.open_letters, "view_referral"),
+            ("Se&ttings", "Ctrl+,", self.open_settings, "settings"),
+            ("&Quit", "Ctrl+Q", self.close, None),
         ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))
@@ -258,6 +271,8 @@ class MainWindow(QMainWindow):
             self.addAction(action)
             self.menuBar().addAction(action)
             self.patient_actions.append(action)
+            self._needs[action] = needs  # type: ignore[assignment]
+        self._enable_for_role()
         # Not a patient action: enabled by role, not by the lock (the services check the role again).
         self.audit_action = QAction("&Audit trail…", self)
         self.audit_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
@@ -266,20 +281,30 @@ class MainWindow(QMainWindow):
         self.addAction(self.audit_action)
         self.menuBar().addAction(self.audit_action)
 
+    def _enable_for_role(self) -> None:
+        for action, needs in self._needs.items():
+            action.setEnabled(needs is None or self.user.can(needs))
+        for button, needs in ((self.home.new_button, "create_referral"), (self.home.open_button, "view_referral"),
+                              (self.home.resume_button, "screen")):  # fmt: skip
+            button.setEnabled(self.user.can(needs))  # type: ignore[arg-type]
+
     def _can_view_audit(self) -> bool:
-        return self.user is not None and self.user.can("audit_view") and not self.locked
+        return self.user.can("audit_view") and not self.locked
 
     # --- home ------------------------------------------------------------------------------------
 
     def refresh_home(self) -> None:
-        self.home.apply_filter()
-        drafts = list_drafts(self.store, actor=self.actor)
+        if self.user.can("search"):
+            self.home.apply_filter()
         self.home.drafts.clear()
+        try:
+            drafts = list_drafts(self.store, self.user) if self.user.can("screen") else []  # recorded as a search
+        except StoreError as exc:
+            drafts = []
+            self.statusBar().showMessage(f"The drafts cannot be listed: {exc}")
         for draft in drafts:
-            referral = get_referral(self.store, draft.referral_id)
-            person = referral.person
-            item = QListWidgetItem(f"{person.family_name.upper()}, {person.given_name} · NHS {nhs_display(person.nhs_number)} · "
-                                   f"saved {draft.saved_at.astimezone():%d/%m/%Y %H:%M}")
+            item = QListWidgetItem(f"{draft.family_name.upper()}, {draft.given_name} · NHS {nhs_display(draft.nhs_number)}"
+                                   f" · saved {draft.saved_at.astimezone():%d/%m/%Y %H:%M}")
             item.setData(Qt.ItemDataRole.UserRole, draft.referral_id)
             self.home.drafts.addItem(item)
         if drafts:
@@ -289,25 +314,6 @@ class MainWindow(QMainWindow):
             f"⚠ {len(drafts)} screening{'s' if len(drafts) > 1 else ''} in progress was saved as a draft. "
             "Press Ctrl+R to resume the newest, with every answer as it was left."
         )
-
-    def _audit_search(self, flt: object, count: int) -> None:
-        """A filter applied to the list is a search: recorded once per different filter (typing is
-        debounced by the page), with the number of results only, never the text."""
-        if self.user is None or self.locked:
-            return
-        if not self.user.can("search"):
-            self.home.count.setText(f"The referral list is not part of the {self.user.role.replace('_', ' ')} role.")
-            return
-        if flt == self._last_search:
-            return  # the same list again (after closing a screening, after letters): not a new search
-        try:
-            with self.store.write() as session:
-                record_search(session, self.user, count)
-        except StoreError as exc:
-            self.model.clear()  # a look that cannot be attributed is not shown
-            self.home.count.setText(f"The search could not be recorded in the audit trail, so nothing is shown: {exc}")
-            return
-        self._last_search = flt
 
     def focus_search(self) -> None:
         if self.screening is None:
@@ -333,7 +339,7 @@ class MainWindow(QMainWindow):
         if not accepted or dialog.referral is None:
             return
         try:
-            created = create_referral(self.store, dialog.referral, self.actor)
+            created = create_referral(self.store, self.user, dialog.referral)
         except StoreError as exc:
             QMessageBox.warning(self, "Referral not created", str(exc))
             return
@@ -346,22 +352,20 @@ class MainWindow(QMainWindow):
     # --- screening -------------------------------------------------------------------------------
 
     def open_referral(self, referral_id: str) -> None:
-        if self.user is not None:
-            try:
-                referral = view_referral(self.store, self.user, referral_id)  # checked, and audited as a view
-            except PermissionDenied as exc:
-                QMessageBox.information(self, "Referral not opened", f"This referral cannot be opened: {exc}.")
-                return
-        else:
-            referral = get_referral(self.store, referral_id)
+        try:
+            referral = get_referral(self.store, self.user, referral_id)  # checked, and recorded as a view
+            earlier = [h for h in person_history(self.store, self.user, referral.person.id) if h.referral_id != referral_id]
+            draft = load_draft(self.store, self.user, referral_id) if self.user.can("screen") else None
+        except StoreError as exc:
+            QMessageBox.information(self, "Referral not opened", f"This referral cannot be opened: {exc}.")
+            return
         if self.screening is not None:
             self.close_screening()
         if referral.status in ("letter_sent", "closed"):
             QMessageBox.information(self, "Referral finished", "This referral is "
                                     f"{STATUS_LABELS[referral.status].lower()}; it cannot be screened again.")
             return
-        page = ScreeningPage(self.ruleset, self.settings, self._heading(referral))
-        draft = load_draft(self.store, referral_id)
+        page = ScreeningPage(self.ruleset, self.settings, self._heading(referral, earlier))
         if draft is not None:
             page.load(ScreeningForm.model_validate(draft.payload))
         page.changed.connect(self.autosave.start)
@@ -372,7 +376,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(page)
         page.go_to(page.form().section if draft else "severity")
 
-    def _heading(self, referral) -> str:  # noqa: ANN001 - a loaded Referral
+    def _heading(self, referral, earlier: list[HistoryEntry]) -> str:  # noqa: ANN001 - a loaded Referral
         person = referral.person
         practice = referral.gp_practice.name if referral.gp_practice else "no practice recorded"
         lines = [
@@ -381,10 +385,9 @@ class MainWindow(QMainWindow):
             f"Referred {uk_date(referral.received_on)} by {escape(SOURCE_LABELS.get(referral.source, referral.source))}"
             f" · {escape(practice)}" + (f" · interpreter: {escape(referral.interpreter_language)}" if referral.interpreter_language else ""),
         ]
-        earlier = [h for h in person_history(self.store, person.id) if h.referral_id != referral.id]
         if earlier:
             lines.append("Earlier referrals: " + "; ".join(
-                f"{uk_date(h.received_on)} {escape(ROUTE_LABELS.get(h.route, 'no decision') if h.route else 'no decision')}"
+                f"{uk_date(h.received_on)} {escape(ROUTE_LABELS.get(h.confirmed_route, 'no decision') if h.confirmed_route else 'no decision')}"
                 + (f" (came back from {escape(h.returned_from)})" if h.returned_from else "")
                 for h in earlier
             ))
@@ -398,7 +401,7 @@ class MainWindow(QMainWindow):
             return
         form = self.screening.form()
         try:
-            save_draft(self.store, self.referral_id, form.model_dump(mode="json"), self.actor, section=form.section)
+            save_draft(self.store, self.user, self.referral_id, form.model_dump(mode="json"), section=form.section)
         except StoreError as exc:
             self.statusBar().showMessage(f"Draft NOT saved: {exc}")
         else:
@@ -426,7 +429,7 @@ class MainWindow(QMainWindow):
             return
         self.autosave.stop()
         try:
-            complete_screening(self.store, self.referral_id, screening, decision, self.actor, ruleset=self.ruleset)
+            complete_screening(self.store, self.user, self.referral_id, screening, decision, ruleset=self.ruleset)
         except StoreError as exc:
             QMessageBox.warning(self, "Decision not saved", f"{exc}\n\nYour answers are kept as a draft.")
             self.save_draft_now()
@@ -462,12 +465,12 @@ class MainWindow(QMainWindow):
         from triage.ui.letter_dialog import LetterDialog
 
         try:
-            subject = decided_referral(self.store, referral_id)
+            subject = decided_referral(self.store, self.user, referral_id)
         except StoreError as exc:
             if explain:
                 QMessageBox.information(self, "No letters yet", f"No letter can be written: {exc}.")
             return None
-        return LetterDialog(self.store, subject, settings=self.settings, actor=self.actor, parent=self)
+        return LetterDialog(self.store, subject, settings=self.settings, user=self.user, parent=self)
 
     def _after_letters(self) -> None:
         # The status may now be letter sent; but a dialog closed by the idle lock must not refill the list.
@@ -493,14 +496,13 @@ class MainWindow(QMainWindow):
         self.model.clear()
         self.home.search.clear()
         self.home._debounce.stop()  # clearing the search must not refill the list behind the lock
-        self._last_search = None  # the list seen after unlocking is a new look
         self.home.drafts.clear()
         self.home.drafts_banner.setVisible(False)
         self.home.count.clear()
         for action in self.patient_actions:
             action.setEnabled(action.shortcut() == QKeySequence("Ctrl+Q"))
         self.audit_action.setEnabled(False)
-        self.lock_page = LockPage(self.actor, self.unlock_check)
+        self.lock_page = LockPage(self.user.username, self.unlock_check)
         self.lock_page.unlocked.connect(self.unlock)
         self.stack.addWidget(self.lock_page)
         self.stack.setCurrentWidget(self.lock_page)
@@ -515,8 +517,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.home)
         self.stack.removeWidget(page)
         page.deleteLater()
-        for action in self.patient_actions:
-            action.setEnabled(True)
+        self._enable_for_role()
         self.audit_action.setEnabled(self._can_view_audit())
         if self.on_lock_change:
             self.on_lock_change("unlock")
@@ -529,7 +530,7 @@ class MainWindow(QMainWindow):
 
     def open_audit_trail(self) -> None:
         """The admin's audit trail viewer (Ctrl+Shift+A); the services refuse other roles."""
-        if self.user is None or self.locked:
+        if self.locked:
             return
         from triage.ui.audit_viewer import open_audit_viewer
 
@@ -543,7 +544,7 @@ class MainWindow(QMainWindow):
         MatrixView(self.ruleset, self).exec()
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.store, self.ruleset, self.settings, self.actor, self)
+        dialog = SettingsDialog(self.store, self.ruleset, self.settings, self.user, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.settings = dialog.saved_settings or self.settings
 

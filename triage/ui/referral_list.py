@@ -44,13 +44,21 @@ def nhs_display(number: str) -> str:
 class ReferralListModel(PagedTableModel[ReferralRow]):
     COLUMNS = tuple(heading for heading, _ in COLUMNS)
 
-    def __init__(self, page: Page, count: Count, parent: Any = None) -> None:
+    def __init__(self, page: Page, count: Count, parent: Any = None, *, load: bool = True) -> None:
+        """``load=False``: empty until the first ``set_filter`` (each load is a search in the audit
+        trail, so the window does not load a list it is about to filter)."""
         super().__init__(parent)
         self._page = page
         self._count = count
         self._filter = ReferralFilter()
         self._sort, self._descending = "received_on", True
-        self.reload()
+        self._loaded = False
+        if load:
+            self.reload()
+
+    def reload(self) -> None:
+        self._loaded = True
+        super().reload()
 
     def first_page(self) -> tuple[list[ReferralRow], int]:
         total = self._count(self._filter)
@@ -81,7 +89,8 @@ class ReferralListModel(PagedTableModel[ReferralRow]):
         if key is None:
             return
         self._sort, self._descending = key, order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        if self._loaded:
+            self.reload()
 
     def set_filter(self, flt: ReferralFilter) -> None:
         self._filter = flt

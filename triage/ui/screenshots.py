@@ -23,12 +23,13 @@ from triage.services import (
     confirm_decision,
     create_referral,
     decided_referral,
+    get_referral,
     parse,
     save_draft,
     save_gp_practice,
     save_screening,
 )
-from triage.services.accounts import User, record_search, view_referral
+from triage.services.permissions import User
 from triage.services.inputs import DecisionInput, GpPracticeInput, ReferralInput, ScreeningInput
 from triage.settings import Contact, ServiceSettings
 from triage.store import Store, open_store
@@ -49,6 +50,9 @@ SETTINGS = ServiceSettings(
                      Contact(name="NHS 111, option 2", phone="111", hours="24 hours")),
     duty_contacts=(Contact(name="Duty senior PWP", phone="01302 000 001", hours="9am-5pm weekdays"),),
 )  # fmt: skip
+# The people using the app in the pictures (not accounts: the store here is a plain demo file).
+PWP = User("priya.shah", "Priya Shah", "pwp")
+ADMIN = User("admin", "Service Admin", "admin")
 PEOPLE = (
     ("9990000018", "Alex", "Example", "1986-03-14"),
     ("9990000026", "Sam", "Sample", "1979-11-02"),
@@ -63,24 +67,24 @@ def _referral(store: Store, index: int, days_ago: int) -> str:
     data = {"nhs_number": nhs, "given_name": given, "family_name": family, "date_of_birth": born,
             "received_on": (date.today() - timedelta(days=days_ago)).isoformat(), "source": "gp",
             "gp_practice_code": "C84001"}  # fmt: skip
-    return create_referral(store, parse(ReferralInput, data), "demo").id
+    return create_referral(store, PWP, parse(ReferralInput, data)).id
 
 
 def seed(store: Store) -> dict[str, str]:
-    save_gp_practice(store, parse(GpPracticeInput, {"code": "C84001", "name": "Example Street Surgery",
-                                                    "address": "2 Example Street\nDoncaster\nDN1 1AB",
-                                                    "gp_names": ("Dr A Example",)}), "demo")  # fmt: skip
+    save_gp_practice(store, ADMIN, parse(GpPracticeInput, {"code": "C84001", "name": "Example Street Surgery",
+                                                           "address": "2 Example Street\nDoncaster\nDN1 1AB",
+                                                           "gp_names": ("Dr A Example",)}))  # fmt: skip
     ids = {name: _referral(store, i, days) for i, (name, days) in enumerate(
         (("decided", 12), ("in_progress", 3), ("new", 1), ("crisis", 6), ("second", 0)))}  # fmt: skip
     answers = {"phq9": (2, 2, 1, 1, 2, 1, 1, 1, 0), "gad7": (2, 2, 1, 1, 1, 0, 1), "chronicity": "medium",
                "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low"}  # fmt: skip
-    save_screening(store, ids["decided"], parse(ScreeningInput, answers), "demo")
-    confirm_decision(store, ids["decided"], parse(DecisionInput, {"confirmed_route": "core_iapt", "confirmed_step": 2}),
-                     "demo", ruleset=load_ruleset(resource_path("rules", "doncaster-2007.yaml")))  # fmt: skip
+    save_screening(store, PWP, ids["decided"], parse(ScreeningInput, answers))
+    confirm_decision(store, PWP, ids["decided"], parse(DecisionInput, {"confirmed_route": "core_iapt", "confirmed_step": 2}),
+                     ruleset=load_ruleset(resource_path("rules", "doncaster-2007.yaml")))  # fmt: skip
     draft = {"section": "ratings", "phq9": [3, 2, 3, 2, 2, 1, 2, 1, 1], "gad7": [2, 3, 2, 2, 1, 1, 2],
              "ratings": {"chronicity": "high", "complexity": "high"},
              "risk_details": {"thoughts": {"present": "yes", "detail": "fleeting, no plan"}}}  # fmt: skip
-    save_draft(store, ids["in_progress"], draft, "demo", section="ratings")
+    save_draft(store, PWP, ids["in_progress"], draft, section="ratings")
     return ids
 
 
@@ -100,7 +104,7 @@ def render(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory() as folder, open_store(Path(folder) / "demo.db") as store:
         os.environ["TRIAGE_SETTINGS"] = str(Path(folder) / "settings.json")
         ids = seed(store)
-        window = MainWindow(store, ruleset, SETTINGS, "demo")
+        window = MainWindow(store, ruleset, SETTINGS, PWP)
         window.statusBar().showMessage(f"Ruleset {ruleset.id} {ruleset.version} ({ruleset.status})")
         grab(window, out / "referral-list.png", (1400, 860))
         window.open_referral(ids["in_progress"])
@@ -117,18 +121,15 @@ def render(out: Path) -> list[Path]:
         for name, dialog, size in (
             ("high-risk-alert", HighRiskAlert(SETTINGS, window), (620, 420)),
             ("new-referral", NewReferralDialog([], window), (620, 520)),
-            ("settings", SettingsDialog(store, ruleset, SETTINGS, "demo", window), (760, 700)),
+            ("settings", SettingsDialog(store, ruleset, SETTINGS, ADMIN, window), (760, 700)),
             ("matrix", MatrixView(ruleset, window), (1200, 760)),
-            ("letter-preview", LetterDialog(store, decided_referral(store, ids["decided"]), settings=SETTINGS,
-                                            actor="Priya Shah", parent=window), (900, 1000)),
+            ("letter-preview", LetterDialog(store, decided_referral(store, PWP, ids["decided"]), settings=SETTINGS,
+                                            user=PWP, parent=window), (900, 1000)),
         ):
             grab(dialog, out / f"{name}.png", size)
             dialog.hide()
-        pwp = User("demo", "Demo PWP", "pwp")  # a few looks to show in the trail
-        with store.write() as session:
-            record_search(session, pwp, 5)
-        view_referral(store, pwp, ids["new"])
-        viewer = AuditViewer(store, User("admin", "Service Admin", "admin"), window)
+        get_referral(store, PWP, ids["new"])  # one more look to show in the trail
+        viewer = AuditViewer(store, ADMIN, window)
         grab(viewer, out / "audit-trail.png", (1100, 700))
         viewer.hide()
         window.close_screening()

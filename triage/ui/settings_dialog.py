@@ -28,7 +28,9 @@ from triage.rules.datafile import loc_to_path
 from triage.rules.ruleset import Ruleset, RulesetError, load_ruleset
 from triage.services.directory import import_practices_csv, list_practices
 from triage.services.inputs import InvalidInput
-from triage.settings import Contact, ServiceSettings, save_settings
+from triage.services.permissions import User
+from triage.services.service_settings import save_service_settings
+from triage.settings import Contact, ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
 
@@ -57,10 +59,10 @@ def _text_box(name: str, text: str, height: int = 70) -> QPlainTextEdit:
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, actor: str,
+    def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, user: User,
                  parent: QWidget | None = None, settings_file: Path | None = None) -> None:  # fmt: skip
         super().__init__(parent)
-        self.store, self.actor, self.settings_file = store, actor, settings_file
+        self.store, self.user, self.settings_file = store, user, settings_file
         self.saved_settings: ServiceSettings | None = None
         self.ruleset_path = settings.ruleset_path
         self.setWindowTitle("Settings")
@@ -157,7 +159,7 @@ class SettingsDialog(QDialog):
         if not path:
             return
         try:
-            count = import_practices_csv(self.store, Path(path), self.actor)
+            count = import_practices_csv(self.store, self.user, Path(path))
         except InvalidInput as exc:
             self._problems(["The directory was not imported:"] + exc.problems)
         except StoreError as exc:
@@ -214,6 +216,10 @@ class SettingsDialog(QDialog):
         except ValidationError as exc:
             self._problems([f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False, include_input=False)])
             return
-        save_settings(settings, self.settings_file)
+        try:
+            save_service_settings(self.store, self.user, settings, self.settings_file)
+        except StoreError as exc:
+            self._problems([f"The settings were not saved: {exc}"])
+            return
         self.saved_settings = settings
         super().accept()

@@ -1,0 +1,310 @@
+"""Every permission in the table, both ways, through the services (issue 6).
+
+Each case calls one service as each role on its own encrypted store holding a small world (a new
+referral, one with a draft, one screened, one decided by someone else with its GP letter built). A
+role the table allows gets the service's work done; any other role gets ``PermissionDenied`` and the
+store is exactly as it was, but for the one audited refusal. A structural test then makes sure no
+service that takes a ``User`` is left out, and no action of the table goes untested.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+from collections.abc import Callable, Iterator
+import json
+import shutil
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+import triage.services as services_package
+from tests.store.conftest import make_nhs_number, referral_input
+from triage.services import (
+    DecisionInput,
+    GpPracticeInput,
+    ReferralFilter,
+    ReferralUpdate,
+    ScreeningInput,
+    change_status,
+    complete_screening,
+    confirm_decision,
+    count_referrals,
+    create_referral,
+    decided_referral,
+    delete_referral,
+    discard_draft,
+    find_referrals,
+    get_referral,
+    identical_letters_sent,
+    import_batch,
+    import_referrals,
+    letter_for_decision,
+    letters_sent,
+    list_drafts,
+    load_draft,
+    person_history,
+    recommend,
+    record_letter,
+    referral_page,
+    replay_decision,
+    save_draft,
+    save_gp_practice,
+    save_screening,
+    update_referral,
+)
+from triage.services.accounts import (
+    add_user,
+    audit_events,
+    export_audit_csv,
+    initialise_store,
+    list_users,
+    open_authenticated,
+    remove_user,
+    reset_password,
+    set_role,
+    unlock_account,
+)
+from triage.services.directory import import_practices_csv
+from triage.services.letters import letter_signer
+from triage.services.maintenance import back_up, restore, verify_store
+from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
+from triage.services.service_settings import save_service_settings
+from triage.services.transfer import export_records, export_to_file, export_to_stream, import_file
+from triage.settings import ServiceSettings
+from triage.store import RefusedError, Store
+from triage.store.keys import key_file_path
+from triage.store.models import Base
+from triage.store.vocabulary import ROLES
+
+PASSWORD = "a long enough password"
+ANSWERS = {"phq9": (1, 2, 1, 1, 1, 1, 1, 1, 0), "gad7": (1, 1, 1, 1, 1, 1, 0), "chronicity": "low",
+           "complexity": "low", "impairment": "low", "substance_use": "low", "risk": "low"}  # fmt: skip
+PRACTICE = GpPracticeInput(code="C84001", name="Example Surgery", address="1 Example Road\nDoncaster\nDN1 1AA",
+                           gp_names=("Dr A Example",))  # fmt: skip
+PEOPLE = {"pwp": "pwp.one", "team_leader": "leader.one", "admin": "admin"}
+
+
+FAST_KDF = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+@pytest.fixture(autouse=True)
+def fast_kdf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
+    monkeypatch.setenv("TRIAGE_SETTINGS", str(tmp_path / "settings.json"))
+
+
+@dataclass
+class World:
+    store: Store
+    path: Path
+    users: dict[str, User]  # by role
+    new: str  # a referral just received
+    drafted: str  # a referral with a draft saved by the PWP
+    screened: str  # a referral screened by the PWP, not yet decided
+    decided: str  # a referral screened and decided by someone else ("author")
+    decision: str
+    person: str
+    letter: Any  # the GP letter of the decision, built
+    recommended: DecisionInput  # the recommendation for the screened referral, confirmed as it is
+
+
+def make_world(folder: Path, database: str | None = None) -> World:
+    """The world in a new encrypted SQLite store in ``folder``, or on the PostgreSQL ``database``
+    (``folder`` then holds the files the services write: backups, exports, settings)."""
+    path = folder / "triage.db"
+    initialise_store(database or path, "admin", "Admin", PASSWORD)
+    store, admin = open_authenticated(database or path, "admin", PASSWORD, sleep=lambda _s: None)
+    people = {"admin": admin}
+    for role in ("pwp", "team_leader"):
+        people[role] = add_user(store, admin, PEOPLE[role], PEOPLE[role], role, PASSWORD)
+    author = add_user(store, admin, "author", "Ann Author", "pwp", PASSWORD)
+    pwp = people["pwp"]
+    save_gp_practice(store, admin, PRACTICE)
+    ids = [create_referral(store, pwp, referral_input(n, gp_practice_code="C84001")).id for n in range(1, 5)]
+    save_draft(store, pwp, ids[1], {"phq9": [1]}, section="phq9")
+    save_screening(store, pwp, ids[2], ScreeningInput.model_validate(ANSWERS))
+    routing = recommend(store, pwp, ids[2])
+    _, decision = complete_screening(store, author, ids[3], ScreeningInput.model_validate(ANSWERS),
+                                     DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step))  # fmt: skip
+    letter = letter_for_decision(store, author, decision, "gp", screener=letter_signer(author), service=None,
+                                 letter_date=date(2025, 3, 3))  # fmt: skip
+    person = get_referral(store, pwp, ids[0]).person_id
+    recommended = DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step)
+    return World(store, path, people, ids[0], ids[1], ids[2], ids[3], decision, person, letter, recommended)
+
+
+IMPORT_ROW = {"nhs_number": make_nhs_number(12), "given_name": "A", "family_name": "B", "date_of_birth": "1980-01-01",
+              "received_on": "2024-05-01", "source": "self"}  # fmt: skip
+# Services that act on the caller's own session or password: no permission to check, by design.
+SELF_SERVICE = {"change_password", "lock_session", "unlock_session", "logout", "verify_password"}
+
+
+Call = Callable[[World, User], Any]
+# (the permission that decides, what is called, the error an allowed call still ends with)
+CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
+    ("screen", "save_draft", lambda w, u: save_draft(w.store, u, w.new, {"phq9": [2]}), None),
+    ("screen", "load_draft", lambda w, u: load_draft(w.store, u, w.drafted), None),
+    ("screen", "list_drafts", lambda w, u: list_drafts(w.store, u, only_mine=False), None),
+    ("screen", "discard_draft", lambda w, u: discard_draft(w.store, u, w.drafted), None),
+    ("screen", "save_screening", lambda w, u: save_screening(w.store, u, w.new, ScreeningInput.model_validate(ANSWERS)), None),
+    ("decide", "confirm_decision", lambda w, u: confirm_decision(w.store, u, w.screened, w.recommended), None),
+    ("decide", "complete_screening", lambda w, u: complete_screening(
+        w.store, u, w.new, ScreeningInput.model_validate(ANSWERS), DecisionInput(confirmed_route="core_iapt",
+        confirmed_step=2)), None),
+    ("confirm_in_meeting", "confirm_decision(in_meeting)", lambda w, u: confirm_decision(
+        w.store, u, w.screened, w.recommended, in_meeting=True), None),
+    ("override_any", "confirm_decision(someone else's)", lambda w, u: confirm_decision(
+        w.store, u, w.decided, DecisionInput(confirmed_route="cmht", override_reason="agreed at the meeting")), None),
+    ("view_referral", "get_referral", lambda w, u: get_referral(w.store, u, w.new), None),
+    ("view_referral", "person_history", lambda w, u: person_history(w.store, u, w.person), None),
+    ("view_referral", "recommend", lambda w, u: recommend(w.store, u, w.screened), None),
+    ("view_referral", "replay_decision", lambda w, u: replay_decision(w.store, u, w.decision), None),
+    ("view_referral", "decided_referral", lambda w, u: decided_referral(w.store, u, w.decided), None),
+    ("view_referral", "letter_for_decision", lambda w, u: letter_for_decision(
+        w.store, u, w.decision, "patient", screener=letter_signer(w.users["pwp"]), service=None,
+        letter_date=date(2025, 3, 3)), None),
+    ("view_referral", "letters_sent", lambda w, u: letters_sent(w.store, u, w.decision), None),
+    ("view_referral", "identical_letters_sent", lambda w, u: identical_letters_sent(w.store, u, w.decision, w.letter), None),
+    ("view_referral", "record_letter(generated)", lambda w, u: record_letter(w.store, u, w.decision, w.letter, "generated"), None),
+    ("print_letter", "record_letter(printed)", lambda w, u: record_letter(w.store, u, w.decision, w.letter, "printed"), None),
+    ("create_referral", "create_referral", lambda w, u: create_referral(w.store, u, referral_input(9)), None),
+    ("create_referral", "update_referral", lambda w, u: update_referral(w.store, u, w.new, 1, ReferralUpdate(phone="07700900123")), None),
+    ("create_referral", "change_status", lambda w, u: change_status(w.store, u, w.new, "contacted"), None),
+    ("create_referral", "delete_referral", lambda w, u: delete_referral(w.store, u, w.new), RefusedError),
+    ("search", "find_referrals", lambda w, u: find_referrals(w.store, u, family_name_prefix="Test"), None),
+    ("search", "referral_page", lambda w, u: referral_page(w.store, u, ReferralFilter()), None),
+    ("search", "count_referrals", lambda w, u: count_referrals(w.store, u, ReferralFilter()), None),
+    ("import", "import_referrals", lambda w, u: import_referrals(w.store, u, [referral_input(10)]), None),
+    ("import", "import_batch", lambda w, u: import_batch(w.store, u, [(1, referral_input(11))]), None),
+    ("import", "import_file", lambda w, u: import_file(w.store, u, json.dumps([IMPORT_ROW]).encode()), None),
+    ("export", "export_records", lambda w, u: list(export_records(w.store, u)), None),
+    ("export", "export_to_stream", lambda w, u: export_to_stream(w.store, u, io.StringIO(), "json"), None),
+    ("export", "export_to_file", lambda w, u: export_to_file(w.store, u, w.path.with_name("out.csv"), "csv"), None),
+    ("settings", "save_gp_practice", lambda w, u: save_gp_practice(w.store, u, PRACTICE.model_copy(update={"name": "New"})), None),
+    ("settings", "import_practices_csv", lambda w, u: import_practices_csv(w.store, u, _practices_csv(w)), None),
+    ("settings", "save_service_settings", lambda w, u: save_service_settings(w.store, u, ServiceSettings(phone="01302 000 000")), None),
+    ("rulesets", "save_service_settings(ruleset)", lambda w, u: save_service_settings(
+        w.store, u, ServiceSettings(ruleset_path=str(w.path.with_name("service-rules.yaml")))), None),
+    ("users", "add_user", lambda w, u: add_user(w.store, u, "new.one", "New One", "pwp", PASSWORD), None),
+    ("users", "list_users", lambda w, u: list_users(w.store, u), None),
+    ("users", "set_role", lambda w, u: set_role(w.store, u, "author", "team_leader"), None),
+    ("users", "remove_user", lambda w, u: remove_user(w.store, u, "author"), None),
+    ("users", "reset_password", lambda w, u: reset_password(w.store, u, "author", "another long password"), None),
+    ("users", "unlock_account", lambda w, u: unlock_account(w.store, u, "author"), None),
+    ("audit_view", "audit_events", lambda w, u: audit_events(w.store, u), None),
+    ("audit_view", "export_audit_csv", lambda w, u: export_audit_csv(w.store, u, io.StringIO()), None),
+    ("backup", "back_up", lambda w, u: back_up(w.store, u, w.path.with_name("copy.db")), None),
+    ("restore", "restore", lambda w, u: restore(w.store, u, w.path.with_name("backup.db"), w.path), None),
+    ("verify", "verify_store", lambda w, u: verify_store(w.store, u), None),
+]  # fmt: skip
+
+
+def _practices_csv(w: World) -> Path:
+    path = w.path.with_name("practices.csv")
+    path.write_text("code,name,address,gp_names\nB82001,Other Surgery,2 Other Road;Doncaster,Dr B Other\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """The world made once (accounts hash their passwords slowly, by design); each test gets a copy."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
+        w = make_world(tmp_path_factory.mktemp("template"))
+    w.store.close()
+    return w
+
+
+@pytest.fixture
+def world(template: World, tmp_path: Path) -> Iterator[World]:
+    for file in template.path.parent.iterdir():
+        shutil.copy2(file, tmp_path / file.name)
+    path = tmp_path / template.path.name
+    store, _admin = open_authenticated(path, "admin", PASSWORD, sleep=lambda _s: None)
+    try:
+        yield replace(template, store=store, path=path)
+    finally:
+        store.close()
+
+
+def snapshot(w: World) -> dict[str, Any]:
+    """Every table's rows but the audit trail's, the settings file and the key file."""
+    with w.store.read() as session:
+        tables = {t.name: session.execute(select(t).order_by(*t.primary_key.columns)).all()
+                  for t in Base.metadata.sorted_tables if t.name not in ("audit_event", "audit_head")}  # fmt: skip
+        audited = session.scalar(select(func.count()).select_from(Base.metadata.tables["audit_event"]))
+    files = [w.path.with_name("settings.json"), key_file_path(w.path)]
+    return {"tables": tables, "audited": audited, "files": [f.read_bytes() if f.exists() else None for f in files]}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("action", "name", "call", "still_raises"), CASES, ids=[c[1] for c in CASES])
+def test_the_permission_table_through_the_services(world: World, role: str, action: Action, name: str, call: Call,
+                                                   still_raises: type[Exception] | None) -> None:  # fmt: skip
+    user = world.users[role]
+    if action == "restore":  # a backup to restore from, made before anything is compared
+        back_up(world.store, world.users["admin"], world.path.with_name("backup.db"))
+    if role in PERMISSIONS[action]:
+        if still_raises is None:
+            call(world, user)
+        else:
+            with pytest.raises(still_raises) as raised:
+                call(world, user)
+            assert not isinstance(raised.value, PermissionDenied)
+        return
+    before = snapshot(world)
+    with pytest.raises(PermissionDenied, match="your role does not allow this"):
+        call(world, user)
+    after = snapshot(world)
+    assert after["tables"] == before["tables"] and after["files"] == before["files"], "a refusal changed data"
+    assert after["audited"] == before["audited"] + 1  # the refusal itself, and nothing else
+    rows, _ = audit_events(world.store, world.users["admin"], action="permission_denied", limit=1)
+    refused = rows[0].summary.removeprefix("refused: ")
+    assert rows[0].actor == user.username and role not in PERMISSIONS[refused]  # type: ignore[index]
+
+
+def test_every_action_and_every_guarded_service_is_covered() -> None:
+    assert {case[0] for case in CASES} == set(ACTIONS)
+    called = {case[1].split("(")[0] for case in CASES}
+    modules = [m for m in vars(services_package).values() if inspect.ismodule(m)]
+    guarded = {
+        name
+        for module in modules
+        for name, fn in vars(module).items()
+        if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("_")
+        and list(inspect.signature(fn).parameters)[1:2] in (["user"], ["actor"])
+        and list(inspect.signature(fn).parameters)[:1] == ["store"]
+    }  # fmt: skip
+    assert guarded - called - SELF_SERVICE == set(), "services that take a user but are not in the permission test"
+
+
+def test_docs_access_md_shows_the_table_as_it_is() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "access.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`") and cells[0].endswith("`"):
+            rows[cells[0].strip("`")] = {role.strip() for role in cells[1].split(",")}
+    assert rows == {action: set(roles) for action, roles in PERMISSIONS.items()}
+
+
+def test_every_refusal_on_a_postgresql_team_store_changes_nothing(postgres_url: str, tmp_path: Path) -> None:
+    """The same table on a team store: every role refused every case it is not allowed, one world."""
+    w = make_world(tmp_path, postgres_url)
+    try:
+        for action, name, call, _still in CASES:
+            for role in ROLES:
+                if role in PERMISSIONS[action]:
+                    continue
+                before = snapshot(w)
+                with pytest.raises(PermissionDenied):
+                    call(w, w.users[role])
+                after = snapshot(w)
+                assert (after["tables"], after["audited"]) == (before["tables"], before["audited"] + 1), (name, role)
+    finally:
+        w.store.close()
