@@ -1,5 +1,7 @@
 """``triage --self-test`` run in process (unfrozen): every step passes and is reported; a tampered
-golden table, a broken migration or a missing QtPdf is a clear failure (exit 1), never a traceback."""
+golden table, a broken migration, a missing QtPdf, a printer that will not start, a message box in the
+middle of the screening or a referral the dialog refuses is a clear failure (exit 1), never a traceback
+and never a window left waiting for a person."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pytest
 from triage.ui import selftest
 from triage.resources import resource_path
 
-STEPS = ("store", "main window", "matrix", "letters", "render")
+STEPS = ("store", "main window", "screening", "matrix", "letters", "render")
 
 
 def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[int, str]:
@@ -34,7 +36,9 @@ def test_the_self_test_passes_and_reports_every_step(qapp, monkeypatch: pytest.M
     assert "2187 combinations match doncaster-2007.golden.tsv" in report
     assert "gp (" in report and "patient (" in report and "referral-on (" in report
     assert re.search(r"page 1 of the GP letter rendered \d+x\d+, \d+\.\d% ink", report)
-    assert lines[-1].startswith("triage self-test passed: 5 steps")
+    assert ("PWP logged in; new referral screened by keyboard, Core IAPT step 2 confirmed; "
+            "GP letter printed (2 p, to PDF) and recorded; status letter sent") in report  # fmt: skip
+    assert lines[-1].startswith("triage self-test passed: 6 steps")
     assert "Traceback" not in report
     assert list(tmp_path.iterdir()) == []  # the temporary data folder was removed
 
@@ -49,9 +53,9 @@ def test_a_tampered_golden_table_fails_naming_the_rows(qapp, monkeypatch: pytest
     code, report = run(monkeypatch, tmp_path / "data")
     assert code == 1
     assert re.search(r"^  matrix +FAILED: 1 rows differ from tampered.golden.tsv \(row 2\)", report, re.M), report
-    for step in ("store", "main window", "letters", "render"):  # the other steps still ran and passed
+    for step in ("store", "main window", "screening", "letters", "render"):  # the other steps still ran and passed
         assert re.search(rf"^  {step} +ok ", report, re.M)
-    assert report.splitlines()[-1].startswith("triage self-test FAILED (1 of 5 steps): matrix: 1 rows differ")
+    assert report.splitlines()[-1].startswith("triage self-test FAILED (1 of 6 steps): matrix: 1 rows differ")
     assert "Traceback" not in report
 
 
@@ -73,6 +77,7 @@ def test_a_failed_migration_fails_the_store_and_skips_the_window(qapp, monkeypat
     assert code == 1
     assert "  store        FAILED: the database schema could not be updated" in report
     assert "  main window  NOT RUN: needs store" in report
+    assert "  screening    NOT RUN: needs store" in report
     assert re.search(r"^  matrix +ok ", report, re.M)
     assert "Traceback" not in report
 
@@ -84,6 +89,47 @@ def test_without_qtpdf_the_render_step_says_what_to_install(qapp, monkeypatch: p
     code, report = run(monkeypatch, tmp_path / "data")
     assert code == 1
     assert "render       FAILED: QtPdf is not installed (package pyside6-pdf)" in report
+    assert "screening    FAILED: QtPdf is not installed (package pyside6-pdf)" in report
+
+
+def test_a_printer_that_will_not_start_fails_the_screening(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from triage.ui import letter_dialog
+
+    monkeypatch.setattr(letter_dialog, "print_pdf", lambda _document, _printer: False)
+    code, report = run(monkeypatch, tmp_path / "data")
+    assert code == 1
+    assert ("  screening    FAILED: the GP letter was not printed: Not printed: The printer could not be started; "
+            "nothing was recorded as printed.") in report  # fmt: skip
+    for step in ("store", "main window", "matrix", "letters", "render"):
+        assert re.search(rf"^  {step} +ok ", report, re.M)
+    assert "Traceback" not in report
+
+
+def test_a_message_box_mid_screening_is_closed_and_reported(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The decision cannot be saved: the main window says so in a message box, which would wait for a
+    person; the self-test closes it and fails the step with what it said."""
+    from triage.store.errors import StoreError
+    from triage.ui import main_window
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise StoreError("the store is read-only here")
+
+    monkeypatch.setattr(main_window, "complete_screening", refuse)
+    code, report = run(monkeypatch, tmp_path / "data")
+    assert code == 1
+    assert ("  screening    FAILED: confirming the decision: Decision not saved: the store is read-only here "
+            "Your answers are kept as a draft.") in report  # fmt: skip
+    assert re.search(r"^  render +ok ", report, re.M)
+    assert "Traceback" not in report
+
+
+def test_a_refused_new_referral_is_reported_by_its_field(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(selftest.NEW_REFERRAL, "nhs_number", "9990000019")  # a wrong check digit
+    code, report = run(monkeypatch, tmp_path / "data")
+    assert code == 1
+    assert re.search(r"^  screening +FAILED: the new referral: New referral: Please check: NHS number: ", report, re.M), report
+    assert "9990000019" not in report  # what was typed is never repeated
+    assert "Traceback" not in report
 
 
 def test_a_blank_page_is_caught(qapp) -> None:
