@@ -17,9 +17,10 @@ from triage.services import (
     load_draft,
     save_draft,
 )
+from triage.services.permissions import PermissionDenied
 from triage.store import RefusedError, Store, verify_database
 from triage.store.audit import events_for
-from tests.users import PWP, as_pwp
+from tests.users import PWP, as_leader, as_pwp
 
 
 def test_the_screening_the_decision_and_the_draft_removal_commit_together(store: Store) -> None:
@@ -61,8 +62,12 @@ def test_a_refused_decision_leaves_the_referral_exactly_as_it_was(
 def test_a_decided_referral_can_be_screened_and_decided_again(store: Store) -> None:
     referral = create_referral(store, as_pwp("pwp"), referral_input(1))
     complete_screening(store, as_pwp("pwp"), referral.id, ScreeningInput.model_validate(HIGH_COMPLEXITY), DecisionInput(confirmed_route="cmht"))  # fmt: skip
-    complete_screening(store, as_pwp("lead"), referral.id, ScreeningInput.model_validate(ANSWERS), DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3))  # fmt: skip
+    again = ScreeningInput.model_validate(ANSWERS), DecisionInput(confirmed_route="integrated_iapt", confirmed_step=3)
+    with pytest.raises(PermissionDenied):  # another PWP may not replace a colleague's decision...
+        complete_screening(store, as_pwp("other"), referral.id, *again)
+    complete_screening(store, as_pwp("pwp"), referral.id, *again)  # the screener may redo their own...
+    complete_screening(store, as_leader("lead"), referral.id, *again)  # ...and a team leader anyone's
     stored = get_referral(store, PWP, referral.id)
-    assert len(stored.screenings) == len(stored.decisions) == 2
+    assert len(stored.screenings) == len(stored.decisions) == 3
     assert (stored.status, stored.current_route, stored.current_step) == ("decided", "integrated_iapt", 3)
     assert verify_database(store) == []

@@ -158,8 +158,12 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
         confirmed_step=2)), None),
     ("confirm_in_meeting", "confirm_decision(in_meeting)", lambda w, u: confirm_decision(
         w.store, u, w.screened, w.recommended, in_meeting=True), None),
+    ("confirm_in_meeting", "complete_screening(in_meeting)", lambda w, u: complete_screening(
+        w.store, u, w.screened, ScreeningInput.model_validate(ANSWERS), w.recommended, in_meeting=True), None),
     ("override_any", "confirm_decision(someone else's)", lambda w, u: confirm_decision(
         w.store, u, w.decided, DecisionInput(confirmed_route="cmht", override_reason="agreed at the meeting")), None),
+    ("override_any", "complete_screening(someone else's)", lambda w, u: complete_screening(
+        w.store, u, w.decided, ScreeningInput.model_validate(ANSWERS), w.recommended), None),
     ("view_referral", "get_referral", lambda w, u: get_referral(w.store, u, w.new), None),
     ("view_referral", "person_history", lambda w, u: person_history(w.store, u, w.person), None),
     ("view_referral", "recommend", lambda w, u: recommend(w.store, u, w.screened), None),

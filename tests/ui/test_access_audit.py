@@ -93,7 +93,7 @@ def test_a_role_without_view_referral_is_refused_with_a_message(qtbot, team: Tea
 def test_a_search_records_one_event_with_the_count_and_never_the_text(qtbot, team: Team):
     window = window_for(qtbot, team, team.pwp)
     first = [e for e in all_events(team.store) if e.action == "search" and e.entity_type == "referral"]
-    assert [(e.actor, e.summary) for e in first] == [("pwp.one", "search returned 1 results")]  # the list on opening
+    assert [(e.actor, e.summary) for e in first] == [("pwp.one", "search returned 1 result")]  # the list on opening
     before = len(all_events(team.store))
 
     qtbot.keyClicks(window.home.search, "Quennell")  # eight keystrokes, one search (the box is debounced)
@@ -101,12 +101,12 @@ def test_a_search_records_one_event_with_the_count_and_never_the_text(qtbot, tea
     qtbot.wait(400)
     searches = [e for e in all_events(team.store)[before:] if e.action == "search"]
     assert [(e.actor, e.entity_type, e.entity_id, e.summary) for e in searches] == [
-        ("pwp.one", "referral", "*", "search returned 1 results")]
+        ("pwp.one", "referral", "*", "search returned 1 result")]
     assert window.model.total == 1
 
     window.home.status.setCurrentIndex(window.home.status.findData("closed"))  # a filter is a search too
     searches = [e for e in all_events(team.store)[before:] if e.action == "search"]
-    assert [e.summary for e in searches] == ["search returned 1 results", "search returned 0 results"]
+    assert [e.summary for e in searches] == ["search returned 1 result", "search returned 0 results"]
     assert [n for n in NEEDLES if n in text_of(all_events(team.store))] == []
 
 

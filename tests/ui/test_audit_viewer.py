@@ -43,7 +43,7 @@ def test_an_admin_sees_the_pwps_view_and_search_and_filters_them(qtbot, team: Te
     viewer = viewer_for(qtbot, team)
     rows = shown(viewer)
     assert ("pwp.one", "view", "referral", team.referral_id, "viewed") in [r[1:] for r in rows]
-    assert ("pwp.one", "search", "referral", "*", "search returned 1 results") in [r[1:] for r in rows]
+    assert ("pwp.one", "search", "referral", "*", "search returned 1 result") in [r[1:] for r in rows]
     assert all(len(r[0]) == 19 and r[0][2] == "/" and r[0][5] == "/" for r in rows)  # dd/mm/yyyy hh:mm:ss
     assert [n for n in NEEDLES if any(n in cell for r in rows for cell in r)] == []
 

@@ -22,7 +22,7 @@ from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, default_ruleset_path, load_ruleset
 from triage.resources import resource_path
 from triage.services.inputs import DecisionInput, ScreeningInput
-from triage.services.permissions import PermissionDenied, User, allowed, record_view, require
+from triage.services.permissions import Action, PermissionDenied, User, allowed, record_view, require
 from triage.services.referrals import _load, _move
 from triage.services.screenings import record_screening, screening_input
 from triage.store.audit import record_event
@@ -67,44 +67,59 @@ def confirm_decision(
     replace someone else's decision; ``confirm_in_meeting`` for a decision taken in the referral
     meeting (``in_meeting``, said so in the audit trail)."""
     ruleset = ruleset or default_ruleset()
-    require(user, "confirm_in_meeting" if in_meeting else "decide", store=store)
-    if _decided_by_others(store, referral_id, user):
-        require(user, "override_any", store=store)  # before the write: a refusal is audited on its own
+    _require_decider(store, user, referral_id, "confirm_in_meeting" if in_meeting else "decide")
     with store.write() as session:
         referral = _load(session, referral_id)
         if referral.status not in ("screened", "decided"):
             raise RefusedError(f"a referral that is {referral.status.replace('_', ' ')} cannot be decided")
-        if not allowed(user, "override_any") and _deciders(session, referral_id) - {user.username}:
-            raise PermissionDenied("override_any")  # someone else decided it a moment ago
+        _still_allowed(session, user, referral_id)
         screening = _latest_screening(session, referral_id)
-        note = "in the referral meeting" if in_meeting else ""
-        return record_decision(session, referral, screening, data, user.username, ruleset, note=note).id
+        return record_decision(session, referral, screening, data, user.username, ruleset, note=_note(in_meeting)).id
 
 
-def _deciders(session: Session, referral_id: str) -> set[str]:
-    return set(session.scalars(select(Decision.decided_by).where(Decision.referral_id == referral_id)))
+def _decided_by_others(session: Session, referral_id: str, user: User) -> bool:
+    deciders = set(session.scalars(select(Decision.decided_by).where(Decision.referral_id == referral_id)))
+    return bool(deciders - {user.username})
 
 
-def _decided_by_others(store: Store, referral_id: str, user: User) -> bool:
+def _require_decider(store: Store, user: User, referral_id: str, action: Action) -> None:
+    """``action``, and ``override_any`` too when someone else has decided this referral. Checked
+    before the write, so that a refusal is audited in its own transaction."""
+    require(user, action, store=store)
     with store.read() as session:
-        return bool(_deciders(session, referral_id) - {user.username})
+        others = _decided_by_others(session, referral_id, user)
+    if others:
+        require(user, "override_any", store=store)
+
+
+def _note(in_meeting: bool) -> str:
+    return "in the referral meeting" if in_meeting else ""
+
+
+def _still_allowed(session: Session, user: User, referral_id: str) -> None:
+    """Inside the write: someone else may have decided the referral since ``_require_decider``."""
+    if not allowed(user, "override_any") and _decided_by_others(session, referral_id, user):
+        raise PermissionDenied("override_any")
 
 
 def complete_screening(
     store: Store, user: User, referral_id: str, screening: ScreeningInput, decision: DecisionInput,
-    *, ruleset: Ruleset | None = None,
+    *, ruleset: Ruleset | None = None, in_meeting: bool = False,
 ) -> tuple[str, str]:  # fmt: skip
     """Store the completed screening, remove its draft and store the confirmed decision on it, all in
     ONE transaction: a crash or a refused decision (an override without its reason, unacknowledged
     warnings) leaves the referral exactly as it was, never screened but undecided half way.
-    Needs ``screen`` and ``decide``. Returns (screening id, decision id)."""
+    Needs ``screen`` and ``decide`` (``confirm_in_meeting`` when ``in_meeting``; ``override_any`` to
+    re-screen a referral someone else decided). Returns (screening id, decision id)."""
     require(user, "screen", store=store)
-    require(user, "decide", store=store)
+    _require_decider(store, user, referral_id, "confirm_in_meeting" if in_meeting else "decide")
     ruleset = ruleset or default_ruleset()
     with store.write() as session:
         referral = _load(session, referral_id)
+        _still_allowed(session, user, referral_id)
         stored = record_screening(session, referral, screening, user.username)
-        return stored.id, record_decision(session, referral, stored, decision, user.username, ruleset).id
+        decided = record_decision(session, referral, stored, decision, user.username, ruleset, note=_note(in_meeting))
+        return stored.id, decided.id
 
 
 def record_decision(

@@ -121,4 +121,4 @@ def record_search(session: Session, user: HasRole, count: int, *, entity_type: E
     from triage.store.audit import record_event
 
     record_event(session, actor=user.username, entity_type=entity_type, entity_id="*", action="search",
-                 summary=f"search returned {int(count)} results")  # fmt: skip
+                 summary=f"search returned {int(count)} result{'' if int(count) == 1 else 's'}")  # fmt: skip

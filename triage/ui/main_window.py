@@ -365,7 +365,8 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Referral finished", "This referral is "
                                     f"{STATUS_LABELS[referral.status].lower()}; it cannot be screened again.")
             return
-        page = ScreeningPage(self.ruleset, self.settings, self._heading(referral, earlier))
+        page = ScreeningPage(self.ruleset, self.settings, self._heading(referral, earlier),
+                             meeting=self.user.can("confirm_in_meeting"))  # fmt: skip
         if draft is not None:
             page.load(ScreeningForm.model_validate(draft.payload))
         page.changed.connect(self.autosave.start)
@@ -429,7 +430,8 @@ class MainWindow(QMainWindow):
             return
         self.autosave.stop()
         try:
-            complete_screening(self.store, self.user, self.referral_id, screening, decision, ruleset=self.ruleset)
+            complete_screening(self.store, self.user, self.referral_id, screening, decision, ruleset=self.ruleset,
+                               in_meeting=self.screening is not None and self.screening.in_meeting.isChecked())  # fmt: skip
         except StoreError as exc:
             QMessageBox.warning(self, "Decision not saved", f"{exc}\n\nYour answers are kept as a draft.")
             self.save_draft_now()

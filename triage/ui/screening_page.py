@@ -132,8 +132,11 @@ class ScreeningPage(QWidget):
     confirm_requested = Signal(object, object)  # ScreeningInput, DecisionInput
     closed = Signal()
 
-    def __init__(self, ruleset: Ruleset, settings: ServiceSettings, heading: str, parent: QWidget | None = None) -> None:
+    def __init__(self, ruleset: Ruleset, settings: ServiceSettings, heading: str, parent: QWidget | None = None,
+                 *, meeting: bool = False) -> None:  # fmt: skip
+        """``meeting``: offer "decided in the referral meeting" (a team leader's confirmation)."""
         super().__init__(parent)
+        self._meeting_offered = meeting
         self.ruleset = ruleset
         self.settings = settings
         self._loading = False
@@ -327,6 +330,10 @@ class ScreeningPage(QWidget):
         form.addRow("&Step", self.step_choice)
         form.addRow("Reason (required when you\nchoose other than recommended)", self.override_reason)
         section.addLayout(form)
+        self.in_meeting = QCheckBox("Decided in the referral &meeting")
+        self.in_meeting.setAccessibleName("Decided in the referral meeting")
+        self.in_meeting.setVisible(self._meeting_offered)  # a team leader's; the services check the role
+        section.addWidget(self.in_meeting)
         self.route_choice.currentIndexChanged.connect(self._route_chosen)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
