@@ -7,6 +7,11 @@ store need no SQLAlchemy (``local_store_path``). The heavy modules (SQLAlchemy, 
 services and the main window) are imported on a background thread while the person types; the
 login call, run on a worker thread, and the steps after it import what they need, warm by then or
 finishing loading. Widgets are only ever created here, on the GUI thread.
+
+Before the first window only what it needs is done: the application is made in the Fusion style,
+the font's regular and bold faces are registered (the italic ones once the window is up), and what
+only an error or a later step needs (QMessageBox, the thread pool of the login call) is imported then.
+tests/ui/test_fast_start.py keeps this path light.
 """
 
 from __future__ import annotations
@@ -19,14 +24,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLocale, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog
 
 from triage import __version__
 from triage.resources import resource_path
 from triage.store.errors import StoreError
 from triage.store.location import local_store_path
 from triage.ui.login import FirstRunDialog, LoginDialog
-from triage.ui.theme import apply_theme
+from triage.ui.theme import FIRST_FACES, LATER_FACES, apply_theme, load_fonts, new_application
 
 if TYPE_CHECKING:
     from triage.rules.ruleset import Ruleset
@@ -63,6 +68,8 @@ def ruleset_in_force(settings: ServiceSettings) -> Ruleset:
 
 
 def service_settings() -> ServiceSettings:
+    from PySide6.QtWidgets import QMessageBox
+
     from triage.settings import ServiceSettings, SettingsError, load_settings
 
     try:
@@ -121,23 +128,33 @@ def session_window(store: Store, user: User, ruleset: Ruleset, settings: Service
 
 
 def _cannot_start(message: str) -> int:
+    from PySide6.QtWidgets import QMessageBox
+
     QMessageBox.critical(None, "triage cannot start", message)
     return 1
 
 
+def after_first_window() -> None:
+    """Once the first window is up and the event loop has gone idle: the heavy modules on the preload
+    thread, and on the next pass of the loop the font's italic faces (the login window has none)."""
+    preload_modules()
+    QTimer.singleShot(0, lambda: load_fonts(LATER_FACES))
+
+
 def run_app(argv: list[str] | None = None, *, database: str | None = None) -> int:
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing or new_application(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("triage")
     app.setApplicationVersion(__version__)
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
-    apply_theme(app)  # type: ignore[arg-type]
+    apply_theme(app, faces=FIRST_FACES, styled=existing is None)  # type: ignore[arg-type]
     app.setWindowIcon(QIcon(str(resource_path("icons", "triage.png"))))  # type: ignore[union-attr]
     try:
         path = local_store_path(database)
         where = store_description(database, path)
     except StoreError as exc:
         return _cannot_start(f"The referral store cannot be used:\n\n{exc}")
-    QTimer.singleShot(0, preload_modules)  # once the first window is up, not competing with building it
+    QTimer.singleShot(0, after_first_window)  # once the first window is up, not competing with building it
     if path is not None and not path.exists():
         first_run = FirstRunDialog(lambda u, n, p: _initialise_store(database, u, n, p), where)
         if first_run.exec() != QDialog.DialogCode.Accepted:

@@ -4,14 +4,16 @@ Logging in derives keys with argon2id and, after failures, waits on purpose; tha
 thread so the window keeps answering. Messages come from the services and are safe to show.
 
 This module is loaded before the login window is shown, so it stays light: no store, services or
-SQLAlchemy, and the ``Qt`` namespace (about 20 ms of enum building in PySide6) only where it is used.
+SQLAlchemy, no ``concurrent.futures`` until the first login attempt, and the ``Qt`` namespace (about
+20 ms of enum building in PySide6) only where it is used. For the same reason the standard buttons are
+added one by one: ``QDialogButtonBox(Ok | Cancel)`` makes PySide6 build every enum of the button box's
+classes (about 20 ms) to convert the flags.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
@@ -28,6 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from triage.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 POLL_MS = 40
 
@@ -53,7 +58,7 @@ class BackgroundCall:
     """Runs one slow call off the UI thread and hands its result (or error) back on the UI thread."""
 
     def __init__(self, parent: QWidget) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="triage-login")
+        self._pool: ThreadPoolExecutor | None = None  # made on the first call, not while the window opens
         self._timer = QTimer(parent, interval=POLL_MS)
         self._timer.timeout.connect(self._poll)
         self._future: Future[Any] | None = None
@@ -64,6 +69,10 @@ class BackgroundCall:
         return self._future is not None
 
     def start(self, call: Callable[[], Any], done: Callable[[Future[Any]], None]) -> None:
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="triage-login")
         self._future, self._done = self._pool.submit(call), done
         self._timer.start()
 
@@ -98,11 +107,11 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         self.message = _message()
         layout.addWidget(self.message)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.buttons = QDialogButtonBox()  # not QDialogButtonBox(Ok | Cancel): see the module's docstring
+        self.ok = self.buttons.addButton(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("Log in")
         self.ok.setAccessibleName("Log in")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)

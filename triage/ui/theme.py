@@ -1,6 +1,10 @@
 """The look: one bundled font (so screenshots are reproducible), Fusion, calm spacing, visible focus.
 
 Sizes are relative to the system font's point size, so text follows the user's font-size setting.
+
+At start-up (``triage.ui.app``) the first window is themed with the regular and bold faces only, in an
+application created in the Fusion style (``new_application``); the italic faces are registered once
+that window is up (``load_fonts(LATER_FACES)``). ``apply_theme(app)`` on its own does the whole theme.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ from triage.resources import resource_path
 
 FONT_FAMILY = "Atkinson Hyperlegible"
 FONT_FILES = ("Regular", "Bold", "Italic", "BoldItalic")
+# What the login and set-up windows draw with (body text, headings, <b>); no italics there.
+FIRST_FACES = ("Regular", "Bold")
+LATER_FACES = tuple(face for face in FONT_FILES if face not in FIRST_FACES)
+STYLE_NAME = "Fusion"
 
 # Focus is shown by a thick outline *and* a change of background, never by colour alone; risk and
 # warnings always carry words as well as colour.
@@ -36,20 +44,32 @@ QLabel[role="banner"] { font-weight: bold; padding: 8px; background: #fff3cd; co
 """
 
 
-def load_fonts() -> str:
-    """Register the bundled font; returns the family actually available (falls back to the system's)."""
+def load_fonts(faces: tuple[str, ...] = FONT_FILES) -> str:
+    """Register the bundled font's ``faces``; returns the family actually available (falls back to the
+    system's)."""
     families: set[str] = set()
-    for style in FONT_FILES:
+    for style in faces:
         font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", f"AtkinsonHyperlegible-{style}.ttf")))
         if font_id >= 0:
             families.update(QFontDatabase.applicationFontFamilies(font_id))
     return FONT_FAMILY if FONT_FAMILY in families else QApplication.font().family()
 
 
-def apply_theme(app: QApplication) -> None:
-    app.setStyle("Fusion")
+def new_application(argv: list[str]) -> QApplication:
+    """A new QApplication already in the Fusion style (Qt's ``-style`` option; it wins over
+    QT_STYLE_OVERRIDE and any ``-style`` in ``argv``). The same style as ``setStyle`` after the fact,
+    without PySide wrapping the QStyle that ``setStyle`` returns: building that Python type (all of
+    QStyle's enums) costs about 7 ms of a start."""
+    return QApplication([*argv, "-style", STYLE_NAME])
+
+
+def apply_theme(app: QApplication, *, faces: tuple[str, ...] = FONT_FILES, styled: bool = False) -> None:
+    """Fusion, the bundled font (``faces`` of it registered now) and the style sheet. ``styled``: the
+    application was made by ``new_application``, so it is in Fusion already."""
+    if not styled:
+        app.setStyle(STYLE_NAME)
     size = app.font().pointSizeF()
-    font = QFont(load_fonts())
+    font = QFont(load_fonts(faces))
     font.setPointSizeF(max(size, 10.0))
     app.setFont(font)
     app.setStyleSheet(STYLE)
