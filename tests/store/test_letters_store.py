@@ -245,3 +245,14 @@ def test_letter_rows_are_never_changed_or_deleted(store: Store) -> None:
             session.execute(text(statement), {"id": row.id})
     with store.read() as session:
         assert session.get(LetterRecord, row.id) is not None
+
+
+def test_the_signer_is_the_user_with_their_role_title_from_the_templates() -> None:
+    from triage.services.letters import letter_signer
+    from triage.services.permissions import User
+
+    assert letter_signer(User("p", "Priya Shah", "pwp")).model_dump() == {
+        "name": "Priya Shah", "role": "Psychological Wellbeing Practitioner"}  # fmt: skip
+    assert letter_signer(User("t", "Tom Lead", "team_leader")).role == "Team Leader"
+    with pytest.raises(RefusedError, match="cannot be signed by the admin role"):
+        letter_signer(User("a", "Admin", "admin"))
