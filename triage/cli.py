@@ -15,7 +15,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -373,44 +373,41 @@ def _users_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _account_change(args: argparse.Namespace, change: Callable[..., None], done: str) -> int:
+    """An admin's change to ``args.username``'s account: ``change(store, admin, username)``."""
+    store, admin = _login(args, "users")
+    with store:
+        change(store, admin, args.username)
+    print(f"ok: {done.format(name=args.username.strip().casefold())}")
+    return EXIT_OK
+
+
 def _users_unlock(args: argparse.Namespace) -> int:
     from triage.services.accounts import unlock_account
 
-    store, admin = _login(args, "users")
-    with store:
-        unlock_account(store, admin, args.username)
-    print(f"ok: unlocked {args.username.strip().casefold()}")
-    return EXIT_OK
+    return _account_change(args, unlock_account, "unlocked {name}")
 
 
 def _users_remove(args: argparse.Namespace) -> int:
     from triage.services.accounts import remove_user
 
-    store, admin = _login(args, "users")
-    with store:
-        remove_user(store, admin, args.username)
-    print(f"ok: removed {args.username.strip().casefold()} (their key wrap is gone; the audit trail still names them)")
-    return EXIT_OK
+    return _account_change(args, remove_user, "removed {name} (their key wrap is gone; the audit trail still names them)")
 
 
 def _users_reset_password(args: argparse.Namespace) -> int:
     from triage.services.accounts import reset_password
 
-    store, admin = _login(args, "users")
-    with store:
-        reset_password(store, admin, args.username, _password("New password: ", NEW_PASSWORD_ENV, twice=True))
-    print(f"ok: set a new password for {args.username.strip().casefold()}")
-    return EXIT_OK
+    def reset(store: Any, admin: Any, name: str) -> None:  # the new password is asked after the admin's
+        reset_password(store, admin, name, _password("New password: ", NEW_PASSWORD_ENV, twice=True))
+
+    return _account_change(args, reset, "set a new password for {name}")
 
 
 def _users_set_role(args: argparse.Namespace) -> int:
     from triage.services.accounts import set_role
 
-    store, admin = _login(args, "users")
-    with store:
-        set_role(store, admin, args.username, args.role)
-    print(f"ok: {args.username.strip().casefold()} is now {args.role}")
-    return EXIT_OK
+    return _account_change(args, lambda store, admin, name: set_role(store, admin, name, args.role),
+                           f"{{name}} is now {args.role}")  # fmt: skip
 
 
 def _users_passwd(args: argparse.Namespace) -> int:
