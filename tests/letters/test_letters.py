@@ -179,3 +179,13 @@ def test_a_faulty_template_fails_at_load_with_its_problem(tmp_path: Path, change
     with pytest.raises(LetterTemplateError) as caught:
         load_templates(folder)
     assert any(problem in line for line in caught.value.problems), caught.value.problems
+
+
+def test_a_practice_that_names_no_gp_gets_the_gp_and_dear_doctor() -> None:
+    data = copy.deepcopy(CASES["core-step2-low-risk"])
+    del data["gp"]["name"]
+    letter = build(data, "gp")
+    assert "Dear Doctor," in letter.paragraphs and not any("Dear The GP" in p for p in letter.paragraphs)
+    assert "Therapies The GP Hexthorpe Medical Practice" in page_texts(letter.pdf)[0]  # the address block
+    named = build(CASES["core-step2-low-risk"], "gp")
+    assert f"Dear {CASES['core-step2-low-risk']['gp']['name']}," in named.paragraphs

@@ -211,7 +211,8 @@ def test_a_letter_needs_the_gp_practice_address(store: Store) -> None:
     _, one_line = decided(store, practice={**PRACTICE, "code": "C84003", "address": "2 Example Street; Doncaster DN1 1AB",
                                            "gp_names": ()}, serial=3)  # fmt: skip
     letter = build(store, one_line)
-    assert letter.content.recipient == ("the GP", "Example Street Surgery", "2 Example Street", "Doncaster", "DN1 1AB")
+    assert letter.content.recipient == ("The GP", "Example Street Surgery", "2 Example Street", "Doncaster", "DN1 1AB")
+    assert letter.content.salutation == "Dear Doctor,"  # the practice names no GP
 
 
 def test_medium_risk_carries_the_actions_recorded_at_screening(store: Store) -> None:

@@ -294,7 +294,10 @@ def _content(case: _Case) -> LetterContent:
 
     recipient = tuple(expand(line) for line in _recipient(case, values))  # read first
     subject = fill(case.template.subject)
-    salutation = fill(case.template.salutation) if case.template.salutation else None
+    salutation_text = case.template.salutation
+    if p.gp.name is None and case.template.salutation_unnamed:
+        salutation_text = case.template.salutation_unnamed  # "Dear Doctor," not "Dear The GP,"
+    salutation = fill(salutation_text) if salutation_text else None
     parts: list[Part] = []
     shown: set[str] = set()
     for block in case.template.blocks:
@@ -325,7 +328,7 @@ def _content(case: _Case) -> LetterContent:
     if case.template.recipient != "patient":
         referral = labels.referral_line.format(received_on=values["received_on"], source=values["source"])
         if case.template.recipient == "destination":
-            gp = ", ".join([p.gp.name, p.gp.practice_name, *p.gp.address_lines, p.gp.postcode])
+            gp = ", ".join([_gp_name(case), p.gp.practice_name, *p.gp.address_lines, p.gp.postcode])
             identity.append((ident["gp"], gp))
         identity.append((ident["referral"], referral))
     footer_left = labels.footer_left.format(service_name=sender[0])
@@ -354,10 +357,14 @@ def _content(case: _Case) -> LetterContent:
     )
 
 
+def _gp_name(case: _Case) -> str:
+    return case.particulars.gp.name or case.common.words.gp_unnamed
+
+
 def _recipient(case: _Case, values: dict[str, str]) -> tuple[str, ...]:
     p, labels = case.particulars, case.common.labels
     if case.template.recipient == "gp":
-        return (p.gp.name, p.gp.practice_name, *p.gp.address_lines, p.gp.postcode)
+        return (_gp_name(case), p.gp.practice_name, *p.gp.address_lines, p.gp.postcode)
     if case.template.recipient == "patient":
         return (labels.private, p.patient.full_name)
     return (values["destination"],)
@@ -466,7 +473,7 @@ def _values(case: _Case) -> dict[str, str]:
         "family_name": _typed(p.patient.family_name),
         "date_of_birth": _date(p.patient.date_of_birth, common),
         "nhs_number": p.patient.nhs_number_display,
-        "gp_name": _typed(p.gp.name),
+        "gp_name": _typed(_gp_name(case)),
         "practice_name": _typed(p.gp.practice_name),
         "service_name": _typed(service_name),
         "screener_name": _typed(p.screener.name),

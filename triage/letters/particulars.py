@@ -91,7 +91,7 @@ class Patient(BaseModel):
 class Gp(BaseModel):
     model_config = _config()
 
-    name: Name
+    name: Name | None = None  # None: the practice names no GP; the letter goes to "The GP"
     practice_name: _text(200)
     address_lines: AddressLines
     postcode: Postcode
@@ -171,7 +171,7 @@ ALLOWED: dict[str, str] = {
     "patient.family_name": _NAME,
     "patient.date_of_birth": "a date written YYYY-MM-DD, before the referral was received",
     "patient.nhs_number": "a valid 10-digit NHS number (spaces or dashes allowed)",
-    "gp": "an object with name, practice_name, address_lines and postcode",
+    "gp": "an object with practice_name, address_lines, postcode and optionally name",
     "gp.name": _NAME,
     "gp.practice_name": "text of 1 to 200 characters on one line",
     "gp.address_lines": "a list of 1 to 6 address lines, each 1 to 100 characters",

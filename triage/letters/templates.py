@@ -121,6 +121,7 @@ class KindTemplate(StrictModel):
     routes: list[RouteCode] | None = None
     font_size: Annotated[float, Field(ge=10, le=14, strict=False)]
     salutation: Text | None = None
+    salutation_unnamed: Text | None = None  # when the GP is not named (the practice lists no GP)
     closing: Text
     signature: list[Text]
     copy_to: Text | None = None
@@ -143,6 +144,7 @@ class Words(StrictModel):
     list_and: Text
     yes: Text
     none: Text
+    gp_unnamed: Text  # the GP in the address when the practice names none
     # How a letter is signed, by the signer's role (the roles that may print letters).
     signer_roles: dict[Literal["pwp", "team_leader"], Text]
 
@@ -341,7 +343,8 @@ def _check_common(common: Common) -> list[str]:
 
 def _check_kind(template: KindTemplate, common: Common) -> list[str]:
     problems: list[str] = []
-    frame = [template.title, template.subject, template.salutation, template.closing, template.copy_to, *template.signature]
+    frame = [template.title, template.subject, template.salutation, template.salutation_unnamed, template.closing,
+             template.copy_to, *template.signature]  # fmt: skip
     for text in filter(None, frame):
         problems += _unknown("frame", text, FRAME_FIELDS)
         problems += _markers("frame", text, common)

@@ -65,7 +65,6 @@ KIND_NAMES: dict[LetterKind, str] = {"gp": "GP letter", "patient": "patient copy
 OUTPUTS: tuple[LetterEvent, ...] = ("printed", "saved")
 # Which letter moves the referral to letter sent when it leaves (see the module docstring).
 STATUS_MOVING_KIND: LetterKind = "gp"
-UNKNOWN_GP = "the GP"  # the practice lists no GP by name
 
 GP_ADDRESS_MISSING = (
     "the GP practice's address is missing: add the practice (with its address and postcode) to the GP "
@@ -267,7 +266,7 @@ _POSTCODE = TypeAdapter(Postcode)
 
 
 def gp_for(practice: GpPractice | None) -> Gp:
-    """The letter's GP from the directory: the first GP named (or "the GP"), the practice, its address
+    """The letter's GP from the directory: the first GP named (None when none is), the practice, its address
     lines and the postcode (the last line, or the end of it). GpAddressMissing when there is none."""
     if practice is None:
         raise GpAddressMissing(GP_ADDRESS_MISSING)
@@ -276,7 +275,7 @@ def gp_for(practice: GpPractice | None) -> Gp:
     if postcode is None or not lines:
         raise GpAddressMissing(GP_ADDRESS_MISSING)
     try:
-        return Gp(name=practice.gp_names[0] if practice.gp_names else UNKNOWN_GP, practice_name=practice.name,
+        return Gp(name=practice.gp_names[0] if practice.gp_names else None, practice_name=practice.name,
                   address_lines=tuple(lines), postcode=postcode)  # fmt: skip
     except ValidationError as exc:
         problems = "; ".join(f"gp.{p}" for p in letter_problems(exc))
