@@ -273,13 +273,24 @@ class MainWindow(QMainWindow):
             self.patient_actions.append(action)
             self._needs[action] = needs  # type: ignore[assignment]
         self._enable_for_role()
-        # Not a patient action: enabled by role, not by the lock (the services check the role again).
-        self.audit_action = QAction("&Audit trail…", self)
-        self.audit_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
-        self.audit_action.triggered.connect(self.open_audit_trail)
-        self.audit_action.setEnabled(self._can_view_audit())
-        self.addAction(self.audit_action)
-        self.menuBar().addAction(self.audit_action)
+        # An admin's actions: enabled by role and off while locked (the services check the role again).
+        self.admin_actions: dict[QAction, Action] = {}
+        self.audit_action = self._admin_action("&Audit trail…", "Ctrl+Shift+A", self.open_audit_trail, "audit_view")
+        self.users_action = self._admin_action("&Users…", "Ctrl+Shift+U", self.open_users, "users")
+        self._enable_admin()
+
+    def _admin_action(self, text: str, keys: str, slot: Callable[[], None], needs: Action) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        self.menuBar().addAction(action)
+        self.admin_actions[action] = needs
+        return action
+
+    def _enable_admin(self) -> None:
+        for action, needs in self.admin_actions.items():
+            action.setEnabled(self.user.can(needs) and not self.locked)
 
     def _enable_for_role(self) -> None:
         for action, needs in self._needs.items():
@@ -287,9 +298,6 @@ class MainWindow(QMainWindow):
         for button, needs in ((self.home.new_button, "create_referral"), (self.home.open_button, "view_referral"),
                               (self.home.resume_button, "screen")):  # fmt: skip
             button.setEnabled(self.user.can(needs))  # type: ignore[arg-type]
-
-    def _can_view_audit(self) -> bool:
-        return self.user.can("audit_view") and not self.locked
 
     # --- home ------------------------------------------------------------------------------------
 
@@ -503,8 +511,8 @@ class MainWindow(QMainWindow):
         self.home.count.clear()
         for action in self.patient_actions:
             action.setEnabled(action.shortcut() == QKeySequence("Ctrl+Q"))
-        self.audit_action.setEnabled(False)
         self.lock_page = LockPage(self.user.username, self.unlock_check)
+        self._enable_admin()  # locked now: every admin action off
         self.lock_page.unlocked.connect(self.unlock)
         self.stack.addWidget(self.lock_page)
         self.stack.setCurrentWidget(self.lock_page)
@@ -520,7 +528,7 @@ class MainWindow(QMainWindow):
         self.stack.removeWidget(page)
         page.deleteLater()
         self._enable_for_role()
-        self.audit_action.setEnabled(self._can_view_audit())
+        self._enable_admin()
         if self.on_lock_change:
             self.on_lock_change("unlock")
         self.refresh_home()
@@ -540,6 +548,18 @@ class MainWindow(QMainWindow):
         if viewer is not None:
             viewer.exec()
             viewer.deleteLater()
+            self.activateWindow()
+
+    def open_users(self) -> None:
+        """The admin's Users dialog (Ctrl+Shift+U); the services refuse other roles."""
+        if self.locked:
+            return
+        from triage.ui.users_dialog import open_users_dialog
+
+        dialog = open_users_dialog(self.store, self.user, self)
+        if dialog is not None:
+            dialog.exec()
+            dialog.deleteLater()
             self.activateWindow()
 
     def show_matrix(self) -> None:

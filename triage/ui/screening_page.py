@@ -330,7 +330,7 @@ class ScreeningPage(QWidget):
         form.addRow("&Step", self.step_choice)
         form.addRow("Reason (required when you\nchoose other than recommended)", self.override_reason)
         section.addLayout(form)
-        self.in_meeting = QCheckBox("Decided in the referral &meeting")
+        self.in_meeting = QCheckBox("Decided in the referral m&eeting")
         self.in_meeting.setAccessibleName("Decided in the referral meeting")
         self.in_meeting.setVisible(self._meeting_offered)  # a team leader's; the services check the role
         section.addWidget(self.in_meeting)

@@ -29,11 +29,13 @@ from triage.services import (
     save_gp_practice,
     save_screening,
 )
+from triage.services.accounts import add_user
 from triage.services.permissions import User
 from triage.services.inputs import DecisionInput, GpPracticeInput, ReferralInput, ScreeningInput
 from triage.settings import Contact, ServiceSettings
 from triage.store import Store, open_store
 from triage.ui.audit_viewer import AuditViewer
+from triage.ui.users_dialog import UsersDialog
 from triage.ui.letter_dialog import LetterDialog
 from triage.ui.main_window import MainWindow
 from triage.ui.matrix_view import MatrixView
@@ -132,6 +134,11 @@ def render(out: Path) -> list[Path]:
         viewer = AuditViewer(store, ADMIN, window)
         grab(viewer, out / "audit-trail.png", (1100, 700))
         viewer.hide()
+        for username, name, role in (("priya.shah", "Priya Shah", "pwp"), ("lee.lead", "Lee Lead", "team_leader")):
+            add_user(store, ADMIN, username, name, role, "a long enough password")
+        users = UsersDialog(store, ADMIN, window)
+        grab(users, out / "users.png", (820, 440))
+        users.hide()
         window.close_screening()
         window.close()
     return sorted(out.glob("*.png"))

@@ -30,7 +30,6 @@ QPushButton:focus, QCheckBox:focus, QListWidget:focus, QTableView:focus {
     border: 2px solid #1d4f91;
 }
 QPushButton { padding: 6px 14px; }
-QPushButton:default { font-weight: bold; }
 *[answerRow="true"] { border: 2px solid transparent; border-radius: 4px; }
 *[answerRow="true"]:focus { border: 2px solid #1d4f91; background: #e8f0fb; }
 QToolButton { padding: 2px 6px; border: 1px solid #c4c9d0; border-radius: 4px; background: #ffffff; }

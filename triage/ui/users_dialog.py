@@ -1,0 +1,555 @@
+"""The admin's Users dialog: the accounts, and adding, resetting, changing, unlocking and removing them
+without the command line (the same as ``triage users ...``).
+
+Every change goes through ``triage.services.accounts``, which checks the ``users`` permission and writes
+the audit trail; the buttons this dialog turns off are a courtesy, never the check. The services'
+messages (``AccountError`` and the other ``StoreError``) are safe to show and are shown as they are.
+Passwords are typed twice into fields that never echo them, and are cleared as soon as they are used.
+Staff accounts only: nothing here touches patient data.
+
+Keyboard: the accounts table first, then Add user…, Reset password…, Change role…, Unlock, Remove… and
+Close, each with a mnemonic; Escape closes. Each form takes Enter for its OK button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage.services import accounts
+from triage.services.accounts import MIN_PASSWORD, UserInfo
+from triage.services.permissions import PermissionDenied, User
+from triage.store.database import Store
+from triage.store.errors import StoreError
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+ROLE_LABELS: dict[str, str] = {"pwp": "PWP", "team_leader": "Team leader", "admin": "Admin"}
+ROLE_HELP = ("PWP: screens referrals and decides routes. Team leader: also decides in the referral meeting, "
+             "overrides and exports. Admin: settings, users and the audit trail; sees no patient record.")  # fmt: skip
+PASSWORD_HELP = (f"At least {MIN_PASSWORD} characters. Give it to them in person; they can change it with the "
+                 "command “triage users passwd”.")  # fmt: skip
+COLUMNS = ("Username", "Name", "Role", "State")
+REMOVED_GREY = QColor("#5f6670")  # still 6:1 on white; the word "removed" says it, the grey only echoes it
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role.replace("_", " "))
+
+
+def state_of(info: UserInfo) -> str:
+    """The account's state in words (never only a colour)."""
+    if info.disabled_at is not None:
+        return "removed"
+    return "locked" if info.locked else "active"
+
+
+@contextmanager
+def _busy() -> Iterator[None]:
+    """A wait cursor: setting a password derives keys with argon2id, which takes a moment on purpose."""
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+
+
+def _refusal(refused_as: str, exc: Exception) -> str:
+    """One sentence: what did not happen, and the service's own reason (safe to show)."""
+    return f"{refused_as}: {str(exc).rstrip('.')}."
+
+
+def _warning_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setProperty("role", "warning")
+    label.setAccessibleName(name)
+    label.setVisible(False)
+    return label
+
+
+def _button(text: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(text.replace("&", "").rstrip("…"))
+    button.setAutoDefault(False)  # Enter in the table must never press an action
+    return button
+
+
+def _fit_bold(button: QPushButton) -> None:
+    """The theme draws the default button bold but Qt sizes it in the regular weight, clipping its text:
+    widen it by the difference."""
+    button.ensurePolished()
+    text = button.text().replace("&", "")
+    bold = QFont(button.font())
+    bold.setBold(True)
+    extra = QFontMetrics(bold).horizontalAdvance(text) - button.fontMetrics().horizontalAdvance(text)
+    button.setMinimumWidth(button.sizeHint().width() + max(0, extra))
+
+
+def _role_combo(current: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName("Role")
+    for code, text in ROLE_LABELS.items():
+        combo.addItem(text, code)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    return combo
+
+
+def _password_field(name: str) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)  # also stops copying it out
+    edit.setAccessibleName(name)
+    return edit
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+
+class UsersModel(QAbstractTableModel):
+    """The accounts as ``list_users`` returns them (removed ones too: the audit trail names them)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[UserInfo] = []
+
+    def set_users(self, users: list[UserInfo]) -> None:
+        self.beginResetModel()
+        self._rows = list(users)
+        self.endResetModel()
+
+    def info(self, row: int) -> UserInfo | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, username: str | None) -> int | None:
+        return next((i for i, info in enumerate(self._rows) if info.username == username), None)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        info = self.info(index.row()) if index.isValid() and 0 <= index.column() < len(COLUMNS) else None
+        if info is None:
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (info.username, info.display_name, role_label(info.role), state_of(info))[index.column()]
+        if role == Qt.ItemDataRole.UserRole:
+            return info.username
+        if role == Qt.ItemDataRole.ForegroundRole and info.disabled_at is not None:
+            return REMOVED_GREY
+        return None
+
+
+# --- the small forms -----------------------------------------------------------------------------
+
+
+class FormProblem(Exception):
+    """Something the form itself can tell (two passwords that differ) before asking a service."""
+
+
+class AccountForm(QDialog):
+    """A small form whose OK runs ``apply`` (one service call). A refusal is shown in the form, which
+    stays open to be corrected; typed passwords are cleared whatever happens."""
+
+    refused_as = "Nothing was changed"
+    password: QLineEdit  # the two password fields, on the forms that call add_passwords
+    confirm: QLineEdit
+
+    def __init__(self, title: str, ok_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)  # never a name in a title: titles end up in task switchers and logs
+        self.setAccessibleName(title)
+        self.setMinimumWidth(560)  # wide enough for the wrapped notes to fit the height Qt gives them
+        self.passwords: list[QLineEdit] = []
+        layout = QVBoxLayout(self)
+        self.form = QFormLayout()
+        layout.addLayout(self.form)
+        self.message = _warning_label("Problem")
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox()
+        self.ok = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setAccessibleName(ok_text.replace("&", ""))
+        self.ok.setDefault(True)  # Enter in any field submits the form
+        _fit_bold(self.ok)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def add_field(self, label: str, widget: QWidget) -> None:
+        self.form.addRow(label, widget)
+
+    def add_note(self, text: str) -> None:
+        note = QLabel(text)
+        note.setWordWrap(True)
+        self.form.addRow("", note)
+
+    def add_passwords(self) -> None:
+        self.password = _password_field("New password")
+        self.confirm = _password_field("Confirm the new password")
+        self.passwords = [self.password, self.confirm]
+        self.add_field("&Password", self.password)
+        self.add_field("Con&firm password", self.confirm)
+        self.add_note(PASSWORD_HELP)
+
+    def typed_password(self) -> str:
+        if self.password.text() != self.confirm.text():
+            raise FormProblem("the two passwords are not the same; type them again")
+        return self.password.text()
+
+    def apply(self) -> None:
+        """The service call; raises ``StoreError`` (or ``FormProblem``) with a message safe to show."""
+        raise NotImplementedError
+
+    def accept(self) -> None:
+        try:
+            with _busy():
+                self.apply()
+        except (StoreError, FormProblem) as exc:
+            self.show_problem(_refusal(self.refused_as, exc))
+            return
+        finally:
+            self.clear_passwords()
+        super().accept()
+
+    def reject(self) -> None:
+        self.clear_passwords()
+        super().reject()
+
+    def clear_passwords(self) -> None:
+        for edit in self.passwords:
+            edit.clear()
+
+    def show_problem(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(True)
+        if self.passwords:
+            self.passwords[0].setFocus()  # they were cleared: start typing them again
+
+
+class AddUserForm(AccountForm):
+    refused_as = "The user was not added"
+
+    def __init__(self, add: Callable[[str, str, str, str], User], parent: QWidget | None = None) -> None:
+        super().__init__("Add user", "&Add user", parent)
+        self._add = add
+        self.added: User | None = None
+        self.username = QLineEdit()
+        self.username.setAccessibleName("Username")
+        self.display_name = QLineEdit()
+        self.display_name.setAccessibleName("Name shown in the app")
+        self.role = _role_combo("pwp")  # the least a new account can do
+        self.add_field("&Username", self.username)
+        self.add_field("&Name shown in the app", self.display_name)
+        self.add_field("&Role", self.role)
+        self.add_note(ROLE_HELP)
+        self.add_passwords()
+        self.username.setFocus()
+
+    def apply(self) -> None:
+        self.added = self._add(self.username.text(), self.display_name.text(), self.role.currentData(),
+                               self.typed_password())  # fmt: skip
+
+
+class PasswordForm(AccountForm):
+    refused_as = "The password was not changed"
+
+    def __init__(self, username: str, reset: Callable[[str], None], parent: QWidget | None = None) -> None:
+        super().__init__("Reset password", "&Set password", parent)
+        self._reset = reset
+        intro = QLabel(f"A new password for {username}. Their old password stops working at once.")
+        intro.setWordWrap(True)
+        self.form.addRow(intro)
+        self.add_passwords()
+        self.password.setFocus()
+
+    def apply(self) -> None:
+        self._reset(self.typed_password())
+
+
+class RoleForm(AccountForm):
+    refused_as = "The role was not changed"
+
+    def __init__(self, info: UserInfo, set_role: Callable[[str], None], parent: QWidget | None = None) -> None:
+        super().__init__("Change role", "&Change role", parent)
+        self._set_role = set_role
+        self.current = info.role
+        intro = QLabel(f"The role of {info.username}, now {role_label(info.role)}.")
+        intro.setWordWrap(True)
+        self.form.addRow(intro)
+        self.role = _role_combo(info.role)
+        self.add_field("&Role", self.role)
+        self.add_note(ROLE_HELP)
+        self.role.setFocus()
+
+    @property
+    def chosen(self) -> str:
+        return str(self.role.currentData())
+
+    def apply(self) -> None:
+        if self.chosen != self.current:  # the same role again would only add a meaningless audit event
+            self._set_role(self.chosen)
+
+
+# --- the dialog ----------------------------------------------------------------------------------
+
+
+class UsersDialog(QDialog):
+    """The accounts, for ``user`` (who must be allowed ``users``: the services check). ``refused`` holds
+    the services' refusal when they would not list the accounts."""
+
+    def __init__(self, store: Store, user: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.user = store, user
+        self.refused: str | None = None
+        self.setWindowTitle("Users")
+        self.setAccessibleName("Users")
+        self.resize(820, 520)
+        layout = QVBoxLayout(self)
+        intro = QLabel("Staff accounts for this referral store. Every change here is recorded in the audit "
+                       "trail; a removed account stays listed because the trail still names it.")  # fmt: skip
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.model = UsersModel(self)
+        self.table = self._table()
+        heading = QLabel("Accoun&ts")
+        heading.setBuddy(self.table)
+        layout.addWidget(heading)
+        layout.addWidget(self.table, 1)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setAccessibleName("About the selected account")
+        layout.addWidget(self.hint)
+        layout.addLayout(self._buttons())
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("What happened")
+        layout.addWidget(self.status)
+        self.problem = _warning_label("Problem")
+        layout.addWidget(self.problem)
+        self.reload()
+        self.table.setFocus()
+
+    def _table(self) -> QTableView:
+        table = QTableView()
+        table.setAccessibleName("Accounts")
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setTabKeyNavigation(False)  # Tab leaves the table for the actions
+        table.verticalHeader().setVisible(False)
+        header = table.horizontalHeader()
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the name takes the spare width
+        table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        return table
+
+    def _buttons(self) -> QHBoxLayout:
+        self.add_button = _button("&Add user…")
+        self.reset_button = _button("&Reset password…")
+        self.role_button = _button("&Change role…")
+        self.unlock_button = _button("&Unlock")
+        self.remove_button = _button("Re&move…")
+        self.close_button = _button("C&lose")
+        row = QHBoxLayout()
+        for button, slot in ((self.add_button, self.add_account), (self.reset_button, self.reset_password),
+                             (self.role_button, self.change_role), (self.unlock_button, self.unlock),
+                             (self.remove_button, self.remove)):  # fmt: skip
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(self.close_button)
+        self.close_button.clicked.connect(self.reject)
+        return row
+
+    # --- what is shown ---------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Ask the services for the accounts again, keeping the selection on the same account."""
+        keep = self.selected_username()
+        try:
+            users = accounts.list_users(self.store, self.user)
+        except PermissionDenied as exc:
+            self._refuse(str(exc))
+            return
+        except StoreError as exc:
+            users = []
+            self._show_problem(_refusal("The accounts cannot be shown", exc))
+        self.model.set_users(users)
+        row = self.model.row_of(keep)
+        if self.model.rowCount():
+            self.table.selectRow(row if row is not None else 0)
+        self._update_actions()
+
+    def _refuse(self, message: str) -> None:
+        self.refused = message
+        self.model.set_users([])
+        self._show_problem(message)
+        self._update_actions()
+
+    def selected(self) -> UserInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.info(rows[0].row()) if rows else None
+
+    def selected_username(self) -> str | None:
+        info = self.selected()
+        return info.username if info else None
+
+    def _update_actions(self) -> None:
+        info = self.selected()
+        live = info is not None and info.disabled_at is None and self.refused is None
+        yours = live and info is not None and info.username == self.user.username
+        self.add_button.setEnabled(self.refused is None)
+        # Your own password is changed knowing the old one (triage users passwd), not reset; your own role
+        # would stay as it is in this session until you log out; removing yourself the services refuse.
+        for button in (self.reset_button, self.role_button, self.remove_button):
+            button.setEnabled(live and not yours)
+        self.unlock_button.setEnabled(live and info is not None and info.locked)
+        self.hint.setText(self._hint(info, yours))
+
+    def _hint(self, info: UserInfo | None, yours: bool) -> str:
+        if self.refused is not None:
+            return ""
+        if info is None:
+            return "Choose an account in the table."
+        if info.disabled_at is not None:
+            return f"{info.username} was removed: they cannot log in. Nothing more can be done to the account."
+        if yours:
+            return ("This is your own account: another admin changes its role or removes it, and you change "
+                    "your password with the command “triage users passwd”.")  # fmt: skip
+        if info.locked:
+            return f"{info.username} is locked after repeated failed logins; Unlock lets them try again now."
+        return ""
+
+    def _show_status(self, text: str) -> None:
+        self.problem.setVisible(False)
+        self.status.setText(text)
+
+    def _show_problem(self, text: str) -> None:
+        self.status.clear()
+        self.problem.setText(text)
+        self.problem.setVisible(True)
+
+    # --- hooks the tests replace -------------------------------------------------------------------
+
+    def run_form(self, form: AccountForm) -> bool:
+        """Show a form modally; True when it was accepted (its change made)."""
+        return form.exec() == QDialog.DialogCode.Accepted
+
+    def confirm_remove(self, username: str) -> bool:
+        text = (f"Remove the account {username}?\n\nThey will no longer be able to log in: their key wrap (their "
+                "copy of the database key, opened by their password) is deleted. The account stays named in the "
+                "audit trail, which is never changed, and its username cannot be used again.")  # fmt: skip
+        answer = QMessageBox.question(self, "Remove user", text, QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
+
+    # --- the actions -------------------------------------------------------------------------------
+
+    def add_account(self) -> None:
+        def add(username: str, display_name: str, role: str, password: str) -> User:
+            return accounts.add_user(self.store, self.user, username, display_name, role, password)
+
+        form = AddUserForm(add, self)
+        if self._run(form) and form.added is not None:
+            self._done(f"Added {form.added.username} as {role_label(form.added.role)}.", form.added.username)
+
+    def reset_password(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        form = PasswordForm(info.username, lambda new: accounts.reset_password(self.store, self.user,
+                                                                              info.username, new), self)  # fmt: skip
+        if self._run(form):
+            self._done(f"Set a new password for {info.username}; their old one no longer works.")
+
+    def change_role(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        form = RoleForm(info, lambda role: accounts.set_role(self.store, self.user, info.username, role), self)
+        if self._run(form):
+            changed = form.chosen != info.role
+            self._done(f"{info.username} is now {role_label(form.chosen)}." if changed
+                       else f"{info.username} stays {role_label(info.role)}; nothing was changed.")  # fmt: skip
+
+    def unlock(self) -> None:
+        info = self.selected()
+        if info is not None:
+            self._change(lambda: accounts.unlock_account(self.store, self.user, info.username),
+                         f"Unlocked {info.username}: they can log in again now.",
+                         "The account was not unlocked")  # fmt: skip
+
+    def remove(self) -> None:
+        info = self.selected()
+        if info is None or not self.confirm_remove(info.username):
+            return
+        self._change(lambda: accounts.remove_user(self.store, self.user, info.username),
+                     f"Removed {info.username}: they can no longer log in, and the audit trail still names them.",
+                     "The account was not removed")  # fmt: skip
+
+    def _run(self, form: AccountForm) -> bool:
+        try:
+            return self.run_form(form)
+        finally:
+            form.clear_passwords()
+            form.deleteLater()
+
+    def _change(self, change: Callable[[], None], done: str, refused_as: str) -> None:
+        try:
+            with _busy():
+                change()
+        except StoreError as exc:
+            self.reload()  # someone may have changed the account meanwhile: show it as it is
+            self._show_problem(_refusal(refused_as, exc))
+            self.table.setFocus()
+            return
+        self._done(done)
+
+    def _done(self, text: str, select: str | None = None) -> None:
+        self.reload()
+        row = self.model.row_of(select)
+        if row is not None:
+            self.table.selectRow(row)
+        self._show_status(text)
+        self.table.setFocus()  # the button pressed may now be off: keep the keyboard in the table
+
+
+def open_users_dialog(store: Store, user: User, parent: QWidget | None = None) -> UsersDialog | None:
+    """The Users dialog, or None after telling the person why not (the services refused)."""
+    dialog = UsersDialog(store, user, parent)
+    if dialog.refused:
+        QMessageBox.warning(parent, "Users refused", dialog.refused)
+        dialog.deleteLater()
+        return None
+    return dialog
