@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -93,17 +93,6 @@ def _button(text: str) -> QPushButton:
     button.setAccessibleName(text.replace("&", "").rstrip("…"))
     button.setAutoDefault(False)  # Enter in the table must never press an action
     return button
-
-
-def _fit_bold(button: QPushButton) -> None:
-    """The theme draws the default button bold but Qt sizes it in the regular weight, clipping its text:
-    widen it by the difference."""
-    button.ensurePolished()
-    text = button.text().replace("&", "")
-    bold = QFont(button.font())
-    bold.setBold(True)
-    extra = QFontMetrics(bold).horizontalAdvance(text) - button.fontMetrics().horizontalAdvance(text)
-    button.setMinimumWidth(button.sizeHint().width() + max(0, extra))
 
 
 def _role_combo(current: str) -> QComboBox:
@@ -198,7 +187,6 @@ class AccountForm(QDialog):
         self.ok = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setAccessibleName(ok_text.replace("&", ""))
         self.ok.setDefault(True)  # Enter in any field submits the form
-        _fit_bold(self.ok)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
