@@ -82,6 +82,20 @@ def test_a_failed_migration_fails_the_store_and_skips_the_window(qapp, monkeypat
     assert "Traceback" not in report
 
 
+def test_a_store_that_opens_with_a_wrong_key_fails_the_store_step(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import triage.store as store_package
+
+    class Opened:  # what a SQLCipher that ignored the key would give back
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(store_package, "open_store", lambda *_args, **_kwargs: Opened())
+    code, report = run(monkeypatch, tmp_path / "data")
+    assert code == 1
+    assert "  store        FAILED: the new store opened with a wrong key" in report
+    assert "Traceback" not in report
+
+
 def test_without_qtpdf_the_render_step_says_what_to_install(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import sys
 

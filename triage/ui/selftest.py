@@ -2,8 +2,8 @@
 
 In a temporary data folder, removed afterwards, it:
 
-1. creates an encrypted store with its first admin, runs the migrations and logs in (then the
-   integrity check and the audit chain);
+1. creates an encrypted store with its first admin, runs the migrations, checks that a wrong key
+   opens nothing and changes nothing, and logs in (then the integrity check and the audit chain);
 2. starts the main window on that store, offscreen (fonts, theme, referral list);
 3. screens a referral through the real windows, as a person would: the admin adds a PWP and the
    GP practice directory; the PWP logs in through the login window; in the main window a new
@@ -199,7 +199,8 @@ def _store(run: _Run) -> str:
         raise StepFailed(f"the new store is at schema revision {revision}, not {head_revision()}")
     if problems:
         raise StepFailed("the new store is not sound: " + "; ".join(problems))
-    return f"new encrypted SQLite store migrated to {revision}; integrity check and audit chain sound"
+    return (f"new encrypted SQLite store migrated to {revision}, a wrong key refused; integrity check and audit "
+            "chain sound")
 
 
 def _create_store(path: Path) -> tuple[Any, Any]:
@@ -210,7 +211,24 @@ def _create_store(path: Path) -> tuple[Any, Any]:
     initialise_store(path, ACTOR, "Self Test", SELF_TEST_PASSWORD)
     if path.read_bytes()[:16] == b"SQLite format 3\x00":
         raise StepFailed("the new store is not encrypted (its file starts with the plain SQLite header)")
+    _refuses_a_wrong_key(path)
     return open_authenticated(path, ACTOR, SELF_TEST_PASSWORD)
+
+
+def _refuses_a_wrong_key(path: Path) -> None:
+    """The bundled SQLCipher must refuse any key but the store's, and change nothing trying."""
+    from triage.store import open_store
+    from triage.store.database import WrongKeyError
+
+    before = path.read_bytes()
+    try:
+        open_store(path, key=secrets.token_bytes(32)).close()
+    except WrongKeyError:
+        pass
+    else:
+        raise StepFailed("the new store opened with a wrong key: it is not protected by its key")
+    if path.read_bytes() != before:
+        raise StepFailed("trying a wrong key changed the store's file")
 
 
 def _main_window(run: _Run) -> str:
