@@ -61,3 +61,22 @@ def test_a_team_leader_confirms_in_the_referral_meeting_and_the_trail_says_so(qt
     with store.read() as session:
         decision = session.scalars(select(AuditEvent).where(AuditEvent.action == "decision")).one()
     assert decision.actor == LEADER.username and "in the referral meeting" in decision.summary
+
+
+def test_the_admin_dialogs_open_from_the_window_and_not_while_locked(qtbot, store, monkeypatch):
+    from triage.ui.audit_viewer import AuditViewer
+    from triage.ui.users_dialog import UsersDialog
+
+    shown: list[str] = []
+    for dialog in (AuditViewer, UsersDialog):
+        monkeypatch.setattr(dialog, "exec", lambda self: shown.append(type(self).__name__) or 0)
+    window = MainWindow(store, RULESET, SETTINGS, ADMIN, unlock_check=lambda _typed: False)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_users()
+    window.open_audit_trail()
+    assert shown == ["UsersDialog", "AuditViewer"]
+    window.lock()
+    assert window.locked and not window.users_action.isEnabled()
+    window.open_users()
+    assert shown == ["UsersDialog", "AuditViewer"]

@@ -540,23 +540,21 @@ class MainWindow(QMainWindow):
 
     def open_audit_trail(self) -> None:
         """The admin's audit trail viewer (Ctrl+Shift+A); the services refuse other roles."""
-        if self.locked:
-            return
         from triage.ui.audit_viewer import open_audit_viewer
 
-        viewer = open_audit_viewer(self.store, self.user, self)
-        if viewer is not None:
-            viewer.exec()
-            viewer.deleteLater()
-            self.activateWindow()
+        self._run_admin_dialog(open_audit_viewer)
 
     def open_users(self) -> None:
         """The admin's Users dialog (Ctrl+Shift+U); the services refuse other roles."""
-        if self.locked:
-            return
         from triage.ui.users_dialog import open_users_dialog
 
-        dialog = open_users_dialog(self.store, self.user, self)
+        self._run_admin_dialog(open_users_dialog)
+
+    def _run_admin_dialog(self, opener: Callable[[Store, User, QWidget], QDialog | None]) -> None:
+        """``opener`` returns None after saying why the services refused (and nothing opens while locked)."""
+        if self.locked:
+            return
+        dialog = opener(self.store, self.user, self)
         if dialog is not None:
             dialog.exec()
             dialog.deleteLater()
