@@ -9,7 +9,8 @@ finds it by name; nothing else needs registering. Never name a file ``test_*``: 
 tests and pytest must not collect them.
 
 A benchmark compares against a baseline measured in the same run (a bare alternative, another
-engine) and reports ratios and the design.md budget verdicts; it never asserts an absolute time.
+engine) and reports ratios and the verdicts against the budgets in force (bench/budgets.py, from
+docs/design.md, "Budgets"); it never asserts an absolute time.
 Judge by the best of several rounds (what the code costs when nothing else gets in the way) and
 show the median beside it (how noisy the machine was).
 It should check that what it times gives the right answer, and raise if not, so a wrong fast

@@ -1,6 +1,8 @@
 """The referral list on screen: first screen and search with 100,000 referrals, through the Qt model and view.
 
-Budget (design.md): first screen under 200 ms, search by NHS number or name under 50 ms. Timed from
+Budget (docs/design.md, "Budgets", stated there at 1,000,000 referrals on the encrypted store; measured
+here at 100,000 on plain SQLite): first screen under 50 ms, NHS-number search under 10 ms, name search
+under 50 ms. Timed from
 asking to the view painted: ``ReferralListModel`` over ``services.referral_list`` (count + one page
 of 100), a ``QTableView`` shown and its events processed. Baseline in the same run: the same first
 page fetched with the standard library's ``sqlite3`` and shown through a bare Python table model, the
@@ -18,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench import time_rounds
+from bench.budgets import LIST_EXACT_SEARCH_MS, LIST_FIRST_SCREEN_MS, LIST_NAME_SEARCH_MS
 
 MANY = 100_000
 ROUNDS = 15
@@ -149,7 +152,9 @@ def run() -> list[str]:
     lines += [
         "",
         f"ratio first screen / baseline: {first.best / base.best:.2f}x best",
-        f"first screen: {'within' if first.best * 1e3 < 200 else 'OVER'} the 200 ms budget; searches: "
-        + ", ".join(f"{key} {'within' if searches[key].best * 1e3 < 50 else 'OVER'} 50 ms" for key in ("nhs", "name")),
+        f"first screen: {'within' if first.best * 1e3 < LIST_FIRST_SCREEN_MS else 'OVER'} the "
+        f"{LIST_FIRST_SCREEN_MS:.0f} ms budget; searches: "
+        + ", ".join(f"{key} {'within' if searches[key].best * 1e3 < budget else 'OVER'} {budget:.0f} ms"
+                    for key, budget in (("nhs", LIST_EXACT_SEARCH_MS), ("name", LIST_NAME_SEARCH_MS))),
     ]
     return lines

@@ -6,7 +6,8 @@ offscreen. A start is usable when its window has been shown and the event loop h
 the child prints the time then (``time.perf_counter``, a system-wide monotonic clock on Linux, macOS
 and Windows), so work the app goes on doing in the background (importing the heavy modules while the
 person types) and process exit are not counted. The kinds of start are interleaved round by round.
-Budget (design.md): the first usable window within 1.5x the bare window.
+Budget (docs/design.md, "Budgets"): the login window within 1.3x the bare window; password accepted to
+the main window under 0.5 s.
 
 Every start runs from compiled bytecode, as an installed (pip compiles on install) or frozen app does:
 the children keep their .pyc files in a temporary PYTHONPYCACHEPREFIX, filled by one untimed start of
@@ -25,10 +26,10 @@ import time
 from pathlib import Path
 
 from bench import Timing
+from bench.budgets import STARTUP_VS_BARE
 from triage.services.accounts import initialise_store
 
 ROUNDS = 7
-BUDGET_RATIO = 1.5
 
 BARE = """
 import time
@@ -107,7 +108,7 @@ def _ratio(name: str, timing: Timing, bare: Timing, budget: bool) -> str:
     ratio = timing.best / bare.best
     verdict = "no budget"
     if budget:
-        verdict = f"{'within' if ratio <= BUDGET_RATIO else 'OVER'} the {BUDGET_RATIO}x budget"
+        verdict = f"{'within' if ratio <= STARTUP_VS_BARE else 'OVER'} the {STARTUP_VS_BARE}x budget"
     return f"{name}: {ratio:.2f}x best, {timing.median / bare.median:.2f}x median; {verdict}"
 
 

@@ -1,7 +1,8 @@
 """Store search: the referral list over 100,000 referrals in SQLite, beside the same SQL run with sqlite3.
 
-Budget (design.md): the referral list with 100,000 referrals: first screen under 200 ms, search by NHS
-number or name under 50 ms. The data: 100,000 synthetic referrals (NHS numbers in the never-issued
+Budget (docs/design.md, "Budgets", stated there at 1,000,000 referrals on the encrypted store; measured
+here at 100,000 on plain SQLite): first screen under 50 ms, NHS-number search under 10 ms, name search
+under 50 ms, first page sorted by any column under 20 ms, each within 2x the same SQL run bare. The data: 100,000 synthetic referrals (NHS numbers in the never-issued
 999 range, made-up names) imported through ``import_file`` -- the path ``triage referrals import``
 takes: parse, validate, write in one audited transaction -- into a temporary SQLite file. Each query
 is then timed through the service (``referral_page`` / ``count_referrals``: SQLAlchemy, rows built
@@ -24,6 +25,14 @@ from typing import Any
 import nhs_number
 
 from bench import Timing, time_rounds
+from bench.budgets import (
+    LIST_EXACT_SEARCH_MS,
+    LIST_FIRST_SCREEN_MS,
+    LIST_NAME_SEARCH_MS,
+    LIST_SORTED_PAGE_MS,
+    LIST_VS_RAW_SQL,
+    verdict,
+)
 from triage.services.referral_list import ReferralFilter, count_query, count_referrals, page_query, referral_page
 from triage.services.permissions import User
 from triage.services.transfer import import_file
@@ -33,8 +42,6 @@ BENCH_USER = User("bench", "Bench PWP", "pwp")  # the service checks roles; a PW
 
 REFERRALS = int(os.environ.get("TRIAGE_BENCH_REFERRALS", "100000"))  # fewer only to try the benchmark out
 ROUNDS = 30
-BUDGET_SEARCH_MS = 50.0
-BUDGET_FIRST_SCREEN_MS = 200.0
 SYLLABLES = ["ab", "bel", "car", "dun", "ed", "fen", "gar", "hol", "ing", "jo", "kel", "lam", "mor", "nor",
              "ow", "pen", "quin", "ros", "sta", "tor", "ul", "ven", "wat", "yar"]  # fmt: skip
 
@@ -95,16 +102,16 @@ def _measure(store: Any, path: Path, numbers: list[str], families: list[str], im
     number = numbers[rng.randrange(len(numbers))]
     prefix = families[rng.randrange(len(families))][:4].lower()
     cases: list[tuple[str, str, ReferralFilter, dict[str, Any], float]] = [
-        ("search by NHS number (page)", "page", ReferralFilter(text=number), {}, BUDGET_SEARCH_MS),
-        (f"search by family-name prefix '{prefix}' (page)", "page", ReferralFilter(text=prefix), {}, BUDGET_SEARCH_MS),
-        ("first screen: newest 100 (page)", "page", ReferralFilter(), {}, BUDGET_FIRST_SCREEN_MS),
-        ("first screen: count all", "count", ReferralFilter(), {}, BUDGET_FIRST_SCREEN_MS),
-        (f"count of family-name prefix '{prefix}'", "count", ReferralFilter(text=prefix), {}, BUDGET_SEARCH_MS),
+        ("search by NHS number (page)", "page", ReferralFilter(text=number), {}, LIST_EXACT_SEARCH_MS),
+        (f"search by family-name prefix '{prefix}' (page)", "page", ReferralFilter(text=prefix), {}, LIST_NAME_SEARCH_MS),
+        ("first screen: newest 100 (page)", "page", ReferralFilter(), {}, LIST_FIRST_SCREEN_MS),
+        ("first screen: count all", "count", ReferralFilter(), {}, LIST_FIRST_SCREEN_MS),
+        (f"count of family-name prefix '{prefix}'", "count", ReferralFilter(text=prefix), {}, LIST_NAME_SEARCH_MS),
         ("first 100 by family name", "page", ReferralFilter(), {"sort": "family_name", "descending": False},
-         BUDGET_FIRST_SCREEN_MS),
-        ("first 100 by route", "page", ReferralFilter(), {"sort": "route", "descending": False}, BUDGET_FIRST_SCREEN_MS),
+         LIST_SORTED_PAGE_MS),
+        ("first 100 by route", "page", ReferralFilter(), {"sort": "route", "descending": False}, LIST_SORTED_PAGE_MS),
         ("first 100 received, status filter", "page", ReferralFilter(statuses=("received", "contacted")), {},
-         BUDGET_FIRST_SCREEN_MS),
+         LIST_FIRST_SCREEN_MS),
     ]  # fmt: skip
     bare = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     bare.create_function("triage_lower", 1, lambda v: v.lower() if isinstance(v, str) else v, deterministic=True)
@@ -136,10 +143,11 @@ def _measure(store: Any, path: Path, numbers: list[str], families: list[str], im
             raise RuntimeError(f"{label}: no rows (the benchmark data is wrong)")
         timings: dict[str, Timing] = time_rounds({"service": service, "sqlite3": baseline}, ROUNDS)
         ours, theirs = timings["service"], timings["sqlite3"]
-        verdict = "within budget" if ours.best * 1000 < budget else "OVER BUDGET"
+        ratio = ours.best / theirs.best
         lines.append(
             f"| {label} | {ours.best * 1000:.2f} ({ours.median * 1000:.2f}) | {theirs.best * 1000:.2f} "
-            f"({theirs.median * 1000:.2f}) | {ours.best / theirs.best:.1f}× | < {budget:.0f} ms | {verdict} |"
+            f"({theirs.median * 1000:.2f}) | {ratio:.1f}× | < {budget:.0f} ms, ≤ {LIST_VS_RAW_SQL:.0f}× | "
+            f"{verdict(ours.best * 1000 < budget and ratio <= LIST_VS_RAW_SQL)} |"
         )
     bare.close()
     lines.append("")
