@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from triage.ui import selftest
+from triage.ui.selftest import matrix, pages, screening, store
 from triage.resources import resource_path
 
 STEPS = ("store", "main window", "screening", "matrix", "letters", "render")
@@ -48,7 +49,7 @@ def test_a_tampered_golden_table_fails_naming_the_rows(qapp, monkeypatch: pytest
     shipped[2] = shipped[2].replace("core_iapt\t3", "cmht\t", 1)  # row 2: a reviewed route changed
     tampered = tmp_path / "tampered.golden.tsv"
     tampered.write_text("\n".join(shipped), encoding="utf-8")
-    monkeypatch.setattr(selftest, "golden_table_path", lambda _ruleset_id: tampered)
+    monkeypatch.setattr(matrix, "golden_table_path", lambda _ruleset_id: tampered)
 
     code, report = run(monkeypatch, tmp_path / "data")
     assert code == 1
@@ -60,7 +61,7 @@ def test_a_tampered_golden_table_fails_naming_the_rows(qapp, monkeypatch: pytest
 
 
 def test_a_missing_golden_table_is_a_sentence(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(selftest, "golden_table_path", lambda _ruleset_id: tmp_path / "gone.golden.tsv")
+    monkeypatch.setattr(matrix, "golden_table_path", lambda _ruleset_id: tmp_path / "gone.golden.tsv")
     code, report = run(monkeypatch, tmp_path / "data")
     assert code == 1
     assert "matrix       FAILED: the golden table gone.golden.tsv cannot be read (FileNotFoundError)" in report
@@ -72,7 +73,7 @@ def test_a_failed_migration_fails_the_store_and_skips_the_window(qapp, monkeypat
     def broken(_path: Path) -> None:
         raise MigrationError("the database schema could not be updated from an empty database to 0003 (OperationalError)")
 
-    monkeypatch.setattr(selftest, "_create_store", broken)
+    monkeypatch.setattr(store, "_create_store", broken)
     code, report = run(monkeypatch, tmp_path / "data")
     assert code == 1
     assert "  store        FAILED: the database schema could not be updated" in report
@@ -138,7 +139,7 @@ def test_a_message_box_mid_screening_is_closed_and_reported(qapp, monkeypatch: p
 
 
 def test_a_refused_new_referral_is_reported_by_its_field(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setitem(selftest.NEW_REFERRAL, "nhs_number", "9990000019")  # a wrong check digit
+    monkeypatch.setitem(screening.NEW_REFERRAL, "nhs_number", "9990000019")  # a wrong check digit
     code, report = run(monkeypatch, tmp_path / "data")
     assert code == 1
     assert re.search(r"^  screening +FAILED: the new referral: New referral: Please check: NHS number: ", report, re.M), report
@@ -152,6 +153,6 @@ def test_a_blank_page_is_caught(qapp) -> None:
 
     page = QImage(60, 80, QImage.Format.Format_Grayscale8)
     page.fill(Qt.GlobalColor.white)
-    assert selftest._ink(page) == 0.0
+    assert pages.ink(page) == 0.0
     page.fill(Qt.GlobalColor.black)
-    assert selftest._ink(page) == 1.0
+    assert pages.ink(page) == 1.0
