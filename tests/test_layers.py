@@ -1,4 +1,4 @@
-"""Qt stays in triage/ui: the domain, rules and command line run without PySide6 (design.md, "Layers")."""
+"""Qt stays in triage/ui: the domain, rules and command line run without PySide6 (docs/design.md, "Layers")."""
 
 from __future__ import annotations
 

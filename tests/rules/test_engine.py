@@ -1,4 +1,4 @@
-"""The routing semantics of design.md, case by case and over the whole matrix."""
+"""The routing semantics of docs/design.md ("Routing semantics"), case by case and over the whole matrix."""
 
 from __future__ import annotations
 

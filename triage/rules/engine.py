@@ -1,6 +1,6 @@
 """The routing engine: a Screening and a Ruleset in, a Routing out. Pure and deterministic.
 
-Semantics (design.md, "Routing semantics"): rate the seven variables (severity and previous
+Semantics (docs/design.md, "Routing semantics"): rate the seven variables (severity and previous
 interventions are derived), look up each rating's destinations in the grid, report every fired
 destination with the variables that fired it, recommend the first fired destination in the
 ruleset's precedence, choose integrated or core IAPT and the step for IAPT routes, and say when a
