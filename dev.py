@@ -4,6 +4,7 @@
     python3 dev.py app            start the desktop app
     python3 dev.py test [ARGS]    install what the tests need, then run the whole suite (pytest ARGS)
     python3 dev.py bench          run the benchmarks under bench/
+    python3 dev.py typecheck      type-check with mypy as [tool.mypy] in pyproject.toml says (mypy ARGS after it)
     python3 dev.py triage ARGS    run the command line, e.g. `python3 dev.py triage rules show`
 
 Everything is installed into ./.venv, again only when pyproject.toml changes.
@@ -20,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-EXTRAS = {"app": "", "triage": "", "test": "dev", "bench": "dev,bench"}
+EXTRAS = {"app": "", "triage": "", "test": "dev", "bench": "dev,bench", "typecheck": "dev"}
 
 
 def venv_python() -> Path:
@@ -60,6 +61,8 @@ def main(argv: list[str]) -> int:
     if command == "test":
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
         return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT, env=env)
+    if command == "typecheck":
+        return subprocess.call([str(python), "-m", "mypy", *rest], cwd=ROOT, env=env)
     if command == "bench":
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
         return subprocess.call([str(python), "-m", "bench", *rest], cwd=ROOT, env=env)
