@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import Any
 
-import nhs_number
+from nhs_number.validate import is_valid as nhs_number_is_valid
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -25,7 +25,7 @@ def check_nhs_number(value: str) -> str:
         raise ValueError("must be 10 digits")
     if len(set(value)) == 1:  # 0000000000 passes the modulus 11 check but is never issued
         raise ValueError("is not an issued NHS number")
-    if not nhs_number.is_valid(value):
+    if not nhs_number_is_valid(value):
         raise ValueError("fails the NHS number check digit")
     return value
 

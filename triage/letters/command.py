@@ -159,7 +159,7 @@ def letter_from_request(
 # --- the command ---------------------------------------------------------------------------------
 
 
-def register(subparsers: Any) -> argparse.ArgumentParser:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Add the ``letter`` command to an argparse subparsers object (triage/cli.py's ``commands``)."""
     command = subparsers.add_parser(
         "letter",

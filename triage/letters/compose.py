@@ -267,8 +267,9 @@ def _drivers(routing: Routing, outcome: Outcome, ruleset: Ruleset) -> tuple[tupl
     variables the matched step 3 rules test. Nothing for step 2, or when a person chose a route or
     step the matrix did not point to (the override reason then carries the decision)."""
     if not outcome.iapt:
-        fired = {d.code: d.triggered_by for d in routing.destinations}
-        return tuple(fired.get(outcome.route, ())), ()  # type: ignore[call-overload]
+        # Keyed by str so that the confirmed route can look itself up: outside IAPT a route's code is its destination's.
+        fired: dict[str, tuple[VariableId, ...]] = {d.code: d.triggered_by for d in routing.destinations}
+        return tuple(fired.get(outcome.route, ())), ()
     if outcome.step != 3 or routing.step != 3:
         return (), ()
     rules = [rule for rule in ruleset.document.steps.rules if rule.id in routing.matched.steps and rule.step == 3]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -45,16 +45,19 @@ def _phone(value: str) -> str:
     return value  # printed as the service wrote it
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-        AfterValidator(no_control_characters),
-    ]
-
-
-Name = _text(100)
-Line = _text(100)
+# One line of text, at most 100 or 200 characters: spelled out (not made by a function) so the type checker sees them.
+Text100 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(no_control_characters),
+]
+Text200 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(no_control_characters),
+]
+Name = Text100
+Line = Text100
 NhsNumber = Annotated[str, BeforeValidator(normalise_nhs_number), AfterValidator(check_nhs_number)]
 IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
 Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), AfterValidator(normalise_postcode)]
@@ -92,7 +95,7 @@ class Gp(BaseModel):
     model_config = _config()
 
     name: Name | None = None  # None: the practice names no GP; the letter goes to "The GP"
-    practice_name: _text(200)
+    practice_name: Text200
     address_lines: AddressLines
     postcode: Postcode
 
@@ -109,13 +112,13 @@ class Screener(BaseModel):
     model_config = _config()
 
     name: Name
-    role: _text(100)
+    role: Text100
 
 
 class Service(BaseModel):
     model_config = _config()
 
-    name: _text(200)
+    name: Text200
     address_lines: Annotated[tuple[Line, ...], Field(max_length=6, strict=False)] = ()
     phone: Phone | None = None
 
@@ -123,7 +126,7 @@ class Service(BaseModel):
 class PreviousIntervention(BaseModel):
     model_config = _config()
 
-    intervention: _text(200)
+    intervention: Text200
     outcome: InterventionOutcome
 
 
@@ -134,7 +137,7 @@ class Details(BaseModel):
 
     previous_interventions: Annotated[tuple[PreviousIntervention, ...], Field(max_length=20, strict=False)] = ()
     risk_formulation: Prose | None = Field(default=None, repr=False)
-    signposting: Annotated[tuple[_text(200), ...], Field(max_length=10, strict=False)] = ()
+    signposting: Annotated[tuple[Text200, ...], Field(max_length=10, strict=False)] = ()
 
 
 class Decision(BaseModel):

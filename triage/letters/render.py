@@ -159,7 +159,7 @@ def _numbered_canvas(content: LetterContent, pages: list[int]) -> type[Canvas]:
 
         def showPage(self) -> None:  # noqa: N802 - reportlab's name
             self._saved.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # reportlab's own page reset; types-reportlab omits it
 
         def save(self) -> None:
             total = len(self._saved)
@@ -306,8 +306,10 @@ def _part(part: Part, styles: dict[str, ParagraphStyle]) -> Flowable:
         return Paragraph(markup(part.text), styles[part.style])
     if part.kind == "bullets":
         items = [ListItem(Paragraph(markup(item), styles["body"]), leftIndent=5 * mm) for item in part.items]
-        return ListFlowable(items, bulletType="bullet", start="•", leftIndent=5 * mm, bulletFontName=FONT,
-                            bulletColor=BLUE)  # fmt: skip
+        return ListFlowable(
+            items,  # type: ignore[arg-type]  # reportlab takes ListItems here; types-reportlab allows only flowables
+            bulletType="bullet", start="•", leftIndent=5 * mm, bulletFontName=FONT, bulletColor=BLUE,
+        )  # fmt: skip
     return _table(part, styles)
 
 

@@ -21,11 +21,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
-from triage.letters.particulars import InterventionOutcome, ReferralSource
+from triage.letters.particulars import INTERVENTION_OUTCOMES, REFERRAL_SOURCES, InterventionOutcome, ReferralSource
 from triage.resources import resource_path
 from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, loc_to_path, read_yaml
 from triage.rules.vocabulary import (
+    DESTINATIONS,
     LEVELS,
+    PROBLEM_DESCRIPTORS,
+    ROUTES,
+    VARIABLES,
     DestinationCode,
     Level,
     ProblemDescriptor,
@@ -316,15 +320,15 @@ def _check_common(common: Common) -> list[str]:
     words = common.words
     complete: dict[str, tuple[dict[Any, str], tuple[Any, ...]]] = {
         "levels": (words.levels, LEVELS),
-        "sources": (words.sources, ReferralSource.__args__),
-        "outcomes": (words.outcomes, InterventionOutcome.__args__),
-        "problems": (words.problems, ProblemDescriptor.__args__),
-        "routes": (words.routes, RouteCode.__args__),
-        "routes_plain": (words.routes_plain, RouteCode.__args__),
-        "destinations_short": (words.destinations_short, DestinationCode.__args__),
-        "destinations_plain": (words.destinations_plain, DestinationCode.__args__),
+        "sources": (words.sources, REFERRAL_SOURCES),
+        "outcomes": (words.outcomes, INTERVENTION_OUTCOMES),
+        "problems": (words.problems, PROBLEM_DESCRIPTORS),
+        "routes": (words.routes, ROUTES),
+        "routes_plain": (words.routes_plain, ROUTES),
+        "destinations_short": (words.destinations_short, DESTINATIONS),
+        "destinations_plain": (words.destinations_plain, DESTINATIONS),
         "step_offer": (words.step_offer, (2, 3)),
-        "plain_reasons": (words.plain_reasons, VariableId.__args__),
+        "plain_reasons": (words.plain_reasons, VARIABLES),
     }
     for name, (given, wanted) in complete.items():
         missing = [str(key) for key in wanted if key not in given]
@@ -361,9 +365,9 @@ def _check_kind(template: KindTemplate, common: Common) -> list[str]:
             for name in block.when.none_shown:
                 if name not in seen or name == block.id:
                     problems.append(f"{where}: none_shown names {name}, which is not a block before this one")
-        text = block.text
-        if text is None:
+        if block.text is None:
             continue
+        text = block.text
         problems += _markers(where, text, common)
         for name in sorted(placeholders(text)):
             if name in always:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -34,15 +34,20 @@ class DataFileError(ValueError):
 
 
 # libyaml's parser when PyYAML was built with it (about 5x faster); the duplicate-key check below is
-# in the constructor, which both loaders share.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# in the constructor, which both loaders share. The type checker is shown the pure-Python loader.
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
+class _StrictLoader(_SafeLoader):
     pass
 
 
-def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _mapping_without_duplicates(
+    loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Hashable, Any]:
     loader.flatten_mapping(node)
     seen: set[Hashable] = set()
     for key_node, _ in node.value:

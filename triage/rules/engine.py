@@ -141,8 +141,9 @@ def route(screening: Screening, ruleset: Ruleset) -> Routing:
         route_code, label, why = _iapt_route(screening, ruleset)
         reasons.append(doc.reasons["iapt_route"].format(route=label, why=why))
         step_rules = [rule for rule in doc.steps.rules if holds(rule.when, facts)]
-        step = max((rule.step for rule in step_rules), default=doc.steps.default)
-        reasons += _step_reasons(step, step_rules, ruleset)
+        iapt_step = max((rule.step for rule in step_rules), default=doc.steps.default)
+        step = iapt_step
+        reasons += _step_reasons(iapt_step, step_rules, ruleset)
     else:
         route_code = outcome.recommended
 
@@ -219,7 +220,7 @@ def _destination_reasons(
     return reasons
 
 
-def _step_reasons(step: int, rules: list[StepRule], ruleset: Ruleset) -> list[str]:
+def _step_reasons(step: Literal[2, 3], rules: list[StepRule], ruleset: Ruleset) -> list[str]:
     doc = ruleset.document
     label = doc.steps.labels[step]
     deciding = [rule for rule in rules if rule.step == step]

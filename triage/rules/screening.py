@@ -27,11 +27,19 @@ def _shape(value: Any) -> str:
     return "items" if isinstance(value, (list, tuple)) else "total"
 
 
-def _answers_or_total(items: int, top: int) -> Any:
-    """A questionnaire given item by item (each 0-3) or as its total: tagged so errors name the shape."""
-    answers = Annotated[list[Annotated[int, Field(ge=0, le=3)]], Field(min_length=items, max_length=items), Tag("items")]
-    total = Annotated[int, Field(ge=0, le=top), Tag("total")]
-    return Annotated[answers | total, Discriminator(_shape)]
+# A questionnaire given item by item (each 0-3) or as its total: tagged so errors name the shape. Spelled out
+# for each questionnaire (not made by a function) so the type checker sees them.
+_Item = Annotated[int, Field(ge=0, le=3)]
+Phq9Answers = Annotated[
+    Annotated[list[_Item], Field(min_length=9, max_length=9), Tag("items")]
+    | Annotated[int, Field(ge=0, le=27), Tag("total")],
+    Discriminator(_shape),
+]
+Gad7Answers = Annotated[
+    Annotated[list[_Item], Field(min_length=7, max_length=7), Tag("items")]
+    | Annotated[int, Field(ge=0, le=21), Tag("total")],
+    Discriminator(_shape),
+]
 
 
 ConditionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -40,8 +48,8 @@ ConditionName = Annotated[str, StringConstraints(strip_whitespace=True, min_leng
 class Screening(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, hide_input_in_errors=True)
 
-    phq9: _answers_or_total(9, 27)
-    gad7: _answers_or_total(7, 21)
+    phq9: Phq9Answers
+    gad7: Gad7Answers
     chronicity: Level
     complexity: Level
     impairment: Level

@@ -15,8 +15,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC
+from typing import cast
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from triage.store.database import WRITE_LOCK_KEY
@@ -94,7 +95,9 @@ def record_events(session: Session, events: Sequence[tuple[str, EntityType, str,
         event.hash = prev_hash = chain_hash(prev_hash, event)
         rows.append({c: getattr(event, c) for c in _EVENT_COLUMNS})
         next_id += 1
-    session.execute(insert(AuditEvent.__table__), rows)
+    # A Core insert of the table, not an ORM one. A declarative class's __table__ is a Table; SQLAlchemy types it
+    # as the wider FromClause, which insert() does not take.
+    session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
     last_id, count = next_id - 1, len(rows)
     if head is None:
         session.add(AuditHead(id=1, last_event_id=last_id, last_hash=prev_hash, event_count=count))

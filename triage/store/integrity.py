@@ -40,7 +40,7 @@ def verify_database(store: Store, *, older_schema_ok: bool = False) -> list[str]
         return [f"the schema is at revision {revision or 'none'}, expected {head}"]
     with store.read() as session:
         problems = _sqlite_checks(session) if store.dialect == "sqlite" else []
-        expected = [g for r in known[: known.index(revision) + 1] for g in GUARDS_SINCE.get(r, ())]  # type: ignore[arg-type]
+        expected = [g for r in known[: known.index(revision) + 1] for g in GUARDS_SINCE.get(r, ())]
         problems += _missing_guards(session, store.dialect, expected)
         problems += verify_audit_chain(session)
         problems += _unaudited_referrals(session)

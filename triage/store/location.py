@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path, PurePath
 
 from typing import TYPE_CHECKING
@@ -183,9 +184,13 @@ def _unescape_mount(field: str) -> str:
 
 
 def _is_windows_network_drive(path: Path) -> bool:  # pragma: no cover - Windows only
+    # The caller asks only on Windows; the check tells the type checker that ctypes.windll exists here.
+    if sys.platform != "win32":
+        return False
     import ctypes
 
     drive = PurePath(path).drive
     if not drive:
         return False
-    return ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == 4  # DRIVE_REMOTE
+    drive_type: int = ctypes.windll.kernel32.GetDriveTypeW(drive + "\\")
+    return drive_type == 4  # DRIVE_REMOTE
