@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog
+import pypdf
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel
 
 from triage.services.accounts import WRONG, initialise_store, open_authenticated
+from triage.ui import key_sheet
 from triage.ui.app import session_window
 from triage.ui.login import FirstRunDialog, LoginDialog
 
@@ -45,6 +51,71 @@ def test_first_run_creates_an_encrypted_store_and_shows_the_recovery_key_once(qt
     dialog.written_down.setChecked(True)
     dialog.continue_button.click()
     assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def key_shown(qtbot, tmp_path: Path) -> FirstRunDialog:  # type: ignore[no-untyped-def]
+    database = tmp_path / "triage.db"
+    dialog = FirstRunDialog(lambda u, n, p: initialise_store(database, u, n, p), str(database))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for edit, text in ((dialog.username, "admin"), (dialog.display_name, "Service Admin"), (dialog.password, PASSWORD),
+                       (dialog.repeat, PASSWORD)):  # fmt: skip
+        edit.setText(text)
+    dialog.create()
+    assert dialog.recovery_key
+    return dialog
+
+
+def mnemonics(dialog: QDialog) -> list[str]:
+    """The Alt+letter of every button and label in the dialog, shown or not."""
+    texts = [widget.text() for widget in dialog.findChildren(QAbstractButton)]
+    texts += [widget.text() for widget in dialog.findChildren(QLabel) if "<" not in widget.text()]  # not rich text
+    return [found.lower() for text in texts for found in re.findall(r"(?<!&)&(\w)", text)]
+
+
+def test_the_key_is_offered_to_copy_and_print_with_mnemonics_of_their_own(qtbot, tmp_path: Path):
+    dialog = key_shown(qtbot, tmp_path)
+    letters = mnemonics(dialog)
+    assert sorted(letters) == sorted(set(letters)), f"two controls share a mnemonic: {letters}"
+    assert {"o", "r", "w", "l"} <= set(letters)  # Copy, Print, written down, Continue
+    assert unnamed_interactive_widgets(dialog) == []
+    dialog.copy_button.click()
+    assert QGuiApplication.clipboard().text() == dialog.recovery_key
+
+
+def test_printing_the_key_puts_it_and_the_store_on_one_a4_sheet(qtbot, tmp_path: Path, monkeypatch):
+    out = tmp_path / "sheet.pdf"
+
+    def pdf_printer(_self: FirstRunDialog) -> QPrinter:  # the print dialog answered with a PDF file
+        printer = key_sheet.new_printer()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        return printer
+
+    monkeypatch.setattr(FirstRunDialog, "choose_printer", pdf_printer)
+    dialog = key_shown(qtbot, tmp_path)
+    dialog.print_button.click()
+    assert "printer" in dialog.key_status.text()
+    sheet = pypdf.PdfReader(out)
+    assert len(sheet.pages) == 1
+    width, height = (float(v) for v in sheet.pages[0].mediabox.upper_right)
+    assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2  # A4
+    text = "".join(sheet.pages[0].extract_text().split())  # the key is in two lines, the path may wrap
+    assert dialog.recovery_key in text and "triageusersrecover" in text and str(tmp_path / "triage.db") in text
+
+
+@pytest.mark.qt_log_ignore("QPainter::begin")
+def test_a_printer_that_cannot_start_says_so(qtbot, tmp_path: Path, monkeypatch):
+    def broken_printer(_self: FirstRunDialog) -> QPrinter:
+        printer = key_sheet.new_printer()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp_path / "no such folder" / "sheet.pdf"))
+        return printer
+
+    monkeypatch.setattr(FirstRunDialog, "choose_printer", broken_printer)
+    dialog = key_shown(qtbot, tmp_path)
+    dialog.print_button.click()
+    assert "write the key down" in dialog.key_status.text()
 
 
 def test_a_refused_first_run_says_why_and_creates_nothing(qtbot, tmp_path: Path):

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +41,7 @@ from triage.services.permissions import PermissionDenied
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.vocabulary import AUDIT_ACTIONS, ENTITY_TYPES
+from triage.ui.fit import fit_to_screen
 from triage.ui.paged_model import AnyIndex, PagedTableModel
 
 PAGE_SIZE = 200
@@ -121,7 +122,7 @@ class AuditViewer(QDialog):
         self.refused: str | None = None
         self.setWindowTitle("Audit trail")
         self.setAccessibleName("Audit trail")
-        self.resize(1100, 700)
+        fit_to_screen(self, QSize(1100, 700))
         layout = QVBoxLayout(self)
 
         intro = QLabel("Every view, search, change, letter, login and lock, newest first. Opening this trail is "

@@ -57,6 +57,7 @@ from triage.store.vocabulary import LetterEvent, LetterKind
 from triage.ui.recommendation_panel import ROUTE_LABELS
 
 PREVIEW_MARGIN = 14  # pixels of grey around the page
+PREFERRED_SIZE = QSize(900, 1000)  # a page at a readable size, where the screen has the room
 PRINT_DPI = 300  # enough for text; the printer's own resolution (1200 dpi) exceeds Qt's 256 MB image limit
 KIND_LABELS: dict[LetterKind, str] = {"gp": "GP letter", "patient": "Patient copy", "referral-on": "Referral-on summary"}
 
@@ -83,7 +84,7 @@ class LetterDialog(QDialog):
         self.letter: Letter | None = None
         self.setWindowTitle("Letters")  # never the person's name: window titles reach task bars and logs
         self._build()
-        self.resize(900, 1000)
+        self._fit_to_screen()
         self.kind.currentIndexChanged.connect(lambda _i: self.show_kind(self.kind.currentData()))
         self.show_kind(self.kind.currentData())
 
@@ -168,6 +169,13 @@ class LetterDialog(QDialog):
                            (QKeySequence.StandardKey.MoveToPreviousPage, self.previous_page.click),
                            (QKeySequence.StandardKey.MoveToNextPage, self.next_page.click)):  # fmt: skip
             QShortcut(QKeySequence(keys), self, activated=slot)
+
+    def _fit_to_screen(self) -> None:
+        """As tall as a page needs, or as the screen allows: on a 1280×720 laptop the preview scrolls and
+        Print and Save stay on the screen."""
+        from triage.ui.fit import fit_to_screen
+
+        fit_to_screen(self, PREFERRED_SIZE)
 
     # --- the letter shown ------------------------------------------------------------------------
 

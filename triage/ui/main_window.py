@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from html import escape
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -60,6 +60,7 @@ from triage.settings import ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.vocabulary import REFERRAL_STATUSES
+from triage.ui.fit import fit_to_screen
 from triage.ui.lock import IdleMonitor, LockPage
 from triage.ui.matrix_view import MatrixView
 from triage.ui.recommendation_panel import ROUTE_LABELS
@@ -204,7 +205,7 @@ class MainWindow(QMainWindow):
         self.lock_page: LockPage | None = None
         self._locked_referral: str | None = None
         self.setWindowTitle(f"triage — {settings.service_name}")
-        self.resize(1400, 900)
+        fit_to_screen(self, QSize(1400, 900))  # a 1366×768 or 1280×720 laptop gets what it has room for
         self.screening: ScreeningPage | None = None
         self.referral_id: str | None = None
 

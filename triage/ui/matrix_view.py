@@ -3,11 +3,12 @@ leader on a projector, or a screener checking what a rating means."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from triage.rules.ruleset import Ruleset
 from triage.rules.vocabulary import LEVELS
+from triage.ui.fit import fit_to_screen
 
 
 class MatrixView(QDialog):
@@ -15,7 +16,7 @@ class MatrixView(QDialog):
         super().__init__(parent)
         doc = ruleset.document
         self.setWindowTitle(f"{doc.title} — {doc.id} {doc.version}")
-        self.resize(1100, 640)
+        fit_to_screen(self, QSize(1100, 640))
         layout = QVBoxLayout(self)
         if ruleset.is_draft:
             banner = QLabel("DRAFT RULESET — not approved for clinical use")

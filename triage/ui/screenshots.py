@@ -2,8 +2,10 @@
 
     QT_QPA_PLATFORM=offscreen python -m triage.ui.screenshots docs/screenshots
 
-The bundled font, the Fusion style and fixed window sizes make the pictures the same on every machine.
-Every NHS number here is in the 999 range, which is never issued to a real person.
+The bundled font, the Fusion style and fixed window sizes make the pictures the same on every machine;
+the first-run and login windows are shown at the size they take themselves, and the letter window at
+the size it takes on a 1280×720 laptop. Every NHS number here is in the 999 range, which is never
+issued to a real person; the recovery key shown is made up here and opens nothing.
 """
 
 from __future__ import annotations
@@ -29,14 +31,17 @@ from triage.services import (
     save_gp_practice,
     save_screening,
 )
-from triage.services.accounts import add_user
+from triage.services.accounts import WRONG, add_user
 from triage.services.permissions import User
 from triage.services.inputs import DecisionInput, GpPracticeInput, ReferralInput, ScreeningInput
 from triage.settings import Contact, ServiceSettings
 from triage.store import Store, open_store
+from triage.store.errors import StoreError
+from triage.store.keys import new_recovery_key
 from triage.ui.audit_viewer import AuditViewer
 from triage.ui.users_dialog import UsersDialog
 from triage.ui.letter_dialog import LetterDialog
+from triage.ui.login import FirstRunDialog, LoginDialog
 from triage.ui.main_window import MainWindow
 from triage.ui.matrix_view import MatrixView
 from triage.ui.referral_dialog import NewReferralDialog
@@ -90,11 +95,43 @@ def seed(store: Store) -> dict[str, str]:
     return ids
 
 
-def grab(widget: QWidget, path: Path, size: tuple[int, int]) -> None:
-    widget.resize(*size)
+STORE_PATH = r"C:\Users\priya.shah\AppData\Local\triage\triage.db"
+LAPTOP = (1280, 720)  # the smaller of the service's laptop screens
+TITLE_AND_TASKBAR = 60  # what a window there leaves for its title bar and the taskbar (triage.ui.fit)
+
+
+def grab(widget: QWidget, path: Path, size: tuple[int, int] | None) -> None:
+    """``size``: None for the size the window gives itself."""
+    if size is not None:
+        widget.resize(*size)
     widget.show()
     QApplication.processEvents()
     widget.grab().save(str(path))
+
+
+def first_run_with_key() -> FirstRunDialog:
+    dialog = FirstRunDialog(lambda _u, _n, _p: new_recovery_key(), STORE_PATH)
+    typed = {dialog.username: "admin", dialog.display_name: "Service Admin"}
+    for edit in (dialog.password, dialog.repeat):
+        typed[edit] = "a long enough password"
+    for edit, text in typed.items():
+        edit.setText(text)
+    dialog.create()
+    return dialog
+
+
+def login_with_error() -> LoginDialog:
+    def refuse(_username: str, _password: str) -> None:
+        raise StoreError(WRONG)
+
+    dialog = LoginDialog(refuse, STORE_PATH)
+    dialog.show()
+    dialog.username.setText("priya.shah")
+    dialog.password.setText("not the password")
+    dialog.accept()
+    while not dialog.message.isVisible():  # the answer comes back from the login's worker thread
+        QApplication.processEvents()
+    return dialog
 
 
 def render(out: Path) -> list[Path]:
@@ -103,6 +140,9 @@ def render(out: Path) -> list[Path]:
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
     apply_theme(app)  # type: ignore[arg-type]
     ruleset = load_ruleset(resource_path("rules", "doncaster-2007.yaml"))
+    for name, window in (("first-run", first_run_with_key()), ("login-error", login_with_error())):
+        grab(window, out / f"{name}.png", None)
+        window.hide()
     with tempfile.TemporaryDirectory() as folder, open_store(Path(folder) / "demo.db") as store:
         os.environ["TRIAGE_SETTINGS"] = str(Path(folder) / "settings.json")
         ids = seed(store)
@@ -126,7 +166,7 @@ def render(out: Path) -> list[Path]:
             ("settings", SettingsDialog(store, ruleset, SETTINGS, ADMIN, window), (760, 700)),
             ("matrix", MatrixView(ruleset, window), (1200, 760)),
             ("letter-preview", LetterDialog(store, decided_referral(store, PWP, ids["decided"]), settings=SETTINGS,
-                                            user=PWP, parent=window), (900, 1000)),
+                                            user=PWP, parent=window), (900, LAPTOP[1] - TITLE_AND_TASKBAR)),
         ):
             grab(dialog, out / f"{name}.png", size)
             dialog.hide()

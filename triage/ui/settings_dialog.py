@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -33,6 +34,7 @@ from triage.services.service_settings import save_service_settings
 from triage.settings import Contact, ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
+from triage.ui.fit import fit_to_screen
 
 CONTACT_HELP = "One per line: name | phone | hours (hours optional)"
 
@@ -58,6 +60,17 @@ def _text_box(name: str, text: str, height: int = 70) -> QPlainTextEdit:
     return box
 
 
+def _scrolling(content: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(content)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setAccessibleName("Settings sections")
+    for bar in (area.verticalScrollBar(), area.horizontalScrollBar()):
+        bar.setAccessibleName("Scroll the settings")
+    return area
+
+
 class SettingsDialog(QDialog):
     def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, user: User,
                  parent: QWidget | None = None, settings_file: Path | None = None) -> None:  # fmt: skip
@@ -66,8 +79,11 @@ class SettingsDialog(QDialog):
         self.saved_settings: ServiceSettings | None = None
         self.ruleset_path = settings.ruleset_path
         self.setWindowTitle("Settings")
-        self.resize(760, 640)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        # The sections scroll on a short screen (1280×720); the problems and Save stay below them, in view.
+        sections = QWidget()
+        layout = QVBoxLayout(sections)
+        layout.setContentsMargins(0, 0, 0, 0)
 
         service = QGroupBox("Service (printed on letters)")
         form = QFormLayout(service)
@@ -135,6 +151,9 @@ class SettingsDialog(QDialog):
         column.addLayout(buttons)
         layout.addWidget(rules)
         self._describe_ruleset(ruleset, note="")
+        layout.addStretch(1)
+        outer.addWidget(_scrolling(sections), 1)
+        layout = outer
 
         self.problems = QLabel()
         self.problems.setWordWrap(True)
@@ -148,6 +167,7 @@ class SettingsDialog(QDialog):
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
         layout.addWidget(box)
+        fit_to_screen(self, QSize(760, sections.sizeHint().height() + 120))  # every section, if there is room
 
     def _show_directory(self) -> None:
         count = len(list_practices(self.store))

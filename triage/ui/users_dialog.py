@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +41,7 @@ from triage.services.accounts import MIN_PASSWORD, UserInfo
 from triage.services.permissions import PermissionDenied, User
 from triage.store.database import Store
 from triage.store.errors import StoreError
+from triage.ui.fit import fit_to_screen
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -320,7 +321,7 @@ class UsersDialog(QDialog):
         self.refused: str | None = None
         self.setWindowTitle("Users")
         self.setAccessibleName("Users")
-        self.resize(820, 520)
+        fit_to_screen(self, QSize(820, 520))
         layout = QVBoxLayout(self)
         intro = QLabel("Staff accounts for this referral store. Every change here is recorded in the audit "
                        "trail; a removed account stays listed because the trail still names it.")  # fmt: skip
