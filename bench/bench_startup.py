@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from bench import Timing
-from triage.services.accounts import initialise_store
+from triage.services.store_setup import initialise_store
 
 ROUNDS = 7
 BUDGET_RATIO = 1.5

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog
 
-from triage.services.accounts import WRONG, initialise_store, open_authenticated
+from triage.services.login import WRONG, open_authenticated
+from triage.services.store_setup import initialise_store
 from triage.ui.app import session_window
 from triage.ui.login import FirstRunDialog, LoginDialog
 

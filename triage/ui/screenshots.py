@@ -29,7 +29,7 @@ from triage.services import (
     save_gp_practice,
     save_screening,
 )
-from triage.services.accounts import add_user
+from triage.services.users import add_user
 from triage.services.permissions import User
 from triage.services.inputs import DecisionInput, GpPracticeInput, ReferralInput, ScreeningInput
 from triage.settings import Contact, ServiceSettings

@@ -206,7 +206,8 @@ def _store(run: _Run) -> str:
 def _create_store(path: Path) -> tuple[Any, Any]:
     """The store the app creates on first run: encrypted, with a first admin, then logged in to.
     A store whose file starts with SQLite's plain header is not encrypted and fails the step."""
-    from triage.services.accounts import initialise_store, open_authenticated
+    from triage.services.login import open_authenticated
+    from triage.services.store_setup import initialise_store
 
     initialise_store(path, ACTOR, "Self Test", SELF_TEST_PASSWORD)
     if path.read_bytes()[:16] == b"SQLite format 3\x00":
@@ -320,9 +321,9 @@ def _screening(run: _Run) -> str:
 def _admin_adds_a_pwp_and_the_practice(run: _Run) -> None:
     """The admin's part of a first day: a PWP's account, and the GP practice directory imported from
     a CSV file as Settings does (the GP letter is addressed from it)."""
-    from triage.services.accounts import add_user
     from triage.services.directory import import_practices_csv
     from triage.services.inputs import InvalidInput
+    from triage.services.users import add_user
     from triage.store.errors import StoreError
 
     directory = run.folder / "practices.csv"
@@ -402,7 +403,7 @@ def _check_stored(store: Any, user: Any, referral_id: str, decision_id: str, let
 
 def _log_in(app: Any, database: Path, username: str, password: str) -> tuple[Any, Any]:
     """Log in through the login window, as the app does: typed, checked on its worker thread."""
-    from triage.services.accounts import open_authenticated
+    from triage.services.login import open_authenticated
     from triage.ui.login import LoginDialog
 
     dialog = LoginDialog(lambda u, p: open_authenticated(database, u, p), str(database))
