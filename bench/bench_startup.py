@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench import Timing
 from bench.budgets import STARTUP_VS_BARE
-from triage.services.accounts import initialise_store
+from triage.services.store_setup import initialise_store
 
 ROUNDS = 7
 

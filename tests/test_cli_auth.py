@@ -11,7 +11,7 @@ import pytest
 
 from tests.store.conftest import make_nhs_number
 from triage.cli import main
-from triage.services.accounts import WRONG
+from triage.services.login import WRONG
 from triage.store.keys import SQLITE_HEADER
 
 PASSWORD = "correct horse battery"
@@ -22,8 +22,8 @@ ROW = {"nhs_number": make_nhs_number(1), "given_name": "Qwertgiven", "family_nam
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
-    monkeypatch.setattr("triage.services.accounts.DEFAULT_POLICY",
-                        __import__("triage.services.accounts", fromlist=["LoginPolicy"]).LoginPolicy(base_delay=0))  # fmt: skip
+    monkeypatch.setattr("triage.services.login.DEFAULT_POLICY",
+                        __import__("triage.services.login", fromlist=["LoginPolicy"]).LoginPolicy(base_delay=0))  # fmt: skip
     monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
     monkeypatch.setenv("TRIAGE_USER", "admin")
     monkeypatch.setenv("TRIAGE_PASSWORD", PASSWORD)

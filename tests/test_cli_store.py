@@ -30,7 +30,7 @@ import pytest
 
 from tests.store.conftest import make_nhs_number
 from triage.cli import main
-from triage.services.accounts import WRONG, LoginPolicy, authenticate
+from triage.services.login import WRONG, LoginPolicy, authenticate
 from triage.store import open_store, schema_revision
 from triage.store.database import head_revision
 from triage.store.keys import SQLITE_HEADER
@@ -87,7 +87,7 @@ def new_store(template: Template) -> Any:
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
-    monkeypatch.setattr("triage.services.accounts.DEFAULT_POLICY", LoginPolicy(base_delay=0))
+    monkeypatch.setattr("triage.services.login.DEFAULT_POLICY", LoginPolicy(base_delay=0))
     monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
     monkeypatch.delenv("TRIAGE_NEW_PASSWORD", raising=False)
     as_user(monkeypatch, PWP)

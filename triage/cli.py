@@ -306,7 +306,7 @@ def _login(args: argparse.Namespace, action: str | None, *, migrate: bool = True
     """Log in (TRIAGE_USER / TRIAGE_PASSWORD, else asked) to the store named by --database /
     TRIAGE_DATABASE_URL / the default, and check the user's role allows ``action``. Returns
     (store, user). A missing store is an error: a mistyped path must not make a new one."""
-    from triage.services.accounts import open_authenticated
+    from triage.services.login import open_authenticated
     from triage.services.permissions import require
     from triage.store import resolve_database_url
 
@@ -326,7 +326,7 @@ def _login(args: argparse.Namespace, action: str | None, *, migrate: bool = True
 
 
 def _init(args: argparse.Namespace) -> int:
-    from triage.services.accounts import encrypt_existing, initialise_store
+    from triage.services.store_setup import encrypt_existing, initialise_store
 
     username = args.username or _username()
     password = _password("New password: ", twice=True)
@@ -352,7 +352,7 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _users_add(args: argparse.Namespace) -> int:
-    from triage.services.accounts import add_user
+    from triage.services.users import add_user
 
     store, admin = _login(args, "users")
     with store:
@@ -363,7 +363,7 @@ def _users_add(args: argparse.Namespace) -> int:
 
 
 def _users_list(args: argparse.Namespace) -> int:
-    from triage.services.accounts import list_users
+    from triage.services.users import list_users
 
     store, admin = _login(args, "users")
     with store:
@@ -383,19 +383,19 @@ def _account_change(args: argparse.Namespace, change: Callable[..., None], done:
 
 
 def _users_unlock(args: argparse.Namespace) -> int:
-    from triage.services.accounts import unlock_account
+    from triage.services.users import unlock_account
 
     return _account_change(args, unlock_account, "unlocked {name}")
 
 
 def _users_remove(args: argparse.Namespace) -> int:
-    from triage.services.accounts import remove_user
+    from triage.services.users import remove_user
 
     return _account_change(args, remove_user, "removed {name} (their key wrap is gone; the audit trail still names them)")
 
 
 def _users_reset_password(args: argparse.Namespace) -> int:
-    from triage.services.accounts import reset_password
+    from triage.services.users import reset_password
 
     def reset(store: Any, admin: Any, name: str) -> None:  # the new password is asked after the admin's
         reset_password(store, admin, name, _password("New password: ", NEW_PASSWORD_ENV, twice=True))
@@ -404,14 +404,14 @@ def _users_reset_password(args: argparse.Namespace) -> int:
 
 
 def _users_set_role(args: argparse.Namespace) -> int:
-    from triage.services.accounts import set_role
+    from triage.services.users import set_role
 
     return _account_change(args, lambda store, admin, name: set_role(store, admin, name, args.role),
                            f"{{name}} is now {args.role}")  # fmt: skip
 
 
 def _users_passwd(args: argparse.Namespace) -> int:
-    from triage.services.accounts import change_password
+    from triage.services.users import change_password
 
     store, user = _login(args, None)
     with store:
@@ -421,7 +421,7 @@ def _users_passwd(args: argparse.Namespace) -> int:
 
 
 def _users_recover(args: argparse.Namespace) -> int:
-    from triage.services.accounts import recover_with_recovery_key
+    from triage.services.store_setup import recover_with_recovery_key
 
     recovery = _password("Recovery key: ", RECOVERY_KEY_ENV)
     new_password = _password("New password: ", NEW_PASSWORD_ENV, twice=True)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 
-from triage.services.accounts import initialise_store
+from triage.services.store_setup import initialise_store
 from triage.ui.login import FirstRunDialog
 
 PASSWORD = "a long enough password"

@@ -12,25 +12,20 @@ from sqlalchemy import select
 
 from tests.store.conftest import referral_input
 from triage.services import create_referral, get_referral
-from triage.services.accounts import (
+from triage.services.audit_trail import audit_events, export_audit_csv
+from triage.services.credentials import AccountError
+from triage.services.login import (
     WRONG,
-    AccountError,
     AccountLocked,
     AuthenticationError,
     LoginPolicy,
-    User,
-    add_user,
-    audit_events,
-    export_audit_csv,
-    initialise_store,
-    list_users,
     lock_session,
     open_authenticated,
-    remove_user,
-    set_role,
-    unlock_account,
     unlock_session,
 )
+from triage.services.permissions import User
+from triage.services.store_setup import initialise_store
+from triage.services.users import add_user, list_users, remove_user, set_role, unlock_account
 from triage.services.permissions import ACTIONS, PERMISSIONS, PermissionDenied, require
 from triage.store import StoreLocationError, resolve_database_url
 from triage.store.models import AuditEvent

@@ -20,19 +20,9 @@ import pytest
 from tests.store.conftest import referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
 from triage.services import DecisionInput, ScreeningInput, complete_screening, create_referral, save_draft
-from triage.services.accounts import (
-    WRONG,
-    AuthenticationError,
-    PlaintextStoreError,
-    StoreExistsError,
-    add_user,
-    authenticate,
-    change_password,
-    initialise_store,
-    open_authenticated,
-    recover_with_recovery_key,
-    remove_user,
-)
+from triage.services.login import WRONG, AuthenticationError, PlaintextStoreError, authenticate, open_authenticated
+from triage.services.store_setup import StoreExistsError, initialise_store, recover_with_recovery_key
+from triage.services.users import add_user, change_password, remove_user
 from triage.store import backup_database, open_store, restore_database, verify_database
 from triage.store.keys import SQLITE_HEADER, KeyFileError, WrongRecoveryKey, key_file_path
 from tests.users import as_pwp
@@ -193,7 +183,7 @@ def test_a_plaintext_store_is_refused_and_init_refuses_an_existing_store(tmp_pat
 
 
 def test_encrypt_existing_converts_a_plaintext_store(tmp_path: Path) -> None:
-    from triage.services.accounts import encrypt_existing
+    from triage.services.store_setup import encrypt_existing
 
     plain = tmp_path / "old.db"
     with open_store(plain) as store:

@@ -57,18 +57,10 @@ from triage.services import (
     save_screening,
     update_referral,
 )
-from triage.services.accounts import (
-    add_user,
-    audit_events,
-    export_audit_csv,
-    initialise_store,
-    list_users,
-    open_authenticated,
-    remove_user,
-    reset_password,
-    set_role,
-    unlock_account,
-)
+from triage.services.audit_trail import audit_events, export_audit_csv
+from triage.services.login import open_authenticated
+from triage.services.store_setup import initialise_store
+from triage.services.users import add_user, list_users, remove_user, reset_password, set_role, unlock_account
 from triage.services.directory import import_practices_csv
 from triage.services.letters import letter_signer
 from triage.services.maintenance import back_up, restore, verify_store

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from triage.services import create_referral, get_referral, parse
-from triage.services.accounts import User, add_user, initialise_store, open_authenticated
 from triage.services.inputs import ReferralInput
+from triage.services.login import open_authenticated
+from triage.services.permissions import User
+from triage.services.store_setup import initialise_store
+from triage.services.users import add_user
 from triage.store import Store, StoreError
 from triage.store.models import AuditEvent
 from triage.ui.main_window import MainWindow

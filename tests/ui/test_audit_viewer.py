@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QDate, Qt
 
-from triage.services.accounts import AuditRow, audit_events
+from triage.services.audit_trail import AuditRow, audit_events
 from triage.ui import audit_viewer
 from triage.ui.audit_viewer import PAGE_SIZE, AuditTableModel, AuditViewer, open_audit_viewer
 

@@ -70,8 +70,8 @@ def exec_(self):
 
     def later():  # once the window is up: the italic faces, and the heavy modules loading
         faces = set(QFontDatabase.styles(FONT_FAMILY))
-        if not {"Italic", "Bold Italic"} <= faces or "triage.services.accounts" not in sys.modules:
-            assert time.monotonic() < until, (faces, "triage.services.accounts" in sys.modules)
+        if not {"Italic", "Bold Italic"} <= faces or "triage.services.login" not in sys.modules:
+            assert time.monotonic() < until, (faces, "triage.services.login" in sys.modules)
             QTimer.singleShot(20, later)
             return
         print("real start", flush=True)

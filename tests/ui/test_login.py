@@ -11,7 +11,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel
 
-from triage.services.accounts import WRONG, initialise_store, open_authenticated
+from triage.services.login import WRONG, open_authenticated
+from triage.services.store_setup import initialise_store
 from triage.ui import key_sheet
 from triage.ui.app import session_window
 from triage.ui.login import FirstRunDialog, LoginDialog

@@ -13,17 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
-from triage.services.accounts import (
-    AccountLocked,
-    AuthenticationError,
-    LoginPolicy,
-    User,
-    add_user,
-    initialise_store,
-    list_users,
-    open_authenticated,
-    remove_user,
-)
+from triage.services.login import AccountLocked, AuthenticationError, LoginPolicy, open_authenticated
+from triage.services.permissions import User
+from triage.services.store_setup import initialise_store
+from triage.services.users import add_user, list_users, remove_user
 from triage.store import Store
 from triage.store.models import AuditEvent
 from triage.ui import users_dialog

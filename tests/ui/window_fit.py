@@ -139,7 +139,7 @@ def first_run(app: QApplication) -> Built:
 
 
 def login_error(app: QApplication) -> Built:
-    from triage.services.accounts import WRONG
+    from triage.services.login import WRONG
     from triage.store.errors import StoreError
     from triage.ui.login import LoginDialog
 
@@ -161,7 +161,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.resources import resource_path
     from triage.rules.ruleset import load_ruleset
     from triage.services import decided_referral
-    from triage.services.accounts import add_user, list_users
+    from triage.services.users import add_user, list_users
     from triage.ui.audit_viewer import AuditViewer
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.main_window import MainWindow

@@ -23,7 +23,7 @@ from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, default
 from triage.resources import resource_path
 from triage.services.inputs import DecisionInput, ScreeningInput
 from triage.services.permissions import Action, PermissionDenied, User, allowed, record_view, require
-from triage.services.referrals import _load, _move
+from triage.services.referrals import load_referral, move_to_status
 from triage.services.screenings import record_screening, screening_input
 from triage.store.audit import record_event
 from triage.store.database import Store
@@ -69,7 +69,7 @@ def confirm_decision(
     ruleset = ruleset or default_ruleset()
     _require_decider(store, user, referral_id, "confirm_in_meeting" if in_meeting else "decide")
     with store.write() as session:
-        referral = _load(session, referral_id)
+        referral = load_referral(session, referral_id)
         if referral.status not in ("screened", "decided"):
             raise RefusedError(f"a referral that is {referral.status.replace('_', ' ')} cannot be decided")
         _still_allowed(session, user, referral_id)
@@ -115,7 +115,7 @@ def complete_screening(
     _require_decider(store, user, referral_id, "confirm_in_meeting" if in_meeting else "decide")
     ruleset = ruleset or default_ruleset()
     with store.write() as session:
-        referral = _load(session, referral_id)
+        referral = load_referral(session, referral_id)
         _still_allowed(session, user, referral_id)
         stored = record_screening(session, referral, screening, user.username)
         decided = record_decision(session, referral, stored, decision, user.username, ruleset, note=_note(in_meeting))
@@ -140,8 +140,8 @@ def record_decision(
         ruleset_id=ruleset.id,
         ruleset_version=ruleset.version,
         ruleset_sha256=ruleset.sha256,
-        routing=_plain(routing.to_contract()),
-        matched_rules=_plain(asdict(routing.matched)),
+        routing=json_shaped(routing.to_contract()),
+        matched_rules=json_shaped(asdict(routing.matched)),
         recommended_route=routing.route,
         recommended_step=routing.step,
         confirmed_route=data.confirmed_route,
@@ -161,7 +161,7 @@ def record_decision(
     record_event(session, actor=actor, entity_type="decision", entity_id=decision.id, action="decision",
                  summary=f"{summary}; referral {referral.id}")  # fmt: skip
     if referral.status == "screened":
-        _move(session, referral, "decided", actor)
+        move_to_status(session, referral, "decided", actor)
     return decision
 
 
@@ -185,9 +185,9 @@ def replay_decision(store: Store, user: User, decision_id: str, *, extra_ruleset
                 f"(sha256 {decision.ruleset_sha256}) is not available on this computer",
             )  # fmt: skip
         routing = route(screening_input(screening).to_routing(), ruleset)
-        replayed = _plain(routing.to_contract())
+        replayed = json_shaped(routing.to_contract())
         differences = _differences(decision.routing, replayed)
-        if _plain(asdict(routing.matched)) != decision.matched_rules:
+        if json_shaped(asdict(routing.matched)) != decision.matched_rules:
             differences.append("matched rules differ")
     if differences:
         message = "the replay differs from the stored decision: " + "; ".join(differences)
@@ -220,7 +220,7 @@ def _latest_screening(session: Any, referral_id: str) -> Screening:
     return screening
 
 
-def _plain(data: Any) -> Any:
+def json_shaped(data: Any) -> Any:
     """JSON-shaped (lists, not tuples), as it comes back from the database."""
     return json.loads(json.dumps(data))
 

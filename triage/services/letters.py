@@ -40,12 +40,12 @@ from triage.letters.particulars import (
 from triage.letters.templates import LetterKind, default_templates
 from triage.rules.engine import route
 from triage.rules.ruleset import Ruleset
-from triage.services.decisions import _plain, find_ruleset
+from triage.services.decisions import find_ruleset, json_shaped
 from triage.services.directory import PracticeEntry
 from triage.services.inputs import PreviousIntervention as InterventionInput
 from triage.services.inputs import RiskDetails
 from triage.services.permissions import User, record_view, require
-from triage.services.referrals import _load, _move
+from triage.services.referrals import load_referral, move_to_status
 from triage.services.screenings import screening_input
 from triage.settings import ServiceSettings
 from triage.store.audit import record_event
@@ -118,7 +118,7 @@ def decided_referral(store: Store, user: User, referral_id: str) -> DecidedRefer
     ``view_referral``; recorded as a view of the referral."""
     require(user, "view_referral", store=store)
     with store.write() as session:
-        referral = _load(session, referral_id)
+        referral = load_referral(session, referral_id)
         decision = _latest_decision(session, referral)
         record_view(session, user, "referral", referral_id)
         return DecidedReferral(referral.id, decision.id, referral.status, decision.confirmed_route,
@@ -145,7 +145,7 @@ def _current_decision(session: Session, decision_id: str) -> tuple[Referral, Dec
     decision = session.get(Decision, decision_id)
     if decision is None:
         raise NotFoundError("no decision with that id")
-    referral = _load(session, decision.referral_id)
+    referral = load_referral(session, decision.referral_id)
     if _latest_decision(session, referral).id != decision.id:
         raise RefusedError("this decision was replaced by a later one: letters are written from the latest decision")
     return referral, decision
@@ -205,7 +205,7 @@ def letter_for_decision(
         ruleset = _decision_ruleset(decision, ruleset_lookup)
         answers = screening_input(screening)
         routing = route(answers.to_routing(), ruleset)
-        if _plain(routing.to_contract()) != decision.routing:
+        if json_shaped(routing.to_contract()) != decision.routing:
             raise RefusedError("the stored decision does not replay under its own ruleset: check it with replay "
                                "before any letter is sent")  # fmt: skip
         particulars = _particulars(referral, answers.previous_interventions, screening, screener, service)
@@ -335,7 +335,7 @@ def record_letter(store: Store, user: User, decision_id: str, letter: Letter, ev
                      summary=f"{KIND_NAMES[letter.kind]} {event} ({letter.pages} pages, sha256 {letter.sha256}); "
                              f"decision {decision.id}; letter {row.id}")  # fmt: skip
         if event in OUTPUTS and letter.kind == STATUS_MOVING_KIND and referral.status == "decided":
-            _move(session, referral, "letter_sent", actor)
+            move_to_status(session, referral, "letter_sent", actor)
         return _recorded(row)
 
 

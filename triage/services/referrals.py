@@ -304,7 +304,9 @@ def _audit_import(session: Session, actor: str, created: Sequence[CreatedReferra
                  summary=summary + (f" from {source_name}" if source_name else ""))  # fmt: skip
 
 
-def _load(session: Session, referral_id: str) -> Referral:
+def load_referral(session: Session, referral_id: str) -> Referral:
+    """The referral, read afresh in the caller's transaction, or ``NotFoundError``. Checks no
+    permission: the calling service has."""
     referral = session.get(Referral, referral_id, populate_existing=True)
     if referral is None:
         raise NotFoundError("no referral with that id")
@@ -341,7 +343,7 @@ def update_referral(store: Store, user: User, referral_id: str, expected_version
     require(user, "create_referral", store=store)
     fields = sorted(changes.model_fields_set)
     with store.write() as session:
-        referral = _load(session, referral_id)
+        referral = load_referral(session, referral_id)
         if referral.version != expected_version:
             raise ConflictError()
         if "gp_practice_code" in fields:
@@ -358,7 +360,10 @@ def update_referral(store: Store, user: User, referral_id: str, expected_version
         return referral.version
 
 
-def _move(session: Session, referral: Referral, status: ReferralStatus, actor: str) -> None:
+def move_to_status(session: Session, referral: Referral, status: ReferralStatus, actor: str) -> None:
+    """Move ``referral`` along its lifecycle to ``status`` in the caller's transaction, if ``TRANSITIONS``
+    allows it (else ``RefusedError``): dated, attributed to ``actor`` and audited. Checks no permission:
+    the calling service has."""
     if status not in TRANSITIONS[referral.status]:  # type: ignore[index]
         raise RefusedError(f"a referral cannot go from {referral.status} to {status}")
     now = utc_now()
@@ -375,10 +380,10 @@ def change_status(
     """Move a referral along its lifecycle (``TRANSITIONS``), dated and audited. Returns the new version."""
     require(user, "create_referral", store=store)
     with store.write() as session:
-        referral = _load(session, referral_id)
+        referral = load_referral(session, referral_id)
         if expected_version is not None and referral.version != expected_version:
             raise ConflictError()
-        _move(session, referral, status, user.username)
+        move_to_status(session, referral, status, user.username)
         return referral.version
 
 
@@ -387,7 +392,7 @@ def delete_referral(store: Store, user: User, referral_id: str) -> None:
     and the database's own trigger refuses a DELETE that bypasses this."""
     require(user, "create_referral", store=store)
     with store.write() as session:
-        _load(session, referral_id)
+        load_referral(session, referral_id)
         record_event(session, actor=user.username, entity_type="referral", entity_id=referral_id, action="attempted_deletion",
                      summary="deletion refused: clinical records are kept; close the referral instead")  # fmt: skip
     raise RefusedError("referrals cannot be deleted; close the referral instead (the attempt was recorded)")

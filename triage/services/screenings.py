@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from triage.services.inputs import ScreeningInput
 from triage.services.permissions import User, record_search, record_view, require
-from triage.services.referrals import _load, _move
+from triage.services.referrals import load_referral, move_to_status
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import RefusedError, StoreError
@@ -130,7 +130,7 @@ def save_screening(store: Store, user: User, referral_id: str, data: ScreeningIn
     it was not yet recorded) and remove its draft, in one transaction. Returns the screening's id."""
     require(user, "screen", store=store)
     with store.write() as session:
-        return record_screening(session, _load(session, referral_id), data, user.username).id
+        return record_screening(session, load_referral(session, referral_id), data, user.username).id
 
 
 def record_screening(session: Session, referral: Referral, data: ScreeningInput, actor: str) -> Screening:
@@ -162,9 +162,9 @@ def record_screening(session: Session, referral: Referral, data: ScreeningInput,
     record_event(session, actor=actor, entity_type="screening", entity_id=screening.id, action="create",
                  summary=f"screening recorded for referral {referral.id}")  # fmt: skip
     if referral.status in ("received", "no_contact"):
-        _move(session, referral, "contacted", actor)
+        move_to_status(session, referral, "contacted", actor)
     if referral.status != "screened":
-        _move(session, referral, "screened", actor)
+        move_to_status(session, referral, "screened", actor)
     draft = session.get(Draft, referral.id)
     if draft is not None:
         session.delete(draft)

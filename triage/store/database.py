@@ -129,7 +129,7 @@ def open_store(
 
     ``key``: the raw 256-bit database key of an encrypted (SQLCipher) SQLite store. Without a key a
     SQLite file is opened as plain SQLite: that is for tests and tools only; the app and the command
-    line open local data through ``triage.services.accounts.open_authenticated``, which refuses a
+    line open local data through ``triage.services.login.open_authenticated``, which refuses a
     plaintext file. A wrong key raises ``WrongKeyError`` before anything is written."""
     url = resolve_database_url(database)
     if key is not None and url.get_backend_name() != "sqlite":

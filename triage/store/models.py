@@ -308,7 +308,7 @@ class UserAccount(Base):
     argon2id (argon2-cffi's PasswordHasher, parameters inside the hash). A removed user is disabled,
     never deleted: the audit trail names them. On PostgreSQL the failed-login count and lockout live
     here; a local (SQLCipher) store keeps them beside the key file, since a wrong password cannot
-    open the database to write them (see triage/services/accounts.py)."""
+    open the database to write them (see triage/services/login.py)."""
 
     __tablename__ = "user_account"
 

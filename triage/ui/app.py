@@ -35,14 +35,14 @@ from triage.ui.theme import FIRST_FACES, LATER_FACES, apply_theme, load_fonts, n
 
 if TYPE_CHECKING:
     from triage.rules.ruleset import Ruleset
-    from triage.services.accounts import User
+    from triage.services.permissions import User
     from triage.settings import ServiceSettings
     from triage.store.database import Store
     from triage.ui.main_window import MainWindow
 
 # Loaded on the preload thread while the first window is up: the login's needs first, then what
 # follows it. Importing modules that define widgets off the GUI thread is fine; creating them is not.
-PRELOAD = ("triage.services.accounts", "triage.settings", "triage.rules.ruleset", "triage.ui.main_window")
+PRELOAD = ("triage.services.login", "triage.settings", "triage.rules.ruleset", "triage.ui.main_window")
 
 
 def preload_modules(names: tuple[str, ...] = PRELOAD) -> threading.Thread:
@@ -95,13 +95,13 @@ def store_description(database: str | None, path: Path | None) -> str:
 
 
 def _initialise_store(database: str | None, username: str, display_name: str, password: str) -> str | None:
-    from triage.services.accounts import initialise_store
+    from triage.services.store_setup import initialise_store
 
     return initialise_store(database, username, display_name, password)  # type: ignore[arg-type]
 
 
 def _open_authenticated(database: str | None, username: str, password: str) -> tuple[Store, User]:
-    from triage.services.accounts import open_authenticated  # on the login worker thread
+    from triage.services.login import open_authenticated  # on the login worker thread
 
     return open_authenticated(database, username, password)
 
@@ -109,7 +109,7 @@ def _open_authenticated(database: str | None, username: str, password: str) -> t
 def session_window(store: Store, user: User, ruleset: Ruleset, settings: ServiceSettings) -> MainWindow:
     """The main window for a logged-in user: the idle lock unlocks with their password, and locking
     and every unlock attempt are audited."""
-    from triage.services.accounts import lock_session, unlock_session
+    from triage.services.login import lock_session, unlock_session
     from triage.ui.main_window import MainWindow
 
     def unlock(password: str) -> bool:

@@ -1,7 +1,7 @@
 """The admin's audit trail viewer (issue 6): who looked at or changed what, and when.
 
 Filters (user, action, record type, from/to date), a table that fetches pages on demand, and
-"Export CSV…". Everything goes through ``triage.services.accounts``: ``audit_events`` and
+"Export CSV…". Everything goes through ``triage.services.audit_trail``: ``audit_events`` and
 ``export_audit_csv`` check ``audit_view`` themselves and audit the viewing and the export; hiding the
 menu action for other roles is only a convenience.
 
@@ -36,8 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from triage.files import atomic_stream
-from triage.services.accounts import AuditRow, User, audit_events, export_audit_csv, list_users
-from triage.services.permissions import PermissionDenied
+from triage.services.audit_trail import AuditRow, audit_events, export_audit_csv
+from triage.services.permissions import PermissionDenied, User
+from triage.services.users import list_users
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.vocabulary import AUDIT_ACTIONS, ENTITY_TYPES

@@ -31,7 +31,8 @@ from triage.services import (
     save_gp_practice,
     save_screening,
 )
-from triage.services.accounts import WRONG, add_user
+from triage.services.login import WRONG
+from triage.services.users import add_user
 from triage.services.permissions import User
 from triage.services.inputs import DecisionInput, GpPracticeInput, ReferralInput, ScreeningInput
 from triage.settings import Contact, ServiceSettings

@@ -1,7 +1,7 @@
 """The admin's Users dialog: the accounts, and adding, resetting, changing, unlocking and removing them
 without the command line (the same as ``triage users ...``).
 
-Every change goes through ``triage.services.accounts``, which checks the ``users`` permission and writes
+Every change goes through ``triage.services.users``, which checks the ``users`` permission and writes
 the audit trail; the buttons this dialog turns off are a courtesy, never the check. The services'
 messages (``AccountError`` and the other ``StoreError``) are safe to show and are shown as they are.
 Passwords are typed twice into fields that never echo them, and are cleared as soon as they are used.
@@ -36,9 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage.services import accounts
-from triage.services.accounts import MIN_PASSWORD, UserInfo
+from triage.services import users
+from triage.services.credentials import MIN_PASSWORD
 from triage.services.permissions import PermissionDenied, User
+from triage.services.users import UserInfo
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.ui.fit import fit_to_screen
@@ -387,14 +388,14 @@ class UsersDialog(QDialog):
         """Ask the services for the accounts again, keeping the selection on the same account."""
         keep = self.selected_username()
         try:
-            users = accounts.list_users(self.store, self.user)
+            accounts = users.list_users(self.store, self.user)
         except PermissionDenied as exc:
             self._refuse(str(exc))
             return
         except StoreError as exc:
-            users = []
+            accounts = []
             self._show_problem(_refusal("The accounts cannot be shown", exc))
-        self.model.set_users(users)
+        self.model.set_users(accounts)
         row = self.model.row_of(keep)
         if self.model.rowCount():
             self.table.selectRow(row if row is not None else 0)
@@ -467,7 +468,7 @@ class UsersDialog(QDialog):
 
     def add_account(self) -> None:
         def add(username: str, display_name: str, role: str, password: str) -> User:
-            return accounts.add_user(self.store, self.user, username, display_name, role, password)
+            return users.add_user(self.store, self.user, username, display_name, role, password)
 
         form = AddUserForm(add, self)
         if self._run(form) and form.added is not None:
@@ -477,8 +478,8 @@ class UsersDialog(QDialog):
         info = self.selected()
         if info is None:
             return
-        form = PasswordForm(info.username, lambda new: accounts.reset_password(self.store, self.user,
-                                                                              info.username, new), self)  # fmt: skip
+        form = PasswordForm(info.username, lambda new: users.reset_password(self.store, self.user,
+                                                                           info.username, new), self)  # fmt: skip
         if self._run(form):
             self._done(f"Set a new password for {info.username}; their old one no longer works.")
 
@@ -486,7 +487,7 @@ class UsersDialog(QDialog):
         info = self.selected()
         if info is None:
             return
-        form = RoleForm(info, lambda role: accounts.set_role(self.store, self.user, info.username, role), self)
+        form = RoleForm(info, lambda role: users.set_role(self.store, self.user, info.username, role), self)
         if self._run(form):
             changed = form.chosen != info.role
             self._done(f"{info.username} is now {role_label(form.chosen)}." if changed
@@ -495,7 +496,7 @@ class UsersDialog(QDialog):
     def unlock(self) -> None:
         info = self.selected()
         if info is not None:
-            self._change(lambda: accounts.unlock_account(self.store, self.user, info.username),
+            self._change(lambda: users.unlock_account(self.store, self.user, info.username),
                          f"Unlocked {info.username}: they can log in again now.",
                          "The account was not unlocked")  # fmt: skip
 
@@ -503,7 +504,7 @@ class UsersDialog(QDialog):
         info = self.selected()
         if info is None or not self.confirm_remove(info.username):
             return
-        self._change(lambda: accounts.remove_user(self.store, self.user, info.username),
+        self._change(lambda: users.remove_user(self.store, self.user, info.username),
                      f"Removed {info.username}: they can no longer log in, and the audit trail still names them.",
                      "The account was not removed")  # fmt: skip
 

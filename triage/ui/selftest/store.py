@@ -41,7 +41,8 @@ def check(run: Run) -> str:
 def _create_store(path: Path) -> tuple[Any, Any]:
     """The store the app creates on first run: encrypted, with a first admin, then logged in to.
     A store whose file starts with SQLite's plain header is not encrypted and fails the step."""
-    from triage.services.accounts import initialise_store, open_authenticated
+    from triage.services.login import open_authenticated
+    from triage.services.store_setup import initialise_store
 
     initialise_store(path, ACTOR, "Self Test", SELF_TEST_PASSWORD)
     if path.read_bytes()[:16] == b"SQLite format 3\x00":

@@ -102,7 +102,7 @@ class Modals:
 
 def log_in(app: Any, database: Path, username: str, password: str) -> tuple[Any, Any]:
     """Log in through the login window, as the app does: typed, checked on its worker thread."""
-    from triage.services.accounts import open_authenticated
+    from triage.services.login import open_authenticated
     from triage.ui.login import LoginDialog
 
     dialog = LoginDialog(lambda u, p: open_authenticated(database, u, p), str(database))

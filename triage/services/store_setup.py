@@ -1,0 +1,135 @@
+"""Setting a store up and getting back into it: creating a new store with its first admin, encrypting
+a plaintext store made before accounts, and setting a forgotten password with the recovery key
+(issue 6). No Qt.
+
+A local store is created encrypted: a random 256-bit database key opens the SQLCipher file, and the
+key file beside it (``<database>.keys``, ``triage.store.keys``) holds that key wrapped under the first
+admin's password and once under a recovery key, shown once and stored nowhere in clear. The database
+and its key file share a random database id (``store_identity``), so a key file from another store
+opens nothing. A PostgreSQL team store has no key file and no recovery key: its first admin is
+simply the first account.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from triage.services.credentials import check_new_account, check_password
+from triage.services.login import LoginState
+from triage.services.users import add_account, set_password
+from triage.store.audit import record_event
+from triage.store.database import open_store
+from triage.store.errors import StoreError
+from triage.store.keys import (
+    NOT_THIS_DATABASE,
+    KeyFile,
+    KeyFileError,
+    is_plaintext_sqlite,
+    key_file_path,
+    new_database_id,
+    new_database_key,
+    normalise_username,
+)
+from triage.store.location import resolve_database_url
+from triage.store.models import StoreIdentity, UserAccount
+
+
+class StoreExistsError(StoreError):
+    """A store (or its key file) is already where a new one was to go: nothing was changed."""
+
+
+def initialise_store(database: str | Path, username: str, display_name: str, password: str) -> str | None:
+    """Create a new store with its first admin. A local store is encrypted: returns the recovery key
+    (show it once; it is stored nowhere in clear). A PostgreSQL store returns None. Refuses a place
+    where a store already exists."""
+    url = resolve_database_url(database)
+    check_new_account(username, display_name, password)
+    if url.get_backend_name() != "sqlite":
+        with open_store(url.render_as_string(hide_password=False)) as store:
+            with store.write() as session:
+                if session.scalar(select(func.count()).select_from(UserAccount)):
+                    raise StoreExistsError("this database already has accounts; log in as an admin to add users")
+                add_account(session, username, display_name, "admin", password, actor=normalise_username(username))
+        return None
+    path = Path(str(url.database))
+    keys_path = key_file_path(path)
+    for existing in (path, keys_path, path.with_name(path.name + "-wal")):
+        if existing.exists():
+            raise StoreExistsError(f"a store already exists at {existing}; nothing was changed")
+    key, database_id = new_database_key(), new_database_id()
+    try:
+        with open_store(path, key=key) as store:
+            keys, recovery_key = KeyFile.create(key, database_id, username, password)
+            with store.write() as session:
+                session.add(StoreIdentity(id=1, database_id=database_id))
+                add_account(session, username, display_name, "admin", password, actor=normalise_username(username))
+                record_event(session, actor=normalise_username(username), entity_type="database", entity_id="store",
+                             action="create", summary="encrypted store created")  # fmt: skip
+                keys.save(keys_path, key)
+    except BaseException:
+        for leftover in (path, keys_path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+        raise
+    return recovery_key
+
+
+def encrypt_existing(database: str | Path, username: str, display_name: str, password: str) -> str:
+    """One-off: copy a plaintext store (made before accounts) into a new encrypted one at the same
+    path, keeping the plaintext as ``<name>.plaintext-backup`` for the admin to shred once checked.
+    Creates the first admin; returns the recovery key."""
+    import sqlcipher3.dbapi2 as sqlcipher
+
+    from triage.store.keys import sqlcipher_key
+
+    path = Path(str(resolve_database_url(database).database))
+    if not is_plaintext_sqlite(path):
+        raise StoreError("there is no plaintext SQLite store at this path to encrypt")
+    if key_file_path(path).exists():
+        raise StoreExistsError("a key file already exists beside this database; nothing was changed")
+    check_new_account(username, display_name, password)
+    open_store(path).close()  # brings it up to date (and checkpoints its WAL on close)
+    staged = path.with_name(path.name + ".encrypting")
+    staged.unlink(missing_ok=True)
+    key, database_id = new_database_key(), new_database_id()
+    connection = sqlcipher.connect(str(path))
+    try:
+        connection.execute(f"ATTACH DATABASE ? AS encrypted KEY {sqlcipher_key(key)}", (str(staged),))
+        connection.execute("SELECT sqlcipher_export('encrypted')")
+        connection.execute("DETACH DATABASE encrypted")
+    finally:
+        connection.close()
+    backup = path.with_name(path.name + ".plaintext-backup")
+    path.replace(backup)
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    staged.replace(path)
+    with open_store(path, key=key) as store, store.write() as session:
+        keys, recovery_key = KeyFile.create(key, database_id, username, password)
+        session.add(StoreIdentity(id=1, database_id=database_id))
+        add_account(session, username, display_name, "admin", password, actor=normalise_username(username))
+        record_event(session, actor=normalise_username(username), entity_type="database", entity_id="store",
+                     action="update", summary="plaintext store encrypted")  # fmt: skip
+        keys.save(key_file_path(path), key)
+    return recovery_key
+
+
+def recover_with_recovery_key(database: str | Path, recovery_key: str, username: str, new_password: str) -> None:
+    """A forgotten password (the last admin's, typically): the recovery key opens the store and sets
+    a new password for ``username`` (audited as done with the recovery key)."""
+    check_password(new_password)
+    path = Path(str(resolve_database_url(database).database))
+    keys = KeyFile.load(key_file_path(path))
+    key = keys.unwrap_recovery(recovery_key)
+    with open_store(path, key=key) as store:
+        with store.read() as session:
+            identity = session.get(StoreIdentity, 1)
+            if identity is None or identity.database_id != keys.database_id:
+                raise KeyFileError(NOT_THIS_DATABASE)
+        set_password(store, normalise_username(username), new_password, actor="recovery key",
+                     summary="password set with the recovery key")  # fmt: skip
+        state = LoginState.load(path)
+        state.users.pop(normalise_username(username), None)
+        state.save()
+
