@@ -11,7 +11,7 @@ from typing import Any
 # Loaded on first use, so that the command line (which registers ``triage letter``) does not pay
 # for reportlab unless a letter is built.
 _WHERE = {
-    "LetterContent": "compose", "Outcome": "compose", "decide": "compose",
+    "LetterContent": "content", "Outcome": "outcome", "decide": "outcome",
     "Letter": "letter", "build_letter": "letter",
     "Decision": "particulars", "Details": "particulars", "Gp": "particulars", "LetterInputError": "particulars",
     "Particulars": "particulars", "Patient": "particulars", "PreviousIntervention": "particulars",

@@ -202,7 +202,7 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as exc:
         _errors([f"--out: cannot be written ({exc.__class__.__name__})"])
         return EXIT_FAILED
-    from triage.letters.compose import decide
+    from triage.letters.outcome import decide
 
     outcome = decide(routing, request.decision)
     decided = outcome.route + (f" step {outcome.step}" if outcome.step else "")

@@ -11,7 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from triage.letters.compose import LetterContent, compose_letter
+from triage.letters.compose import compose_letter
+from triage.letters.content import LetterContent
 from triage.letters.particulars import Decision, Particulars
 from triage.letters.render import render_pdf
 from triage.letters.templates import LetterKind, LetterTemplates
@@ -54,7 +55,7 @@ def build_letter(
 
     ``decision`` is what the person confirming chose; leave it out (or its ``confirmed_route`` out)
     to confirm the recommendation. Raises LetterInputError, whose ``problems`` are safe to show,
-    when the input cannot make this letter (see compose.decide), and ValueError when ``routing`` was
+    when the input cannot make this letter (see outcome.decide), and ValueError when ``routing`` was
     not made under ``ruleset``.
     """
     content = compose_letter(

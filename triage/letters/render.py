@@ -37,7 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from triage.letters.compose import LetterContent, Part, restore
+from triage.letters.content import LetterContent, Part, restore
 from triage.resources import resource_path
 
 FONT = "AtkinsonHyperlegible"
