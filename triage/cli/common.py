@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from triage.rules.ruleset import Ruleset
 
+    # What each command group's register() adds its parsers to: the top level's subparsers.
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 ACTOR_ENV = "TRIAGE_USER"
 PASSWORD_ENV = "TRIAGE_PASSWORD"

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from triage.cli.common import EXIT_FAILED, EXIT_OK, InputError, errors, login, store_options
+
+if TYPE_CHECKING:
+    from triage.cli.common import Commands
 
 SERVER_TOOLS = ("a PostgreSQL server is backed up and restored with its own tools "
                 "(pg_dump and pg_restore, or pg_basebackup)")  # fmt: skip
 
 
-def register(commands: Any) -> None:
+def register(commands: Commands) -> None:
     """Add ``db`` to the top-level subparsers."""
     store = store_options()
     db_cmd = commands.add_parser("db", help="verify, back up or restore the database")

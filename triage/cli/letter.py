@@ -17,17 +17,20 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from triage.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError, errors, read_json, ruleset
 from triage.files import atomic_write
+
+if TYPE_CHECKING:
+    from triage.cli.common import Commands
 
 # triage.letters.templates.KINDS, named here so that building the parser loads no letter module
 # (tests/test_cli.py checks the two agree).
 KINDS = ("gp", "patient", "referral-on")
 
 
-def register(commands: Any) -> argparse.ArgumentParser:
+def register(commands: Commands) -> argparse.ArgumentParser:
     """Add the ``letter`` command to the top-level subparsers."""
     command = commands.add_parser(
         "letter",

@@ -7,12 +7,15 @@ import argparse
 import io
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from triage.cli.common import EXIT_INVALID, EXIT_OK, InputError, errors, login, store_options
 
+if TYPE_CHECKING:
+    from triage.cli.common import Commands
 
-def register(commands: Any) -> None:
+
+def register(commands: Commands) -> None:
     """Add ``referrals`` to the top-level subparsers."""
     store = store_options()
     referrals_cmd = commands.add_parser("referrals", help="import or export referrals")

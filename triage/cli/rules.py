@@ -7,14 +7,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from triage.cli.common import EXIT_INVALID, EXIT_OK, errors, print_json, read_json, ruleset
+
+if TYPE_CHECKING:
+    from triage.cli.common import Commands
 
 RULESET_HELP = "a ruleset file instead of the one in force"
 
 
-def register(commands: Any) -> None:
+def register(commands: Commands) -> None:
     """Add ``route`` and ``rules`` to the top-level subparsers."""
     route_cmd = commands.add_parser("route", help="route screenings given as JSON (see README)")
     route_cmd.add_argument("file", nargs="?", default="-", help="a JSON file, or - for standard input (default)")

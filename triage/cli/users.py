@@ -7,14 +7,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage.cli.common import EXIT_OK, NEW_PASSWORD_ENV, RECOVERY_KEY_ENV, login, password, store_options, username
+
+if TYPE_CHECKING:
+    from triage.cli.common import Commands
 
 ROLES = ("pwp", "team_leader", "admin")
 
 
-def register(commands: Any) -> None:
+def register(commands: Commands) -> None:
     """Add ``init`` and ``users`` to the top-level subparsers."""
     store = store_options()
     init_cmd = commands.add_parser(
