@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError, errors, read_json, ruleset
-from triage.files import atomic_write
 
 if TYPE_CHECKING:
     from triage.cli.common import Commands
@@ -60,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from triage.files import atomic_write
     from triage.letters.command import letter_from_request, parse_letter_input
     from triage.letters.particulars import LetterInputError
 
