@@ -14,6 +14,10 @@ import yaml
 from triage.resources import resource_path
 
 SHIPPED = resource_path("rules", "doncaster-2007.yaml")
+# What no command should pay for unless it uses it: the letters (pydantic models, reportlab), the
+# store (SQLAlchemy, SQLCipher), the account services (argon2, cryptography) and Qt.
+HEAVY = ("triage.letters", "triage.store", "triage.services", "triage.ui", "sqlalchemy", "alembic", "reportlab",
+         "argon2", "cryptography", "PySide6")  # fmt: skip
 VALID = {
     "phq9": [2, 2, 2, 2, 2, 2, 2, 2, 0], "gad7": 12, "chronicity": "high", "complexity": "medium",
     "impairment": "medium", "substance_use": "low", "risk": "medium", "previous_unhelpful_interventions": 0,
@@ -160,3 +164,32 @@ def test_rules_golden_prints_the_committed_table():
     done = triage("rules", "golden")
     assert done.returncode == 0
     assert done.stdout == resource_path("rules", "doncaster-2007.golden.tsv").read_text(encoding="utf-8")
+
+
+def loaded_after(code: str) -> set[str]:
+    """The top-level packages and triage modules in sys.modules after ``code`` runs in a fresh interpreter."""
+    script = code + "\nimport json, sys\nsys.stderr.write(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return {name for module in json.loads(done.stderr) for name in (module, module.split(".")[0])}
+
+
+def test_building_the_parser_imports_no_command_s_machinery():
+    loaded = loaded_after("from triage.cli import _parser; _parser().parse_args(['route', '-'])")
+    assert "triage.cli.rules" in loaded  # the parser was built
+    assert loaded.isdisjoint((*HEAVY, "triage.rules", "pydantic", "yaml"))
+
+
+def test_route_imports_the_rules_and_nothing_heavier(tmp_path):
+    case = tmp_path / "one.json"
+    case.write_text(json.dumps(VALID), encoding="utf-8")
+    loaded = loaded_after(f"from triage.cli import main; assert main(['route', {str(case)!r}]) == 0")
+    assert "triage.rules.engine" in loaded
+    assert loaded.isdisjoint(HEAVY)
+
+
+def test_the_letter_command_offers_the_letter_kinds():
+    from triage.cli.letter import KINDS
+    from triage.letters.templates import KINDS as TEMPLATE_KINDS
+
+    assert KINDS == TEMPLATE_KINDS

@@ -1,5 +1,5 @@
-"""``triage letter`` through a real subprocess (``python -m triage.letters.command`` builds the same
-parser through ``register`` until triage/cli.py wires it), and ``register`` on a fresh parser."""
+"""``triage letter`` through a real subprocess (``python -m triage letter``), and ``register``
+(triage/cli/letter.py) on a fresh parser."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests.letters.cases import CASES, page_texts
-from triage.letters.command import register
+from triage.cli.letter import register
 
 IDENTIFIERS = ("Alex", "Example", "999 000 0018", "9990000018", "1980-06-15", "15 June 1980")
 
 
 def letter(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "triage.letters.command", "letter", *args],
+        [sys.executable, "-m", "triage", "letter", *args],
         input=stdin, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 

@@ -2,7 +2,8 @@
 
 Plain Python, no Qt. Wording and the conditions for each paragraph are data in
 ``resources/letters/`` (templates.py checks them at load). The app calls ``build_letter``; the
-command line (``triage letter``, command.py) reads the ``triage route`` JSON plus the particulars.
+command line (``triage letter``, triage/cli/letter.py) reads the ``triage route`` JSON plus the
+particulars, which command.py checks.
 """
 
 from importlib import import_module

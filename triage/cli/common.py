@@ -1,0 +1,158 @@
+"""What every command group shares: the exit statuses, reading JSON input, printing, the ruleset in
+force, and logging in to the store (the username and password from the environment, else asked).
+
+Light on purpose: building the parser imports this module, so its heavy imports (the rules, the
+store, the account services) are made inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from triage.rules.ruleset import Ruleset
+
+    # What each command group's register() adds its parsers to: the top level's subparsers.
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+ACTOR_ENV = "TRIAGE_USER"
+PASSWORD_ENV = "TRIAGE_PASSWORD"
+NEW_PASSWORD_ENV = "TRIAGE_NEW_PASSWORD"
+RECOVERY_KEY_ENV = "TRIAGE_RECOVERY_KEY"
+
+DATABASE_HELP = (
+    "the database: a SQLite file path or postgresql+psycopg://user@host/dbname "
+    "(default: $TRIAGE_DATABASE_URL, else triage.db in the user data folder)"
+)
+
+
+class InputError(Exception):
+    """Input that is not a readable JSON document; the message is safe to print."""
+
+
+def store_options() -> argparse.ArgumentParser:
+    """The parent parser of every store command: --database is accepted after the command too
+    (triage db verify --database X)."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--database", metavar="URL_OR_PATH", default=argparse.SUPPRESS, help=DATABASE_HELP)
+    return options
+
+
+def ruleset(path: Path | None) -> Ruleset:
+    """The ruleset file given, else the one in force."""
+    from triage.rules.ruleset import default_ruleset, load_ruleset
+
+    return load_ruleset(path) if path else default_ruleset()
+
+
+# --- input and output ----------------------------------------------------------------------------
+
+
+def read_json(name: str, *, private: bool = False) -> Any:
+    """The JSON document in the file ``name`` (- for standard input). ``private`` input is made of
+    identifiers: its file is called FILE and a repeated key is not named (a file name or a key could
+    hold a patient's name)."""
+    where = "standard input" if name == "-" else ("FILE" if private else name)
+    try:
+        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError:
+        raise InputError(f"input: {where} cannot be read") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"input: {where} is not UTF-8 text") from None
+    try:
+        return json.loads(text, object_pairs_hook=_unnamed_duplicates_refused if private else _duplicates_refused)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"input: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise InputError("input: JSON nested too deeply") from None
+
+
+def _duplicates_refused(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys; a screening with "risk" twice must not be guessed at.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise InputError(f"{key}: given more than once in the same object")
+        result[key] = value
+    return result
+
+
+def _unnamed_duplicates_refused(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # The same for input made of identifiers, where the key itself is not repeated.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise InputError("input: a field is given more than once in the same object")
+        result[key] = value
+    return result
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def errors(problems: Sequence[str]) -> None:
+    """One ``error: ...`` line per problem on standard error (looked up at each call: tests replace it)."""
+    for problem in problems:
+        sys.stderr.write(f"error: {problem}\n")
+
+
+# --- logging in ----------------------------------------------------------------------------------
+
+
+def username() -> str:
+    """The username to log in with: TRIAGE_USER, else asked on the terminal."""
+    name = os.environ.get(ACTOR_ENV, "").strip()
+    if not name:
+        sys.stderr.write("Username: ")
+        sys.stderr.flush()
+        name = sys.stdin.readline().strip()
+    if not name:
+        raise InputError(f"a username is needed: set {ACTOR_ENV} or type it when asked")
+    return name
+
+
+def password(prompt: str = "Password: ", env: str = PASSWORD_ENV, *, twice: bool = False) -> str:
+    """From the environment (automation), else asked without echo (twice for a new password)."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    first = getpass.getpass(prompt)
+    if twice and getpass.getpass("Again: ") != first:
+        raise InputError("the two passwords differ; nothing was changed")
+    if not first:
+        raise InputError(f"a password is needed: set {env} or type it when asked")
+    return first
+
+
+def login(args: argparse.Namespace, action: str | None, *, migrate: bool = True, database: Any = None) -> Any:
+    """Log in (TRIAGE_USER / TRIAGE_PASSWORD, else asked) to the store named by --database /
+    TRIAGE_DATABASE_URL / the default, and check the user's role allows ``action``. Returns
+    (store, user). A missing store is an error: a mistyped path must not make a new one."""
+    from triage.services.login import open_authenticated
+    from triage.services.permissions import require
+    from triage.store import resolve_database_url
+
+    url = resolve_database_url(database if database is not None else args.database)
+    if url.get_backend_name() == "sqlite" and not Path(str(url.database)).is_file():
+        raise InputError(f"database: there is no database at {url.database} (create one with `triage init`)")
+    name = username()
+    store, user = open_authenticated(url.render_as_string(hide_password=False), name, password(),
+                                     migrate=migrate)  # fmt: skip
+    try:
+        if action is not None:  # refused before any work; the services check again
+            require(user, action, store=store)  # type: ignore[arg-type]
+    except BaseException:
+        store.close()
+        raise
+    return store, user

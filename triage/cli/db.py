@@ -1,0 +1,104 @@
+"""``triage db verify|backup|restore``: the store's integrity and its SQLite backups, after a login
+(to a throwaway copy of the backup when there is no store to replace). The maintenance service and
+the store are imported when one of these commands runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from triage.cli.common import EXIT_FAILED, EXIT_OK, InputError, errors, login, store_options
+
+if TYPE_CHECKING:
+    from triage.cli.common import Commands
+
+SERVER_TOOLS = ("a PostgreSQL server is backed up and restored with its own tools "
+                "(pg_dump and pg_restore, or pg_basebackup)")  # fmt: skip
+
+
+def register(commands: Commands) -> None:
+    """Add ``db`` to the top-level subparsers."""
+    store = store_options()
+    db_cmd = commands.add_parser("db", help="verify, back up or restore the database")
+    db = db_cmd.add_subparsers(title="db commands", metavar="COMMAND", required=True)
+    verify = db.add_parser("verify", parents=[store],
+                           help="integrity check and audit-chain verification; exit 0 if sound, 1 with the problems")  # fmt: skip
+    verify.set_defaults(command="db verify", handler=_db_verify)
+    backup = db.add_parser("backup", parents=[store],
+                           help="copy the SQLite database to a new file, consistently, even while the app is writing")  # fmt: skip
+    backup.add_argument("dest", type=Path, help="the backup file to create (must not exist)")
+    backup.set_defaults(command="db backup", handler=_db_backup)
+    restore = db.add_parser("restore", parents=[store],
+                            help="replace the SQLite database with a verified backup (the old file is kept)")  # fmt: skip
+    restore.add_argument("src", type=Path, help="the backup file")
+    restore.set_defaults(command="db restore", handler=_db_restore)
+
+
+def _db_verify(args: argparse.Namespace) -> int:
+    from triage.services.maintenance import verify_store
+    from triage.store import head_revision, schema_revision
+
+    store, user = login(args, "verify", migrate=False)
+    with store:
+        problems = verify_store(store, user, older_schema_ok=True)
+        revision = schema_revision(store.engine)
+        described = store.describe()
+    if problems:
+        errors(problems)
+        print(f"FAILED: {len(problems)} problems in {described}")
+        return EXIT_FAILED
+    print(f"ok: {described} is sound (integrity check, database guards, audit chain, every referral audited)")
+    if revision != head_revision():
+        print(f"note: its schema is at revision {revision}; it will be brought up to {head_revision()} "
+              "when triage next opens it")  # fmt: skip
+    return EXIT_OK
+
+
+def _db_backup(args: argparse.Namespace) -> int:
+    from triage.services.maintenance import back_up
+    from triage.store import resolve_database_url
+
+    if resolve_database_url(args.database).get_backend_name() != "sqlite":
+        raise InputError(f"db backup works on a SQLite file; {SERVER_TOOLS}")
+    store, user = login(args, "backup", migrate=False)
+    with store:
+        written = back_up(store, user, args.dest)
+    print(f"ok: backed up to {written} and verified")
+    return EXIT_OK
+
+
+def _db_restore(args: argparse.Namespace) -> int:
+    from triage.services.maintenance import restore
+    from triage.store import resolve_database_url
+
+    url = resolve_database_url(args.database)
+    if url.get_backend_name() != "sqlite":
+        raise InputError(f"db restore works on a SQLite file; {SERVER_TOOLS}")
+    target = Path(str(url.database))
+    if target.is_file():  # log in to the store being replaced
+        store, user = login(args, "restore", migrate=False)
+        previous = restore(store, user, args.src, target)
+    else:
+        previous = _restore_without_a_store(args, target)
+    print(f"ok: restored {url.database} from {args.src}, verified")
+    if previous is not None:
+        print(f"the database it replaced is kept as {previous}")
+    return EXIT_OK
+
+
+def _restore_without_a_store(args: argparse.Namespace, target: Path) -> Path | None:
+    """On a computer without the store, log in to a throwaway copy of the backup (with its key file):
+    logging in writes to a store (the login event, the WAL), and the backup must stay as it was."""
+    import shutil
+    import tempfile
+
+    from triage.services.maintenance import restore
+
+    source = Path(args.src)
+    with tempfile.TemporaryDirectory(prefix="triage-restore-") as folder:
+        for suffix in ("", ".keys"):
+            if Path(f"{source}{suffix}").is_file():
+                shutil.copy2(f"{source}{suffix}", Path(folder) / f"backup.db{suffix}")
+        store, user = login(args, "restore", migrate=False, database=str(Path(folder) / "backup.db"))
+        return restore(store, user, source, target)

@@ -1,0 +1,85 @@
+"""``triage referrals import|export``: referrals in and out of the store as JSON or CSV, after a
+login. The transfer service (and with it the store) is imported when one of these commands runs."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from triage.cli.common import EXIT_INVALID, EXIT_OK, InputError, errors, login, store_options
+
+if TYPE_CHECKING:
+    from triage.cli.common import Commands
+
+
+def register(commands: Commands) -> None:
+    """Add ``referrals`` to the top-level subparsers."""
+    store = store_options()
+    referrals_cmd = commands.add_parser("referrals", help="import or export referrals")
+    referrals = referrals_cmd.add_subparsers(title="referrals commands", metavar="COMMAND", required=True)
+    imp = referrals.add_parser(
+        "import", parents=[store], help="import referrals from a JSON array or a CSV file with a header",
+        description="Import referrals in one transaction. All or nothing unless --skip-invalid: any invalid row "
+        "means nothing is written (exit 2), and every bad row is reported by row number and field.",
+    )  # fmt: skip
+    imp.add_argument("file", help="a .json or .csv file, or - for standard input")
+    imp.add_argument("--format", choices=("json", "csv"),
+                     help="the file's format (default: from its .json/.csv name, else JSON if it starts with [ or {)")  # fmt: skip
+    imp.add_argument("--skip-invalid", action="store_true", help="import the valid rows and report the others")
+    imp.set_defaults(command="referrals import", handler=_referrals_import)
+    exp = referrals.add_parser("export", parents=[store], help="export every referral as JSON or CSV")
+    exp.add_argument("--format", choices=("json", "csv"), help="json (default) or csv (default when --out ends .csv)")
+    exp.add_argument("--out", type=Path, help="write to this file (atomically) instead of standard output")
+    exp.set_defaults(command="referrals export", handler=_referrals_export)
+
+
+def _referrals_import(args: argparse.Namespace) -> int:
+    from triage.services.transfer import import_file
+
+    where = "standard input" if args.file == "-" else args.file
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError:
+        raise InputError(f"input: {where} cannot be read") from None
+    suffix = Path(args.file).suffix.lower().lstrip(".")
+    fmt = args.format or (suffix if suffix in ("json", "csv") else None)
+    store, user = login(args, "import")
+    with store:
+        report = import_file(store, user, raw, fmt=fmt, skip_invalid=args.skip_invalid)
+    errors([f"row {number}: {problem}" for number, problem in report.problems])
+    if report.written == 0:
+        if report.rows == 0:
+            print("imported 0 referrals: the file holds no rows")
+            return EXIT_OK
+        errors([f"nothing was imported: {report.bad_rows} of {report.rows} rows are invalid"])
+        return EXIT_INVALID
+    line = f"imported {report.written} referrals ({report.duplicates} flagged as possible duplicates of an open referral)"
+    if report.bad_rows:
+        line += f"; skipped {report.bad_rows} invalid rows (listed on standard error)"
+        sys.stderr.write(f"warning: {report.bad_rows} of {report.rows} rows were invalid and were NOT imported\n")
+    print(line)
+    return EXIT_OK
+
+
+def _referrals_export(args: argparse.Namespace) -> int:
+    from triage.services.transfer import export_to_file, export_to_stream
+
+    fmt = args.format or ("csv" if args.out is not None and args.out.suffix.lower() == ".csv" else "json")
+    store, user = login(args, "export")
+    with store:
+        if args.out is not None:
+            count = export_to_file(store, user, args.out, fmt)
+            print(f"exported {count} referrals to {args.out} ({fmt})")
+            return EXIT_OK
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+        try:
+            export_to_stream(store, user, stream, fmt)
+        finally:
+            try:
+                stream.flush()
+            finally:
+                stream.detach()
+    return EXIT_OK
