@@ -7,7 +7,7 @@ import argparse
 import io
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from triage.cli.common import EXIT_INVALID, EXIT_OK, InputError, errors, login, store_options
 
@@ -45,7 +45,8 @@ def _referrals_import(args: argparse.Namespace) -> int:
     except OSError:
         raise InputError(f"input: {where} cannot be read") from None
     suffix = Path(args.file).suffix.lower().lstrip(".")
-    fmt = args.format or (suffix if suffix in ("json", "csv") else None)
+    guessed: Literal["json", "csv"] | None = "json" if suffix == "json" else "csv" if suffix == "csv" else None
+    fmt = args.format or guessed
     store, user = login(args, "import")
     with store:
         report = import_file(store, user, raw, fmt=fmt, skip_invalid=args.skip_invalid)
@@ -67,7 +68,7 @@ def _referrals_import(args: argparse.Namespace) -> int:
 def _referrals_export(args: argparse.Namespace) -> int:
     from triage.services.transfer import export_to_file, export_to_stream
 
-    fmt = args.format or ("csv" if args.out is not None and args.out.suffix.lower() == ".csv" else "json")
+    fmt: Literal["json", "csv"] = args.format or ("csv" if args.out is not None and args.out.suffix.lower() == ".csv" else "json")
     store, user = login(args, "export")
     with store:
         if args.out is not None:

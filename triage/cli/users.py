@@ -77,7 +77,7 @@ def _init(args: argparse.Namespace) -> int:
     chosen = password("New password: ", twice=True)
     display = args.display_name or admin
     if args.encrypt_existing:
-        recovery = encrypt_existing(args.database, admin, display, chosen)
+        recovery: str | None = encrypt_existing(args.database, admin, display, chosen)
     else:
         recovery = initialise_store(args.database, admin, display, chosen)
     from triage.store import resolve_database_url

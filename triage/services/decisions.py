@@ -211,7 +211,7 @@ def find_ruleset(sha256: str, extra: Iterable[Path] = ()) -> Ruleset | None:
     return None
 
 
-def _latest_screening(session: Any, referral_id: str) -> Screening:
+def _latest_screening(session: Session, referral_id: str) -> Screening:
     screening = session.scalars(
         select(Screening).where(Screening.referral_id == referral_id).order_by(Screening.screened_at.desc()).limit(1)
     ).first()

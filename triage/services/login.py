@@ -96,7 +96,7 @@ class LoginPolicy:
     max_delay: float = 8.0  # ...up to this
 
     def delay(self, failures: int) -> float:
-        return min(self.base_delay * 2 ** max(failures - 1, 0), self.max_delay)
+        return min(self.base_delay * 2.0 ** max(failures - 1, 0), self.max_delay)
 
 
 DEFAULT_POLICY = LoginPolicy()

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.orm import InstrumentedAttribute
 
 from triage.rules.vocabulary import RouteCode
 from triage.services.permissions import User, record_search, require
@@ -77,7 +78,7 @@ def count_referrals(store: Store, user: User, flt: ReferralFilter) -> int:
         return count
 
 
-def count_query(flt: ReferralFilter, *, dialect: str) -> Select[Any]:
+def count_query(flt: ReferralFilter, *, dialect: str) -> Select[*tuple[Any, ...]]:
     """The SELECT behind ``count_referrals``."""
     return _filtered(select(func.count()).select_from(Referral), flt, dialect)
 
@@ -103,7 +104,7 @@ def referral_page(
 def page_query(
     flt: ReferralFilter, *, dialect: str, sort: str = "received_on", descending: bool = True,
     offset: int = 0, limit: int = 100,
-) -> Select[Any]:  # fmt: skip
+) -> Select[*tuple[Any, ...]]:  # fmt: skip
     """The SELECT behind ``referral_page`` (public for the benchmark, which runs it without the ORM)."""
     if sort not in SORT_KEYS:
         raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)}")
@@ -120,7 +121,7 @@ def page_query(
 
 
 def _order(sort: str, descending: bool, dialect: str) -> list[UnaryExpression[Any]]:
-    def way(column: Any) -> UnaryExpression[Any]:
+    def way(column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> UnaryExpression[Any]:
         return column.desc() if descending else column.asc()
 
     if sort == "received_on":
@@ -138,8 +139,8 @@ def _order(sort: str, descending: bool, dialect: str) -> list[UnaryExpression[An
 
 
 def _filtered(
-    query: Select[Any], flt: ReferralFilter, dialect: str, *, joined: bool = False, sort: str | None = None
-) -> Select[Any]:
+    query: Select[*tuple[Any, ...]], flt: ReferralFilter, dialect: str, *, joined: bool = False, sort: str | None = None
+) -> Select[*tuple[Any, ...]]:
     conditions: list[ColumnElement[bool]] = []
     text = flt.text.strip()
     digits = re.sub(r"[\s-]", "", text)
@@ -160,7 +161,8 @@ def _filtered(
     # sorts every match (95,000 "received" rows) to find the first page. For a page in another order,
     # hide the column from the index (``status || ''``) so it walks the order's index and stops after
     # a page of matches; a count still uses the index.
-    status, route = Referral.status, Referral.current_route
+    status: ColumnElement[str] | InstrumentedAttribute[str] = Referral.status
+    route: ColumnElement[str | None] | InstrumentedAttribute[str | None] = Referral.current_route
     if dialect == "sqlite" and sort is not None:
         status = status if sort == "status" else status.concat("")
         route = route if sort == "route" else route.concat("")

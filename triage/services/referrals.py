@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from triage.services.inputs import GpPracticeInput, ReferralInput, ReferralUpdate
@@ -274,8 +274,9 @@ def _add_referrals(
         created.append(CreatedReferral(referral_id, person.id, duplicate_of))
     if refused and not write:
         return [], refused
+    # SQLAlchemy types a mapped class's __table__ as any FromClause; these are plain tables.
     if new_people:
-        session.execute(insert(Person.__table__), [
+        session.execute(insert(cast(Table, Person.__table__)), [
             {"id": p.id, "nhs_number": nhs, "given_name": p.given_name, "family_name": p.family_name,
              "name_key": p.family_name.casefold(), "date_of_birth": p.date_of_birth, "version": p.version}
             for nhs, p in people.items() if not p.stored
@@ -288,8 +289,8 @@ def _add_referrals(
               "name_key": p.family_name.casefold(), "version": p.version} for p in renamed],
         )  # fmt: skip
     if referrals:
-        session.execute(insert(Referral.__table__), referrals)
-        session.execute(insert(StatusChange.__table__), changes)
+        session.execute(insert(cast(Table, Referral.__table__)), referrals)
+        session.execute(insert(cast(Table, StatusChange.__table__)), changes)
     record_events(session, events)
     return created, refused
 
@@ -456,7 +457,8 @@ def save_gp_practice(store: Store, user: User, data: GpPracticeInput) -> None:
         practice = session.get(GpPractice, data.code)
         if practice is None:
             session.add(GpPractice(code=data.code, name=data.name, address=data.address, gp_names=list(data.gp_names)))
-            action, summary = "create", "practice added to the directory"
+            action: AuditAction = "create"
+            summary = "practice added to the directory"
         else:
             values = {"name": data.name, "address": data.address, "gp_names": list(data.gp_names)}
             changed = [field for field, value in values.items() if getattr(practice, field) != value]

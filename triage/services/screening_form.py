@@ -48,14 +48,18 @@ class InterventionRow(BaseModel):
     outcome: InterventionOutcome | None = None
 
 
+def _unanswered(items: int) -> list[int | None]:
+    return [None] * items
+
+
 class ScreeningForm(BaseModel):
     """The draft. Lenient on load (a draft from an older version still opens), strict on completion."""
 
     model_config = ConfigDict(extra="ignore", validate_assignment=True, hide_input_in_errors=True)
 
     section: str = "details"
-    phq9: list[Answer] = Field(default_factory=lambda: [None] * 9, min_length=9, max_length=9)
-    gad7: list[Answer] = Field(default_factory=lambda: [None] * 7, min_length=7, max_length=7)
+    phq9: list[Answer] = Field(default_factory=lambda: _unanswered(9), min_length=9, max_length=9)
+    gad7: list[Answer] = Field(default_factory=lambda: _unanswered(7), min_length=7, max_length=7)
     wsas: list[Answer] | None = None
     ratings: dict[RatedVariable, Level] = Field(default_factory=dict)
     rating_notes: dict[VariableId, str] = Field(default_factory=dict)
@@ -102,11 +106,11 @@ class ScreeningForm(BaseModel):
         """The completed screening, validated; ``InvalidInput`` lists what is missing or wrong."""
         if self.missing():
             raise InvalidInput([f"not yet recorded: {item}" for item in self.missing()])
-        data = {
+        data: dict[str, Any] = {
             "phq9": tuple(self.phq9),
             "gad7": tuple(self.gad7),
             "wsas": tuple(self.wsas) if self.wsas and all(v is not None for v in self.wsas) else None,
-            **self.ratings,
+            **{str(variable): level for variable, level in self.ratings.items()},
             "rating_notes": {k: v for k, v in self.rating_notes.items() if v.strip()},
             "risk_details": self.risk_details,
             "long_term_conditions": tuple(self.long_term_conditions),
@@ -153,7 +157,7 @@ def _score_view(name: str, measure: str, answers: list[int | None], ruleset: Rul
     given = [value for value in answers if value is not None]
     complete = len(given) == len(answers)
     if complete:
-        result = score(questionnaire(measure), given)  # type: ignore[arg-type]
+        result = score(questionnaire(measure), given)
         return ScoreView(name, len(given), len(answers), result.total, True,
                          ruleset.score_level(measure, result.total), result.band, result.flags)  # type: ignore[arg-type]
     flags = ("Item 9 answered above 0",) if measure == "phq9" and (answers[8] or 0) > 0 else ()

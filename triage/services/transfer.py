@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import IO, Any, Literal, TextIO
 
 from sqlalchemy import select
 
@@ -208,7 +208,7 @@ def export_records(store: Store, user: User) -> Iterator[dict[str, Any]]:
             session.expunge(referral)
 
 
-def write_records(records: Iterator[dict[str, Any]], stream: TextIO, fmt: Format) -> int:
+def write_records(records: Iterator[dict[str, Any]], stream: IO[str], fmt: Format) -> int:
     """Write ``records`` to ``stream``; returns how many."""
     count = 0
     if fmt == "csv":

@@ -8,6 +8,8 @@ so the diagram is regenerated, never edited by hand:
 
 from __future__ import annotations
 
+from typing import Any
+
 import sys
 
 from sqlalchemy import Column, MetaData, Table, UniqueConstraint
@@ -26,7 +28,7 @@ TYPE_NAMES = {
 }
 
 
-def _keys(column: Column, table: Table) -> str:
+def _keys(column: Column[Any], table: Table) -> str:
     """Mermaid's key markers: primary key, foreign key, unique."""
     unique = bool(column.unique) or any(
         isinstance(constraint, UniqueConstraint) and constraint.columns.keys() == [column.name]
