@@ -36,15 +36,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage.labels import labels
 from triage.services import accounts
 from triage.services.accounts import MIN_PASSWORD, UserInfo
 from triage.services.permissions import PermissionDenied, User
 from triage.store.database import Store
 from triage.store.errors import StoreError
+from triage.store.vocabulary import ROLES
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-ROLE_LABELS: dict[str, str] = {"pwp": "PWP", "team_leader": "Team leader", "admin": "Admin"}
 ROLE_HELP = ("PWP: screens referrals and decides routes. Team leader: also decides in the referral meeting, "
              "overrides and exports. Admin: settings, users and the audit trail; sees no patient record.")  # fmt: skip
 PASSWORD_HELP = (f"At least {MIN_PASSWORD} characters. Give it to them in person; they can change it with the "
@@ -54,7 +55,7 @@ REMOVED_GREY = QColor("#5f6670")  # still 6:1 on white; the word "removed" says 
 
 
 def role_label(role: str) -> str:
-    return ROLE_LABELS.get(role, role.replace("_", " "))
+    return labels().roles.get(role, role.replace("_", " "))
 
 
 def state_of(info: UserInfo) -> str:
@@ -98,8 +99,8 @@ def _button(text: str) -> QPushButton:
 def _role_combo(current: str) -> QComboBox:
     combo = QComboBox()
     combo.setAccessibleName("Role")
-    for code, text in ROLE_LABELS.items():
-        combo.addItem(text, code)
+    for code in ROLES:
+        combo.addItem(labels().roles[code], code)
     combo.setCurrentIndex(max(0, combo.findData(current)))
     return combo
 
