@@ -175,3 +175,10 @@ def test_an_unreadable_or_non_mapping_file_is_refused(tmp_path):
 def test_a_draft_ruleset_loads_and_says_so(write_ruleset):
     ruleset = load_ruleset(write_ruleset(lambda d: d.__setitem__("status", "draft")))
     assert ruleset.is_draft
+
+
+def test_every_destination_must_be_defined_so_every_route_has_its_label(write_ruleset):
+    def drop(document):
+        document["destinations"] = [x for x in document["destinations"] if x["code"] != "crisis_team"]
+
+    assert "destinations: crisis_team must be defined" in problems_of(write_ruleset(drop))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from sqlalchemy import insert
 
+from triage.labels import labels
+from triage.rules.ruleset import default_ruleset
 from triage.services.referral_list import ReferralFilter, ReferralRow, count_referrals, referral_page
 from triage.store import Store, open_store
 from triage.store.models import Person, Referral
@@ -66,6 +69,14 @@ def test_unsortable_columns_leave_the_order_alone(qtmodeltester):
     first = model.referral_id(0)
     model.sort(2, Qt.SortOrder.AscendingOrder)  # the NHS number column is not a sort key
     assert model.referral_id(0) == first
+
+
+def test_status_and_route_are_named_by_the_labels_file_and_the_ruleset_in_force():
+    ruleset = default_ruleset()
+    rows = [replace(row, route="cmht", step=None) for row in fake_rows(1)]
+    model = ReferralListModel(*in_memory(rows), ruleset=ruleset)
+    assert model.index(0, 4).data() == labels().statuses[rows[0].status]
+    assert model.index(0, 5).data() == ruleset.destination_labels["cmht"]
 
 
 @pytest.fixture(scope="module")

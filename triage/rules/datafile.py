@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 
 class StrictModel(BaseModel):
@@ -91,3 +91,17 @@ def loc_to_path(loc: Sequence[int | str]) -> str:
         else:
             path += f".{part}" if path else str(part)
     return path or "input"
+
+
+def validation_problems(exc: ValidationError) -> list[str]:
+    """One line per schema error, ``where: what``, worded for the person editing the file."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        loc = tuple("schema" if part == "schema_" else part for part in error["loc"])
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif error["type"] == "literal_error":
+            message = f"unknown value; {message[0].lower()}{message[1:]}"
+        problems.append(f"{loc_to_path(loc)}: {message}")
+    return problems

@@ -24,9 +24,11 @@ from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from triage.resources import resource_path
 from triage.rules.routing import RulesetRef
-from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, loc_to_path, read_yaml
+from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, read_yaml, validation_problems
 from triage.rules.vocabulary import (
+    DESTINATIONS,
     LEVELS,
+    ROUTES,
     VARIABLES,
     DestinationCode,
     Level,
@@ -196,6 +198,9 @@ class Ruleset:
     cell_ids: dict[tuple[VariableId, Level], str] = field(repr=False)
     variable_labels: dict[VariableId, str] = field(repr=False)
     destination_labels: dict[DestinationCode, str] = field(repr=False)
+    # Every RouteCode by name, in ROUTES order: the IAPT routes by their own label, the others by their
+    # destination's. Keyed by str, as the store and services hand routes on.
+    route_labels: dict[str, str] = field(repr=False)
     level_words: dict[Level, str] = field(repr=False)
     precedence_text: str = field(repr=False)
     score_levels: dict[Measure, tuple[Level, ...]] = field(repr=False)
@@ -269,7 +274,7 @@ def build_ruleset(raw: object, *, origin: str = "<ruleset>", allow_retired: bool
     try:
         document = RulesetDocument.model_validate(raw)
     except ValidationError as exc:
-        raise RulesetError(origin, _pydantic_problems(exc)) from None
+        raise RulesetError(origin, validation_problems(exc)) from None
 
     problems: list[str] = []
     sha256 = canonical_sha256(document)
@@ -303,6 +308,7 @@ def build_ruleset(raw: object, *, origin: str = "<ruleset>", allow_retired: bool
         cell_ids={key: cells[0].id for key, cells in cell_index.items()},
         variable_labels={v.id: v.label for v in document.variables},
         destination_labels={d.code: d.label for d in document.destinations},
+        route_labels=_route_labels(document),
         level_words={level: name.lower() for level, name in document.levels.items()},
         precedence_text=" > ".join(next(d.label for d in document.destinations if d.code == c) for c in document.precedence),
         score_levels=score_levels,
@@ -328,19 +334,6 @@ def default_ruleset() -> Ruleset:
     except OSError:
         raise RulesetError(str(path), ["the ruleset file does not exist or cannot be read"]) from None
     return _cached_load(str(path), mtime)
-
-
-def _pydantic_problems(exc: ValidationError) -> list[str]:
-    problems = []
-    for error in exc.errors(include_input=False, include_url=False):
-        loc = tuple("schema" if part == "schema_" else part for part in error["loc"])
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif error["type"] == "literal_error":
-            message = f"unknown value; {message[0].lower()}{message[1:]}"
-        problems.append(f"{loc_to_path(loc)}: {message}")
-    return problems
 
 
 def _check_variables(document: RulesetDocument) -> list[str]:
@@ -413,8 +406,11 @@ def _check_destinations(document: RulesetDocument) -> list[str]:
     codes = [d.code for d in document.destinations]
     for code in sorted({c for c in codes if codes.count(c) > 1}):
         problems.append(f"destinations: {code} is defined more than once")
-    if "iapt" not in codes:
-        problems.append("destinations: iapt must be defined")
+    # Every destination, used by a cell or not: each is also a route a decision may name, and the
+    # screens name routes by the ruleset's labels (Ruleset.route_labels), with no fallback.
+    for code in DESTINATIONS:
+        if code not in codes:
+            problems.append(f"destinations: {code} must be defined")
     for index, cell in enumerate(document.cells):
         for code in cell.destinations:
             if code not in codes:
@@ -429,6 +425,19 @@ def _check_destinations(document: RulesetDocument) -> list[str]:
         if code not in codes:
             problems.append(f"precedence: {code} is not defined under destinations")
     return problems
+
+
+def _route_labels(document: RulesetDocument) -> dict[str, str]:
+    """Called once every destination is known to be defined (``_check_destinations``)."""
+    labels: dict[str, str] = {
+        "core_iapt": document.iapt_routes.core.label,
+        "integrated_iapt": document.iapt_routes.integrated.label,
+    }
+    destinations: dict[str, str] = {d.code: d.label for d in document.destinations}
+    for route in ROUTES:
+        if route not in labels:
+            labels[route] = destinations[route]  # the other routes are destination codes
+    return labels
 
 
 def _check_reasons(document: RulesetDocument) -> list[str]:

@@ -163,6 +163,7 @@ def run_app(argv: list[str] | None = None, *, database: str | None = None) -> in
     if login.exec() != QDialog.DialogCode.Accepted:
         return 0
     store, user = login.result_value
+    from triage.labels import LabelsError, labels
     from triage.rules.ruleset import RulesetError
 
     settings = service_settings()
@@ -171,6 +172,11 @@ def run_app(argv: list[str] | None = None, *, database: str | None = None) -> in
     except RulesetError as exc:
         store.close()
         return _cannot_start("The ruleset in force cannot be used:\n\n" + "\n".join(exc.problems))
+    try:
+        labels()  # read here, so a broken file is refused by name rather than mid-way through the window
+    except LabelsError as exc:
+        store.close()
+        return _cannot_start("The labels file cannot be used:\n\n" + "\n".join(exc.problems))
     window = session_window(store, user, ruleset, settings)
     window.show()
     window.home.table.setFocus()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QRectF, QSize, QSizeF, QStandardPaths, Qt, Signal
@@ -36,7 +37,8 @@ from PySide6.QtWidgets import (
 
 from triage.letters import Letter, LetterInputError
 from triage.files import atomic_write as write_atomically
-from triage.rules.ruleset import Ruleset
+from triage.labels import labels
+from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.services.decisions import find_ruleset
 from triage.services.letters import (
     KIND_NAMES,
@@ -54,12 +56,10 @@ from triage.settings import ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.vocabulary import LetterEvent, LetterKind
-from triage.ui.recommendation_panel import ROUTE_LABELS
 
 PREVIEW_MARGIN = 14  # pixels of grey around the page
 PREFERRED_SIZE = QSize(900, 1000)  # a page at a readable size, where the screen has the room
 PRINT_DPI = 300  # enough for text; the printer's own resolution (1200 dpi) exceeds Qt's 256 MB image limit
-KIND_LABELS: dict[LetterKind, str] = {"gp": "GP letter", "patient": "Patient copy", "referral-on": "Referral-on summary"}
 
 
 class LetterDialog(QDialog):
@@ -76,9 +76,13 @@ class LetterDialog(QDialog):
         user: User,
         letter_date: date | None = None,
         ruleset_lookup: Callable[[str], Ruleset | None] = find_ruleset,
+        ruleset: Ruleset | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``ruleset``: the one in force, which names the routes (default: the shipped or configured
+        one); the letters themselves are built with the ruleset of the decision (``ruleset_lookup``)."""
         super().__init__(parent)
+        self.route_labels = (ruleset or default_ruleset()).route_labels
         self.store, self.subject, self.settings, self.user = store, subject, settings, user
         self.letter_date, self.ruleset_lookup = letter_date, ruleset_lookup
         self.letter: Letter | None = None
@@ -92,7 +96,7 @@ class LetterDialog(QDialog):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        route = ROUTE_LABELS.get(self.subject.confirmed_route, self.subject.confirmed_route)
+        route = escape(self.route_labels[self.subject.confirmed_route])
         step = f", step {self.subject.confirmed_step}" if self.subject.confirmed_step else ""
         heading = QLabel(f"Letters from the confirmed decision: <b>{route}{step}</b>")
         heading.setProperty("role", "heading")
@@ -104,7 +108,7 @@ class LetterDialog(QDialog):
         self.kind.setAccessibleName("Kind of letter")
         label.setBuddy(self.kind)
         for kind in self.subject.kinds:
-            self.kind.addItem(KIND_LABELS[kind], kind)
+            self.kind.addItem(labels().letter_kinds[kind], kind)
         choose.addWidget(label)
         choose.addWidget(self.kind, 1)
         layout.addLayout(choose)
@@ -321,7 +325,7 @@ class LetterDialog(QDialog):
         except StoreError as exc:
             self.inform("Not recorded", f"The letter was {event} but could not be recorded: {exc}.")
             return
-        self._set_notice(f"{KIND_LABELS[self.letter.kind]} {event} and recorded.")
+        self._set_notice(f"{labels().letter_kinds[self.letter.kind]} {event} and recorded.")
         self.sent.emit(event)
 
     # --- the modal parts, replaced in tests ------------------------------------------------------

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage.labels import labels
 from triage.rules.ruleset import Ruleset
 from triage.services import (
     HistoryEntry,
@@ -63,9 +64,8 @@ from triage.store.vocabulary import REFERRAL_STATUSES
 from triage.ui.fit import fit_to_screen
 from triage.ui.lock import IdleMonitor, LockPage
 from triage.ui.matrix_view import MatrixView
-from triage.ui.recommendation_panel import ROUTE_LABELS
-from triage.ui.referral_dialog import SOURCE_LABELS, NewReferralDialog
-from triage.ui.referral_list import STATUS_LABELS, ReferralListModel, nhs_display, uk_date
+from triage.ui.referral_dialog import NewReferralDialog
+from triage.ui.referral_list import ReferralListModel, nhs_display, uk_date
 from triage.ui.screening_page import ScreeningPage
 from triage.ui.settings_dialog import SettingsDialog
 
@@ -81,7 +81,7 @@ class ReferralsPage(QWidget):
     """Search, filters, the list, and the drafts waiting to be resumed."""
 
 
-    def __init__(self, model: ReferralListModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: ReferralListModel, ruleset: Ruleset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
         layout = QVBoxLayout(self)
@@ -101,11 +101,11 @@ class ReferralsPage(QWidget):
         self.status.addItem("Any status", None)
         self.status.addItem("Open (not closed)", "open")
         for status in REFERRAL_STATUSES:
-            self.status.addItem(STATUS_LABELS[status], status)
+            self.status.addItem(labels().statuses[status], status)
         self.route = QComboBox()
         self.route.setAccessibleName("Filter by route")
         self.route.addItem("Any route", None)
-        for code, label in ROUTE_LABELS.items():
+        for code, label in ruleset.route_labels.items():
             self.route.addItem(label, code)
         self.received_from = QDateEdit(EARLIEST)
         self.received_to = QDateEdit(QDate.currentDate())
@@ -230,8 +230,9 @@ class MainWindow(QMainWindow):
                                                                  offset=offset, limit=limit) if may_list else [],  # fmt: skip
             lambda flt: count_referrals(store, user, flt) if may_list else 0,  # recorded as a search
             load=False,  # refresh_home below loads it, once
+            ruleset=ruleset,
         )
-        self.home = ReferralsPage(self.model)
+        self.home = ReferralsPage(self.model, ruleset)
         if not may_list:
             self.home.count.setText(f"The referral list is not part of the {user.role.replace('_', ' ')} role.")
         self.stack.addWidget(self.home)
@@ -372,7 +373,7 @@ class MainWindow(QMainWindow):
             self.close_screening()
         if referral.status in ("letter_sent", "closed"):
             QMessageBox.information(self, "Referral finished", "This referral is "
-                                    f"{STATUS_LABELS[referral.status].lower()}; it cannot be screened again.")
+                                    f"{labels().statuses[referral.status].lower()}; it cannot be screened again.")
             return
         page = ScreeningPage(self.ruleset, self.settings, self._heading(referral, earlier),
                              meeting=self.user.can("confirm_in_meeting"))  # fmt: skip
@@ -392,12 +393,12 @@ class MainWindow(QMainWindow):
         lines = [
             f"<b>{escape(person.given_name)} {escape(person.family_name.upper())}</b> · NHS {nhs_display(person.nhs_number)}"
             f" · born {uk_date(person.date_of_birth)}",
-            f"Referred {uk_date(referral.received_on)} by {escape(SOURCE_LABELS.get(referral.source, referral.source))}"
+            f"Referred {uk_date(referral.received_on)} by {escape(labels().sources[referral.source])}"
             f" · {escape(practice)}" + (f" · interpreter: {escape(referral.interpreter_language)}" if referral.interpreter_language else ""),
         ]
         if earlier:
             lines.append("Earlier referrals: " + "; ".join(
-                f"{uk_date(h.received_on)} {escape(ROUTE_LABELS.get(h.confirmed_route, 'no decision') if h.confirmed_route else 'no decision')}"
+                f"{uk_date(h.received_on)} {escape(self.ruleset.route_labels[h.confirmed_route] if h.confirmed_route else 'no decision')}"
                 + (f" (came back from {escape(h.returned_from)})" if h.returned_from else "")
                 for h in earlier
             ))
@@ -481,7 +482,8 @@ class MainWindow(QMainWindow):
             if explain:
                 QMessageBox.information(self, "No letters yet", f"No letter can be written: {exc}.")
             return None
-        return LetterDialog(self.store, subject, settings=self.settings, user=self.user, parent=self)
+        return LetterDialog(self.store, subject, settings=self.settings, user=self.user, ruleset=self.ruleset,
+                            parent=self)
 
     def _after_letters(self) -> None:
         # The status may now be letter sent; but a dialog closed by the idle lock must not refill the list.

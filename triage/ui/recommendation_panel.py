@@ -13,24 +13,6 @@ from triage.rules.ruleset import Ruleset
 from triage.rules.vocabulary import VARIABLES
 from triage.services.screening_form import LiveView, ScoreView
 
-ROUTE_LABELS = {
-    "core_iapt": "Core IAPT",
-    "integrated_iapt": "Integrated IAPT",
-    "cmht": "CMHT",
-    "crisis_team": "Crisis team (CRHTT)",
-    "substance_misuse": "Substance misuse services",
-}
-
-
-def route_label(route: str, ruleset: Ruleset) -> str:
-    """The ruleset's label for a route (IAPT routes by their own label, others by destination)."""
-    routes = ruleset.document.iapt_routes
-    if route == "core_iapt":
-        return routes.core.label
-    if route == "integrated_iapt":
-        return routes.integrated.label
-    return ruleset.destination_labels.get(route, ROUTE_LABELS[route])  # type: ignore[arg-type]
-
 
 def _label(text: str = "", role: str | None = None, name: str | None = None) -> QLabel:
     label = QLabel(text)
@@ -112,7 +94,7 @@ class RecommendationPanel(QFrame):
         if view.routing is not None:
             routing = view.routing
             step = f" · {escape(self.ruleset.document.steps.labels[routing.step])}" if routing.step else ""
-            self.recommendation.setText(f"Recommended: <b>{escape(route_label(routing.route, self.ruleset))}</b>{step}")
+            self.recommendation.setText(f"Recommended: <b>{escape(self.ruleset.route_labels[routing.route])}</b>{step}")
         else:
             self.recommendation.setText("No recommendation yet. Still needed: " + escape("; ".join(view.missing)))
 

@@ -19,15 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage.labels import labels
 from triage.services.directory import PracticeEntry
 from triage.services.inputs import InvalidInput, ReferralInput, parse
 from triage.store.vocabulary import REFERRAL_SOURCES
 
-SOURCE_LABELS = {
-    "gp": "GP", "self": "Self-referral", "other_health_professional": "Other health professional",
-    "jobcentre": "Jobcentre", "occupational_health": "Occupational health", "voluntary_sector": "Voluntary sector",
-    "other": "Other",
-}
 FIELD_LABELS = {
     "nhs_number": "NHS number", "given_name": "Given name", "family_name": "Family name",
     "date_of_birth": "Date of birth", "received_on": "Received on", "source": "Source",
@@ -68,7 +64,7 @@ class NewReferralDialog(QDialog):
         self.source = QComboBox()
         self.source.setAccessibleName("Source")
         for code in REFERRAL_SOURCES:
-            self.source.addItem(SOURCE_LABELS[code], code)
+            self.source.addItem(labels().sources[code], code)
         form.addRow("&Source", self.source)
         self.practice = QLineEdit()
         self.practice.setAccessibleName("GP practice")

@@ -9,18 +9,15 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from triage.labels import labels
+from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.services.referral_list import ReferralFilter, ReferralRow
 from triage.ui.paged_model import PagedTableModel
-from triage.ui.recommendation_panel import ROUTE_LABELS
 
 PAGE_SIZE = 100
 Page = Callable[[ReferralFilter, str, bool, int, int], list[ReferralRow]]
 Count = Callable[[ReferralFilter], int]
 
-STATUS_LABELS = {
-    "received": "Received", "contacted": "Contacted", "no_contact": "No contact", "screened": "Screened",
-    "decided": "Decided", "letter_sent": "Letter sent", "closed": "Closed",
-}
 # (heading, sort key in the database or None when the column cannot be sorted)
 COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("Received", "received_on"),
@@ -44,10 +41,13 @@ def nhs_display(number: str) -> str:
 class ReferralListModel(PagedTableModel[ReferralRow]):
     COLUMNS = tuple(heading for heading, _ in COLUMNS)
 
-    def __init__(self, page: Page, count: Count, parent: Any = None, *, load: bool = True) -> None:
+    def __init__(self, page: Page, count: Count, parent: Any = None, *, load: bool = True,
+                 ruleset: Ruleset | None = None) -> None:
         """``load=False``: empty until the first ``set_filter`` (each load is a search in the audit
-        trail, so the window does not load a list it is about to filter)."""
+        trail, so the window does not load a list it is about to filter). ``ruleset``: the one in
+        force, which names the routes (default: the shipped or configured one)."""
         super().__init__(parent)
+        self._route_labels = (ruleset or default_ruleset()).route_labels
         self._page = page
         self._count = count
         self._filter = ReferralFilter()
@@ -77,11 +77,11 @@ class ReferralListModel(PagedTableModel[ReferralRow]):
         if column == 3:
             return uk_date(row.date_of_birth)
         if column == 4:
-            return STATUS_LABELS.get(row.status, row.status) + (" (possible duplicate)" if row.duplicate else "")
+            return labels().statuses[row.status] + (" (possible duplicate)" if row.duplicate else "")
         if column == 5:
             if row.route is None:
                 return ""
-            return ROUTE_LABELS.get(row.route, row.route) + (f", step {row.step}" if row.step else "")
+            return self._route_labels[row.route] + (f", step {row.step}" if row.step else "")
         return "Draft saved" if row.has_draft else ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

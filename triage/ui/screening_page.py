@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage.labels import labels
 from triage.rules.questionnaires import questionnaire
 from triage.rules.ruleset import Ruleset
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS, RATED_VARIABLES
@@ -40,7 +41,7 @@ from triage.settings import ServiceSettings
 from triage.store.vocabulary import INTERVENTION_OUTCOMES
 from triage.ui.questionnaire import QuestionnaireWidget
 from triage.ui.rating import RatingChooser
-from triage.ui.recommendation_panel import RecommendationPanel, route_label
+from triage.ui.recommendation_panel import RecommendationPanel
 from triage.ui.risk_alert import HighRiskAlert
 
 SECTION_TITLES = {
@@ -59,15 +60,6 @@ RISK_PROMPTS = (
     ("history", "History of self-harm, suicide attempts or harm to others"),
 )
 PRESENT = (("not_asked", "Not asked yet"), ("no", "No"), ("yes", "Yes"))
-DESCRIPTOR_LABELS = {
-    "depression": "Depression", "gad": "Generalised anxiety disorder", "panic": "Panic disorder",
-    "agoraphobia": "Agoraphobia", "social_anxiety": "Social anxiety", "specific_phobia": "Specific phobia",
-    "ocd": "Obsessive-compulsive disorder", "ptsd": "Post-traumatic stress disorder (PTSD)",
-    "health_anxiety": "Health anxiety", "mixed_anxiety_depression": "Mixed anxiety and depression",
-    "eating_disorder": "Eating disorder", "other": "Other",
-}
-OUTCOME_LABELS = {"helpful": "Helpful", "partly_helpful": "Partly helpful", "unhelpful": "Unhelpful",
-                  "not_completed": "Not completed", "unknown": "Not known"}
 ANY_CONTACT_KEYS = ("contacted", "contacted_at", "actions_taken")
 
 
@@ -112,7 +104,8 @@ class InterventionRowWidget(QWidget):
         self.what.setPlaceholderText("What was it (e.g. guided self-help, 2019)")
         self.what.setAccessibleName(f"Previous intervention {number}")
         self.outcome = _combo(f"Outcome of previous intervention {number}",
-                              [(None, "— outcome —")] + [(o, OUTCOME_LABELS[o]) for o in INTERVENTION_OUTCOMES])
+                              [(None, "— outcome —")]
+                              + [(o, labels().intervention_outcomes[o]) for o in INTERVENTION_OUTCOMES])
         remove = QPushButton("Remove")
         remove.setAccessibleName(f"Remove previous intervention {number}")
         row.addWidget(self.what, 3)
@@ -252,7 +245,8 @@ class ScreeningPage(QWidget):
     def _build_history(self) -> None:
         section = self.sections["history"].layout_
         form = QFormLayout()
-        self.descriptor = _combo("Problem descriptor", [(None, "— not recorded —")] + [(d, DESCRIPTOR_LABELS[d]) for d in PROBLEM_DESCRIPTORS])
+        descriptors = [(d, labels().problem_descriptors[d]) for d in PROBLEM_DESCRIPTORS]
+        self.descriptor = _combo("Problem descriptor", [(None, "— not recorded —"), *descriptors])
         self.descriptor.currentIndexChanged.connect(lambda _i: self._changed())
         form.addRow("Main &problem", self.descriptor)
         section.addLayout(form)
@@ -469,7 +463,7 @@ class ScreeningPage(QWidget):
         warnings = "".join(f"<li>⚠ {escape(w)}</li>" for w in routing.warnings)
         step = f", {self.ruleset.document.steps.labels[routing.step]}" if routing.step else ""
         self.summary.setText(
-            f"<p>Recommended: <b>{escape(route_label(routing.route, self.ruleset))}{escape(step)}</b></p>"
+            f"<p>Recommended: <b>{escape(self.ruleset.route_labels[routing.route])}{escape(step)}</b></p>"
             f"<ul>{reasons}</ul>" + (f"<p><b>Warnings</b></p><ul>{warnings}</ul>" if warnings else "")
         )
         if view.problems:
@@ -492,7 +486,7 @@ class ScreeningPage(QWidget):
             self.route_choice.addItem("— choose —", None)
         for route in choices:
             suffix = " (recommended)" if route == routing.route else ""
-            self.route_choice.addItem(route_label(route, self.ruleset) + suffix, route)
+            self.route_choice.addItem(self.ruleset.route_labels[route] + suffix, route)
         _set_combo(self.route_choice, current if current else (None if routing.needs_confirmation else routing.route))
         self.route_choice.blockSignals(False)
         self._route_chosen()

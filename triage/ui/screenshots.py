@@ -167,7 +167,7 @@ def render(out: Path) -> list[Path]:
             ("settings", SettingsDialog(store, ruleset, SETTINGS, ADMIN, window), (760, 700)),
             ("matrix", MatrixView(ruleset, window), (1200, 760)),
             ("letter-preview", LetterDialog(store, decided_referral(store, PWP, ids["decided"]), settings=SETTINGS,
-                                            user=PWP, parent=window), (900, LAPTOP[1] - TITLE_AND_TASKBAR)),
+                                            user=PWP, ruleset=ruleset, parent=window), (900, LAPTOP[1] - TITLE_AND_TASKBAR)),
         ):
             grab(dialog, out / f"{name}.png", size)
             dialog.hide()

@@ -36,17 +36,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage.labels import labels
 from triage.services import users
 from triage.services.credentials import MIN_PASSWORD
 from triage.services.permissions import PermissionDenied, User
 from triage.services.users import UserInfo
 from triage.store.database import Store
 from triage.store.errors import StoreError
+from triage.store.vocabulary import ROLES
 from triage.ui.fit import fit_to_screen
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-ROLE_LABELS: dict[str, str] = {"pwp": "PWP", "team_leader": "Team leader", "admin": "Admin"}
 ROLE_HELP = ("PWP: screens referrals and decides routes. Team leader: also decides in the referral meeting, "
              "overrides and exports. Admin: settings, users and the audit trail; sees no patient record.")  # fmt: skip
 PASSWORD_HELP = (f"At least {MIN_PASSWORD} characters. Give it to them in person; they can change it with the "
@@ -56,7 +57,7 @@ REMOVED_GREY = QColor("#5f6670")  # still 6:1 on white; the word "removed" says 
 
 
 def role_label(role: str) -> str:
-    return ROLE_LABELS.get(role, role.replace("_", " "))
+    return labels().roles.get(role, role.replace("_", " "))
 
 
 def state_of(info: UserInfo) -> str:
@@ -100,8 +101,8 @@ def _button(text: str) -> QPushButton:
 def _role_combo(current: str) -> QComboBox:
     combo = QComboBox()
     combo.setAccessibleName("Role")
-    for code, text in ROLE_LABELS.items():
-        combo.addItem(text, code)
+    for code in ROLES:
+        combo.addItem(labels().roles[code], code)
     combo.setCurrentIndex(max(0, combo.findData(current)))
     return combo
 

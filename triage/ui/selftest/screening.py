@@ -52,7 +52,6 @@ def check(run: Run) -> str:
     from triage.settings import ServiceSettings
     from triage.ui.app import session_window
     from triage.ui.letter_dialog import LetterDialog
-    from triage.ui.recommendation_panel import ROUTE_LABELS
     from triage.ui.referral_dialog import NewReferralDialog
     from triage.ui.theme import apply_theme
 
@@ -95,7 +94,7 @@ def check(run: Run) -> str:
     if pages != letter.pages:
         raise StepFailed(f"{pages} pages were printed of the {letter.pages}-page GP letter")
     route, step = EXPECTED_DECISION
-    return (f"PWP logged in; new referral screened by keyboard, {ROUTE_LABELS[route]} step {step} confirmed; "
+    return (f"PWP logged in; new referral screened by keyboard, {default_ruleset().route_labels[route]} step {step} confirmed; "
             f"GP letter printed ({pages} p, to PDF) and recorded; status letter sent")  # fmt: skip
 
 
