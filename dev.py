@@ -39,7 +39,8 @@ def venv_tool(name: str) -> Path:
 
 
 def ensure_installed() -> Path:
-    if sys.version_info < (3, 11):
+    # dev.py runs under whatever python3 comes first on PATH, so it says plainly when that one is too old.
+    if sys.version_info < (3, 11):  # noqa: UP036
         sys.exit(f"triage needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     python = venv_python()
     if not python.exists():

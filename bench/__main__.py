@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
         start = time.perf_counter()
         try:
             lines = module.run()
-        except Exception:  # noqa: BLE001 - report it, run the other benchmarks, exit 1
+        except Exception:
             sys.stdout.flush()
             traceback.print_exc()
             print(f"FAILED: benchmark {name} (traceback above); no figures", flush=True)

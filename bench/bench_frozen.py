@@ -41,7 +41,9 @@ UNFROZEN = "import sys\nfrom triage.ui.selftest import run_self_test\nsys.exit(r
 
 def frozen_app() -> Path:
     configured = os.environ.get("TRIAGE_FROZEN_APP")
-    return Path(configured) if configured else ROOT / "dist" / "triage" / ("triage.exe" if os.name == "nt" else "triage")
+    return (
+        Path(configured) if configured else ROOT / "dist" / "triage" / ("triage.exe" if os.name == "nt" else "triage")
+    )
 
 
 def _start(command: list[str], env: dict[str, str]) -> tuple[float, float]:

@@ -28,7 +28,9 @@ def _baseline() -> bytes:
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, invariant=1)
-    doc.build([Paragraph("Dear Dr Okafor, this is a one-page letter.", ParagraphStyle("p", fontName=FONT, fontSize=10.5))])
+    doc.build(
+        [Paragraph("Dear Dr Okafor, this is a one-page letter.", ParagraphStyle("p", fontName=FONT, fontSize=10.5))]
+    )
     return buffer.getvalue()
 
 
@@ -47,7 +49,6 @@ def run() -> list[str]:
 
     def letter() -> bytes:
         return letter_from_request(request, "gp", ruleset, TODAY)[1].pdf
-
 
     # Check before timing: both are PDFs, and the letter is the person's.
     built, base = letter(), _baseline()

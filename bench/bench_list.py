@@ -87,6 +87,7 @@ def run() -> list[str]:
             def work() -> None:
                 model[0].set_filter(ReferralFilter(text=text))
                 app.processEvents()
+
             return work
 
         class Plain(QAbstractTableModel):
@@ -96,10 +97,10 @@ def run() -> list[str]:
                 super().__init__()
                 self.rows = rows
 
-            def rowCount(self, parent=None) -> int:  # noqa: N802
+            def rowCount(self, parent=None) -> int:
                 return len(self.rows)
 
-            def columnCount(self, parent=None) -> int:  # noqa: N802
+            def columnCount(self, parent=None) -> int:
                 return 7
 
             def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -147,14 +148,20 @@ def run() -> list[str]:
         f"{'baseline: sqlite3 + a bare table model, 100 rows':<52} {ms(base.best)} {ms(base.median):>10}",
         f"{'first screen: ReferralListModel (count + 100 rows)':<52} {ms(first.best)} {ms(first.median):>10}",
     ]
-    for key, label in (("nhs", "search by NHS number"), ("name", "search by family-name prefix"), ("clear", "search cleared (all 100,000 again)")):
+    for key, label in (
+        ("nhs", "search by NHS number"),
+        ("name", "search by family-name prefix"),
+        ("clear", "search cleared (all 100,000 again)"),
+    ):
         lines.append(f"{label:<52} {ms(searches[key].best)} {ms(searches[key].median):>10}")
     lines += [
         "",
         f"ratio first screen / baseline: {first.best / base.best:.2f}x best",
         f"first screen: {'within' if first.best * 1e3 < LIST_FIRST_SCREEN_MS else 'OVER'} the "
         f"{LIST_FIRST_SCREEN_MS:.0f} ms budget; searches: "
-        + ", ".join(f"{key} {'within' if searches[key].best * 1e3 < budget else 'OVER'} {budget:.0f} ms"
-                    for key, budget in (("nhs", LIST_EXACT_SEARCH_MS), ("name", LIST_NAME_SEARCH_MS))),
+        + ", ".join(
+            f"{key} {'within' if searches[key].best * 1e3 < budget else 'OVER'} {budget:.0f} ms"
+            for key, budget in (("nhs", LIST_EXACT_SEARCH_MS), ("name", LIST_NAME_SEARCH_MS))
+        ),
     ]
     return lines

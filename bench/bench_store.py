@@ -33,8 +33,8 @@ from bench.budgets import (
     LIST_VS_RAW_SQL,
     verdict,
 )
-from triage.services.referral_list import ReferralFilter, count_query, count_referrals, page_query, referral_page
 from triage.services.permissions import User
+from triage.services.referral_list import ReferralFilter, count_query, count_referrals, page_query, referral_page
 from triage.services.transfer import import_file
 from triage.store import open_store, verify_database
 
@@ -51,7 +51,9 @@ def synthetic(count: int, seed: int = 7) -> tuple[list[dict[str, str]], list[str
     rng = random.Random(seed)
     rows: list[dict[str, str]] = []
     numbers: list[str] = []
-    families = sorted({"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize() for _ in range(6000)})
+    families = sorted(
+        {"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize() for _ in range(6000)}
+    )
     serial = 0
     while len(rows) < count:
         if numbers and rng.random() < 0.05:
@@ -151,5 +153,7 @@ def _measure(store: Any, path: Path, numbers: list[str], families: list[str], im
         )
     bare.close()
     lines.append("")
-    lines.append(f"best of {ROUNDS} rounds after a warm-up, median in brackets; the same SQL text and parameters in both columns")
+    lines.append(
+        f"best of {ROUNDS} rounds after a warm-up, median in brackets; the same SQL text and parameters in both columns"
+    )
     return lines

@@ -33,7 +33,9 @@ def test_no_module_outside_ui_imports_qt_even_lazily():
                 names = [node.module]
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("PySide6"):
                 names = [node.value]
-            offenders += [f"{path.relative_to(PACKAGE.parent)}: {n}" for n in names if n.split(".")[0] in ("PySide6", "shiboken6")]
+            offenders += [
+                f"{path.relative_to(PACKAGE.parent)}: {n}" for n in names if n.split(".")[0] in ("PySide6", "shiboken6")
+            ]
     assert offenders == []
 
 

@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PRELUDE = r'''
+PRELUDE = r"""
 import os, socket
 
 _LOG = os.environ["TRIAGE_NETWORK_LOG"]
@@ -53,9 +53,9 @@ socket.create_connection = lambda address, *a, **k: _refuse("create_connection",
 socket.getaddrinfo = lambda host, *a, **k: _refuse("getaddrinfo", host)
 socket.gethostbyname = lambda host: _refuse("gethostbyname", host)
 socket.gethostbyname_ex = lambda host: _refuse("gethostbyname_ex", host)
-'''
+"""
 
-SCENARIO = r'''
+SCENARIO = r"""
 import sys
 from datetime import date
 from pathlib import Path
@@ -129,7 +129,7 @@ window.close()
 window.store.close()
 print("window ok")
 print("SCENARIO OK")
-'''
+"""
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:
@@ -142,18 +142,26 @@ def _environment(tmp_path: Path) -> dict[str, str]:
         TMPDIR=str(tmp_path),
         PYTHONPATH=str(ROOT),
         # No proxy to be tempted by.
-        http_proxy="", https_proxy="", HTTP_PROXY="", HTTPS_PROXY="", no_proxy="*",
+        http_proxy="",
+        https_proxy="",
+        HTTP_PROXY="",
+        HTTPS_PROXY="",
+        no_proxy="*",
     )
     return env
 
 
 def _run(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, capture_output=True, text=True, env=_environment(tmp_path), cwd=tmp_path, timeout=300)
+    return subprocess.run(
+        command, capture_output=True, text=True, env=_environment(tmp_path), cwd=tmp_path, timeout=300
+    )
 
 
 def test_the_guard_records_and_refuses_network_access(tmp_path: Path) -> None:
     """The harness itself: without this, a broken prelude would make the tests below pass vacuously."""
-    probe = PRELUDE + r'''
+    probe = (
+        PRELUDE
+        + r"""
 import socket
 for attempt in (lambda: socket.create_connection(("127.0.0.1", 9), timeout=1),
                 lambda: socket.getaddrinfo("localhost", 80),
@@ -168,7 +176,8 @@ for attempt in (lambda: socket.create_connection(("127.0.0.1", 9), timeout=1),
 a, b = socket.socketpair()  # AF_UNIX stays usable (Qt and SQLite never need more)
 a.sendall(b"ok"); assert b.recv(2) == b"ok"
 print("guard ok")
-'''
+"""
+    )
     done = _run([sys.executable, "-c", probe], tmp_path)
     assert done.returncode == 0, done.stderr
     assert "guard ok" in done.stdout

@@ -54,7 +54,9 @@ class SettingsError(ValueError):
 
 def settings_path() -> Path:
     configured = os.environ.get(SETTINGS_ENV)
-    return Path(configured) if configured else platformdirs.user_config_path("triage", appauthor=False) / "settings.json"
+    return (
+        Path(configured) if configured else platformdirs.user_config_path("triage", appauthor=False) / "settings.json"
+    )
 
 
 def load_settings(path: Path | None = None) -> ServiceSettings:
@@ -68,7 +70,9 @@ def load_settings(path: Path | None = None) -> ServiceSettings:
     try:
         return ServiceSettings.model_validate(data)
     except ValidationError as exc:
-        raise SettingsError(path, [f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)]) from None
+        raise SettingsError(
+            path, [f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)]
+        ) from None
 
 
 def save_settings(settings: ServiceSettings, path: Path | None = None) -> None:

@@ -33,7 +33,12 @@ BASE: dict[str, Any] = {
     "substance_use": "low",
     "risk": "low",
     "previous_unhelpful_interventions": 0,
-    "patient": {"given_name": "Alex", "family_name": "Example", "date_of_birth": "1980-06-15", "nhs_number": "999 000 0018"},
+    "patient": {
+        "given_name": "Alex",
+        "family_name": "Example",
+        "date_of_birth": "1980-06-15",
+        "nhs_number": "999 000 0018",
+    },
     "gp": {
         "name": "Dr R Okafor",
         "practice_name": "Hexthorpe Medical Practice",
@@ -144,7 +149,9 @@ def kinds_for(data: dict[str, Any]) -> list[str]:
 def _route(data: dict[str, Any]) -> str:
     request = parse_letter_input(data)
     routing, _ = letter_from_request(request, "gp", default_ruleset(), TODAY)
-    return (request.decision.confirmed_route if request.decision and request.decision.confirmed_route else None) or routing.route
+    return (
+        request.decision.confirmed_route if request.decision and request.decision.confirmed_route else None
+    ) or routing.route
 
 
 def build(data: dict[str, Any], kind: str) -> Letter:

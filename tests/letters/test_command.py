@@ -95,9 +95,15 @@ def test_a_decision_that_does_not_fit_exits_2_and_writes_nothing(tmp_path: Path)
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{not json", "error: input: not valid JSON (line 1, column 2: Expecting property name enclosed in double quotes)"),
+        (
+            "{not json",
+            "error: input: not valid JSON (line 1, column 2: Expecting property name enclosed in double quotes)",
+        ),
         ('{"phq9": 1, "phq9": 2}', "error: input: a field is given more than once in the same object"),
-        ("[1, 2]", "error: input: must be a JSON object: the triage route fields plus patient, gp, referral and screener"),
+        (
+            "[1, 2]",
+            "error: input: must be a JSON object: the triage route fields plus patient, gp, referral and screener",
+        ),
     ],
 )
 def test_unreadable_input_exits_2(tmp_path: Path, text: str, message: str) -> None:
@@ -119,7 +125,9 @@ def test_register_adds_the_letter_command_to_a_parser(tmp_path: Path, capsys: py
     parser = argparse.ArgumentParser(prog="triage")
     register(parser.add_subparsers(title="commands", metavar="COMMAND"))
     out = tmp_path / "summary.pdf"
-    args = parser.parse_args(["letter", str(write(tmp_path, CASES["substance-misuse"])), "--out", str(out), "--kind", "referral-on"])
+    args = parser.parse_args(
+        ["letter", str(write(tmp_path, CASES["substance-misuse"])), "--out", str(out), "--kind", "referral-on"]
+    )
     assert args.command == "letter"
     assert args.handler(args) == 0
     assert "Referral summary" in " ".join(page_texts(out.read_bytes()))

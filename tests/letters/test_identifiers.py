@@ -23,9 +23,40 @@ from triage.rules.engine import route
 from triage.rules.ruleset import default_ruleset
 
 RECORDS = 1000
-GIVEN = ["Amara", "Bilal", "Ciara", "Dmitri", "Eilidh", "Farah", "Gareth", "Hana", "Idris", "Jolene", "Kofi",
-         "Lowri", "Mateusz", "Niamh", "Oluwaseun", "Pavel", "Quentin", "Rhiannon", "Siobhan", "Tariq", "Ulla",
-         "Vikram", "Wren", "Xanthe", "Yusuf", "Zofia", "Anwen", "Bartosz", "Catrin", "Declan", "Esme", "Fionn"]
+GIVEN = [
+    "Amara",
+    "Bilal",
+    "Ciara",
+    "Dmitri",
+    "Eilidh",
+    "Farah",
+    "Gareth",
+    "Hana",
+    "Idris",
+    "Jolene",
+    "Kofi",
+    "Lowri",
+    "Mateusz",
+    "Niamh",
+    "Oluwaseun",
+    "Pavel",
+    "Quentin",
+    "Rhiannon",
+    "Siobhan",
+    "Tariq",
+    "Ulla",
+    "Vikram",
+    "Wren",
+    "Xanthe",
+    "Yusuf",
+    "Zofia",
+    "Anwen",
+    "Bartosz",
+    "Catrin",
+    "Declan",
+    "Esme",
+    "Fionn",
+]
 FAMILY = ["Abernethy", "Brightwater", "Castellano", "Dunmore", "Ellingham", "Fairbairn", "Gallacher",
           "Hollinshead", "Ironside", "Jarrold", "Kettlewell", "Lindqvist", "Mcallister", "Northcott",
           "Oyelaran", "Pemberton", "Quarrie", "Rowntree", "Summerfield", "Thistlewood", "Underhill",
@@ -42,7 +73,7 @@ def nhs_numbers(rng: random.Random, count: int) -> list[str]:
     found: set[str] = set()
     while len(found) < count:
         body = "999" + "".join(rng.choice("0123456789") for _ in range(6))
-        remainder = sum(int(d) * w for d, w in zip(body, range(10, 1, -1))) % 11
+        remainder = sum(int(d) * w for d, w in zip(body, range(10, 1, -1), strict=True)) % 11
         check = (11 - remainder) % 11
         if check != 10:
             found.add(body + str(check))

@@ -81,7 +81,21 @@ def test_abbreviations_are_expanded_on_first_use_only(name: str) -> None:
 def test_the_patient_copy_avoids_clinical_shorthand(name: str) -> None:
     text = " ".join(build(CASES[name], "patient").paragraphs)
     body = text.split("Dear ", 1)[1]
-    for shorthand in ("IAPT", "CMHT", "CRHTT", "PHQ-9", "GAD-7", "NICE", "CBT", "PWP", "MUS", "DaSH", "matrix", "step 2", "step 3"):
+    for shorthand in (
+        "IAPT",
+        "CMHT",
+        "CRHTT",
+        "PHQ-9",
+        "GAD-7",
+        "NICE",
+        "CBT",
+        "PWP",
+        "MUS",
+        "DaSH",
+        "matrix",
+        "step 2",
+        "step 3",
+    ):
         assert shorthand not in body, shorthand
     assert "999" in body and "116 123" in body  # urgent help is always given
 

@@ -6,8 +6,17 @@ import random
 from typing import Any
 
 FIELDS = [
-    "phq9", "gad7", "chronicity", "complexity", "impairment", "substance_use", "risk",
-    "previous_unhelpful_interventions", "long_term_conditions", "medically_unexplained_symptoms", "problem_descriptor",
+    "phq9",
+    "gad7",
+    "chronicity",
+    "complexity",
+    "impairment",
+    "substance_use",
+    "risk",
+    "previous_unhelpful_interventions",
+    "long_term_conditions",
+    "medically_unexplained_symptoms",
+    "problem_descriptor",
 ]
 
 
@@ -16,7 +25,11 @@ def valid(rng: random.Random) -> dict[str, Any]:
     return {
         "phq9": [rng.randint(0, 3) for _ in range(9)] if rng.random() < 0.5 else rng.randint(0, 27),
         "gad7": [rng.randint(0, 3) for _ in range(7)] if rng.random() < 0.5 else rng.randint(0, 21),
-        "chronicity": level(), "complexity": level(), "impairment": level(), "substance_use": level(), "risk": level(),
+        "chronicity": level(),
+        "complexity": level(),
+        "impairment": level(),
+        "substance_use": level(),
+        "risk": level(),
         "previous_unhelpful_interventions": rng.randint(0, 6),
     }
 
@@ -24,8 +37,15 @@ def valid(rng: random.Random) -> dict[str, Any]:
 def junk(rng: random.Random, depth: int = 0) -> Any:
     """Any JSON value, biased towards the near-misses that break validators."""
     choices = [
-        lambda: None, lambda: True, lambda: False, lambda: rng.randint(-5, 40), lambda: 10**rng.randint(3, 30),
-        lambda: rng.uniform(-1, 30), lambda: float("nan"), lambda: float("inf"), lambda: 3.0,
+        lambda: None,
+        lambda: True,
+        lambda: False,
+        lambda: rng.randint(-5, 40),
+        lambda: 10 ** rng.randint(3, 30),
+        lambda: rng.uniform(-1, 30),
+        lambda: float("nan"),
+        lambda: float("inf"),
+        lambda: 3.0,
         lambda: rng.choice(["", " ", "low", "LOW", "High", "3", "medium ", "x" * 500, "ptsd", "\u0000", "é", "null"]),
     ]
     if depth < 3:

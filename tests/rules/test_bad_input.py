@@ -21,7 +21,9 @@ from .fuzz import malformed
 
 CASES = 10_000
 # "field: ...", "field[3]: ...", or "input: ..." and nothing else.
-MESSAGE = re.compile(r"^(input|(%s)(\[\d+\])?): \S.*$" % "|".join(ALLOWED) + r"|^[^:\s]+: unknown field; the fields are .*$")
+MESSAGE = re.compile(
+    rf"^(input|({'|'.join(ALLOWED)})(\[\d+\])?): \S.*$" + r"|^[^:\s]+: unknown field; the fields are .*$"
+)
 
 
 def check_problems(problems: list[str]) -> None:
@@ -45,9 +47,16 @@ def test_ten_thousand_malformed_inputs_through_the_model():
     assert rejected > CASES * 0.95
 
 
-@given(st.dictionaries(st.sampled_from(list(ALLOWED) + ["x"]), st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=10) | st.dictionaries(st.text(max_size=3), inner, max_size=3), max_leaves=12)))
+@given(
+    st.dictionaries(
+        st.sampled_from(list(ALLOWED) + ["x"]),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+            lambda inner: st.lists(inner, max_size=10) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+            max_leaves=12,
+        ),
+    )
+)
 def test_arbitrary_json_objects_only_ever_fail_validation(data):
     try:
         parse_screening(data)
@@ -84,7 +93,9 @@ def test_ten_thousand_malformed_inputs_through_a_real_cli_process(tmp_path):
     batch = [malformed(rng) for _ in range(CASES)]
     path = tmp_path / "batch.json"
     path.write_text(json.dumps(batch), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "triage", "route", str(path)], capture_output=True, text=True, timeout=280)
+    done = subprocess.run(
+        [sys.executable, "-m", "triage", "route", str(path)], capture_output=True, text=True, timeout=280
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     results = json.loads(done.stdout)

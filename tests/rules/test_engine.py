@@ -26,7 +26,7 @@ def test_every_one_of_the_2187_combinations_gets_exactly_one_route(ruleset):
     routes = Counter()
     for ratings in all_ratings():
         routing = route(screening_for(ratings, ruleset), ruleset)
-        assert dict(zip(VARIABLES, (getattr(routing.ratings, v) for v in VARIABLES))) == ratings
+        assert dict(zip(VARIABLES, (getattr(routing.ratings, v) for v in VARIABLES), strict=True)) == ratings
         assert routing.route in ROUTES
         routes[routing.route] += 1
         seen += 1
@@ -38,12 +38,18 @@ def test_every_one_of_the_2187_combinations_gets_exactly_one_route(ruleset):
 def test_the_whole_table_matches_the_committed_golden_file(ruleset):
     golden = resource_path("rules", "doncaster-2007.golden.tsv").read_text(encoding="utf-8")
     differences = compare_golden(ruleset, golden)
-    assert not differences, "routing changed; review, then regenerate with `triage rules golden`:\n" + "\n".join(differences[:20])
+    assert not differences, "routing changed; review, then regenerate with `triage rules golden`:\n" + "\n".join(
+        differences[:20]
+    )
 
 
 def test_a_routing_change_shows_up_against_the_golden_file(write_ruleset):
     golden = resource_path("rules", "doncaster-2007.golden.tsv").read_text(encoding="utf-8")
-    changed = load_ruleset(write_ruleset(lambda d: d["precedence"].__setitem__(slice(None), ["cmht", "crisis_team", "substance_misuse", "iapt"])))
+    changed = load_ruleset(
+        write_ruleset(
+            lambda d: d["precedence"].__setitem__(slice(None), ["cmht", "crisis_team", "substance_misuse", "iapt"])
+        )
+    )
     assert len(compare_golden(changed, golden)) == 729  # every high-risk row now recommends the CMHT first
 
 
@@ -134,8 +140,18 @@ def test_step_policy(ruleset, overrides, step, rule):
 
 @pytest.mark.parametrize(
     ("phq9", "gad7", "severity"),
-    [(9, 0, "low"), (10, 0, "medium"), (19, 0, "medium"), (20, 0, "high"),
-     (0, 9, "low"), (0, 10, "medium"), (0, 14, "medium"), (0, 15, "high"), (19, 14, "medium"), (9, 15, "high")],
+    [
+        (9, 0, "low"),
+        (10, 0, "medium"),
+        (19, 0, "medium"),
+        (20, 0, "high"),
+        (0, 9, "low"),
+        (0, 10, "medium"),
+        (0, 14, "medium"),
+        (0, 15, "high"),
+        (19, 14, "medium"),
+        (9, 15, "high"),
+    ],
 )
 def test_severity_band_boundaries_take_the_higher_band(ruleset, phq9, gad7, severity):
     assert routed(ruleset, phq9=phq9, gad7=gad7).ratings.severity == severity
@@ -163,14 +179,20 @@ def test_reasons_name_the_answers_that_drove_the_route(ruleset):
     r = routed(ruleset, phq9=22, gad7=3, complexity="high", previous_unhelpful_interventions=4)
     text = "\n".join(r.reasons)
     assert "Severity high: PHQ-9 22 is high and GAD-7 3 is low" in text
-    assert "DaSH CMHT is indicated by Complexity high and Number of previous interventions with unhelpful outcomes high." in text
+    assert (
+        "DaSH CMHT is indicated by Complexity high and Number of previous interventions with unhelpful outcomes high."
+        in text
+    )
     assert "Recommended route: DaSH CMHT" in text
 
 
 def test_every_routing_records_the_ruleset_that_decided(ruleset):
     r = routed(ruleset)
     assert (r.ruleset.id, r.ruleset.version, r.ruleset.sha256, r.ruleset.status) == (
-        "doncaster-2007", "1.0.0", ruleset.sha256, "active",
+        "doncaster-2007",
+        "1.0.0",
+        ruleset.sha256,
+        "active",
     )
 
 
@@ -184,6 +206,16 @@ def test_a_draft_ruleset_marks_every_output(write_ruleset):
 
 def test_the_contract_json_has_exactly_the_documented_keys(ruleset):
     data = routed(ruleset, risk="high").to_contract()
-    assert set(data) == {"ruleset", "scores", "ratings", "destinations", "route", "step", "needs_confirmation", "warnings", "reasons"}
+    assert set(data) == {
+        "ruleset",
+        "scores",
+        "ratings",
+        "destinations",
+        "route",
+        "step",
+        "needs_confirmation",
+        "warnings",
+        "reasons",
+    }
     assert set(data["ruleset"]) == {"id", "version", "sha256", "status"}
     assert data["destinations"][0] == {"code": "crisis_team", "label": "DaSH CRHTT", "triggered_by": ["risk"]}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import FrozenInstanceError
 
 import pytest
-
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -69,7 +68,9 @@ def test_raising_any_rating_never_gives_a_less_intensive_route(screening, variab
 
 @given(screenings(), st.integers(0, 12))
 def test_more_previous_unhelpful_interventions_never_lower_intensity(screening, extra):
-    more = screening.model_copy(update={"previous_unhelpful_interventions": screening.previous_unhelpful_interventions + extra})
+    more = screening.model_copy(
+        update={"previous_unhelpful_interventions": screening.previous_unhelpful_interventions + extra}
+    )
     before, after = route(screening, RULESET), route(more, RULESET)
     assert INTENSITY[after.route] >= INTENSITY[before.route]
 
@@ -91,7 +92,11 @@ def test_severity_from_items_equals_severity_from_totals(screening, phq9, gad7):
     by_totals = route(screening.model_copy(update={"phq9": sum(phq9), "gad7": sum(gad7)}), RULESET)
     assert by_items.ratings == by_totals.ratings
     assert by_items.scores == by_totals.scores
-    assert (by_items.route, by_items.step, by_items.destinations) == (by_totals.route, by_totals.step, by_totals.destinations)
+    assert (by_items.route, by_items.step, by_items.destinations) == (
+        by_totals.route,
+        by_totals.step,
+        by_totals.destinations,
+    )
 
 
 @given(screenings())
@@ -117,7 +122,18 @@ def test_item9_above_zero_with_low_risk_always_warns(screening):
 
 
 def test_a_routing_cannot_be_edited_after_the_fact():
-    routing = route(Screening(phq9=0, gad7=0, chronicity="low", complexity="low", impairment="low",
-                              substance_use="low", risk="low", previous_unhelpful_interventions=0), RULESET)
+    routing = route(
+        Screening(
+            phq9=0,
+            gad7=0,
+            chronicity="low",
+            complexity="low",
+            impairment="low",
+            substance_use="low",
+            risk="low",
+            previous_unhelpful_interventions=0,
+        ),
+        RULESET,
+    )
     with pytest.raises(FrozenInstanceError):
         routing.route = "cmht"  # type: ignore[misc]

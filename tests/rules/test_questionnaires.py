@@ -25,20 +25,39 @@ def test_phq9_total_is_the_sum_and_item9_is_flagged_above_zero(answers):
 
 @pytest.mark.parametrize(
     ("total", "band"),
-    [(0, "Minimal"), (4, "Minimal"), (5, "Mild"), (9, "Mild"), (10, "Moderate"), (14, "Moderate"),
-     (15, "Moderately severe"), (19, "Moderately severe"), (20, "Severe"), (27, "Severe")],
+    [
+        (0, "Minimal"),
+        (4, "Minimal"),
+        (5, "Mild"),
+        (9, "Mild"),
+        (10, "Moderate"),
+        (14, "Moderate"),
+        (15, "Moderately severe"),
+        (19, "Moderately severe"),
+        (20, "Severe"),
+        (27, "Severe"),
+    ],
 )
 def test_phq9_standard_bands(total, band):
     assert score_total(questionnaire("phq9"), total).band == band
 
 
-@pytest.mark.parametrize(("total", "band"), [(4, "Minimal"), (5, "Mild"), (10, "Moderate"), (14, "Moderate"), (15, "Severe"), (21, "Severe")])
+@pytest.mark.parametrize(
+    ("total", "band"), [(4, "Minimal"), (5, "Mild"), (10, "Moderate"), (14, "Moderate"), (15, "Severe"), (21, "Severe")]
+)
 def test_gad7_standard_bands(total, band):
     assert score_total(questionnaire("gad7"), total).band == band
 
 
-@pytest.mark.parametrize(("answers", "band"), [([1, 2, 2, 2, 2], "Subclinical"), ([2, 2, 2, 2, 2], "Significant functional impairment"),
-                                              ([4, 4, 4, 4, 4], "Significant functional impairment"), ([8, 8, 5, 0, 0], "Moderately severe or worse")])
+@pytest.mark.parametrize(
+    ("answers", "band"),
+    [
+        ([1, 2, 2, 2, 2], "Subclinical"),
+        ([2, 2, 2, 2, 2], "Significant functional impairment"),
+        ([4, 4, 4, 4, 4], "Significant functional impairment"),
+        ([8, 8, 5, 0, 0], "Moderately severe or worse"),
+    ],
+)
 def test_wsas_bands(answers, band):
     assert score(questionnaire("wsas"), answers).band == band
 

@@ -22,7 +22,13 @@ def test_the_shipped_ruleset_loads_and_matches_its_declared_hash(ruleset):
     assert ruleset.status == "active"
     assert ruleset.document.sha256 == ruleset.sha256 == canonical_sha256(ruleset.document)
     assert [v.id for v in ruleset.document.variables] == [
-        "severity", "chronicity", "complexity", "impairment", "substance_use", "risk", "previous_unhelpful_interventions",
+        "severity",
+        "chronicity",
+        "complexity",
+        "impairment",
+        "substance_use",
+        "risk",
+        "previous_unhelpful_interventions",
     ]
 
 
@@ -34,7 +40,11 @@ def test_definitions_are_verbatim_from_the_matrix(ruleset):
         "no/minimal protective factors present"
     )
     assert ruleset.variable("complexity").definitions["low"] == "one main problem manageable by one clinician"
-    assert ruleset.variable("previous_unhelpful_interventions").definitions == {"low": "none", "medium": "1-2", "high": "3+"}
+    assert ruleset.variable("previous_unhelpful_interventions").definitions == {
+        "low": "none",
+        "medium": "1-2",
+        "high": "3+",
+    }
     assert ruleset.document.source.author == "Dr Felix Davies"
     assert ruleset.document.source.dated == "17.05.07"
     assert ruleset.document.source.review == "tbc"
@@ -52,13 +62,17 @@ def test_severity_bands_are_the_matrix_bands_not_the_usual_phq9_bands(ruleset):
 def test_formatting_and_comments_do_not_change_the_hash(tmp_path):
     text = SHIPPED.read_text(encoding="utf-8")
     reformatted = tmp_path / "same.yaml"
-    reformatted.write_text("# a new comment\n" + text.replace("title: Doncaster", "title:   Doncaster"), encoding="utf-8")
+    reformatted.write_text(
+        "# a new comment\n" + text.replace("title: Doncaster", "title:   Doncaster"), encoding="utf-8"
+    )
     assert load_ruleset(reformatted).sha256 == load_ruleset(SHIPPED).sha256
 
 
 def test_a_changed_file_whose_declared_hash_no_longer_matches_is_refused(tmp_path):
     edited = tmp_path / "edited.yaml"
-    edited.write_text(SHIPPED.read_text(encoding="utf-8").replace("low: No/minimal use", "low: No use"), encoding="utf-8")
+    edited.write_text(
+        SHIPPED.read_text(encoding="utf-8").replace("low: No/minimal use", "low: No use"), encoding="utf-8"
+    )
     assert "does not match the content" in problems_of(edited)
 
 
@@ -138,7 +152,9 @@ def test_severity_bands_must_partition_the_scale(write_ruleset, bands, expected)
 
 
 def test_intervention_bands_must_be_open_ended(write_ruleset):
-    path = write_ruleset(lambda d: d.__setitem__("previous_unhelpful_interventions", {"low": [0, 0], "medium": [1, 2], "high": [3, 9]}))
+    path = write_ruleset(
+        lambda d: d.__setitem__("previous_unhelpful_interventions", {"low": [0, 0], "medium": [1, 2], "high": [3, 9]})
+    )
     assert "must be open-ended" in problems_of(path)
 
 

@@ -74,7 +74,9 @@ class LetterRequest:
 def parse_letter_input(data: object) -> LetterRequest:
     """Validate a ``triage letter`` input object; LetterInputError lists every problem found."""
     if not isinstance(data, dict):
-        raise LetterInputError(["input: must be a JSON object: the triage route fields plus patient, gp, referral and screener"])
+        raise LetterInputError(
+            ["input: must be a JSON object: the triage route fields plus patient, gp, referral and screener"]
+        )
     problems: list[str] = []
     if any(key not in SCREENING_FIELDS and key not in LETTER_FIELDS for key in data):
         # The unknown name is not repeated: it came from the input and could be anything.

@@ -33,7 +33,6 @@ InterventionOutcome = Literal["helpful", "partly_helpful", "unhelpful", "not_com
 INTERVENTION_OUTCOMES: tuple[InterventionOutcome, ...] = get_args(InterventionOutcome)
 
 
-
 def _config() -> ConfigDict:
     return ConfigDict(extra="forbid", frozen=True, strict=True, str_strip_whitespace=True, hide_input_in_errors=True)
 

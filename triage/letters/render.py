@@ -157,7 +157,7 @@ def _numbered_canvas(content: LetterContent, pages: list[int]) -> type[Canvas]:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        def showPage(self) -> None:
             self._saved.append(dict(self.__dict__))
             self._startPage()  # type: ignore[attr-defined]  # reportlab's own page reset; types-reportlab omits it
 

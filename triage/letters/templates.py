@@ -55,8 +55,6 @@ class LetterTemplateError(UnusableDataFile):
     """Letter templates that must not be used; ``problems`` lists every reason found."""
 
 
-
-
 class Condition(StrictModel):
     """All the given facts must hold. A list means "one of"; ``none_shown`` means none of the named
     earlier blocks of the same letter appeared (for an "otherwise" paragraph)."""
@@ -216,9 +214,7 @@ def _iapt_only(when: Condition | None) -> bool:
 
 
 def _referred_on_only(when: Condition | None) -> bool:
-    return when is not None and (
-        when.iapt is False or (when.route is not None and not set(when.route) & IAPT_ROUTES)
-    )
+    return when is not None and (when.iapt is False or (when.route is not None and not set(when.route) & IAPT_ROUTES))
 
 
 def _item9_only(when: Condition | None) -> bool:
@@ -338,7 +334,11 @@ def _check_common(common: Common) -> list[str]:
         text = getattr(common.labels, name)
         problems += _unknown(f"common.yaml: labels.{name}", text, allowed)
     problems += _unknown("common.yaml: expansion", common.expansion, {"expansion", "abbreviation"})
-    texts = [t for group in (words.routes, words.routes_plain, words.destinations_short, words.step_offer) for t in group.values()]
+    texts = [
+        t
+        for group in (words.routes, words.routes_plain, words.destinations_short, words.step_offer)
+        for t in group.values()
+    ]
     for text in texts:
         problems += _markers("common.yaml: words", text, common)
         problems += _unknown("common.yaml: words", text, set())

@@ -4,9 +4,9 @@ Pure Python: no Qt, no database, no I/O beyond reading a ruleset or questionnair
 """
 
 from triage.rules.engine import route
+from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, load_ruleset
 from triage.rules.screening import Screening, ScreeningError, parse_screening
-from triage.rules.routing import Routing
 
 __all__ = [
     "Routing",

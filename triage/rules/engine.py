@@ -51,11 +51,16 @@ def holds(condition: Condition, facts: Facts) -> bool:
         and facts.previous_unhelpful_interventions < condition.previous_unhelpful_interventions_min
     ):
         return False
-    if condition.phq9_item9_min is not None and (facts.phq9_item9 is None or facts.phq9_item9 < condition.phq9_item9_min):
+    if condition.phq9_item9_min is not None and (
+        facts.phq9_item9 is None or facts.phq9_item9 < condition.phq9_item9_min
+    ):
         return False
     if condition.phq9_item9_recorded is not None and (facts.phq9_item9 is not None) != condition.phq9_item9_recorded:
         return False
-    if condition.non_iapt_destinations_min is not None and facts.non_iapt_destinations < condition.non_iapt_destinations_min:
+    if (
+        condition.non_iapt_destinations_min is not None
+        and facts.non_iapt_destinations < condition.non_iapt_destinations_min
+    ):
         return False
     return True
 
@@ -212,7 +217,9 @@ def _destination_reasons(
     reasons = [
         text["destination"].format(
             destination=labels[code],
-            variables=join_words([f"{ruleset.variable_labels[v]} {ruleset.level_words[ratings[v]]}" for v in fired[code]]),
+            variables=join_words(
+                [f"{ruleset.variable_labels[v]} {ruleset.level_words[ratings[v]]}" for v in fired[code]]
+            ),
         )
         for code in ordered
     ]

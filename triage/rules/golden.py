@@ -21,7 +21,9 @@ def screening_for(ratings: dict[VariableId, Level], ruleset: Ruleset) -> Screeni
     """A screening that rates exactly as given: the derived variables take the lowest score or
     count of their band (PHQ-9 carries severity, GAD-7 stays at 0)."""
     phq9 = next(total for total, level in enumerate(ruleset.score_levels["phq9"]) if level == ratings["severity"])
-    count = next(low for level, low, _ in ruleset.intervention_bands if level == ratings["previous_unhelpful_interventions"])
+    count = next(
+        low for level, low, _ in ruleset.intervention_bands if level == ratings["previous_unhelpful_interventions"]
+    )
     return Screening(
         phq9=phq9,
         gad7=0,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, model_validator
@@ -22,8 +22,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 class QuestionnaireError(Exception):
     """A questionnaire data file that cannot be used."""
-
-
 
 
 class BandRange(StrictModel):
@@ -104,7 +102,7 @@ def score_total(questionnaire: Questionnaire, total: int) -> Score:
     return Score(questionnaire.id, total, questionnaire.band(total), None, ())
 
 
-@lru_cache(maxsize=None)
+@cache
 def questionnaire(questionnaire_id: QuestionnaireId) -> Questionnaire:
     path = resource_path("questionnaires", f"{questionnaire_id}.yaml")
     try:

@@ -23,8 +23,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from triage.resources import resource_path
-from triage.rules.routing import RulesetRef
 from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, read_yaml, validation_problems
+from triage.rules.routing import RulesetRef
 from triage.rules.vocabulary import (
     DESTINATIONS,
     LEVELS,
@@ -52,8 +52,6 @@ Band = Annotated[
 
 class RulesetError(UnusableDataFile):
     """A ruleset that must not be used; ``problems`` lists every reason found."""
-
-
 
 
 class Source(StrictModel):
@@ -284,9 +282,7 @@ def build_ruleset(raw: object, *, origin: str = "<ruleset>", allow_retired: bool
             "the file was changed without review -- check it, then update sha256 and the version"
         )
     if document.status == "retired" and not allow_retired:
-        problems.append(
-            f"status: ruleset {document.id} {document.version} is retired and cannot route new screenings"
-        )
+        problems.append(f"status: ruleset {document.id} {document.version} is retired and cannot route new screenings")
     problems += _check_variables(document)
     score_levels, band_problems = _score_levels(document)
     problems += band_problems
@@ -310,7 +306,9 @@ def build_ruleset(raw: object, *, origin: str = "<ruleset>", allow_retired: bool
         destination_labels={d.code: d.label for d in document.destinations},
         route_labels=_route_labels(document),
         level_words={level: name.lower() for level, name in document.levels.items()},
-        precedence_text=" > ".join(next(d.label for d in document.destinations if d.code == c) for c in document.precedence),
+        precedence_text=" > ".join(
+            next(d.label for d in document.destinations if d.code == c) for c in document.precedence
+        ),
         score_levels=score_levels,
         intervention_bands=intervention_bands,
     )
@@ -471,9 +469,7 @@ def _ordered(codes: list[DestinationCode], document: RulesetDocument) -> list[De
     return sorted(set(codes), key=document.precedence.index)
 
 
-def _check_every_combination(
-    document: RulesetDocument, index: dict[tuple[VariableId, Level], list[Cell]]
-) -> list[str]:
+def _check_every_combination(document: RulesetDocument, index: dict[tuple[VariableId, Level], list[Cell]]) -> list[str]:
     """Enumerate all 3^7 rating combinations; each must find exactly one cell per variable and so
     exactly one recommended destination. Problems are grouped per cell with a first example."""
     failures: dict[str, tuple[int, tuple[Level, ...]]] = {}
@@ -492,7 +488,9 @@ def _check_every_combination(
                 continue
             fired.update(cells[0].destinations)
         recommended = [code for code in document.precedence if code in fired]
-        if not recommended and not any(len(index.get((v, lvl), [])) != 1 for v, lvl in zip(VARIABLES, combination)):
+        if not recommended and not any(
+            len(index.get((v, lvl), [])) != 1 for v, lvl in zip(VARIABLES, combination, strict=True)
+        ):
             key = "precedence: some combinations fire no destination"
             count, first = failures.get(key, (0, combination))
             failures[key] = (count + 1, first)

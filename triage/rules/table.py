@@ -13,7 +13,9 @@ def render_table(rows: list[list[str]], widths: list[int]) -> list[str]:
     """Rows of wrapped cells, the first row a heading underlined with dashes."""
     lines: list[str] = []
     for number, row in enumerate(rows):
-        wrapped = [textwrap.wrap(cell, width, break_on_hyphens=False) or [""] for cell, width in zip(row, widths, strict=True)]
+        wrapped = [
+            textwrap.wrap(cell, width, break_on_hyphens=False) or [""] for cell, width in zip(row, widths, strict=True)
+        ]
         for parts in zip_longest(*wrapped, fillvalue=""):
             lines.append("  ".join(part.ljust(width) for part, width in zip(parts, widths, strict=True)).rstrip())
         if number == 0:
@@ -54,7 +56,10 @@ def render_ruleset(ruleset: Ruleset) -> str:
     for variable in doc.variables:
         grid.append(
             [variable.label]
-            + [" / ".join(ruleset.destination_labels[c] for c in ruleset.cell_destinations[(variable.id, level)]) for level in LEVELS]
+            + [
+                " / ".join(ruleset.destination_labels[c] for c in ruleset.cell_destinations[(variable.id, level)])
+                for level in LEVELS
+            ]
         )
     out += render_table(grid, [30, 22, 22, 22])
 
@@ -72,8 +77,13 @@ def render_ruleset(ruleset: Ruleset) -> str:
     out += ["", "Bands", ""]
     bands = [["Measure"] + [doc.levels[level] for level in LEVELS]]
     for measure, by_level in doc.severity.measures.items():
-        bands.append([measure.upper().replace("PHQ9", "PHQ-9").replace("GAD7", "GAD-7")] + [_band(*by_level[lvl]) for lvl in LEVELS])
-    bands.append(["Previous unhelpful interventions"] + [_band(*doc.previous_unhelpful_interventions[lvl]) for lvl in LEVELS])
+        bands.append(
+            [measure.upper().replace("PHQ9", "PHQ-9").replace("GAD7", "GAD-7")]
+            + [_band(*by_level[lvl]) for lvl in LEVELS]
+        )
+    bands.append(
+        ["Previous unhelpful interventions"] + [_band(*doc.previous_unhelpful_interventions[lvl]) for lvl in LEVELS]
+    )
     out += render_table(bands, [34, 10, 10, 10])
     out.append(f"Overall severity: the {doc.severity.combine} of the two measures' bands.")
 
@@ -82,7 +92,9 @@ def render_ruleset(ruleset: Ruleset) -> str:
         out += _wrap(f"{n}. {ruleset.destination_labels[code]}: {ruleset.destination(code).expanded}")
     routes = doc.iapt_routes
     when = " or ".join(name.replace("_", " ") for name in routes.integrated.when_any or [])
-    out += [""] + _wrap(f"IAPT routes: {routes.integrated.label} when a {when} is recorded; else {routes.core.label}.", "")
+    out += [""] + _wrap(
+        f"IAPT routes: {routes.integrated.label} when a {when} is recorded; else {routes.core.label}.", ""
+    )
     out += ["", f"Steps for IAPT routes: {doc.steps.labels[doc.steps.default]} unless a rule gives another:"]
     for rule in doc.steps.rules:
         out += _wrap(f"{doc.steps.labels[rule.step]} when {rule.text} [{rule.source or rule.id}]")

@@ -26,7 +26,6 @@ from triage.store.types import utc_now
 from triage.store.vocabulary import AUDIT_ACTIONS, ENTITY_TYPES, AuditAction, EntityType
 
 
-
 def describe_changes(fields: Iterable[str]) -> str:
     """An audit summary naming the changed fields (names only, never values)."""
     names = sorted(set(fields))
@@ -152,4 +151,3 @@ def verify_audit_chain(session: Session) -> list[str]:
 def events_for(session: Session, entity_type: EntityType, entity_id: str) -> list[AuditEvent]:
     query = select(AuditEvent).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
     return list(session.scalars(query.order_by(AuditEvent.id)))
-

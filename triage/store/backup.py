@@ -19,10 +19,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from triage.files import atomic_write
 from triage.store.database import Store, open_store
 from triage.store.errors import StoreError
 from triage.store.integrity import verify_database
-from triage.files import atomic_write
 from triage.store.keys import key_file_path, sqlcipher_key
 from triage.store.location import check_local_path
 
@@ -129,8 +129,10 @@ def _copy(source: Path, destination: Path, key: bytes | None = None) -> None:
             dst.close()
             src.close()
             _remove_sqlite_files(destination)  # the empty staging file must not be left behind
-            raise BackupError("the backup cannot be read with this store's key (it belongs to another store, "
-                              "or is not an encrypted triage database); nothing was replaced") from None
+            raise BackupError(
+                "the backup cannot be read with this store's key (it belongs to another store, "
+                "or is not an encrypted triage database); nothing was replaced"
+            ) from None
     try:
         dst.execute("PRAGMA synchronous=FULL")
         src.backup(dst)  # all pages in one step: one consistent snapshot of the source

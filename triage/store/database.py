@@ -11,14 +11,12 @@ migration rolls back and leaves the database exactly as it was.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, Engine

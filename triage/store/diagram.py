@@ -8,9 +8,8 @@ so the diagram is regenerated, never edited by hand:
 
 from __future__ import annotations
 
-from typing import Any
-
 import sys
+from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, UniqueConstraint
 

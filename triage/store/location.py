@@ -11,7 +11,6 @@ import os
 import re
 import sys
 from pathlib import Path, PurePath
-
 from typing import TYPE_CHECKING
 
 import platformdirs

@@ -36,8 +36,7 @@ INDEXES = (
 )
 
 _LATEST = (
-    "SELECT d.{column} FROM decision d WHERE d.referral_id = referral.id "
-    "ORDER BY d.decided_at DESC, d.id DESC LIMIT 1"
+    "SELECT d.{column} FROM decision d WHERE d.referral_id = referral.id ORDER BY d.decided_at DESC, d.id DESC LIMIT 1"
 )
 
 

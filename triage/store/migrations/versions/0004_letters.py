@@ -52,7 +52,9 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # triage_refuse() is 0002's trigger function.
         for name, operation in GUARDS:
-            op.execute(f"CREATE TRIGGER {name} BEFORE {operation} ON letter FOR EACH ROW EXECUTE FUNCTION triage_refuse()")
+            op.execute(
+                f"CREATE TRIGGER {name} BEFORE {operation} ON letter FOR EACH ROW EXECUTE FUNCTION triage_refuse()"
+            )
         op.execute("CREATE TRIGGER letter_no_truncate BEFORE TRUNCATE ON letter "
                    "FOR EACH STATEMENT EXECUTE FUNCTION triage_refuse()")  # fmt: skip
     else:

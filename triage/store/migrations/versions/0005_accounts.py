@@ -80,7 +80,9 @@ def _audit_checks(actions: tuple[str, ...], entities: tuple[str, ...],
             op.execute(f"ALTER TABLE audit_event DROP CONSTRAINT ck_audit_event_{name}")
             op.execute(f"ALTER TABLE audit_event ADD CONSTRAINT ck_audit_event_{name} CHECK ({check})")
         return
-    create = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit_event'").scalar_one()
+    create = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit_event'"
+    ).scalar_one()
     extras = bind.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE tbl_name = 'audit_event' AND type IN ('index', 'trigger') AND sql IS NOT NULL"
     ).scalars().all()  # fmt: skip
