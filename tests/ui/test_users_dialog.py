@@ -20,7 +20,8 @@ from triage.services.users import add_user, list_users, remove_user
 from triage.store import Store
 from triage.store.models import AuditEvent
 from triage.ui import users_dialog
-from triage.ui.users_dialog import AccountForm, AddUserForm, PasswordForm, RoleForm, UsersDialog, open_users_dialog
+from triage.ui.account_forms import AccountForm, AddUserForm, PasswordForm, RoleForm
+from triage.ui.users_dialog import UsersDialog, open_users_dialog
 
 from .a11y import unnamed_interactive_widgets
 from .conftest import focused

@@ -162,6 +162,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.rules.ruleset import load_ruleset
     from triage.services import decided_referral
     from triage.services.users import add_user, list_users
+    from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
     from triage.ui.audit_viewer import AuditViewer
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.main_window import MainWindow
@@ -170,7 +171,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.ui.risk_alert import HighRiskAlert
     from triage.ui.screenshots import ADMIN, PWP, SETTINGS, seed
     from triage.ui.settings_dialog import SettingsDialog
-    from triage.ui.users_dialog import AddUserForm, PasswordForm, RoleForm, UsersDialog
+    from triage.ui.users_dialog import UsersDialog
 
     ids = seed(store)
     for username, name, role in (("priya.shah", "Priya Shah", "pwp"), ("lee.lead", "Lee Lead", "team_leader")):

@@ -4,31 +4,24 @@ without the command line (the same as ``triage users ...``).
 Every change goes through ``triage.services.users``, which checks the ``users`` permission and writes
 the audit trail; the buttons this dialog turns off are a courtesy, never the check. The services'
 messages (``AccountError`` and the other ``StoreError``) are safe to show and are shown as they are.
-Passwords are typed twice into fields that never echo them, and are cleared as soon as they are used.
 Staff accounts only: nothing here touches patient data.
 
 Keyboard: the accounts table first, then Add user…, Reset password…, Change role…, Unlock, Remove… and
-Close, each with a mnemonic; Escape closes. Each form takes Enter for its OK button.
+Close, each with a mnemonic; Escape closes. The forms those buttons open are in account_forms.py, the
+accounts table's model in users_model.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -36,59 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage.labels import labels
 from triage.services import users
-from triage.services.credentials import MIN_PASSWORD
 from triage.services.permissions import PermissionDenied, User
 from triage.services.users import UserInfo
 from triage.store.database import Store
 from triage.store.errors import StoreError
-from triage.store.vocabulary import ROLES
+from triage.ui.account_forms import AccountForm, AddUserForm, PasswordForm, RoleForm, busy, refusal, warning_label
 from triage.ui.fit import fit_to_screen
-
-AnyIndex = QModelIndex | QPersistentModelIndex
-
-ROLE_HELP = ("PWP: screens referrals and decides routes. Team leader: also decides in the referral meeting, "
-             "overrides and exports. Admin: settings, users and the audit trail; sees no patient record.")  # fmt: skip
-PASSWORD_HELP = (f"At least {MIN_PASSWORD} characters. Give it to them in person; they can change it with the "
-                 "command “triage users passwd”.")  # fmt: skip
-COLUMNS = ("Username", "Name", "Role", "State")
-REMOVED_GREY = QColor("#5f6670")  # still 6:1 on white; the word "removed" says it, the grey only echoes it
-
-
-def role_label(role: str) -> str:
-    return labels().roles.get(role, role.replace("_", " "))
-
-
-def state_of(info: UserInfo) -> str:
-    """The account's state in words (never only a colour)."""
-    if info.disabled_at is not None:
-        return "removed"
-    return "locked" if info.locked else "active"
-
-
-@contextmanager
-def _busy() -> Iterator[None]:
-    """A wait cursor: setting a password derives keys with argon2id, which takes a moment on purpose."""
-    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        yield
-    finally:
-        QGuiApplication.restoreOverrideCursor()
-
-
-def _refusal(refused_as: str, exc: Exception) -> str:
-    """One sentence: what did not happen, and the service's own reason (safe to show)."""
-    return f"{refused_as}: {str(exc).rstrip('.')}."
-
-
-def _warning_label(name: str) -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setProperty("role", "warning")
-    label.setAccessibleName(name)
-    label.setVisible(False)
-    return label
+from triage.ui.users_model import COLUMNS, UsersModel, role_label
 
 
 def _button(text: str) -> QPushButton:
@@ -96,221 +44,6 @@ def _button(text: str) -> QPushButton:
     button.setAccessibleName(text.replace("&", "").rstrip("…"))
     button.setAutoDefault(False)  # Enter in the table must never press an action
     return button
-
-
-def _role_combo(current: str) -> QComboBox:
-    combo = QComboBox()
-    combo.setAccessibleName("Role")
-    for code in ROLES:
-        combo.addItem(labels().roles[code], code)
-    combo.setCurrentIndex(max(0, combo.findData(current)))
-    return combo
-
-
-def _password_field(name: str) -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)  # also stops copying it out
-    edit.setAccessibleName(name)
-    return edit
-
-
-# --- the table -----------------------------------------------------------------------------------
-
-
-class UsersModel(QAbstractTableModel):
-    """The accounts as ``list_users`` returns them (removed ones too: the audit trail names them)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[UserInfo] = []
-
-    def set_users(self, users: list[UserInfo]) -> None:
-        self.beginResetModel()
-        self._rows = list(users)
-        self.endResetModel()
-
-    def info(self, row: int) -> UserInfo | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, username: str | None) -> int | None:
-        return next((i for i, info in enumerate(self._rows) if info.username == username), None)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        info = self.info(index.row()) if index.isValid() and 0 <= index.column() < len(COLUMNS) else None
-        if info is None:
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (info.username, info.display_name, role_label(info.role), state_of(info))[index.column()]
-        if role == Qt.ItemDataRole.UserRole:
-            return info.username
-        if role == Qt.ItemDataRole.ForegroundRole and info.disabled_at is not None:
-            return REMOVED_GREY
-        return None
-
-
-# --- the small forms -----------------------------------------------------------------------------
-
-
-class FormProblem(Exception):
-    """Something the form itself can tell (two passwords that differ) before asking a service."""
-
-
-class AccountForm(QDialog):
-    """A small form whose OK runs ``apply`` (one service call). A refusal is shown in the form, which
-    stays open to be corrected; typed passwords are cleared whatever happens."""
-
-    refused_as = "Nothing was changed"
-    password: QLineEdit  # the two password fields, on the forms that call add_passwords
-    confirm: QLineEdit
-
-    def __init__(self, title: str, ok_text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)  # never a name in a title: titles end up in task switchers and logs
-        self.setAccessibleName(title)
-        self.setMinimumWidth(560)  # wide enough for the wrapped notes to fit the height Qt gives them
-        self.passwords: list[QLineEdit] = []
-        layout = QVBoxLayout(self)
-        self.form = QFormLayout()
-        layout.addLayout(self.form)
-        self.message = _warning_label("Problem")
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox()
-        self.ok = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok.setAccessibleName(ok_text.replace("&", ""))
-        self.ok.setDefault(True)  # Enter in any field submits the form
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def add_field(self, label: str, widget: QWidget) -> None:
-        self.form.addRow(label, widget)
-
-    def add_note(self, text: str) -> None:
-        note = QLabel(text)
-        note.setWordWrap(True)
-        self.form.addRow("", note)
-
-    def add_passwords(self) -> None:
-        self.password = _password_field("New password")
-        self.confirm = _password_field("Confirm the new password")
-        self.passwords = [self.password, self.confirm]
-        self.add_field("&Password", self.password)
-        self.add_field("Con&firm password", self.confirm)
-        self.add_note(PASSWORD_HELP)
-
-    def typed_password(self) -> str:
-        if self.password.text() != self.confirm.text():
-            raise FormProblem("the two passwords are not the same; type them again")
-        return self.password.text()
-
-    def apply(self) -> None:
-        """The service call; raises ``StoreError`` (or ``FormProblem``) with a message safe to show."""
-        raise NotImplementedError
-
-    def accept(self) -> None:
-        try:
-            with _busy():
-                self.apply()
-        except (StoreError, FormProblem) as exc:
-            self.show_problem(_refusal(self.refused_as, exc))
-            return
-        finally:
-            self.clear_passwords()
-        super().accept()
-
-    def reject(self) -> None:
-        self.clear_passwords()
-        super().reject()
-
-    def clear_passwords(self) -> None:
-        for edit in self.passwords:
-            edit.clear()
-
-    def show_problem(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(True)
-        if self.passwords:
-            self.passwords[0].setFocus()  # they were cleared: start typing them again
-
-
-class AddUserForm(AccountForm):
-    refused_as = "The user was not added"
-
-    def __init__(self, add: Callable[[str, str, str, str], User], parent: QWidget | None = None) -> None:
-        super().__init__("Add user", "&Add user", parent)
-        self._add = add
-        self.added: User | None = None
-        self.username = QLineEdit()
-        self.username.setAccessibleName("Username")
-        self.display_name = QLineEdit()
-        self.display_name.setAccessibleName("Name shown in the app")
-        self.role = _role_combo("pwp")  # the least a new account can do
-        self.add_field("&Username", self.username)
-        self.add_field("&Name shown in the app", self.display_name)
-        self.add_field("&Role", self.role)
-        self.add_note(ROLE_HELP)
-        self.add_passwords()
-        self.username.setFocus()
-
-    def apply(self) -> None:
-        self.added = self._add(self.username.text(), self.display_name.text(), self.role.currentData(),
-                               self.typed_password())  # fmt: skip
-
-
-class PasswordForm(AccountForm):
-    refused_as = "The password was not changed"
-
-    def __init__(self, username: str, reset: Callable[[str], None], parent: QWidget | None = None) -> None:
-        super().__init__("Reset password", "&Set password", parent)
-        self._reset = reset
-        intro = QLabel(f"A new password for {username}. Their old password stops working at once.")
-        intro.setWordWrap(True)
-        self.form.addRow(intro)
-        self.add_passwords()
-        self.password.setFocus()
-
-    def apply(self) -> None:
-        self._reset(self.typed_password())
-
-
-class RoleForm(AccountForm):
-    refused_as = "The role was not changed"
-
-    def __init__(self, info: UserInfo, set_role: Callable[[str], None], parent: QWidget | None = None) -> None:
-        super().__init__("Change role", "&Change role", parent)
-        self._set_role = set_role
-        self.current = info.role
-        intro = QLabel(f"The role of {info.username}, now {role_label(info.role)}.")
-        intro.setWordWrap(True)
-        self.form.addRow(intro)
-        self.role = _role_combo(info.role)
-        self.add_field("&Role", self.role)
-        self.add_note(ROLE_HELP)
-        self.role.setFocus()
-
-    @property
-    def chosen(self) -> str:
-        return str(self.role.currentData())
-
-    def apply(self) -> None:
-        if self.chosen != self.current:  # the same role again would only add a meaningless audit event
-            self._set_role(self.chosen)
-
-
-# --- the dialog ----------------------------------------------------------------------------------
 
 
 class UsersDialog(QDialog):
@@ -344,7 +77,7 @@ class UsersDialog(QDialog):
         self.status.setWordWrap(True)
         self.status.setAccessibleName("What happened")
         layout.addWidget(self.status)
-        self.problem = _warning_label("Problem")
+        self.problem = warning_label("Problem")
         layout.addWidget(self.problem)
         self.reload()
         self.table.setFocus()
@@ -395,7 +128,7 @@ class UsersDialog(QDialog):
             return
         except StoreError as exc:
             accounts = []
-            self._show_problem(_refusal("The accounts cannot be shown", exc))
+            self._show_problem(refusal("The accounts cannot be shown", exc))
         self.model.set_users(accounts)
         row = self.model.row_of(keep)
         if self.model.rowCount():
@@ -518,11 +251,11 @@ class UsersDialog(QDialog):
 
     def _change(self, change: Callable[[], None], done: str, refused_as: str) -> None:
         try:
-            with _busy():
+            with busy():
                 change()
         except StoreError as exc:
             self.reload()  # someone may have changed the account meanwhile: show it as it is
-            self._show_problem(_refusal(refused_as, exc))
+            self._show_problem(refusal(refused_as, exc))
             self.table.setFocus()
             return
         self._done(done)

@@ -1,0 +1,94 @@
+"""What the idle lock does to the main window: locking saves the draft, closes any open dialog and takes
+every patient detail out of the window (the screening, the list, the search, the drafts), leaving only
+Quit; unlocking puts the list back and reopens the screening from its draft. The lock page and the idle
+monitor themselves are in lock.py. Mixed into ``MainWindow`` (main_window.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QDialog
+
+from triage.ui.lock import LockPage
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMainWindow, QStackedWidget
+
+    from triage.services.permissions import User
+    from triage.ui.lock import IdleMonitor
+    from triage.ui.referrals_page import ReferralsPage
+
+    _Window = QMainWindow  # what mypy checks the mixin against; at run time MainWindow brings it
+else:
+    _Window = object
+
+
+class WindowLock(_Window):
+    """``lock`` (the idle monitor calls it) and ``unlock`` (the lock page's password does)."""
+
+    _locked_referral: str | None = None  # the screening open when the window locked, reopened on unlock
+
+    if TYPE_CHECKING:  # what the lock needs of the window it is mixed into
+        user: User
+        unlock_check: Callable[[str], bool] | None
+        on_lock_change: Callable[[str], None] | None
+        lock_page: LockPage | None
+        idle_monitor: IdleMonitor | None
+        referral_id: str | None
+        home: ReferralsPage
+        stack: QStackedWidget
+        patient_actions: list[QAction]
+
+        def save_draft_now(self) -> None: ...
+        def drop_screening(self, refresh: bool = True) -> None: ...
+        def refresh_home(self) -> None: ...
+        def open_referral(self, referral_id: str) -> None: ...
+        def enable_for_role(self) -> None: ...
+        def enable_admin(self) -> None: ...
+
+    @property
+    def locked(self) -> bool:
+        return self.lock_page is not None
+
+    def lock(self) -> None:
+        """Save the draft, then take every patient detail out of the window."""
+        if self.locked or self.unlock_check is None:
+            return
+        self._locked_referral = self.referral_id
+        self.save_draft_now()
+        for dialog in QApplication.topLevelWidgets():
+            if isinstance(dialog, QDialog) and dialog.isVisible():
+                dialog.reject()  # a half-typed new referral goes; the high-risk alert refuses and stays
+        self.drop_screening(refresh=False)
+        self.home.clear_patient_details()
+        for action in self.patient_actions:
+            action.setEnabled(action.shortcut() == QKeySequence("Ctrl+Q"))
+        self.lock_page = LockPage(self.user.username, self.unlock_check)
+        self.enable_admin()  # locked now: every admin action off
+        self.lock_page.unlocked.connect(self.unlock)
+        self.stack.addWidget(self.lock_page)
+        self.stack.setCurrentWidget(self.lock_page)
+        self.lock_page.password.setFocus()
+        if self.on_lock_change:
+            self.on_lock_change("lock")
+
+    def unlock(self) -> None:
+        if self.lock_page is None:
+            return
+        page, self.lock_page = self.lock_page, None
+        self.stack.setCurrentWidget(self.home)
+        self.stack.removeWidget(page)
+        page.deleteLater()
+        self.enable_for_role()
+        self.enable_admin()
+        if self.on_lock_change:
+            self.on_lock_change("unlock")
+        self.refresh_home()
+        if self._locked_referral:
+            self.open_referral(self._locked_referral)
+        self._locked_referral = None
+        if self.idle_monitor:
+            self.idle_monitor.timer.start()

@@ -1,0 +1,174 @@
+"""The home page of the main window: search (debounced), filters, the referral list, and the drafts
+waiting to be resumed. It shows what the window asks the services for; it calls none itself except
+through the list model, whose filter the services record as a search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage.labels import labels
+from triage.rules.ruleset import Ruleset
+from triage.services import DraftSummary
+from triage.services.referral_list import ReferralFilter
+from triage.store.errors import StoreError
+from triage.store.vocabulary import REFERRAL_STATUSES
+from triage.ui.referral_list import ReferralListModel, nhs_display
+
+EARLIEST = QDate(2000, 1, 1)  # "received from" at this date means no lower bound
+
+
+class ReferralsPage(QWidget):
+    """Search, filters, the list, and the drafts waiting to be resumed."""
+
+    def __init__(self, model: ReferralListModel, ruleset: Ruleset, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        layout = QVBoxLayout(self)
+        self.drafts_banner = QLabel()
+        self.drafts_banner.setProperty("role", "warning")
+        self.drafts_banner.setWordWrap(True)
+        self.drafts_banner.setVisible(False)
+        layout.addWidget(self.drafts_banner)
+
+        filters = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search: NHS number, or family name (e.g. Smith, Jo)   Ctrl+F")
+        self.search.setAccessibleName("Search by NHS number or name")
+        self.search.setClearButtonEnabled(True)
+        self.status = QComboBox()
+        self.status.setAccessibleName("Filter by status")
+        self.status.addItem("Any status", None)
+        self.status.addItem("Open (not closed)", "open")
+        for status in REFERRAL_STATUSES:
+            self.status.addItem(labels().statuses[status], status)
+        self.route = QComboBox()
+        self.route.setAccessibleName("Filter by route")
+        self.route.addItem("Any route", None)
+        for code, label in ruleset.route_labels.items():
+            self.route.addItem(label, code)
+        self.received_from = QDateEdit(EARLIEST)
+        self.received_to = QDateEdit(QDate.currentDate())
+        for edit, name in ((self.received_from, "Received from"), (self.received_to, "Received to")):
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setCalendarPopup(True)
+            edit.setAccessibleName(name)
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.status, 1)
+        filters.addWidget(self.route, 1)
+        filters.addWidget(QLabel("Received"))
+        filters.addWidget(self.received_from)
+        filters.addWidget(QLabel("to"))
+        filters.addWidget(self.received_to)
+        layout.addLayout(filters)
+
+        self.table = QTableView()
+        self.table.setAccessibleName("Referrals")
+        self.table.setModel(model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+        self.count = QLabel()
+        self.count.setAccessibleName("Number of referrals shown")
+        layout.addWidget(self.count)
+
+        layout.addWidget(QLabel("<b>Screenings in progress</b> (drafts, newest first)"))
+        self.drafts = QListWidget()
+        self.drafts.setAccessibleName("Screenings in progress")
+        self.drafts.setMaximumHeight(120)
+        layout.addWidget(self.drafts)
+
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton("&New referral (Ctrl+N)")
+        self.open_button = QPushButton("&Open (Return)")
+        self.resume_button = QPushButton("&Resume draft (Ctrl+R)")
+        for button in (self.new_button, self.open_button, self.resume_button):
+            button.setAccessibleName(button.text().replace("&", ""))
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        for combo in (self.status, self.route):
+            combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        for edit in (self.received_from, self.received_to):
+            edit.dateChanged.connect(lambda _d: self.apply_filter())
+
+    def current_filter(self) -> ReferralFilter:
+        status = self.status.currentData()
+        statuses = tuple(s for s in REFERRAL_STATUSES if s != "closed") if status == "open" else ((status,) if status else ())
+        route = self.route.currentData()
+        start = self.received_from.date().toPython()
+        return ReferralFilter(
+            text=self.search.text().strip(),
+            statuses=statuses,  # type: ignore[arg-type]
+            routes=(route,) if route else (),
+            received_from=None if self.received_from.date() == EARLIEST else start,  # type: ignore[arg-type]
+            received_to=self.received_to.date().toPython(),  # type: ignore[arg-type]
+        )
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        self._applied = self.current_filter()
+        try:
+            self.model.set_filter(self._applied)  # the services record it as a search, or refuse it
+        except StoreError as exc:
+            self.model.clear()  # a look that cannot be attributed is not shown
+            self.count.setText(f"The list cannot be shown: {exc}")
+            return
+        self.count.setText(f"{self.model.total:,} referral{'s' if self.model.total != 1 else ''}")
+        if self.model.rowCount():
+            self.table.selectRow(0)
+
+    def selected_referral(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.referral_id(rows[0].row()) if rows else None
+
+
+    def show_drafts(self, drafts: Sequence[DraftSummary]) -> None:
+        """The drafts, newest first, the newest selected for Ctrl+R, and the banner that says they wait."""
+        self.drafts.clear()
+        for draft in drafts:
+            item = QListWidgetItem(f"{draft.family_name.upper()}, {draft.given_name} · NHS {nhs_display(draft.nhs_number)}"
+                                   f" · saved {draft.saved_at.astimezone():%d/%m/%Y %H:%M}")
+            item.setData(Qt.ItemDataRole.UserRole, draft.referral_id)
+            self.drafts.addItem(item)
+        if drafts:
+            self.drafts.setCurrentRow(0)
+        self.drafts_banner.setVisible(bool(drafts))
+        self.drafts_banner.setText(
+            f"⚠ {len(drafts)} screening{'s' if len(drafts) > 1 else ''} in progress was saved as a draft. "
+            "Press Ctrl+R to resume the newest, with every answer as it was left."
+        )
+
+    def clear_patient_details(self) -> None:
+        """Every patient detail off the page, for the idle lock (not merely out of sight)."""
+        self.model.clear()
+        self.search.clear()
+        self._debounce.stop()  # clearing the search must not refill the list behind the lock
+        self.drafts.clear()
+        self.drafts_banner.setVisible(False)
+        self.count.clear()
