@@ -21,7 +21,8 @@ from triage.letters.particulars import Decision, LetterInputError, Particulars
 from triage.letters.placeholders import gp_name, placeholder_values, score_range
 from triage.letters.templates import Block, KindTemplate, LetterKind, LetterTemplates, default_templates
 from triage.rules.routing import Routing
-from triage.rules.ruleset import SCALE_MAX, Ruleset
+from triage.rules.ruleset import Ruleset
+from triage.rules.ruleset_checks import SCALE_MAX
 from triage.rules.screening import Screening
 from triage.rules.vocabulary import VARIABLES, Level
 
