@@ -63,6 +63,12 @@ class ReferralsPage(QWidget):
         self.route.addItem("Any route", None)
         for code, label in ruleset.route_labels.items():
             self.route.addItem(label, code)
+            self.route.setItemData(self.route.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
+        # The ruleset's route names can be long ("Integrated IAPT (long-term conditions ...)"): size the
+        # box for a short name so the search field keeps its room; the open list shows each name whole.
+        self.route.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.route.setMinimumContentsLength(22)
+        self.route.view().setMinimumWidth(self.route.view().sizeHintForColumn(0) + 24)
         self.received_from = QDateEdit(EARLIEST)
         self.received_to = QDateEdit(QDate.currentDate())
         for edit, name in ((self.received_from, "Received from"), (self.received_to, "Received to")):
