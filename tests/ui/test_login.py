@@ -37,12 +37,12 @@ def test_first_run_creates_an_encrypted_store_and_shows_the_recovery_key_once(qt
     dialog.display_name.setText("Service Admin")
     dialog.password.setText(PASSWORD)
     dialog.repeat.setText(PASSWORD + "x")
-    dialog.create()
+    dialog.create_store()
     assert not database.exists() and "not the same" in dialog.message.text()
 
     dialog.password.setText(PASSWORD)
     dialog.repeat.setText(PASSWORD)
-    dialog.create()
+    dialog.create_store()
     assert database.exists() and database.read_bytes()[:16] != b"SQLite format 3\x00"
     assert dialog.recovery_key and dialog.recovery_key in dialog.key_label.text()
     assert dialog.password.text() == "" and dialog.repeat.text() == ""
@@ -62,7 +62,7 @@ def key_shown(qtbot, tmp_path: Path) -> FirstRunDialog:  # type: ignore[no-untyp
     for edit, text in ((dialog.username, "admin"), (dialog.display_name, "Service Admin"), (dialog.password, PASSWORD),
                        (dialog.repeat, PASSWORD)):  # fmt: skip
         edit.setText(text)
-    dialog.create()
+    dialog.create_store()
     assert dialog.recovery_key
     return dialog
 
@@ -128,7 +128,7 @@ def test_a_refused_first_run_says_why_and_creates_nothing(qtbot, tmp_path: Path)
     dialog.display_name.setText("Service Admin")
     dialog.password.setText("short")
     dialog.repeat.setText("short")
-    dialog.create()
+    dialog.create_store()
     assert dialog.message.isVisible() and "password" in dialog.message.text()
     assert not database.exists()
 

@@ -133,7 +133,7 @@ def first_run(app: QApplication) -> Built:
         typed[edit] = "a long enough password"
     for edit, text in typed.items():
         edit.setText(text)
-    dialog.create()
+    dialog.create_store()
     dialog.copy_key()  # its message shown too
     return dialog, ("key_intro", "key_label", "copy_button", "print_button", "written_down", "continue_button")
 

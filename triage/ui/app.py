@@ -147,8 +147,9 @@ def run_app(argv: list[str] | None = None, *, database: str | None = None) -> in
     app.setApplicationName("triage")
     app.setApplicationVersion(__version__)
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
+    # instance() is typed as the QCoreApplication it may be; here it is always a QApplication.
     apply_theme(app, faces=FIRST_FACES, styled=existing is None)  # type: ignore[arg-type]
-    app.setWindowIcon(QIcon(str(resource_path("icons", "triage.png"))))  # type: ignore[union-attr]
+    app.setWindowIcon(QIcon(str(resource_path("icons", "triage.png"))))  # type: ignore[attr-defined]
     try:
         path = local_store_path(database)
         where = store_description(database, path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -139,9 +139,11 @@ class AuditViewer(QDialog):
         self.actor.addItem("")
         for name in self._usernames():
             self.actor.addItem(name)
-        self.actor.lineEdit().setPlaceholderText("Anyone (type or choose a username)")
+        typed = self.actor.lineEdit()
+        assert typed is not None  # an editable combo box always has its line edit
+        typed.setPlaceholderText("Anyone (type or choose a username)")
         self.actor.setAccessibleName("Filter by user")
-        self.actor.lineEdit().setAccessibleName("Filter by user")
+        typed.setAccessibleName("Filter by user")
         self.action = QComboBox()
         self.action.setAccessibleName("Filter by action")
         self.action.addItem("Any action", None)
@@ -150,8 +152,8 @@ class AuditViewer(QDialog):
         self.entity_type = QComboBox()
         self.entity_type.setAccessibleName("Filter by record type")
         self.entity_type.addItem("Any record type", None)
-        for code in ENTITY_TYPES:
-            self.entity_type.addItem(label(code), code)
+        for entity in ENTITY_TYPES:  # not "code": that loop variable holds an action
+            self.entity_type.addItem(label(entity), entity)
         self.date_from = QDateEdit(EARLIEST)
         self.date_to = QDateEdit(QDate.currentDate())
         for edit, name in ((self.date_from, "From date"), (self.date_to, "To date (inclusive)")):
@@ -213,8 +215,8 @@ class AuditViewer(QDialog):
         self.refresh_button.clicked.connect(self.reload)
         self.export_button.clicked.connect(self.export_csv)
         self.close_button.clicked.connect(self.reject)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=self.reload)
-        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export_csv)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self).activated.connect(self.reload)
+        QShortcut(QKeySequence("Ctrl+E"), self).activated.connect(self.export_csv)
 
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.reload)
@@ -239,12 +241,13 @@ class AuditViewer(QDialog):
     def filters(self) -> dict[str, Any]:
         """The keyword arguments for ``audit_events`` and ``export_audit_csv``."""
         start, end = self.date_from.date(), self.date_to.date()
+        # The casts are for mypy: the stubs type QDate.toPython() as object; it returns a datetime.date.
         return {
             "actor": self.actor.currentText().strip() or None,
             "action": self.action.currentData(),
             "entity_type": self.entity_type.currentData(),
-            "since": None if start <= EARLIEST else local_midnight_utc(start.toPython()),  # type: ignore[arg-type]
-            "until": local_midnight_utc(end.toPython() + timedelta(days=1)),  # type: ignore[operator]
+            "since": None if start <= EARLIEST else local_midnight_utc(cast(date, start.toPython())),
+            "until": local_midnight_utc(cast(date, end.toPython()) + timedelta(days=1)),
         }
 
     def reload(self) -> None:
@@ -297,7 +300,7 @@ class AuditViewer(QDialog):
             return None
         try:
             with atomic_stream(Path(path), "w", encoding="utf-8", newline="") as stream:
-                count = export_audit_csv(self.store, self.user, stream, **self.filters())
+                count = export_audit_csv(self.store, self.user, cast(TextIO, stream), **self.filters())  # text mode
         except (StoreError, OSError) as exc:
             QMessageBox.warning(self, "Audit trail not exported", f"Nothing was saved: {exc}")
             return None

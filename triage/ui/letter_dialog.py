@@ -172,7 +172,7 @@ class LetterDialog(QDialog):
         for keys, slot in (("Ctrl+P", self.print_letter), ("Ctrl+S", self.save_letter),
                            (QKeySequence.StandardKey.MoveToPreviousPage, self.previous_page.click),
                            (QKeySequence.StandardKey.MoveToNextPage, self.next_page.click)):  # fmt: skip
-            QShortcut(QKeySequence(keys), self, activated=slot)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
 
     def _fit_to_screen(self) -> None:
         """As tall as a page needs, or as the screen allows: on a 1280×720 laptop the preview scrolls and

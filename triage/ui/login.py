@@ -257,7 +257,7 @@ class FirstRunDialog(QDialog):
         self.create_button = QPushButton("&Create the store")
         self.create_button.setAccessibleName("Create the store")
         self.create_button.setDefault(True)
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.create_store)
         column.addWidget(self.create_button)
         return self.account
 
@@ -302,7 +302,7 @@ class FirstRunDialog(QDialog):
         column.addLayout(row)
         return self.key_box
 
-    def create(self) -> None:
+    def create_store(self) -> None:  # not create(): that would hide QWidget.create()
         if self.password.text() != self.repeat.text():
             self._show("The two passwords are not the same.")
             return

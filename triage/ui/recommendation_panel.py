@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from triage.rules.ruleset import Ruleset
-from triage.rules.vocabulary import VARIABLES
+from triage.rules.vocabulary import VARIABLES, VariableId
 from triage.services.screening_form import LiveView, ScoreView
 
 
@@ -55,7 +55,7 @@ class RecommendationPanel(QFrame):
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(2)
-        self.rating_labels: dict[str, QLabel] = {}
+        self.rating_labels: dict[VariableId, QLabel] = {}
         for row, variable in enumerate(VARIABLES):
             name = QLabel(ruleset.variable_labels[variable])
             name.setWordWrap(True)

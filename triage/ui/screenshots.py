@@ -117,7 +117,7 @@ def first_run_with_key() -> FirstRunDialog:
         typed[edit] = "a long enough password"
     for edit, text in typed.items():
         edit.setText(text)
-    dialog.create()
+    dialog.create_store()
     return dialog
 
 
@@ -141,9 +141,9 @@ def render(out: Path) -> list[Path]:
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
     apply_theme(app)  # type: ignore[arg-type]
     ruleset = load_ruleset(resource_path("rules", "doncaster-2007.yaml"))
-    for name, window in (("first-run", first_run_with_key()), ("login-error", login_with_error())):
-        grab(window, out / f"{name}.png", None)
-        window.hide()
+    for name, login in (("first-run", first_run_with_key()), ("login-error", login_with_error())):
+        grab(login, out / f"{name}.png", None)
+        login.hide()
     with tempfile.TemporaryDirectory() as folder, open_store(Path(folder) / "demo.db") as store:
         os.environ["TRIAGE_SETTINGS"] = str(Path(folder) / "settings.json")
         ids = seed(store)
