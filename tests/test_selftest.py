@@ -67,11 +67,15 @@ def test_a_missing_golden_table_is_a_sentence(qapp, monkeypatch: pytest.MonkeyPa
     assert "matrix       FAILED: the golden table gone.golden.tsv cannot be read (FileNotFoundError)" in report
 
 
-def test_a_failed_migration_fails_the_store_and_skips_the_window(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_failed_migration_fails_the_store_and_skips_the_window(
+    qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from triage.store.errors import MigrationError
 
     def broken(_path: Path) -> None:
-        raise MigrationError("the database schema could not be updated from an empty database to 0003 (OperationalError)")
+        raise MigrationError(
+            "the database schema could not be updated from an empty database to 0003 (OperationalError)"
+        )
 
     monkeypatch.setattr(store, "_create_store", broken)
     code, report = run(monkeypatch, tmp_path / "data")
@@ -83,7 +87,9 @@ def test_a_failed_migration_fails_the_store_and_skips_the_window(qapp, monkeypat
     assert "Traceback" not in report
 
 
-def test_a_store_that_opens_with_a_wrong_key_fails_the_store_step(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_store_that_opens_with_a_wrong_key_fails_the_store_step(
+    qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import triage.store as store_package
 
     class Opened:  # what a SQLCipher that ignored the key would give back
@@ -97,7 +103,9 @@ def test_a_store_that_opens_with_a_wrong_key_fails_the_store_step(qapp, monkeypa
     assert "Traceback" not in report
 
 
-def test_without_qtpdf_the_render_step_says_what_to_install(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_without_qtpdf_the_render_step_says_what_to_install(
+    qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "PySide6.QtPdf", None)  # import fails as if not installed
@@ -107,7 +115,9 @@ def test_without_qtpdf_the_render_step_says_what_to_install(qapp, monkeypatch: p
     assert "screening    FAILED: QtPdf is not installed (package pyside6-pdf)" in report
 
 
-def test_a_printer_that_will_not_start_fails_the_screening(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_printer_that_will_not_start_fails_the_screening(
+    qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from triage.ui import letter_dialog
 
     monkeypatch.setattr(letter_dialog, "print_pdf", lambda _document, _printer: False)
@@ -120,7 +130,9 @@ def test_a_printer_that_will_not_start_fails_the_screening(qapp, monkeypatch: py
     assert "Traceback" not in report
 
 
-def test_a_message_box_mid_screening_is_closed_and_reported(qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_message_box_mid_screening_is_closed_and_reported(
+    qapp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """The decision cannot be saved: the main window says so in a message box, which would wait for a
     person; the self-test closes it and fails the step with what it said."""
     from triage.store.errors import StoreError
@@ -142,7 +154,9 @@ def test_a_refused_new_referral_is_reported_by_its_field(qapp, monkeypatch: pyte
     monkeypatch.setitem(screening.NEW_REFERRAL, "nhs_number", "9990000019")  # a wrong check digit
     code, report = run(monkeypatch, tmp_path / "data")
     assert code == 1
-    assert re.search(r"^  screening +FAILED: the new referral: New referral: Please check: NHS number: ", report, re.M), report
+    assert re.search(
+        r"^  screening +FAILED: the new referral: New referral: Please check: NHS number: ", report, re.M
+    ), report
     assert "9990000019" not in report  # what was typed is never repeated
     assert "Traceback" not in report
 

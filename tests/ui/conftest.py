@@ -6,13 +6,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from tests.users import PWP
 from triage.resources import resource_path
 from triage.rules.ruleset import load_ruleset
 from triage.settings import Contact, ServiceSettings
 from triage.store import Store, open_store
 from triage.ui.main_window import MainWindow
-
-from tests.users import PWP
 
 RULESET = load_ruleset(resource_path("rules", "doncaster-2007.yaml"))
 SETTINGS = ServiceSettings(

@@ -22,7 +22,12 @@ from triage.ui.main_window import MainWindow
 from .conftest import RULESET, SETTINGS
 
 PASSWORD = "a long enough password"
-SEEDED = {"nhs_number": "9990000026", "given_name": "Marigold", "family_name": "Quennell", "date_of_birth": "1977-05-21"}
+SEEDED = {
+    "nhs_number": "9990000026",
+    "given_name": "Marigold",
+    "family_name": "Quennell",
+    "date_of_birth": "1977-05-21",
+}
 NEEDLES = ("9990000026", "999 000 0026", "Marigold", "Quennell", "QUENNELL", "21/05/1977", "1977-05-21")
 
 
@@ -104,7 +109,8 @@ def test_a_search_records_one_event_with_the_count_and_never_the_text(qtbot, tea
     qtbot.wait(400)
     searches = [e for e in all_events(team.store)[before:] if e.action == "search"]
     assert [(e.actor, e.entity_type, e.entity_id, e.summary) for e in searches] == [
-        ("pwp.one", "referral", "*", "search returned 1 result")]
+        ("pwp.one", "referral", "*", "search returned 1 result")
+    ]
     assert window.model.total == 1
 
     window.home.status.setCurrentIndex(window.home.status.findData("closed"))  # a filter is a search too
@@ -130,4 +136,3 @@ def test_the_audit_menu_action_follows_the_role(qtbot, team: Team):
     admin_window = window_for(qtbot, team, team.admin)
     assert admin_window.audit_action.isEnabled()
     assert admin_window.audit_action.shortcut().toString() == "Ctrl+Shift+A"
-

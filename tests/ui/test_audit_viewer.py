@@ -14,7 +14,7 @@ from triage.ui.audit_viewer import PAGE_SIZE, AuditTableModel, AuditViewer, open
 
 from .a11y import unnamed_interactive_widgets
 from .conftest import focused
-from .test_access_audit import NEEDLES, Team, team, window_for  # noqa: F401 - the fixture
+from .test_access_audit import NEEDLES, Team, team, window_for
 
 __all__ = ["team"]
 
@@ -155,7 +155,7 @@ def fake_trail(n: int):
 
     def fetch(offset: int, limit: int):
         calls.append(offset)
-        return rows[offset:offset + limit], len(rows)
+        return rows[offset : offset + limit], len(rows)
 
     return fetch, calls
 

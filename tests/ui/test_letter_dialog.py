@@ -12,15 +12,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 
+from tests.store.conftest import referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
 from tests.store.test_letters_store import decided
+from tests.users import PWP, as_pwp
 from triage.services import create_referral, decided_referral, get_referral, letters_sent
-from tests.store.conftest import referral_input
 from triage.ui.letter_dialog import LetterDialog
 
 from .a11y import unnamed_interactive_widgets
 from .conftest import SETTINGS
-from tests.users import PWP, as_pwp
 
 LETTER_DATE = date(2025, 3, 3)
 
@@ -83,7 +83,9 @@ def test_printing_is_blocked_without_the_gp_practice_address(qtbot, store, no_mo
     assert letters_sent(store, PWP, decision_id) == [] and get_referral(store, PWP, referral_id).status == "decided"
 
 
-def test_printing_sends_every_page_to_the_printer_and_records_it(qtbot, store, no_modals, monkeypatch, tmp_path) -> None:
+def test_printing_sends_every_page_to_the_printer_and_records_it(
+    qtbot, store, no_modals, monkeypatch, tmp_path
+) -> None:
     referral_id, decision_id = decided(store)
     out = tmp_path / "printed.pdf"
 
@@ -104,7 +106,9 @@ def test_printing_sends_every_page_to_the_printer_and_records_it(qtbot, store, n
     assert len(printed.pages) == letter.pages
     width, height = (float(v) for v in printed.pages[0].mediabox.upper_right)
     assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2  # A4, the letter's own size
-    assert [(r.kind, r.event, r.sha256) for r in letters_sent(store, PWP, decision_id)] == [("gp", "printed", letter.sha256)]
+    assert [(r.kind, r.event, r.sha256) for r in letters_sent(store, PWP, decision_id)] == [
+        ("gp", "printed", letter.sha256)
+    ]
     assert get_referral(store, PWP, referral_id).status == "letter_sent"
 
 

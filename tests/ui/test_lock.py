@@ -5,17 +5,31 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QModelIndex
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 
+from tests.users import PWP, as_pwp
 from triage.services import create_referral, load_draft, parse
 from triage.services.inputs import ReferralInput
 from triage.ui.main_window import MainWindow
 
 from .conftest import RULESET, SETTINGS
-from tests.users import PWP, as_pwp
 
 PASSWORD = "correct horse battery"
-SEEDED = {"nhs_number": "9990000026", "given_name": "Marigold", "family_name": "Quennell", "date_of_birth": "1977-05-21"}
+SEEDED = {
+    "nhs_number": "9990000026",
+    "given_name": "Marigold",
+    "family_name": "Quennell",
+    "date_of_birth": "1977-05-21",
+}
 NEEDLES = ("9990000026", "999 000 0026", "Marigold", "QUENNELL", "Quennell", "21/05/1977", "1977-05-21")
 
 
@@ -32,7 +46,11 @@ def every_text(root: QWidget) -> str:
             texts += [widget.itemText(i) for i in range(widget.count())]
         if isinstance(widget, QAbstractItemView) and widget.model() is not None:
             model = widget.model()
-            texts += [str(model.index(r, c, QModelIndex()).data()) for r in range(model.rowCount()) for c in range(model.columnCount())]
+            texts += [
+                str(model.index(r, c, QModelIndex()).data())
+                for r in range(model.rowCount())
+                for c in range(model.columnCount())
+            ]
     return "\n".join(t for t in texts if t)
 
 

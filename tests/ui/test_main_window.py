@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from tests.users import ADMIN, PWP, as_pwp
 from triage.services import create_referral, get_referral, list_drafts, load_draft, parse
 from triage.services.inputs import ReferralInput
 from triage.ui.referral_dialog import NewReferralDialog
@@ -22,7 +23,6 @@ from triage.ui.settings_dialog import SettingsDialog
 
 from .a11y import unnamed_interactive_widgets
 from .conftest import RULESET, SETTINGS, focused
-from tests.users import ADMIN, PWP, as_pwp
 
 KEYBOARD_DOC = Path(__file__).resolve().parents[2] / "docs" / "keyboard.md"
 NHS_NUMBER = "9990000018"  # 999 range: never issued to a real person
@@ -108,8 +108,13 @@ def test_a_new_referral_to_a_confirmed_decision_by_keyboard_alone(qtbot, window,
     assert referral.status == "decided"
     screening = referral.screenings[-1]
     assert screening.phq9 == [2, 2, 1, 1, 2, 1, 1, 1, 0] and screening.gad7 == [2, 2, 1, 1, 1, 0, 1]
-    assert (screening.chronicity, screening.complexity, screening.impairment, screening.substance_use, screening.risk) == (
-        "medium", "high", "medium", "low", "low")
+    assert (
+        screening.chronicity,
+        screening.complexity,
+        screening.impairment,
+        screening.substance_use,
+        screening.risk,
+    ) == ("medium", "high", "medium", "low", "low")
     assert screening.problem_descriptor == "depression"
     assert screening.risk_details["protective_factors"] == "Partner and children"
     decision = referral.decisions[-1]

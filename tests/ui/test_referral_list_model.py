@@ -12,13 +12,13 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from sqlalchemy import insert
 
+from tests.users import PWP
 from triage.labels import labels
 from triage.rules.ruleset import default_ruleset
 from triage.services.referral_list import ReferralFilter, ReferralRow, count_referrals, referral_page
 from triage.store import Store, open_store
 from triage.store.models import Person, Referral
 from triage.ui.referral_list import PAGE_SIZE, ReferralListModel
-from tests.users import PWP
 
 MANY = 100_000
 FAMILY = ("Adams", "Brown", "Clarke", "Davies", "Evans", "Fletcher", "Green", "Hughes", "Iqbal", "Jones")
@@ -103,7 +103,9 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 def test_the_list_model_over_a_store_of_100000_referrals(qtmodeltester, big_store):
     model = ReferralListModel(
-        lambda flt, sort, desc, offset, limit: referral_page(big_store, PWP, flt, sort=sort, descending=desc, offset=offset, limit=limit),
+        lambda flt, sort, desc, offset, limit: referral_page(
+            big_store, PWP, flt, sort=sort, descending=desc, offset=offset, limit=limit
+        ),
         lambda flt: count_referrals(big_store, PWP, flt),
     )
     assert model.total == MANY and model.rowCount() == PAGE_SIZE  # one page, not 100,000 rows

@@ -7,12 +7,12 @@ from datetime import date
 
 from sqlalchemy import select
 
+from tests.users import ADMIN, LEADER, PWP
 from triage.services import create_referral, parse
 from triage.services.inputs import ReferralInput
 from triage.store.models import AuditEvent
 from triage.ui.main_window import MainWindow
 
-from tests.users import ADMIN, LEADER, PWP
 from .conftest import RULESET, SETTINGS
 from .test_screening_page import fill_complete
 
@@ -39,7 +39,9 @@ def test_each_role_is_offered_only_what_it_may_do(qtbot, store):
     admin = enabled_actions(admin_window)
     assert {"Settings", "Audit trail…", "Users…", "The matrix in force", "Quit"} <= admin
     assert not {"New referral", "Search", "Resume draft", "Letters…"} & admin
-    assert not admin_window.home.new_button.isEnabled() and "not part of the admin role" in admin_window.home.count.text()
+    assert (
+        not admin_window.home.new_button.isEnabled() and "not part of the admin role" in admin_window.home.count.text()
+    )
 
 
 def test_a_team_leader_confirms_in_the_referral_meeting_and_the_trail_says_so(qtbot, store):

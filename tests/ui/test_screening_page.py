@@ -15,7 +15,9 @@ from triage.ui.screening_page import ScreeningPage
 from .a11y import unnamed_interactive_widgets
 
 RULESET = load_ruleset(resource_path("rules", "doncaster-2007.yaml"))
-SETTINGS = ServiceSettings(crisis_contacts=(Contact(name="Doncaster crisis line", phone="0800 000 0000", hours="24/7"),))
+SETTINGS = ServiceSettings(
+    crisis_contacts=(Contact(name="Doncaster crisis line", phone="0800 000 0000", hours="24/7"),)
+)
 
 
 def make_page(qtbot) -> ScreeningPage:
@@ -78,7 +80,11 @@ def test_a_whole_screening_by_keyboard_alone(qtbot):
         type_keys(qtbot, level)
         qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     assert {v: r.level for v, r in page.raters.items() if v != "risk"} == {
-        "chronicity": "high", "complexity": "medium", "impairment": "medium", "substance_use": "low"}
+        "chronicity": "high",
+        "complexity": "medium",
+        "impairment": "medium",
+        "substance_use": "low",
+    }
     page.go_to("risk")
     assert page.risk_present["thoughts"].hasFocus()
     type_keys(qtbot, "N")  # "No" in the thoughts combo

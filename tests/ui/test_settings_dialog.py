@@ -6,11 +6,10 @@ from pathlib import Path
 
 import yaml
 
+from tests.users import ADMIN
 from triage.resources import resource_path
 from triage.settings import load_settings
 from triage.ui.settings_dialog import SettingsDialog
-
-from tests.users import ADMIN
 
 from .conftest import RULESET, SETTINGS
 

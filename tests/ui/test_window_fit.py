@@ -59,7 +59,7 @@ def test_the_window_fits_the_screen_with_nothing_clipped(screen: str, window: st
         w, h = found[what]
         assert w <= room[0] and h <= room[1], f"{window}: {what} {w}x{h} is more than the {room[0]}x{room[1]} there is"
     x, y, w, h = found["frame"]
-    on_screen = 0 <= x and 0 <= y and x + w <= width and y + h <= height
+    on_screen = x >= 0 and y >= 0 and x + w <= width and y + h <= height
     assert on_screen, f"{window}: its frame {found['frame']} is off the screen"
     assert found["problems"] == []
 

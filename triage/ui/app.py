@@ -16,6 +16,7 @@ tests/ui/test_fast_start.py keeps this path light.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 import threading
@@ -51,10 +52,8 @@ def preload_modules(names: tuple[str, ...] = PRELOAD) -> threading.Thread:
 
     def load() -> None:
         for name in names:
-            try:
+            with contextlib.suppress(Exception):
                 importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - reported by the import that needs it
-                pass
 
     thread = threading.Thread(target=load, name="triage-preload")  # not a daemon: no exit mid-import
     thread.start()

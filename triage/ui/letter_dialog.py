@@ -18,7 +18,19 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QRectF, QSize, QSizeF, QStandardPaths, Qt, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QEvent,
+    QIODevice,
+    QObject,
+    QRectF,
+    QSize,
+    QSizeF,
+    QStandardPaths,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QImage, QKeySequence, QPageSize, QPainter, QPixmap, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -35,9 +47,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage.letters import Letter, LetterInputError
 from triage.files import atomic_write as write_atomically
 from triage.labels import labels
+from triage.letters import Letter, LetterInputError
 from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.services.decisions import find_ruleset
 from triage.services.letters import (
@@ -274,7 +286,7 @@ class LetterDialog(QDialog):
         page.setDevicePixelRatio(ratio)
         self.page_image.setPixmap(QPixmap.fromImage(page))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._render_page()  # the page follows the preview's width
         return super().eventFilter(watched, event)

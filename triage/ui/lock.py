@@ -27,7 +27,7 @@ class IdleMonitor(QObject):
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
         self.timer.start()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in ACTIVITY:
             self.timer.start()
         return False

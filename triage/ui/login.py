@@ -205,7 +205,9 @@ class FirstRunDialog(QDialog):
     """No store here yet: create it (encrypted) with its first admin, then show the recovery key once,
     with Copy and Print, until its keeping is acknowledged."""
 
-    def __init__(self, create: Callable[[str, str, str], str | None], where: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, create: Callable[[str, str, str], str | None], where: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Set up triage")
         self._create = create

@@ -76,8 +76,10 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         if ruleset.is_draft:
-            banner = QLabel(f"DRAFT RULESET {escape(ruleset.id)} {escape(ruleset.version)}: not approved for clinical use; "
-                            "every decision needs review.")
+            banner = QLabel(
+                f"DRAFT RULESET {escape(ruleset.id)} {escape(ruleset.version)}: not approved for clinical use; "
+                "every decision needs review."
+            )
             banner.setProperty("role", "banner")
             banner.setAccessibleName("Draft ruleset warning")
             column.addWidget(banner)
@@ -89,8 +91,11 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
         # may search, and they would refuse any other (the refusal itself is audited).
         may_list = user.can("search")
         self.model = ReferralListModel(
-            lambda flt, sort, desc, offset, limit: referral_page(store, user, flt, sort=sort, descending=desc,
-                                                                 offset=offset, limit=limit) if may_list else [],  # fmt: skip
+            lambda flt, sort, desc, offset, limit: (
+                referral_page(store, user, flt, sort=sort, descending=desc, offset=offset, limit=limit)
+                if may_list
+                else []
+            ),  # fmt: skip
             lambda flt: count_referrals(store, user, flt) if may_list else 0,  # recorded as a search
             load=False,  # refresh_home below loads it, once
             ruleset=ruleset,
@@ -157,9 +162,12 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
             QMessageBox.warning(self, "Referral not created", str(exc))
             return
         if created.is_duplicate:
-            QMessageBox.information(self, "Possible duplicate",
-                                    "This person already has an open referral. The new one is kept and linked to it, "
-                                    "so the team can decide which to close.")
+            QMessageBox.information(
+                self,
+                "Possible duplicate",
+                "This person already has an open referral. The new one is kept and linked to it, "
+                "so the team can decide which to close.",
+            )
         self.open_referral(created.id)
 
     # --- screening -------------------------------------------------------------------------------
@@ -167,7 +175,9 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
     def open_referral(self, referral_id: str) -> None:
         try:
             referral = get_referral(self.store, self.user, referral_id)  # checked, and recorded as a view
-            earlier = [h for h in person_history(self.store, self.user, referral.person.id) if h.referral_id != referral_id]
+            earlier = [
+                h for h in person_history(self.store, self.user, referral.person.id) if h.referral_id != referral_id
+            ]
             draft = load_draft(self.store, self.user, referral_id) if self.user.can("screen") else None
         except StoreError as exc:
             QMessageBox.information(self, "Referral not opened", f"This referral cannot be opened: {exc}.")
@@ -175,8 +185,11 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
         if self.screening is not None:
             self.close_screening()
         if referral.status in ("letter_sent", "closed"):
-            QMessageBox.information(self, "Referral finished", "This referral is "
-                                    f"{labels().statuses[referral.status].lower()}; it cannot be screened again.")
+            QMessageBox.information(
+                self,
+                "Referral finished",
+                f"This referral is {labels().statuses[referral.status].lower()}; it cannot be screened again.",
+            )
             return
         page = ScreeningPage(self.ruleset, self.settings, referral_heading(referral, earlier, self.ruleset),
                              meeting=self.user.can("confirm_in_meeting"))  # fmt: skip
@@ -266,8 +279,9 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
             if explain:
                 QMessageBox.information(self, "No letters yet", f"No letter can be written: {exc}.")
             return None
-        return LetterDialog(self.store, subject, settings=self.settings, user=self.user, ruleset=self.ruleset,
-                            parent=self)
+        return LetterDialog(
+            self.store, subject, settings=self.settings, user=self.user, ruleset=self.ruleset, parent=self
+        )
 
     def _after_letters(self) -> None:
         # The status may now be letter sent; but a dialog closed by the idle lock must not refill the list.

@@ -4,7 +4,16 @@ leader on a projector, or a screener checking what a rating means."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from triage.rules.ruleset import Ruleset
 from triage.rules.vocabulary import LEVELS
@@ -23,7 +32,9 @@ class MatrixView(QDialog):
             banner.setProperty("role", "banner")
             banner.setAccessibleName("Draft ruleset warning")
             layout.addWidget(banner)
-        heading = QLabel(f"<h2>{doc.title}</h2>{doc.source.document}; {doc.source.author or ''}, {doc.source.dated or ''}")
+        heading = QLabel(
+            f"<h2>{doc.title}</h2>{doc.source.document}; {doc.source.author or ''}, {doc.source.dated or ''}"
+        )
         heading.setWordWrap(True)
         layout.addWidget(heading)
 
@@ -36,7 +47,9 @@ class MatrixView(QDialog):
         self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         for row, variable in enumerate(doc.variables):
             for column, level in enumerate(LEVELS):
-                labels = " / ".join(ruleset.destination_labels[c] for c in ruleset.cell_destinations[(variable.id, level)])
+                labels = " / ".join(
+                    ruleset.destination_labels[c] for c in ruleset.cell_destinations[(variable.id, level)]
+                )
                 item = QTableWidgetItem(f"{variable.definitions[level]}\n→ {labels}")
                 item.setToolTip(variable.definitions[level])
                 item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)

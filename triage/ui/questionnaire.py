@@ -15,7 +15,9 @@ class AnswerRow(QFrame):
 
     answered = Signal(object)  # int | None
 
-    def __init__(self, name: str, number: int, prompt: str, choices: list[tuple[int, str]], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, name: str, number: int, prompt: str, choices: list[tuple[int, str]], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setProperty("answerRow", True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -52,7 +54,7 @@ class AnswerRow(QFrame):
         self._value = value
         self._update()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
         if text.isdigit() and int(text) in self._choices:
             self._choose(int(text), advance=True)
@@ -99,7 +101,9 @@ class QuestionnaireWidget(QWidget):
         layout.addWidget(stem)
         grid = QGridLayout()
         grid.setVerticalSpacing(2)
-        self.rows = [AnswerRow(questionnaire.name, n, prompt, choices, self) for n, prompt in enumerate(questionnaire.items, 1)]
+        self.rows = [
+            AnswerRow(questionnaire.name, n, prompt, choices, self) for n, prompt in enumerate(questionnaire.items, 1)
+        ]
         for index, row in enumerate(self.rows):
             row.answered.connect(lambda _value: self.changed.emit())
             grid.addWidget(row, index, 0)

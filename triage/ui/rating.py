@@ -42,7 +42,7 @@ class LevelCard(QFrame):
             else "LevelCard { border: 1px solid #c4c9d0; background: #ffffff; border-radius: 6px; }"
         )
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self.clicked.emit()
         super().mousePressEvent(event)
 
@@ -52,7 +52,7 @@ class LevelRow(QFrame):
 
     key_chosen = Signal(object)  # Level | None
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
         if text in ("1", "2", "3"):
             self.key_chosen.emit(LEVELS[int(text) - 1])

@@ -25,10 +25,17 @@ from triage.services.inputs import InvalidInput, ReferralInput, parse
 from triage.store.vocabulary import REFERRAL_SOURCES
 
 FIELD_LABELS = {
-    "nhs_number": "NHS number", "given_name": "Given name", "family_name": "Family name",
-    "date_of_birth": "Date of birth", "received_on": "Received on", "source": "Source",
-    "gp_practice_code": "GP practice", "phone": "Phone", "postcode": "Postcode",
-    "interpreter_language": "Interpreter language", "notes": "Notes",
+    "nhs_number": "NHS number",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "date_of_birth": "Date of birth",
+    "received_on": "Received on",
+    "source": "Source",
+    "gp_practice_code": "GP practice",
+    "phone": "Phone",
+    "postcode": "Postcode",
+    "interpreter_language": "Interpreter language",
+    "notes": "Notes",
 }
 
 

@@ -21,14 +21,18 @@ def referral_heading(referral: Any, earlier: list[HistoryEntry], ruleset: Rulese
         f"<b>{escape(person.given_name)} {escape(person.family_name.upper())}</b> · NHS {nhs_display(person.nhs_number)}"
         f" · born {uk_date(person.date_of_birth)}",
         f"Referred {uk_date(referral.received_on)} by {escape(labels().sources[referral.source])}"
-        f" · {escape(practice)}" + (f" · interpreter: {escape(referral.interpreter_language)}" if referral.interpreter_language else ""),
+        f" · {escape(practice)}"
+        + (f" · interpreter: {escape(referral.interpreter_language)}" if referral.interpreter_language else ""),
     ]
     if earlier:
-        lines.append("Earlier referrals: " + "; ".join(
-            f"{uk_date(h.received_on)} {escape(ruleset.route_labels[h.confirmed_route] if h.confirmed_route else 'no decision')}"
-            + (f" (came back from {escape(h.returned_from)})" if h.returned_from else "")
-            for h in earlier
-        ))
+        lines.append(
+            "Earlier referrals: "
+            + "; ".join(
+                f"{uk_date(h.received_on)} {escape(ruleset.route_labels[h.confirmed_route] if h.confirmed_route else 'no decision')}"
+                + (f" (came back from {escape(h.returned_from)})" if h.returned_from else "")
+                for h in earlier
+            )
+        )
     if referral.duplicate_of_id:
         lines.append("⚠ Possible duplicate: another referral for this person was still open when this one arrived.")
     return "<br>".join(lines)

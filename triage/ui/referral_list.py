@@ -41,8 +41,9 @@ def nhs_display(number: str) -> str:
 class ReferralListModel(PagedTableModel[ReferralRow]):
     COLUMNS = tuple(heading for heading, _ in COLUMNS)
 
-    def __init__(self, page: Page, count: Count, parent: Any = None, *, load: bool = True,
-                 ruleset: Ruleset | None = None) -> None:
+    def __init__(
+        self, page: Page, count: Count, parent: Any = None, *, load: bool = True, ruleset: Ruleset | None = None
+    ) -> None:
         """``load=False``: empty until the first ``set_filter`` (each load is a search in the audit
         trail, so the window does not load a list it is about to filter). ``ruleset``: the one in
         force, which names the routes (default: the shipped or configured one)."""

@@ -125,7 +125,9 @@ class ReferralsPage(QWidget):
 
     def current_filter(self) -> ReferralFilter:
         status = self.status.currentData()
-        statuses = tuple(s for s in REFERRAL_STATUSES if s != "closed") if status == "open" else ((status,) if status else ())
+        statuses = (
+            tuple(s for s in REFERRAL_STATUSES if s != "closed") if status == "open" else ((status,) if status else ())
+        )
         route = self.route.currentData()
         start = self.received_from.date().toPython()
         return ReferralFilter(
@@ -153,13 +155,14 @@ class ReferralsPage(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.referral_id(rows[0].row()) if rows else None
 
-
     def show_drafts(self, drafts: Sequence[DraftSummary]) -> None:
         """The drafts, newest first, the newest selected for Ctrl+R, and the banner that says they wait."""
         self.drafts.clear()
         for draft in drafts:
-            item = QListWidgetItem(f"{draft.family_name.upper()}, {draft.given_name} · NHS {nhs_display(draft.nhs_number)}"
-                                   f" · saved {draft.saved_at.astimezone():%d/%m/%Y %H:%M}")
+            item = QListWidgetItem(
+                f"{draft.family_name.upper()}, {draft.given_name} · NHS {nhs_display(draft.nhs_number)}"
+                f" · saved {draft.saved_at.astimezone():%d/%m/%Y %H:%M}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, draft.referral_id)
             self.drafts.addItem(item)
         if drafts:

@@ -44,7 +44,9 @@ class HighRiskAlert(QDialog):
             f"<b>{kind}:</b> {escape(c.name)} — <b>{escape(c.phone)}</b>{f' ({escape(c.hours)})' if c.hours else ''}"
             for kind, c in contacts
         )
-        listing = QLabel(lines or "No crisis or duty contacts are set up: ask your service admin to add them in Settings.")
+        listing = QLabel(
+            lines or "No crisis or duty contacts are set up: ask your service admin to add them in Settings."
+        )
         listing.setWordWrap(True)
         listing.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         listing.setAccessibleName("Crisis and duty contacts")
@@ -77,11 +79,11 @@ class HighRiskAlert(QDialog):
     def reject(self) -> None:
         """Escape and the window manager's close do nothing: the action must be recorded."""
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.result() != QDialog.DialogCode.Accepted:
             event.ignore()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             return
         super().keyPressEvent(event)

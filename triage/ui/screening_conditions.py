@@ -47,7 +47,9 @@ class ConditionQuestions:
             box.setChecked(box.text() in mus_kinds)
 
 
-def _checkboxes(layout: QVBoxLayout, names: tuple[str, ...], kind: str, on_change: Callable[[], None]) -> list[QCheckBox]:
+def _checkboxes(
+    layout: QVBoxLayout, names: tuple[str, ...], kind: str, on_change: Callable[[], None]
+) -> list[QCheckBox]:
     """One tick box per name, two to a row, each named "<kind>: <name>" for a screen reader."""
     grid = QGridLayout()
     boxes = []

@@ -23,7 +23,9 @@ from triage.ui.value_combo import select_value, value_combo
 class DecisionSection:
     """The section's widgets, added to its layout in reading (and tab) order."""
 
-    def __init__(self, section: QVBoxLayout, ruleset: Ruleset, *, meeting: bool, on_confirm: Callable[[], None]) -> None:
+    def __init__(
+        self, section: QVBoxLayout, ruleset: Ruleset, *, meeting: bool, on_confirm: Callable[[], None]
+    ) -> None:
         """``meeting``: offer "decided in the referral meeting" (a team leader's; the services check the role)."""
         self.ruleset = ruleset
         self.summary = QLabel()
@@ -69,8 +71,10 @@ class DecisionSection:
     def show(self, view: LiveView) -> None:
         routing = view.routing
         if routing is None:
-            self.summary.setText("Complete the sections above to see the recommendation. Still needed: "
-                                 + escape("; ".join(view.missing or view.problems)))
+            self.summary.setText(
+                "Complete the sections above to see the recommendation. Still needed: "
+                + escape("; ".join(view.missing or view.problems))
+            )
             self.acknowledge.setVisible(False)
             self.route_choice.clear()
             self.confirm.setEnabled(False)
@@ -83,8 +87,12 @@ class DecisionSection:
             f"<ul>{reasons}</ul>" + (f"<p><b>Warnings</b></p><ul>{warnings}</ul>" if warnings else "")
         )
         if view.problems:
-            self.summary.setText(self.summary.text() + "<p><b>Still to record before confirming:</b> "
-                                 + escape("; ".join(view.problems)) + "</p>")
+            self.summary.setText(
+                self.summary.text()
+                + "<p><b>Still to record before confirming:</b> "
+                + escape("; ".join(view.problems))
+                + "</p>"
+            )
         self.acknowledge.setVisible(bool(routing.warnings))
         self._offer_routes(routing)
         self.confirm.setEnabled(True)
@@ -92,7 +100,9 @@ class DecisionSection:
     def _offer_routes(self, routing: Routing) -> None:
         """When a person must decide, nothing is preselected; otherwise the recommendation is."""
         current = self.route_choice.currentData()
-        choices = [routing.route] + [r for r in ("crisis_team", "cmht", "substance_misuse", "core_iapt", "integrated_iapt") if r != routing.route]
+        choices = [routing.route] + [
+            r for r in ("crisis_team", "cmht", "substance_misuse", "core_iapt", "integrated_iapt") if r != routing.route
+        ]
         wanted = ([None] if routing.needs_confirmation else []) + choices
         if [self.route_choice.itemData(i) for i in range(self.route_choice.count())] == wanted:
             return

@@ -26,9 +26,10 @@ class InterventionRowWidget(QWidget):
         self.what = QLineEdit()
         self.what.setPlaceholderText("What was it (e.g. guided self-help, 2019)")
         self.what.setAccessibleName(f"Previous intervention {number}")
-        self.outcome = value_combo(f"Outcome of previous intervention {number}",
-                                   [(None, "— outcome —")]
-                                   + [(o, labels().intervention_outcomes[o]) for o in INTERVENTION_OUTCOMES])
+        self.outcome = value_combo(
+            f"Outcome of previous intervention {number}",
+            [(None, "— outcome —")] + [(o, labels().intervention_outcomes[o]) for o in INTERVENTION_OUTCOMES],
+        )
         remove = QPushButton("Remove")
         remove.setAccessibleName(f"Remove previous intervention {number}")
         row.addWidget(self.what, 3)
@@ -53,7 +54,11 @@ class HistoryQuestions:
         self.descriptor.currentIndexChanged.connect(lambda _i: on_change())
         form.addRow("Main &problem", self.descriptor)
         section.addLayout(form)
-        section.addWidget(QLabel("Previous psychological interventions and their outcomes (each unhelpful one counts towards the matrix):"))
+        section.addWidget(
+            QLabel(
+                "Previous psychological interventions and their outcomes (each unhelpful one counts towards the matrix):"
+            )
+        )
         self.rows_box = QVBoxLayout()
         section.addLayout(self.rows_box)
         self.rows: list[InterventionRowWidget] = []

@@ -165,7 +165,9 @@ class ScreeningPage(QWidget):
     def _build_conditions(self) -> None:
         self.conditions = ConditionQuestions(self.sections["conditions"].layout_, self._changed)
         self.ltc_boxes, self.ltc_other, self.mus_boxes = (
-            self.conditions.ltc_boxes, self.conditions.ltc_other, self.conditions.mus_boxes
+            self.conditions.ltc_boxes,
+            self.conditions.ltc_other,
+            self.conditions.mus_boxes,
         )
 
     def _build_summary(self) -> None:
@@ -174,7 +176,11 @@ class ScreeningPage(QWidget):
         self.decision = decision
         self.summary, self.acknowledge, self.in_meeting = decision.summary, decision.acknowledge, decision.in_meeting
         self.route_choice, self.step_choice = decision.route_choice, decision.step_choice
-        self.override_reason, self.problems, self.confirm = decision.override_reason, decision.problems, decision.confirm
+        self.override_reason, self.problems, self.confirm = (
+            decision.override_reason,
+            decision.problems,
+            decision.confirm,
+        )
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.request_confirm)
 
     # --- state -----------------------------------------------------------------------------------
@@ -259,7 +265,8 @@ class ScreeningPage(QWidget):
         severity = view.ratings["severity"]
         self.severity_line.setText(
             f"Severity (derived, the higher band of the two): <b>{self.ruleset.level_words[severity]}</b>"
-            if severity else "Severity is worked out from PHQ-9 and GAD-7 when both are complete."
+            if severity
+            else "Severity is worked out from PHQ-9 and GAD-7 when both are complete."
         )
         self.risk.show(bool(view.phq9.flags) or (form.phq9[8] or 0) > 0, self._risk_contact)
         self.decision.show(view)
@@ -291,7 +298,9 @@ class ScreeningPage(QWidget):
         self.scroll_area.ensureWidgetVisible(section, 0, 0)
         if focus:
             first = section.nextInFocusChain()
-            while first is not None and not (section.isAncestorOf(first) and first.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            while first is not None and not (
+                section.isAncestorOf(first) and first.focusPolicy() & Qt.FocusPolicy.TabFocus
+            ):
                 first = first.nextInFocusChain()
                 if first is section:
                     break

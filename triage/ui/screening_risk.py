@@ -97,8 +97,10 @@ class RiskQuestions:
         """``contact``: what the high-risk alert recorded, if anything."""
         self.item9_banner.setVisible(item9_raised)
         if contact.get("contacted"):
-            self.action.setText(f"Action recorded: contacted {escape(contact['contacted'])} at "
-                                f"{uk_date_time(contact.get('contacted_at', ''))}. "
-                                f"{escape(contact.get('actions_taken', ''))}")
+            self.action.setText(
+                f"Action recorded: contacted {escape(contact['contacted'])} at "
+                f"{uk_date_time(contact.get('contacted_at', ''))}. "
+                f"{escape(contact.get('actions_taken', ''))}"
+            )
         else:
             self.action.setText("")

@@ -31,16 +31,15 @@ from triage.services import (
     save_gp_practice,
     save_screening,
 )
-from triage.services.login import WRONG
-from triage.services.users import add_user
-from triage.services.permissions import User
 from triage.services.inputs import DecisionInput, GpPracticeInput, ReferralInput, ScreeningInput
+from triage.services.login import WRONG
+from triage.services.permissions import User
+from triage.services.users import add_user
 from triage.settings import Contact, ServiceSettings
 from triage.store import Store, open_store
 from triage.store.errors import StoreError
 from triage.store.keys import new_recovery_key
 from triage.ui.audit_viewer import AuditViewer
-from triage.ui.users_dialog import UsersDialog
 from triage.ui.letter_dialog import LetterDialog
 from triage.ui.login import FirstRunDialog, LoginDialog
 from triage.ui.main_window import MainWindow
@@ -49,6 +48,7 @@ from triage.ui.referral_dialog import NewReferralDialog
 from triage.ui.risk_alert import HighRiskAlert
 from triage.ui.settings_dialog import SettingsDialog
 from triage.ui.theme import apply_theme
+from triage.ui.users_dialog import UsersDialog
 
 SETTINGS = ServiceSettings(
     service_name="Doncaster Talking Therapies",
@@ -166,8 +166,18 @@ def render(out: Path) -> list[Path]:
             ("new-referral", NewReferralDialog([], window), (620, 520)),
             ("settings", SettingsDialog(store, ruleset, SETTINGS, ADMIN, window), (760, 700)),
             ("matrix", MatrixView(ruleset, window), (1200, 760)),
-            ("letter-preview", LetterDialog(store, decided_referral(store, PWP, ids["decided"]), settings=SETTINGS,
-                                            user=PWP, ruleset=ruleset, parent=window), (900, LAPTOP[1] - TITLE_AND_TASKBAR)),
+            (
+                "letter-preview",
+                LetterDialog(
+                    store,
+                    decided_referral(store, PWP, ids["decided"]),
+                    settings=SETTINGS,
+                    user=PWP,
+                    ruleset=ruleset,
+                    parent=window,
+                ),
+                (900, LAPTOP[1] - TITLE_AND_TASKBAR),
+            ),
         ):
             grab(dialog, out / f"{name}.png", size)
             dialog.hide()

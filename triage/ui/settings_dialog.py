@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from pydantic import ValidationError
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from pydantic import ValidationError
 
 from triage.rules.datafile import loc_to_path
 from triage.rules.ruleset import Ruleset, RulesetError, load_ruleset
@@ -210,7 +210,11 @@ class SettingsDialog(QDialog):
             self._describe_ruleset(ruleset, note="Chosen; it takes effect from the next start of triage.")
 
     def _describe_ruleset(self, ruleset: Ruleset, note: str) -> None:
-        draft = "<br><b>⚠ DRAFT: not approved for clinical use; a banner shows on every screen.</b>" if ruleset.is_draft else ""
+        draft = (
+            "<br><b>⚠ DRAFT: not approved for clinical use; a banner shows on every screen.</b>"
+            if ruleset.is_draft
+            else ""
+        )
         self.ruleset_info.setText(
             f"<b>{escape(ruleset.document.title)}</b> — id {escape(ruleset.id)}, version {escape(ruleset.version)}, "
             f"status {escape(ruleset.status)}<br>sha256 {ruleset.sha256}<br>{escape(ruleset.origin)}{draft}"
@@ -234,7 +238,9 @@ class SettingsDialog(QDialog):
         try:
             settings = ServiceSettings.model_validate(data)
         except ValidationError as exc:
-            self._problems([f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False, include_input=False)])
+            self._problems(
+                [f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False, include_input=False)]
+            )
             return
         try:
             save_service_settings(self.store, self.user, settings, self.settings_file)

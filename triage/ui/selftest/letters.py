@@ -24,7 +24,12 @@ SYNTHETIC_CASE: dict[str, Any] = {
     "substance_use": "low",
     "risk": "low",
     "previous_unhelpful_interventions": 1,
-    "patient": {"given_name": "Sam", "family_name": "Selftest", "date_of_birth": "1980-06-15", "nhs_number": "999 000 0018"},
+    "patient": {
+        "given_name": "Sam",
+        "family_name": "Selftest",
+        "date_of_birth": "1980-06-15",
+        "nhs_number": "999 000 0018",
+    },
     "gp": {
         "name": "Dr A Example",
         "practice_name": "Example Medical Practice",

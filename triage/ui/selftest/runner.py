@@ -9,6 +9,7 @@ line, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 import tempfile
@@ -47,10 +48,8 @@ class Run:
     def close_stores(self) -> None:
         for store in (self.pwp_store, self.store):
             if store is not None:
-                try:
+                with contextlib.suppress(Exception):
                     store.close()
-                except Exception:  # noqa: S110 - cleaning up; the folder is removed next
-                    pass
 
 
 @dataclass(frozen=True)

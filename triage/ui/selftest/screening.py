@@ -101,9 +101,9 @@ def check(run: Run) -> str:
 def _admin_adds_a_pwp_and_the_practice(run: Run) -> None:
     """The admin's part of a first day: a PWP's account, and the GP practice directory imported from
     a CSV file as Settings does (the GP letter is addressed from it)."""
-    from triage.services.users import add_user
     from triage.services.directory import import_practices_csv
     from triage.services.inputs import InvalidInput
+    from triage.services.users import add_user
     from triage.store.errors import StoreError
 
     directory = run.folder / "practices.csv"

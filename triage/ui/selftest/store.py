@@ -34,8 +34,9 @@ def check(run: Run) -> str:
         raise StepFailed(f"the new store is at schema revision {revision}, not {head_revision()}")
     if problems:
         raise StepFailed("the new store is not sound: " + "; ".join(problems))
-    return (f"new encrypted SQLite store migrated to {revision}, a wrong key refused; integrity check and audit "
-            "chain sound")
+    return (
+        f"new encrypted SQLite store migrated to {revision}, a wrong key refused; integrity check and audit chain sound"
+    )
 
 
 def _create_store(path: Path) -> tuple[Any, Any]:
