@@ -243,6 +243,74 @@ def test_referrals_commands_refuse_a_role_not_allowed_and_change_nothing(
         assert sorted(p.name for p in tmp_path.iterdir()) == files and not (tmp_path / "out.csv").exists()
 
 
+# --- show ------------------------------------------------------------------------------------
+
+
+def decided_referral_id(db: Path, key: bytes) -> str:
+    """The one referral in ``db``, screened and decided (as recommended) by the PWP through the services."""
+    from triage.services import DecisionInput, ScreeningInput, confirm_decision, recommend, save_screening
+    from triage.services.permissions import User
+
+    pwp = User(PWP, PWP, "pwp")
+    answers = {"phq9": (1, 2, 1, 0, 1, 2, 1, 0, 0), "gad7": (2, 1, 1, 0, 1, 2, 1), "chronicity": "medium",
+               "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low"}  # fmt: skip
+    (referral_id,) = [row[0] for row in referral_rows(db, key)]
+    with opened(db, key) as store:
+        save_screening(store, pwp, referral_id, ScreeningInput.model_validate(answers))
+        routing = recommend(store, pwp, referral_id)
+        confirm_decision(store, pwp, referral_id, DecisionInput(confirmed_route=routing.route,
+                         confirmed_step=routing.step, warnings_acknowledged=True))  # fmt: skip
+    return str(referral_id)
+
+
+def test_referrals_show_gives_the_whole_record_as_text_or_json_audited_as_one_view(
+    tmp_path, capsys, monkeypatch, new_store, template
+) -> None:  # fmt: skip
+    from triage.services.referral_record import VIEW_SUMMARY
+
+    db = new_store(tmp_path / "t.db")
+    assert run(capsys, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))[0] == 0  # the PWP
+    referral_id = decided_referral_id(db, template.key)
+    trail = audit_trail(db, template.key)
+    code, out, err = run_as(monkeypatch, capsys, LEAD, "--database", db, "referrals", "show", referral_id)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == f"Referral {referral_id}"
+    for heading in ("Person", "Referral", "Screening", "Ratings and matrix trace", "Risk", "Decision", "Letters",
+                    "Status history", "Other referrals for this person"):  # fmt: skip
+        assert heading in lines
+    assert "  Name: Zoë SECRETFAMILY" in lines and "  Date of birth: 14/03/1985" in lines
+    assert "  Received: 01/05/2024, GP" in lines and "  Status: Decided" in lines
+    assert audit_trail(db, template.key) == [*trail, (LEAD, "login", "logged in"), (LEAD, "view", VIEW_SUMMARY)]
+    code, out, err = run(capsys, "referrals", "show", referral_id, "--format", "json", "--database", db)
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["referral"]["id"] == referral_id and data["person"]["date_of_birth"] == "1985-03-14"
+    assert data["decision"]["decided_by"] == PWP and data["trace"]["basis"] == "replayed"
+    assert [event[1] for event in audit_trail(db, template.key)[len(trail):]] == ["login", "view", "login", "view"]
+    with opened(db, template.key) as store, store.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM draft").scalar_one() == 0
+
+
+def test_referrals_show_refuses_an_unknown_id_and_a_role_not_allowed_naming_no_identifier(
+    tmp_path, capsys, monkeypatch, new_store, template
+) -> None:  # fmt: skip
+    db = new_store(tmp_path / "t.db")
+    assert run(capsys, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))[0] == 0  # the PWP
+    (referral_id,) = [row[0] for row in referral_rows(db, template.key)]
+    trail = audit_trail(db, template.key)
+    code, out, err = run(capsys, "--database", db, "referrals", "show", "unknown-id-1234")
+    assert (code, out, err) == (1, "", "error: no referral with that id\n")
+    assert audit_trail(db, template.key) == [*trail, (PWP, "login", "logged in")]  # nothing shown, no view
+    trail = audit_trail(db, template.key)
+    code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "referrals", "show", referral_id,
+                            "--format", "json")  # fmt: skip
+    assert (code, out, err) == (1, "", refused("view referral"))  # the admin sees no patient record
+    assert referral_id not in err and "Secretfamily" not in err
+    assert audit_trail(db, template.key) == [*trail, (ADMIN, "login", "logged in"),
+                                             (ADMIN, "permission_denied", "refused: view_referral")]  # fmt: skip
+
+
 # --- verify, backup, restore -------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ One module per command group, each with a ``register(commands)`` that adds its p
 - rules.py      ``route`` and ``rules show|check|golden``
 - letter.py     ``letter`` (the input is checked by triage.letters.command)
 - users.py      ``init`` and ``users ...``
-- referrals.py  ``referrals import|export``
+- referrals.py  ``referrals import|export|show``
 - db.py         ``db verify|backup|restore``
 - common.py     the exit statuses, JSON input and output, the ruleset in force, logging in
 

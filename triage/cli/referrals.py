@@ -1,5 +1,6 @@
-"""``triage referrals import|export``: referrals in and out of the store as JSON or CSV, after a
-login. The transfer service (and with it the store) is imported when one of these commands runs."""
+"""``triage referrals import|export|show``: referrals in and out of the store as JSON or CSV, and one
+referral's whole record, after a login. The services (and with them the store) are imported when one
+of these commands runs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from triage.cli.common import EXIT_INVALID, EXIT_OK, InputError, errors, login, store_options
+from triage.cli.common import EXIT_INVALID, EXIT_OK, InputError, errors, login, print_json, store_options
 
 if TYPE_CHECKING:
     from triage.cli.common import Commands
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 def register(commands: Commands) -> None:
     """Add ``referrals`` to the top-level subparsers."""
     store = store_options()
-    referrals_cmd = commands.add_parser("referrals", help="import or export referrals")
+    referrals_cmd = commands.add_parser("referrals", help="import, export or show referrals")
     referrals = referrals_cmd.add_subparsers(title="referrals commands", metavar="COMMAND", required=True)
     imp = referrals.add_parser(
         "import", parents=[store], help="import referrals from a JSON array or a CSV file with a header",
@@ -34,6 +35,15 @@ def register(commands: Commands) -> None:
     exp.add_argument("--format", choices=("json", "csv"), help="json (default) or csv (default when --out ends .csv)")
     exp.add_argument("--out", type=Path, help="write to this file (atomically) instead of standard output")
     exp.set_defaults(command="referrals export", handler=_referrals_export)
+    show = referrals.add_parser(
+        "show", parents=[store], help="show one referral's whole record, read-only (recorded as a view)",
+        description="The record the app shows when a referral is opened: the person and the referral, the latest "
+        "screening, the ratings and matrix trace, risk, the decision, letters, status history and the person's "
+        "other referrals. Needs the view_referral permission; creates no draft.",
+    )  # fmt: skip
+    show.add_argument("id", metavar="ID", help="the referral's id")
+    show.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    show.set_defaults(command="referrals show", handler=_referrals_show)
 
 
 def _referrals_import(args: argparse.Namespace) -> int:
@@ -83,4 +93,17 @@ def _referrals_export(args: argparse.Namespace) -> int:
                 stream.flush()
             finally:
                 stream.detach()
+    return EXIT_OK
+
+
+def _referrals_show(args: argparse.Namespace) -> int:
+    from triage.services.referral_record import record_as_json, record_as_text, referral_record
+
+    store, user = login(args, "view_referral")
+    with store:
+        record = referral_record(store, user, args.id)  # unknown id or refused: the store's safe error, exit 1
+    if args.format == "json":
+        print_json(record_as_json(record))
+    else:
+        sys.stdout.write(record_as_text(record))
     return EXIT_OK

@@ -40,6 +40,7 @@ from triage.services.letters import (
     record_letter,
 )
 from triage.services.referral_list import SORT_KEYS, ReferralFilter, ReferralRow, count_referrals, referral_page
+from triage.services.referral_record import ReferralRecord, record_as_json, record_as_text, referral_record
 from triage.services.referrals import (
     CreatedReferral,
     HistoryEntry,
@@ -77,4 +78,6 @@ __all__ = [
     # letters
     "DecidedReferral", "GpAddressMissing", "RecordedLetter", "decided_referral", "identical_letters_sent",
     "letter_for_decision", "letter_kinds", "letter_screener", "letterhead", "letters_sent", "record_letter",
+    # the referral's record
+    "ReferralRecord", "record_as_json", "record_as_text", "referral_record",
 ]  # fmt: skip

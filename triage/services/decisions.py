@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage.resources import resource_path
 from triage.rules.engine import route
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, default_ruleset_path, load_ruleset
-from triage.resources import resource_path
 from triage.services.inputs import DecisionInput, ScreeningInput
 from triage.services.permissions import Action, PermissionDenied, User, allowed, record_view, require
 from triage.services.referrals import load_referral, move_to_status
@@ -177,23 +177,37 @@ def replay_decision(store: Store, user: User, decision_id: str, *, extra_ruleset
         record_view(session, user, "decision", decision_id)
         screening = session.get(Screening, decision.screening_id)
         assert screening is not None  # a foreign key guarantees it
-        ruleset = find_ruleset(decision.ruleset_sha256, extra_rulesets)
-        if ruleset is None:
-            return Replay(
-                decision_id, False, False, (),
-                f"cannot replay: ruleset {decision.ruleset_id} version {decision.ruleset_version} "
-                f"(sha256 {decision.ruleset_sha256}) is not available on this computer",
-            )  # fmt: skip
-        routing = route(screening_input(screening).to_routing(), ruleset)
-        replayed = json_shaped(routing.to_contract())
-        differences = _differences(decision.routing, replayed)
-        if json_shaped(asdict(routing.matched)) != decision.matched_rules:
-            differences.append("matched rules differ")
+        return replay_stored(decision, screening, extra_rulesets).replay
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """A replay with what it was made from: the ruleset found (None when it is not on this computer)
+    and the routing it gave, for callers that show the trace as well as the verdict."""
+
+    replay: Replay
+    ruleset: Ruleset | None
+    routing: Routing | None
+
+
+def replay_stored(decision: Decision, screening: Screening, extra_rulesets: Iterable[Path] = ()) -> Replayed:
+    """The replay of ``decision`` (its ``screening`` loaded by the caller, in the caller's transaction).
+    Checks no permission and records nothing: the calling service has and does."""
+    ruleset = find_ruleset(decision.ruleset_sha256, extra_rulesets)
+    if ruleset is None:
+        message = (f"cannot replay: ruleset {decision.ruleset_id} version {decision.ruleset_version} "
+                   f"(sha256 {decision.ruleset_sha256}) is not available on this computer")  # fmt: skip
+        return Replayed(Replay(decision.id, False, False, (), message), None, None)
+    routing = route(screening_input(screening).to_routing(), ruleset)
+    replayed = json_shaped(routing.to_contract())
+    differences = _differences(decision.routing, replayed)
+    if json_shaped(asdict(routing.matched)) != decision.matched_rules:
+        differences.append("matched rules differ")
     if differences:
         message = "the replay differs from the stored decision: " + "; ".join(differences)
     else:
         message = f"the replay under {ruleset.id} {ruleset.version} gives the stored routing"
-    return Replay(decision_id, True, not differences, tuple(differences), message, replayed)
+    return Replayed(Replay(decision.id, True, not differences, tuple(differences), message, replayed), ruleset, routing)
 
 
 def find_ruleset(sha256: str, extra: Iterable[Path] = ()) -> Ruleset | None:

@@ -336,7 +336,7 @@ def record_letter(store: Store, user: User, decision_id: str, letter: Letter, ev
                              f"decision {decision.id}; letter {row.id}")  # fmt: skip
         if event in OUTPUTS and letter.kind == STATUS_MOVING_KIND and referral.status == "decided":
             move_to_status(session, referral, "letter_sent", actor)
-        return _recorded(row)
+        return recorded_letter(row)
 
 
 def letters_sent(store: Store, user: User, decision_id: str, kind: LetterKind | None = None) -> list[RecordedLetter]:
@@ -361,9 +361,10 @@ def _rows(
         query = query.where(LetterRecord.kind == kind)
     if sha256 is not None:
         query = query.where(LetterRecord.sha256 == sha256)
-    return [_recorded(row) for row in session.scalars(query.order_by(LetterRecord.created_at, LetterRecord.id))]
+    return [recorded_letter(row) for row in session.scalars(query.order_by(LetterRecord.created_at, LetterRecord.id))]
 
 
-def _recorded(row: LetterRecord) -> RecordedLetter:
+def recorded_letter(row: LetterRecord) -> RecordedLetter:
+    """A row of the letter table as plain data (also for the referral's record)."""
     return RecordedLetter(row.id, row.referral_id, row.decision_id, row.kind, row.event, row.sha256,  # type: ignore[arg-type]
                           row.pages, row.created_by, row.created_at)  # fmt: skip

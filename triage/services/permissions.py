@@ -108,12 +108,14 @@ def require(user: HasRole, action: Action, *, store: Store | None = None) -> Non
 # --- the record of every access (in the caller's transaction) ------------------------------------
 
 
-def record_view(session: Session, user: HasRole, entity_type: EntityType, entity_id: str) -> None:
-    """``user`` looked at this record."""
+def record_view(
+    session: Session, user: HasRole, entity_type: EntityType, entity_id: str, *, summary: str = "viewed"
+) -> None:
+    """``user`` looked at this record (``summary`` says what was shown: names of parts, never values)."""
     from triage.store.audit import record_event
 
     record_event(session, actor=user.username, entity_type=entity_type, entity_id=entity_id, action="view",
-                 summary="viewed")  # fmt: skip
+                 summary=summary)  # fmt: skip
 
 
 def record_search(session: Session, user: HasRole, count: int, *, entity_type: EntityType = "referral") -> None:

@@ -434,10 +434,11 @@ def person_history(store: Store, user: User, person_id: str) -> list[HistoryEntr
             .options(selectinload(Referral.decisions))
             .order_by(Referral.received_on, Referral.created_at)
         ).all()
-        return [_history_entry(referral) for referral in referrals]
+        return [history_entry(referral) for referral in referrals]
 
 
-def _history_entry(referral: Referral) -> HistoryEntry:
+def history_entry(referral: Referral) -> HistoryEntry:
+    """``referral`` (its decisions loaded) as a line of its person's history."""
     latest: Decision | None = referral.decisions[-1] if referral.decisions else None
     return HistoryEntry(
         referral_id=referral.id,
