@@ -223,6 +223,7 @@ def test_a_reason_typed_and_then_not_needed_is_not_recorded(ruleset: Ruleset) ->
     session.set_in_meeting(True)
     inputs = session.to_inputs()
     assert inputs.decision.override_reason is None and inputs.in_meeting
+    assert not inputs.decision.warnings_acknowledged  # there were none to acknowledge
 
 
 def test_events_and_the_dirty_flag(ruleset: Ruleset) -> None:

@@ -308,8 +308,10 @@ class ScreeningSession:
         if problems or chosen is None:
             raise InvalidInput(problems or ["Route: nothing to confirm yet"])
         reason = self._decision.override_reason.strip() if self.is_override else None
+        # No problems left means any warnings were acknowledged; with none, nothing was.
+        acknowledged = bool(self._recommendation and self._recommendation.warnings)
         decision = parse(DecisionInput, {"confirmed_route": chosen.route, "confirmed_step": chosen.step,
-                                         "override_reason": reason, "warnings_acknowledged": True})  # fmt: skip
+                                         "override_reason": reason, "warnings_acknowledged": acknowledged})  # fmt: skip
         return SessionInputs(self.screening_input(), decision, self._decision.in_meeting)
 
     # --- internals -------------------------------------------------------------------------------
