@@ -54,3 +54,14 @@ def normalise_postcode(value: str) -> str:
     if not match:
         raise ValueError("is not a UK postcode")
     return f"{match.group(1)} {match.group(2)}"
+
+
+# A letter in any script: \w without digits and the underscore.
+_LETTER = re.compile(r"[^\W\d_]")
+MIN_LETTERS = 2
+
+
+def has_words(text: str | None, minimum: int = MIN_LETTERS) -> bool:
+    """Whether ``text`` says something: at least ``minimum`` letters, so that "." or "-" or "1" is not
+    taken as a name, a role or an agreed action (live-call issue, defect 5)."""
+    return text is not None and len(_LETTER.findall(text)) >= minimum

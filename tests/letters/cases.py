@@ -108,10 +108,11 @@ CASES: dict[str, dict[str, Any]] = {
     ),
     # CMHT by three previous unhelpful interventions; no details recorded; high severity.
     "cmht-previous-interventions": case(phq9=21, gad7=15, previous_unhelpful_interventions=3, chronicity="high"),
-    # Crisis team: high risk, confirmed as recommended.
+    # Crisis team: high risk, confirmed as recommended, with why the crisis team and not the CMHT.
     "crisis-high-risk": case(
         phq9=[3, 3, 3, 2, 2, 2, 3, 2, 3], gad7=[3, 3, 2, 2, 2, 2, 3], risk="high",
-        decision={"confirmed_route": "crisis_team", "risk_actions": RISK_ACTIONS},
+        decision={"confirmed_route": "crisis_team", "risk_actions": RISK_ACTIONS,
+                  "override_reason": "Active plan for tonight; not known to the CMHT; home assessment today."},
         details={"risk_formulation": "Frequent suicidal thoughts with an active plan disclosed during the call."},
     ),
     # Override: high risk, CMHT chosen instead of the crisis team, with a reason.

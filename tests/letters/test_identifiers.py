@@ -114,6 +114,8 @@ def records() -> list[dict[str, Any]]:
             decision["confirmed_route"] = routing.route
         if data["risk"] in ("medium", "high"):
             decision["risk_actions"] = RISK_ACTIONS
+        if data["risk"] == "high":
+            decision["override_reason"] = "Active plan disclosed; the crisis team can assess today."
         if decision:
             data["decision"] = decision
         iapt = routing.route in ("core_iapt", "integrated_iapt")

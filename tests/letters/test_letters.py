@@ -108,15 +108,32 @@ def test_decision_must_fit_the_routing() -> None:
     assert caught.value.problems == [
         "decision.confirmed_route: required, because this recommendation needs a person's confirmation"
         " (high risk, or more than one service outside IAPT); give the route decided on",
+        "decision.override_reason: required when risk is high: why this route was chosen (the crisis team or the CMHT),"
+        " whichever it is",
         "decision.risk_actions: required when risk is medium or high: the actions taken and the safety advice given",
     ]
-    data["decision"] = {"confirmed_route": "cmht", "confirmed_step": 2, "risk_actions": "x"}
+    data["decision"] = {"confirmed_route": "cmht", "confirmed_step": 2, "risk_actions": "Safety plan agreed"}
     with pytest.raises(LetterInputError) as caught:
         build(data, "gp")
     assert caught.value.problems == [
         "decision.confirmed_step: must be left out for a route outside IAPT",
         "decision.override_reason: required when the confirmed route or step differs from the recommendation",
     ]
+
+
+def test_a_high_risk_choice_needs_its_reason_and_actions_in_words() -> None:
+    # Defect 6: choosing the crisis team for high risk needed no reason; defect 5: "." passed as an action.
+    data = copy.deepcopy(CASES["crisis-high-risk"])
+    data["decision"] = {"confirmed_route": "crisis_team", "risk_actions": "."}
+    with pytest.raises(LetterInputError) as caught:
+        build(data, "gp")
+    assert [problem.split(":")[0] for problem in caught.value.problems] == [
+        "decision.override_reason",
+        "decision.risk_actions",
+    ]
+    text = " ".join(" ".join(build(CASES["crisis-high-risk"], kind).paragraphs) for kind in ("gp", "referral-on"))
+    reason = CASES["crisis-high-risk"]["decision"]["override_reason"]
+    assert text.count(f"Why we chose the Crisis Resolution and Home Treatment Team: {reason}") == 2
 
 
 def test_referral_on_summary_is_only_for_routes_outside_iapt() -> None:

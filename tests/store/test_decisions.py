@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tests.store.conftest import referral_input
 from tests.store.test_screenings import ANSWERS
@@ -120,3 +120,35 @@ def test_a_stored_routing_that_no_longer_replays_is_reported(store: Store) -> No
     replay = replay_decision(store, PWP, decision_id)
     assert replay.ruleset_available and not replay.matches
     assert replay.differences == ('route: stored "core_iapt", replayed "cmht"',)
+
+
+HIGH_RISK = {**ANSWERS, "risk": "high", "risk_details": {
+    **ANSWERS["risk_details"], "contacted": "Duty manager J. Smith", "contacted_at": "2026-11-23T10:05:00",
+    "actions_taken": "Crisis team to assess at home today"}}  # fmt: skip
+
+
+@pytest.mark.parametrize("route", ["crisis_team", "cmht"])
+def test_a_high_risk_choice_needs_a_reason_whichever_route_and_keeps_it(store: Store, route: str) -> None:
+    # Defect 6: for high risk, choosing the crisis team (the recommendation) needed no reason.
+    referral_id = screened(store, HIGH_RISK)
+    assert recommend(store, as_pwp("lead"), referral_id).route == "crisis_team"
+    with pytest.raises(RefusedError, match="override_reason: required when") as caught:
+        confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route=route))
+    assert "Duty manager" not in str(caught.value)
+    with store.read() as session:
+        assert session.scalars(select(Decision).where(Decision.referral_id == referral_id)).all() == []
+    reason = "Active plan for tonight; the crisis team can assess at home today"
+    decision_id = confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route=route, override_reason=reason))
+    with store.read() as session:
+        decision = session.get(Decision, decision_id)
+        assert decision is not None and (decision.confirmed_route, decision.override_reason) == (route, reason)
+
+
+def test_a_reason_given_for_a_confirmed_low_risk_recommendation_is_not_kept(store: Store) -> None:
+    # Only an override or a high-risk choice has a reason on record: a stray one is not evidence of anything.
+    referral_id = screened(store)
+    routing = recommend(store, as_pwp("lead"), referral_id)
+    decision_id = confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(
+        confirmed_route=routing.route, confirmed_step=routing.step, override_reason="no reason needed"))  # fmt: skip
+    with store.read() as session:
+        assert session.get(Decision, decision_id).override_reason is None  # type: ignore[union-attr]

@@ -87,15 +87,49 @@ def test_risk_must_be_recorded_when_phq9_item_9_is_above_0() -> None:
         parse(ScreeningInput, answers | {"phq9": [0, 0, True, 0, 0, 0, 0, 0, 0]})
 
 
+HIGH_RISK = {"phq9": [0] * 9, "gad7": [0] * 7, "chronicity": "low", "complexity": "low",
+             "impairment": "low", "substance_use": "low", "risk": "high"}  # fmt: skip
+CONTACT = {"contacted": "Duty manager J. Smith", "contacted_at": "2026-11-23T10:05:00",
+           "actions_taken": "Crisis team to assess at home today"}  # fmt: skip
+
+
 def test_high_risk_needs_who_was_contacted_and_when() -> None:
-    answers = {"phq9": [0] * 9, "gad7": [0] * 7, "chronicity": "low", "complexity": "low",
-               "impairment": "low", "substance_use": "low", "risk": "high"}  # fmt: skip
-    with pytest.raises(InvalidInput, match="risk_details.contacted: record who was contacted and when"):
-        parse(ScreeningInput, answers)
-    with pytest.raises(InvalidInput, match="risk_details.contacted"):
-        parse(ScreeningInput, answers | {"risk_details": {"contacted": "duty manager"}})
-    recorded = parse(ScreeningInput, answers | {"risk_details": {"contacted": "duty manager", "contacted_at": "2026-11-23T10:05:00"}})
+    with pytest.raises(InvalidInput, match="risk_details.contacted: required as risk is high") as caught:
+        parse(ScreeningInput, HIGH_RISK)
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "risk_details.contacted", "risk_details.contacted_at", "risk_details.actions_taken"]
+    with pytest.raises(InvalidInput, match="risk_details.contacted_at"):
+        parse(ScreeningInput, HIGH_RISK | {"risk_details": {"contacted": "duty manager", "actions_taken": "safety plan"}})
+    recorded = parse(ScreeningInput, HIGH_RISK | {"risk_details": CONTACT})
     assert recorded.risk_details.contacted_at.hour == 10
+
+
+@pytest.mark.parametrize("field", ["contacted", "actions_taken"])
+@pytest.mark.parametrize("typed", [".", "-", "  ", "...", "?", "1", "x", "--", "n/", ""])
+def test_high_risk_refuses_who_or_what_was_agreed_without_words(field: str, typed: str) -> None:
+    # Defect 5: "." was accepted as who was contacted and "what was agreed" was optional.
+    with pytest.raises(InvalidInput) as caught:
+        parse(ScreeningInput, HIGH_RISK | {"risk_details": CONTACT | {field: typed}})
+    assert len(caught.value.problems) == 1
+    problem = caught.value.problems[0]
+    assert problem.startswith(f"risk_details.{field}: required as risk is high") and "in words" in problem
+    if typed.strip():
+        assert f"'{typed}'" not in problem and f" {typed} " not in problem  # the value is never echoed
+
+
+def test_high_risk_takes_a_short_role_or_a_name_in_any_script() -> None:
+    for who in ("GP", "Dr Ng", "Duty PWP", "Zoë Ó Sé", "Сергей"):
+        parse(ScreeningInput, HIGH_RISK | {"risk_details": CONTACT | {"contacted": who}})
+
+
+def test_a_stored_high_risk_record_from_before_the_rule_still_reads_back() -> None:
+    # Saved under the old rule ("." and no agreed action): replay and letters must still open it.
+    from triage.services.inputs import AS_STORED
+
+    old = HIGH_RISK | {"risk_details": {"contacted": ".", "contacted_at": "2026-11-23T10:05:00"}}
+    assert ScreeningInput.model_validate(old, context=AS_STORED).risk_details.contacted == "."
+    with pytest.raises(ValidationError):
+        ScreeningInput.model_validate(old)
 
 
 def test_the_models_repr_hides_identifiers() -> None:

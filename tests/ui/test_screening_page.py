@@ -142,7 +142,8 @@ def test_high_risk_needs_an_explicit_choice_and_cannot_confirm_without_the_actio
     page.request_confirm()
     assert not confirmed
     assert "risk_details" in page.problems.text() and "contacted" in page.problems.text()
-    page._risk_contact = {"contacted": "Duty manager", "contacted_at": "2026-11-23T10:00:00"}
+    page._risk_contact = {"contacted": "Duty manager", "contacted_at": "2026-11-23T10:00:00",
+                          "actions_taken": "Crisis team to assess today"}
     page.refresh()
     page.request_confirm()
     assert len(confirmed) == 1 and confirmed[0][1].confirmed_route == "crisis_team"
@@ -153,7 +154,8 @@ def test_choosing_cmht_over_the_crisis_team_needs_a_reason(qtbot):
     confirmed = []
     page.confirm_requested.connect(lambda *args: confirmed.append(args))
     fill_complete(page, risk="high")
-    page._risk_contact = {"contacted": "Duty manager", "contacted_at": "2026-11-23T10:00:00"}
+    page._risk_contact = {"contacted": "Duty manager", "contacted_at": "2026-11-23T10:00:00",
+                          "actions_taken": "Crisis team to assess today"}
     page.refresh()
     page.route_choice.setCurrentIndex(page.route_choice.findData("cmht"))
     page.request_confirm()

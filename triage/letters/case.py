@@ -92,6 +92,7 @@ def facts_of(case: Case) -> dict[str, Any]:
         "other_destinations": bool(other_destinations(case)),
         "drivers_given": bool(case.drivers),
         "step_reasons_given": bool(case.step_reasons),
+        "choice_reason_given": bool(outcome.choice_reason),
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from triage.fields import has_words
 from triage.letters.particulars import Decision, LetterInputError
 from triage.letters.templates import IAPT_ROUTES
 from triage.rules.routing import Routing
@@ -31,6 +32,12 @@ class Outcome:
         return (self.route, self.step) != (self.recommended_route, self.recommended_step)
 
     @property
+    def choice_reason(self) -> str | None:
+        """Why the recommended route was chosen, when a person had to choose (high risk) and it was not
+        an override: an override's reason is printed as the override."""
+        return None if self.overridden else self.override_reason
+
+    @property
     def iapt(self) -> bool:
         return self.route in IAPT_ROUTES
 
@@ -38,7 +45,8 @@ class Outcome:
 def decide(routing: Routing, decision: Decision | None) -> Outcome:
     """The confirmed outcome, or LetterInputError when the decision does not fit the routing: a
     routing that needs a person's confirmation has none, a step is missing or misplaced, an
-    override has no reason, or medium or high risk has no record of the actions taken."""
+    override or a high-risk choice has no reason, or medium or high risk has no record of the actions
+    taken (in words: "." is not a record)."""
     decision = decision or Decision()
     problems: list[str] = []
     route = decision.confirmed_route or routing.route
@@ -60,7 +68,12 @@ def decide(routing: Routing, decision: Decision | None) -> Outcome:
         problems.append(
             "decision.override_reason: required when the confirmed route or step differs from the recommendation"
         )
-    if routing.ratings.risk in ("medium", "high") and not decision.risk_actions:
+    elif routing.ratings.risk == "high" and not decision.override_reason:
+        problems.append(
+            "decision.override_reason: required when risk is high: why this route was chosen (the crisis team or "
+            "the CMHT), whichever it is"
+        )
+    if routing.ratings.risk in ("medium", "high") and not has_words(decision.risk_actions):
         problems.append(
             "decision.risk_actions: required when risk is medium or high: the actions taken and the safety advice given"
         )

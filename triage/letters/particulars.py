@@ -141,7 +141,8 @@ class Details(BaseModel):
 
 class Decision(BaseModel):
     """What the person confirming chose. Leave ``confirmed_route`` out to confirm the recommendation;
-    a route or step other than the recommendation is an override and needs ``override_reason``.
+    a route or step other than the recommendation is an override and needs ``override_reason``, and
+    when risk is high any choice needs it (printed as why that route was chosen).
     ``risk_actions`` (the actions taken and the safety advice given) is required for medium or high risk."""
 
     model_config = _config()

@@ -90,6 +90,7 @@ def placeholder_values(case: Case) -> dict[str, str]:
         values["destination_plain"] = words.destinations_plain[code]  # type: ignore[index]
     optional = {
         "override_reason": outcome.override_reason,
+        "choice_reason": outcome.choice_reason,
         "risk_actions": outcome.risk_actions,
         "risk_formulation": p.details.risk_formulation,
         "service_phone": p.service.phone if p.service else None,

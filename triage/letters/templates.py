@@ -83,6 +83,7 @@ class Condition(StrictModel):
     other_destinations: bool | None = None
     drivers_given: bool | None = None
     step_reasons_given: bool | None = None
+    choice_reason_given: bool | None = None
     none_shown: list[Text] | None = None
 
     @model_validator(mode="after")
@@ -231,6 +232,7 @@ GUARDED: dict[str, tuple[Callable[[Condition | None], bool], str]] = {
     "recommended_route_name": (_requires(overridden=True), "overridden: true"),
     "override_reason": (_requires(overridden=True), "overridden: true"),
     "decided_name": (_requires(overridden=True), "overridden: true"),
+    "choice_reason": (_requires(choice_reason_given=True), "choice_reason_given: true"),
     "service_phone": (_requires(service_phone_given=True), "service_phone_given: true"),
     "risk_actions": (_requires(risk_actions_given=True), "risk_actions_given: true"),
     "risk_formulation": (_requires(risk_formulation_given=True), "risk_formulation_given: true"),

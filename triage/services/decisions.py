@@ -60,8 +60,9 @@ def confirm_decision(
     in_meeting: bool = False,
 ) -> str:  # fmt: skip
     """Route the latest screening, check the person's confirmation against it and store both.
-    An override (route or step differing from the recommendation) needs ``override_reason``; the
-    routing's warnings must have been acknowledged. Returns the decision's id.
+    An override (route or step differing from the recommendation) needs ``override_reason``, and so
+    does any choice when risk is high; the routing's warnings must have been acknowledged. Returns the
+    decision's id.
 
     Who may: ``decide`` for a referral nobody else has decided; ``override_any`` (a team leader) to
     replace someone else's decision; ``confirm_in_meeting`` for a decision taken in the referral
@@ -132,6 +133,14 @@ def record_decision(
     overridden = (data.confirmed_route, data.confirmed_step) != (routing.route, routing.step)
     if overridden and data.override_reason is None:
         raise RefusedError("override_reason: required when the confirmed route or step differs from the recommendation")
+    # High risk points to the crisis team and the CMHT: whichever a person chooses, the record says why
+    # (live-call issue, defect 6; HAZ-013). The reason is kept in override_reason either way.
+    chosen_for_high_risk = routing.ratings.risk == "high"
+    if chosen_for_high_risk and data.override_reason is None:
+        raise RefusedError(
+            "override_reason: required when risk is high: say why this route was chosen (the crisis team or the "
+            "CMHT), whichever it is"
+        )
     if routing.warnings and not data.warnings_acknowledged:
         raise RefusedError("warnings_acknowledged: the routing has warnings that must be reviewed and acknowledged")
     decision = Decision(
@@ -146,7 +155,7 @@ def record_decision(
         recommended_step=routing.step,
         confirmed_route=data.confirmed_route,
         confirmed_step=data.confirmed_step,
-        override_reason=data.override_reason if overridden else None,
+        override_reason=data.override_reason if overridden or chosen_for_high_risk else None,
         warnings_acknowledged=data.warnings_acknowledged,
         decided_by=actor,
         decided_at=utc_now(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -19,21 +20,28 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 
 from triage.fields import (
     check_nhs_number,
+    has_words,
     no_control_characters,
     normalise_nhs_number,
     normalise_postcode,
     parse_iso_date,
 )
+from triage.resources import resource_path
+from triage.rules.datafile import read_yaml
 from triage.rules.screening import Screening as RoutingScreening
 from triage.rules.vocabulary import Level, ProblemDescriptor, RouteCode, VariableId
 from triage.store.vocabulary import InterventionOutcome, ReferralSource, ReturnedFrom
 
 MAX_AGE_YEARS = 120
+# Validation context for reading a stored screening back: it was checked against the rules of the day
+# it was saved, and a rule added since must not make an old record unreadable (or its letter unbuildable).
+AS_STORED: dict[str, bool] = {"as_stored": True}
 M = TypeVar("M", bound=BaseModel)
 _ODS_PRACTICE = re.compile(r"^[A-Z][0-9]{5}$")
 
@@ -143,6 +151,31 @@ class GpPracticeInput(BaseModel):
 
 # --- screenings ----------------------------------------------------------------------------------
 
+
+class ConditionLists(BaseModel):
+    """The long-term conditions and kinds of MUS offered on the form (resources/conditions.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    source: Annotated[str, Field(min_length=1)]
+    long_term_conditions: tuple[Annotated[str, Field(min_length=1)], ...] = Field(strict=False, min_length=1)
+    medically_unexplained_symptoms: tuple[Annotated[str, Field(min_length=1)], ...] = Field(strict=False, min_length=1)
+
+
+@lru_cache(maxsize=1)
+def condition_lists() -> ConditionLists:
+    return ConditionLists.model_validate(read_yaml(resource_path("conditions.yaml")))
+
+
+def check_mus_kind(value: str, info: ValidationInfo) -> str:
+    # A stored kind stays readable after a service edits its list (AS_STORED).
+    if info.context and info.context.get("as_stored"):
+        return value
+    if value not in condition_lists().medically_unexplained_symptoms:
+        raise ValueError("must be one of the kinds of medically unexplained symptoms in resources/conditions.yaml")
+    return value
+
+
 Item03 = Annotated[int, Field(ge=0, le=3, strict=True)]
 Item08 = Annotated[int, Field(ge=0, le=8, strict=True)]
 
@@ -164,10 +197,24 @@ class RiskDetails(BaseModel):
     plan: RiskItem = RiskItem()
     history: RiskItem = RiskItem()
     protective_factors: Note = ""
-    # For high risk: who was contacted (duty manager, supervisor, crisis team) and when, and what was agreed.
+    # For high risk: who was contacted (duty manager, supervisor, crisis team) and when, and what was
+    # agreed; all three required (ScreeningInput), the two texts with words in them, not punctuation.
     contacted: Note = ""
     contacted_at: datetime | None = None
     actions_taken: Note = ""
+
+    def high_risk_problems(self) -> list[str]:
+        """What a high-risk record still lacks, one ``field: rule`` line each (never the value)."""
+        problems = []
+        if not has_words(self.contacted):
+            problems.append("risk_details.contacted: required as risk is high: who was contacted, a name or role "
+                            "in words (such as duty manager J. Smith), not punctuation alone")  # fmt: skip
+        if self.contacted_at is None:
+            problems.append("risk_details.contacted_at: required as risk is high: the date and time they were contacted")
+        if not has_words(self.actions_taken):
+            problems.append("risk_details.actions_taken: required as risk is high: what was agreed, in words "
+                            "(such as a same-day crisis team assessment), not punctuation alone")  # fmt: skip
+        return problems
 
 
 class PreviousIntervention(BaseModel):
@@ -195,17 +242,28 @@ class ScreeningInput(BaseModel):
     risk_details: RiskDetails = RiskDetails()
     long_term_conditions: tuple[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)], ...] = Field(default=(), max_length=50)  # noqa: E501
     medically_unexplained_symptoms: bool = Field(default=False, strict=True)
+    # The kinds of MUS ticked on the form, from resources/conditions.yaml (live-call issue, defect 7).
+    mus_kinds: tuple[Annotated[str, AfterValidator(check_mus_kind)], ...] = Field(default=(), max_length=20)
     problem_descriptor: ProblemDescriptor | None = None
     previous_interventions: tuple[PreviousIntervention, ...] = Field(default=(), max_length=50)
 
     @model_validator(mode="after")
-    def _risk_asked_when_item9(self) -> ScreeningInput:
+    def _risk_asked_when_item9(self, info: ValidationInfo) -> ScreeningInput:
         # PHQ-9 item 9 (thoughts of self-harm) above 0 makes the risk section mandatory (safety.md 4.1).
         if self.phq9[8] > 0 and self.risk_details.thoughts.present == "not_asked":
             raise ValueError("risk_details.thoughts: must be asked and recorded when PHQ-9 item 9 is above 0")
-        # High risk: the action taken is part of the record, never optional (requirements.md 9 D.28).
-        if self.risk == "high" and not (self.risk_details.contacted and self.risk_details.contacted_at):
-            raise ValueError("risk_details.contacted: record who was contacted and when, as risk is high")
+        if self.mus_kinds and not self.medically_unexplained_symptoms:
+            raise ValueError("mus_kinds: only when medically_unexplained_symptoms is recorded")
+        if len(set(self.mus_kinds)) != len(self.mus_kinds):
+            raise ValueError("mus_kinds: each kind only once")
+        # High risk: who was contacted, when, and what was agreed are part of the record, never optional
+        # (requirements.md 9 D.28). One line each (input_problems splits them); not re-checked on a
+        # record read back as stored (AS_STORED), which met the rules of the day it was saved.
+        as_stored = bool(info.context and info.context.get("as_stored"))
+        if self.risk == "high" and not as_stored:
+            problems = self.risk_details.high_risk_problems()
+            if problems:
+                raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -235,8 +293,10 @@ class ScreeningInput(BaseModel):
 
 
 class DecisionInput(BaseModel):
-    """What the person confirming chose. An override (a route or step other than the recommendation)
-    needs a reason; warnings (e.g. PHQ-9 item 9 with low risk) must be acknowledged."""
+    """What the person confirming chose. ``override_reason`` is the reason for the choice: required
+    for an override (a route or step other than the recommendation) and, when risk is high, for
+    whichever route is chosen (the crisis team or the CMHT; checked by ``record_decision``, which
+    knows the risk). Warnings (e.g. PHQ-9 item 9 with low risk) must be acknowledged."""
 
     model_config = _strict_config()
 
@@ -285,13 +345,15 @@ def input_problems(exc: ValidationError) -> list[str]:
     problems: list[str] = []
     for error in exc.errors(include_input=False, include_url=False, include_context=False):
         if error["type"] == "extra_forbidden":
-            line = "input: has a field that is not one of " + ", ".join(_known_fields(exc.title))
+            lines = ["input: has a field that is not one of " + ", ".join(_known_fields(exc.title))]
         else:
             where = ".".join(str(part) for part in error["loc"] if _our_name(part)) or "input"
             message = error["msg"].removeprefix("Value error, ")
-            line = message if (not error["loc"] and ": " in message) else f"{where}: {message}"
-        if line not in problems:
-            problems.append(line)
+            # A model's own check names its fields itself, one line each.
+            lines = message.split("\n") if (not error["loc"] and ": " in message) else [f"{where}: {message}"]
+        for line in lines:
+            if line not in problems:
+                problems.append(line)
     return problems
 
 

@@ -23,6 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage.fields import has_words
 from triage.letters.command import letter_problems
 from triage.letters.particulars import (
     Decision as LetterDecision,
@@ -300,14 +301,16 @@ def _take_postcode(lines: list[str]) -> str | None:
 
 
 def risk_actions(details: RiskDetails) -> str | None:
-    """Who was contacted and when, and the actions taken, as the screening recorded them."""
+    """Who was contacted and when, and the actions taken, as the screening recorded them. An entry
+    without words (".", an older record's placeholder) is left out, never printed as an action: with
+    nothing left, the letter is refused for medium or high risk (``decide``), as it should be."""
     parts: list[str] = []
-    if details.contacted:
+    if has_words(details.contacted):
         moment = details.contacted_at
         if moment is not None and moment.tzinfo is not None:
             moment = moment.astimezone()
         parts.append(f"Contacted: {details.contacted}" + (f", {moment:%d/%m/%Y %H:%M}." if moment else "."))
-    if details.actions_taken:
+    if has_words(details.actions_taken):
         parts.append(details.actions_taken)
     return " ".join(parts) or None
 

@@ -9,18 +9,16 @@ recommendation is shown until every answer the matrix needs is there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from triage.resources import resource_path
-from triage.rules.datafile import read_yaml
+from triage.fields import has_words
 from triage.rules.engine import fire, route
 from triage.rules.questionnaires import questionnaire, score
 from triage.rules.routing import Routing
-from triage.rules.screening import Screening as RoutingScreening
 from triage.rules.ruleset import Ruleset
+from triage.rules.screening import Screening as RoutingScreening
 from triage.rules.vocabulary import (
     LEVELS,
     RATED_VARIABLES,
@@ -30,13 +28,18 @@ from triage.rules.vocabulary import (
     RatedVariable,
     VariableId,
 )
+from triage.services.inputs import ConditionLists as ConditionLists  # re-exported: the form offers these
 from triage.services.inputs import InvalidInput, PreviousIntervention, ScreeningInput, input_problems
+from triage.services.inputs import condition_lists as condition_lists
 from triage.store.vocabulary import InterventionOutcome
 
 Answer = Annotated[int, Field(ge=0, le=8)] | None
 
 # The form's sections in the matrix's order; the draft remembers where the screener was.
 SECTIONS = ("details", "severity", "ratings", "risk", "history", "conditions", "summary")
+# The form's fields that are not answers: where the screener was. Every other field becomes a field of
+# ScreeningInput in to_input (``ratings`` becomes the five rated variables); a test holds this.
+FORM_ONLY_FIELDS = frozenset({"section"})
 
 
 class InterventionRow(BaseModel):
@@ -115,6 +118,7 @@ class ScreeningForm(BaseModel):
             "risk_details": self.risk_details,
             "long_term_conditions": tuple(self.long_term_conditions),
             "medically_unexplained_symptoms": self.medically_unexplained_symptoms,
+            "mus_kinds": tuple(self.mus_kinds),
             "problem_descriptor": self.problem_descriptor,
             "previous_interventions": tuple(
                 PreviousIntervention(intervention=row.intervention, outcome=row.outcome)  # type: ignore[arg-type]
@@ -125,6 +129,26 @@ class ScreeningForm(BaseModel):
             return ScreeningInput.model_validate(data)
         except ValidationError as exc:
             raise InvalidInput(input_problems(exc)) from None
+
+    @classmethod
+    def from_input(cls, screening: ScreeningInput, *, section: str = "summary") -> ScreeningForm:
+        """The form showing a completed screening (one read back from the store): the inverse of
+        ``to_input``, so that nothing recorded is lost between the form and the record."""
+        return cls(
+            section=section,
+            phq9=list(screening.phq9),
+            gad7=list(screening.gad7),
+            wsas=list(screening.wsas) if screening.wsas is not None else None,
+            ratings={variable: getattr(screening, variable) for variable in RATED_VARIABLES},
+            rating_notes=dict(screening.rating_notes),
+            risk_details=screening.risk_details.model_dump(mode="json"),
+            long_term_conditions=list(screening.long_term_conditions),
+            medically_unexplained_symptoms=screening.medically_unexplained_symptoms,
+            mus_kinds=list(screening.mus_kinds),
+            problem_descriptor=screening.problem_descriptor,
+            previous_interventions=[InterventionRow(intervention=item.intervention, outcome=item.outcome)
+                                    for item in screening.previous_interventions],
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -150,7 +174,7 @@ class LiveView:
     routing: Routing | None  # only when nothing the matrix needs is missing
     missing: list[str]
     problems: list[str]  # what still blocks completing the record (e.g. the high-risk action)
-    risk_contact: str | None  # who was contacted about high risk, once recorded
+    risk_contact: str | None  # who was contacted about high risk, once recorded in words (not ".")
 
 
 def _score_view(name: str, measure: str, answers: list[int | None], ruleset: Ruleset) -> ScoreView:
@@ -183,20 +207,6 @@ def live_view(form: ScreeningForm, ruleset: Ruleset) -> LiveView:
             form.to_input()
         except InvalidInput as exc:
             problems = exc.problems
-    contacted = str(form.risk_details.get("contacted") or "").strip() or None
+    typed = str(form.risk_details.get("contacted") or "").strip()
+    contacted = typed if has_words(typed) else None  # "." is not an action recorded (defect 5)
     return LiveView(phq9, gad7, ratings, indicated, routing, missing, problems, contacted)
-
-
-class ConditionLists(BaseModel):
-    """The long-term conditions and kinds of MUS offered on the form (resources/conditions.yaml)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    source: Annotated[str, Field(min_length=1)]
-    long_term_conditions: tuple[Annotated[str, Field(min_length=1)], ...] = Field(strict=False, min_length=1)
-    medically_unexplained_symptoms: tuple[Annotated[str, Field(min_length=1)], ...] = Field(strict=False, min_length=1)
-
-
-@lru_cache(maxsize=1)
-def condition_lists() -> ConditionLists:
-    return ConditionLists.model_validate(read_yaml(resource_path("conditions.yaml")))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.services.inputs import ScreeningInput
+from triage.services.inputs import AS_STORED, ScreeningInput
 from triage.services.permissions import User, record_search, record_view, require
 from triage.services.referrals import load_referral, move_to_status
 from triage.store.audit import record_event
@@ -154,6 +154,7 @@ def record_screening(session: Session, referral: Referral, data: ScreeningInput,
         risk_details=data.risk_details.model_dump(mode="json"),
         long_term_conditions=list(data.long_term_conditions),
         medically_unexplained_symptoms=data.medically_unexplained_symptoms,
+        mus_kinds=list(data.mus_kinds),
         problem_descriptor=data.problem_descriptor,
         previous_interventions=[item.model_dump(mode="json") for item in data.previous_interventions],
     )
@@ -175,7 +176,9 @@ def record_screening(session: Session, referral: Referral, data: ScreeningInput,
 
 
 def screening_input(screening: Screening) -> ScreeningInput:
-    """The stored screening as the validated input it was saved from (to replay or re-open it)."""
+    """The stored screening as the validated input it was saved from (to replay or re-open it), every
+    field of it (a test holds that this and ``record_screening`` carry every ScreeningInput field).
+    Read back ``AS_STORED``: a rule added after it was saved does not make it unreadable."""
     return ScreeningInput.model_validate(
         {
             "phq9": tuple(screening.phq9),
@@ -190,7 +193,9 @@ def screening_input(screening: Screening) -> ScreeningInput:
             "risk_details": screening.risk_details,
             "long_term_conditions": tuple(screening.long_term_conditions),
             "medically_unexplained_symptoms": screening.medically_unexplained_symptoms,
+            "mus_kinds": tuple(screening.mus_kinds),
             "problem_descriptor": screening.problem_descriptor,
             "previous_interventions": tuple(screening.previous_interventions),
-        }
+        },
+        context=AS_STORED,
     )

@@ -182,6 +182,8 @@ class Screening(Base):
     risk_details: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)  # thoughts, intent, plan, ...
     long_term_conditions: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
     medically_unexplained_symptoms: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The kinds of MUS ticked, names from resources/conditions.yaml (migration 0006).
+    mus_kinds: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
     problem_descriptor: Mapped[str | None] = mapped_column(String(40))
     previous_interventions: Mapped[list[dict[str, str]]] = mapped_column(JsonDoc, default=list)
 

@@ -1,0 +1,247 @@
+"""The live call's defects 5, 6 and 7, typed into the real main window and screening page by keyboard:
+what the screen says, what is stored, and what the letter says.
+
+- Defect 5: "." as who was contacted, nothing agreed: the screening is refused, the screen names the fields.
+- Defect 6: high risk, the crisis team chosen: refused without a reason, stored and printed with one.
+- Defect 7: the kinds of MUS ticked are stored and read back.
+
+The parts that need a change in the UI itself (the high-risk alert and the page's own reason check)
+are marked xfail(strict=True): they say what the UI must do, and fail loudly once it does it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from tests.store.conftest import referral_input
+from tests.ui.conftest import RULESET, SETTINGS
+from tests.users import PWP, as_admin, as_pwp
+from triage.letters import Screener
+from triage.services import create_referral, get_referral, letter_for_decision, parse, save_gp_practice
+from triage.services.inputs import GpPracticeInput
+from triage.services.screening_form import condition_lists
+from triage.services.screenings import screening_input
+from triage.store import Store, open_store
+from triage.ui.main_window import MainWindow
+from triage.ui.risk_alert import HighRiskAlert
+
+PRACTICE = {"code": "C84001", "name": "Example Street Surgery", "address": "2 Example Street\nDoncaster\nDN1 1AB",
+            "gp_names": ("Dr A Example",)}  # fmt: skip
+REASON = "Active plan for tonight; not known to the CMHT"
+SCREENER = Screener(name="Priya Shah", role="Psychological wellbeing practitioner")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(tmp_path / "triage.db") as opened:
+        save_gp_practice(opened, as_admin("admin"), parse(GpPracticeInput, PRACTICE))
+        yield opened
+
+
+@pytest.fixture
+def window(qtbot, store: Store) -> MainWindow:  # type: ignore[no-untyped-def]
+    main = MainWindow(store, RULESET, SETTINGS, PWP)
+    qtbot.addWidget(main)
+    main.show()
+    main.activateWindow()
+    qtbot.waitUntil(main.isActiveWindow)
+    return main
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(focused(), key, modifier)
+
+
+def answer(qtbot, keys: str) -> None:  # type: ignore[no-untyped-def]
+    for key in keys:
+        press(qtbot, key)
+
+
+def to(qtbot, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
+    """Keyboard focus to ``widget``, its window active again (a closed modal can leave none active offscreen)."""
+    widget.window().activateWindow()
+    qtbot.waitUntil(widget.window().isActiveWindow)
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+
+
+def when_modal(qtbot, kind, then) -> None:  # type: ignore[no-untyped-def]
+    """Run ``then(dialog)`` once a modal dialog of ``kind`` shows (it would block the test otherwise)."""
+
+    def check() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind) and dialog.isVisible():
+            then(dialog)
+        else:
+            QTimer.singleShot(20, check)
+
+    QTimer.singleShot(20, check)
+
+
+def open_new_referral(qtbot, window: MainWindow, store: Store, serial: int = 1):  # type: ignore[no-untyped-def]
+    referral_id = create_referral(store, as_pwp("pwp"), referral_input(serial, gp_practice_code=PRACTICE["code"])).id
+    window.open_referral(referral_id)
+    page = window.screening
+    assert page is not None
+    to(qtbot, page.phq9.rows[0])
+    return referral_id, page
+
+
+def answer_up_to_risk(qtbot, risk_key: str) -> None:  # type: ignore[no-untyped-def]
+    """PHQ-9, GAD-7, the four ratings, the four risk prompts, protective factors, then the risk level."""
+    answer(qtbot, "221121110")
+    answer(qtbot, "2211101")
+    press(qtbot, Qt.Key.Key_Tab)  # past "also ask the WSAS"
+    for level in "1111":  # chronicity, complexity, impairment, substance use: all low
+        answer(qtbot, level)
+        press(qtbot, Qt.Key.Key_Tab)
+    for _prompt in range(4):
+        answer(qtbot, "N")
+        press(qtbot, Qt.Key.Key_Tab)
+        press(qtbot, Qt.Key.Key_Tab)
+    qtbot.keyClicks(focused(), "Sister nearby")
+    press(qtbot, Qt.Key.Key_Tab)
+    answer(qtbot, risk_key)
+
+
+def fill_alert(qtbot, who: str, agreed: str) -> None:  # type: ignore[no-untyped-def]
+    """The high-risk alert, typed: who, when left at now, what was agreed, Return records it. (Keys go
+    to each field: the offscreen platform does not always make the alert the active window, which its
+    Alt mnemonics would need.)"""
+
+    def fill(alert: HighRiskAlert) -> None:
+        qtbot.keyClicks(alert.contacted, who)
+        qtbot.keyClicks(alert.action, agreed)
+        qtbot.keyClick(alert.action, Qt.Key.Key_Return)
+
+    when_modal(qtbot, HighRiskAlert, fill)
+
+
+def choose_recommended_route_and_confirm(qtbot, page) -> None:  # type: ignore[no-untyped-def]
+    press(qtbot, Qt.Key.Key_7, Qt.KeyboardModifier.AltModifier)  # to the summary
+    to(qtbot, page.route_choice)
+    press(qtbot, Qt.Key.Key_Down)  # from "— choose —" to the recommendation
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def high_risk_screening(qtbot, window, store, who: str, agreed: str):  # type: ignore[no-untyped-def]
+    referral_id, page = open_new_referral(qtbot, window, store)
+    fill_alert(qtbot, who, agreed)
+    answer_up_to_risk(qtbot, "3")
+    qtbot.waitUntil(lambda: bool(page._risk_contact) and not page._alert_open, timeout=5000)
+    return referral_id, page
+
+
+def test_defect5_a_dot_for_who_was_contacted_is_refused_naming_the_fields(qtbot, window, store) -> None:  # type: ignore[no-untyped-def]
+    referral_id, page = high_risk_screening(qtbot, window, store, who=".", agreed="")
+    choose_recommended_route_and_confirm(qtbot, page)
+    shown = page.problems.text()
+    assert window.screening is page and page.problems.isVisible()
+    assert "risk_details.contacted: required as risk is high" in shown and "in words" in shown
+    assert "risk_details.actions_taken: required as risk is high" in shown
+    assert "risk_details.contacted_at" not in shown  # the alert recorded when
+    assert get_referral(store, PWP, referral_id).screenings == []  # nothing stored, nothing to print
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="UI change needed in triage/ui/risk_alert.py: 'Record action' must stay "
+    "disabled (and accept() refuse) until who was contacted has words (triage.fields.has_words) and "
+    "what was agreed is filled in with words; today '.' and an empty agreement are recorded",
+)
+def test_defect5_the_alert_cannot_be_recorded_with_a_dot_or_nothing_agreed(qtbot) -> None:  # type: ignore[no-untyped-def]
+    alert = HighRiskAlert(SETTINGS)
+    qtbot.addWidget(alert)
+    alert.show()
+    qtbot.keyClicks(alert.contacted, ".")
+    assert not alert.record.isEnabled()
+    alert.contacted.clear()
+    qtbot.keyClicks(alert.contacted, "Duty manager J. Smith")
+    assert not alert.record.isEnabled()  # nothing agreed yet
+
+
+def test_defect6_choosing_the_crisis_team_needs_a_reason_stored_and_printed(qtbot, window, store) -> None:  # type: ignore[no-untyped-def]
+    referral_id, page = high_risk_screening(qtbot, window, store, who="Duty manager J. Smith",
+                                            agreed="Crisis team to assess at home today")  # fmt: skip
+    said: list[str] = []
+
+    def read_and_close(box: QMessageBox) -> None:
+        said.append(box.text())
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    when_modal(qtbot, QMessageBox, read_and_close)
+    choose_recommended_route_and_confirm(qtbot, page)  # the crisis team, no reason typed
+    qtbot.waitUntil(lambda: bool(said), timeout=5000)
+    assert "override_reason: required when risk is high" in said[0]
+    assert "Duty manager" not in said[0]
+    assert get_referral(store, PWP, referral_id).decisions == []
+
+    to(qtbot, page.override_reason)
+    qtbot.keyClicks(page.override_reason, REASON)
+    press(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.screening is None, timeout=5000)
+    decision = get_referral(store, PWP, referral_id).decisions[-1]
+    assert (decision.confirmed_route, decision.override_reason) == ("crisis_team", REASON)
+    for kind in ("gp", "referral-on"):
+        letter = letter_for_decision(store, PWP, decision.id, kind, screener=SCREENER, service=None,
+                                     letter_date=date(2026, 11, 24))  # fmt: skip
+        text = " ".join(letter.paragraphs)
+        assert f"Why we chose the Crisis Resolution and Home Treatment Team: {REASON}" in text, kind
+        assert "Contacted: Duty manager J. Smith" in text and "Crisis team to assess at home today" in text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="UI change needed in triage/ui/screening_page.py request_confirm: when "
+    "risk is high, ask for the reason whichever route is chosen ('Reason: say why you chose this "
+    "route' in page.problems) and relabel the reason box; today only the service refuses it, in a "
+    "message box after the page has let the choice through",
+)
+def test_defect6_the_page_itself_asks_for_the_reason(qtbot, window, store) -> None:  # type: ignore[no-untyped-def]
+    _, page = high_risk_screening(qtbot, window, store, who="Duty manager J. Smith", agreed="Crisis team today")
+    said: list[str] = []
+
+    def read_and_close(box: QMessageBox) -> None:
+        said.append(box.text())
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    when_modal(qtbot, QMessageBox, read_and_close)
+    choose_recommended_route_and_confirm(qtbot, page)
+    qtbot.wait(200)
+    assert not said and "Reason" in page.problems.text()
+
+
+def test_defect7_the_kinds_of_mus_ticked_are_stored_and_read_back(qtbot, window, store) -> None:  # type: ignore[no-untyped-def]
+    kinds = condition_lists().medically_unexplained_symptoms
+    referral_id, page = open_new_referral(qtbot, window, store)
+    answer_up_to_risk(qtbot, "1")
+    for box in (page.mus_boxes[0], page.mus_boxes[2]):
+        to(qtbot, box)
+        press(qtbot, Qt.Key.Key_Space)
+    press(qtbot, Qt.Key.Key_7, Qt.KeyboardModifier.AltModifier)
+    to(qtbot, page.route_choice)
+    press(qtbot, Qt.Key.Key_Home)  # the recommendation, listed first (ticking MUS changed it to integrated)
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.screening is None, page.problems.text()
+    referral = get_referral(store, PWP, referral_id)
+    screening = referral.screenings[-1]
+    assert screening.medically_unexplained_symptoms is True
+    assert screening.mus_kinds == [kinds[0], kinds[2]]
+    assert screening_input(screening).mus_kinds == (kinds[0], kinds[2])
+    assert referral.decisions[-1].confirmed_route == "integrated_iapt"
+    letter = letter_for_decision(store, PWP, referral.decisions[-1].id, "gp", screener=SCREENER, service=None,
+                                 letter_date=date(2026, 11, 24))  # fmt: skip
+    assert "medically unexplained symptoms" in " ".join(letter.paragraphs).lower()
