@@ -80,6 +80,8 @@ def complete_session() -> ScreeningSession:
 # --- hypothesis: complete sessions and drafts round-trip ------------------------------------------
 
 texts = st.text(st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=20)
+# Who was contacted and what was agreed must be words (two letters at least), not a digit or a dot.
+words = st.text(st.characters(codec="utf-8", categories=("L",)), min_size=2, max_size=20)
 
 
 @st.composite
@@ -99,8 +101,8 @@ def sessions(draw: st.DrawFn, complete: bool = True) -> ScreeningSession:
     present = st.sampled_from(("yes", "no"))
     risk = RiskDetails.model_validate({
         "thoughts": {"present": draw(present), "detail": draw(texts)}, "intent": {"present": draw(present)},
-        "protective_factors": draw(texts), "contacted": draw(texts), "contacted_at": datetime(2026, 1, 5, 10, 42),
-        "actions_taken": draw(texts),
+        "protective_factors": draw(texts), "contacted": draw(words), "contacted_at": datetime(2026, 1, 5, 10, 42),
+        "actions_taken": draw(words),
     })  # fmt: skip
     session.update_risk_details(risk.model_dump(mode="json"))
     maybe_none = (lambda s: s) if complete else (lambda s: st.none() | s)
