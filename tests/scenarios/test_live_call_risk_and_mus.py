@@ -5,8 +5,8 @@ what the screen says, what is stored, and what the letter says.
 - Defect 6: high risk, the crisis team chosen: refused without a reason, stored and printed with one.
 - Defect 7: the kinds of MUS ticked are stored and read back.
 
-The parts that need a change in the UI itself (the high-risk alert and the page's own reason check)
-are marked xfail(strict=True): they say what the UI must do, and fail loudly once it does it.
+The high-risk alert itself refuses "." and an empty agreement, and the page asks for the reason for
+any high-risk choice before anything is sent; the services refuse both as well.
 """
 
 from __future__ import annotations
@@ -130,6 +130,7 @@ def fill_alert(qtbot, who: str, agreed: str) -> None:  # type: ignore[no-untyped
 
 
 def choose_recommended_route_and_confirm(qtbot, page) -> None:  # type: ignore[no-untyped-def]
+    to(qtbot, page.phq9.rows[0])  # the page's window active again after the alert closed
     press(qtbot, Qt.Key.Key_7, Qt.KeyboardModifier.AltModifier)  # to the summary
     to(qtbot, page.route_choice)
     press(qtbot, Qt.Key.Key_Down)  # from "— choose —" to the recommendation
@@ -145,22 +146,29 @@ def high_risk_screening(qtbot, window, store, who: str, agreed: str):  # type: i
 
 
 def test_defect5_a_dot_for_who_was_contacted_is_refused_naming_the_fields(qtbot, window, store) -> None:  # type: ignore[no-untyped-def]
-    referral_id, page = high_risk_screening(qtbot, window, store, who=".", agreed="")
-    choose_recommended_route_and_confirm(qtbot, page)
-    shown = page.problems.text()
-    assert window.screening is page and page.problems.isVisible()
-    assert "risk_details.contacted: required as risk is high" in shown and "in words" in shown
-    assert "risk_details.actions_taken: required as risk is high" in shown
-    assert "risk_details.contacted_at" not in shown  # the alert recorded when
-    assert get_referral(store, PWP, referral_id).screenings == []  # nothing stored, nothing to print
+    referral_id, page = open_new_referral(qtbot, window, store)
+    seen: list[tuple[bool, str, bool]] = []
+
+    def fill(alert: HighRiskAlert) -> None:
+        qtbot.keyClicks(alert.contacted, ".")
+        qtbot.keyClick(alert.contacted, Qt.Key.Key_Return)  # refused: the alert stays open
+        seen.append((alert.isVisible(), alert.missing.text(), alert.record.isEnabled()))
+        qtbot.keyClick(alert.contacted, Qt.Key.Key_Backspace)
+        qtbot.keyClicks(alert.contacted, "Duty manager J. Smith")
+        qtbot.keyClicks(alert.action, "Crisis team to assess at home today")
+        qtbot.keyClick(alert.action, Qt.Key.Key_Return)
+
+    when_modal(qtbot, HighRiskAlert, fill)
+    answer_up_to_risk(qtbot, "3")
+    qtbot.waitUntil(lambda: bool(page._risk_contact) and not page._alert_open, timeout=5000)
+    visible, missing, enabled = seen[0]
+    assert visible and not enabled
+    assert "Who was contacted: a name or role in words" in missing and "What was agreed" in missing
+    assert page._risk_contact["contacted"] == "Duty manager J. Smith"
+    assert page._risk_contact["actions_taken"] == "Crisis team to assess at home today"
+    assert get_referral(store, PWP, referral_id).screenings == []  # nothing stored until confirmed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UI change needed in triage/ui/risk_alert.py: 'Record action' must stay "
-    "disabled (and accept() refuse) until who was contacted has words (triage.fields.has_words) and "
-    "what was agreed is filled in with words; today '.' and an empty agreement are recorded",
-)
 def test_defect5_the_alert_cannot_be_recorded_with_a_dot_or_nothing_agreed(qtbot) -> None:  # type: ignore[no-untyped-def]
     alert = HighRiskAlert(SETTINGS)
     qtbot.addWidget(alert)
@@ -175,18 +183,10 @@ def test_defect5_the_alert_cannot_be_recorded_with_a_dot_or_nothing_agreed(qtbot
 def test_defect6_choosing_the_crisis_team_needs_a_reason_stored_and_printed(qtbot, window, store) -> None:  # type: ignore[no-untyped-def]
     referral_id, page = high_risk_screening(qtbot, window, store, who="Duty manager J. Smith",
                                             agreed="Crisis team to assess at home today")  # fmt: skip
-    said: list[str] = []
-
-    def read_and_close(box: QMessageBox) -> None:
-        said.append(box.text())
-        qtbot.keyClick(box, Qt.Key.Key_Return)
-
-    when_modal(qtbot, QMessageBox, read_and_close)
     choose_recommended_route_and_confirm(qtbot, page)  # the crisis team, no reason typed
-    qtbot.waitUntil(lambda: bool(said), timeout=5000)
-    assert "override_reason: required when risk is high" in said[0]
-    assert "Duty manager" not in said[0]
-    assert get_referral(store, PWP, referral_id).decisions == []
+    assert "Reason: say why you chose this route (required as risk is high)" in page.problems.text()
+    assert "Duty manager" not in page.problems.text()
+    assert window.screening is page and get_referral(store, PWP, referral_id).decisions == []
 
     to(qtbot, page.override_reason)
     qtbot.keyClicks(page.override_reason, REASON)
@@ -203,13 +203,6 @@ def test_defect6_choosing_the_crisis_team_needs_a_reason_stored_and_printed(qtbo
         assert "Contacted: Duty manager J. Smith" in text and "Crisis team to assess at home today" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UI change needed in triage/ui/screening_page.py request_confirm: when "
-    "risk is high, ask for the reason whichever route is chosen ('Reason: say why you chose this "
-    "route' in page.problems) and relabel the reason box; today only the service refuses it, in a "
-    "message box after the page has let the choice through",
-)
 def test_defect6_the_page_itself_asks_for_the_reason(qtbot, window, store) -> None:  # type: ignore[no-untyped-def]
     _, page = high_risk_screening(qtbot, window, store, who="Duty manager J. Smith", agreed="Crisis team today")
     said: list[str] = []

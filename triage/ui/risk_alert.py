@@ -1,5 +1,5 @@
 """The high-risk alert: raised when risk is rated high, and not dismissable until the screener has
-recorded who was contacted and when. It shows the service's crisis and duty contacts from settings,
+recorded who was contacted, when, and what was agreed. It shows the service's crisis and duty contacts from settings,
 so it works with no network."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage.fields import has_words
 from triage.settings import ServiceSettings
 
 UK_DATE_TIME = "dd/MM/yyyy HH:mm"
@@ -65,6 +66,11 @@ class HighRiskAlert(QDialog):
         form.addRow("&When", self.contacted_at)
         form.addRow("What was &agreed", self.action)
         layout.addLayout(form)
+        # Says what is still missing, by field, so a disabled button never leaves the screener guessing.
+        self.missing = QLabel()
+        self.missing.setWordWrap(True)
+        self.missing.setAccessibleName("What is still to record")
+        layout.addWidget(self.missing)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.record = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -73,8 +79,24 @@ class HighRiskAlert(QDialog):
         self.record.setEnabled(False)
         self.buttons.accepted.connect(self.accept)
         layout.addWidget(self.buttons)
-        self.contacted.textChanged.connect(lambda text: self.record.setEnabled(bool(text.strip())))
+        self.contacted.textChanged.connect(self._update)
+        self.action.textChanged.connect(self._update)
+        self._update()
         self.contacted.setFocus()
+
+    def still_missing(self) -> list[str]:
+        """What the screener must still record: who (a name or role in words, not "."), and what was agreed."""
+        missing = []
+        if not has_words(self.contacted.text()):
+            missing.append("Who was contacted: a name or role in words (such as duty manager J. Smith)")
+        if not has_words(self.action.text()):
+            missing.append("What was agreed: say what was agreed, in words")
+        return missing
+
+    def _update(self) -> None:
+        missing = self.still_missing()
+        self.record.setEnabled(not missing)
+        self.missing.setText("Still to record: " + "; ".join(missing) if missing else "")
 
     def reject(self) -> None:
         """Escape and the window manager's close do nothing: the action must be recorded."""
@@ -89,7 +111,7 @@ class HighRiskAlert(QDialog):
         super().keyPressEvent(event)
 
     def accept(self) -> None:
-        if self.contacted.text().strip():
+        if not self.still_missing():
             super().accept()
 
     def recorded(self) -> dict[str, str]:

@@ -63,7 +63,7 @@ class DecisionSection:
         self.override_reason.setFixedHeight(70)
         form.addRow("&Route", self.route_choice)
         form.addRow("&Step", self.step_choice)
-        form.addRow("Reason (required when you\nchoose other than recommended)", self.override_reason)
+        form.addRow("Reason (required when risk is high,\nor when you choose other than recommended)", self.override_reason)
         return form
 
     # --- showing ---------------------------------------------------------------------------------
@@ -145,6 +145,10 @@ class DecisionSection:
             problems.append("Route: choose the route yourself (a person must decide here)")
         elif (route, step) != (routing.route, routing.step) and not reason:
             problems.append("Reason: say why you chose other than the recommendation")
+        elif routing.ratings.risk == "high" and not reason:
+            # For high risk the screener chooses between the crisis team and the CMHT "and records why",
+            # whichever they choose (the service refuses it too; this says so before anything is sent).
+            problems.append("Reason: say why you chose this route (required as risk is high)")
         if routing.warnings and not self.acknowledge.isChecked():
             problems.append("Warnings: tick that you have reviewed them")
         return problems
