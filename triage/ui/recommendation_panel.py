@@ -80,6 +80,7 @@ class RecommendationPanel(QFrame):
             self.standard_bands[shown] = _label(role="standardBand", name=f"{shown} standard band, for information")
             self.standard_bands[shown].setToolTip(f"Not used for routing. Source: {measure.bands.source}")
             line = QHBoxLayout()  # a box, not a grid: with the bands hidden, the total takes the whole width
+            line.setSpacing(8)
             line.addWidget(self.score_totals[shown], 0, Qt.AlignmentFlag.AlignTop)
             line.addWidget(self.matrix_bands[shown], 1)
             bands = QVBoxLayout()
