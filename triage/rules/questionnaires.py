@@ -32,6 +32,7 @@ class BandRange(StrictModel):
 
 class Bands(StrictModel):
     source: Text
+    citation: Text  # the source in short, shown beside each band: "Kroenke et al. 2001"
     ranges: Annotated[list[BandRange], Field(min_length=1)]
 
 

@@ -64,7 +64,7 @@ def _message() -> QLabel:
     label = QLabel()
     label.setWordWrap(True)
     label.setProperty("role", "warning")
-    label.setAccessibleName("Message")
+    # No accessible name: a label's name is its text, and a name here would be read instead of the message.
     label.setVisible(False)
     return label
 
@@ -280,7 +280,7 @@ class FirstRunDialog(QDialog):
         self.key_label.setTextFormat(Qt.TextFormat.PlainText)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                                | Qt.TextInteractionFlag.TextSelectableByKeyboard)  # fmt: skip
-        self.key_label.setAccessibleName("Recovery key")
+        self.key_label.setAccessibleDescription("Recovery key")  # a name would be read instead of the key
         self.key_label.setStyleSheet(KEY_STYLE)
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)  # one width for all: easy to copy out
         font.setPointSizeF(self.font().pointSizeF() * KEY_SCALE)

@@ -1,17 +1,30 @@
 """Questionnaires item by item, for typing while listening: each item is one tab stop, a digit key
-answers it and moves on, Backspace clears it. The mouse works too, but is never needed."""
+answers it and moves on, Backspace clears it. The mouse works too, but is never needed.
+
+For a screen reader each item is a group named by its question (a QGroupBox, so Qt exposes it with the
+Grouping role) whose description is the chosen answer in words; the answers are radio buttons named in
+words, with the checked one in the checked state. The row, not the buttons, takes the focus, so the
+keys and the tab order are those of a plain row."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
 
 from triage.rules.questionnaires import Questionnaire, score
 
 
-class AnswerRow(QFrame):
-    """One item: its number and wording, and the answers as buttons (the row, not the buttons, takes focus)."""
+def set_checked(button: QRadioButton, checked: bool) -> None:
+    """Check or clear a radio button. It stays auto-exclusive (Qt then gives it the RadioButton role), but an
+    auto-exclusive button refuses to be cleared, and Backspace clears an answer: so it is let go for a moment."""
+    button.setAutoExclusive(False)
+    button.setChecked(checked)
+    button.setAutoExclusive(True)
+
+
+class AnswerRow(QGroupBox):
+    """One item: its number and wording, and the answers as radio buttons (the row, not the buttons, takes focus)."""
 
     answered = Signal(object)  # int | None
 
@@ -21,7 +34,9 @@ class AnswerRow(QFrame):
         super().__init__(parent)
         self.setProperty("answerRow", True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFlat(True)
         self._choices = [value for value, _ in choices]
+        self._words = {value: label or str(value) for value, label in choices}
         self._value: int | None = None
         self.setAccessibleName(f"{name} item {number}: {prompt}")
 
@@ -31,13 +46,12 @@ class AnswerRow(QFrame):
         text.setWordWrap(True)
         text.setMinimumWidth(260)
         layout.addWidget(text, 3)
-        self._buttons: dict[int, QToolButton] = {}
+        self._buttons: dict[int, QRadioButton] = {}
         for value, label in choices:
-            button = QToolButton(self)
-            button.setProperty("caption", f"{value}\n{label}" if label else str(value))
-            button.setCheckable(True)
+            button = QRadioButton(f"{value}\n{label}" if label else str(value), self)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the row is the tab stop
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setAccessibleName(self._words[value])  # "Several days", not "1 Several days"
+            button.setAccessibleDescription(f"press {value}")
             button.setMinimumWidth(64 if label else 30)
             button.clicked.connect(lambda _=False, v=value: self._choose(v, advance=False))
             self._buttons[value] = button
@@ -75,10 +89,20 @@ class AnswerRow(QFrame):
 
     def _update(self) -> None:
         for value, button in self._buttons.items():
-            chosen = value == self._value
-            button.setChecked(chosen)
-            button.setText(("✔ " if chosen else "") + button.property("caption"))
-        self.setAccessibleDescription("Not answered" if self._value is None else f"Answer {self._value}")
+            set_checked(button, value == self._value)
+            font = button.font()
+            font.setBold(value == self._value)  # the choice shown by weight as well as the radio's dot
+            button.setFont(font)
+        self.setAccessibleDescription("Not answered" if self._value is None else self._words[self._value])
+
+    def chosen_words(self) -> str | None:
+        """The chosen answer as a screen reader says it, or None when not answered."""
+        return None if self._value is None else self._words[self._value]
+
+
+def standard_band_text(questionnaire: Questionnaire, band: str) -> str:
+    """A questionnaire's own band with its source, from the data: never mistaken for the matrix's band."""
+    return f"Standard band ({questionnaire.bands.citation}): {band.lower()}"
 
 
 class QuestionnaireWidget(QWidget):
@@ -109,8 +133,15 @@ class QuestionnaireWidget(QWidget):
             grid.addWidget(row, index, 0)
         layout.addLayout(grid)
         self.total_label = QLabel()
-        self.total_label.setAccessibleName(f"{questionnaire.name} total")
+        self.total_label.setAccessibleDescription(f"{questionnaire.name} total")  # a name would hide the total
         layout.addWidget(self.total_label)
+        self.band_label = QLabel()  # apart from the total: the standard band is shown, never used for routing
+        self.band_label.setProperty("role", "standardBand")
+        self.band_label.setToolTip(
+            f"For information; routing uses the matrix's bands. Source: {questionnaire.bands.source}"
+        )
+        self.band_label.setAccessibleDescription(self.band_label.toolTip())
+        layout.addWidget(self.band_label)
         self.changed.connect(self._show_total)
         self._show_total()
 
@@ -130,8 +161,10 @@ class QuestionnaireWidget(QWidget):
         q = self.questionnaire
         if all(value is not None for value in answers):
             result = score(q, [value for value in answers if value is not None])
-            self.total_label.setText(f"Total {result.total} of {q.max_total} · {result.band}")
+            self.total_label.setText(f"Total {result.total} of {q.max_total}")
+            self.band_label.setText(standard_band_text(q, result.band))
         else:
+            self.band_label.setText("")
             missing = [str(n) for n, value in enumerate(answers, 1) if value is None]
             partial = sum(value for value in answers if value is not None)
             self.total_label.setText(f"{partial} so far · not yet answered: item {', '.join(missing)}")

@@ -1,15 +1,17 @@
 """Rating one matrix variable: its three levels with the ruleset's definitions shown verbatim at the
-point of choice. Keys 1, 2 and 3 choose low, medium and high; the choice is shown by a tick and
-words, not by colour alone."""
+point of choice. Keys 1, 2 and 3 choose low, medium and high; the choice is shown by a radio's dot and
+words, not by colour alone. For a screen reader the row is a group named by the variable and each level
+a radio button named by the level, its definition as description, the chosen one checked."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QVBoxLayout, QWidget
 
 from triage.rules.ruleset import Variable
 from triage.rules.vocabulary import LEVELS, Level
+from triage.ui.questionnaire import set_checked
 
 
 class LevelCard(QFrame):
@@ -23,7 +25,11 @@ class LevelCard(QFrame):
         self.name = name
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
-        self.title = QLabel()
+        self.title = QRadioButton(f"{key} · {name}", self)
+        self.title.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the row is the tab stop
+        self.title.setAccessibleName(name)
+        self.title.setAccessibleDescription(f"press {key}: {definition}")
+        self.title.clicked.connect(self.clicked.emit)
         layout.addWidget(self.title)
         self.key = key
         body = QLabel(definition)
@@ -34,8 +40,11 @@ class LevelCard(QFrame):
         self.set_chosen(False)
 
     def set_chosen(self, chosen: bool) -> None:
-        mark = "✔ " if chosen else ""
-        self.title.setText(f"<b>{mark}{self.key} · {self.name}</b>" + (" (chosen)" if chosen else ""))
+        set_checked(self.title, chosen)
+        self.title.setText(f"{self.key} · {self.name}" + (" (chosen)" if chosen else ""))
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
         self.setStyleSheet(
             "LevelCard { border: 3px solid #1d4f91; background: #e8f0fb; border-radius: 6px; }"
             if chosen
@@ -47,7 +56,7 @@ class LevelCard(QFrame):
         super().mousePressEvent(event)
 
 
-class LevelRow(QFrame):
+class LevelRow(QGroupBox):
     """The tab stop for a rating: keys 1-3 choose, Backspace clears."""
 
     key_chosen = Signal(object)  # Level | None
@@ -79,6 +88,7 @@ class RatingChooser(QFrame):
         layout.addWidget(heading)
 
         self.levels_row = LevelRow(self)
+        self.levels_row.setFlat(True)
         self.levels_row.setProperty("answerRow", True)
         self.levels_row.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.levels_row.setAccessibleName(f"{variable.label}: press 1 for low, 2 for medium, 3 for high")
@@ -117,4 +127,5 @@ class RatingChooser(QFrame):
     def _update(self) -> None:
         for level, card in self.cards.items():
             card.set_chosen(level == self._level)
-        self.levels_row.setAccessibleDescription("Not rated" if self._level is None else f"Rated {self._level}")
+        chosen = self.cards[self._level].name if self._level else None
+        self.levels_row.setAccessibleDescription("Not rated" if chosen is None else f"Rated {chosen}")

@@ -1,17 +1,25 @@
 """The side panel, always in view during a screening: scores and bands, the seven ratings, what is
 indicated so far, the recommendation when complete, and every warning. Risk is stated in words, with
-a symbol, never by colour alone; nothing here is behind a scroll, a tab or a click."""
+a symbol, never by colour alone; nothing here is behind a scroll, a tab or a click.
+
+Each score's two bands are shown apart, each with its source from the data: the matrix's band (the
+ruleset's, which routes) and the questionnaire's standard band (for information only).
+
+The labels carry their purpose as accessible description, not name: a label's name is its text, and a
+name set on it would be read instead of what it shows."""
 
 from __future__ import annotations
 
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from triage.rules.questionnaires import questionnaire
 from triage.rules.ruleset import Ruleset
-from triage.rules.vocabulary import VARIABLES, VariableId
+from triage.rules.vocabulary import VARIABLES, Level, VariableId
 from triage.services.screening_form import LiveView, ScoreView
+from triage.ui.questionnaire import standard_band_text
 
 
 def _label(text: str = "", role: str | None = None, name: str | None = None) -> QLabel:
@@ -21,8 +29,19 @@ def _label(text: str = "", role: str | None = None, name: str | None = None) -> 
     if role:
         label.setProperty("role", role)
     if name:
-        label.setAccessibleName(name)
+        label.setAccessibleDescription(name)
     return label
+
+
+def matrix_source(ruleset: Ruleset) -> str:
+    """The ruleset's id in words, short enough to stand beside every band: "doncaster-2007" -> "Doncaster 2007"
+    (the footer and the matrix window give its title, version and document in full)."""
+    words = ruleset.id.replace("-", " ")
+    return words[:1].upper() + words[1:]
+
+
+def matrix_band_text(ruleset: Ruleset, level: Level) -> str:
+    return f"Matrix band ({matrix_source(ruleset)}): {ruleset.level_words[level].lower()}"
 
 
 class RecommendationPanel(QFrame):
@@ -32,7 +51,7 @@ class RecommendationPanel(QFrame):
         self.setProperty("role", "panel")
         self.setMinimumWidth(340)
         layout = QVBoxLayout(self)
-        layout.setSpacing(8)
+        layout.setSpacing(6)  # room for the two bands of each score on a 1280x720 screen
 
         self.risk = _label(role="alert", name="Risk")
         self.recommendation = _label(role="recommendation", name="Recommendation")
@@ -47,9 +66,28 @@ class RecommendationPanel(QFrame):
         layout.addWidget(self.confirmation)
         layout.addWidget(self.warnings)
 
-        layout.addWidget(_label("<b>Scores</b>"))
-        self.scores = _label(name="Scores")
-        layout.addWidget(self.scores)
+        layout.addWidget(_label("<b>Scores</b> (the matrix band routes)"))
+        self.questionnaires = {"PHQ-9": questionnaire("phq9"), "GAD-7": questionnaire("gad7")}
+        self.score_totals: dict[str, QLabel] = {}
+        self.matrix_bands: dict[str, QLabel] = {}
+        self.standard_bands: dict[str, QLabel] = {}
+        for (
+            shown,
+            measure,
+        ) in self.questionnaires.items():  # per measure: its total and matrix band, then its standard band
+            self.score_totals[shown] = _label(name=f"{shown} score")
+            self.matrix_bands[shown] = _label(role="matrixBand", name=f"{shown} band in the matrix, used for routing")
+            self.standard_bands[shown] = _label(role="standardBand", name=f"{shown} standard band, for information")
+            self.standard_bands[shown].setToolTip(f"Not used for routing. Source: {measure.bands.source}")
+            line = QHBoxLayout()  # a box, not a grid: with the bands hidden, the total takes the whole width
+            line.setSpacing(8)
+            line.addWidget(self.score_totals[shown], 0, Qt.AlignmentFlag.AlignTop)
+            line.addWidget(self.matrix_bands[shown], 1)
+            bands = QVBoxLayout()
+            bands.setSpacing(0)  # the standard band sits close under its total
+            bands.addLayout(line)
+            bands.addWidget(self.standard_bands[shown])
+            layout.addLayout(bands)
 
         layout.addWidget(_label("<b>Ratings</b> (in the matrix's order)"))
         grid = QGridLayout()
@@ -106,7 +144,8 @@ class RecommendationPanel(QFrame):
         self.warnings.setVisible(bool(warnings))
         self.warnings.setText("<br>".join(f"⚠ Warning: {escape(w)}" for w in warnings))
 
-        self.scores.setText(f"{self._score(view.phq9)}<br>{self._score(view.gad7)}")
+        for score in (view.phq9, view.gad7):
+            self._show_score(score)
         for variable, label in self.rating_labels.items():
             level = view.ratings.get(variable)
             text = words[level].capitalize() if level else "— not rated"
@@ -119,8 +158,17 @@ class RecommendationPanel(QFrame):
             lines.append(f"<b>{escape(self.ruleset.destination_labels[code])}</b> ← {names}")
         self.destinations.setText("<br>".join(lines) or "Nothing rated yet.")
 
-    def _score(self, score: ScoreView) -> str:
-        if score.complete:
-            band = self.ruleset.level_words[score.matrix_level] if score.matrix_level else "?"
-            return f"<b>{score.name} {score.total}</b> · matrix band {band} · {escape(score.standard_band or '')}"
-        return f"{score.name}: {score.answered} of {score.items} items answered ({score.total} so far)"
+    def _show_score(self, score: ScoreView) -> None:
+        matrix, standard = self.matrix_bands[score.name], self.standard_bands[score.name]
+        complete = score.complete and score.matrix_level is not None
+        matrix.setVisible(complete)
+        standard.setVisible(complete)
+        if not complete or score.matrix_level is None:
+            self.score_totals[score.name].setText(
+                f"{score.name}: {score.answered} of {score.items} items answered ({score.total} so far)"
+            )
+            return
+        self.score_totals[score.name].setText(f"<b>{score.name} {score.total}</b>")
+        matrix.setText(f"<b>{escape(matrix_band_text(self.ruleset, score.matrix_level))}</b>")
+        questionnaire_ = self.questionnaires[score.name]
+        standard.setText(f"<small>{escape(standard_band_text(questionnaire_, score.standard_band or ''))}</small>")

@@ -96,7 +96,7 @@ class ReferralsPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
         self.count = QLabel()
-        self.count.setAccessibleName("Number of referrals shown")
+        self.count.setAccessibleDescription("Number of referrals shown")  # a name would be read instead of the count
         layout.addWidget(self.count)
 
         layout.addWidget(QLabel("<b>Screenings in progress</b> (drafts, newest first)"))

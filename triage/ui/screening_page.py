@@ -28,7 +28,7 @@ from triage.services.screening_form import SECTIONS, InterventionRow, ScreeningF
 from triage.settings import ServiceSettings
 from triage.ui.questionnaire import QuestionnaireWidget
 from triage.ui.rating import RatingChooser
-from triage.ui.recommendation_panel import RecommendationPanel
+from triage.ui.recommendation_panel import RecommendationPanel, matrix_band_text
 from triage.ui.risk_alert import HighRiskAlert
 from triage.ui.screening_conditions import ConditionQuestions
 from triage.ui.screening_decision import DecisionSection
@@ -264,7 +264,7 @@ class ScreeningPage(QWidget):
         self.panel.show_view(view)
         severity = view.ratings["severity"]
         self.severity_line.setText(
-            f"Severity (derived, the higher band of the two): <b>{self.ruleset.level_words[severity]}</b>"
+            f"Severity, the higher of the two: <b>{escape(matrix_band_text(self.ruleset, severity))}</b>"
             if severity
             else "Severity is worked out from PHQ-9 and GAD-7 when both are complete."
         )

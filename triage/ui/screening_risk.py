@@ -64,8 +64,13 @@ class RiskQuestions:
         self.present: dict[str, QComboBox] = {}
         self.detail: dict[str, QLineEdit] = {}
         for row, (key, prompt) in enumerate(RISK_PROMPTS):
-            grid.addWidget(QLabel(prompt), row, 0)
+            question = QLabel(prompt)
             present = value_combo(f"{prompt}: asked?", [(value, label) for value, label in PRESENT])
+            # On Linux Qt names a drop-down by its value and leaves the question to the label it is the buddy
+            # of (AT-SPI "labelled by"); the description says the question again for readers that skip it.
+            question.setBuddy(present)
+            present.setAccessibleDescription(prompt)
+            grid.addWidget(question, row, 0)
             detail = QLineEdit()
             detail.setAccessibleName(f"{prompt}: detail")
             detail.setPlaceholderText("Detail, in the person's words where possible")
