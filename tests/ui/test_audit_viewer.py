@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QDate, Qt
 
 from triage.services.audit_trail import AuditRow, audit_events
+from triage.services.referral_record import VIEW_SUMMARY
 from triage.ui import audit_viewer
 from triage.ui.audit_viewer import PAGE_SIZE, AuditTableModel, AuditViewer, open_audit_viewer
 
@@ -33,7 +34,7 @@ def shown(viewer: AuditViewer) -> list[tuple[str, ...]]:
 
 def pwp_looks(qtbot, team: Team) -> None:
     window = window_for(qtbot, team, team.pwp)  # lists (one search)
-    window.open_referral(team.referral_id)  # views of the referral and of the person's history
+    window.open_referral(team.referral_id)  # one view of the referral's record
     window.close_screening()
     window.close()
 
@@ -42,7 +43,7 @@ def test_an_admin_sees_the_pwps_view_and_search_and_filters_them(qtbot, team: Te
     pwp_looks(qtbot, team)
     viewer = viewer_for(qtbot, team)
     rows = shown(viewer)
-    assert ("pwp.one", "view", "referral", team.referral_id, "viewed") in [r[1:] for r in rows]
+    assert ("pwp.one", "view", "referral", team.referral_id, VIEW_SUMMARY) in [r[1:] for r in rows]
     assert ("pwp.one", "search", "referral", "*", "search returned 1 result") in [r[1:] for r in rows]
     assert all(len(r[0]) == 19 and r[0][2] == "/" and r[0][5] == "/" for r in rows)  # dd/mm/yyyy hh:mm:ss
     assert [n for n in NEEDLES if any(n in cell for r in rows for cell in r)] == []
@@ -52,7 +53,7 @@ def test_an_admin_sees_the_pwps_view_and_search_and_filters_them(qtbot, team: Te
     assert {r[1] for r in shown(viewer)} == {"pwp.one"}
     viewer.action.setCurrentIndex(viewer.action.findData("view"))
     viewer.entity_type.setCurrentIndex(viewer.entity_type.findData("referral"))
-    assert [r[1:] for r in shown(viewer)] == [("pwp.one", "view", "referral", team.referral_id, "viewed")]
+    assert [r[1:] for r in shown(viewer)] == [("pwp.one", "view", "referral", team.referral_id, VIEW_SUMMARY)]
     assert "1 event matches" in viewer.count.text()
 
     viewer.action.setCurrentIndex(viewer.action.findData("search"))

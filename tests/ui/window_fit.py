@@ -179,6 +179,11 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     ruleset = load_ruleset(resource_path("rules", "doncaster-2007.yaml"))
     window = MainWindow(store, ruleset, SETTINGS, PWP, unlock_check=lambda _password: False)
 
+    def record() -> Built:
+        window.open_referral(ids["decided"])  # its read-only record: the banner and the actions stay in view
+        return window, ("record_page.banner", "record_page.back_button", "record_page.screen_button",
+                        "record_page.letters_button")  # fmt: skip
+
     def screening() -> Built:
         window.open_referral(ids["in_progress"])
         return window, ("screening",)
@@ -205,6 +210,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     yield "add-user", add_user_form
     yield "password-form", lambda: (PasswordForm("priya.shah", lambda _password: None, window), ("ok",))
     yield "role-form", lambda: (RoleForm(list_users(store, ADMIN)[0], lambda _role: None, window), ("ok",))
+    yield "record", record
     yield "screening", screening
     yield "locked", locked
 
@@ -221,7 +227,7 @@ def report(app: QApplication, folder: Path) -> dict[str, Any]:
         for name, build in session(store, app):
             window, keys = build()
             measured[name] = measure(app, window, keys)
-            if name not in ("main-window", "screening"):  # the main window stays up under its dialogs
+            if name not in ("main-window", "record", "screening"):  # the main window stays up under its dialogs
                 window.hide()
     return measured
 

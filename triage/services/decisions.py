@@ -123,6 +123,20 @@ def complete_screening(
         return stored.id, decided.id
 
 
+def check_rescreen(store: Store, user: User, referral_id: str) -> None:
+    """Refuse now what ``complete_screening`` would refuse at the end of a screening of this referral,
+    so that nobody types a whole screening to be told no: a referral whose letter is sent or that is
+    closed (RefusedError), a role without ``screen`` and ``decide``, and, for a referral someone else
+    has decided, one without ``override_any`` (PermissionDenied, each refusal audited). Reads no
+    patient data and records nothing when allowed; ``complete_screening`` checks all of it again."""
+    require(user, "screen", store=store)
+    with store.read() as session:
+        status = load_referral(session, referral_id).status
+    if status in ("letter_sent", "closed"):  # as record_screening refuses them
+        raise RefusedError(f"a referral that is {status.replace('_', ' ')} cannot be screened again")
+    _require_decider(store, user, referral_id, "decide")
+
+
 def record_decision(
     session: Session, referral: Referral, screening: Screening, data: DecisionInput, actor: str, ruleset: Ruleset,
     *, note: str = "",

@@ -1,38 +1,45 @@
-"""The main window: the referral list (home) and one screening at a time, and the dialogs it opens.
+"""The main window: the referral list (home), and one referral at a time, its read-only record or its
+screening, and the dialogs it opens.
 
-Its rooms: the home page is referrals_page.py, the menu and its shortcuts main_window_menu.py, the idle
-lock main_window_lock.py, the heading above a screening referral_heading.py; the window itself (opening,
-saving and confirming a screening, letters, the admin's dialogs) is here.
+Its rooms: the home page is referrals_page.py, the record record_view.py, the menu and its shortcuts
+main_window_menu.py, the idle lock main_window_lock.py, the heading above a screening
+referral_heading.py; the window itself (opening a referral, starting, saving and confirming a
+screening, letters, the admin's dialogs) is here.
 
-Keyboard: Ctrl+N new referral, Ctrl+F search, Return opens the selected referral, Ctrl+R resumes the
-selected (or newest) draft, Ctrl+W goes back to the list, Ctrl+, settings, Ctrl+M the matrix, Ctrl+L the
-letters of the selected (decided) referral, also offered as soon as a decision is confirmed.
+Keyboard: Ctrl+N new referral, Ctrl+F search, Return opens the selected referral (its record; a referral
+not screened yet, its screening), Ctrl+R resumes the selected (or newest) draft, Ctrl+W goes back to the
+list (Escape from a record), Ctrl+, settings, Ctrl+M the matrix, Ctrl+L the letters of the selected (or
+shown) decided referral, also offered as soon as a decision is confirmed. On a record, Ctrl+E re-screens.
 Ctrl+Shift+A the audit trail (an admin's).
 
-With a logged-in user, every look is audited: opening a referral is a view (``view_referral``, which
-also checks the role), each filter applied to the list is a search (the number of results, never the
-text), and letters record themselves (``record_letter``).
-The screening is saved as a draft a moment after each change and at every section change.
+With a logged-in user, every look is audited: opening a referral is one view of its record
+(``referral_record``, which also checks the role), each filter applied to the list is a search (the
+number of results, never the text), and letters record themselves (``record_letter``). Re-screening is
+checked before it starts (``check_rescreen``: someone else's decision needs ``override_any``).
+The screening is saved as a draft a moment after each change and at every section change, once
+anything has been answered: opening a referral, or leaving it untouched, leaves no draft.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
-from triage.labels import labels
 from triage.rules.ruleset import Ruleset
-from triage.services import create_referral, get_referral, list_drafts, load_draft, person_history, save_draft
-from triage.services.decisions import complete_screening
+from triage.services import create_referral, list_drafts, load_draft, save_draft
+from triage.services.decisions import check_rescreen, complete_screening
 from triage.services.directory import list_practices
 from triage.services.inputs import DecisionInput, ScreeningInput
 from triage.services.letters import decided_referral
+from triage.services.permissions import PermissionDenied
 from triage.services.referral_list import count_referrals, referral_page
+from triage.services.referral_record import ReferralRecord, referral_record
 from triage.services.screening_form import ScreeningForm
 from triage.settings import ServiceSettings
 from triage.store.database import Store
@@ -42,6 +49,7 @@ from triage.ui.lock import IdleMonitor, LockPage
 from triage.ui.main_window_lock import WindowLock
 from triage.ui.main_window_menu import WindowMenu
 from triage.ui.matrix_view import MatrixView
+from triage.ui.record_view import FINISHED, RecordView
 from triage.ui.referral_dialog import NewReferralDialog
 from triage.ui.referral_heading import referral_heading
 from triage.ui.referral_list import ReferralListModel
@@ -54,6 +62,21 @@ if TYPE_CHECKING:
     from triage.ui.letter_dialog import LetterDialog
 
 AUTOSAVE_MS = 1500
+
+
+def answers_of(form: ScreeningForm) -> dict[str, Any]:
+    """What was answered, without where the screener is."""
+    return form.model_dump(mode="json", exclude={"section"})
+
+
+def refusal(exc: StoreError, record: ReferralRecord) -> str:
+    """Why a screening may not start, in words: who decided it, when that is the reason."""
+    if isinstance(exc, PermissionDenied) and exc.action == "override_any" and record.decision is not None:
+        return (
+            f"{record.decision.decided_by} decided this referral, and only a team leader may screen again "
+            "a referral someone else decided. Ask a team leader to re-screen it."
+        )
+    return f"{exc}."
 
 
 class MainWindow(WindowMenu, WindowLock, QMainWindow):
@@ -70,7 +93,10 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
         self.setWindowTitle(f"triage — {settings.service_name}")
         fit_to_screen(self, QSize(1400, 900))  # a 1366×768 or 1280×720 laptop gets what it has room for
         self.screening: ScreeningPage | None = None
-        self.referral_id: str | None = None
+        self.referral_id: str | None = None  # the screening's
+        self.record_page: RecordView | None = None
+        self._blank: dict[str, Any] = {}  # the screening's answers as it opened, and whether it has a draft
+        self._draft_kept = False
 
         central = QWidget()
         column = QVBoxLayout(central)
@@ -109,7 +135,7 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
         self.home.resume_button.clicked.connect(self.resume_draft)
         self.home.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.home.table.activated.connect(lambda _i: self.open_selected())
-        self.home.drafts.itemActivated.connect(lambda item: self.open_referral(item.data(Qt.ItemDataRole.UserRole)))
+        self.home.drafts.itemActivated.connect(lambda item: self.screen_referral(item.data(Qt.ItemDataRole.UserRole)))
 
         self.autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self.autosave.timeout.connect(self.save_draft_now)
@@ -135,6 +161,8 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
 
     def focus_search(self) -> None:
         if self.screening is None:
+            if self.record_page is not None:
+                self.drop_screening()
             self.home.search.setFocus()
             self.home.search.selectAll()
 
@@ -144,12 +172,16 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
             self.open_referral(referral_id)
 
     def resume_draft(self) -> None:
+        """Ctrl+R: the draft of the record on screen, else the selected (or newest) draft in the list."""
+        if self.record_page is not None and self.record_page.has_draft:
+            self.screen_shown_record()
+            return
         item = self.home.drafts.currentItem() or self.home.drafts.item(0)
         if item is not None:
-            self.open_referral(item.data(Qt.ItemDataRole.UserRole))
+            self.screen_referral(item.data(Qt.ItemDataRole.UserRole))
 
     def new_referral(self) -> None:
-        if self.screening is not None:
+        if self.screening is not None:  # one screening at a time; a record on screen may be left
             return
         dialog = NewReferralDialog(list_practices(self.store), self)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
@@ -170,29 +202,87 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
             )
         self.open_referral(created.id)
 
-    # --- screening -------------------------------------------------------------------------------
+    # --- a referral: its record, or its screening ----------------------------------------------
 
     def open_referral(self, referral_id: str) -> None:
-        try:
-            referral = get_referral(self.store, self.user, referral_id)  # checked, and recorded as a view
-            earlier = [
-                h for h in person_history(self.store, self.user, referral.person.id) if h.referral_id != referral_id
-            ]
-            draft = load_draft(self.store, self.user, referral_id) if self.user.can("screen") else None
-        except StoreError as exc:
-            QMessageBox.information(self, "Referral not opened", f"This referral cannot be opened: {exc}.")
+        """What Return on the list does: the referral's read-only record (``referral_record``, one
+        audited view), or, for a referral not screened yet, straight to its screening, which is what a
+        PWP opens a new referral for. Neither creates a draft: one is saved only once an answer is given."""
+        record = self._record(referral_id)
+        if record is None:
+            return
+        if self.screening is not None:
+            self.close_screening()  # its draft saved, the list of drafts brought up to date
+        if record.screening is None and record.referral.status not in FINISHED and self.user.can("screen"):
+            self._start_screening(record)
+        else:
+            self._show_record(record)
+
+    def screen_referral(self, referral_id: str) -> None:
+        """Straight to the screening of a referral, its draft put back (the drafts list, Ctrl+R, the
+        unlock); checked as Re-screen is, and the record shown with the reason when refused."""
+        record = self._record(referral_id)
+        if record is None:
             return
         if self.screening is not None:
             self.close_screening()
-        if referral.status in ("letter_sent", "closed"):
-            QMessageBox.information(
-                self,
-                "Referral finished",
-                f"This referral is {labels().statuses[referral.status].lower()}; it cannot be screened again.",
-            )
+        self._start_screening(record)
+
+    def screen_shown_record(self) -> None:
+        """Re-screen (Ctrl+E, Alt+E), screen, or resume the draft of the record on screen."""
+        if self.record_page is not None and not self.locked:
+            self._start_screening(self.record_page.record)
+
+    def _record(self, referral_id: str) -> ReferralRecord | None:
+        try:
+            return referral_record(self.store, self.user, referral_id)  # checked, and recorded as a view
+        except StoreError as exc:
+            QMessageBox.information(self, "Referral not opened", f"This referral cannot be opened: {exc}.")
+            return None
+
+    def _show_record(self, record: ReferralRecord) -> None:
+        self.drop_screening(refresh=False)
+        page = RecordView(record, may_screen=self.user.can("screen"), role=self.user.role,
+                          has_draft=self._has_draft(record.referral.id))  # fmt: skip
+        page.back_requested.connect(self.close_screening)
+        page.screen_requested.connect(self.screen_shown_record)
+        page.letters_requested.connect(self.open_letters)
+        self.record_page = page
+        self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        page.focus_first()
+
+    def _has_draft(self, referral_id: str) -> bool:
+        """Whether a screening in progress waits for this referral, as the list shows it (a draft of
+        one's own, or the list's Draft column): only the words of the action depend on it."""
+        drafts = (self.home.drafts.item(i) for i in range(self.home.drafts.count()))
+        if any(item.data(Qt.ItemDataRole.UserRole) == referral_id for item in drafts):
+            return True
+        rows = (self.model.row_at(i) for i in range(self.model.rowCount()))
+        return any(row is not None and row.id == referral_id and row.has_draft for row in rows)
+
+    def _start_screening(self, record: ReferralRecord) -> None:
+        referral_id = record.referral.id
+        try:
+            check_rescreen(self.store, self.user, referral_id)  # what the decision would refuse, said now
+            draft = load_draft(self.store, self.user, referral_id)
+        except StoreError as exc:
+            why = refusal(exc, record)
+            if self.record_page is None or self.record_page.record is not record:
+                self._show_record(record)  # what was asked for is not there: what is, is
+            assert self.record_page is not None
+            self.record_page.show_refusal(f"Not screened: {why}")
+            QMessageBox.information(self, "Not screened", f"This referral cannot be screened now: {why}")
+            self.record_page.focus_first()
             return
-        page = ScreeningPage(self.ruleset, self.settings, referral_heading(referral, earlier, self.ruleset),
+        self.drop_screening(refresh=False)
+        subject = SimpleNamespace(person=record.person, **{name: getattr(record.referral, name) for name in (
+            "received_on", "source", "gp_practice", "interpreter_language", "duplicate_of_id")})  # fmt: skip
+        page = ScreeningPage(self.ruleset, self.settings,
+                             referral_heading(subject, list(record.earlier_referrals), self.ruleset),
                              meeting=self.user.can("confirm_in_meeting"))  # fmt: skip
+        self._blank = answers_of(page.form())  # nothing typed yet: not worth a draft
+        self._draft_kept = draft is not None
         if draft is not None:
             page.load(ScreeningForm.model_validate(draft.payload))
         page.changed.connect(self.autosave.start)
@@ -208,26 +298,34 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
         if self.screening is None or self.referral_id is None:
             return
         form = self.screening.form()
+        if not self._draft_kept and answers_of(form) == self._blank:
+            return  # nothing answered: opening or leaving a screening leaves no empty draft behind
         try:
             save_draft(self.store, self.user, self.referral_id, form.model_dump(mode="json"), section=form.section)
         except StoreError as exc:
             self.statusBar().showMessage(f"Draft NOT saved: {exc}")
         else:
+            self._draft_kept = True
             self.statusBar().showMessage("Draft saved", 3000)
 
     def close_screening(self) -> None:
-        if self.screening is None:
+        """Back to the list (Ctrl+W, Escape on a record): the screening's draft saved, if anything was typed."""
+        if self.screening is None and self.record_page is None:
             return
         self.save_draft_now()
         self.drop_screening()
 
     def drop_screening(self, refresh: bool = True) -> None:
-        page, self.screening, self.referral_id = self.screening, None, None
+        """The screening or the record goes from the window, not just from sight (the idle lock calls
+        this too: every patient detail leaves with the page)."""
+        pages = (self.screening, self.record_page)
+        self.screening, self.referral_id, self.record_page = None, None, None
         self.stack.setCurrentWidget(self.home)
-        if page is not None:
-            self.stack.removeWidget(page)
-            page.setParent(None)  # out of the window's widget tree at once, not at the next event loop turn
-            page.deleteLater()
+        for page in pages:
+            if page is not None:
+                self.stack.removeWidget(page)
+                page.setParent(None)  # out of the window's widget tree at once, not at the next event loop turn
+                page.deleteLater()
         if refresh:
             self.refresh_home()
             self.home.table.setFocus()
@@ -251,8 +349,11 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
     # --- letters ---------------------------------------------------------------------------------
 
     def open_letters(self) -> None:
-        """The letters of the referral selected in the list (Ctrl+L)."""
-        referral_id = self.home.selected_referral() if self.screening is None else None
+        """The letters of the record on screen, or of the referral selected in the list (Ctrl+L)."""
+        if self.record_page is not None:
+            referral_id: str | None = self.record_page.record.referral.id
+        else:
+            referral_id = self.home.selected_referral() if self.screening is None else None
         if referral_id is None:
             return
         dialog = self._letter_dialog(referral_id, explain=True)
@@ -285,8 +386,13 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
 
     def _after_letters(self) -> None:
         # The status may now be letter sent; but a dialog closed by the idle lock must not refill the list.
-        if not self.locked:
-            self.refresh_home()
+        if self.locked:
+            return
+        self.refresh_home()
+        if self.record_page is not None:  # the record shows the letters (and the status) as they are now
+            record = self._record(self.record_page.record.referral.id)
+            if record is not None:
+                self._show_record(record)
 
     # --- the other dialogs -----------------------------------------------------------------------
 

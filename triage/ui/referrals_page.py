@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -115,6 +116,7 @@ class ReferralsPage(QWidget):
         buttons.addStretch(1)
         layout.addLayout(buttons)
 
+        self.search.installEventFilter(self)  # Down: from the search to the list
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
@@ -122,6 +124,19 @@ class ReferralsPage(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         for edit in (self.received_from, self.received_to):
             edit.dateChanged.connect(lambda _d: self.apply_filter())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
+        """Down in the search box: the search applied at once, then the list, on the row selected."""
+        down = isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down
+        if watched is self.search and down:
+            if self._debounce.isActive():
+                self.apply_filter()
+            if self.model.rowCount():
+                rows = self.table.selectionModel().selectedRows()
+                self.table.setCurrentIndex(self.model.index(rows[0].row() if rows else 0, 0))
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+            return True
+        return super().eventFilter(watched, event)
 
     def current_filter(self) -> ReferralFilter:
         status = self.status.currentData()

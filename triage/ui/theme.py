@@ -39,6 +39,10 @@ QFrame[role="panel"] { background: #f6f7f9; border: 1px solid #d0d4da; border-ra
 QLabel[role="recommendation"] { font-weight: bold; border: 2px solid #1d4f91; border-radius: 6px; padding: 8px; background: #ffffff; }
 QLabel[role="alert"] { font-weight: bold; border: 2px solid #8a1c1c; border-radius: 6px; padding: 8px; background: #fbeaea; color: #5c0f0f; }
 QLabel[role="warning"] { border: 2px solid #8a6d00; border-radius: 6px; padding: 6px; background: #fff7d6; color: #3d3000; }
+QTextEdit[readOnlyText="true"] { border: 2px solid transparent; border-radius: 4px; }
+QTextEdit[readOnlyText="true"]:focus { border: 2px solid #1d4f91; background: #e8f0fb; }
+QFrame[role="patient"] { background: #f6f7f9; border: 2px solid #1d4f91; border-radius: 6px; }
+QFrame[role="patient"][risk="high"] { background: #fbeaea; border: 3px solid #8a1c1c; }
 QLabel[role="banner"] { font-weight: bold; padding: 8px; background: #fff3cd; color: #5c4400; border-bottom: 2px solid #8a6d00; }
 """
 
