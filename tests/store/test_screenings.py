@@ -48,7 +48,7 @@ def test_a_draft_round_trips_and_is_replaced_on_each_save(store: Store) -> None:
     assert load_draft(store, PWP, referral.id) is None
     save_draft(store, as_pwp("pwp"), referral.id, {"phq9": [1, None, 2], "note": "Zoë"}, section="phq9")
     saved_at = save_draft(store, as_pwp("pwp"), referral.id, {"phq9": [1, 0, 2], "note": "Zoë ✓"}, section="gad7")
-    draft = load_draft(store, PWP, referral.id)
+    draft = load_draft(store, as_pwp("pwp"), referral.id)  # the author (another PWP is refused)
     assert draft is not None
     assert (draft.payload, draft.section, draft.actor, draft.saved_at) == (
         {"phq9": [1, 0, 2], "note": "Zoë ✓"}, "gad7", "pwp", saved_at)  # fmt: skip
