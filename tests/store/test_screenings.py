@@ -122,6 +122,6 @@ def test_a_draft_survives_the_process_being_killed(store: Store, database_url: s
     child = subprocess.run([sys.executable, "-c", CHILD, database_url, referral.id], capture_output=True, text=True,
                            timeout=120, env={**os.environ, "PYTHONPATH": os.getcwd()})  # fmt: skip
     assert child.returncode == -signal.SIGKILL and child.stdout == "saved\n", child.stderr
-    draft = load_draft(store, PWP, referral.id)
+    draft = load_draft(store, as_pwp("pwp"), referral.id)
     assert draft is not None and draft.payload == {"typed": "so far"} and draft.section == "risk"
     assert verify_database(store) == []
