@@ -91,7 +91,9 @@ def load_draft(store: Store, user: User, referral_id: str) -> DraftContent | Non
             return None
         if _may_take(user, draft.actor):
             record_view(session, user, "draft", referral_id)
-            return DraftContent(draft.referral_id, draft.actor, draft.saved_at, draft.section, json.loads(draft.payload))
+            return DraftContent(
+                draft.referral_id, draft.actor, draft.saved_at, draft.section, json.loads(draft.payload)
+            )
     _refuse_anothers_draft(store, user, referral_id)
 
 
@@ -113,8 +115,15 @@ def list_drafts(store: Store, user: User, *, only_mine: bool = True) -> list[Dra
     (``screen``) and recorded as a search of drafts (the count only)."""
     require(user, "screen", store=store)
     query = (
-        select(Draft.referral_id, Draft.actor, Draft.saved_at, Draft.section,
-               Person.family_name, Person.given_name, Person.nhs_number)  # fmt: skip
+        select(
+            Draft.referral_id,
+            Draft.actor,
+            Draft.saved_at,
+            Draft.section,
+            Person.family_name,
+            Person.given_name,
+            Person.nhs_number,
+        )  # fmt: skip
         .join(Referral, Referral.id == Draft.referral_id)
         .join(Person, Person.id == Referral.person_id)
         .order_by(Draft.saved_at.desc())
