@@ -56,7 +56,7 @@ def test_a_refused_decision_leaves_the_referral_exactly_as_it_was(
     with pytest.raises(RefusedError, match=refusal):
         complete_screening(store, as_pwp("pwp"), referral.id, ScreeningInput.model_validate(answers), decision)
     assert snapshot(database_url) == before  # not screened-but-undecided: nothing at all was written
-    assert load_draft(store, PWP, referral.id) is not None
+    assert load_draft(store, as_pwp("pwp"), referral.id) is not None
 
 
 def test_a_decided_referral_can_be_screened_and_decided_again(store: Store) -> None:

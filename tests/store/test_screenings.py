@@ -48,7 +48,7 @@ def test_a_draft_round_trips_and_is_replaced_on_each_save(store: Store) -> None:
     assert load_draft(store, PWP, referral.id) is None
     save_draft(store, as_pwp("pwp"), referral.id, {"phq9": [1, None, 2], "note": "Zoë"}, section="phq9")
     saved_at = save_draft(store, as_pwp("pwp"), referral.id, {"phq9": [1, 0, 2], "note": "Zoë ✓"}, section="gad7")
-    draft = load_draft(store, PWP, referral.id)
+    draft = load_draft(store, as_pwp("pwp"), referral.id)  # the author (another PWP is refused)
     assert draft is not None
     assert (draft.payload, draft.section, draft.actor, draft.saved_at) == (
         {"phq9": [1, 0, 2], "note": "Zoë ✓"}, "gad7", "pwp", saved_at)  # fmt: skip
@@ -122,6 +122,6 @@ def test_a_draft_survives_the_process_being_killed(store: Store, database_url: s
     child = subprocess.run([sys.executable, "-c", CHILD, database_url, referral.id], capture_output=True, text=True,
                            timeout=120, env={**os.environ, "PYTHONPATH": os.getcwd()})  # fmt: skip
     assert child.returncode == -signal.SIGKILL and child.stdout == "saved\n", child.stderr
-    draft = load_draft(store, PWP, referral.id)
+    draft = load_draft(store, as_pwp("pwp"), referral.id)
     assert draft is not None and draft.payload == {"typed": "so far"} and draft.section == "risk"
     assert verify_database(store) == []

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,16 +68,18 @@ def save_draft(
     now = utc_now()
     with store.write() as session:
         draft = session.get(Draft, referral_id, populate_existing=True)
-        if draft is not None:
+        if draft is not None and _may_take(user, draft.actor):
             draft.payload, draft.saved_at, draft.section, draft.actor = text, now, section, actor
             return now
-        if session.get(Referral, referral_id) is None:
-            raise StoreError("no referral with that id")
-        session.add(Draft(referral_id=referral_id, actor=actor, saved_at=now, section=section, payload=text))
-        session.flush()
-        record_event(session, actor=actor, entity_type="draft", entity_id=referral_id, action="create",
-                     summary="screening draft started")  # fmt: skip
-    return now
+        if draft is None:
+            if session.get(Referral, referral_id) is None:
+                raise StoreError("no referral with that id")
+            session.add(Draft(referral_id=referral_id, actor=actor, saved_at=now, section=section, payload=text))
+            session.flush()
+            record_event(session, actor=actor, entity_type="draft", entity_id=referral_id, action="create",
+                         summary="screening draft started")  # fmt: skip
+            return now
+    _refuse_anothers_draft(store, user, referral_id)
 
 
 def load_draft(store: Store, user: User, referral_id: str) -> DraftContent | None:
@@ -87,8 +89,25 @@ def load_draft(store: Store, user: User, referral_id: str) -> DraftContent | Non
         draft = session.get(Draft, referral_id)
         if draft is None:
             return None
-        record_view(session, user, "draft", referral_id)
-        return DraftContent(draft.referral_id, draft.actor, draft.saved_at, draft.section, json.loads(draft.payload))
+        if _may_take(user, draft.actor):
+            record_view(session, user, "draft", referral_id)
+            return DraftContent(
+                draft.referral_id, draft.actor, draft.saved_at, draft.section, json.loads(draft.payload)
+            )
+    _refuse_anothers_draft(store, user, referral_id)
+
+
+def _may_take(user: User, actor: str) -> bool:
+    """A draft is its author's: another screener (the next person on a shared PC) may neither open nor
+    overwrite it. A team leader, who may re-screen anyone's referral (``override_any``), may take it over."""
+    return actor == user.username or user.can("override_any")
+
+
+def _refuse_anothers_draft(store: Store, user: User, referral_id: str) -> NoReturn:
+    with store.write() as session:
+        record_event(session, actor=user.username, entity_type="draft", entity_id=referral_id,
+                     action="permission_denied", summary="refused: another user's draft")  # fmt: skip
+    raise RefusedError("another user has a screening of it in progress; they resume it, or a team leader takes it over")
 
 
 def list_drafts(store: Store, user: User, *, only_mine: bool = True) -> list[DraftSummary]:
@@ -96,8 +115,15 @@ def list_drafts(store: Store, user: User, *, only_mine: bool = True) -> list[Dra
     (``screen``) and recorded as a search of drafts (the count only)."""
     require(user, "screen", store=store)
     query = (
-        select(Draft.referral_id, Draft.actor, Draft.saved_at, Draft.section,
-               Person.family_name, Person.given_name, Person.nhs_number)  # fmt: skip
+        select(
+            Draft.referral_id,
+            Draft.actor,
+            Draft.saved_at,
+            Draft.section,
+            Person.family_name,
+            Person.given_name,
+            Person.nhs_number,
+        )  # fmt: skip
         .join(Referral, Referral.id == Draft.referral_id)
         .join(Person, Person.id == Referral.person_id)
         .order_by(Draft.saved_at.desc())

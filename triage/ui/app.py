@@ -20,6 +20,7 @@ import contextlib
 import importlib
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -105,10 +106,13 @@ def _open_authenticated(database: str | None, username: str, password: str) -> t
     return open_authenticated(database, username, password)
 
 
-def session_window(store: Store, user: User, ruleset: Ruleset, settings: ServiceSettings) -> MainWindow:
+def session_window(store: Store, user: User, ruleset: Ruleset, settings: ServiceSettings, *,
+                   on_end: Callable[[str], None] | None = None) -> MainWindow:  # fmt: skip
     """The main window for a logged-in user: the idle lock unlocks with their password, and locking
-    and every unlock attempt are audited."""
+    and every unlock attempt are audited; they change their own password in it (``change_password``,
+    audited, the key re-wrapped); ``on_end`` (``Sessions.end``) is told when they log out or switch user."""
     from triage.services.login import lock_session, unlock_session
+    from triage.services.users import change_password
     from triage.ui.main_window import MainWindow
 
     def unlock(password: str) -> bool:
@@ -122,8 +126,76 @@ def session_window(store: Store, user: User, ruleset: Ruleset, settings: Service
         if change == "lock":
             lock_session(store, user)
 
-    return MainWindow(store, ruleset, settings, user, unlock_check=unlock,
-                      idle_minutes=settings.idle_lock_minutes, on_lock_change=lock_changed)  # fmt: skip
+    window = MainWindow(store, ruleset, settings, user, unlock_check=unlock,
+                        idle_minutes=settings.idle_lock_minutes, on_lock_change=lock_changed)  # fmt: skip
+    window.connect_session(on_end, lambda old, new: change_password(store, user, old, new))
+    return window
+
+
+class Sessions:
+    """One person's session after another, in one process (a shared practice PC): a main window per
+    login; Log out or Switch user ends it (the open screening kept as that user's draft by the window,
+    the logout audited, the store closed) and brings the login window back for the next person, who
+    logs in to the same store. Cancelling that login ends the app."""
+
+    def __init__(self, login: Callable[[str, str], tuple[Store, User]], where: str, *,
+                 leave: Callable[[int], None] = QApplication.exit) -> None:  # fmt: skip
+        self._login, self.where, self._leave = login, where, leave
+        self.window: MainWindow | None = None
+        self.login_dialog: LoginDialog | None = None
+        self._session: tuple[Store, User] | None = None
+
+    def start(self, store: Store, user: User) -> bool:
+        """Show the logged-in user's window once the settings, the ruleset in force and the labels are
+        found usable; else close the store, say why and return False."""
+        from triage.labels import LabelsError, labels
+        from triage.rules.ruleset import RulesetError
+
+        settings = service_settings()
+        try:
+            ruleset = ruleset_in_force(settings)
+            labels()  # read here, so a broken file is refused by name rather than mid-way through the window
+        except (RulesetError, LabelsError) as exc:
+            store.close()
+            what = "ruleset in force" if isinstance(exc, RulesetError) else "labels file"
+            _cannot_start(f"The {what} cannot be used:\n\n" + "\n".join(exc.problems))
+            return False
+        self.window, self._session = session_window(store, user, ruleset, settings, on_end=self.end), (store, user)
+        self.window.show()
+        self.window.home.table.setFocus()
+        return True
+
+    def end(self, how: str) -> None:
+        """The window has kept its draft and emptied itself: audit the logout, close, and ask who is next."""
+        from triage.services.login import logout
+
+        window, session, self.window, self._session = self.window, self._session, None, None
+        if session is not None:
+            store, user = session
+            with contextlib.suppress(StoreError):  # the session ends even if the trail cannot take it
+                logout(store, user)
+        self.show_login()  # before the window closes, so that is not the last window closing
+        if window is not None:
+            window.close()
+            window.deleteLater()
+        if session is not None:
+            session[0].close()
+
+    def show_login(self) -> LoginDialog:
+        dialog = LoginDialog(self._login, self.where)
+        dialog.accepted.connect(lambda: self._logged_in(dialog))
+        dialog.rejected.connect(lambda: self._leave(0))
+        self.login_dialog = dialog
+        dialog.show()
+        dialog.activateWindow()
+        return dialog
+
+    def _logged_in(self, dialog: LoginDialog) -> None:
+        store, user = dialog.result_value
+        dialog.deleteLater()
+        self.login_dialog = None
+        if not self.start(store, user):
+            self._leave(1)
 
 
 def _cannot_start(message: str) -> int:
@@ -159,25 +231,15 @@ def run_app(argv: list[str] | None = None, *, database: str | None = None) -> in
         first_run = FirstRunDialog(lambda u, n, p: _initialise_store(database, u, n, p), where)
         if first_run.exec() != QDialog.DialogCode.Accepted:
             return 0
-    login = LoginDialog(lambda u, p: _open_authenticated(database, u, p), where)
+
+    def log_in(username: str, password: str) -> tuple[Store, User]:
+        return _open_authenticated(database, username, password)
+
+    login = LoginDialog(log_in, where)
     if login.exec() != QDialog.DialogCode.Accepted:
         return 0
     store, user = login.result_value
-    from triage.labels import LabelsError, labels
-    from triage.rules.ruleset import RulesetError
-
-    settings = service_settings()
-    try:
-        ruleset = ruleset_in_force(settings)
-    except RulesetError as exc:
-        store.close()
-        return _cannot_start("The ruleset in force cannot be used:\n\n" + "\n".join(exc.problems))
-    try:
-        labels()  # read here, so a broken file is refused by name rather than mid-way through the window
-    except LabelsError as exc:
-        store.close()
-        return _cannot_start("The labels file cannot be used:\n\n" + "\n".join(exc.problems))
-    window = session_window(store, user, ruleset, settings)
-    window.show()
-    window.home.table.setFocus()
+    sessions = Sessions(log_in, where)
+    if not sessions.start(store, user):
+        return 1
     return app.exec()

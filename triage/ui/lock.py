@@ -41,8 +41,10 @@ class LockPage(QWidget):
     """What a locked window shows: who it is locked for, and a password box. Nothing about patients."""
 
     unlocked = Signal()
+    switch_requested = Signal()  # "Switch user": the next person on a shared PC logs in (app.py's Sessions)
 
-    def __init__(self, who: str, check: Callable[[str], bool], parent: QWidget | None = None) -> None:
+    def __init__(self, who: str, check: Callable[[str], bool], parent: QWidget | None = None, *,
+                 switch: bool = False) -> None:  # fmt: skip
         super().__init__(parent)
         self.check = check
         layout = QVBoxLayout(self)
@@ -61,6 +63,12 @@ class LockPage(QWidget):
         self.unlock.setAccessibleName("Unlock")
         self.unlock.clicked.connect(self.try_unlock)
         layout.addWidget(self.unlock)
+        self.switch = QPushButton("S&witch user")  # not &S: Alt+S is the menu bar's &Search
+        self.switch.setAccessibleName("Switch user")
+        self.switch.setAccessibleDescription("Your screening stays your draft; someone else logs in")
+        self.switch.clicked.connect(self.switch_requested)
+        self.switch.setVisible(switch)
+        layout.addWidget(self.switch)
         self.message = QLabel()
         self.message.setProperty("role", "warning")
         self.message.setAccessibleName("Unlock message")

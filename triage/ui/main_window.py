@@ -44,6 +44,7 @@ from triage.services.screening_form import ScreeningForm
 from triage.settings import ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
+from triage.ui.account_menu import WindowAccount
 from triage.ui.fit import fit_to_screen
 from triage.ui.lock import IdleMonitor, LockPage
 from triage.ui.main_window_lock import WindowLock
@@ -79,7 +80,7 @@ def refusal(exc: StoreError, record: ReferralRecord) -> str:
     return f"{exc}."
 
 
-class MainWindow(WindowMenu, WindowLock, QMainWindow):
+class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
     def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, user: User, *,
                  unlock_check: Callable[[str], bool] | None = None,
                  idle_minutes: float = 5.0, on_lock_change: Callable[[str], None] | None = None) -> None:  # fmt: skip
@@ -140,6 +141,7 @@ class MainWindow(WindowMenu, WindowLock, QMainWindow):
         self.autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self.autosave.timeout.connect(self.save_draft_now)
         self.add_menu()
+        self.add_account_menu()  # who is logged in, Log out, Change my password (account_menu.py)
         self.idle_monitor: IdleMonitor | None = None
         if unlock_check is not None:
             self.idle_monitor = IdleMonitor(idle_minutes, self)

@@ -1,6 +1,6 @@
 """What the idle lock does to the main window: locking saves the draft, closes any open dialog and takes
 every patient detail out of the window (the screening, the list, the search, the drafts), leaving only
-Quit; unlocking puts the list back and reopens the screening from its draft. The lock page and the idle
+Quit, Log out and Switch user (account_menu.py); unlocking puts the list back and reopens the screening from its draft. The lock page and the idle
 monitor themselves are in lock.py. Mixed into ``MainWindow`` (main_window.py)."""
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class WindowLock(_Window):
         user: User
         unlock_check: Callable[[str], bool] | None
         on_lock_change: Callable[[str], None] | None
+        on_session_end: Callable[[str], None] | None  # account_menu.py: set when Switch user can be offered
         lock_page: LockPage | None
         idle_monitor: IdleMonitor | None
         referral_id: str | None
@@ -48,6 +49,8 @@ class WindowLock(_Window):
         def screen_referral(self, referral_id: str) -> None: ...
         def enable_for_role(self) -> None: ...
         def enable_admin(self) -> None: ...
+        def enable_account(self) -> None: ...
+        def end_session(self, how: str) -> None: ...
 
     @property
     def locked(self) -> bool:
@@ -66,9 +69,11 @@ class WindowLock(_Window):
         self.home.clear_patient_details()
         for action in self.patient_actions:
             action.setEnabled(action.shortcut() == QKeySequence("Ctrl+Q"))
-        self.lock_page = LockPage(self.user.username, self.unlock_check)
+        self.lock_page = LockPage(self.user.username, self.unlock_check, switch=self.on_session_end is not None)
         self.enable_admin()  # locked now: every admin action off
+        self.enable_account()  # and changing the password; Log out stays, as Switch user does
         self.lock_page.unlocked.connect(self.unlock)
+        self.lock_page.switch_requested.connect(lambda: self.end_session("switch_user"))
         self.stack.addWidget(self.lock_page)
         self.stack.setCurrentWidget(self.lock_page)
         self.lock_page.password.setFocus()
@@ -84,6 +89,7 @@ class WindowLock(_Window):
         page.deleteLater()
         self.enable_for_role()
         self.enable_admin()
+        self.enable_account()
         if self.on_lock_change:
             self.on_lock_change("unlock")
         self.refresh_home()

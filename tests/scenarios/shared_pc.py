@@ -1,0 +1,120 @@
+"""A shared practice PC for the session scenarios: an encrypted store with two PWPs and one referral,
+app.py's real ``Sessions`` (the login window, then each user's main window), and keyboard helpers
+that type where the focus is. Synthetic people only; the passwords are the tests' own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from triage.services import create_referral, parse
+from triage.services.inputs import ReferralInput
+from triage.services.login import open_authenticated
+from triage.services.permissions import User
+from triage.services.store_setup import initialise_store
+from triage.services.users import add_user
+from triage.store.audit import events_for
+from triage.ui.app import Sessions
+from triage.ui.login import LoginDialog
+from triage.ui.main_window import MainWindow
+
+FAST_KDF = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}  # accounts hash slowly by design
+PASSWORDS = {"admin": "admin password here", "priya": "priya's own password", "ben": "ben's own password"}
+NAMES = {"priya": "Priya Shah", "ben": "Ben Okafor"}
+SEEDED = {"nhs_number": "9990000026", "given_name": "Marigold", "family_name": "Quennell",
+          "date_of_birth": "1977-05-21", "source": "gp"}  # fmt: skip
+
+
+def no_wait(_seconds: float) -> None:
+    return None
+
+
+@dataclass
+class SharedPC:
+    database: Path
+    referral_id: str
+    sessions: Sessions
+    left: list[int] = field(default_factory=list)  # the app's exit codes, had it ended
+
+
+def set_up(folder: Path) -> SharedPC:
+    database = folder / "triage.db"
+    initialise_store(database, "admin", "Service Admin", PASSWORDS["admin"])
+    store, admin = open_authenticated(database, "admin", PASSWORDS["admin"], sleep=no_wait)
+    for name in NAMES:
+        add_user(store, admin, name, NAMES[name], "pwp", PASSWORDS[name])
+    received = {**SEEDED, "received_on": date.today().isoformat()}
+    referral = create_referral(store, User("priya", NAMES["priya"], "pwp"), parse(ReferralInput, received))
+    store.close()
+    left: list[int] = []
+    sessions = Sessions(lambda u, p: open_authenticated(database, u, p, sleep=no_wait), str(database),
+                        leave=left.append)  # fmt: skip
+    return SharedPC(database, referral.id, sessions, left)
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(focused(), key, modifier)
+
+
+def answer(qtbot, digits: str) -> None:  # type: ignore[no-untyped-def]
+    for digit in digits:
+        qtbot.keyClick(focused(), digit)
+
+
+def active(qtbot, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
+    """Mnemonics and shortcuts reach the active window only."""
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow)
+
+
+def log_in(qtbot, pc: SharedPC, name: str, password: str | None = None) -> MainWindow:  # type: ignore[no-untyped-def]
+    """Type the username and password into the login window that is showing; Return logs in."""
+    dialog = pc.sessions.login_dialog
+    assert isinstance(dialog, LoginDialog) and dialog.isVisible()
+    active(qtbot, dialog)
+    assert focused() is dialog.username
+    qtbot.keyClicks(dialog.username, name)
+    press(qtbot, Qt.Key.Key_Tab)
+    qtbot.keyClicks(focused(), password or PASSWORDS[name])
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: pc.sessions.window is not None, timeout=20_000)
+    window = pc.sessions.window
+    assert window is not None and window.user.username == name
+    active(qtbot, window)
+    return window
+
+
+def open_the_referral(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """From the referral list: the first row, Return opens it."""
+    window.home.table.setFocus()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Return)
+
+
+def when_modal(qtbot, kind, then) -> None:  # type: ignore[no-untyped-def]
+    """Run ``then(dialog)`` once a modal dialog of ``kind`` shows (its exec() blocks the test otherwise)."""
+
+    def check() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind) and dialog.isVisible():
+            then(dialog)
+        else:
+            QTimer.singleShot(20, check)
+
+    QTimer.singleShot(20, check)
+
+
+def audit_actions(window: MainWindow, entity_type: str, entity_id: str) -> list[tuple[str, str]]:
+    with window.store.read() as session:
+        return [(e.actor, e.action) for e in events_for(session, entity_type, entity_id)]  # type: ignore[arg-type]

@@ -1,0 +1,69 @@
+"""Change my password and Log out, by keyboard (defect 12): Priya logs in, starts a screening, changes her
+own password (Ctrl+Shift+P: current, new, new again, Return), logs out (Ctrl+Shift+Q); her old password
+no longer logs her in, the new one does, and her screening waits in her drafts with her answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from triage.services.login import WRONG
+from triage.ui.account_menu import ChangePasswordForm
+
+from .shared_pc import PASSWORDS, answer, audit_actions, log_in, open_the_referral, press, set_up, when_modal
+
+NEW_PASSWORD = "a brand new passphrase"
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.mark.skip(reason="unfinished: hangs waiting on the Change my password dialog's exec()")
+def test_change_my_password_then_log_out_and_in_with_it(qtbot, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    pc = set_up(tmp_path)
+    pc.sessions.show_login()
+    priya = log_in(qtbot, pc, "priya")
+    open_the_referral(qtbot, priya)
+    assert priya.screening is not None
+    qtbot.waitUntil(priya.screening.phq9.rows[0].hasFocus)
+    answer(qtbot, "31")
+
+    changed: list[int] = []
+
+    def change(form: ChangePasswordForm) -> None:
+        form.activateWindow()
+        form.current.setFocus()
+        qtbot.keyClicks(form.current, PASSWORDS["priya"])
+        press(qtbot, Qt.Key.Key_Tab)
+        qtbot.keyClicks(form.password, NEW_PASSWORD)
+        press(qtbot, Qt.Key.Key_Tab)
+        qtbot.keyClicks(form.confirm, NEW_PASSWORD)
+        form.finished.connect(changed.append)
+        press(qtbot, Qt.Key.Key_Return)
+
+    when_modal(qtbot, ChangePasswordForm, change)
+    press(qtbot, Qt.Key.Key_P, CTRL_SHIFT)  # Change my password
+    assert changed == [1]  # accepted: the dialog's exec() has returned
+    assert ("priya", "password_change") in audit_actions(priya, "user_account", "priya")
+
+    press(qtbot, Qt.Key.Key_Q, CTRL_SHIFT)  # Log out
+    qtbot.waitUntil(lambda: pc.sessions.window is None and pc.sessions.login_dialog is not None)
+    dialog = pc.sessions.login_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.username, "priya")
+    qtbot.keyClicks(dialog.password, PASSWORDS["priya"])  # the old one
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(dialog.message.isVisible, timeout=20_000)
+    assert dialog.message.text() == WRONG and pc.sessions.window is None
+    dialog.username.clear()
+    dialog.username.setFocus()
+
+    priya = log_in(qtbot, pc, "priya", NEW_PASSWORD)
+    assert ("priya", "logout") in audit_actions(priya, "user_account", "priya")
+    assert priya.home.drafts.count() == 1
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert priya.screening is not None and priya.screening.phq9.answers()[:2] == [3, 1]
+    assert pc.left == []
+    priya.close()
+    priya.store.close()
