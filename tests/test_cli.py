@@ -19,14 +19,24 @@ SHIPPED = resource_path("rules", "doncaster-2007.yaml")
 HEAVY = ("triage.letters", "triage.store", "triage.services", "triage.ui", "sqlalchemy", "alembic", "reportlab",
          "argon2", "cryptography", "PySide6")  # fmt: skip
 VALID = {
-    "phq9": [2, 2, 2, 2, 2, 2, 2, 2, 0], "gad7": 12, "chronicity": "high", "complexity": "medium",
-    "impairment": "medium", "substance_use": "low", "risk": "medium", "previous_unhelpful_interventions": 0,
+    "phq9": [2, 2, 2, 2, 2, 2, 2, 2, 0],
+    "gad7": 12,
+    "chronicity": "high",
+    "complexity": "medium",
+    "impairment": "medium",
+    "substance_use": "low",
+    "risk": "medium",
+    "previous_unhelpful_interventions": 0,
 }
 
 
 def triage(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "triage", *args], input=stdin, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "triage", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, **(env or {})},
     )
 
@@ -105,8 +115,16 @@ def test_rules_show_prints_the_matrix_with_its_identity():
     done = triage("rules", "show")
     assert done.returncode == 0
     ruleset = yaml.safe_load(SHIPPED.read_text())
-    for expected in ("Doncaster Referral Matrix", "id doncaster-2007", "version 1.0.0", "status active",
-                     f"sha256 {ruleset['sha256']}", "DaSH CRHTT / DaSH CMHT", "Dr Felix Davies", "17/05/2007"):
+    for expected in (
+        "Doncaster Referral Matrix",
+        "id doncaster-2007",
+        "version 1.0.0",
+        "status active",
+        f"sha256 {ruleset['sha256']}",
+        "DaSH CRHTT / DaSH CMHT",
+        "Dr Felix Davies",
+        "17/05/2007",
+    ):
         assert expected in done.stdout
     assert "Marked impairment in day-to-day functioning" in done.stdout
 

@@ -90,7 +90,9 @@ def test_store_commands_log_in_and_roles_apply(database, tmp_path, capsys, monke
 def test_wrong_credentials_exit_1_and_change_nothing(database, tmp_path, capsys, monkeypatch) -> None:
     source = tmp_path / "in.json"
     source.write_text(json.dumps([ROW]))
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("t.db") and "logins" not in p.name}
+    before = {
+        p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("t.db") and "logins" not in p.name
+    }
     for user, password in (("pwp1", "wrong password"), ("ghost", "pwp password 1")):
         as_user(monkeypatch, user, password)
         for command in (["referrals", "import", source], ["referrals", "export"], ["db", "verify"],
@@ -118,7 +120,9 @@ def test_a_plaintext_store_is_refused_by_the_command_line(tmp_path, capsys) -> N
 
 def test_users_remove_reset_password_set_role_and_passwd(database, capsys, monkeypatch) -> None:
     monkeypatch.setenv("TRIAGE_NEW_PASSWORD", "a brand new password")
-    assert run(capsys, "--database", database, "users", "reset-password", "pwp1")[1].startswith("ok: set a new password")
+    assert run(capsys, "--database", database, "users", "reset-password", "pwp1")[1].startswith(
+        "ok: set a new password"
+    )
     as_user(monkeypatch, "pwp1", "pwp password 1")
     assert run(capsys, "--database", database, "db", "verify")[0] == 1  # the old password no longer opens the store
     as_user(monkeypatch, "pwp1", "a brand new password")
@@ -128,7 +132,8 @@ def test_users_remove_reset_password_set_role_and_passwd(database, capsys, monke
     assert run(capsys, "--database", database, "users", "passwd")[0] == 0  # ...but changes their own password
     as_user(monkeypatch, "admin", PASSWORD)
     assert run(capsys, "--database", database, "users", "set-role", "pwp1", "team_leader")[1] == (
-        "ok: pwp1 is now team_leader\n")
+        "ok: pwp1 is now team_leader\n"
+    )
     assert run(capsys, "--database", database, "users", "remove", "lead")[0] == 0
     code, out, _ = run(capsys, "--database", database, "users", "list")
     assert "pwp1\tteam_leader\tactive" in out and "lead\tteam_leader\tremoved" in out

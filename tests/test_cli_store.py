@@ -29,13 +29,13 @@ from typing import Any
 import pytest
 
 from tests.store.conftest import make_nhs_number
+from tests.users import as_pwp
 from triage.cli import main
 from triage.services.login import WRONG, LoginPolicy, authenticate
 from triage.store import open_store, schema_revision
 from triage.store.database import head_revision
 from triage.store.keys import SQLITE_HEADER
 from triage.store.models import AuditEvent
-from tests.users import as_pwp
 
 ROW = {"nhs_number": make_nhs_number(1), "given_name": "Zoë", "family_name": "Secretfamily",
        "date_of_birth": "1985-03-14", "received_on": "2024-05-01", "source": "gp"}  # fmt: skip
@@ -188,7 +188,9 @@ def test_skip_invalid_imports_the_rest_and_says_so(tmp_path, capsys, new_store, 
     with opened(db, template.key) as store, store.read() as session:
         (event,) = session.query(AuditEvent).filter(AuditEvent.action == "import").all()
         assert (event.actor, event.summary) == (
-            "cli-tester", "imported 2 referrals (1 flagged as possible duplicates); 1 invalid rows skipped")
+            "cli-tester",
+            "imported 2 referrals (1 flagged as possible duplicates); 1 invalid rows skipped",
+        )
     code, out, err = run(capsys, "--database", db, "referrals", "import", "--skip-invalid",
                          rows_file(tmp_path, [{**ROW, "source": "x"}], "all-bad.json"))  # fmt: skip
     assert code == 2 and "nothing was imported: 1 of 1 rows are invalid" in err
@@ -287,7 +289,7 @@ def test_referrals_show_gives_the_whole_record_as_text_or_json_audited_as_one_vi
     data = json.loads(out)
     assert data["referral"]["id"] == referral_id and data["person"]["date_of_birth"] == "1985-03-14"
     assert data["decision"]["decided_by"] == PWP and data["trace"]["basis"] == "replayed"
-    assert [event[1] for event in audit_trail(db, template.key)[len(trail):]] == ["login", "view", "login", "view"]
+    assert [event[1] for event in audit_trail(db, template.key)[len(trail) :]] == ["login", "view", "login", "view"]
     with opened(db, template.key) as store, store.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM draft").scalar_one() == 0
 
@@ -445,7 +447,9 @@ def test_usage_errors_exit_2_without_a_traceback(tmp_path, capsys, monkeypatch, 
     assert referral_count(db, template.key) == 0 and audit_trail(db, template.key) == trail
     monkeypatch.setenv("TRIAGE_USER", PWP)
     code, _, err = run(capsys, "--database", "postgresql+psycopg://nobody@127.0.0.1:1/none", "db", "verify")
-    assert code == 1 and err.startswith("error: the database cannot be used (OperationalError)") and "Traceback" not in err
+    assert (
+        code == 1 and err.startswith("error: the database cannot be used (OperationalError)") and "Traceback" not in err
+    )
 
 
 def test_the_database_option_and_variable(tmp_path, capsys, monkeypatch, new_store, template) -> None:

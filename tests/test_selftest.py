@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from triage.resources import resource_path
 from triage.ui import selftest
 from triage.ui.selftest import matrix, pages, screening, store
-from triage.resources import resource_path
 
 STEPS = ("store", "main window", "screening", "matrix", "letters", "render")
 

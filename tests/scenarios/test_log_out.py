@@ -6,19 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from triage.services.login import WRONG
 from triage.ui.account_menu import ChangePasswordForm
 
-from .shared_pc import PASSWORDS, answer, audit_actions, log_in, open_the_referral, press, set_up, when_modal
+from .shared_pc import PASSWORDS, active, answer, audit_actions, log_in, open_the_referral, press, set_up, when_modal
 
 NEW_PASSWORD = "a brand new passphrase"
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
-@pytest.mark.skip(reason="unfinished: hangs waiting on the Change my password dialog's exec()")
 def test_change_my_password_then_log_out_and_in_with_it(qtbot, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
     pc = set_up(tmp_path)
@@ -32,31 +30,31 @@ def test_change_my_password_then_log_out_and_in_with_it(qtbot, tmp_path: Path, m
     changed: list[int] = []
 
     def change(form: ChangePasswordForm) -> None:
-        form.activateWindow()
-        form.current.setFocus()
+        # Keys go to each field: offscreen, a modal opened from a shortcut is not always made the
+        # active window, so the focus widget may still be the main window's.
         qtbot.keyClicks(form.current, PASSWORDS["priya"])
-        press(qtbot, Qt.Key.Key_Tab)
         qtbot.keyClicks(form.password, NEW_PASSWORD)
-        press(qtbot, Qt.Key.Key_Tab)
         qtbot.keyClicks(form.confirm, NEW_PASSWORD)
         form.finished.connect(changed.append)
-        press(qtbot, Qt.Key.Key_Return)
+        qtbot.keyClick(form.confirm, Qt.Key.Key_Return)
 
     when_modal(qtbot, ChangePasswordForm, change)
     press(qtbot, Qt.Key.Key_P, CTRL_SHIFT)  # Change my password
     assert changed == [1]  # accepted: the dialog's exec() has returned
     assert ("priya", "password_change") in audit_actions(priya, "user_account", "priya")
 
+    active(qtbot, priya)  # shortcuts reach the active window only; the closed dialog left none
     press(qtbot, Qt.Key.Key_Q, CTRL_SHIFT)  # Log out
     qtbot.waitUntil(lambda: pc.sessions.window is None and pc.sessions.login_dialog is not None)
     dialog = pc.sessions.login_dialog
     assert dialog is not None
     qtbot.keyClicks(dialog.username, "priya")
     qtbot.keyClicks(dialog.password, PASSWORDS["priya"])  # the old one
-    press(qtbot, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
     qtbot.waitUntil(dialog.message.isVisible, timeout=20_000)
     assert dialog.message.text() == WRONG and pc.sessions.window is None
     dialog.username.clear()
+    dialog.password.clear()
     dialog.username.setFocus()
 
     priya = log_in(qtbot, pc, "priya", NEW_PASSWORD)

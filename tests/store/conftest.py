@@ -99,8 +99,12 @@ def _fresh_postgres_database(server: str) -> Iterator[str]:
     # a PostgreSQL connection without verify-full otherwise).
     os.environ["TRIAGE_ALLOW_INSECURE_DB"] = "1"
     try:
-        yield str(make_url(server).set(database=name).update_query_dict({"sslmode": "disable"})
-                  .render_as_string(hide_password=False))
+        yield str(
+            make_url(server)
+            .set(database=name)
+            .update_query_dict({"sslmode": "disable"})
+            .render_as_string(hide_password=False)
+        )
     finally:
         with psycopg.connect(_libpq(server), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

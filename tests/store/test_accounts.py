@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.store.conftest import referral_input
+from tests.users import as_pwp
 from triage.services import create_referral, get_referral
 from triage.services.audit_trail import audit_events, export_audit_csv
 from triage.services.credentials import AccountError
@@ -23,13 +24,11 @@ from triage.services.login import (
     open_authenticated,
     unlock_session,
 )
-from triage.services.permissions import User
+from triage.services.permissions import ACTIONS, PERMISSIONS, PermissionDenied, User, require
 from triage.services.store_setup import initialise_store
 from triage.services.users import add_user, list_users, remove_user, set_role, unlock_account
-from triage.services.permissions import ACTIONS, PERMISSIONS, PermissionDenied, require
 from triage.store import StoreLocationError, resolve_database_url
 from triage.store.models import AuditEvent
-from tests.users import as_pwp
 
 PASSWORD = "correct horse battery"
 ROLES = ("pwp", "team_leader", "admin")
@@ -65,7 +64,10 @@ def test_every_permission_is_allowed_and_refused_as_the_table_says(store, action
 def test_the_roles_follow_the_issue() -> None:
     roles = {role: {a for a in ACTIONS if role in PERMISSIONS[a]} for role in ROLES}
     assert {"screen", "decide", "view_referral", "search"} <= roles["pwp"]
-    assert roles["pwp"] < roles["team_leader"] and {"confirm_in_meeting", "override_any"} <= roles["team_leader"] - roles["pwp"]
+    assert (
+        roles["pwp"] < roles["team_leader"]
+        and {"confirm_in_meeting", "override_any"} <= roles["team_leader"] - roles["pwp"]
+    )
     assert {"settings", "rulesets", "users", "audit_view"} <= roles["admin"]
     assert not roles["admin"] & {"view_referral", "screen", "decide", "search", "export"}  # need to know
 

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.store.conftest import make_nhs_number, referral_input
+from tests.users import as_pwp
 from triage.services import ReferralUpdate, change_status, create_referral, update_referral
 from triage.store import IntegrityProblem, Store, verify_audit_chain, verify_database
 from triage.store.audit import record_event
 from triage.store.integrity import GUARD_TRIGGERS
 from triage.store.models import AuditEvent
-from tests.users import as_pwp
 
 
 def drop_guards(store: Store) -> None:

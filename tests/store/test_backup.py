@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.store.conftest import referral_input
+from tests.users import PWP, as_pwp
 from triage.services import create_referral, find_referrals
 from triage.store import BackupError, backup_database, open_store, restore_database, verify_database
-from tests.users import PWP, as_pwp
 
 
 def test_backup_then_restore_brings_back_the_backed_up_state(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from tests.store.conftest import referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
 from tests.store.test_migrations import snapshot
 from tests.store.test_screenings import ANSWERS
+from tests.users import PWP, as_leader, as_pwp
 from triage.services import (
     DecisionInput,
     ScreeningInput,
@@ -20,16 +21,23 @@ from triage.services import (
 from triage.services.permissions import PermissionDenied
 from triage.store import RefusedError, Store, verify_database
 from triage.store.audit import events_for
-from tests.users import PWP, as_leader, as_pwp
 
 
 def test_the_screening_the_decision_and_the_draft_removal_commit_together(store: Store) -> None:
     referral = create_referral(store, as_pwp("pwp"), referral_input(1))
     save_draft(store, as_pwp("pwp"), referral.id, {"phq9": [1, 2]})
-    screening_id, decision_id = complete_screening(store, as_pwp("pwp"), referral.id, ScreeningInput.model_validate(HIGH_COMPLEXITY), DecisionInput(confirmed_route="cmht"))
+    screening_id, decision_id = complete_screening(
+        store,
+        as_pwp("pwp"),
+        referral.id,
+        ScreeningInput.model_validate(HIGH_COMPLEXITY),
+        DecisionInput(confirmed_route="cmht"),
+    )
     stored = get_referral(store, PWP, referral.id)
     assert [s.id for s in stored.screenings] == [screening_id]
-    assert [(d.id, d.screening_id, d.confirmed_route) for d in stored.decisions] == [(decision_id, screening_id, "cmht")]
+    assert [(d.id, d.screening_id, d.confirmed_route) for d in stored.decisions] == [
+        (decision_id, screening_id, "cmht")
+    ]
     assert [c.status for c in stored.status_changes] == ["received", "contacted", "screened", "decided"]
     assert (stored.status, stored.current_route, stored.current_step) == ("decided", "cmht", None)
     assert load_draft(store, PWP, referral.id) is None

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.store.conftest import referral_input
+from tests.users import PWP, as_pwp
 from triage.services import ReferralUpdate, create_referral, get_referral, update_referral
 from triage.store import ConflictError, Store
 from triage.store.audit import events_for
 from triage.store.models import Referral
-from tests.users import PWP, as_pwp
 
 MESSAGE = "this referral was changed by someone else since you opened it; reload"
 
@@ -23,7 +23,9 @@ def test_the_second_of_two_editors_gets_a_conflict_and_writes_nothing(store: Sto
     opened_by_bob = get_referral(store, PWP, created.id)
     update_referral(store, as_pwp("bob"), created.id, opened_by_bob.version, ReferralUpdate(phone="07700900111"))
     with pytest.raises(ConflictError) as caught:
-        update_referral(store, as_pwp("alice"), created.id, opened_by_alice.version, ReferralUpdate(phone="07700900222"))
+        update_referral(
+            store, as_pwp("alice"), created.id, opened_by_alice.version, ReferralUpdate(phone="07700900222")
+        )
     assert str(caught.value) == MESSAGE
     referral = get_referral(store, PWP, created.id)
     assert (referral.phone, referral.version) == ("07700900111", 2)

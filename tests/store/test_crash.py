@@ -31,10 +31,10 @@ from sqlalchemy import text
 
 from tests.store.conftest import referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
+from tests.users import as_pwp
 from triage.rules.ruleset import default_ruleset
 from triage.services import DecisionInput, ScreeningInput, complete_screening, import_referrals, save_draft
 from triage.store import Store, open_store, verify_database
-from tests.users import as_pwp
 
 SEED = int(os.environ.get("TRIAGE_CRASH_SEED", "20240501"))
 KILLS = {"sqlite": int(os.environ.get("TRIAGE_CRASH_KILLS", "200")), "postgresql": 40}
@@ -43,7 +43,9 @@ KILLS = {"sqlite": int(os.environ.get("TRIAGE_CRASH_KILLS", "200")), "postgresql
 WINDOW_MS = {"sqlite": (5, 60), "postgresql": (10, 120)}
 READY = b"ready\n"
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the harness forks (POSIX); on Windows run it on a POSIX runner")
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "fork"), reason="the harness forks (POSIX); on Windows run it on a POSIX runner"
+)
 
 
 def child(store: Store, serial_base: int, seed: int, kill_number: int, waiting: list[str]) -> None:
@@ -64,7 +66,9 @@ def child(store: Store, serial_base: int, seed: int, kill_number: int, waiting: 
         choice = rng.random()
         if waiting and choice < 0.35:
             referral_id = waiting.pop(rng.randrange(len(waiting)))
-            _, decision_id = complete_screening(store, as_pwp("crash"), referral_id, screening, decision, ruleset=ruleset)
+            _, decision_id = complete_screening(
+                store, as_pwp("crash"), referral_id, screening, decision, ruleset=ruleset
+            )
             os.write(1, f"D {referral_id} {decision_id}\n".encode())
         elif waiting and choice < 0.45:
             referral_id = rng.choice(waiting)
@@ -115,7 +119,7 @@ def run_child_and_kill(store: Store, rng: random.Random, kill_number: int, waiti
             os.close(read_end)
             os.dup2(write_end, 1)
             child(store, 100_000 + kill_number * 2_000, seed, kill_number, waiting)
-        except BaseException as exc:  # noqa: BLE001 - report and leave without running pytest's cleanup
+        except BaseException as exc:
             os.write(2, f"crash child failed: {type(exc).__name__}: {exc}\n".encode())
         finally:
             os._exit(3)
@@ -162,13 +166,19 @@ def check(url: str, dialect: str, acked: Acknowledged) -> list[str]:
             assert not [rid for rid, row in referrals.items() if row[0] == "screened"], "screened but not decided"
             decisions = dict(session.execute(text(
                 "SELECT d.id, d.referral_id FROM decision d JOIN screening s ON s.id = d.screening_id")).all())  # fmt: skip
-            assert all(decisions.get(did) == rid for did, rid in acked.decisions.items()), "an acknowledged decision is missing"
+            assert all(decisions.get(did) == rid for did, rid in acked.decisions.items()), (
+                "an acknowledged decision is missing"
+            )
             decided = {rid for rid, row in referrals.items() if row[0] == "decided"}
             assert decided == set(decisions.values()), "a decision without its referral's status, or the reverse"
             assert all(referrals[rid][1] == "cmht" for rid in decided), "a decided referral without its current route"
             assert session.execute(text("SELECT count(*) FROM screening")).scalar_one() == len(decisions)
             # an import batch is all or nothing, acknowledged or not
-            sizes = Counter(m.group(1, 2) for row in referrals.values() if (m := re.fullmatch(r"crash batch (\S+) of (\d+)", row[2] or "")))
+            sizes = Counter(
+                m.group(1, 2)
+                for row in referrals.values()
+                if (m := re.fullmatch(r"crash batch (\S+) of (\d+)", row[2] or ""))
+            )
             partial = [tag for (tag, size), count in sizes.items() if count != int(size)]
             assert not partial, f"import batches {partial} are partial"
             assert all(sizes[(tag, str(size))] == size for tag, size in acked.batches.items())

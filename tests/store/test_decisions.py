@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from tests.store.conftest import referral_input
 from tests.store.test_screenings import ANSWERS
+from tests.users import PWP, as_pwp
 from triage.resources import resource_path
 from triage.rules.ruleset import load_ruleset
 from triage.services import (
@@ -24,7 +25,6 @@ from triage.services import (
 )
 from triage.store import RefusedError, Store
 from triage.store.models import Decision
-from tests.users import PWP, as_pwp
 
 HIGH_COMPLEXITY = {**ANSWERS, "complexity": "high"}  # CMHT under the shipped matrix
 
@@ -38,7 +38,9 @@ def screened(store: Store, answers: dict = ANSWERS) -> str:
 def test_confirming_the_recommendation_keeps_the_routing_as_returned(store: Store) -> None:
     referral_id = screened(store)
     routing = recommend(store, PWP, referral_id)
-    decision_id = confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step))
+    decision_id = confirm_decision(
+        store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step)
+    )
     referral = get_referral(store, PWP, referral_id)
     (decision,) = referral.decisions
     assert decision.id == decision_id and referral.status == "decided"
@@ -54,7 +56,9 @@ def test_an_override_needs_a_reason_and_keeps_the_recommendation(store: Store) -
     referral_id = screened(store, HIGH_COMPLEXITY)
     assert recommend(store, PWP, referral_id).route == "cmht"
     with pytest.raises(RefusedError, match="override_reason"):
-        confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route="core_iapt", confirmed_step=3))
+        confirm_decision(
+            store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route="core_iapt", confirmed_step=3)
+        )
     confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route="core_iapt", confirmed_step=3, override_reason="CMHT declined, agreed at MDT"))  # fmt: skip
     (decision,) = get_referral(store, PWP, referral_id).decisions
     assert (decision.recommended_route, decision.confirmed_route) == ("cmht", "core_iapt")
@@ -77,7 +81,9 @@ def test_warnings_must_be_acknowledged(store: Store) -> None:
     choice = {"confirmed_route": routing.route, "confirmed_step": routing.step}
     with pytest.raises(RefusedError, match="acknowledged"):
         confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput.model_validate(choice))
-    confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput.model_validate(choice | {"warnings_acknowledged": True}))
+    confirm_decision(
+        store, as_pwp("lead"), referral_id, DecisionInput.model_validate(choice | {"warnings_acknowledged": True})
+    )
 
 
 def test_a_referral_without_a_screening_cannot_be_decided(store: Store) -> None:
@@ -138,7 +144,9 @@ def test_a_high_risk_choice_needs_a_reason_whichever_route_and_keeps_it(store: S
     with store.read() as session:
         assert session.scalars(select(Decision).where(Decision.referral_id == referral_id)).all() == []
     reason = "Active plan for tonight; the crisis team can assess at home today"
-    decision_id = confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route=route, override_reason=reason))
+    decision_id = confirm_decision(
+        store, as_pwp("lead"), referral_id, DecisionInput(confirmed_route=route, override_reason=reason)
+    )
     with store.read() as session:
         decision = session.get(Decision, decision_id)
         assert decision is not None and (decision.confirmed_route, decision.override_reason) == (route, reason)

@@ -19,13 +19,13 @@ import pytest
 
 from tests.store.conftest import referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
+from tests.users import as_pwp
 from triage.services import DecisionInput, ScreeningInput, complete_screening, create_referral, save_draft
 from triage.services.login import WRONG, AuthenticationError, PlaintextStoreError, authenticate, open_authenticated
 from triage.services.store_setup import StoreExistsError, initialise_store, recover_with_recovery_key
 from triage.services.users import add_user, change_password, remove_user
 from triage.store import backup_database, open_store, restore_database, verify_database
 from triage.store.keys import SQLITE_HEADER, KeyFileError, WrongRecoveryKey, key_file_path
-from tests.users import as_pwp
 
 PASSWORD = "correct horse battery"
 NO_WAIT = {"sleep": lambda _seconds: None}

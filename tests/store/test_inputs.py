@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.store.conftest import make_nhs_number
+from tests.users import as_pwp
 from triage.services import (
     DecisionInput,
     InvalidInput,
@@ -23,7 +24,6 @@ from triage.services import (
     update_referral,
 )
 from triage.store import StoreError
-from tests.users import as_pwp
 
 SEEDED_NHS = make_nhs_number(424242)
 SEEDED_GIVEN, SEEDED_FAMILY = "Philippa", "Quennell-Ashworth"
@@ -97,9 +97,14 @@ def test_high_risk_needs_who_was_contacted_and_when() -> None:
     with pytest.raises(InvalidInput, match="risk_details.contacted: required as risk is high") as caught:
         parse(ScreeningInput, HIGH_RISK)
     assert [p.split(":")[0] for p in caught.value.problems] == [
-        "risk_details.contacted", "risk_details.contacted_at", "risk_details.actions_taken"]
+        "risk_details.contacted",
+        "risk_details.contacted_at",
+        "risk_details.actions_taken",
+    ]
     with pytest.raises(InvalidInput, match="risk_details.contacted_at"):
-        parse(ScreeningInput, HIGH_RISK | {"risk_details": {"contacted": "duty manager", "actions_taken": "safety plan"}})
+        parse(
+            ScreeningInput, HIGH_RISK | {"risk_details": {"contacted": "duty manager", "actions_taken": "safety plan"}}
+        )
     recorded = parse(ScreeningInput, HIGH_RISK | {"risk_details": CONTACT})
     assert recorded.risk_details.contacted_at.hour == 10
 
@@ -176,7 +181,9 @@ def test_no_error_or_log_line_carries_identifiers(store, caplog: pytest.LogCaptu
     try:
         created = create_referral(store, as_pwp("pwp"), parse(ReferralInput, VALID))
         for attempt in (
-            lambda: create_referral(store, as_pwp("pwp"), parse(ReferralInput, VALID | {"date_of_birth": "1971-01-31"})),
+            lambda: create_referral(
+                store, as_pwp("pwp"), parse(ReferralInput, VALID | {"date_of_birth": "1971-01-31"})
+            ),
             lambda: delete_referral(store, as_pwp("pwp"), created.id),
             lambda: update_referral(store, as_pwp("pwp"), created.id, 99, ReferralUpdate(phone="07700900123")),
             lambda: parse(ReferralInput, VALID | {"nhs_number": SEEDED_NHS[:-1] + "0", "source": "?"}),

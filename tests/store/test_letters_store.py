@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from tests.store.conftest import referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
 from tests.store.test_screenings import ANSWERS
+from tests.users import PWP, as_admin, as_pwp
 from triage.letters import KINDS, LetterInputError, Screener
 from triage.resources import resource_path
 from triage.rules.ruleset import load_ruleset
@@ -43,7 +44,6 @@ from triage.store import IntegrityProblem, RefusedError, Store
 from triage.store.audit import verify_audit_chain
 from triage.store.models import AuditEvent, LetterRecord
 from triage.store.vocabulary import LETTER_KINDS
-from tests.users import PWP, as_admin, as_pwp
 
 SCREENER = Screener(name="Priya Shah", role="Psychological wellbeing practitioner")
 TODAY = date(2025, 3, 3)
@@ -61,7 +61,9 @@ def decided(store: Store, answers: dict = ANSWERS, *, practice: dict | None = PR
     save_screening(store, as_pwp("pwp"), referral_id, ScreeningInput.model_validate(answers))
     routing = recommend(store, PWP, referral_id, ruleset)
     data = {"confirmed_route": routing.route, "confirmed_step": routing.step, "warnings_acknowledged": True, **decision}
-    return referral_id, confirm_decision(store, as_pwp("lead"), referral_id, DecisionInput.model_validate(data), ruleset=ruleset)
+    return referral_id, confirm_decision(
+        store, as_pwp("lead"), referral_id, DecisionInput.model_validate(data), ruleset=ruleset
+    )
 
 
 def build(store: Store, decision_id: str, kind: str = "gp", **options: object):  # type: ignore[no-untyped-def]
@@ -85,7 +87,13 @@ def test_a_gp_letter_is_built_from_the_stored_referral_screening_and_decision(st
     for expected in ("Dr A Example", "Example Street Surgery", "2 Example Street", "DN1 1AB", "Testfamily1",
                      "Priya Shah", referral_id):  # fmt: skip
         assert expected in text_
-    assert letter.content.recipient == ("Dr A Example", "Example Street Surgery", "2 Example Street", "Doncaster", "DN1 1AB")
+    assert letter.content.recipient == (
+        "Dr A Example",
+        "Example Street Surgery",
+        "2 Example Street",
+        "Doncaster",
+        "DN1 1AB",
+    )
     assert build(store, decision_id).sha256 == letter.sha256  # the same inputs, the same bytes
 
 
@@ -159,7 +167,9 @@ def test_letters_are_refused_without_a_confirmed_decision(store: Store) -> None:
     with pytest.raises(RefusedError, match="no confirmed decision"):
         decided_referral(store, PWP, received)
     referral_id, decision_id = decided(store, serial=2)
-    change_status(store, as_pwp("lead"), referral_id, "screened")  # a re-screen is needed: the decision no longer stands
+    change_status(
+        store, as_pwp("lead"), referral_id, "screened"
+    )  # a re-screen is needed: the decision no longer stands
     with pytest.raises(RefusedError, match="no confirmed decision"):
         decided_referral(store, PWP, referral_id)
     with pytest.raises(RefusedError):

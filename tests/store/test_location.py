@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.store import DATABASE_ENV, StoreLocationError, check_local_path, open_store, resolve_database_url
-from triage.store import location
+from triage.store import DATABASE_ENV, StoreLocationError, check_local_path, location, open_store, resolve_database_url
 
 
 def test_the_default_is_the_user_data_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -14,14 +14,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from tests.store.conftest import referral_input
+from tests.users import as_pwp
 from triage.services import create_referral
 from triage.store import MigrationError, open_store, schema_revision, verify_database
 from triage.store.database import MIGRATIONS_DIR, alembic_config, create_store_engine, downgrade_schema, upgrade_schema
 from triage.store.location import resolve_database_url
 from triage.store.models import Base
-from tests.users import as_pwp
 
-REVISIONS = [script.revision for script in reversed(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))]
+REVISIONS = [
+    script.revision for script in reversed(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))
+]
 
 
 def snapshot(database_url: str, columns: dict[str, list[str]] | None = None) -> dict[str, list[tuple]]:
@@ -58,7 +60,9 @@ def test_an_empty_database_is_brought_to_the_newest_revision(database_url: str) 
 
 def test_the_models_match_the_migrated_schema(store) -> None:  # type: ignore[no-untyped-def]
     with store.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+        )
     assert differences == []
 
 

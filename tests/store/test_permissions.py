@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import inspect
 import io
-from collections.abc import Callable, Iterator
 import json
 import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -59,15 +59,15 @@ from triage.services import (
     update_referral,
 )
 from triage.services.audit_trail import audit_events, export_audit_csv
-from triage.services.login import open_authenticated
-from triage.services.store_setup import initialise_store
-from triage.services.users import add_user, list_users, remove_user, reset_password, set_role, unlock_account
 from triage.services.directory import import_practices_csv
 from triage.services.letters import letter_signer
+from triage.services.login import open_authenticated
 from triage.services.maintenance import back_up, restore, verify_store
 from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
 from triage.services.service_settings import save_service_settings
+from triage.services.store_setup import initialise_store
 from triage.services.transfer import export_records, export_to_file, export_to_stream, import_file
+from triage.services.users import add_user, list_users, remove_user, reset_password, set_role, unlock_account
 from triage.settings import ServiceSettings
 from triage.store import RefusedError, Store
 from triage.store.keys import key_file_path

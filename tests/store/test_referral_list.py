@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.store.conftest import make_nhs_number, referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
 from tests.store.test_screenings import ANSWERS
+from tests.users import PWP, as_pwp
 from triage.services import (
     SORT_KEYS,
     DecisionInput,
@@ -27,7 +28,6 @@ from triage.services import (
 )
 from triage.store import Store
 from triage.store.models import Draft, Person, Referral
-from tests.users import PWP, as_pwp
 
 FAMILIES = ["smith", "Smithson", "smythe", "Jones", "jonas", "Ng", "smith", "Ab_c", "a%b", "abxc"]
 GIVEN = ["Anna", "Łukasz", "anton", "Bea", "Zoë", "Ben", "Łucja", "Cal", "Dee", "Eve"]
@@ -147,7 +147,10 @@ def test_filters_find_what_they_should(listed: Store) -> None:
     assert count_referrals(listed, PWP, ReferralFilter(text="smith")) == 9
     assert count_referrals(listed, PWP, ReferralFilter(text="smith, an")) == 3  # Anna smith (x2), Anna smith20
     # "_" and "%" are literal: "ab_" is not "ab" + any character (abxc stays out)
-    assert count_referrals(listed, PWP, ReferralFilter(text="ab_")) == 3 and count_referrals(listed, PWP, ReferralFilter(text="a%")) == 3
+    assert (
+        count_referrals(listed, PWP, ReferralFilter(text="ab_")) == 3
+        and count_referrals(listed, PWP, ReferralFilter(text="a%")) == 3
+    )
     assert count_referrals(listed, PWP, ReferralFilter(text="abx")) == 3
     assert count_referrals(listed, PWP, ReferralFilter(routes=("cmht",))) == 4
     assert count_referrals(listed, PWP, ReferralFilter(drafts_only=True)) == 3

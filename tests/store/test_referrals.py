@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.store.conftest import make_nhs_number, referral_input
+from tests.users import PWP, as_admin, as_pwp
 from triage.services import (
     GpPracticeInput,
     IdentityMismatch,
@@ -24,7 +25,6 @@ from triage.services import (
 from triage.store import IntegrityProblem, RefusedError, Store
 from triage.store.audit import events_for
 from triage.store.models import AuditEvent, Person, Referral
-from tests.users import PWP, as_admin, as_pwp
 
 
 def count(store: Store, model: type) -> int:
@@ -33,8 +33,12 @@ def count(store: Store, model: type) -> int:
 
 
 def test_a_new_referral_is_stored_with_its_person_and_first_status(store: Store) -> None:
-    save_gp_practice(store, as_admin("admin"), GpPracticeInput(code="C84001", name="Test Practice", gp_names=("Dr Test",)))
-    created = create_referral(store, as_pwp("pwp"), referral_input(1, gp_practice_code="c84001", phone="07700 900123", postcode="dn1 2ab"))
+    save_gp_practice(
+        store, as_admin("admin"), GpPracticeInput(code="C84001", name="Test Practice", gp_names=("Dr Test",))
+    )
+    created = create_referral(
+        store, as_pwp("pwp"), referral_input(1, gp_practice_code="c84001", phone="07700 900123", postcode="dn1 2ab")
+    )
     referral = get_referral(store, PWP, created.id)
     assert referral.person.nhs_number == make_nhs_number(1)
     assert (referral.status, referral.source, referral.version) == ("received", "gp", 1)
@@ -116,7 +120,9 @@ def test_deleting_a_referral_is_refused_and_audited(store: Store) -> None:
 
 def test_updates_change_only_the_given_fields_and_are_audited_by_name(store: Store) -> None:
     created = create_referral(store, as_pwp("pwp"), referral_input(1, phone="07700900123"))
-    version = update_referral(store, as_pwp("pwp"), created.id, 1, ReferralUpdate(postcode="DN1 2AB", interpreter_language="Polish"))
+    version = update_referral(
+        store, as_pwp("pwp"), created.id, 1, ReferralUpdate(postcode="DN1 2AB", interpreter_language="Polish")
+    )
     referral = get_referral(store, PWP, created.id)
     assert version == 2 == referral.version
     assert (referral.phone, referral.postcode, referral.interpreter_language) == ("07700900123", "DN1 2AB", "Polish")

@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from tests.store.conftest import referral_input
+from tests.users import PWP, as_pwp
 from triage.services import (
     ScreeningInput,
     create_referral,
@@ -23,7 +24,6 @@ from triage.services import (
 )
 from triage.store import Store, StoreError, verify_database
 from triage.store.audit import events_for
-from tests.users import PWP, as_pwp
 
 ANSWERS = {
     "phq9": (1, 2, 1, 0, 1, 2, 1, 0, 0),
@@ -55,7 +55,10 @@ def test_a_draft_round_trips_and_is_replaced_on_each_save(store: Store) -> None:
     assert [(d.referral_id, d.section) for d in list_drafts(store, PWP, only_mine=False)] == [(referral.id, "gad7")]
     assert list_drafts(store, as_pwp("someone else")) == []
     with store.read() as session:
-        assert [e.action for e in events_for(session, "draft", referral.id)] == ["create", "view"]  # saved once, loaded once
+        assert [e.action for e in events_for(session, "draft", referral.id)] == [
+            "create",
+            "view",
+        ]  # saved once, loaded once
 
 
 def test_a_draft_that_is_not_plain_json_is_refused(store: Store) -> None:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.store.conftest import _fresh_postgres_database, make_nhs_number, referral_input
+from tests.users import LEADER, as_admin, as_leader, as_pwp
 from triage.services import (
     GpPracticeInput,
     IdentityMismatch,
@@ -32,7 +33,6 @@ from triage.services.transfer import (
 )
 from triage.store import RefusedError, Store, open_store, verify_database
 from triage.store.models import AuditEvent, Person, Referral
-from tests.users import LEADER, as_admin, as_leader, as_pwp
 
 
 @contextlib.contextmanager
@@ -119,7 +119,10 @@ def test_refused_rows_are_reported_by_number_and_nothing_is_written(store: Store
     raw = json.dumps([row.model_dump(mode="json") for row in rows]).encode()
     report = import_file(store, as_pwp("admin"), raw)
     assert report.written == 0 and [n for n, _ in report.problems] == [2, 3]
-    assert "different date of birth" in report.problems[0][1] and "not in the GP practice directory" in report.problems[1][1]
+    assert (
+        "different date of birth" in report.problems[0][1]
+        and "not in the GP practice directory" in report.problems[1][1]
+    )
     assert count(store) == 1
     skipping = import_file(store, as_pwp("admin"), raw, skip_invalid=True)
     assert skipping.written == 1 and skipping.bad_rows == 2 and count(store) == 2
@@ -151,7 +154,10 @@ def test_every_invalid_row_is_reported_by_row_and_field_without_its_values(store
     report = import_file(store, as_pwp("admin"), json.dumps(rows).encode())
     assert report.written == 0 and count(store) == 0 and report.bad_rows == 4
     lines = [f"row {n}: {p}" for n, p in report.problems]
-    assert lines[:2] == ["row 2: nhs_number: fails the NHS number check digit", "row 2: family_name: String should have at least 1 character"]
+    assert lines[:2] == [
+        "row 2: nhs_number: fails the NHS number check digit",
+        "row 2: family_name: String should have at least 1 character",
+    ]
     assert any(line.startswith("row 3: date_of_birth: must not be in the future") for line in lines)
     assert any(line.startswith("row 3: source:") for line in lines)
     assert "row 4: input: must be an object of named fields" in lines
@@ -222,7 +228,9 @@ def without_ids(document: str, fmt: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k != "id"} for r in records]
 
 
-def test_an_export_file_is_written_atomically_and_audited(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_export_file_is_written_atomically_and_audited(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import_file(store, as_pwp("admin"), json.dumps([GOOD]).encode())
     (tmp_path / "exports").mkdir()
     target = tmp_path / "exports" / "out.json"
@@ -237,10 +245,14 @@ def test_an_export_file_is_written_atomically_and_audited(store: Store, tmp_path
     monkeypatch.setattr(transfer, "write_records", failing)
     with pytest.raises(OSError):
         export_to_file(store, as_leader("admin"), target, "json")
-    assert target.read_text() == "the previous export" and sorted(p.name for p in target.parent.iterdir()) == ["out.json"]
+    assert target.read_text() == "the previous export" and sorted(p.name for p in target.parent.iterdir()) == [
+        "out.json"
+    ]
     monkeypatch.undo()
     assert export_to_file(store, as_leader("admin"), target, "csv") == 1
-    assert target.read_text().startswith("id,nhs_number,") and sorted(p.name for p in target.parent.iterdir()) == ["out.json"]
+    assert target.read_text().startswith("id,nhs_number,") and sorted(p.name for p in target.parent.iterdir()) == [
+        "out.json"
+    ]
     with store.read() as session:
         summaries = session.scalars(select(AuditEvent.summary).where(AuditEvent.action == "export")).all()
     assert summaries == ["exported 1 referrals (csv)"]

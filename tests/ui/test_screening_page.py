@@ -46,7 +46,9 @@ def type_keys(qtbot, keys: str) -> None:
         qtbot.keyClick(focused(), key)
 
 
-def answer_alert_when_it_appears(qtbot, who: str = "Duty manager A. Smith") -> list[HighRiskAlert]:
+def answer_alert_when_it_appears(
+    qtbot, who: str = "Duty manager A. Smith", agreed: str = "Crisis team to call back within the hour"
+) -> list[HighRiskAlert]:
     """Fill the modal high-risk alert (as the screener would) once it is shown."""
     seen: list[HighRiskAlert] = []
 
@@ -60,6 +62,8 @@ def answer_alert_when_it_appears(qtbot, who: str = "Duty manager A. Smith") -> l
         assert alert.isVisible()
         assert not alert.record.isEnabled()  # ... and it cannot be recorded empty
         qtbot.keyClicks(alert.contacted, who)
+        assert not alert.record.isEnabled()  # ... nor without what was agreed
+        qtbot.keyClicks(alert.action, agreed)
         qtbot.keyClick(alert.record, Qt.Key.Key_Space)
 
     QTimer.singleShot(20, fill)
@@ -142,9 +146,16 @@ def test_high_risk_needs_an_explicit_choice_and_cannot_confirm_without_the_actio
     page.request_confirm()
     assert not confirmed
     assert "risk_details" in page.problems.text() and "contacted" in page.problems.text()
-    page._risk_contact = {"contacted": "Duty manager", "contacted_at": "2026-11-23T10:00:00",
-                          "actions_taken": "Crisis team to assess today"}
+    page._risk_contact = {
+        "contacted": "Duty manager",
+        "contacted_at": "2026-11-23T10:00:00",
+        "actions_taken": "Crisis team to assess today",
+    }
     page.refresh()
+    page.request_confirm()
+    assert not confirmed  # for high risk either choice needs its reason (defect 6)
+    assert "Reason: say why you chose this route" in page.problems.text()
+    page.override_reason.setPlainText("Plan and means; lives alone")
     page.request_confirm()
     assert len(confirmed) == 1 and confirmed[0][1].confirmed_route == "crisis_team"
 
@@ -154,8 +165,11 @@ def test_choosing_cmht_over_the_crisis_team_needs_a_reason(qtbot):
     confirmed = []
     page.confirm_requested.connect(lambda *args: confirmed.append(args))
     fill_complete(page, risk="high")
-    page._risk_contact = {"contacted": "Duty manager", "contacted_at": "2026-11-23T10:00:00",
-                          "actions_taken": "Crisis team to assess today"}
+    page._risk_contact = {
+        "contacted": "Duty manager",
+        "contacted_at": "2026-11-23T10:00:00",
+        "actions_taken": "Crisis team to assess today",
+    }
     page.refresh()
     page.route_choice.setCurrentIndex(page.route_choice.findData("cmht"))
     page.request_confirm()

@@ -168,6 +168,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.ui.main_window import MainWindow
     from triage.ui.matrix_view import MatrixView
     from triage.ui.referral_dialog import NewReferralDialog
+    from triage.ui.account_menu import ChangePasswordForm
     from triage.ui.risk_alert import HighRiskAlert
     from triage.ui.screenshots import ADMIN, PWP, SETTINGS, seed
     from triage.ui.settings_dialog import SettingsDialog
@@ -210,6 +211,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     yield "add-user", add_user_form
     yield "password-form", lambda: (PasswordForm("priya.shah", lambda _password: None, window), ("ok",))
     yield "role-form", lambda: (RoleForm(list_users(store, ADMIN)[0], lambda _role: None, window), ("ok",))
+    yield "change-my-password", lambda: (ChangePasswordForm(PWP, lambda _old, _new: None, window), ("ok",))
     yield "record", record
     yield "screening", screening
     yield "locked", locked

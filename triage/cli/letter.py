@@ -89,7 +89,8 @@ def _run(args: argparse.Namespace) -> int:
     recommended = routing.route + (f" step {routing.step}" if routing.step else "")
     sys.stdout.write(
         f"{args.kind} letter written: {letter.pages} page(s), sha256 {letter.sha256};"
-        f" route {decided}" + (f" (recommended {recommended})" if outcome.overridden else "")
+        f" route {decided}"
+        + (f" (recommended {recommended})" if outcome.overridden else "")
         + f", ruleset {in_force.id} {in_force.version}\n"
     )
     return EXIT_OK

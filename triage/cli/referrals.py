@@ -67,7 +67,9 @@ def _referrals_import(args: argparse.Namespace) -> int:
             return EXIT_OK
         errors([f"nothing was imported: {report.bad_rows} of {report.rows} rows are invalid"])
         return EXIT_INVALID
-    line = f"imported {report.written} referrals ({report.duplicates} flagged as possible duplicates of an open referral)"
+    line = (
+        f"imported {report.written} referrals ({report.duplicates} flagged as possible duplicates of an open referral)"
+    )
     if report.bad_rows:
         line += f"; skipped {report.bad_rows} invalid rows (listed on standard error)"
         sys.stderr.write(f"warning: {report.bad_rows} of {report.rows} rows were invalid and were NOT imported\n")
@@ -78,7 +80,9 @@ def _referrals_import(args: argparse.Namespace) -> int:
 def _referrals_export(args: argparse.Namespace) -> int:
     from triage.services.transfer import export_to_file, export_to_stream
 
-    fmt: Literal["json", "csv"] = args.format or ("csv" if args.out is not None and args.out.suffix.lower() == ".csv" else "json")
+    fmt: Literal["json", "csv"] = args.format or (
+        "csv" if args.out is not None and args.out.suffix.lower() == ".csv" else "json"
+    )
     store, user = login(args, "export")
     with store:
         if args.out is not None:

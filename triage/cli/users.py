@@ -45,8 +45,9 @@ def register(commands: Commands) -> None:
     users_unlock = users.add_parser("unlock", parents=[store], help="unlock an account locked by failed logins")
     users_unlock.add_argument("username")
     users_unlock.set_defaults(command="users unlock", handler=_users_unlock)
-    users_remove = users.add_parser("remove", parents=[store],
-                                    help="disable an account and remove its key wrap (it stays named in the audit trail)")
+    users_remove = users.add_parser(
+        "remove", parents=[store], help="disable an account and remove its key wrap (it stays named in the audit trail)"
+    )
     users_remove.add_argument("username")
     users_remove.set_defaults(command="users remove", handler=_users_remove)
     users_reset = users.add_parser("reset-password", parents=[store], help="set a user's new password "
@@ -136,7 +137,9 @@ def _users_unlock(args: argparse.Namespace) -> int:
 def _users_remove(args: argparse.Namespace) -> int:
     from triage.services.users import remove_user
 
-    return _account_change(args, remove_user, "removed {name} (their key wrap is gone; the audit trail still names them)")
+    return _account_change(
+        args, remove_user, "removed {name} (their key wrap is gone; the audit trail still names them)"
+    )
 
 
 def _users_reset_password(args: argparse.Namespace) -> int:

@@ -210,7 +210,9 @@ class RiskDetails(BaseModel):
             problems.append("risk_details.contacted: required as risk is high: who was contacted, a name or role "
                             "in words (such as duty manager J. Smith), not punctuation alone")  # fmt: skip
         if self.contacted_at is None:
-            problems.append("risk_details.contacted_at: required as risk is high: the date and time they were contacted")
+            problems.append(
+                "risk_details.contacted_at: required as risk is high: the date and time they were contacted"
+            )
         if not has_words(self.actions_taken):
             problems.append("risk_details.actions_taken: required as risk is high: what was agreed, in words "
                             "(such as a same-day crisis team assessment), not punctuation alone")  # fmt: skip
@@ -240,7 +242,9 @@ class ScreeningInput(BaseModel):
     risk: Level
     rating_notes: dict[VariableId, Note] = Field(default_factory=dict)
     risk_details: RiskDetails = RiskDetails()
-    long_term_conditions: tuple[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)], ...] = Field(default=(), max_length=50)  # noqa: E501
+    long_term_conditions: tuple[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)], ...
+    ] = Field(default=(), max_length=50)
     medically_unexplained_symptoms: bool = Field(default=False, strict=True)
     # The kinds of MUS ticked on the form, from resources/conditions.yaml (live-call issue, defect 7).
     mus_kinds: tuple[Annotated[str, AfterValidator(check_mus_kind)], ...] = Field(default=(), max_length=20)

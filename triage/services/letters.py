@@ -27,6 +27,8 @@ from triage.fields import has_words
 from triage.letters.command import letter_problems
 from triage.letters.particulars import (
     Decision as LetterDecision,
+)
+from triage.letters.particulars import (
     Details,
     Gp,
     LetterInputError,
@@ -34,9 +36,11 @@ from triage.letters.particulars import (
     Patient,
     Postcode,
     PreviousIntervention,
-    Referral as LetterReferral,
     Screener,
     Service,
+)
+from triage.letters.particulars import (
+    Referral as LetterReferral,
 )
 from triage.letters.templates import LetterKind, default_templates
 from triage.rules.engine import route
@@ -231,7 +235,11 @@ def _decision_ruleset(decision: Decision, lookup: RulesetLookup) -> Ruleset:
 
 
 def _particulars(
-    referral: Referral, interventions: tuple[InterventionInput, ...], screening: Screening, screener: Screener, service: Service | None
+    referral: Referral,
+    interventions: tuple[InterventionInput, ...],
+    screening: Screening,
+    screener: Screener,
+    service: Service | None,
 ) -> Particulars:
     gp = gp_for(referral.gp_practice)
     person = referral.person
@@ -280,7 +288,9 @@ def gp_for(practice: GpPractice | None) -> Gp:
                   address_lines=tuple(lines), postcode=postcode)  # fmt: skip
     except ValidationError as exc:
         problems = "; ".join(f"gp.{p}" for p in letter_problems(exc))
-        raise GpAddressMissing(f"the GP practice's entry in the directory cannot be printed as an address: {problems}") from None
+        raise GpAddressMissing(
+            f"the GP practice's entry in the directory cannot be printed as an address: {problems}"
+        ) from None
 
 
 def _take_postcode(lines: list[str]) -> str | None:
@@ -357,7 +367,12 @@ def identical_letters_sent(store: Store, user: User, decision_id: str, letter: L
 
 
 def _rows(
-    session: Session, decision_id: str, kind: LetterKind | None, events: tuple[LetterEvent, ...], *, sha256: str | None = None
+    session: Session,
+    decision_id: str,
+    kind: LetterKind | None,
+    events: tuple[LetterEvent, ...],
+    *,
+    sha256: str | None = None,
 ) -> list[RecordedLetter]:
     query = select(LetterRecord).where(LetterRecord.decision_id == decision_id, LetterRecord.event.in_(events))
     if kind is not None:

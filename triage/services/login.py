@@ -59,8 +59,10 @@ from triage.store.models import AuditEvent, StoreIdentity, UserAccount
 from triage.store.types import utc_now
 from triage.store.vocabulary import EntityType
 
-WRONG = ("unknown user or wrong password (after repeated failures an account is locked for a while; "
-         "an admin can unlock it sooner)")
+WRONG = (
+    "unknown user or wrong password (after repeated failures an account is locked for a while; "
+    "an admin can unlock it sooner)"
+)
 UNKNOWN_ACTOR = "unknown user"  # a username that does not exist is never written anywhere
 LOGINS_SUFFIX = ".logins"
 
@@ -148,7 +150,7 @@ class LoginState:
     def failed(self, now: datetime, window: timedelta) -> int:
         """Count a failed login (any name) and return how many there were within ``window``."""
         since = (now - window).isoformat()
-        self.recent = [t for t in self.recent if t > since][-(self.MAX_PENDING - 1):] + [now.isoformat()]
+        self.recent = [t for t in self.recent if t > since][-(self.MAX_PENDING - 1) :] + [now.isoformat()]
         return len(self.recent)
 
 
@@ -315,8 +317,11 @@ def _login_server(url: str, username: str, password: str, policy: LoginPolicy,
 def _recent_failures(store: Store, now: datetime, policy: LoginPolicy) -> int:
     """Failed logins on the team store within the lockout window, whoever they named."""
     with store.read() as session:
-        query = select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "login_failed", AuditEvent.occurred_at > now - policy.lockout)
+        query = (
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "login_failed", AuditEvent.occurred_at > now - policy.lockout)
+        )
         return int(session.scalar(query) or 1)
 
 
@@ -414,4 +419,3 @@ def logout(store: Store, user: User) -> None:
     with store.write() as session:
         record_event(session, actor=user.username, entity_type="user_account", entity_id=user.username,
                      action="logout", summary="logged out")  # fmt: skip
-

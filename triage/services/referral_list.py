@@ -27,8 +27,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
-from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import UnaryExpression
 
 from triage.rules.vocabulary import RouteCode
 from triage.services.permissions import User, record_search, require
@@ -93,8 +93,16 @@ def referral_page(
     with store.read() as session:
         return [
             ReferralRow(
-                id=row[0], received_on=row[1], nhs_number=row[2], given_name=row[3], family_name=row[4],
-                date_of_birth=row[5], status=row[6], route=row[7], step=row[8], has_draft=bool(row[9]),
+                id=row[0],
+                received_on=row[1],
+                nhs_number=row[2],
+                given_name=row[3],
+                family_name=row[4],
+                date_of_birth=row[5],
+                status=row[6],
+                route=row[7],
+                step=row[8],
+                has_draft=bool(row[9]),
                 duplicate=bool(row[10]),
             )  # fmt: skip
             for row in session.execute(query)

@@ -214,9 +214,18 @@ def _add_referrals(
     for chunk in _chunks(codes):
         known_codes.update(session.scalars(select(GpPractice.code).where(GpPractice.code.in_(chunk))))
     people: dict[str, _Known] = {}
-    columns = (Person.id, Person.nhs_number, Person.date_of_birth, Person.given_name, Person.family_name, Person.version)
+    columns = (
+        Person.id,
+        Person.nhs_number,
+        Person.date_of_birth,
+        Person.given_name,
+        Person.family_name,
+        Person.version,
+    )
     for chunk in _chunks(sorted({row.nhs_number for _, row in rows})):
-        for pid, nhs, born, given, family, version in session.execute(select(*columns).where(Person.nhs_number.in_(chunk))):
+        for pid, nhs, born, given, family, version in session.execute(
+            select(*columns).where(Person.nhs_number.in_(chunk))
+        ):
             people[nhs] = _Known(pid, born, given, family, version, stored=True)
     newest_open: dict[str, tuple[date, datetime, str]] = {}  # person id -> (received_on, created_at, referral id)
     for chunk in _chunks([person.id for person in people.values()]):

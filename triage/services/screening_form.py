@@ -80,7 +80,9 @@ class ScreeningForm(BaseModel):
             items = [str(n) for n, value in enumerate(answers, 1) if value is None]
             if items:
                 needed.append(f"{name} item{'s' if len(items) > 1 else ''} {', '.join(items)}")
-        needed += [variable.replace("_", " ").capitalize() for variable in RATED_VARIABLES if variable not in self.ratings]
+        needed += [
+            variable.replace("_", " ").capitalize() for variable in RATED_VARIABLES if variable not in self.ratings
+        ]
         for row_number, row in enumerate(self.previous_interventions, 1):
             if not row.intervention.strip() or row.outcome is None:
                 needed.append(f"previous intervention {row_number}: what it was and its outcome")
@@ -182,8 +184,16 @@ def _score_view(name: str, measure: str, answers: list[int | None], ruleset: Rul
     complete = len(given) == len(answers)
     if complete:
         result = score(questionnaire(measure), given)
-        return ScoreView(name, len(given), len(answers), result.total, True,
-                         ruleset.score_level(measure, result.total), result.band, result.flags)  # type: ignore[arg-type]
+        return ScoreView(
+            name,
+            len(given),
+            len(answers),
+            result.total,
+            True,
+            ruleset.score_level(measure, result.total),  # type: ignore[arg-type]
+            result.band,
+            result.flags,
+        )
     flags = ("Item 9 answered above 0",) if measure == "phq9" and (answers[8] or 0) > 0 else ()
     return ScoreView(name, len(given), len(answers), sum(given), False, None, None, flags)
 

@@ -47,11 +47,10 @@ def initialise_store(database: str | Path, username: str, display_name: str, pas
     url = resolve_database_url(database)
     check_new_account(username, display_name, password)
     if url.get_backend_name() != "sqlite":
-        with open_store(url.render_as_string(hide_password=False)) as store:
-            with store.write() as session:
-                if session.scalar(select(func.count()).select_from(UserAccount)):
-                    raise StoreExistsError("this database already has accounts; log in as an admin to add users")
-                add_account(session, username, display_name, "admin", password, actor=normalise_username(username))
+        with open_store(url.render_as_string(hide_password=False)) as store, store.write() as session:
+            if session.scalar(select(func.count()).select_from(UserAccount)):
+                raise StoreExistsError("this database already has accounts; log in as an admin to add users")
+            add_account(session, username, display_name, "admin", password, actor=normalise_username(username))
         return None
     path = Path(str(url.database))
     keys_path = key_file_path(path)
@@ -132,4 +131,3 @@ def recover_with_recovery_key(database: str | Path, recovery_key: str, username:
         state = LoginState.load(path)
         state.users.pop(normalise_username(username), None)
         state.save()
-

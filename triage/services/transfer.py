@@ -266,5 +266,3 @@ def _audit_export(store: Store, user: User, count: int, fmt: Format) -> None:
     with store.write() as session:
         record_event(session, actor=user.username, entity_type="database", entity_id="referrals", action="export",
                      summary=f"exported {count} referrals ({fmt})")  # fmt: skip
-
-

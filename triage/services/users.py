@@ -170,4 +170,3 @@ def _rewrap(store: Store, change: Callable[[KeyFile, bytes], None]) -> None:
     keys.verify_mac(store._key)
     change(keys, store._key)
     keys.save(path, store._key)
-

@@ -25,8 +25,8 @@ from triage.ui.users_model import role_label
 
 ROLE_HELP = ("PWP: screens referrals and decides routes. Team leader: also decides in the referral meeting, "
              "overrides and exports. Admin: settings, users and the audit trail; sees no patient record.")  # fmt: skip
-PASSWORD_HELP = (f"At least {MIN_PASSWORD} characters. Give it to them in person; they can change it with the "
-                 "command “triage users passwd”.")  # fmt: skip
+PASSWORD_HELP = (f"At least {MIN_PASSWORD} characters. Give it to them in person; they change it themselves "
+                 "under Change my password (Ctrl+Shift+P).")  # fmt: skip
 
 
 @contextmanager

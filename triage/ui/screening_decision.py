@@ -63,7 +63,9 @@ class DecisionSection:
         self.override_reason.setFixedHeight(70)
         form.addRow("&Route", self.route_choice)
         form.addRow("&Step", self.step_choice)
-        form.addRow("Reason (required when risk is high,\nor when you choose other than recommended)", self.override_reason)
+        form.addRow(
+            "Reason (required when risk is high,\nor when you choose other than recommended)", self.override_reason
+        )
         return form
 
     # --- showing ---------------------------------------------------------------------------------
