@@ -163,12 +163,12 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.services import decided_referral
     from triage.services.users import add_user, list_users
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
+    from triage.ui.account_menu import ChangePasswordForm
     from triage.ui.audit_viewer import AuditViewer
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.main_window import MainWindow
     from triage.ui.matrix_view import MatrixView
     from triage.ui.referral_dialog import NewReferralDialog
-    from triage.ui.account_menu import ChangePasswordForm
     from triage.ui.risk_alert import HighRiskAlert
     from triage.ui.screenshots import ADMIN, PWP, SETTINGS, seed
     from triage.ui.settings_dialog import SettingsDialog
