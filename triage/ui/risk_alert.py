@@ -35,7 +35,7 @@ class HighRiskAlert(QDialog):
         layout = QVBoxLayout(self)
         alert = QLabel(
             "⚠ <b>HIGH RISK.</b> The matrix points to the crisis team (CRHTT) or the CMHT. Contact your duty "
-            "manager or supervisor now, and record who you contacted and when before you go on."
+            "manager or supervisor now, and record who you contacted, when, and what was agreed before you go on."
         )
         alert.setWordWrap(True)
         alert.setProperty("role", "alert")
