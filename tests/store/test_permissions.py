@@ -59,6 +59,7 @@ from triage.services import (
     update_referral,
 )
 from triage.services.audit_trail import audit_events, export_audit_csv
+from triage.services.decisions import check_rescreen
 from triage.services.directory import import_practices_csv
 from triage.services.letters import letter_signer
 from triage.services.login import open_authenticated
@@ -157,6 +158,8 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
         w.store, u, w.decided, DecisionInput(confirmed_route="cmht", override_reason="agreed at the meeting")), None),
     ("override_any", "complete_screening(someone else's)", lambda w, u: complete_screening(
         w.store, u, w.decided, ScreeningInput.model_validate(ANSWERS), w.recommended), None),
+    ("decide", "check_rescreen", lambda w, u: check_rescreen(w.store, u, w.screened), None),
+    ("override_any", "check_rescreen(someone else's)", lambda w, u: check_rescreen(w.store, u, w.decided), None),
     ("view_referral", "get_referral", lambda w, u: get_referral(w.store, u, w.new), None),
     ("view_referral", "person_history", lambda w, u: person_history(w.store, u, w.person), None),
     ("view_referral", "referral_record", lambda w, u: referral_record(w.store, u, w.decided), None),
