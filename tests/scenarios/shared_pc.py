@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from triage.services import create_referral, parse
 from triage.services.inputs import ReferralInput
@@ -21,6 +21,11 @@ from triage.store.audit import events_for
 from triage.ui.app import Sessions
 from triage.ui.login import LoginDialog
 from triage.ui.main_window import MainWindow
+
+from .keys import answer as answer
+from .keys import focused as focused
+from .keys import press as press
+from .keys import when_modal as when_modal
 
 FAST_KDF = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}  # accounts hash slowly by design
 PASSWORDS = {"admin": "admin password here", "priya": "priya's own password", "ben": "ben's own password"}
@@ -56,21 +61,6 @@ def set_up(folder: Path) -> SharedPC:
     return SharedPC(database, referral.id, sessions, left)
 
 
-def focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has the keyboard focus"
-    return widget
-
-
-def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClick(focused(), key, modifier)
-
-
-def answer(qtbot, digits: str) -> None:  # type: ignore[no-untyped-def]
-    for digit in digits:
-        qtbot.keyClick(focused(), digit)
-
-
 def active(qtbot, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
     """Mnemonics and shortcuts reach the active window only."""
     widget.activateWindow()
@@ -100,19 +90,6 @@ def open_the_referral(qtbot, window: MainWindow) -> None:  # type: ignore[no-unt
     qtbot.waitUntil(lambda: window.model.rowCount() == 1)
     press(qtbot, Qt.Key.Key_Down)
     press(qtbot, Qt.Key.Key_Return)
-
-
-def when_modal(qtbot, kind, then) -> None:  # type: ignore[no-untyped-def]
-    """Run ``then(dialog)`` once a modal dialog of ``kind`` shows (its exec() blocks the test otherwise)."""
-
-    def check() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, kind) and dialog.isVisible():
-            then(dialog)
-        else:
-            QTimer.singleShot(20, check)
-
-    QTimer.singleShot(20, check)
 
 
 def audit_actions(window: MainWindow, entity_type: str, entity_id: str) -> list[tuple[str, str]]:

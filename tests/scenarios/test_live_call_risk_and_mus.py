@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from tests.store.conftest import referral_input
 from tests.ui.conftest import RULESET, SETTINGS
@@ -30,6 +30,8 @@ from triage.services.screenings import screening_input
 from triage.store import Store, open_store
 from triage.ui.main_window import MainWindow
 from triage.ui.risk_alert import HighRiskAlert
+
+from .keys import answer, focused, press, when_modal
 
 PRACTICE = {"code": "C84001", "name": "Example Street Surgery", "address": "2 Example Street\nDoncaster\nDN1 1AB",
             "gp_names": ("Dr A Example",)}  # fmt: skip
@@ -54,40 +56,12 @@ def window(qtbot, store: Store) -> MainWindow:  # type: ignore[no-untyped-def]
     return main
 
 
-def focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has the keyboard focus"
-    return widget
-
-
-def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClick(focused(), key, modifier)
-
-
-def answer(qtbot, keys: str) -> None:  # type: ignore[no-untyped-def]
-    for key in keys:
-        press(qtbot, key)
-
-
 def to(qtbot, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
     """Keyboard focus to ``widget``, its window active again (a closed modal can leave none active offscreen)."""
     widget.window().activateWindow()
     qtbot.waitUntil(widget.window().isActiveWindow)
     widget.setFocus()
     qtbot.waitUntil(widget.hasFocus)
-
-
-def when_modal(qtbot, kind, then) -> None:  # type: ignore[no-untyped-def]
-    """Run ``then(dialog)`` once a modal dialog of ``kind`` shows (it would block the test otherwise)."""
-
-    def check() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, kind) and dialog.isVisible():
-            then(dialog)
-        else:
-            QTimer.singleShot(20, check)
-
-    QTimer.singleShot(20, check)
 
 
 def open_new_referral(qtbot, window: MainWindow, store: Store, serial: int = 1):  # type: ignore[no-untyped-def]

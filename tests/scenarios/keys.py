@@ -1,0 +1,35 @@
+"""Typing into the real windows as a person does: key events to whatever has the keyboard focus, and
+modal dialogs answered as they appear (their exec() would block the test otherwise)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(focused(), key, modifier)
+
+
+def answer(qtbot, keys: str) -> None:  # type: ignore[no-untyped-def]
+    for key in keys:
+        press(qtbot, key)
+
+
+def when_modal(qtbot, kind, then) -> None:  # type: ignore[no-untyped-def]
+    """Run ``then(dialog)`` once a modal dialog of ``kind`` shows."""
+
+    def check() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind) and dialog.isVisible():
+            then(dialog)
+        else:
+            QTimer.singleShot(20, check)
+
+    QTimer.singleShot(20, check)
