@@ -60,7 +60,12 @@ def lint() -> int:
     failed = []
     for tool, *args in LINTERS:
         print(f"== {tool} {' '.join(args)}", flush=True)
-        if subprocess.call([str(venv_tool(tool)), *args], cwd=ROOT) != 0:
+        if not venv_tool(tool).exists():
+            print(
+                f"error: {tool} is not installed in .venv (it belongs in pyproject.toml's dev extra)", file=sys.stderr
+            )
+            failed.append(tool)
+        elif subprocess.call([str(venv_tool(tool)), *args], cwd=ROOT) != 0:
             failed.append(tool)
     if failed:
         print(f"error: {', '.join(failed)} failed (see above)", file=sys.stderr)
