@@ -11,6 +11,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from tests.keys import answer as answer
+from tests.keys import focused as focused
+from tests.keys import press as press
+from tests.keys import when_modal as when_modal
 from triage.services import create_referral, parse
 from triage.services.inputs import ReferralInput
 from triage.services.login import open_authenticated
@@ -21,11 +25,6 @@ from triage.store.audit import events_for
 from triage.ui.app import Sessions
 from triage.ui.login import LoginDialog
 from triage.ui.main_window import MainWindow
-
-from .keys import answer as answer
-from .keys import focused as focused
-from .keys import press as press
-from .keys import when_modal as when_modal
 
 FAST_KDF = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}  # accounts hash slowly by design
 PASSWORDS = {"admin": "admin password here", "priya": "priya's own password", "ben": "ben's own password"}

@@ -19,6 +19,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from tests.keys import answer, focused, press, when_modal
 from tests.store.conftest import referral_input
 from tests.ui.conftest import RULESET, SETTINGS
 from tests.users import PWP, as_admin, as_pwp
@@ -30,8 +31,6 @@ from triage.services.screenings import screening_input
 from triage.store import Store, open_store
 from triage.ui.main_window import MainWindow
 from triage.ui.risk_alert import HighRiskAlert
-
-from .keys import answer, focused, press, when_modal
 
 PRACTICE = {"code": "C84001", "name": "Example Street Surgery", "address": "2 Example Street\nDoncaster\nDN1 1AB",
             "gp_names": ("Dr A Example",)}  # fmt: skip

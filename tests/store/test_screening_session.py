@@ -215,6 +215,21 @@ def test_an_override_needs_a_reason_and_a_stepped_route_a_step(ruleset: Ruleset)
     assert inputs.decision.override_reason == "Known to the integrated team"
 
 
+def test_any_choice_for_high_risk_needs_a_reason_and_carries_it(ruleset: Ruleset) -> None:
+    """The crisis team is recommended for high risk; choosing it, not only the CMHT, needs a reason that
+    the decision then carries (defect 6, the same rule the store applies)."""
+    session = ScreeningSession(ruleset)
+    matrix_answers(session, risk="high")
+    session.update_risk_details(CONTACT)
+    section6_none(session)
+    session.choose_route("crisis_team")
+    assert not session.is_override
+    assert "Reason: say why you chose this route (required as risk is high)" in session.problems()
+    session.set_override_reason("Plan and means; lives alone")
+    assert session.problems() == []
+    assert session.to_inputs().decision.override_reason == "Plan and means; lives alone"
+
+
 def test_a_reason_typed_and_then_not_needed_is_not_recorded(ruleset: Ruleset) -> None:
     session = answered(ruleset)
     session.choose_route("cmht")
@@ -263,6 +278,8 @@ def test_the_resume_point_walks_the_form_in_order(ruleset: Ruleset) -> None:
     section6_none(session)
     assert session.resume_point() == "decision"  # high risk: a person must choose
     session.choose_route("crisis_team")
+    assert session.resume_point() == "decision"  # and for high risk, say why (defect 6)
+    session.set_override_reason("Plan and means; lives alone")
     assert session.resume_point() is None and session.problems() == []
     assert session.to_inputs().decision.confirmed_route == "crisis_team"
 

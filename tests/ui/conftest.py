@@ -4,8 +4,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
+from tests.keys import focused as focused
 from tests.users import PWP
 from triage.resources import resource_path
 from triage.rules.ruleset import load_ruleset
@@ -41,9 +41,3 @@ def window(qtbot, store: Store) -> MainWindow:
     main.activateWindow()
     qtbot.waitUntil(main.isActiveWindow)
     return main
-
-
-def focused():
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has the keyboard focus"
-    return widget

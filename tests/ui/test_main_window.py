@@ -12,9 +12,9 @@ import textwrap
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 
+from tests.keys import when_modal
 from tests.users import ADMIN, PWP, as_pwp
 from triage.services import create_referral, get_referral, list_drafts, load_draft, parse
 from triage.services.inputs import ReferralInput
@@ -48,19 +48,6 @@ class Keyboard:
     def type(self, text: str) -> None:
         self.qtbot.keyClicks(focused(), text)
         self.typed += len(text)
-
-
-def when_modal(qtbot, kind, then) -> None:
-    """Run ``then(dialog)`` once a modal dialog of ``kind`` is showing (it blocks the test otherwise)."""
-
-    def check() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, kind) and dialog.isVisible():
-            then(dialog)
-        else:
-            QTimer.singleShot(20, check)
-
-    QTimer.singleShot(20, check)
 
 
 def test_a_new_referral_to_a_confirmed_decision_by_keyboard_alone(qtbot, window, store):

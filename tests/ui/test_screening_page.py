@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
+from tests.keys import focused
 from triage.resources import resource_path
 from triage.rules.ruleset import load_ruleset
 from triage.services.screening_form import ScreeningForm
@@ -33,12 +34,6 @@ def make_page(qtbot) -> ScreeningPage:
 def focus(qtbot, widget) -> None:
     widget.setFocus()
     qtbot.waitUntil(widget.hasFocus)
-
-
-def focused():
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has the keyboard focus"
-    return widget
 
 
 def type_keys(qtbot, keys: str) -> None:

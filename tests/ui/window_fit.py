@@ -126,12 +126,10 @@ def first_run(app: QApplication) -> Built:
     from triage.ui.login import FirstRunDialog
 
     dialog = FirstRunDialog(lambda _u, _n, _p: new_recovery_key(), STORE_PATH)
-    dialog.show()
+    dialog.show()  # shown first: the dialog must grow when the key appears, as on a real first run
     settle(app)
-    typed = {dialog.username: "admin", dialog.display_name: "Service Admin"}
-    for edit in (dialog.password, dialog.repeat):
-        typed[edit] = "a long enough password"
-    for edit, text in typed.items():
+    for edit, text in ((dialog.username, "admin"), (dialog.display_name, "Service Admin"),
+                       (dialog.password, "a long enough password"), (dialog.repeat, "a long enough password")):  # fmt: skip
         edit.setText(text)
     dialog.create_store()
     dialog.copy_key()  # its message shown too
@@ -139,20 +137,9 @@ def first_run(app: QApplication) -> Built:
 
 
 def login_error(app: QApplication) -> Built:
-    from triage.services.login import WRONG
-    from triage.store.errors import StoreError
-    from triage.ui.login import LoginDialog
+    from triage.ui.screenshots import login_with_error
 
-    def refuse(_username: str, _password: str) -> None:
-        raise StoreError(WRONG)
-
-    dialog = LoginDialog(refuse, STORE_PATH)
-    dialog.show()
-    dialog.username.setText("priya.shah")
-    dialog.password.setText("not the password")
-    dialog.accept()
-    while not dialog.message.isVisible():  # the answer comes back from the login's worker thread
-        settle(app, 1)
+    dialog = login_with_error()
     return dialog, ("store_label", "message", "ok")
 
 

@@ -24,6 +24,7 @@ from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, default
 from triage.services.inputs import DecisionInput, ScreeningInput
 from triage.services.permissions import Action, PermissionDenied, User, allowed, record_view, require
 from triage.services.referrals import load_referral, move_to_status
+from triage.services.route_choice import ReasonNeeded, reason_needed
 from triage.services.screenings import record_screening, screening_input
 from triage.store.audit import record_event
 from triage.store.database import Store
@@ -137,6 +138,13 @@ def check_rescreen(store: Store, user: User, referral_id: str) -> None:
     _require_decider(store, user, referral_id, "decide")
 
 
+_REASON_REFUSALS: dict[ReasonNeeded, str] = {
+    "override": "override_reason: required when the confirmed route or step differs from the recommendation",
+    "high_risk": "override_reason: required when risk is high: say why this route was chosen (the crisis team or "
+    "the CMHT), whichever it is",
+}
+
+
 def record_decision(
     session: Session, referral: Referral, screening: Screening, data: DecisionInput, actor: str, ruleset: Ruleset,
     *, note: str = "",
@@ -144,17 +152,10 @@ def record_decision(
     """The decision on ``screening`` inside the caller's transaction: stored with the routing as the
     engine returned it, audited, the referral moved to decided and its current route kept on it."""
     routing = route(screening_input(screening).to_routing(), ruleset)
-    overridden = (data.confirmed_route, data.confirmed_step) != (routing.route, routing.step)
-    if overridden and data.override_reason is None:
-        raise RefusedError("override_reason: required when the confirmed route or step differs from the recommendation")
-    # High risk points to the crisis team and the CMHT: whichever a person chooses, the record says why
-    # (live-call issue, defect 6; HAZ-013). The reason is kept in override_reason either way.
-    chosen_for_high_risk = routing.ratings.risk == "high"
-    if chosen_for_high_risk and data.override_reason is None:
-        raise RefusedError(
-            "override_reason: required when risk is high: say why this route was chosen (the crisis team or the "
-            "CMHT), whichever it is"
-        )
+    # An override, or any choice for high risk, is stored with its reason (kept in override_reason either way).
+    needed = reason_needed(routing, data.confirmed_route, data.confirmed_step)
+    if needed and data.override_reason is None:
+        raise RefusedError(_REASON_REFUSALS[needed])
     if routing.warnings and not data.warnings_acknowledged:
         raise RefusedError("warnings_acknowledged: the routing has warnings that must be reviewed and acknowledged")
     decision = Decision(
@@ -169,7 +170,7 @@ def record_decision(
         recommended_step=routing.step,
         confirmed_route=data.confirmed_route,
         confirmed_step=data.confirmed_step,
-        override_reason=data.override_reason if overridden or chosen_for_high_risk else None,
+        override_reason=data.override_reason if needed else None,
         warnings_acknowledged=data.warnings_acknowledged,
         decided_by=actor,
         decided_at=utc_now(),
@@ -179,7 +180,9 @@ def record_decision(
     referral.current_route, referral.current_step = data.confirmed_route, data.confirmed_step
     session.flush()
     summary = f"route {data.confirmed_route}" + (f" step {data.confirmed_step}" if data.confirmed_step else "")
-    summary += f"; {'override of' if overridden else 'as'} the recommendation ({ruleset.id} {ruleset.version})"
+    summary += (
+        f"; {'override of' if needed == 'override' else 'as'} the recommendation ({ruleset.id} {ruleset.version})"
+    )
     summary += f"; {note}" if note else ""
     record_event(session, actor=actor, entity_type="decision", entity_id=decision.id, action="decision",
                  summary=f"{summary}; referral {referral.id}")  # fmt: skip

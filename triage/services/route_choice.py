@@ -22,6 +22,24 @@ from triage.rules.vocabulary import RouteCode
 
 Step = Literal[2, 3]
 IAPT_ROUTES: frozenset[RouteCode] = frozenset({"core_iapt", "integrated_iapt"})
+ReasonNeeded = Literal["override", "high_risk"]
+# What the screener is told while a needed reason is missing (the services word their refusals by field).
+REASON_PROBLEMS: dict[ReasonNeeded, str] = {
+    "override": "Reason: say why you chose other than the recommendation",
+    "high_risk": "Reason: say why you chose this route (required as risk is high)",
+}
+
+
+def reason_needed(routing: Routing, route: str, step: int | None) -> ReasonNeeded | None:
+    """Why choosing ``route`` and ``step`` against ``routing`` must be written down, or None: any
+    override; and any choice when risk is high, since the screener chooses between the crisis team and
+    the CMHT "and records why" (live-call issue, defect 6; HAZ-013). The one rule for the screen, the
+    session and the store."""
+    if (route, step) != (routing.route, routing.step):
+        return "override"
+    if routing.ratings.risk == "high":
+        return "high_risk"
+    return None
 
 
 def _config() -> ConfigDict:
@@ -138,8 +156,10 @@ def decision_problems(draft: DecisionDraft, recommendation: Recommendation | Non
         problems.append("Route: choose the route yourself (a person must decide here)")
     elif chosen.route in IAPT_ROUTES and chosen.step is None:
         problems.append("Step: choose step 2 or step 3")
-    elif is_override(choice, recommendation) and not draft.override_reason.strip():
-        problems.append("Reason: say why you chose other than the recommendation")
+    elif (needed := reason_needed(recommendation.routing, chosen.route, chosen.step)) and not (
+        draft.override_reason.strip()
+    ):
+        problems.append(REASON_PROBLEMS[needed])
     if not warnings_acknowledged(draft, recommendation):
         problems.append("Warnings: tick that you have reviewed them")
     return problems

@@ -43,6 +43,7 @@ from triage.services.route_choice import (
     effective_route,
     in_conflict,
     is_override,
+    reason_needed,
 )
 from triage.services.screening_form import InterventionRow, LiveView, live_view
 
@@ -304,12 +305,13 @@ class ScreeningSession:
     def to_inputs(self) -> SessionInputs:
         """The service inputs; raises InvalidInput listing everything that is not done yet."""
         problems = self.problems()
-        chosen = self.effective_route
-        if problems or chosen is None:
+        chosen, recommendation = self.effective_route, self._recommendation
+        if problems or chosen is None or recommendation is None:  # an effective route needs a recommendation
             raise InvalidInput(problems or ["Route: nothing to confirm yet"])
-        reason = self._decision.override_reason.strip() if self.is_override else None
+        needed = reason_needed(recommendation.routing, chosen.route, chosen.step)
+        reason = self._decision.override_reason.strip() if needed else None
         # No problems left means any warnings were acknowledged; with none, nothing was.
-        acknowledged = bool(self._recommendation and self._recommendation.warnings)
+        acknowledged = bool(recommendation.warnings)
         decision = parse(DecisionInput, {"confirmed_route": chosen.route, "confirmed_step": chosen.step,
                                          "override_reason": reason, "warnings_acknowledged": acknowledged})  # fmt: skip
         return SessionInputs(self.screening_input(), decision, self._decision.in_meeting)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QPlainTextEdit, QP
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset
 from triage.services.inputs import DecisionInput, parse
+from triage.services.route_choice import REASON_PROBLEMS, reason_needed
 from triage.services.screening_form import LiveView
 from triage.ui.value_combo import select_value, value_combo
 
@@ -145,12 +146,8 @@ class DecisionSection:
         route, step, reason = self._chosen()
         if route is None:
             problems.append("Route: choose the route yourself (a person must decide here)")
-        elif (route, step) != (routing.route, routing.step) and not reason:
-            problems.append("Reason: say why you chose other than the recommendation")
-        elif routing.ratings.risk == "high" and not reason:
-            # For high risk the screener chooses between the crisis team and the CMHT "and records why",
-            # whichever they choose (the service refuses it too; this says so before anything is sent).
-            problems.append("Reason: say why you chose this route (required as risk is high)")
+        elif (needed := reason_needed(routing, route, step)) and not reason:
+            problems.append(REASON_PROBLEMS[needed])
         if routing.warnings and not self.acknowledge.isChecked():
             problems.append("Warnings: tick that you have reviewed them")
         return problems
