@@ -16,6 +16,7 @@ from typing import Annotated
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from triage.events import Event
 from triage.files import atomic_write
 from triage.rules.datafile import loc_to_path
 
@@ -44,6 +45,20 @@ class ServiceSettings(BaseModel):
     duty_contacts: tuple[Contact, ...] = ()
     ruleset_path: str | None = None  # a service's own ruleset; None means the shipped one
     idle_lock_minutes: float = Field(default=5.0, ge=1, le=60)  # the window locks after this long unused
+
+
+class LiveSettings:
+    """The settings in force, observed rather than copied: open pages read ``current`` when they
+    need it and redraw on ``changed``, so a save in the settings dialog reaches every page at once."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.current = settings
+        self.changed: Event[ServiceSettings] = Event()
+
+    def replace(self, settings: ServiceSettings) -> None:
+        if settings != self.current:
+            self.current = settings
+            self.changed.emit(settings)
 
 
 class SettingsError(ValueError):

@@ -21,10 +21,11 @@ Events (``Event.connect``; each handler is called in the order connected, after 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
+from triage.events import Event
 from triage.rules.engine import route
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset
@@ -47,7 +48,6 @@ from triage.services.route_choice import (
 )
 from triage.services.screening_form import InterventionRow, LiveView, live_view
 
-T = TypeVar("T")
 Measure = Literal["phq9", "gad7", "wsas"]
 FieldPath = str  # "phq9.8", "risk", "risk_details.contacted", "previous_interventions.0", "decision"
 
@@ -56,23 +56,6 @@ _SECTION_OF_FIELD = {"phq9": "severity", "gad7": "severity", "wsas": "severity",
                      "complexity": "ratings", "impairment": "ratings", "substance_use": "ratings", "risk": "risk",
                      "risk_details": "risk", "problem_descriptor": "history", "previous_interventions": "history",
                      "long_term_conditions": "conditions", "mus_kinds": "conditions", "decision": "summary"}  # fmt: skip
-
-
-class Event(Generic[T]):
-    """A tiny typed observer: ``connect`` a handler, ``emit`` a value to every handler."""
-
-    def __init__(self) -> None:
-        self._handlers: list[Callable[[T], None]] = []
-
-    def connect(self, handler: Callable[[T], None]) -> None:
-        self._handlers.append(handler)
-
-    def disconnect(self, handler: Callable[[T], None]) -> None:
-        self._handlers.remove(handler)
-
-    def emit(self, value: T) -> None:
-        for handler in list(self._handlers):
-            handler(value)
 
 
 @dataclass(frozen=True, slots=True)
