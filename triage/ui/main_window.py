@@ -41,7 +41,7 @@ from triage.services.permissions import PermissionDenied
 from triage.services.referral_list import count_referrals, referral_page
 from triage.services.referral_record import ReferralRecord, referral_record
 from triage.services.screening_form import ScreeningForm
-from triage.settings import ServiceSettings
+from triage.settings import LiveSettings, ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.ui.account_menu import WindowAccount
@@ -88,7 +88,8 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         ``unlock_check`` turns the idle lock on: it is asked whether a typed password is the
         user's. ``on_lock_change`` is told "lock" and "unlock" (for the audit trail)."""
         super().__init__()
-        self.store, self.ruleset, self.settings, self.user = store, ruleset, settings, user
+        self.store, self.ruleset, self.user = store, ruleset, user
+        self.live_settings = LiveSettings(settings)  # observed by the pages, replaced by the settings dialog
         self.unlock_check, self.on_lock_change = unlock_check, on_lock_change
         self.lock_page: LockPage | None = None
         self.setWindowTitle(f"triage — {settings.service_name}")
@@ -426,7 +427,12 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.store, self.ruleset, self.settings, self.user, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.settings = dialog.saved_settings or self.settings
+            self.live_settings.replace(dialog.saved_settings or self.settings)
+
+    @property
+    def settings(self) -> ServiceSettings:
+        """The settings in force now (read at the moment of use, never kept)."""
+        return self.live_settings.current
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
         self.save_draft_now()
