@@ -19,7 +19,14 @@ from pydantic import StringConstraints, ValidationError
 from triage.resources import resource_path
 from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, read_yaml, validation_problems
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS
-from triage.store.vocabulary import INTERVENTION_OUTCOMES, LETTER_KINDS, REFERRAL_SOURCES, REFERRAL_STATUSES, ROLES
+from triage.store.vocabulary import (
+    INTERVENTION_OUTCOMES,
+    LETTER_KINDS,
+    REFERRAL_SOURCES,
+    REFERRAL_STATUSES,
+    RISK_QUESTIONS,
+    ROLES,
+)
 
 LABELS_FILE = "labels.yaml"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -38,6 +45,7 @@ class Labels(StrictModel):
     sources: dict[str, Text]
     problem_descriptors: dict[str, Text]
     intervention_outcomes: dict[str, Text]
+    risk_questions: dict[str, Text]
     roles: dict[str, Text]
     letter_kinds: dict[str, Text]
 
@@ -48,6 +56,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "sources": REFERRAL_SOURCES,
     "problem_descriptors": PROBLEM_DESCRIPTORS,
     "intervention_outcomes": INTERVENTION_OUTCOMES,
+    "risk_questions": RISK_QUESTIONS,
     "roles": ROLES,
     "letter_kinds": LETTER_KINDS,
 }

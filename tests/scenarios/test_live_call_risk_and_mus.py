@@ -75,15 +75,9 @@ def open_new_referral(qtbot, window: MainWindow, store: Store, serial: int = 1):
 def answer_up_to_risk(qtbot, risk_key: str) -> None:  # type: ignore[no-untyped-def]
     """PHQ-9, GAD-7, the four ratings, the four risk prompts, protective factors, then the risk level."""
     answer(qtbot, "221121110")
-    answer(qtbot, "2211101")
-    press(qtbot, Qt.Key.Key_Tab)  # past "also ask the WSAS"
-    for level in "1111":  # chronicity, complexity, impairment, substance use: all low
-        answer(qtbot, level)
-        press(qtbot, Qt.Key.Key_Tab)
-    for _prompt in range(4):
-        answer(qtbot, "N")
-        press(qtbot, Qt.Key.Key_Tab)
-        press(qtbot, Qt.Key.Key_Tab)
+    answer(qtbot, "2211101")  # and on to chronicity
+    answer(qtbot, "1111")  # chronicity, complexity, impairment, substance use: all low, each moving on
+    answer(qtbot, "NNNN")  # the four risk prompts, "No" moving on, then protective factors
     qtbot.keyClicks(focused(), "Sister nearby")
     press(qtbot, Qt.Key.Key_Tab)
     answer(qtbot, risk_key)
@@ -104,6 +98,9 @@ def fill_alert(qtbot, who: str, agreed: str) -> None:  # type: ignore[no-untyped
 
 def choose_recommended_route_and_confirm(qtbot, page) -> None:  # type: ignore[no-untyped-def]
     to(qtbot, page.phq9.rows[0])  # the page's window active again after the alert closed
+    for _list in range(2):  # section 6 is part of every record: "None", for each list
+        press(qtbot, Qt.Key.Key_6, Qt.KeyboardModifier.AltModifier)
+        press(qtbot, Qt.Key.Key_Space)
     press(qtbot, Qt.Key.Key_7, Qt.KeyboardModifier.AltModifier)  # to the summary
     to(qtbot, page.route_choice)
     press(qtbot, Qt.Key.Key_Down)  # from "— choose —" to the recommendation
@@ -114,7 +111,8 @@ def high_risk_screening(qtbot, window, store, who: str, agreed: str):  # type: i
     referral_id, page = open_new_referral(qtbot, window, store)
     fill_alert(qtbot, who, agreed)
     answer_up_to_risk(qtbot, "3")
-    qtbot.waitUntil(lambda: bool(page._risk_contact) and not page._alert_open, timeout=5000)
+    qtbot.waitUntil(lambda: bool(page.session.form.risk_details.get("contacted")) and not page._alert_open,
+                    timeout=5000)  # fmt: skip
     return referral_id, page
 
 
@@ -133,12 +131,13 @@ def test_defect5_a_dot_for_who_was_contacted_is_refused_naming_the_fields(qtbot,
 
     when_modal(qtbot, HighRiskAlert, fill)
     answer_up_to_risk(qtbot, "3")
-    qtbot.waitUntil(lambda: bool(page._risk_contact) and not page._alert_open, timeout=5000)
+    qtbot.waitUntil(lambda: bool(page.session.form.risk_details.get("contacted")) and not page._alert_open,
+                    timeout=5000)  # fmt: skip
     visible, missing, enabled = seen[0]
     assert visible and not enabled
     assert "Who was contacted: a name or role in words" in missing and "What was agreed" in missing
-    assert page._risk_contact["contacted"] == "Duty manager J. Smith"
-    assert page._risk_contact["actions_taken"] == "Crisis team to assess at home today"
+    assert page.session.form.risk_details["contacted"] == "Duty manager J. Smith"
+    assert page.session.form.risk_details["actions_taken"] == "Crisis team to assess at home today"
     assert get_referral(store, PWP, referral_id).screenings == []  # nothing stored until confirmed
 
 
@@ -194,12 +193,15 @@ def test_defect7_the_kinds_of_mus_ticked_are_stored_and_read_back(qtbot, window,
     kinds = condition_lists().medically_unexplained_symptoms
     referral_id, page = open_new_referral(qtbot, window, store)
     answer_up_to_risk(qtbot, "1")
+    answer(qtbot, "D")  # the main problem: depression
+    to(qtbot, page.ltc_none)
+    press(qtbot, Qt.Key.Key_Space)  # no long-term conditions
     for box in (page.mus_boxes[0], page.mus_boxes[2]):
         to(qtbot, box)
         press(qtbot, Qt.Key.Key_Space)
     press(qtbot, Qt.Key.Key_7, Qt.KeyboardModifier.AltModifier)
     to(qtbot, page.route_choice)
-    press(qtbot, Qt.Key.Key_Home)  # the recommendation, listed first (ticking MUS changed it to integrated)
+    assert page.route_choice.currentText().startswith("As recommended: Integrated IAPT")  # MUS ticked: integrated
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert window.screening is None, page.problems.text()
     referral = get_referral(store, PWP, referral_id)

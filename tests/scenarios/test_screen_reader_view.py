@@ -8,25 +8,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.conftest import RULESET, SETTINGS
-from triage.ui.screening_page import ScreeningPage
+from tests.ui.screening_keys import make_page
 
 Role, Text = QAccessible.Role, QAccessible.Text
 
 
 def test_an_item_answered_by_keyboard_announces_its_question_and_the_answer_in_words(qtbot):
-    page = ScreeningPage(RULESET, SETTINGS, "Test Person")
-    qtbot.addWidget(page)
+    page = make_page(qtbot)
     page.resize(1280, 720)
-    page.show()
-    page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow)
     qtbot.keyClick(page, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)  # Alt+2: severity
     item = page.phq9.rows[0]
     qtbot.waitUntil(item.hasFocus)
     qtbot.keyClick(QApplication.focusWidget(), "1")
 
-    assert page.form().phq9[0] == 1  # what is stored
+    assert page.session.form.phq9[0] == 1  # what is stored
     assert page.phq9.rows[1].hasFocus()  # and on to item 2, as before
     interface = QAccessible.queryAccessibleInterface(item)
     assert interface.role() == Role.Grouping

@@ -35,6 +35,7 @@ def matrix_answers(session: ScreeningSession, risk: str = "low") -> None:
         session.set_answer("gad7", item, 1)
     for variable in ("chronicity", "complexity", "impairment", "substance_use"):
         session.set_rating(variable, "low")  # type: ignore[arg-type]
+    session.update_risk_details({k: {"present": "no", "detail": ""} for k in ("thoughts", "intent", "plan", "history")})
     session.set_rating("risk", risk)  # type: ignore[arg-type]
 
 
@@ -134,6 +135,17 @@ def test_an_iapt_recommendation_waits_for_section_6_and_the_problem_descriptor(
     assert session.held_back() and session.live().missing == session.held_back()
     assert session.effective_route is None
     assert session.resume_point() == unanswered
+
+
+def test_the_resume_point_walks_the_form_in_order_the_risk_questions_before_the_risk_rating(ruleset: Ruleset) -> None:
+    session = ScreeningSession(ruleset)
+    assert session.resume_point() == "phq9.0"
+    for item in range(9):
+        session.set_answer("phq9", item, 1)
+    assert session.resume_point() == "gad7.0"  # where Alt+2 goes after PHQ-9 (defect 3)
+    assert session.resume_point("risk") == "risk_details.thoughts"
+    session.update_risk_details({k: {"present": "no", "detail": ""} for k in ("thoughts", "intent", "plan", "history")})
+    assert session.resume_point("risk") == "risk"
 
 
 def test_no_conditions_is_an_answer_and_unanswered_is_not_none(ruleset: Ruleset) -> None:

@@ -12,7 +12,7 @@ from triage.services.store_setup import initialise_store
 from triage.ui.login import FirstRunDialog
 from triage.ui.screenshots import login_with_error
 
-from .test_screening_page import make_page
+from .screening_keys import make_page
 
 Role, Text = QAccessible.Role, QAccessible.Text
 
@@ -52,7 +52,7 @@ def test_every_questionnaire_item_is_a_group_of_radio_buttons_named_in_words(qtb
 
 def test_every_rating_is_a_group_of_radio_buttons_named_by_their_level(qtbot):
     page = make_page(qtbot)
-    page.raters["chronicity"].set_level("high")
+    qtbot.keyClick(page.raters["chronicity"].levels_row, "3")  # high
     for variable, rater in page.raters.items():
         group = iface(rater.levels_row)
         assert group.role() == Role.Grouping, variable

@@ -6,7 +6,7 @@ from __future__ import annotations
 from triage.rules.questionnaires import questionnaire
 
 from .conftest import RULESET
-from .test_screening_page import make_page
+from .screening_keys import make_page, type_scores
 
 PHQ9_17 = [2, 2, 2, 2, 2, 2, 2, 2, 1]  # total 17: matrix band medium, standard band moderately severe
 GAD7_13 = [2, 2, 2, 2, 2, 2, 1]  # total 13: matrix band medium, standard band moderate
@@ -14,9 +14,7 @@ GAD7_13 = [2, 2, 2, 2, 2, 2, 1]  # total 13: matrix band medium, standard band m
 
 def test_the_panel_and_the_form_show_each_band_with_its_source_apart(qtbot):
     page = make_page(qtbot)
-    page.phq9.set_answers(PHQ9_17)
-    page.gad7.set_answers(GAD7_13)
-    page.refresh()
+    type_scores(qtbot, page, "".join(map(str, PHQ9_17)), "".join(map(str, GAD7_13)))
     phq9 = questionnaire("phq9")
     assert phq9.bands.citation.split()[0] in phq9.bands.source  # the short form is of the source the data gives
     matrix = page.panel.matrix_bands["PHQ-9"].text()

@@ -63,9 +63,10 @@ def test_the_idle_lock_hides_patient_data_and_keeps_the_draft(qtbot, store):
     window.show()
     window.open_referral(referral.id)
     page = window.screening
-    page.phq9.set_answers([1, 2, 1, 0, 1, 2, 1, 0, 0])
-    page.raters["chronicity"].set_level("medium")
-    page.raters["chronicity"].note.setText("worse since the winter")
+    for row, digit in zip(page.phq9.rows, "121012100", strict=True):
+        qtbot.keyClick(row, digit)
+    qtbot.keyClick(page.raters["chronicity"].levels_row, "2")  # medium
+    qtbot.keyClicks(page.raters["chronicity"].note, "worse since the winter")
     assert any(needle in every_text(window) for needle in NEEDLES)  # the check below can see them
 
     qtbot.waitUntil(lambda: window.locked, timeout=5000)  # 0.3 s without input
@@ -74,7 +75,7 @@ def test_the_idle_lock_hides_patient_data_and_keeps_the_draft(qtbot, store):
     assert window.screening is None and window.model.rowCount() == 0
     assert events == ["lock"]
     draft = load_draft(store, PWP, referral.id)
-    assert draft is not None and draft.payload["phq9"] == [1, 2, 1, 0, 1, 2, 1, 0, 0]
+    assert draft is not None and draft.payload["form"]["phq9"] == [1, 2, 1, 0, 1, 2, 1, 0, 0]
 
     window.lock_page.password.setText("wrong")
     window.lock_page.try_unlock()

@@ -70,20 +70,17 @@ def test_a_new_referral_to_a_confirmed_decision_by_keyboard_alone(qtbot, window,
     qtbot.waitUntil(page.phq9.rows[0].hasFocus)  # focus comes back to the window once the dialog is gone
 
     kb.answer("221121110")  # PHQ-9, each digit answers and moves on
-    kb.answer("2211101")  # GAD-7
-    kb.press(Qt.Key.Key_Tab)  # past "also ask the WSAS"
-    for level in "2321":  # chronicity, complexity, impairment, substance use
-        kb.answer(level)
-        kb.press(Qt.Key.Key_Tab)  # past the note
-    for _prompt in range(4):  # risk prompts: thoughts, intent, plan, history: N for "No", then past the detail
-        kb.answer("N")
-        kb.press(Qt.Key.Key_Tab, times=2)
+    kb.answer("2211101")  # GAD-7; the last answer moves on to chronicity, past "also ask the WSAS"
+    kb.answer("2111")  # chronicity, complexity, impairment, substance use: each moves on to the next
+    kb.answer("NNNN")  # risk prompts: thoughts, intent, plan, history: N for "No" moves on to the next
     kb.type("Partner and children")  # protective factors
     kb.press(Qt.Key.Key_Tab)
-    kb.answer("1")  # risk low
-    kb.press(Qt.Key.Key_Tab)
+    kb.answer("1")  # risk low, and on to the main problem
     kb.answer("D")  # problem descriptor: Depression
-    kb.press(Qt.Key.Key_7, Qt.KeyboardModifier.AltModifier)  # to the summary
+    for _list in range(2):  # section 6, its first unanswered field each time: "None" for each list
+        kb.press(Qt.Key.Key_6, Qt.KeyboardModifier.AltModifier)
+        kb.press(Qt.Key.Key_Space)
+    kb.press(Qt.Key.Key_7, Qt.KeyboardModifier.AltModifier)  # to the summary: the route follows the recommendation
     kb.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
 
     assert window.screening is None, page.problems.text()
@@ -101,11 +98,14 @@ def test_a_new_referral_to_a_confirmed_decision_by_keyboard_alone(qtbot, window,
         screening.impairment,
         screening.substance_use,
         screening.risk,
-    ) == ("medium", "high", "medium", "low", "low")
+    ) == ("medium", "low", "low", "low", "low")
     assert screening.problem_descriptor == "depression"
     assert screening.risk_details["protective_factors"] == "Partner and children"
     decision = referral.decisions[-1]
-    assert (decision.recommended_route, decision.confirmed_route, decision.decided_by) == ("cmht", "cmht", "pwp.tester")
+    assert (screening.long_term_conditions, screening.mus_kinds) == ([], [])
+    assert (decision.recommended_route, decision.confirmed_route, decision.decided_by) == (
+        "core_iapt", "core_iapt", "pwp.tester")  # fmt: skip
+    assert decision.confirmed_step == decision.recommended_step
     assert decision.ruleset_sha256 == RULESET.sha256
 
     documented = re.search(r"\*\*(\d+) keystrokes\*\*", KEYBOARD_DOC.read_text(encoding="utf-8"))
@@ -164,7 +164,7 @@ def test_a_draft_survives_a_killed_process_and_comes_back_with_every_answer(qtbo
     assert "typed" in done.stdout
 
     draft = load_draft(store, PWP, referral.id)
-    assert draft is not None and draft.payload["phq9"] == [1, 2, 3, 0, 1, 2, 3, 0, 1]
+    assert draft is not None and draft.payload["form"]["phq9"] == [1, 2, 3, 0, 1, 2, 3, 0, 1]
 
     from triage.ui.main_window import MainWindow
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from tests.users import ADMIN, LEADER, PWP
@@ -14,7 +15,7 @@ from triage.store.models import AuditEvent
 from triage.ui.main_window import MainWindow
 
 from .conftest import RULESET, SETTINGS
-from .test_screening_page import fill_complete
+from .screening_keys import fill_complete, tick
 
 PERSON = {"nhs_number": "9990000018", "given_name": "Alex", "family_name": "Example", "date_of_birth": "1986-03-14",
           "source": "self"}  # fmt: skip
@@ -56,10 +57,10 @@ def test_a_team_leader_confirms_in_the_referral_meeting_and_the_trail_says_so(qt
     page = window.screening
     assert page is not None and page.in_meeting.isVisibleTo(window)
     assert page.in_meeting.accessibleName() == "Decided in the referral meeting"
-    fill_complete(page)
-    page.in_meeting.setChecked(True)
-    page.request_confirm()
-    assert window.screening is None  # saved: back to the list
+    fill_complete(qtbot, page)
+    tick(qtbot, page.in_meeting)
+    qtbot.keyClick(page.confirm, Qt.Key.Key_Space)
+    assert window.screening is None, page.problems.text()  # saved: back to the list
     with store.read() as session:
         decision = session.scalars(select(AuditEvent).where(AuditEvent.action == "decision")).one()
     assert decision.actor == LEADER.username and "in the referral meeting" in decision.summary

@@ -25,13 +25,6 @@ if TYPE_CHECKING:
         ScreeningPart,
     )
 
-# The risk questions as the screening page asks them (triage/ui/screening_page.py, RISK_PROMPTS).
-RISK_QUESTIONS = {
-    "thoughts": "Thoughts of suicide or harm to self or others",
-    "intent": "Intent to act on them",
-    "plan": "A plan",
-    "history": "History of self-harm, suicide attempts or harm to others",
-}
 PRESENT = {"not_asked": "Not asked", "no": "No", "yes": "Yes"}
 BASIS = {
     "replayed": "replayed under the decision's own ruleset",
@@ -202,7 +195,7 @@ def _trace(trace: MatrixTrace | None, names: Names) -> list[str]:
 
 
 def _risk(risk: RiskPart) -> list[str]:
-    lines = [_row(RISK_QUESTIONS.get(a.question, a.question), PRESENT.get(a.present, a.present)
+    lines = [_row(labels().risk_questions.get(a.question, a.question), PRESENT.get(a.present, a.present)
                   + (f" ({a.detail})" if a.detail else "")) for a in risk.answers]  # fmt: skip
     contact = risk.contacted + (f", {uk_time(risk.contacted_at)}" if risk.contacted_at else "")
     lines += [

@@ -42,6 +42,7 @@ from triage.services.screenings import screening_input
 from triage.store.database import Store
 from triage.store.errors import NotFoundError
 from triage.store.models import Decision, LetterRecord, Referral, Screening
+from triage.store.vocabulary import RISK_QUESTIONS
 
 __all__ = [
     "DecisionPart", "DestinationPart", "InterventionPart", "MatrixTrace", "Names", "PersonPart", "PracticePart",
@@ -318,9 +319,6 @@ def _screening(screening: Screening) -> ScreeningPart:
         problem_descriptor=answers.problem_descriptor,
         previous_interventions=tuple(InterventionPart(i.intervention, i.outcome) for i in answers.previous_interventions),
     )  # fmt: skip
-
-
-RISK_QUESTIONS = ("thoughts", "intent", "plan", "history")
 
 
 def _risk(answers: ScreeningInput) -> RiskPart:

@@ -47,6 +47,7 @@ from triage.services.route_choice import (
     reason_needed,
 )
 from triage.services.screening_form import InterventionRow, LiveView, live_view
+from triage.store.vocabulary import RISK_QUESTIONS
 
 Measure = Literal["phq9", "gad7", "wsas"]
 FieldPath = str  # "phq9.8", "risk", "risk_details.contacted", "previous_interventions.0", "decision"
@@ -264,9 +265,11 @@ class ScreeningSession:
             answers = getattr(form, measure) or ()
             paths += [f"{measure}.{i}" for i, value in enumerate(answers) if value is None]
         paths += [v for v in RATED_VARIABLES if v != "risk" and getattr(form, v) is None]
+        # The risk questions come before the risk rating on the form. Each is asked in every screening
+        # (only item 9 above 0 makes "thoughts" required, but none is left unasked by default).
+        paths += [f"risk_details.{k}" for k in RISK_QUESTIONS
+                  if (form.risk_details.get(k) or {}).get("present", "not_asked") == "not_asked"]  # fmt: skip
         paths += ["risk"] if form.risk is None else []
-        thoughts = (form.risk_details.get("thoughts") or {}).get("present", "not_asked")
-        paths += ["risk_details.thoughts"] if (form.phq9[8] or 0) > 0 and thoughts == "not_asked" else []
         contacted = form.risk_details.get("contacted") and form.risk_details.get("contacted_at")
         paths += ["risk_details.contacted"] if form.risk == "high" and not contacted else []
         paths += ["problem_descriptor"] if form.problem_descriptor is None else []
@@ -329,16 +332,17 @@ class ScreeningSession:
             self._after_change("decision." + next(iter(changes)))
 
     def _after_change(self, path: FieldPath) -> None:
-        self._set_dirty(True)
-        before = self._recommendation
-        self._recommendation = self._recommend()
+        # Everything derived is brought up to date first: a handler of ``changed`` reads it.
+        if path != "section":  # where the screener is is not an answer: moving about saves no draft
+            self._set_dirty(True)
+        before, self._recommendation = self._recommendation, self._recommend()
+        was_in_conflict = self._conflict
+        self._conflict = in_conflict(self._decision.route_choice, self._recommendation)
         self.changed.emit(path)
         if _key(before) != _key(self._recommendation):
             self.recommendation_changed.emit(self._recommendation)
-        conflict = in_conflict(self._decision.route_choice, self._recommendation)
-        was_in_conflict, self._conflict = self._conflict, conflict
         choice = self._decision.route_choice
-        if conflict and not was_in_conflict and isinstance(choice, Chosen):
+        if self._conflict and not was_in_conflict and isinstance(choice, Chosen):
             self.route_conflict.emit(choice)
 
     def draw_pending_alert(self) -> None:

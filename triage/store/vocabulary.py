@@ -40,6 +40,10 @@ RETURNED_FROM: tuple[ReturnedFrom, ...] = get_args(ReturnedFrom)
 InterventionOutcome = Literal["helpful", "partly_helpful", "unhelpful", "not_completed", "unknown"]
 INTERVENTION_OUTCOMES: tuple[InterventionOutcome, ...] = get_args(InterventionOutcome)
 
+# The four risk questions every screening asks, in the form's order (RiskDetails has one field each).
+RiskQuestion = Literal["thoughts", "intent", "plan", "history"]
+RISK_QUESTIONS: tuple[RiskQuestion, ...] = get_args(RiskQuestion)
+
 # Letters (triage/letters: KINDS, repeated here so the store does not import the letters; a test
 # checks the two stay equal). Each row of the letter table is one event: the letter was generated
 # (built and shown), or it left the service, printed or saved as a PDF file.

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
@@ -35,12 +35,12 @@ from triage.rules.ruleset import Ruleset
 from triage.services import create_referral, list_drafts, load_draft, save_draft
 from triage.services.decisions import check_rescreen, complete_screening
 from triage.services.directory import list_practices
-from triage.services.inputs import DecisionInput, ScreeningInput
+from triage.services.draft_format import DraftFormatError
 from triage.services.letters import decided_referral
 from triage.services.permissions import PermissionDenied
 from triage.services.referral_list import count_referrals, referral_page
 from triage.services.referral_record import ReferralRecord, referral_record
-from triage.services.screening_form import ScreeningForm
+from triage.services.screening_session import ScreeningSession, SessionInputs
 from triage.settings import LiveSettings, ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
@@ -50,6 +50,7 @@ from triage.ui.lock import IdleMonitor, LockPage
 from triage.ui.main_window_lock import WindowLock
 from triage.ui.main_window_menu import WindowMenu
 from triage.ui.matrix_view import MatrixView
+from triage.ui.patient_banner import BannerFacts
 from triage.ui.record_view import FINISHED, RecordView
 from triage.ui.referral_dialog import NewReferralDialog
 from triage.ui.referral_heading import referral_heading
@@ -63,11 +64,6 @@ if TYPE_CHECKING:
     from triage.ui.letter_dialog import LetterDialog
 
 AUTOSAVE_MS = 1500
-
-
-def answers_of(form: ScreeningForm) -> dict[str, Any]:
-    """What was answered, without where the screener is."""
-    return form.model_dump(mode="json", exclude={"section"})
 
 
 def refusal(exc: StoreError, record: ReferralRecord) -> str:
@@ -97,8 +93,6 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         self.screening: ScreeningPage | None = None
         self.referral_id: str | None = None  # the screening's
         self.record_page: RecordView | None = None
-        self._blank: dict[str, Any] = {}  # the screening's answers as it opened, and whether it has a draft
-        self._draft_kept = False
 
         central = QWidget()
         column = QVBoxLayout(central)
@@ -278,37 +272,46 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
             QMessageBox.information(self, "Not screened", f"This referral cannot be screened now: {why}")
             self.record_page.focus_first()
             return
+        try:
+            session = (
+                ScreeningSession.from_draft(self.ruleset, draft.payload) if draft else ScreeningSession(self.ruleset)
+            )
+        except DraftFormatError as exc:  # never dropped: the draft stays where it is, and this says why
+            QMessageBox.warning(self, "Draft not opened", f"The screening in progress could not be opened: {exc}.")
+            return
         self.drop_screening(refresh=False)
         subject = SimpleNamespace(person=record.person, **{name: getattr(record.referral, name) for name in (
             "received_on", "source", "gp_practice", "interpreter_language", "duplicate_of_id")})  # fmt: skip
-        page = ScreeningPage(self.ruleset, self.settings,
+        page = ScreeningPage(session, self.live_settings,
                              referral_heading(subject, list(record.earlier_referrals), self.ruleset),
-                             meeting=self.user.can("confirm_in_meeting"))  # fmt: skip
-        self._blank = answers_of(page.form())  # nothing typed yet: not worth a draft
-        self._draft_kept = draft is not None
-        if draft is not None:
-            page.load(ScreeningForm.model_validate(draft.payload))
+                             BannerFacts.from_record(record), meeting=self.user.can("confirm_in_meeting"))  # fmt: skip
         page.changed.connect(self.autosave.start)
         page.section_changed.connect(lambda _s: self.save_draft_now())
         page.confirm_requested.connect(self.confirm)
         self.screening, self.referral_id = page, referral_id
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
-        page.go_to(page.form().section if draft else "severity")
+        # A resumed draft opens where the screener left off: its first field still unanswered.
+        if draft is not None:
+            page.go_to_field(session.resume_point())
+        else:
+            page.go_to("severity")
 
     def save_draft_now(self) -> None:
+        """The screening's draft, if anything changed since it was last saved (opening or leaving a
+        screening with nothing typed leaves no empty draft behind)."""
         self.autosave.stop()
         if self.screening is None or self.referral_id is None:
             return
-        form = self.screening.form()
-        if not self._draft_kept and answers_of(form) == self._blank:
-            return  # nothing answered: opening or leaving a screening leaves no empty draft behind
+        session = self.screening.session
+        if not session.dirty:
+            return
         try:
-            save_draft(self.store, self.user, self.referral_id, form.model_dump(mode="json"), section=form.section)
+            save_draft(self.store, self.user, self.referral_id, session.draft(), section=session.form.section)
         except StoreError as exc:
             self.statusBar().showMessage(f"Draft NOT saved: {exc}")
         else:
-            self._draft_kept = True
+            session.mark_saved()
             self.statusBar().showMessage("Draft saved", 3000)
 
     def close_screening(self) -> None:
@@ -333,13 +336,13 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
             self.refresh_home()
             self.home.table.setFocus()
 
-    def confirm(self, screening: ScreeningInput, decision: DecisionInput) -> None:
+    def confirm(self, inputs: SessionInputs) -> None:
         if self.referral_id is None:
             return
         self.autosave.stop()
         try:
-            complete_screening(self.store, self.user, self.referral_id, screening, decision, ruleset=self.ruleset,
-                               in_meeting=self.screening is not None and self.screening.in_meeting.isChecked())  # fmt: skip
+            complete_screening(self.store, self.user, self.referral_id, inputs.screening, inputs.decision,
+                               ruleset=self.ruleset, in_meeting=inputs.in_meeting)  # fmt: skip
         except StoreError as exc:
             QMessageBox.warning(self, "Decision not saved", f"{exc}\n\nYour answers are kept as a draft.")
             self.save_draft_now()

@@ -1,5 +1,8 @@
 """Questionnaires item by item, for typing while listening: each item is one tab stop, a digit key
-answers it and moves on, Backspace clears it. The mouse works too, but is never needed.
+answers it and moves on, Backspace clears it. A digit typed on an item already answered does not
+replace the answer (live-call issue, defect 3: GAD-7 answers typed into PHQ-9 by mistake overwrote
+it): the item keeps its answer, says to clear it first, and the focus stays. The mouse works too, but
+is never needed.
 
 For a screen reader each item is a group named by its question (a QGroupBox, so Qt exposes it with the
 Grouping role) whose description is the chosen answer in words; the answers are radio buttons named in
@@ -10,9 +13,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from triage.rules.questionnaires import Questionnaire, score
+
+CLEAR_FIRST = "Already answered: press Backspace to clear it, then type the new answer."
 
 
 def set_checked(button: QRadioButton, checked: bool) -> None:
@@ -26,7 +40,8 @@ def set_checked(button: QRadioButton, checked: bool) -> None:
 class AnswerRow(QGroupBox):
     """One item: its number and wording, and the answers as radio buttons (the row, not the buttons, takes focus)."""
 
-    answered = Signal(object)  # int | None
+    answered = Signal(object)  # int | None: the person answered or cleared the item
+    advanced = Signal()  # a digit answered it: the page moves the focus on to the next question
 
     def __init__(
         self, name: str, number: int, prompt: str, choices: list[tuple[int, str]], parent: QWidget | None = None
@@ -38,6 +53,7 @@ class AnswerRow(QGroupBox):
         self._choices = [value for value, _ in choices]
         self._words = {value: label or str(value) for value, label in choices}
         self._value: int | None = None
+        self._refused = False  # a digit was typed over the answer: say how to change it
         self.setAccessibleName(f"{name} item {number}: {prompt}")
 
         layout = QHBoxLayout(self)
@@ -47,6 +63,9 @@ class AnswerRow(QGroupBox):
         text.setMinimumWidth(260)
         layout.addWidget(text, 3)
         self._buttons: dict[int, QRadioButton] = {}
+        self.hint = QLabel(CLEAR_FIRST, self)
+        self.hint.setProperty("role", "warning")
+        self.hint.setVisible(False)
         for value, label in choices:
             button = QRadioButton(f"{value}\n{label}" if label else str(value), self)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the row is the tab stop
@@ -56,6 +75,7 @@ class AnswerRow(QGroupBox):
             button.clicked.connect(lambda _=False, v=value: self._choose(v, advance=False))
             self._buttons[value] = button
             layout.addWidget(button, 0)
+        layout.addWidget(self.hint, 0)
         self._update()
 
     @property
@@ -66,12 +86,16 @@ class AnswerRow(QGroupBox):
         if value is not None and value not in self._choices:
             raise ValueError(f"answer must be one of {self._choices}")
         self._value = value
+        self._refused = False
         self._update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
         if text.isdigit() and int(text) in self._choices:
-            self._choose(int(text), advance=True)
+            if self._value is not None and int(text) != self._value:
+                self._refuse()
+            else:
+                self._choose(int(text), advance=True)
         elif event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
             self._choose(None, advance=False)
         elif event.key() == Qt.Key.Key_Down:
@@ -85,7 +109,12 @@ class AnswerRow(QGroupBox):
         self.set_value(value)
         self.answered.emit(value)
         if advance and self.hasFocus():  # unless answering drew the focus elsewhere (item 9 -> risk)
-            self.focusNextChild()
+            self.advanced.emit()
+
+    def _refuse(self) -> None:
+        self._refused = True
+        self._update()
+        QApplication.beep()
 
     def _update(self) -> None:
         for value, button in self._buttons.items():
@@ -93,7 +122,9 @@ class AnswerRow(QGroupBox):
             font = button.font()
             font.setBold(value == self._value)  # the choice shown by weight as well as the radio's dot
             button.setFont(font)
-        self.setAccessibleDescription("Not answered" if self._value is None else self._words[self._value])
+        words = "Not answered" if self._value is None else self._words[self._value]
+        self.hint.setVisible(self._refused)
+        self.setAccessibleDescription(f"{words}. {CLEAR_FIRST}" if self._refused else words)
 
     def chosen_words(self) -> str | None:
         """The chosen answer as a screen reader says it, or None when not answered."""
@@ -120,7 +151,7 @@ class QuestionnaireWidget(QWidget):
         heading = QLabel(f"<b>{questionnaire.name}</b> — {questionnaire.title}")
         heading.setProperty("role", "heading")
         layout.addWidget(heading)
-        stem = QLabel(questionnaire.stem + f" Type {low}–{high} to answer and move on; Backspace clears.")
+        stem = QLabel(questionnaire.stem + f" Type {low}–{high} to answer and move on; Backspace clears an answer.")
         stem.setWordWrap(True)
         layout.addWidget(stem)
         grid = QGridLayout()
@@ -142,8 +173,8 @@ class QuestionnaireWidget(QWidget):
         )
         self.band_label.setAccessibleDescription(self.band_label.toolTip())
         layout.addWidget(self.band_label)
-        self.changed.connect(self._show_total)
-        self._show_total()
+        self.changed.connect(self.refresh_total)
+        self.refresh_total()
 
     def answers(self) -> list[int | None]:
         return [row.value for row in self.rows]
@@ -151,12 +182,12 @@ class QuestionnaireWidget(QWidget):
     def set_answers(self, answers: list[int | None] | None) -> None:
         for row, value in zip(self.rows, answers or [None] * len(self.rows), strict=True):
             row.set_value(value)
-        self._show_total()
+        self.refresh_total()
 
     def complete(self) -> bool:
         return all(value is not None for value in self.answers())
 
-    def _show_total(self) -> None:
+    def refresh_total(self) -> None:
         answers = self.answers()
         q = self.questionnaire
         if all(value is not None for value in answers):

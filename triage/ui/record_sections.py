@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from triage.labels import labels
 from triage.rules.questionnaires import questionnaire
-from triage.services.record_output import BASIS, PRESENT, RISK_QUESTIONS, uk_date, uk_time
+from triage.services.record_output import BASIS, PRESENT, uk_date, uk_time
 
 if TYPE_CHECKING:
     from triage.services.referral_record import Names, ReferralRecord, ScreeningPart
@@ -72,7 +72,7 @@ def risk(record: ReferralRecord) -> list[str]:
     lines.append(row("Risk rating", f"<b>{rated}</b> (at the screening of {uk_time(screening.screened_at)}"
                                     f" by {escape(screening.screened_by)})"))  # fmt: skip
     lines += [
-        row(RISK_QUESTIONS.get(a.question, a.question),
+        row(labels().risk_questions.get(a.question, a.question),
             escape(PRESENT.get(a.present, a.present)) + (f": {escape(a.detail)}" if a.detail else ""))
         for a in details.answers
     ]  # fmt: skip

@@ -1,5 +1,11 @@
 """The screening's conditions section (section 6): tick boxes for the long-term physical conditions and the
-medically unexplained symptoms on the service's lists, and a line for any other long-term condition."""
+medically unexplained symptoms on the service's lists, a line for any other long-term condition, and
+for each list an explicit "None" (live-call issue, defect 2: unanswered is never "none", and an IAPT
+recommendation waits for this section).
+
+Each list is bound to the session as one value: None (not asked yet: nothing ticked), () ("None"
+ticked) or the conditions ticked and typed. Ticking "None" clears the list; ticking a condition clears
+"None"."""
 
 from __future__ import annotations
 
@@ -9,55 +15,106 @@ from html import escape
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QVBoxLayout
 
 from triage.services.screening_form import condition_lists
+from triage.services.screening_session import ScreeningSession
+from triage.ui.binder import Binder, show_text
+
+Answer = tuple[str, ...] | None  # None: not asked; (): none
 
 
 class ConditionQuestions:
     """The section's widgets, added to its layout in reading (and tab) order."""
 
-    def __init__(self, section: QVBoxLayout, on_change: Callable[[], None]) -> None:
+    def __init__(self, section: QVBoxLayout, session: ScreeningSession, binder: Binder) -> None:
+        self.session, self.binder = session, binder
         lists = condition_lists()
         section.addWidget(QLabel("Long-term physical conditions (any one means integrated IAPT):"))
-        self.ltc_boxes = _checkboxes(section, lists.long_term_conditions, "Long-term condition", on_change)
+        self.ltc_none = self._none_box("No long-term physical conditions", "long_term_conditions", section,
+                                       self._write_ltc)  # fmt: skip
+        self.ltc_boxes = self._boxes(section, lists.long_term_conditions, "long_term_conditions",
+                                     "Long-term condition", self._write_ltc)  # fmt: skip
         self.ltc_other = QLineEdit()
         self.ltc_other.setAccessibleName("Other long-term conditions")
         self.ltc_other.setPlaceholderText("Other long-term conditions, separated by semicolons")
-        self.ltc_other.textChanged.connect(lambda _t: on_change())
+        self.ltc_other.textEdited.connect(lambda _t: self._write_ltc(self.ltc_other))
+        binder.bind("long_term_conditions.other", self.ltc_other, self._show_ltc)
         section.addWidget(self.ltc_other)
         section.addWidget(QLabel("Medically unexplained symptoms:"))
-        self.mus_boxes = _checkboxes(section, lists.medically_unexplained_symptoms, "Medically unexplained symptoms",
-                                    on_change)  # fmt: skip
+        self.mus_none = self._none_box("No medically unexplained symptoms", "mus_kinds", section, self._write_mus)
+        self.mus_boxes = self._boxes(section, lists.medically_unexplained_symptoms, "mus_kinds",
+                                     "Medically unexplained symptoms", self._write_mus)  # fmt: skip
         source = QLabel(f"<small>Lists: {escape(lists.source)}</small>")
         source.setWordWrap(True)
         section.addWidget(source)
 
-    def long_term_conditions(self) -> list[str]:
-        """The ticked ones, then any others typed in."""
-        ltcs = [box.text() for box in self.ltc_boxes if box.isChecked()]
-        return ltcs + [part.strip() for part in self.ltc_other.text().split(";") if part.strip()]
+    # --- building --------------------------------------------------------------------------------
 
-    def mus_kinds(self) -> list[str]:
-        return [box.text() for box in self.mus_boxes if box.isChecked()]
+    def _none_box(self, text: str, path: str, section: QVBoxLayout, write: Callable[[QCheckBox], None]) -> QCheckBox:
+        box = QCheckBox(text)
+        box.setAccessibleName(text)
+        box.toggled.connect(lambda _on: write(box))
+        self.binder.bind(f"{path}.none", box, self._show_ltc if path == "long_term_conditions" else self._show_mus)
+        section.addWidget(box)
+        return box
 
-    def load(self, long_term_conditions: list[str], mus_kinds: list[str]) -> None:
+    def _boxes(self, section: QVBoxLayout, names: tuple[str, ...], path: str, kind: str,
+               write: Callable[[QCheckBox], None]) -> list[QCheckBox]:  # fmt: skip
+        """One tick box per name, two to a row, each named "<kind>: <name>" for a screen reader."""
+        grid = QGridLayout()
+        boxes = []
+        show = self._show_ltc if path == "long_term_conditions" else self._show_mus
+        for index, name in enumerate(names):
+            box = QCheckBox(name)
+            box.setAccessibleName(f"{kind}: {name}")
+            box.toggled.connect(lambda _on, b=box: write(b))
+            self.binder.bind(f"{path}.{index}", box, show)
+            grid.addWidget(box, index // 2, index % 2)
+            boxes.append(box)
+        section.addLayout(grid)
+        return boxes
+
+    # --- writing: what is on screen, as the session's one value ----------------------------------
+
+    def _write_ltc(self, touched: QCheckBox | QLineEdit) -> None:
+        ticked = [box.text() for box in self.ltc_boxes if box.isChecked()]
+        typed = _typed(self.ltc_other.text())
+        self.session.set_long_term_conditions(_answer(touched is self.ltc_none, self.ltc_none.isChecked(),
+                                                      ticked + typed))  # fmt: skip
+
+    def _write_mus(self, touched: QCheckBox | QLineEdit) -> None:
+        ticked = [box.text() for box in self.mus_boxes if box.isChecked()]
+        self.session.set_mus_kinds(_answer(touched is self.mus_none, self.mus_none.isChecked(), ticked))
+
+    # --- showing ---------------------------------------------------------------------------------
+
+    def _show_ltc(self) -> None:
+        answer = self.session.form.long_term_conditions
         known = set(condition_lists().long_term_conditions)
-        for box in self.ltc_boxes:
-            box.setChecked(box.text() in long_term_conditions)
-        self.ltc_other.setText("; ".join(c for c in long_term_conditions if c not in known))
-        for box in self.mus_boxes:
-            box.setChecked(box.text() in mus_kinds)
+        _show_boxes(self.ltc_none, self.ltc_boxes, answer)
+        others = [c for c in answer or () if c not in known]
+        if _typed(self.ltc_other.text()) != others:  # "Psoriasis; " as typed stays until the next one comes
+            show_text(self.ltc_other, "; ".join(others))
+
+    def _show_mus(self) -> None:
+        _show_boxes(self.mus_none, self.mus_boxes, self.session.form.mus_kinds)
 
 
-def _checkboxes(
-    layout: QVBoxLayout, names: tuple[str, ...], kind: str, on_change: Callable[[], None]
-) -> list[QCheckBox]:
-    """One tick box per name, two to a row, each named "<kind>: <name>" for a screen reader."""
-    grid = QGridLayout()
-    boxes = []
-    for index, name in enumerate(names):
-        box = QCheckBox(name)
-        box.setAccessibleName(f"{kind}: {name}")
-        box.toggled.connect(lambda _on: on_change())
-        grid.addWidget(box, index // 2, index % 2)
-        boxes.append(box)
-    layout.addLayout(grid)
-    return boxes
+def _typed(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def _answer(touched_none: bool, none_ticked: bool, items: list[str]) -> Answer:
+    """The list's value after a change: "None" just ticked wins; any item then clears "None"."""
+    if touched_none and none_ticked:
+        return ()
+    if items:
+        return tuple(items)
+    return () if none_ticked else None
+
+
+def _show_boxes(none: QCheckBox, boxes: list[QCheckBox], answer: Answer) -> None:
+    # Each box is redrawn with its own signals blocked: the binder blocks only the one it is redrawing.
+    for box, checked in [(none, answer == ()), *((b, b.text() in (answer or ())) for b in boxes)]:
+        if box.isChecked() != checked:
+            was = box.blockSignals(True)
+            box.setChecked(checked)
+            box.blockSignals(was)

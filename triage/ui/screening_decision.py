@@ -1,8 +1,11 @@
 """The screening's summary-and-decision section (section 7): the recommendation with its reasons and
-warnings, the route and step to confirm, the reason for any override, "decided in the referral meeting",
-what still blocks confirming, and the Confirm button.
+warnings, the route and step to confirm, the reason when one is needed, "decided in the referral
+meeting", what still blocks confirming, and the Confirm button.
 
-The section checks the choice a person made; the page decides when to confirm and hands it on.
+Everything here shows and edits the session's decision draft (triage.services.route_choice): the Route
+box says whether the choice follows the recommendation ("As recommended: …", which moves with it) or
+is the person's own; when the recommendation moves after they chose, the section asks them to keep
+their choice or follow the new one, and nothing can be confirmed until they have (defect 1).
 """
 
 from __future__ import annotations
@@ -11,149 +14,215 @@ from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+)
 
-from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset
-from triage.services.inputs import DecisionInput, parse
-from triage.services.route_choice import REASON_PROBLEMS, reason_needed
-from triage.services.screening_form import LiveView
+from triage.services.route_choice import (
+    IAPT_ROUTES,
+    Chosen,
+    Recommendation,
+    Step,
+    reason_needed,
+    warnings_acknowledged,
+)
+from triage.services.screening_session import ScreeningSession
+from triage.ui.binder import Binder, show_text
 from triage.ui.value_combo import select_value, value_combo
+
+FOLLOW = "follow"  # the Route box's first item: the choice follows the recommendation
+ROUTE_ORDER = ("crisis_team", "cmht", "substance_misuse", "core_iapt", "integrated_iapt")
 
 
 class DecisionSection:
     """The section's widgets, added to its layout in reading (and tab) order."""
 
-    def __init__(
-        self, section: QVBoxLayout, ruleset: Ruleset, *, meeting: bool, on_confirm: Callable[[], None]
-    ) -> None:
+    def __init__(self, section: QVBoxLayout, session: ScreeningSession, binder: Binder, ruleset: Ruleset, *,
+                 meeting: bool, on_confirm: Callable[[], None]) -> None:  # fmt: skip
         """``meeting``: offer "decided in the referral meeting" (a team leader's; the services check the role)."""
-        self.ruleset = ruleset
+        self.session, self.ruleset = session, ruleset
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Recommendation and reasons")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         section.addWidget(self.summary)
-        self.acknowledge = QCheckBox("I have reviewed the &warnings above")
+        self.acknowledge = QCheckBox("I have re&viewed the warnings above")
         self.acknowledge.setAccessibleName("Warnings reviewed")
+        self.acknowledge.toggled.connect(session.acknowledge_warnings)
+        binder.bind("decision.acknowledged_warnings", self.acknowledge, self._show_acknowledged)
         section.addWidget(self.acknowledge)
-        section.addLayout(self._choice_form())
+        section.addWidget(self._conflict_box(binder))
+        section.addLayout(self._choice_form(binder))
         self.in_meeting = QCheckBox("Decided in the referral m&eeting")
         self.in_meeting.setAccessibleName("Decided in the referral meeting")
         self.in_meeting.setVisible(meeting)
+        self.in_meeting.toggled.connect(session.set_in_meeting)
+        binder.bind("decision.in_meeting", self.in_meeting,
+                    lambda: self.in_meeting.setChecked(session.decision.in_meeting))  # fmt: skip
         section.addWidget(self.in_meeting)
-        self.route_choice.currentIndexChanged.connect(self._route_chosen)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         self.problems.setProperty("role", "warning")
         self.problems.setAccessibleName("Problems to fix before confirming")
         self.problems.setVisible(False)
+        self._problems_shown = False
         section.addWidget(self.problems)
         self.confirm = QPushButton("&Confirm decision (Ctrl+Return)")
         self.confirm.setAccessibleName("Confirm decision")
         self.confirm.clicked.connect(on_confirm)
+        binder.bind("confirm", self.confirm)
         section.addWidget(self.confirm, 0, Qt.AlignmentFlag.AlignLeft)
 
-    def _choice_form(self) -> QFormLayout:
+    def _conflict_box(self, binder: Binder) -> QFrame:
+        self.conflict = QFrame()
+        self.conflict.setProperty("role", "alert")
+        box = QVBoxLayout(self.conflict)
+        self.conflict_text = QLabel()
+        self.conflict_text.setWordWrap(True)
+        box.addWidget(self.conflict_text)
+        buttons = QHBoxLayout()
+        self.keep = QPushButton("&Keep my choice")
+        self.keep.setAccessibleName("Keep my choice")
+        self.keep.clicked.connect(self.session.keep_choice)
+        self.follow = QPushButton("Follow the &new recommendation")
+        self.follow.setAccessibleName("Follow the new recommendation")
+        self.follow.clicked.connect(self.session.follow_recommendation)
+        for button, path in ((self.keep, "decision.conflict.keep"), (self.follow, "decision.conflict.follow")):
+            buttons.addWidget(button)
+            binder.bind(path, button)
+        buttons.addStretch(1)
+        box.addLayout(buttons)
+        self.conflict.setVisible(False)
+        return self.conflict
+
+    def _choice_form(self, binder: Binder) -> QFormLayout:
         form = QFormLayout()
         self.route_choice = value_combo("Route to confirm", [])
-        self.step_choice = value_combo("Step", [(2, "Step 2 (low-intensity)"), (3, "Step 3 (high-intensity)")])
+        self.route_choice.currentIndexChanged.connect(self._route_chosen)
+        binder.bind("decision.route_choice", self.route_choice, self._show_route)
+        self.step_choice = value_combo("Step", [(None, "— choose —"), (2, "Step 2 (low-intensity)"),
+                                                (3, "Step 3 (high-intensity)")])  # fmt: skip
+        self.step_choice.currentIndexChanged.connect(self._step_chosen)
+        binder.bind("decision.step", self.step_choice, self._show_step)
         self.override_reason = QPlainTextEdit()
-        self.override_reason.setAccessibleName("Reason for choosing another route or step")
+        self.override_reason.setAccessibleName("Reason for the route chosen")
         self.override_reason.setTabChangesFocus(True)
         self.override_reason.setFixedHeight(70)
+        self.override_reason.textChanged.connect(
+            lambda: self.session.set_override_reason(self.override_reason.toPlainText())
+        )
+        binder.bind("decision.override_reason", self.override_reason,
+                    lambda: show_text(self.override_reason, self.session.decision.override_reason))  # fmt: skip
+        self.reason_label = QLabel("Reas&on")
+        self.reason_label.setBuddy(self.override_reason)
         form.addRow("&Route", self.route_choice)
         form.addRow("&Step", self.step_choice)
-        form.addRow(
-            "Reason (required when risk is high,\nor when you choose other than recommended)", self.override_reason
-        )
+        form.addRow(self.reason_label, self.override_reason)
         return form
+
+    # --- the person's input ----------------------------------------------------------------------
+
+    def _route_chosen(self) -> None:
+        value = self.route_choice.currentData()
+        if value == FOLLOW:
+            self.session.follow_recommendation()
+        elif value is not None:
+            self.session.choose_route(value)  # an IAPT route's step is chosen next, never carried over
+
+    def _step_chosen(self) -> None:
+        step = self.step_choice.currentData()
+        if step is not None:
+            self.session.choose_step(step)
 
     # --- showing ---------------------------------------------------------------------------------
 
-    def show(self, view: LiveView) -> None:
-        routing = view.routing
-        if routing is None:
-            self.summary.setText(
-                "Complete the sections above to see the recommendation. Still needed: "
-                + escape("; ".join(view.missing or view.problems))
+    def show(self, missing: list[str]) -> None:
+        """The summary and what depends on the recommendation; ``missing``: what it still waits for."""
+        recommendation = self.session.recommendation
+        if recommendation is None:
+            self.summary.setText("Complete the sections above to see the recommendation. Still needed: "
+                                 + escape("; ".join(missing)))  # fmt: skip
+        else:
+            self.summary.setText(self._summary_html(recommendation))
+        self.acknowledge.setVisible(bool(recommendation and recommendation.warnings))
+        self.conflict.setVisible(self.session.in_conflict)
+        choice = self.session.route_choice
+        if isinstance(choice, Chosen) and recommendation is not None:
+            self.conflict_text.setText(
+                f"⚠ The recommendation changed to {escape(self._key_text(recommendation.key.route, recommendation.key.step))}"
+                f" after you chose {escape(self._key_text(choice.route, choice.step))}. Keep your choice, or follow the"
+                " new recommendation."
             )
-            self.acknowledge.setVisible(False)
-            self.route_choice.clear()
-            self.confirm.setEnabled(False)
-            return
+        self.route_choice.setEnabled(recommendation is not None)
+        self.reason_label.setText(self._reason_label())
+        if self._problems_shown:  # once confirming was refused, the list stays true as they fix it
+            self.show_problems(self.session.problems())
+
+    def _summary_html(self, recommendation: Recommendation) -> str:
+        routing = recommendation.routing
         reasons = "".join(f"<li>{escape(r)}</li>" for r in routing.reasons)
         warnings = "".join(f"<li>⚠ {escape(w)}</li>" for w in routing.warnings)
-        step = f", {self.ruleset.document.steps.labels[routing.step]}" if routing.step else ""
-        self.summary.setText(
-            f"<p>Recommended: <b>{escape(self.ruleset.route_labels[routing.route])}{escape(step)}</b></p>"
-            f"<ul>{reasons}</ul>" + (f"<p><b>Warnings</b></p><ul>{warnings}</ul>" if warnings else "")
-        )
-        if view.problems:
-            self.summary.setText(
-                self.summary.text()
-                + "<p><b>Still to record before confirming:</b> "
-                + escape("; ".join(view.problems))
-                + "</p>"
-            )
-        self.acknowledge.setVisible(bool(routing.warnings))
-        self._offer_routes(routing)
-        self.confirm.setEnabled(True)
+        text = (f"<p>Recommended: <b>{escape(self._key_text(routing.route, routing.step))}</b></p><ul>{reasons}</ul>"
+                + (f"<p><b>Warnings</b></p><ul>{warnings}</ul>" if warnings else ""))  # fmt: skip
+        problems = self.session.screening_problems()
+        if problems:
+            text += "<p><b>Still to record before confirming:</b> " + escape("; ".join(problems)) + "</p>"
+        return text
 
-    def _offer_routes(self, routing: Routing) -> None:
-        """When a person must decide, nothing is preselected; otherwise the recommendation is."""
-        current = self.route_choice.currentData()
-        choices = [routing.route] + [
-            r for r in ("crisis_team", "cmht", "substance_misuse", "core_iapt", "integrated_iapt") if r != routing.route
-        ]
-        wanted = ([None] if routing.needs_confirmation else []) + choices
-        if [self.route_choice.itemData(i) for i in range(self.route_choice.count())] == wanted:
-            return
-        self.route_choice.blockSignals(True)
-        self.route_choice.clear()
-        if routing.needs_confirmation:
-            self.route_choice.addItem("— choose —", None)
-        for route in choices:
-            suffix = " (recommended)" if route == routing.route else ""
-            self.route_choice.addItem(self.ruleset.route_labels[route] + suffix, route)
-        select_value(self.route_choice, current if current else (None if routing.needs_confirmation else routing.route))
-        self.route_choice.blockSignals(False)
-        self._route_chosen()
-        if routing.step:
-            select_value(self.step_choice, routing.step)
+    def _key_text(self, route: str, step: Step | None) -> str:
+        steps = self.ruleset.document.steps.labels
+        return self.ruleset.route_labels[route] + (f", {steps[step]}" if step else "")
 
-    def _route_chosen(self) -> None:
-        route = self.route_choice.currentData()
-        self.step_choice.setEnabled(route in ("core_iapt", "integrated_iapt"))
+    def _show_route(self) -> None:
+        recommendation = self.session.recommendation
+        items: list[tuple[object, str]] = []
+        if recommendation is not None:
+            key = recommendation.key
+            follow = ("— choose —" if recommendation.needs_confirmation
+                      else f"As recommended: {self._key_text(key.route, key.step)}")  # fmt: skip
+            items.append((FOLLOW, follow))
+            items += [(r, self.ruleset.route_labels[r] + (" (recommended)" if r == key.route else ""))
+                      for r in (key.route, *(r for r in ROUTE_ORDER if r != key.route))]  # fmt: skip
+        if [(self.route_choice.itemData(i), self.route_choice.itemText(i))
+                for i in range(self.route_choice.count())] != items:  # fmt: skip
+            self.route_choice.clear()
+            for value, label in items:
+                self.route_choice.addItem(label, value)
+        choice = self.session.route_choice
+        select_value(self.route_choice, choice.route if isinstance(choice, Chosen) else FOLLOW)
+
+    def _show_step(self) -> None:
+        choice, recommendation = self.session.route_choice, self.session.recommendation
+        if isinstance(choice, Chosen):
+            route, step = choice.route, choice.step
+        elif recommendation is not None and not recommendation.needs_confirmation:
+            route, step = recommendation.key.route, recommendation.key.step
+        else:
+            route, step = None, None
+        self.step_choice.setEnabled(route in IAPT_ROUTES)
+        select_value(self.step_choice, step if route in IAPT_ROUTES else None)
+
+    def _show_acknowledged(self) -> None:
+        recommendation = self.session.recommendation
+        shown = bool(recommendation and recommendation.warnings)
+        self.acknowledge.setChecked(shown and warnings_acknowledged(self.session.decision, recommendation))
+
+    def _reason_label(self) -> str:
+        recommendation, chosen = self.session.recommendation, self.session.effective_route
+        needed = reason_needed(recommendation.routing, chosen.route, chosen.step) if recommendation and chosen else None
+        return {None: "Reas&on (when you choose other than recommended, or risk is high)",
+                "override": "Reas&on (required: you chose other than recommended)",
+                "high_risk": "Reas&on (required: risk is high)"}[needed]  # fmt: skip
 
     def show_problems(self, problems: list[str]) -> None:
+        self._problems_shown = bool(problems)
         self.problems.setText("Before confirming: " + escape("; ".join(problems)))
-        self.problems.setVisible(True)
-
-    # --- the decision ----------------------------------------------------------------------------
-
-    def _chosen(self) -> tuple[str | None, int | None, str | None]:
-        """Route, step (only for a stepped route) and override reason, as chosen on screen."""
-        route = self.route_choice.currentData()
-        step = self.step_choice.currentData() if route in ("core_iapt", "integrated_iapt") else None
-        reason = self.override_reason.toPlainText().strip() or None
-        return route, step, reason
-
-    def choice_problems(self, routing: Routing) -> list[str]:
-        """What is wrong with the choice: a person's explicit choice where needed, a reason for any
-        override, warnings acknowledged."""
-        problems = []
-        route, step, reason = self._chosen()
-        if route is None:
-            problems.append("Route: choose the route yourself (a person must decide here)")
-        elif (needed := reason_needed(routing, route, step)) and not reason:
-            problems.append(REASON_PROBLEMS[needed])
-        if routing.warnings and not self.acknowledge.isChecked():
-            problems.append("Warnings: tick that you have reviewed them")
-        return problems
-
-    def to_input(self) -> DecisionInput:
-        """The choice, validated; raises InvalidInput."""
-        route, step, reason = self._chosen()
-        return parse(DecisionInput, {"confirmed_route": route, "confirmed_step": step, "override_reason": reason,
-                                     "warnings_acknowledged": self.acknowledge.isChecked()})  # fmt: skip
+        self.problems.setVisible(bool(problems))

@@ -1,25 +1,28 @@
 """The screening's problem-and-history section (section 5): the main problem descriptor, and one row per
-previous psychological intervention with its outcome (each unhelpful one counts towards the matrix)."""
+previous psychological intervention with its outcome (each unhelpful one counts towards the matrix).
+
+The rows are the session's list: adding, editing or removing one writes the whole list to the session,
+and the rows on screen are redrawn from it (as many as it has), their tab order re-applied, so a row
+added later still comes before the "Add" button and the summary (live-call issue, defect 4)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from triage.labels import labels
-from triage.rules.vocabulary import PROBLEM_DESCRIPTORS, ProblemDescriptor
+from triage.rules.vocabulary import PROBLEM_DESCRIPTORS
 from triage.services.screening_form import InterventionRow
+from triage.services.screening_session import ScreeningSession
 from triage.store.vocabulary import INTERVENTION_OUTCOMES
+from triage.ui.binder import Binder, show_text
 from triage.ui.value_combo import select_value, value_combo
 
 
 class InterventionRowWidget(QWidget):
     """One previous intervention: what it was, its outcome, and a button to remove the row."""
 
-    def __init__(self, number: int, on_change: Callable[[], None],
-                 on_remove: Callable[[InterventionRowWidget], None]) -> None:  # fmt: skip
+    def __init__(self, number: int) -> None:
         super().__init__()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -30,14 +33,11 @@ class InterventionRowWidget(QWidget):
             f"Outcome of previous intervention {number}",
             [(None, "— outcome —")] + [(o, labels().intervention_outcomes[o]) for o in INTERVENTION_OUTCOMES],
         )
-        remove = QPushButton("Remove")
-        remove.setAccessibleName(f"Remove previous intervention {number}")
+        self.remove = QPushButton("Remove")
+        self.remove.setAccessibleName(f"Remove previous intervention {number}")
         row.addWidget(self.what, 3)
         row.addWidget(self.outcome, 1)
-        row.addWidget(remove)
-        self.what.textChanged.connect(lambda _t: on_change())
-        self.outcome.currentIndexChanged.connect(lambda _i: on_change())
-        remove.clicked.connect(lambda: on_remove(self))
+        row.addWidget(self.remove)
 
     def value(self) -> InterventionRow:
         return InterventionRow(intervention=self.what.text(), outcome=self.outcome.currentData())
@@ -46,12 +46,16 @@ class InterventionRowWidget(QWidget):
 class HistoryQuestions:
     """The section's widgets, added to its layout in reading (and tab) order; rows come and go."""
 
-    def __init__(self, section: QVBoxLayout, on_change: Callable[[], None]) -> None:
-        self._on_change = on_change
+    def __init__(self, section: QVBoxLayout, session: ScreeningSession, binder: Binder) -> None:
+        self.session, self.binder = session, binder
         form = QFormLayout()
         descriptors = [(d, labels().problem_descriptors[d]) for d in PROBLEM_DESCRIPTORS]
         self.descriptor = value_combo("Problem descriptor", [(None, "— not recorded —"), *descriptors])
-        self.descriptor.currentIndexChanged.connect(lambda _i: on_change())
+        self.descriptor.currentIndexChanged.connect(
+            lambda _i: session.set_problem_descriptor(self.descriptor.currentData())
+        )
+        binder.bind("problem_descriptor", self.descriptor,
+                    lambda: select_value(self.descriptor, session.form.problem_descriptor))  # fmt: skip
         form.addRow("Main &problem", self.descriptor)
         section.addLayout(form)
         section.addWidget(
@@ -62,31 +66,57 @@ class HistoryQuestions:
         self.rows_box = QVBoxLayout()
         section.addLayout(self.rows_box)
         self.rows: list[InterventionRowWidget] = []
-        add = QPushButton("&Add a previous intervention")
-        add.setAccessibleName("Add a previous intervention")
-        add.clicked.connect(lambda: self.add(focus=True))
-        section.addWidget(add, 0, Qt.AlignmentFlag.AlignLeft)
+        self.add_button = QPushButton("&Add a previous intervention")
+        self.add_button.setAccessibleName("Add a previous intervention")
+        self.add_button.clicked.connect(self.add)
+        binder.bind("add_intervention", self.add_button)
+        section.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
 
-    def add(self, row: InterventionRow | None = None, focus: bool = False) -> None:
-        widget = InterventionRowWidget(len(self.rows) + 1, self._on_change, self.remove)
-        if row:
-            widget.what.setText(row.intervention)
-            select_value(widget.outcome, row.outcome)
+    def add(self) -> None:
+        """A new empty row, written to the session, with the focus in it."""
+        self.session.set_previous_interventions([*self.session.form.previous_interventions, InterventionRow()])
+        self.rows[-1].what.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _write(self) -> None:
+        self.session.set_previous_interventions([row.value() for row in self.rows])
+
+    def _remove(self, widget: InterventionRowWidget) -> None:
+        rows = list(self.session.form.previous_interventions)
+        del rows[self.rows.index(widget)]
+        self.session.set_previous_interventions(rows)
+        self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def sync_rows(self) -> bool:
+        """As many rows on screen as the session has (before the binder redraws them); True if any came or went."""
+        wanted = len(self.session.form.previous_interventions)
+        changed = wanted != len(self.rows)
+        while len(self.rows) < wanted:
+            self._add_row()
+        while len(self.rows) > wanted:
+            widget = self.rows.pop()
+            self.binder.unbind(f"previous_interventions.{len(self.rows)}")
+            widget.setParent(None)
+            widget.deleteLater()
+        return changed
+
+    def _add_row(self) -> None:
+        index = len(self.rows)
+        widget = InterventionRowWidget(index + 1)
+        widget.what.textEdited.connect(lambda _t: self._write())
+        widget.outcome.currentIndexChanged.connect(lambda _i: self._write())
+        widget.remove.clicked.connect(lambda: self._remove(widget))
         self.rows.append(widget)
         self.rows_box.addWidget(widget)
-        if focus:
-            widget.what.setFocus()
-        self._on_change()
-
-    def remove(self, widget: InterventionRowWidget) -> None:
-        self.rows.remove(widget)
-        widget.deleteLater()
-        self._on_change()
-
-    def load(self, descriptor: ProblemDescriptor | None, rows: list[InterventionRow]) -> None:
-        """Show a draft's answers in place of the ones on screen."""
-        select_value(self.descriptor, descriptor)
-        for widget in list(self.rows):
-            self.remove(widget)
-        for row in rows:
-            self.add(row)
+        widget.show()  # at once, not at the next turn of the event loop: the focus goes into it now
+        # Each redraw reads the session's row; nothing of it is kept here.
+        self.binder.bind(
+            f"previous_interventions.{index}.intervention",
+            widget.what,
+            lambda: show_text(widget.what, self.session.form.previous_interventions[index].intervention),
+        )
+        self.binder.bind(
+            f"previous_interventions.{index}.outcome",
+            widget.outcome,
+            lambda: select_value(widget.outcome, self.session.form.previous_interventions[index].outcome),
+        )
+        self.binder.bind(f"previous_interventions.{index}.remove", widget.remove)

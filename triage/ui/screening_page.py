@@ -1,19 +1,27 @@
-"""One referral's screening: the sections in the matrix's order on the left, the live recommendation
-panel always in view on the right. The page only shows and edits a ScreeningForm; routing, checks
-and saving are the services' work.
+"""One referral's screening: the patient banner fixed at the top, the sections in the matrix's order in
+a scrolling column on the left, the live recommendation panel always in view on the right.
 
-This module assembles the page: the scrolling column of numbered sections, the referral details,
-severity (the questionnaires of triage.ui.questionnaire) and ratings, and the page's behaviour (the
-form it reads and loads, the high-risk alert, confirming, moving between sections). The other
-sections have their own rooms: screening_risk, screening_history, screening_conditions and
-screening_decision; the side panel is triage.ui.recommendation_panel.
+The page holds no answers of its own. Its one source of truth is the ``ScreeningSession`` it is given
+(triage.services.screening_session): each widget writes what the person did with the session's typed
+setters, and after every change the binder (triage.ui.binder) redraws every widget, the banner, the
+panel and the summary from the session. The sections and their order come from the layout
+(triage.ui.screening_layout), and so do the tab order, where a typed answer moves the focus, where
+Alt+N lands and what the item 9 banner says to carry on with.
 
-Keyboard: every answer is a tab stop and a digit answers it (0-3 items, 1-3 ratings); Alt+1..7 jump
-to a section; Ctrl+Return confirms on the summary.
+This module assembles the page and its behaviour (the high-risk alert when the session draws it,
+confirming, moving between sections); each section has its own room: the questionnaires
+(triage.ui.questionnaire), the ratings (triage.ui.rating), screening_risk, screening_history,
+screening_conditions and screening_decision; the side panel is triage.ui.recommendation_panel.
+
+Keyboard: every answer is a tab stop and a digit answers it and moves on to the next question (0-3
+items, 1-3 ratings, N/Y risk questions); Alt+1..7 go to a section's first unanswered field;
+Ctrl+Return confirms.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -21,29 +29,23 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QCheckBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from triage.rules.questionnaires import questionnaire
-from triage.rules.ruleset import Ruleset
-from triage.rules.vocabulary import RATED_VARIABLES, RatedVariable, VariableId
+from triage.rules.vocabulary import RATED_VARIABLES, RatedVariable
 from triage.services.inputs import InvalidInput
-from triage.services.screening_form import SECTIONS, InterventionRow, ScreeningForm, live_view
-from triage.settings import ServiceSettings
-from triage.ui.questionnaire import QuestionnaireWidget
+from triage.services.screening_session import FieldPath, ScreeningSession, SessionInputs, section_of
+from triage.settings import LiveSettings
+from triage.ui import screening_layout
+from triage.ui.binder import Binder, can_focus
+from triage.ui.patient_banner import BannerFacts, PatientBanner
+from triage.ui.questionnaire import AnswerRow, QuestionnaireWidget
 from triage.ui.rating import RatingChooser
 from triage.ui.recommendation_panel import RecommendationPanel, matrix_band_text
 from triage.ui.risk_alert import HighRiskAlert
 from triage.ui.screening_conditions import ConditionQuestions
 from triage.ui.screening_decision import DecisionSection
 from triage.ui.screening_history import HistoryQuestions
-from triage.ui.screening_risk import ANY_CONTACT_KEYS, RiskQuestions
+from triage.ui.screening_risk import RiskQuestions
 
-SECTION_TITLES = {
-    "details": "Referral",
-    "severity": "Severity: PHQ-9 and GAD-7",
-    "ratings": "Chronicity, complexity, impairment, substance use",
-    "risk": "Risk",
-    "history": "Problem and previous interventions",
-    "conditions": "Long-term conditions and medically unexplained symptoms",
-    "summary": "Summary and decision",
-}
+SECTION_TITLES = {section.key: section.title for section in screening_layout.LAYOUT}
 
 
 class Section(QFrame):
@@ -58,24 +60,27 @@ class Section(QFrame):
 
 
 class ScreeningPage(QWidget):
-    changed = Signal()  # any answer changed (the window autosaves a moment later)
+    changed = Signal()  # the session changed (the window autosaves a moment later)
     section_changed = Signal(str)  # saved at once: a natural checkpoint
-    confirm_requested = Signal(object, object)  # ScreeningInput, DecisionInput
+    confirm_requested = Signal(object)  # SessionInputs
     closed = Signal()
 
-    def __init__(self, ruleset: Ruleset, settings: ServiceSettings, heading: str, parent: QWidget | None = None,
-                 *, meeting: bool = False) -> None:  # fmt: skip
-        """``meeting``: offer "decided in the referral meeting" (a team leader's confirmation)."""
+    def __init__(self, session: ScreeningSession, settings: LiveSettings, heading: str, banner: BannerFacts,
+                 parent: QWidget | None = None, *, meeting: bool = False) -> None:  # fmt: skip
+        """``heading``: the referral's details (section 1); ``banner``: whose record this is, with the risk of
+        any earlier screening; ``meeting``: offer "decided in the referral meeting" (a team leader's)."""
         super().__init__(parent)
-        self._meeting_offered = meeting
-        self.ruleset = ruleset
-        self.settings = settings
-        self._loading = False
-        self._risk_contact: dict[str, str] = {}
-        self._section = "details"
+        self.session, self.settings, self.ruleset = session, settings, session.ruleset
+        self.binder = Binder()
+        self._banner_facts = banner
         self._alert_open = False
 
-        outer = QHBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.banner = PatientBanner()
+        outer.addWidget(self.banner)
+        columns = QHBoxLayout()
+        outer.addLayout(columns, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -84,27 +89,41 @@ class ScreeningPage(QWidget):
         content = QWidget()
         self.body = QVBoxLayout(content)
         scroll.setWidget(content)
-        outer.addWidget(scroll, 3)
-        self.panel = RecommendationPanel(ruleset)
-        outer.addWidget(self.panel, 1)
+        columns.addWidget(scroll, 3)
+        self.panel = RecommendationPanel(self.ruleset)
+        side = QScrollArea()  # the panel scrolls on its own on a short screen, below the fixed banner
+        side.setAccessibleName("Recommendation panel")
+        side.setWidgetResizable(True)
+        side.setFrameShape(QFrame.Shape.NoFrame)
+        side.setWidget(self.panel)
+        columns.addWidget(side, 1)
 
         self.sections: dict[str, Section] = {}
-        for number, key in enumerate(SECTIONS, 1):
-            section = Section(key, number)
-            self.sections[key] = section
+        for number, layout in enumerate(screening_layout.LAYOUT, 1):
+            section = Section(layout.key, number)
+            self.sections[layout.key] = section
             self.body.addWidget(section)
-            QShortcut(QKeySequence(f"Alt+{number}"), self).activated.connect(lambda k=key: self.go_to(k))
+            QShortcut(QKeySequence(f"Alt+{number}"), self).activated.connect(lambda k=layout.key: self.go_to(k))
         self.body.addStretch(1)
 
         self._build_details(heading)
         self._build_severity()
         self._build_ratings()
-        self._build_risk()
-        self._build_history()
-        self._build_conditions()
-        self._build_summary()
+        self.risk = RiskQuestions(self.sections["risk"].layout_, session, self.binder, self.raters["risk"],
+                                  self.raise_high_risk_alert)  # fmt: skip
+        self.history = HistoryQuestions(self.sections["history"].layout_, session, self.binder)
+        self.conditions = ConditionQuestions(self.sections["conditions"].layout_, session, self.binder)
+        self.decision = DecisionSection(self.sections["summary"].layout_, session, self.binder, self.ruleset,
+                                        meeting=meeting, on_confirm=self.request_confirm)  # fmt: skip
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.request_confirm)
+        self._name_widgets()
+
+        session.changed.connect(self._session_changed)
+        session.high_risk_drawn.connect(lambda _none: QTimer.singleShot(0, self.raise_high_risk_alert))
         QApplication.instance().focusChanged.connect(self._focus_moved)  # type: ignore[union-attr]
         self.refresh()
+        self.binder.apply_tab_order()
+        session.draw_pending_alert()  # a draft left at high risk with no action recorded
 
     # --- building --------------------------------------------------------------------------------
 
@@ -116,151 +135,85 @@ class ScreeningPage(QWidget):
 
     def _build_severity(self) -> None:
         section = self.sections["severity"].layout_
-        self.phq9 = QuestionnaireWidget(questionnaire("phq9"))
-        self.gad7 = QuestionnaireWidget(questionnaire("gad7"))
+        self.phq9 = self._questionnaire("phq9", section)
+        self.gad7 = self._questionnaire("gad7", section)
         self.ask_wsas = QCheckBox("Also ask the &WSAS (optional: work and social adjustment)")
         self.ask_wsas.setAccessibleName("Ask the WSAS")
-        self.wsas = QuestionnaireWidget(questionnaire("wsas"))
-        self.wsas.setVisible(False)
-        for widget in (self.phq9, self.gad7, self.ask_wsas, self.wsas):
-            section.addWidget(widget)
-        self.phq9.changed.connect(self._phq9_changed)
-        self.gad7.changed.connect(self._changed)
-        self.wsas.changed.connect(self._changed)
-        self.ask_wsas.toggled.connect(self._wsas_asked)
+        self.ask_wsas.toggled.connect(self.session.ask_wsas)
+        self.binder.bind(
+            "ask_wsas", self.ask_wsas, lambda: self.ask_wsas.setChecked(self.session.form.wsas is not None)
+        )
+        section.addWidget(self.ask_wsas)
+        self.wsas = self._questionnaire("wsas", section)
         self.severity_line = QLabel()
         self.severity_line.setAccessibleName("Severity, derived from PHQ-9 and GAD-7")
         section.addWidget(self.severity_line)
 
-    def _wsas_asked(self, on: bool) -> None:
-        self.wsas.setVisible(on)
-        self._changed()
+    def _questionnaire(self, measure: str, section: QVBoxLayout) -> QuestionnaireWidget:
+        widget = QuestionnaireWidget(questionnaire(measure))
+        section.addWidget(widget)
+        for item, row in enumerate(widget.rows):
+            row.answered.connect(lambda value, i=item: self.session.set_answer(measure, i, value))  # type: ignore[arg-type]
+            row.advanced.connect(lambda r=row: self._advance(r))
+            self.binder.bind(f"{measure}.{item}", row, partial(self._show_answer, row, measure, item))
+        return widget
+
+    def _show_answer(self, row: AnswerRow, measure: str, item: int) -> None:
+        answers = getattr(self.session.form, measure)
+        row.set_value(None if answers is None else answers[item])  # the WSAS not asked: every item unanswered
+
+    def _show_rating(self, rater: RatingChooser, variable: RatedVariable) -> None:
+        rater.set_level(getattr(self.session.form, variable))
+        rater.set_note(self.session.form.rating_notes.get(variable, ""))
 
     def _build_ratings(self) -> None:
         self.raters: dict[RatedVariable, RatingChooser] = {}
         for variable in RATED_VARIABLES:
             rater = RatingChooser(self.ruleset.variable(variable), self.ruleset.document.levels)
-            rater.changed.connect(self._changed)
+            rater.level_chosen.connect(lambda level, v=variable: self.session.set_rating(v, level))
+            rater.note_edited.connect(lambda text, v=variable: self.session.set_rating_note(v, text))
+            rater.advanced.connect(lambda r=rater: self._advance(r.levels_row))
+            self.binder.bind(variable, rater.levels_row, partial(self._show_rating, rater, variable))
+            self.binder.bind(f"rating_notes.{variable}", rater.note, partial(self._show_rating, rater, variable))
             self.raters[variable] = rater
-            target = "risk" if variable == "risk" else "ratings"
-            if target == "ratings":
-                self.sections[target].layout_.addWidget(rater)
+            if variable != "risk":  # the risk rating is shown in the risk section, after its questions
+                self.sections["ratings"].layout_.addWidget(rater)
 
-    # The sections in their own rooms. The page keeps its old names for their widgets: the window, the
-    # self-test, the screenshots and the tests reach them through the page.
-
-    def _build_risk(self) -> None:
-        self.risk = RiskQuestions(self.sections["risk"].layout_, self.raters["risk"], self._changed)
-        self.raters["risk"].changed.connect(self._risk_level_changed)
+    def _name_widgets(self) -> None:
+        """The names the window, the self-test, the screenshots and the tests reach widgets by."""
         self.item9_banner, self.risk_action = self.risk.item9_banner, self.risk.action
         self.risk_present, self.risk_detail, self.protective = self.risk.present, self.risk.detail, self.risk.protective
-
-    def _build_history(self) -> None:
-        self.history = HistoryQuestions(self.sections["history"].layout_, self._changed)
         self.descriptor, self.interventions = self.history.descriptor, self.history.rows
-
-    def _add_intervention(self, row: InterventionRow | None = None, focus: bool = False) -> None:
-        self.history.add(row, focus)
-
-    def _build_conditions(self) -> None:
-        self.conditions = ConditionQuestions(self.sections["conditions"].layout_, self._changed)
-        self.ltc_boxes, self.ltc_other, self.mus_boxes = (
+        self.ltc_none, self.ltc_boxes, self.ltc_other = (
+            self.conditions.ltc_none,
             self.conditions.ltc_boxes,
             self.conditions.ltc_other,
-            self.conditions.mus_boxes,
         )
+        self.mus_none, self.mus_boxes = self.conditions.mus_none, self.conditions.mus_boxes
+        d = self.decision
+        self.summary, self.acknowledge, self.in_meeting = d.summary, d.acknowledge, d.in_meeting
+        self.route_choice, self.step_choice, self.override_reason = d.route_choice, d.step_choice, d.override_reason
+        self.problems, self.confirm = d.problems, d.confirm
 
-    def _build_summary(self) -> None:
-        decision = DecisionSection(self.sections["summary"].layout_, self.ruleset, meeting=self._meeting_offered,
-                                   on_confirm=self.request_confirm)  # fmt: skip
-        self.decision = decision
-        self.summary, self.acknowledge, self.in_meeting = decision.summary, decision.acknowledge, decision.in_meeting
-        self.route_choice, self.step_choice = decision.route_choice, decision.step_choice
-        self.override_reason, self.problems, self.confirm = (
-            decision.override_reason,
-            decision.problems,
-            decision.confirm,
-        )
-        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.request_confirm)
+    # --- the session's changes -------------------------------------------------------------------
 
-    # --- state -----------------------------------------------------------------------------------
-
-    def form(self) -> ScreeningForm:
-        ratings = {v: r.level for v, r in self.raters.items() if r.level is not None}
-        notes: dict[VariableId, str] = {v: r.note.text() for v, r in self.raters.items() if r.note.text().strip()}
-        risk = self.risk.details()
-        risk.update(self._risk_contact)
-        mus_kinds = self.conditions.mus_kinds()
-        return ScreeningForm(
-            section=self._section,
-            phq9=self.phq9.answers(),
-            gad7=self.gad7.answers(),
-            wsas=self.wsas.answers() if self.ask_wsas.isChecked() else None,
-            ratings=ratings,
-            rating_notes=notes,
-            risk_details=risk,
-            long_term_conditions=self.conditions.long_term_conditions(),
-            medically_unexplained_symptoms=bool(mus_kinds),
-            mus_kinds=mus_kinds,
-            problem_descriptor=self.descriptor.currentData(),
-            previous_interventions=[widget.value() for widget in self.interventions],
-        )
-
-    def load(self, form: ScreeningForm) -> None:
-        """Put a draft back on screen, every answer as it was."""
-        self._loading = True
-        try:
-            self.phq9.set_answers(form.phq9)
-            self.gad7.set_answers(form.gad7)
-            self.ask_wsas.setChecked(form.wsas is not None)
-            self.wsas.set_answers(form.wsas)
-            for variable, rater in self.raters.items():
-                rater.set_level(form.ratings.get(variable))
-                rater.note.setText(form.rating_notes.get(variable, ""))
-            risk = form.risk_details
-            self.risk.load(risk)
-            self._risk_contact = {k: risk[k] for k in ANY_CONTACT_KEYS if risk.get(k)}
-            self.conditions.load(form.long_term_conditions, form.mus_kinds)
-            self.history.load(form.problem_descriptor, form.previous_interventions)
-            self._section = form.section if form.section in SECTIONS else "details"
-        finally:
-            self._loading = False
+    def _session_changed(self, path: FieldPath) -> None:
         self.refresh()
-
-    # --- behaviour -------------------------------------------------------------------------------
-
-    def _changed(self) -> None:
-        if self._loading:
-            return
-        self.refresh()
-        self.changed.emit()
-
-    def _phq9_changed(self) -> None:
-        item9 = self.phq9.answers()[8]
-        self._changed()
-        if item9 and item9 > 0 and self.risk_present["thoughts"].currentData() == "not_asked":
-            # Draw the screener to the risk questions straight away.
-            self.go_to("risk")
-
-    def _risk_level_changed(self) -> None:
-        if self._loading:
-            return
-        if self.raters["risk"].level == "high" and not self._risk_contact.get("contacted") and not self._alert_open:
-            QTimer.singleShot(0, self.raise_high_risk_alert)
-
-    def raise_high_risk_alert(self) -> None:
-        self._alert_open = True
-        alert = HighRiskAlert(self.settings, self)
-        try:
-            alert.exec()
-            self._risk_contact = alert.recorded()
-        finally:
-            self._alert_open = False
-        self._changed()
+        if path != "section":
+            self.changed.emit()
+        if path == "phq9.8" and self._item9_raised() and self._thoughts_not_asked():
+            self.go_to("risk")  # draw the screener to the risk questions straight away
 
     def refresh(self) -> None:
-        form = self.form()
-        view = live_view(form, self.ruleset)
+        """Everything on the page from the session: rows as many as it has, every widget, the banner,
+        the panel, the severity line, the item 9 banner and the summary."""
+        if self.history.sync_rows():
+            self.binder.apply_tab_order()
+        self.wsas.setVisible(self.session.form.wsas is not None)
+        self.binder.redraw()
+        for widget in (self.phq9, self.gad7, self.wsas):
+            widget.refresh_total()
+        view = self.session.live()
         self.panel.show_view(view)
         severity = view.ratings["severity"]
         self.severity_line.setText(
@@ -268,51 +221,90 @@ class ScreeningPage(QWidget):
             if severity
             else "Severity is worked out from PHQ-9 and GAD-7 when both are complete."
         )
-        self.risk.show(bool(view.phq9.flags) or (form.phq9[8] or 0) > 0, self._risk_contact)
-        self.decision.show(view)
+        self.risk.show_item9(self._item9_raised(), self._carry_on_words())
+        self.decision.show(view.missing)
+        self._show_banner()
+
+    def _show_banner(self) -> None:
+        facts, risk = self._banner_facts, self.session.form.risk
+        if risk is not None:
+            facts = replace(
+                facts, risk=self.ruleset.document.levels[risk], risk_code=risk, risk_when="in this screening"
+            )
+        self.banner.show_facts(facts)
+
+    def _item9_raised(self) -> bool:
+        return (self.session.form.phq9[8] or 0) > 0
+
+    def _thoughts_not_asked(self) -> bool:
+        return (self.session.form.risk_details.get("thoughts") or {}).get("present", "not_asked") == "not_asked"
+
+    def _carry_on_words(self) -> str:
+        """Where to go after the risk questions, with the key that really goes there."""
+        after = next((p for p in self.session.unanswered() if section_of(p) != "risk"), None)
+        if after is None:
+            return "the summary (Alt+7)"
+        return f"{screening_layout.field_words(after, self.ruleset)} ({screening_layout.shortcut_for(after)})"
+
+    def raise_high_risk_alert(self) -> None:
+        """The alert, once the change that drew it has finished (never a modal inside a change handler)."""
+        if self._alert_open or self.session.form.risk_details.get("contacted"):
+            return
+        self._alert_open = True
+        alert = HighRiskAlert(self.settings.current, self)
+        try:
+            if alert.exec():
+                self.session.update_risk_details(alert.recorded())
+        finally:
+            self._alert_open = False
+            alert.deleteLater()
+
+    # --- confirming and moving -------------------------------------------------------------------
 
     def request_confirm(self) -> None:
-        """Check the decision (a person's explicit choice where needed, a reason for any override,
-        warnings acknowledged) and hand it to the window to save; show what is wrong otherwise."""
-        view = live_view(self.form(), self.ruleset)
-        routing = view.routing
-        if routing is None:
-            problems = view.problems or [f"not yet recorded: {item}" for item in view.missing]
-        else:
-            problems = self.decision.choice_problems(routing) + view.problems
-            if not problems:
-                try:
-                    screening = self.form().to_input()
-                    decision = self.decision.to_input()
-                except InvalidInput as exc:
-                    problems = exc.problems
-                else:
-                    self.problems.setVisible(False)
-                    self.confirm_requested.emit(screening, decision)
-                    return
-        self.decision.show_problems(problems)
-        self.go_to("summary", focus=False)
+        """Hand the session's inputs to the window to save, or show what is still wrong."""
+        try:
+            inputs: SessionInputs = self.session.to_inputs()
+        except InvalidInput as exc:
+            self.decision.show_problems(exc.problems)
+            self.go_to("summary", focus=False)
+            return
+        self.decision.show_problems([])
+        self.confirm_requested.emit(inputs)
 
     def go_to(self, key: str, focus: bool = True) -> None:
+        """Alt+N: the section in view, the focus on its first unanswered field (else its first field)."""
         section = self.sections[key]
         self.scroll_area.ensureWidgetVisible(section, 0, 0)
-        if focus:
-            first = section.nextInFocusChain()
-            while first is not None and not (
-                section.isAncestorOf(first) and first.focusPolicy() & Qt.FocusPolicy.TabFocus
-            ):
-                first = first.nextInFocusChain()
-                if first is section:
-                    break
-            if first is not None and section.isAncestorOf(first):
-                first.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if not focus:
+            return
+        resume = self.session.resume_point(key)
+        target = self.binder.widget_for(resume) if resume else None
+        target = target or next((w for w in self.binder.widgets(key) if can_focus(w)), None)
+        if target is not None:
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def go_to_field(self, path: FieldPath | None) -> None:
+        """The focus on one session field (a resumed draft: where the screener left off)."""
+        target = self.binder.widget_for(path) if path else None
+        if target is None:
+            self.go_to("summary" if path is None else section_of(path))
+            return
+        self.scroll_area.ensureWidgetVisible(target, 20, 40)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _advance(self, after: QWidget) -> None:
+        target = self.binder.next_question(after)
+        if target is not None:
+            target.setFocus(Qt.FocusReason.TabFocusReason)
 
     def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
         if new is None or not self.isAncestorOf(new):
             return
         self.scroll_area.ensureWidgetVisible(new, 20, 40)
         for key, section in self.sections.items():
-            if section.isAncestorOf(new) and key != self._section:
-                self._section = key
-                self.section_changed.emit(key)
+            if section.isAncestorOf(new):
+                if key != self.session.form.section:
+                    self.session.set_section(key)
+                    self.section_changed.emit(key)
                 break

@@ -154,11 +154,12 @@ def render(out: Path) -> list[Path]:
         grab(window, out / "screening.png", (1400, 860))
         page = window.screening
         assert page is not None
-        page.raters["impairment"].set_level("medium")
-        page.raters["substance_use"].set_level("low")
-        page._risk_contact = {"contacted": "Duty senior PWP", "contacted_at": "2026-11-23T10:42:00"}
-        page.raters["risk"].set_level("high")
-        page.refresh()
+        session = page.session  # the page shows its session: state is set there, never in a widget
+        session.set_rating("impairment", "medium")
+        session.set_rating("substance_use", "low")
+        session.update_risk_details({"contacted": "Duty senior PWP", "contacted_at": "2026-11-23T10:42:00",
+                                     "actions_taken": "Crisis team to assess at home today"})  # fmt: skip
+        session.set_rating("risk", "high")  # the action is recorded already: no alert is drawn
         page.go_to("summary", focus=False)
         grab(window, out / "summary-high-risk.png", (1400, 860))
         for name, dialog, size in (

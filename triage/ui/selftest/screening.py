@@ -35,7 +35,8 @@ NEW_REFERRAL = {"nhs_number": "9990000018", "given_name": "Sam", "family_name": 
                 "date_of_birth": "15/06/1980"}  # fmt: skip
 # The answers: they route to core IAPT at step 2 with nothing left for a person to decide and no
 # warning to acknowledge, so the recommendation is confirmed as it stands. Every risk question is
-# answered "No" (key N) and the main problem is depression (key D).
+# answered "No" (key N), the main problem is depression (key D), and section 6 is "None" for both
+# lists (Space on each "None" box).
 PHQ9 = [1, 2, 1, 1, 2, 1, 1, 1, 0]
 GAD7 = [1, 1, 2, 1, 1, 0, 1]
 RATINGS = {"chronicity": "medium", "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low"}
@@ -72,7 +73,7 @@ def check(run: Run) -> str:
             if page is None or referral_id is None:
                 raise StepFailed("the new referral was not opened for screening")
             _answer(page)
-            if not page.confirm.isEnabled():
+            if page.session.recommendation is None:
                 raise StepFailed("there is no recommendation to confirm: " + plain(page.summary.text()))
             page.confirm.click()  # the recommendation, preselected: nobody needs to choose here
             modals.check("confirming the decision")
@@ -138,11 +139,15 @@ def _answer(page: Any) -> None:
         press_key(asked, "N")  # No
     press_key(page.raters["risk"].levels_row, LEVEL_KEYS[RATINGS["risk"]])
     press_key(page.descriptor, "D")  # Depression
-    form = page.form()
+    for none in (page.ltc_none, page.mus_none):
+        press_key(none, " ")
+    form = page.session.form  # what the page holds is its session's: checked, not the widgets
     asked = [item.get("present") for item in form.risk_details.values() if isinstance(item, dict)]
-    taken = {"PHQ-9": form.phq9 == PHQ9, "GAD-7": form.gad7 == GAD7, "the ratings": form.ratings == RATINGS,
+    ratings = {variable: getattr(form, variable) for variable in RATINGS}
+    taken = {"PHQ-9": list(form.phq9) == PHQ9, "GAD-7": list(form.gad7) == GAD7, "the ratings": ratings == RATINGS,
              "the risk questions": asked == ["no"] * len(page.risk_present),
-             "the main problem": form.problem_descriptor == "depression"}  # fmt: skip
+             "the main problem": form.problem_descriptor == "depression",
+             "section 6": (form.long_term_conditions, form.mus_kinds) == ((), ())}  # fmt: skip
     wrong = [name for name, ok in taken.items() if not ok]
     if wrong:
         raise StepFailed("the screening page did not take the keys typed for " + ", ".join(wrong))
