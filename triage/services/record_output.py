@@ -154,13 +154,19 @@ def _screening(screening: ScreeningPart | None, count: int, names: Names) -> lis
             ("risk", screening.risk))),
         _row("Problem descriptor", words.problem_descriptors.get(problem, problem) if problem else NONE),
         _row("Long-term conditions", "; ".join(screening.long_term_conditions) or NONE),
-        _row("Medically unexplained symptoms", _yes_no(screening.medically_unexplained_symptoms)),
+        _row("Medically unexplained symptoms", _mus(screening)),
         _row("Previous interventions", NONE if not screening.previous_interventions else ""),
     ]  # fmt: skip
     lines += [f"    - {i.intervention}: {words.intervention_outcomes.get(i.outcome, i.outcome)}"
               for i in screening.previous_interventions]  # fmt: skip
     lines += [_row(f"Note on {names.variables.get(n.variable, n.variable)}", n.note) for n in screening.rating_notes]
     return lines
+
+
+def _mus(screening: ScreeningPart) -> str:
+    """Yes or no, and the kinds ticked (live-call issue, defect 7)."""
+    kinds = "; ".join(screening.mus_kinds)
+    return _yes_no(screening.medically_unexplained_symptoms) + (f": {kinds}" if kinds else "")
 
 
 def _items(answers: tuple[int, ...]) -> str:

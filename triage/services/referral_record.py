@@ -123,7 +123,8 @@ class RatingNote:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class ScreeningPart:
-    """Every answer of one screening, as recorded."""
+    """Every answer of one screening, as recorded: ScreeningInput's fields, under their names, after
+    ``RECORD_ONLY_FIELDS`` (built from them in ``_screening``, so neither side can drop one)."""
 
     id: str
     screened_at: datetime
@@ -140,8 +141,13 @@ class ScreeningPart:
     risk_details: RiskPart
     long_term_conditions: tuple[str, ...]
     medically_unexplained_symptoms: bool
+    mus_kinds: tuple[str, ...]  # the kinds of MUS ticked (live-call issue, defect 7)
     problem_descriptor: str | None
     previous_interventions: tuple[InterventionPart, ...]
+
+
+# ScreeningPart's fields that are the screening row's, not answers (the rest are ScreeningInput's).
+RECORD_ONLY_FIELDS = ("id", "screened_at", "screened_by")
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -308,28 +314,25 @@ def _referral(r: Referral) -> ReferralPart:
 
 def _screening(screening: Screening) -> ScreeningPart:
     answers: ScreeningInput = screening_input(screening)  # validated: the same reading replay and letters use
-    return ScreeningPart(
-        id=screening.id, screened_at=screening.screened_at, screened_by=screening.screened_by,
-        phq9=answers.phq9, gad7=answers.gad7, wsas=answers.wsas, chronicity=answers.chronicity,
-        complexity=answers.complexity, impairment=answers.impairment, substance_use=answers.substance_use,
-        risk=answers.risk,
-        rating_notes=tuple(RatingNote(v, answers.rating_notes[v]) for v in VARIABLES if answers.rating_notes.get(v)),
-        risk_details=_risk(answers), long_term_conditions=answers.long_term_conditions,
-        medically_unexplained_symptoms=answers.medically_unexplained_symptoms,
-        problem_descriptor=answers.problem_descriptor,
-        previous_interventions=tuple(InterventionPart(i.intervention, i.outcome) for i in answers.previous_interventions),
-    )  # fmt: skip
+    # Three answers are shown in parts of their own; every other field is carried as it is. Passing
+    # every field by name makes one ScreeningPart lacks (or has over) a TypeError, never a gap.
+    shown: dict[str, Any] = {
+        "rating_notes": tuple(RatingNote(v, answers.rating_notes[v]) for v in VARIABLES if answers.rating_notes.get(v)),
+        "risk_details": _risk(answers),
+        "previous_interventions": tuple(InterventionPart(i.intervention, i.outcome) for i in answers.previous_interventions),
+    }  # fmt: skip
+    carried: dict[str, Any] = {name: shown.get(name, getattr(answers, name)) for name in ScreeningInput.model_fields}
+    return ScreeningPart(id=screening.id, screened_at=screening.screened_at, screened_by=screening.screened_by,
+                         **carried)  # fmt: skip
 
 
 def _risk(answers: ScreeningInput) -> RiskPart:
     details = answers.risk_details
     items: list[RiskItem] = [getattr(details, question) for question in RISK_QUESTIONS]
+    # The four questions as answers; every other field of RiskDetails by name (one missing: TypeError).
     return RiskPart(
         answers=tuple(RiskAnswer(q, item.present, item.detail) for q, item in zip(RISK_QUESTIONS, items, strict=True)),
-        protective_factors=details.protective_factors,
-        contacted=details.contacted,
-        contacted_at=details.contacted_at,
-        actions_taken=details.actions_taken,
+        **details.model_dump(exclude=set(RISK_QUESTIONS)),
     )
 
 

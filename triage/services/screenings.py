@@ -17,13 +17,14 @@ from typing import Any, NoReturn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage.services.draft_format import exactly
 from triage.services.inputs import AS_STORED, ScreeningInput
 from triage.services.permissions import User, record_search, record_view, require
 from triage.services.referrals import load_referral, move_to_status
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import RefusedError, StoreError
-from triage.store.models import Draft, Person, Referral, Screening
+from triage.store.models import Draft, Person, Referral, Screening, answer_columns, stored_answers
 from triage.store.types import utc_now
 
 MAX_DRAFT_BYTES = 1_000_000
@@ -168,21 +169,7 @@ def record_screening(session: Session, referral: Referral, data: ScreeningInput,
         referral_id=referral.id,
         screened_at=utc_now(),
         screened_by=actor,
-        phq9=list(data.phq9),
-        gad7=list(data.gad7),
-        wsas=list(data.wsas) if data.wsas is not None else None,
-        chronicity=data.chronicity,
-        complexity=data.complexity,
-        impairment=data.impairment,
-        substance_use=data.substance_use,
-        risk=data.risk,
-        rating_notes=dict(data.rating_notes),
-        risk_details=data.risk_details.model_dump(mode="json"),
-        long_term_conditions=list(data.long_term_conditions),
-        medically_unexplained_symptoms=data.medically_unexplained_symptoms,
-        mus_kinds=list(data.mus_kinds),
-        problem_descriptor=data.problem_descriptor,
-        previous_interventions=[item.model_dump(mode="json") for item in data.previous_interventions],
+        **answer_columns(data.model_dump(mode="json")),  # every field, one column each
     )
     session.add(screening)
     session.flush()
@@ -202,26 +189,8 @@ def record_screening(session: Session, referral: Referral, data: ScreeningInput,
 
 
 def screening_input(screening: Screening) -> ScreeningInput:
-    """The stored screening as the validated input it was saved from (to replay or re-open it), every
-    field of it (a test holds that this and ``record_screening`` carry every ScreeningInput field).
-    Read back ``AS_STORED``: a rule added after it was saved does not make it unreadable."""
-    return ScreeningInput.model_validate(
-        {
-            "phq9": tuple(screening.phq9),
-            "gad7": tuple(screening.gad7),
-            "wsas": tuple(screening.wsas) if screening.wsas is not None else None,
-            "chronicity": screening.chronicity,
-            "complexity": screening.complexity,
-            "impairment": screening.impairment,
-            "substance_use": screening.substance_use,
-            "risk": screening.risk,
-            "rating_notes": screening.rating_notes,
-            "risk_details": screening.risk_details,
-            "long_term_conditions": tuple(screening.long_term_conditions),
-            "medically_unexplained_symptoms": screening.medically_unexplained_symptoms,
-            "mus_kinds": tuple(screening.mus_kinds),
-            "problem_descriptor": screening.problem_descriptor,
-            "previous_interventions": tuple(screening.previous_interventions),
-        },
-        context=AS_STORED,
-    )
+    """The stored screening as the validated input it was saved from (to replay or re-open it): every
+    answer column, field for field (``exactly``: a field with no column fails, as ``extra="forbid"``
+    fails a column with no field). Read back ``AS_STORED``: a rule added after it was saved does not
+    make it unreadable."""
+    return ScreeningInput.model_validate(exactly(ScreeningInput, stored_answers(screening)), context=AS_STORED)

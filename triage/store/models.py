@@ -10,6 +10,7 @@ Referral. ``__repr__`` never shows them, so a stray log line or traceback cannot
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -198,6 +199,32 @@ class Screening(Base):
             name="problem_descriptor",
         ),
     )
+
+
+# The screening table's own columns; every other column holds one answer of the screening, under the
+# name of the services' ScreeningInput field it stores (``answer_columns``, ``stored_answers``).
+SCREENING_STORE_COLUMNS = frozenset({"id", "referral_id", "screened_at", "screened_by"})
+
+
+def screening_answer_columns() -> frozenset[str]:
+    return frozenset(Screening.__table__.columns.keys()) - SCREENING_STORE_COLUMNS
+
+
+def answer_columns(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """A screening's answers (JSON-shaped, by field name) as the screening's answer columns, one for one.
+    An answer with no column, or a column with no answer, is a TypeError naming them: a column's
+    default would otherwise hide an answer dropped on the way (as the kinds of MUS once were)."""
+    columns = screening_answer_columns()
+    unmapped, unanswered = set(answers) - columns, columns - set(answers)
+    if unmapped or unanswered:
+        raise TypeError(f"screening answers without a column: {', '.join(sorted(unmapped)) or 'none'}; "
+                        f"columns without an answer: {', '.join(sorted(unanswered)) or 'none'}")  # fmt: skip
+    return dict(answers)
+
+
+def stored_answers(screening: Screening) -> dict[str, Any]:
+    """Every answer column of a stored screening, by name: what ``answer_columns`` was given."""
+    return {name: getattr(screening, name) for name in sorted(screening_answer_columns())}
 
 
 class Decision(Base):

@@ -150,7 +150,11 @@ def screening_answers(record: ReferralRecord) -> list[str]:
     lines += [
         row("Problem descriptor", escape(words.problem_descriptors.get(problem, problem)) if problem else NONE),
         row("Long-term conditions", escape("; ".join(screening.long_term_conditions)) or NONE),
-        row("Medically unexplained symptoms", "yes" if screening.medically_unexplained_symptoms else "no"),
+        row(
+            "Medically unexplained symptoms",
+            ("yes" if screening.medically_unexplained_symptoms else "no")
+            + (f": {escape('; '.join(screening.mus_kinds))}" if screening.mus_kinds else ""),
+        ),
         row("Previous interventions", "" if screening.previous_interventions else NONE),
     ]
     lines += [item(f"{escape(i.intervention)}: {escape(words.intervention_outcomes.get(i.outcome, i.outcome))}")
