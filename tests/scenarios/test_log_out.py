@@ -1,12 +1,14 @@
-"""Change my password and Log out, by keyboard (defect 12): Priya logs in, starts a screening, changes her
-own password (Ctrl+Shift+P: current, new, new again, Return), logs out (Ctrl+Shift+Q); her old password
-no longer logs her in, the new one does, and her screening waits in her drafts with her answers."""
+"""Change my password, Log out and Quit, by keyboard (defect 12): Priya logs in, starts a screening,
+changes her own password (Ctrl+Shift+P: current, new, new again, Return), logs out (Ctrl+Shift+Q); her
+old password no longer logs her in, the new one does, and her screening waits in her drafts with her
+answers. Quitting (Ctrl+Q) logs her out too, audited as Log out is."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from shiboken6 import isValid
 
 from triage.services.login import WRONG
 from triage.ui.account_menu import ChangePasswordForm
@@ -63,5 +65,34 @@ def test_change_my_password_then_log_out_and_in_with_it(qtbot, tmp_path: Path, m
     press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert priya.screening is not None and priya.screening.phq9.answers()[:2] == [3, 1]
     assert pc.left == []
+    priya.close()
+    priya.store.close()
+
+
+def test_quit_logs_out_as_log_out_does_and_keeps_the_draft(qtbot, tmp_path: Path, monkeypatch) -> None:
+    """Ctrl+Q from the middle of a screening: the app ends (no login window for a next person), the logout
+    is in the audit trail as Log out leaves it, and the answers wait in Priya's drafts the next time."""
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    pc = set_up(tmp_path)
+    pc.sessions.show_login()
+    priya = log_in(qtbot, pc, "priya")
+    open_the_referral(qtbot, priya)
+    assert priya.screening is not None
+    qtbot.waitUntil(priya.screening.phq9.rows[0].hasFocus)
+    answer(qtbot, "31")
+
+    press(qtbot, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # Quit
+    qtbot.waitUntil(lambda: pc.left == [0])  # the app was told to end, with success
+    assert pc.sessions.window is None and pc.sessions.login_dialog is None  # nobody asked to log in
+    assert not isValid(priya) or not priya.isVisible()
+
+    pc.sessions.show_login()  # the app started again
+    priya = log_in(qtbot, pc, "priya")
+    events = audit_actions(priya, "user_account", "priya")
+    assert [action for who, action in events if who == "priya" and action in ("login", "logout")] == [
+        "login", "logout", "login"]  # fmt: skip
+    assert priya.home.drafts.count() == 1
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert priya.screening is not None and priya.screening.phq9.answers()[:2] == [3, 1]
     priya.close()
     priya.store.close()

@@ -29,7 +29,7 @@ def window_as(qtbot, store, user) -> MainWindow:
 
 
 def enabled_actions(window: MainWindow) -> set[str]:
-    return {a.text().replace("&", "") for a in [*window.patient_actions, *window.admin_actions] if a.isEnabled()}
+    return {a.text().replace("&", "") for a in window.menu_actions.values() if a.isEnabled()}
 
 
 def test_each_role_is_offered_only_what_it_may_do(qtbot, store):

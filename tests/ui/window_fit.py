@@ -152,6 +152,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
     from triage.ui.account_menu import ChangePasswordForm
     from triage.ui.audit_viewer import AuditViewer
+    from triage.ui.keyboard_help import KeyboardHelp
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.main_window import MainWindow
     from triage.ui.matrix_view import MatrixView
@@ -199,6 +200,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     yield "password-form", lambda: (PasswordForm("priya.shah", lambda _password: None, window), ("ok",))
     yield "role-form", lambda: (RoleForm(list_users(store, ADMIN)[0], lambda _role: None, window), ("ok",))
     yield "change-my-password", lambda: (ChangePasswordForm(PWP, lambda _old, _new: None, window), ("ok",))
+    yield "keyboard-shortcuts", lambda: (KeyboardHelp(window), ("text",))
     yield "record", record
     yield "screening", screening
     yield "locked", locked

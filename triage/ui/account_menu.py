@@ -1,11 +1,13 @@
 """Who is logged in, and what a person does about their own session (defect 12): the "Logged in:" label
-always in the status bar, Log out, Change my password, and Switch user from the lock page.
+always in the status bar and atop the My account menu, Change my password, Log out and Switch user (the
+menu's commands are keymap.py's; the lock page offers Switch user too), and quitting, which ends the
+session as Log out does.
 
-Ending a session (Log out, or Switch user on a shared PC) first keeps the open screening as the user's
-own draft (drafts are per user: the next person neither sees nor can open it, the services refuse),
-then takes every patient detail out of the window and hands over to ``on_session_end``, which app.py's
-``Sessions`` gives: it audits the logout, closes the store and shows the login window again.
-Mixed into ``MainWindow`` (main_window.py); docs/keyboard.md lists the shortcuts.
+Ending a session (Log out, Switch user on a shared PC, or Quit) first keeps the open screening as the
+user's own draft (drafts are per user: the next person neither sees nor can open it, the services
+refuse), then takes every patient detail out of the window and hands over to ``on_session_end``, which
+app.py's ``Sessions`` gives: it audits the logout, closes the store and shows the login window again
+(or, after Quit, leaves). Mixed into ``MainWindow`` (main_window.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 
 from triage.labels import labels
@@ -24,6 +25,7 @@ from triage.ui.account_forms import AccountForm, FormProblem, _password_field
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QCloseEvent
     from PySide6.QtWidgets import QMainWindow
 
     from triage.ui.lock import IdleMonitor
@@ -33,15 +35,17 @@ if TYPE_CHECKING:
 else:
     _Window = object
 
-LOG_OUT_KEYS = "Ctrl+Shift+Q"  # beside Ctrl+Q (quit); nothing else in the window uses it
-PASSWORD_KEYS = "Ctrl+Shift+P"
-
-# The two ways a session ends, as on_session_end is told.
-LOG_OUT, SWITCH_USER = "logout", "switch_user"
+# The ways a session ends, as on_session_end is told.
+LOG_OUT, SWITCH_USER, QUIT = "logout", "switch_user", "quit"
 
 
 def logged_in_text(user: User) -> str:
     return f"Logged in: {user.display_name} ({labels().roles.get(user.role, user.role)})"
+
+
+def logged_in_menu_text(user: User) -> str:
+    """The My account menu's first line; an ampersand in a name is shown, never made an access key."""
+    return logged_in_text(user).replace("&", "&&")
 
 
 def logged_in_label(user: User) -> QLabel:
@@ -110,30 +114,22 @@ class WindowAccount(_Window):
         def locked(self) -> bool: ...
         def save_draft_now(self) -> None: ...
         def drop_screening(self, refresh: bool = True) -> None: ...
+        def enable_actions(self) -> None: ...
 
-    def add_account_menu(self) -> None:
+    def add_logged_in_label(self) -> None:
         self.statusBar().addPermanentWidget(logged_in_label(self.user))  # never replaced by a message
-        self.log_out_action = self._account_action("Log &out", LOG_OUT_KEYS, lambda: self.end_session(LOG_OUT))
-        self.password_action = self._account_action("Change my &password…", PASSWORD_KEYS, self.change_my_password)
-        self.enable_account()
-
-    def _account_action(self, text: str, keys: str, slot: Callable[[], object]) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(keys))
-        action.triggered.connect(slot)
-        self.addAction(action)
-        self.menuBar().addAction(action)
-        return action
 
     def connect_session(self, end: Callable[[str], None] | None, change_password: Callable[[str, str], None]) -> None:
         """Turn on Log out and Switch user (``end``; a window with nobody to hand over to has none) and
         Change my password (``change_password``)."""
         self.on_session_end, self.password_change = end, change_password
-        self.enable_account()
+        self.enable_actions()
 
-    def enable_account(self) -> None:
-        self.log_out_action.setEnabled(self.on_session_end is not None)
-        self.password_action.setEnabled(self.password_change is not None and not self.locked)
+    def log_out(self) -> None:
+        self.end_session(LOG_OUT)
+
+    def switch_user(self) -> None:
+        self.end_session(SWITCH_USER)
 
     def change_my_password(self) -> None:
         if self.password_change is None or self.locked:
@@ -159,5 +155,12 @@ class WindowAccount(_Window):
         self.autosave.stop()
         if self.idle_monitor is not None:
             self.idle_monitor.stop()
-        self.enable_account()
+        self.enable_actions()
         end(how)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
+        """Quit (Ctrl+Q) or the window's close button ends the session as Log out does: audited, the
+        screening kept as a draft (a window closed by the end of its session has none left to end)."""
+        if self.on_session_end is not None:
+            self.end_session(QUIT)
+        super().closeEvent(event)

@@ -166,20 +166,25 @@ class Sessions:
         return True
 
     def end(self, how: str) -> None:
-        """The window has kept its draft and emptied itself: audit the logout, close, and ask who is next."""
+        """The window has kept its draft and emptied itself: audit the logout, close, and ask who is next
+        (after Quit, nobody: the app ends)."""
         from triage.services.login import logout
+        from triage.ui.account_menu import QUIT
 
         window, session, self.window, self._session = self.window, self._session, None, None
         if session is not None:
             store, user = session
             with contextlib.suppress(StoreError):  # the session ends even if the trail cannot take it
                 logout(store, user)
-        self.show_login()  # before the window closes, so that is not the last window closing
+        if how != QUIT:
+            self.show_login()  # before the window closes, so that is not the last window closing
         if window is not None:
             window.close()
             window.deleteLater()
         if session is not None:
             session[0].close()
+        if how == QUIT:
+            self._leave(0)
 
     def show_login(self) -> LoginDialog:
         dialog = LoginDialog(self._login, self.where)

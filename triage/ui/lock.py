@@ -63,7 +63,7 @@ class LockPage(QWidget):
         self.unlock.setAccessibleName("Unlock")
         self.unlock.clicked.connect(self.try_unlock)
         layout.addWidget(self.unlock)
-        self.switch = QPushButton("S&witch user")  # not &S: Alt+S is the menu bar's &Search
+        self.switch = QPushButton("S&witch user")  # W, as in the My account menu (keymap.py)
         self.switch.setAccessibleName("Switch user")
         self.switch.setAccessibleDescription("Your screening stays your draft; someone else logs in")
         self.switch.clicked.connect(self.switch_requested)

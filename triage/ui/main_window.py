@@ -135,8 +135,8 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
 
         self.autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self.autosave.timeout.connect(self.save_draft_now)
-        self.add_menu()
-        self.add_account_menu()  # who is logged in, Log out, Change my password (account_menu.py)
+        self.add_menu()  # File, Tools, Admin, My account, Help: keymap.py's menus (main_window_menu.py)
+        self.add_logged_in_label()  # who is logged in, in the status bar (account_menu.py)
         self.idle_monitor: IdleMonitor | None = None
         if unlock_check is not None:
             self.idle_monitor = IdleMonitor(idle_minutes, self)

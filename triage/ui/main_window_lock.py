@@ -1,20 +1,19 @@
 """What the idle lock does to the main window: locking saves the draft, closes any open dialog and takes
-every patient detail out of the window (the screening, the list, the search, the drafts), leaving only
-Quit, Log out and Switch user (account_menu.py); unlocking puts the list back and reopens the screening from its draft. The lock page and the idle
-monitor themselves are in lock.py. Mixed into ``MainWindow`` (main_window.py)."""
+every patient detail out of the window (the screening, the list, the search, the drafts), leaving on
+only the commands that show none (keymap.py's ``while_locked``: Quit, Log out, Switch user, the keyboard
+sheet); unlocking puts the list back and reopens the screening from its draft. The lock page and the
+idle monitor themselves are in lock.py. Mixed into ``MainWindow`` (main_window.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog
 
 from triage.ui.lock import LockPage
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QMainWindow, QStackedWidget
 
     from triage.services.permissions import User
@@ -41,16 +40,13 @@ class WindowLock(_Window):
         referral_id: str | None
         home: ReferralsPage
         stack: QStackedWidget
-        patient_actions: list[QAction]
 
         def save_draft_now(self) -> None: ...
         def drop_screening(self, refresh: bool = True) -> None: ...
         def refresh_home(self) -> None: ...
         def screen_referral(self, referral_id: str) -> None: ...
-        def enable_for_role(self) -> None: ...
-        def enable_admin(self) -> None: ...
-        def enable_account(self) -> None: ...
-        def end_session(self, how: str) -> None: ...
+        def enable_actions(self) -> None: ...
+        def switch_user(self) -> None: ...
 
     @property
     def locked(self) -> bool:
@@ -67,13 +63,10 @@ class WindowLock(_Window):
                 dialog.reject()  # a half-typed new referral goes; the high-risk alert refuses and stays
         self.drop_screening(refresh=False)
         self.home.clear_patient_details()
-        for action in self.patient_actions:
-            action.setEnabled(action.shortcut() == QKeySequence("Ctrl+Q"))
         self.lock_page = LockPage(self.user.username, self.unlock_check, switch=self.on_session_end is not None)
-        self.enable_admin()  # locked now: every admin action off
-        self.enable_account()  # and changing the password; Log out stays, as Switch user does
+        self.enable_actions()  # locked now: only Quit, Log out, Switch user and the keyboard sheet stay on
         self.lock_page.unlocked.connect(self.unlock)
-        self.lock_page.switch_requested.connect(lambda: self.end_session("switch_user"))
+        self.lock_page.switch_requested.connect(self.switch_user)
         self.stack.addWidget(self.lock_page)
         self.stack.setCurrentWidget(self.lock_page)
         self.lock_page.password.setFocus()
@@ -87,9 +80,7 @@ class WindowLock(_Window):
         self.stack.setCurrentWidget(self.home)
         self.stack.removeWidget(page)
         page.deleteLater()
-        self.enable_for_role()
-        self.enable_admin()
-        self.enable_account()
+        self.enable_actions()
         if self.on_lock_change:
             self.on_lock_change("unlock")
         self.refresh_home()

@@ -1,16 +1,21 @@
-"""The main window's menu: every action with its shortcut, in one table, each enabled only for a role
-the services would let do it (they check again), the admin's actions also off while the window is
-locked. Mixed into ``MainWindow`` (main_window.py); docs/keyboard.md lists the same shortcuts."""
+"""The main window's menus, built from the keyboard registry (keymap.py's ``MENUS``): File, Tools, Admin,
+My account and Help, each command with its shortcut. Every command is also an action of the window
+itself, so its shortcut works while the menus are closed. A command is enabled only for a role the
+services would let do it (they check again), only once the window has the session hook it needs
+(account_menu.py), and, while the window is locked, only if it shows no patient detail (Quit, Log out,
+Switch user, the keyboard sheet). Mixed into ``MainWindow`` (main_window.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 
+from triage.ui.account_menu import logged_in_menu_text
+from triage.ui.keymap import LOGGED_IN, MENUS, SEPARATOR, Command, Item
+
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMainWindow, QPushButton
+    from PySide6.QtWidgets import QMainWindow, QMenu, QPushButton
 
     from triage.services.permissions import Action, User
     from triage.ui.referrals_page import ReferralsPage
@@ -21,7 +26,7 @@ else:
 
 
 class WindowMenu(_Window):
-    """The menu bar's actions and the home page's buttons, enabled by role."""
+    """The menu bar, its actions and the home page's buttons, enabled by role, session and lock."""
 
     if TYPE_CHECKING:  # what the menu needs of the window it is mixed into
         user: User
@@ -29,63 +34,55 @@ class WindowMenu(_Window):
 
         @property
         def locked(self) -> bool: ...
-        def new_referral(self) -> None: ...
-        def focus_search(self) -> None: ...
-        def resume_draft(self) -> None: ...
-        def close_screening(self) -> None: ...
-        def show_matrix(self) -> None: ...
-        def open_letters(self) -> None: ...
-        def open_settings(self) -> None: ...
-        def open_audit_trail(self) -> None: ...
-        def open_users(self) -> None: ...
 
     def add_menu(self) -> None:
-        # Each action is offered only to a role the services would let do it (they check again).
-        self.patient_actions: list[QAction] = []
-        self._needs: dict[QAction, Action | None] = {}
-        table: tuple[tuple[str, str, Callable[[], object], Action | None], ...] = (
-            ("&New referral", "Ctrl+N", self.new_referral, "create_referral"),
-            ("&Search", "Ctrl+F", self.focus_search, "search"),
-            ("&Resume draft", "Ctrl+R", self.resume_draft, "screen"),
-            ("Back to the &list", "Ctrl+W", self.close_screening, None),
-            ("The &matrix in force", "Ctrl+M", self.show_matrix, None),
-            ("&Letters…", "Ctrl+L", self.open_letters, "view_referral"),
-            ("Se&ttings", "Ctrl+,", self.open_settings, "settings"),
-            ("&Quit", "Ctrl+Q", self.close, None),
-        )
-        for text, keys, slot, needs in table:
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(keys))
-            action.triggered.connect(slot)
-            self.addAction(action)
-            self.menuBar().addAction(action)
-            self.patient_actions.append(action)
-            self._needs[action] = needs
-        self.enable_for_role()
-        # An admin's actions: enabled by role and off while locked (the services check the role again).
-        self.admin_actions: dict[QAction, Action] = {}
-        self.audit_action = self._admin_action("&Audit trail…", "Ctrl+Shift+A", self.open_audit_trail, "audit_view")
-        self.users_action = self._admin_action("&Users…", "Ctrl+Shift+U", self.open_users, "users")
-        self.enable_admin()
+        """Every menu of ``MENUS``, in order; each command's action kept by its slot's name."""
+        self.menu_actions: dict[str, QAction] = {}
+        self._commands: dict[QAction, Command] = {}
+        for menu in MENUS:
+            self._fill(self.menuBar().addMenu(menu.title), menu.items)
+        self.audit_action, self.users_action = self.menu_actions["open_audit_trail"], self.menu_actions["open_users"]
+        self.enable_actions()
 
-    def _admin_action(self, text: str, keys: str, slot: Callable[[], None], needs: Action) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(keys))
-        action.triggered.connect(slot)
-        self.addAction(action)
-        self.menuBar().addAction(action)
-        self.admin_actions[action] = needs
-        return action
+    def _fill(self, menu: QMenu, items: tuple[Item, ...]) -> None:
+        for item in items:
+            if item == SEPARATOR:
+                menu.addSeparator()
+            elif item == LOGGED_IN:
+                who = menu.addAction(logged_in_menu_text(self.user))
+                who.setEnabled(False)  # a line to read, not a command
+            elif isinstance(item, Command):
+                action = QAction(item.text, self)
+                if item.keys:
+                    action.setShortcut(QKeySequence(item.keys))
+                action.triggered.connect(getattr(self, item.slot))
+                self.addAction(action)  # the shortcut works with every menu closed
+                menu.addAction(action)
+                self.menu_actions[item.slot] = action
+                self._commands[action] = item
 
-    def enable_admin(self) -> None:
-        for action, needs in self.admin_actions.items():
-            action.setEnabled(self.user.can(needs) and not self.locked)
-
-    def enable_for_role(self) -> None:
-        for action, needs in self._needs.items():
-            action.setEnabled(needs is None or self.user.can(needs))
+    def enable_actions(self) -> None:
+        """Each command and home-page button as the role, the session and the lock allow it now."""
+        for action, command in self._commands.items():
+            action.setEnabled(self._offered(command))
         buttons: tuple[tuple[QPushButton, Action], ...] = (
             (self.home.new_button, "create_referral"), (self.home.open_button, "view_referral"),
             (self.home.resume_button, "screen"))  # fmt: skip
         for button, needs in buttons:
             button.setEnabled(self.user.can(needs))
+
+    def _offered(self, command: Command) -> bool:
+        if self.locked and not command.while_locked:
+            return False
+        if command.needs is not None and not self.user.can(command.needs):
+            return False
+        return command.requires is None or getattr(self, command.requires) is not None
+
+    def show_keyboard_help(self) -> None:
+        """Help > Keyboard shortcuts (F1): every key, window by window, from the registry."""
+        from triage.ui.keyboard_help import KeyboardHelp
+
+        sheet = KeyboardHelp(self)
+        sheet.exec()
+        sheet.deleteLater()
+        self.activateWindow()

@@ -1,0 +1,268 @@
+"""Every key of the app, one table per context: the main window's menus (their titles are access keys
+anywhere in the window, their commands' shortcuts too) and, for each page and dialog, its own
+shortcuts and access keys (the ``&X`` letters, Alt+X) with what each does.
+
+This is the one source of truth: the main window builds its menus and shortcuts from ``MENUS``
+(main_window_menu.py), the Help menu's keyboard sheet shows these tables (keyboard_help.py), and
+docs/keyboard.md's tables are ``python -m triage.ui.keymap``'s output. tests/ui/test_shortcuts.py opens
+every window and page and fails on a key answered by two things in one context, on any difference
+between these tables and the keys the widgets have, and on a doc that is not this output.
+
+A page shown in the main window (``in_window``) shares the window's menu bar and shortcuts, so its keys
+must clash with none of them; a dialog is a window of its own. Keys are written as Qt writes them
+(``QKeySequence.toString``): "Ctrl+N", "Alt+R", "Esc", "PgDown".
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from html import escape
+from typing import TYPE_CHECKING, Literal
+
+from PySide6.QtGui import QKeySequence
+
+if TYPE_CHECKING:
+    from triage.services.permissions import Action
+
+
+def mnemonic(text: str) -> str:
+    """The access key of a text with an ``&X`` in it ("Alt+X"), or ""."""
+    return QKeySequence.mnemonic(text).toString()
+
+
+def plain(text: str) -> str:
+    """A menu text as read: "&File" is "File" ("&&" is a real ampersand)."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One menu command. ``slot`` is the main window's method it calls; ``needs``, the permission a role
+    must have for it to be offered (the services check again); ``requires``, the window's session hook
+    that must be set (a window with no session to end has no Log out); ``while_locked``, whether the
+    idle lock leaves it on (what shows no patient detail and ends or leaves the session)."""
+
+    text: str
+    slot: str
+    keys: str = ""
+    does: str = ""
+    needs: Action | None = None
+    requires: Literal["on_session_end", "password_change"] | None = None
+    while_locked: bool = False
+
+
+SEPARATOR: Literal["separator"] = "separator"
+LOGGED_IN: Literal["logged in"] = "logged in"  # the account menu's first line: who is logged in, and their role
+Item = Command | Literal["separator", "logged in"]
+
+
+@dataclass(frozen=True)
+class Menu:
+    title: str
+    items: tuple[Item, ...]
+
+    def commands(self) -> tuple[Command, ...]:
+        return tuple(item for item in self.items if isinstance(item, Command))
+
+
+# Menu titles are access keys wherever the window is: none of F, T, D, M, H is a letter of a page's
+# (home N O R; record B E; screening W P A V R S O E C K N; lock U W). Quit is the File menu's last.
+MENUS: tuple[Menu, ...] = (
+    Menu("&File", (
+        Command("&New referral", "new_referral", "Ctrl+N", "new referral", needs="create_referral"),
+        Command("&Search", "focus_search", "Ctrl+F", "search", needs="search"),
+        Command("&Resume draft", "resume_draft", "Ctrl+R", "resume the selected (or newest) draft", needs="screen"),
+        Command("&Back to the list", "close_screening", "Ctrl+W", "back to the list"),
+        Command("&Letters…", "open_letters", "Ctrl+L", "letters of the selected (or shown) decided referral",
+                needs="view_referral"),
+        SEPARATOR,
+        Command("&Quit", "close", "Ctrl+Q", "quit (you are logged out; the screening in progress is kept as "
+                "your draft)", while_locked=True),
+    )),
+    Menu("&Tools", (
+        Command("The &matrix in force", "show_matrix", "Ctrl+M", "the matrix in force"),
+        Command("&Settings", "open_settings", "Ctrl+,", "settings (admins)", needs="settings"),
+    )),
+    Menu("A&dmin", (
+        Command("&Audit trail…", "open_audit_trail", "Ctrl+Shift+A", "audit trail (admins)", needs="audit_view"),
+        Command("&Users…", "open_users", "Ctrl+Shift+U", "users (admins)", needs="users"),
+    )),
+    Menu("&My account", (
+        LOGGED_IN,
+        SEPARATOR,
+        Command("Change my &password…", "change_my_password", "Ctrl+Shift+P", "change my password",
+                requires="password_change"),
+        Command("S&witch user", "switch_user", does="switch user (your screening is kept as your draft, hidden "
+                "from the next person)", requires="on_session_end", while_locked=True),
+        Command("Log &out", "log_out", "Ctrl+Shift+Q", "log out (the screening in progress is kept as your draft)",
+                requires="on_session_end", while_locked=True),
+    )),
+    Menu("&Help", (
+        Command("&Keyboard shortcuts", "show_keyboard_help", "F1", "these keys, window by window",
+                while_locked=True),
+    )),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Key:
+    keys: str  # as QKeySequence.toString() writes it
+    does: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """A window, or a page of the main window (``in_window``): its shortcuts and access keys (``keys``,
+    what the clash test checks), and in words the keys that type, answer or move (``typing``)."""
+
+    name: str
+    where: str  # what docs/keyboard.md calls it
+    keys: tuple[Key, ...]
+    typing: str = ""
+    in_window: bool = False
+
+
+def bound(*pairs: tuple[str, str]) -> tuple[Key, ...]:
+    return tuple(Key(combo, does) for combo, does in pairs)
+
+
+def menu_title_keys() -> tuple[Key, ...]:
+    return tuple(Key(mnemonic(menu.title), f"{plain(menu.title)} menu") for menu in MENUS)
+
+
+def window_keys() -> tuple[Key, ...]:
+    """Anywhere in the main window, whichever page it shows: the menu titles and every command's shortcut."""
+    commands = (command for menu in MENUS for command in menu.commands() if command.keys)
+    return menu_title_keys() + tuple(Key(command.keys, command.does) for command in commands)
+
+
+SCREENING_SECTIONS = ("referral", "severity", "ratings", "risk", "problem and previous interventions",
+                      "long-term conditions", "summary")  # fmt: skip
+
+CONTEXTS: tuple[Context, ...] = (
+    Context("window", "anywhere in the main window", window_keys()),
+    Context("home", "referral list", bound(
+        ("Alt+N", "new referral"), ("Alt+O", "open the selected referral"), ("Alt+R", "resume draft")),
+        "arrows to move, Return to open, type in the search box (NHS number, or family name, or \"family, "
+        "given\") and Down to reach the list", in_window=True),
+    Context("record", "referral record", bound(
+        ("Ctrl+E", "re-screen (resume the screening in progress, when there is a draft; refused in words where "
+                   "the role or someone else's decision does not allow it)"),
+        ("Alt+E", "re-screen, as Ctrl+E"), ("Esc", "back to the list"), ("Alt+B", "back to the list"),
+        ("PgUp", "scroll up"), ("PgDown", "scroll down")),
+        "what Return opens (a referral not screened yet opens at its screening instead) · Tab / Shift+Tab from "
+        "section to section (the banner, risk, decision, referral, screening answers, ratings and trace, "
+        "letters, status history, other referrals), the arrows within one · Ctrl+L letters", in_window=True),
+    Context("screening", "screening", bound(
+        *((f"Alt+{number}", section) for number, section in enumerate(SCREENING_SECTIONS, 1)),
+        ("Alt+W", "also ask the WSAS"), ("Alt+P", "main problem"), ("Alt+A", "add a previous intervention"),
+        ("Alt+V", "I have reviewed the warnings"), ("Alt+R", "route"), ("Alt+S", "step"), ("Alt+O", "reason"),
+        ("Alt+E", "decided in the referral meeting (team leaders)"), ("Alt+C", "confirm decision"),
+        ("Alt+K", "keep my choice (the recommendation changed)"), ("Alt+N", "follow the new recommendation"),
+        ("Ctrl+Return", "confirm the decision")),
+        "every answer is one tab stop · questionnaire items: 0–3 (WSAS 0–8) answers and moves to the next item, "
+        "Backspace clears, Up/Down move between items · matrix ratings: 1 low, 2 medium, 3 high, then the focus "
+        "moves to the note, Backspace clears · risk prompts: N for No, Y for Yes in each prompt's list, Tab to "
+        "its detail · summary: the arrows choose the route and the step, and a reason is typed when overriding",
+        in_window=True),
+    Context("lock", "lock screen", bound(
+        ("Alt+U", "unlock"), ("Alt+W", "switch user (your screening is kept as your draft, hidden from the next "
+                                       "person)")),
+        "type your password, Return unlocks · in the My account menu, Log out", in_window=True),
+    Context("letters", "letters", bound(
+        ("Alt+K", "the kind of letter"), ("Ctrl+P", "print"), ("Alt+P", "print"), ("Ctrl+S", "save as PDF"),
+        ("Alt+S", "save as PDF"), ("PgUp", "previous page"), ("PgDown", "next page")),
+        "Escape closes"),
+    Context("high-risk alert", "high-risk alert", bound(
+        ("Alt+C", "who was contacted"), ("Alt+W", "when"), ("Alt+A", "what was agreed")),
+        "type who was contacted (a name or role, in words), Tab to when and what was agreed, Return records it; "
+        "Escape does nothing until then, and the alert says what is still to record"),
+    Context("login", "log in", bound(("Alt+U", "username"), ("Alt+P", "password")), "Return logs in"),
+    Context("first run", "first run", bound(
+        ("Alt+U", "username"), ("Alt+N", "full name"), ("Alt+P", "password"), ("Alt+A", "password again"),
+        ("Alt+C", "create the store"), ("Alt+O", "copy the recovery key"), ("Alt+R", "print the recovery key"),
+        ("Alt+W", "I have written the recovery key down"), ("Alt+L", "continue to log in"))),
+    Context("change my password", "change my password", bound(
+        ("Alt+U", "current password"), ("Alt+N", "new password"), ("Alt+F", "confirm new password"),
+        ("Alt+C", "change password")), "Return changes it, Escape leaves it as it was"),
+    Context("new referral", "new referral", bound(
+        ("Alt+N", "NHS number"), ("Alt+G", "given name"), ("Alt+F", "family name"), ("Alt+D", "date of birth"),
+        ("Alt+R", "received on"), ("Alt+S", "source"), ("Alt+P", "GP practice")), "Return creates it and starts its screening"),
+    Context("matrix", "the matrix in force", (), "arrows move between cells · Escape closes"),
+    Context("settings", "settings", bound(
+        ("Alt+N", "service name"), ("Alt+A", "address"), ("Alt+P", "phone"), ("Alt+C", "crisis contacts"),
+        ("Alt+D", "duty contacts"), ("Alt+L", "lock after"), ("Alt+I", "import practices from CSV"),
+        ("Alt+F", "choose a service ruleset file"), ("Alt+S", "use the shipped ruleset"))),
+    Context("users", "users", bound(
+        ("Alt+T", "the accounts"), ("Alt+A", "add user"), ("Alt+R", "reset password"), ("Alt+C", "change role"),
+        ("Alt+U", "unlock"), ("Alt+M", "remove"), ("Alt+L", "close"))),
+    Context("add user", "add user", bound(
+        ("Alt+U", "username"), ("Alt+N", "name shown in the app"), ("Alt+R", "role"), ("Alt+P", "password"),
+        ("Alt+F", "confirm password"), ("Alt+A", "add user"))),
+    Context("reset password", "reset a password", bound(
+        ("Alt+P", "password"), ("Alt+F", "confirm password"), ("Alt+S", "set password"))),
+    Context("change role", "change a role", bound(("Alt+R", "role"), ("Alt+C", "change role"))),
+    Context("audit", "audit trail", bound(
+        ("Alt+F", "from"), ("Alt+T", "to"), ("Alt+U", "user, action, record"), ("Alt+R", "refresh"),
+        ("F5", "refresh"), ("Alt+E", "export CSV"), ("Ctrl+E", "export CSV"), ("Alt+C", "close")),
+        "the filters come first in the tab order, then the table"),
+    Context("keyboard shortcuts", "keyboard shortcuts (F1)", (), "arrows and Page Up/Down scroll · Escape closes"),
+)  # fmt: skip
+
+
+def context(name: str) -> Context:
+    return next(found for found in CONTEXTS if found.name == name)
+
+
+# --- the words ------------------------------------------------------------------------------------
+
+
+SPOKEN = {"Esc": "Escape", "PgUp": "Page Up", "PgDown": "Page Down"}
+
+
+def spoken(combo: str) -> str:
+    return SPOKEN.get(combo, combo)
+
+
+def menu_rows() -> list[tuple[str, list[str]]]:
+    """Each menu, its access key, and its commands with theirs (the letter once the menu is open)."""
+    rows = []
+    for menu in MENUS:
+        items = []
+        for command in menu.commands():
+            letter = mnemonic(command.text).removeprefix("Alt+")
+            items.append(f"{plain(command.text)} ({', '.join(filter(None, (letter, command.keys)))})")
+        rows.append((f"{plain(menu.title)} ({mnemonic(menu.title)})", items))
+    return rows
+
+
+def key_rows() -> list[tuple[str, list[str]]]:
+    """Each context's keys and what they do, then its typing keys in words."""
+    return [(found.where, [*(f"{spoken(key.keys)} {key.does}" for key in found.keys), *filter(None, (found.typing,))])
+            for found in CONTEXTS]  # fmt: skip
+
+
+def markdown() -> str:
+    """docs/keyboard.md's tables: the menus, then the keys window by window."""
+    lines = ["| menu | commands (access key, shortcut) |", "|---|---|"]
+    lines += [f"| {menu} | {' · '.join(items)} |" for menu, items in menu_rows()]
+    lines += ["", "| where | keys |", "|---|---|"]
+    lines += [f"| {where} | {' · '.join(parts)} |" for where, parts in key_rows()]
+    return "\n".join(lines) + "\n"
+
+
+def html() -> str:
+    """The same tables for the Help menu's keyboard sheet, a key to a line."""
+
+    def table(head: tuple[str, str], rows: list[tuple[str, list[str]]]) -> str:
+        cells = "".join(f"<tr><td><b>{escape(where)}</b></td><td>{'<br>'.join(map(escape, parts))}</td></tr>"
+                        for where, parts in rows)  # fmt: skip
+        return f"<table cellpadding='4'><tr><th align='left'>{head[0]}</th><th align='left'>{head[1]}</th></tr>{cells}</table>"
+
+    return (f"<h3>Menus</h3>{table(('Menu', 'Commands (access key, shortcut)'), menu_rows())}"
+            f"<h3>Keys, window by window</h3>{table(('Where', 'Keys'), key_rows())}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown())
