@@ -34,13 +34,13 @@ from triage.services import (
 )
 from triage.services.draft_format import AWAITING_INPUT_FIELDS, FORM_ONLY_FIELDS, SessionForm, exactly, screening_data
 from triage.services.inputs import AS_STORED, RiskDetails, RiskItem, ScreeningInput
-from triage.services.referral_record import RECORD_ONLY_FIELDS, RISK_QUESTIONS, RiskPart, ScreeningPart
+from triage.services.referral_record import RECORD_ONLY_FIELDS, RiskPart, ScreeningPart
 from triage.services.route_choice import reason_needed
 from triage.services.screening_form import InterventionRow, condition_lists
 from triage.services.screenings import screening_input
 from triage.store import Store
 from triage.store.models import SCREENING_STORE_COLUMNS, Screening, answer_columns, screening_answer_columns
-from triage.store.vocabulary import INTERVENTION_OUTCOMES
+from triage.store.vocabulary import INTERVENTION_OUTCOMES, RISK_QUESTIONS
 
 LISTS = condition_lists()
 SCREENER = as_pwp("pwp.roundtrip")

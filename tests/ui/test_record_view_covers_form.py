@@ -17,9 +17,10 @@ from triage.rules.questionnaires import questionnaire
 from triage.rules.vocabulary import RATED_VARIABLES, VARIABLES
 from triage.services import DecisionInput, ScreeningInput, complete_screening, create_referral
 from triage.services.inputs import RiskDetails
-from triage.services.record_output import PRESENT, RISK_QUESTIONS, uk_time
+from triage.services.record_output import PRESENT, uk_time
 from triage.services.screening_form import condition_lists
 from triage.store import Store
+from triage.store.vocabulary import RISK_QUESTIONS
 
 from .conftest import RULESET
 
@@ -82,7 +83,7 @@ def expected_lines(screening: ScreeningInput, decision: DecisionInput) -> dict[s
     )
     details = screening.risk_details
     shown["risk_details"] = ("Risk", [
-        *(f"{RISK_QUESTIONS[q]}: {PRESENT[item.present]}" + (f": {item.detail}" if item.detail else "")
+        *(f"{labels().risk_questions[q]}: {PRESENT[item.present]}" + (f": {item.detail}" if item.detail else "")
           for q in RISK_QUESTIONS for item in [getattr(details, q)]),
         f"Protective factors: {details.protective_factors}", f"Who was contacted: {details.contacted}",
         f"When: {uk_time(CONTACTED_AT)}", f"What was agreed, actions taken: {details.actions_taken}",

@@ -332,7 +332,7 @@ def _risk(answers: ScreeningInput) -> RiskPart:
     # The four questions as answers; every other field of RiskDetails by name (one missing: TypeError).
     return RiskPart(
         answers=tuple(RiskAnswer(q, item.present, item.detail) for q, item in zip(RISK_QUESTIONS, items, strict=True)),
-        **details.model_dump(exclude=set(RISK_QUESTIONS)),
+        **details.model_dump(exclude=set[str](RISK_QUESTIONS)),
     )
 
 

@@ -1,5 +1,5 @@
-"""Widgets bound both ways to a field path of the screening session (docs/design.md, "Screens and
-state"), as napari binds widgets to evented models.
+"""Widgets bound both ways to a field path of the screening session, as napari binds widgets to
+evented models (docs/design.md, "Screens and state").
 
 A widget writes what the person did to the session through the session's typed setters (the page
 connects them); the binder redraws every bound widget from the session after each change, with the
