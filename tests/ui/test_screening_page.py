@@ -372,3 +372,31 @@ def test_only_a_digit_answers_and_risk_no_moves_on(qtbot):
     page = make_page(qtbot)
     answer_risk_no(qtbot, page)
     assert all((page.session.form.risk_details[k]["present"]) == "no" for k in page.risk_present)
+
+
+def test_raising_the_risk_to_high_after_a_route_was_offered_leaves_nothing_preselected(qtbot):
+    page = make_page(qtbot)
+    fill_complete(qtbot, page)
+    assert page.route_choice.currentText().startswith("As recommended: Core IAPT")
+    answer_alert_when_it_appears(qtbot)
+    risk = page.raters["risk"].levels_row
+    qtbot.keyClick(risk, Qt.Key.Key_Backspace)  # the rating must be cleared before it can change
+    qtbot.keyClick(risk, "3")
+    qtbot.waitUntil(lambda: bool(page.session.form.risk_details.get("contacted")), timeout=5000)
+    assert page.session.recommendation is not None
+    assert page.session.recommendation.routing.route not in ("core_iapt", "integrated_iapt")
+    assert page.route_choice.currentText() == "— choose —" and page.session.effective_route is None
+
+
+def test_the_patient_banner_stays_in_view_in_every_section_and_shows_the_risk_so_far(qtbot):
+    """Defect 9 (HAZ-016): the name scrolled away once PHQ-9 started."""
+    page = make_page(qtbot)
+    page.resize(1280, 640)
+    for number in range(1, 8):
+        qtbot.keyClick(focused(), getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.AltModifier)
+        top = page.banner.mapTo(page, QPoint(0, 0)).y()
+        assert page.banner.isVisible() and top >= 0 and top + page.banner.height() <= page.height()
+        assert "Test PERSON" in page.banner.plain_text() and "NHS number 943 476 5919" in page.banner.plain_text()
+    assert page.scroll_area.verticalScrollBar().value() > 0  # the page did scroll under it
+    qtbot.keyClick(page.raters["risk"].levels_row, "2")
+    assert "Risk: Medium (in this screening)" in page.banner.plain_text()
