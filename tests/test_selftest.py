@@ -136,12 +136,12 @@ def test_a_message_box_mid_screening_is_closed_and_reported(
     """The decision cannot be saved: the main window says so in a message box, which would wait for a
     person; the self-test closes it and fails the step with what it said."""
     from triage.store.errors import StoreError
-    from triage.ui import main_window
+    from triage.ui import screening_controller
 
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise StoreError("the store is read-only here")
 
-    monkeypatch.setattr(main_window, "complete_screening", refuse)
+    monkeypatch.setattr(screening_controller, "complete_screening", refuse)
     code, report = run(monkeypatch, tmp_path / "data")
     assert code == 1
     assert ("  screening    FAILED: confirming the decision: Decision not saved: the store is read-only here "

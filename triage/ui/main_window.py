@@ -32,8 +32,8 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from triage.rules.ruleset import Ruleset
-from triage.services import create_referral, list_drafts, load_draft, save_draft
-from triage.services.decisions import check_rescreen, complete_screening
+from triage.services import create_referral, list_drafts, load_draft
+from triage.services.decisions import check_rescreen
 from triage.services.directory import list_practices
 from triage.services.draft_format import DraftFormatError
 from triage.services.letters import decided_referral
@@ -56,6 +56,7 @@ from triage.ui.referral_dialog import NewReferralDialog
 from triage.ui.referral_heading import referral_heading
 from triage.ui.referral_list import ReferralListModel
 from triage.ui.referrals_page import ReferralsPage
+from triage.ui.screening_controller import ScreeningController
 from triage.ui.screening_page import ScreeningPage
 from triage.ui.settings_dialog import SettingsDialog
 
@@ -91,7 +92,7 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         self.setWindowTitle(f"triage — {settings.service_name}")
         fit_to_screen(self, QSize(1400, 900))  # a 1366×768 or 1280×720 laptop gets what it has room for
         self.screening: ScreeningPage | None = None
-        self.referral_id: str | None = None  # the screening's
+        self.controller: ScreeningController | None = None  # the open screening's session and saving
         self.record_page: RecordView | None = None
 
         central = QWidget()
@@ -288,7 +289,8 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         page.changed.connect(self.autosave.start)
         page.section_changed.connect(lambda _s: self.save_draft_now())
         page.confirm_requested.connect(self.confirm)
-        self.screening, self.referral_id = page, referral_id
+        self.screening = page
+        self.controller = ScreeningController(self.store, self.user, self.ruleset, referral_id, session)
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
         # A resumed draft opens where the screener left off: its first field still unanswered.
@@ -297,22 +299,23 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         else:
             page.go_to("severity")
 
+    @property
+    def referral_id(self) -> str | None:
+        """The open screening's referral."""
+        return None if self.controller is None else self.controller.referral_id
+
     def save_draft_now(self) -> None:
-        """The screening's draft, if anything changed since it was last saved (opening or leaving a
-        screening with nothing typed leaves no empty draft behind)."""
+        """The open screening's draft, if anything changed since it was last saved."""
         self.autosave.stop()
-        if self.screening is None or self.referral_id is None:
-            return
-        session = self.screening.session
-        if not session.dirty:
+        if self.controller is None:
             return
         try:
-            save_draft(self.store, self.user, self.referral_id, session.draft(), section=session.form.section)
+            saved = self.controller.save_draft()
         except StoreError as exc:
             self.statusBar().showMessage(f"Draft NOT saved: {exc}")
         else:
-            session.mark_saved()
-            self.statusBar().showMessage("Draft saved", 3000)
+            if saved:
+                self.statusBar().showMessage("Draft saved", 3000)
 
     def close_screening(self) -> None:
         """Back to the list (Ctrl+W, Escape on a record): the screening's draft saved, if anything was typed."""
@@ -325,7 +328,7 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         """The screening or the record goes from the window, not just from sight (the idle lock calls
         this too: every patient detail leaves with the page)."""
         pages = (self.screening, self.record_page)
-        self.screening, self.referral_id, self.record_page = None, None, None
+        self.screening, self.controller, self.record_page = None, None, None
         self.stack.setCurrentWidget(self.home)
         for page in pages:
             if page is not None:
@@ -337,17 +340,16 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
             self.home.table.setFocus()
 
     def confirm(self, inputs: SessionInputs) -> None:
-        if self.referral_id is None:
+        if self.controller is None:
             return
         self.autosave.stop()
+        referral_id = self.controller.referral_id
         try:
-            complete_screening(self.store, self.user, self.referral_id, inputs.screening, inputs.decision,
-                               ruleset=self.ruleset, in_meeting=inputs.in_meeting)  # fmt: skip
+            self.controller.confirm(inputs)
         except StoreError as exc:
             QMessageBox.warning(self, "Decision not saved", f"{exc}\n\nYour answers are kept as a draft.")
             self.save_draft_now()
             return
-        referral_id = self.referral_id
         self.statusBar().showMessage("Screening and decision saved · Ctrl+L: letters", 5000)
         self.drop_screening()
         self.offer_letters(referral_id)

@@ -37,7 +37,10 @@ class WindowLock(_Window):
         on_session_end: Callable[[str], None] | None  # account_menu.py: set when Switch user can be offered
         lock_page: LockPage | None
         idle_monitor: IdleMonitor | None
-        referral_id: str | None
+
+        @property
+        def referral_id(self) -> str | None: ...
+
         home: ReferralsPage
         stack: QStackedWidget
 
