@@ -83,9 +83,10 @@ class DecisionSection:
 
     def _conflict_box(self, binder: Binder) -> QFrame:
         self.conflict = QFrame()
-        self.conflict.setProperty("role", "alert")
         box = QVBoxLayout(self.conflict)
+        box.setContentsMargins(0, 0, 0, 0)
         self.conflict_text = QLabel()
+        self.conflict_text.setProperty("role", "alert")  # said in words, the border only adding to them
         self.conflict_text.setWordWrap(True)
         box.addWidget(self.conflict_text)
         buttons = QHBoxLayout()

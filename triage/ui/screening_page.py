@@ -96,6 +96,9 @@ class ScreeningPage(QWidget):
         side.setWidgetResizable(True)
         side.setFrameShape(QFrame.Shape.NoFrame)
         side.setWidget(self.panel)
+        # It scrolls up and down only: as wide as the panel needs, so no line of it is cut at the side.
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side.setMinimumWidth(self.panel.minimumWidth() + side.verticalScrollBar().sizeHint().width() + 4)
         columns.addWidget(side, 1)
 
         self.sections: dict[str, Section] = {}

@@ -34,6 +34,7 @@ from triage.services import (
 from triage.services.inputs import DecisionInput, GpPracticeInput, ReferralInput, ScreeningInput
 from triage.services.login import WRONG
 from triage.services.permissions import User
+from triage.services.screening_form import condition_lists
 from triage.services.users import add_user
 from triage.settings import Contact, ServiceSettings
 from triage.store import Store, open_store
@@ -99,6 +100,7 @@ def seed(store: Store) -> dict[str, str]:
 STORE_PATH = r"C:\Users\priya.shah\AppData\Local\triage\triage.db"
 LAPTOP = (1280, 720)  # the smaller of the service's laptop screens
 TITLE_AND_TASKBAR = 60  # what a window there leaves for its title bar and the taskbar (triage.ui.fit)
+WINDOW = (LAPTOP[0], LAPTOP[1] - TITLE_AND_TASKBAR)  # the main window as it opens there
 
 
 def grab(widget: QWidget, path: Path, size: tuple[int, int] | None) -> None:
@@ -106,7 +108,8 @@ def grab(widget: QWidget, path: Path, size: tuple[int, int] | None) -> None:
     if size is not None:
         widget.resize(*size)
     widget.show()
-    QApplication.processEvents()
+    for _ in range(3):  # word-wrapped labels settle their height over more than one layout pass
+        QApplication.processEvents()
     widget.grab().save(str(path))
 
 
@@ -135,6 +138,40 @@ def login_with_error() -> LoginDialog:
     return dialog
 
 
+def conflict_and_item9(window: MainWindow, referral_id: str, out: Path) -> None:
+    """A route chosen, then COPD ticked: the conflict the screener must resolve; and, on a second
+    screening, PHQ-9 item 9 above 0 with the banner naming where to carry on."""
+    window.open_referral(referral_id)
+    page = window.screening
+    assert page is not None
+    session = page.session
+    for item, value in enumerate((2, 2, 1, 1, 2, 1, 1, 1, 0)):
+        session.set_answer("phq9", item, value)
+    for item, value in enumerate((2, 2, 1, 1, 1, 0, 1)):
+        session.set_answer("gad7", item, value)
+    for variable in ("chronicity", "complexity", "impairment", "substance_use", "risk"):
+        session.set_rating(variable, "low")  # type: ignore[arg-type]
+    session.set_problem_descriptor("depression")
+    session.set_long_term_conditions([])
+    session.set_mus_kinds([])
+    session.choose_route("core_iapt", 2)
+    session.set_long_term_conditions([condition_lists().long_term_conditions[1]])  # COPD
+    window.resize(*WINDOW)
+    QApplication.processEvents()
+    page.scroll_area.ensureWidgetVisible(page.decision.keep, 0, 120)
+    grab(window, out / "screening-conflict.png", WINDOW)
+    session.follow_recommendation()
+    for item in range(9):
+        session.set_answer("phq9", item, None)
+    for item, value in enumerate((3, 3, 3, 3, 3, 3, 3, 3, 1)):
+        session.set_answer("phq9", item, value)
+    for item in range(7):
+        session.set_answer("gad7", item, None)
+    page.go_to("risk")
+    grab(window, out / "screening-item9.png", WINDOW)
+    window.drop_screening()  # a picture, not a screening: no draft kept
+
+
 def render(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
@@ -149,9 +186,9 @@ def render(out: Path) -> list[Path]:
         ids = seed(store)
         window = MainWindow(store, ruleset, SETTINGS, PWP)
         window.statusBar().showMessage(f"Ruleset {ruleset.id} {ruleset.version} ({ruleset.status})")
-        grab(window, out / "referral-list.png", (1400, 860))
+        grab(window, out / "referral-list.png", WINDOW)
         window.open_referral(ids["in_progress"])
-        grab(window, out / "screening.png", (1400, 860))
+        grab(window, out / "screening.png", WINDOW)
         page = window.screening
         assert page is not None
         session = page.session  # the page shows its session: state is set there, never in a widget
@@ -161,7 +198,9 @@ def render(out: Path) -> list[Path]:
                                      "actions_taken": "Crisis team to assess at home today"})  # fmt: skip
         session.set_rating("risk", "high")  # the action is recorded already: no alert is drawn
         page.go_to("summary", focus=False)
-        grab(window, out / "summary-high-risk.png", (1400, 860))
+        grab(window, out / "summary-high-risk.png", WINDOW)
+        window.close_screening()
+        conflict_and_item9(window, ids["new"], out)
         for name, dialog, size in (
             ("high-risk-alert", HighRiskAlert(SETTINGS, window), (620, 420)),
             ("new-referral", NewReferralDialog([], window), (620, 520)),
