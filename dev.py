@@ -38,6 +38,20 @@ def venv_tool(name: str) -> Path:
     return VENV / ("Scripts" if os.name == "nt" else "bin") / (name + (".exe" if os.name == "nt" else ""))
 
 
+# A .venv made before the Qt binding was pinned below 6.12 (pyproject.toml) still holds pyside6-pdf, which pip
+# leaves behind. It writes into the same PySide6 folder as the essentials and addons wheels (QtPdf, __init__.py),
+# so removing it alone would delete their files: the Qt wheels go together and the install brings the pinned ones.
+STALE_QT = ("pyside6-pdf", "pyside6-addons", "pyside6-essentials", "shiboken6")
+
+
+def remove_stale_qt(python: Path) -> None:
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
+    if subprocess.run(pip + ["show", "-q", STALE_QT[0]], cwd=ROOT, capture_output=True).returncode == 0:
+        print(f"removing {STALE_QT[0]} and the Qt wheels it shares files with (reinstalled pinned) ...", flush=True)
+        # -qq: no warning for a wheel of the four that is not there.
+        subprocess.run(pip + ["uninstall", "-y", "-qq", *STALE_QT], check=True, cwd=ROOT)
+
+
 def ensure_installed() -> Path:
     # dev.py runs under whatever python3 comes first on PATH, so it says plainly when that one is too old.
     if sys.version_info < (3, 11):  # noqa: UP036
@@ -51,6 +65,7 @@ def ensure_installed() -> Path:
         print(f"installing triage[{EXTRAS}] into .venv (once) ...", flush=True)
         pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
         subprocess.run(pip + ["--upgrade", "pip"], check=True, cwd=ROOT)
+        remove_stale_qt(python)
         subprocess.run(pip + ["-e", f".[{EXTRAS}]"], check=True, cwd=ROOT)
         STAMP.write_text(wanted)
     return python

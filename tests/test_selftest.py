@@ -111,8 +111,8 @@ def test_without_qtpdf_the_render_step_says_what_to_install(
     monkeypatch.setitem(sys.modules, "PySide6.QtPdf", None)  # import fails as if not installed
     code, report = run(monkeypatch, tmp_path / "data")
     assert code == 1
-    assert "render       FAILED: QtPdf is not installed (package pyside6-pdf)" in report
-    assert "screening    FAILED: QtPdf is not installed (package pyside6-pdf)" in report
+    assert "render       FAILED: QtPdf is not installed (package pyside6-addons)" in report
+    assert "screening    FAILED: QtPdf is not installed (package pyside6-addons)" in report
 
 
 def test_a_printer_that_will_not_start_fails_the_screening(

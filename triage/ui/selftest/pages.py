@@ -18,7 +18,7 @@ def qtpdf() -> Any:
     try:
         from PySide6.QtPdf import QPdfDocument
     except ImportError:
-        raise StepFailed("QtPdf is not installed (package pyside6-pdf): letters cannot be previewed") from None
+        raise StepFailed("QtPdf is not installed (package pyside6-addons): letters cannot be previewed") from None
     return QPdfDocument
 
 
