@@ -161,10 +161,13 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+E", "decided in the referral meeting (team leaders)"), ("Alt+C", "confirm decision"),
         ("Alt+K", "keep my choice (the recommendation changed)"), ("Alt+N", "follow the new recommendation"),
         ("Ctrl+Return", "confirm the decision")),
-        "every answer is one tab stop · questionnaire items: 0–3 (WSAS 0–8) answers and moves to the next item, "
-        "Backspace clears, Up/Down move between items · matrix ratings: 1 low, 2 medium, 3 high, then the focus "
-        "moves to the note, Backspace clears · risk prompts: N for No, Y for Yes in each prompt's list, Tab to "
-        "its detail · summary: the arrows choose the route and the step, and a reason is typed when overriding",
+        "every answer is one tab stop, and each answer moves on to the next question · Alt+1 to Alt+7 go to the "
+        "section's first unanswered field · questionnaire items: 0–3 (WSAS 0–8) answers, Backspace clears, Up/Down "
+        "move between items; a digit typed on an answered item does not replace it (Backspace first) · matrix "
+        "ratings: 1 low, 2 medium, 3 high (the note is a Tab away), Backspace clears · risk prompts: N for No moves "
+        "on to the next prompt, Y for Yes to its detail · section 6: Space ticks \"None\" or a condition · summary: "
+        "the route follows the recommendation (\"As recommended\") until you choose one with the arrows; a "
+        "reason is typed when overriding or when risk is high",
         in_window=True),
     Context("lock", "lock screen", bound(
         ("Alt+U", "unlock"), ("Alt+W", "switch user (your screening is kept as your draft, hidden from the next "
