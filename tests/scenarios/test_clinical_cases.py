@@ -279,3 +279,22 @@ def test_high_risk_the_cmht_chosen_over_the_crisis_team_is_an_override_with_its_
     assert "Contacted: Duty senior PWP" in gp
     referral_on = letter_text(qtbot, dialog, "referral-on")
     assert "Community Mental Health Team (CMHT) Date" in referral_on and reason in referral_on
+
+
+def test_a_medium_risk_screening_asks_for_the_actions_and_then_its_gp_letter_is_produced(qtbot, window, store):  # type: ignore[no-untyped-def]
+    """Found by the scenarios: a medium-risk decision was saved with no actions recorded, and then no
+    GP letter could be produced for it (the letters require what was done and the advice given)."""
+    referral_id, page = open_new_referral(qtbot, window, store)
+    answer_up_to_risk(qtbot, "2")  # risk medium: on to the actions and safety advice
+    assert page.risk.actions.hasFocus()
+    qtbot.keyClicks(focused(), "Safety plan agreed; crisis line number given")
+    press(qtbot, Qt.Key.Key_Tab)
+    answer(qtbot, "D")
+    none_in_section_6(qtbot)
+    section(qtbot, 7)
+    dialog = confirm(qtbot, window)
+    assert dialog.letter is not None, dialog.notice.text()
+    screening = stored(store, referral_id)[0]
+    assert screening.risk == "medium"
+    assert screening.risk_details["actions_taken"] == "Safety plan agreed; crisis line number given"
+    assert "Safety plan agreed; crisis line number given" in " ".join(dialog.letter.paragraphs)

@@ -18,7 +18,7 @@ from .screening_keys import make_page, tick
 # Fields of the form that are not a widget's: where the screener is, and the yes/no the MUS kinds imply.
 NOT_SHOWN = {"section", "medically_unexplained_symptoms"}
 # What the high-risk alert records, shown and re-raised from the one bound "record the action" control.
-ALERT_FIELDS = {"risk_details.contacted_at", "risk_details.actions_taken"}
+ALERT_FIELDS = {"risk_details.contacted_at"}
 CONTROLS = {"ask_wsas", "add_intervention", "confirm", "decision.conflict.keep", "decision.conflict.follow",
             "previous_interventions.0.remove", "decision.step"}  # fmt: skip
 
@@ -28,7 +28,7 @@ def form_leaves(rows: int) -> set[str]:
     leaves = {f"phq9.{i}" for i in range(9)} | {f"gad7.{i}" for i in range(7)} | {f"wsas.{i}" for i in range(5)}
     leaves |= set(RATED_VARIABLES) | {f"rating_notes.{v}" for v in RATED_VARIABLES}
     leaves |= {f"risk_details.{q}.{part}" for q in RISK_QUESTIONS for part in ("present", "detail")}
-    leaves |= {"risk_details.protective_factors", "risk_details.contacted", *ALERT_FIELDS}
+    leaves |= {"risk_details.protective_factors", "risk_details.contacted", "risk_details.actions_taken", *ALERT_FIELDS}
     leaves |= {"long_term_conditions", "mus_kinds", "problem_descriptor"}
     leaves |= {f"previous_interventions.{i}.{part}" for i in range(rows) for part in ("intervention", "outcome")}
     assert {leaf.split(".")[0] for leaf in leaves} | NOT_SHOWN == set(SessionForm.model_fields)

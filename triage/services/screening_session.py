@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from triage.events import Event
+from triage.fields import has_words
 from triage.rules.engine import route
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset
@@ -53,6 +54,9 @@ Measure = Literal["phq9", "gad7", "wsas"]
 FieldPath = str  # "phq9.8", "risk", "risk_details.contacted", "previous_interventions.0", "decision"
 
 # Each field path's section, in the form's order: the resume point walks them in this order.
+MEDIUM_RISK_PROBLEM = (
+    "risk_details.actions_taken: required as risk is medium: the actions taken and the safety advice given, in words"
+)
 _SECTION_OF_FIELD = {"phq9": "severity", "gad7": "severity", "wsas": "severity", "chronicity": "ratings",
                      "complexity": "ratings", "impairment": "ratings", "substance_use": "ratings", "risk": "risk",
                      "risk_details": "risk", "problem_descriptor": "history", "previous_interventions": "history",
@@ -252,6 +256,13 @@ class ScreeningSession:
             self.screening_input()
         except InvalidInput as exc:
             return exc.problems
+        return self._medium_risk_problems()
+
+    def _medium_risk_problems(self) -> list[str]:
+        # Medium risk: the letters must say what was done and the safety advice given (letters/outcome.py
+        # refuses them otherwise), so the screening asks for it before it is recorded, not after.
+        if self._form.risk == "medium" and not has_words(self._form.risk_details.get("actions_taken")):
+            return [MEDIUM_RISK_PROBLEM]
         return []
 
     def problems(self) -> list[str]:
@@ -272,6 +283,7 @@ class ScreeningSession:
         paths += ["risk"] if form.risk is None else []
         contacted = form.risk_details.get("contacted") and form.risk_details.get("contacted_at")
         paths += ["risk_details.contacted"] if form.risk == "high" and not contacted else []
+        paths += ["risk_details.actions_taken"] if self._medium_risk_problems() else []
         paths += ["problem_descriptor"] if form.problem_descriptor is None else []
         paths += [f"previous_interventions.{i}" for i, row in enumerate(form.previous_interventions)
                   if not row.intervention.strip() or row.outcome is None]  # fmt: skip

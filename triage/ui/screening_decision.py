@@ -163,6 +163,7 @@ class DecisionSection:
                 " new recommendation."
             )
         self.route_choice.setEnabled(recommendation is not None)
+        self.override_reason.setEnabled(recommendation is not None)  # nothing to give a reason for yet
         self.reason_label.setText(self._reason_label())
         if self._problems_shown:  # once confirming was refused, the list stays true as they fix it
             self.show_problems(self.session.problems())

@@ -72,6 +72,17 @@ class RiskQuestions(QObject):
         self.record.clicked.connect(record_action)
         binder.bind("risk_details.contacted", self.record, self._show_action)
         section.addWidget(self.record, 0, Qt.AlignmentFlag.AlignLeft)
+        actions = QFormLayout()
+        self.actions = QLineEdit()
+        self.actions.setAccessibleName("Actions taken and safety advice given")
+        self.actions.setPlaceholderText(
+            "Required when risk is medium or high: what was done, and the safety advice given"
+        )
+        self.actions.textEdited.connect(lambda text: session.update_risk_details({"actions_taken": text}))
+        binder.bind("risk_details.actions_taken", self.actions, self._show_actions)
+        self.actions_label = QLabel("Actions taken and safety advice")
+        actions.addRow(self.actions_label, self.actions)
+        section.addLayout(actions)
 
     def _questions(self) -> QGridLayout:
         grid = QGridLayout()
@@ -138,6 +149,13 @@ class RiskQuestions(QObject):
             )
         else:
             self.action.setText("⚠ High risk: record who was contacted, when, and what was agreed." if high else "")
+
+    def _show_actions(self) -> None:
+        # Medium or high risk: the letters say what was done (for high risk the alert fills it in first).
+        shown = self.session.form.risk in ("medium", "high")
+        self.actions.setVisible(shown)
+        self.actions_label.setVisible(shown)
+        show_text(self.actions, self._details().get("actions_taken", ""))
 
     def show_item9(self, raised: bool, carry_on: str) -> None:
         """The banner while PHQ-9 item 9 is above 0; ``carry_on``: where to go after the risk questions."""
