@@ -17,6 +17,7 @@ from triage.store.vocabulary import (
     LETTER_KINDS,
     REFERRAL_SOURCES,
     REFERRAL_STATUSES,
+    RISK_QUESTIONS,
     ROLES,
 )
 
@@ -30,6 +31,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "intervention_outcomes": INTERVENTION_OUTCOMES,
     "roles": ROLES,
     "letter_kinds": LETTER_KINDS,
+    "risk_questions": RISK_QUESTIONS,
 }
 
 
