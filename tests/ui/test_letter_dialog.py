@@ -20,7 +20,7 @@ from triage.services import create_referral, decided_referral, get_referral, let
 from triage.ui.letter_dialog import LetterDialog
 
 from .a11y import unnamed_interactive_widgets
-from .conftest import SETTINGS
+from .conftest import SETTINGS, listed
 
 LETTER_DATE = date(2025, 3, 3)
 
@@ -170,12 +170,14 @@ def test_ctrl_l_opens_the_letters_of_the_selected_referral(qtbot, window, store,
     monkeypatch.setattr("triage.ui.main_window.QMessageBox.information", lambda _p, _t, text: told.append(text))
     received = create_referral(store, as_pwp("pwp"), referral_input(7)).id
     window.refresh_home()
+    listed(qtbot, window)
     window.home.table.selectRow(0)
     assert window.home.selected_referral() == received
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert opened == [] and told and "no confirmed decision" in told[0]
     referral_id, _ = decided(store, serial=8)
     window.refresh_home()
+    listed(qtbot, window)
     rows = [window.model.referral_id(r) for r in range(window.model.rowCount())]
     window.home.table.selectRow(rows.index(referral_id))
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
@@ -191,3 +193,4 @@ def test_the_letters_are_offered_right_after_a_decision(qtbot, window, store, mo
     received = create_referral(store, as_pwp("pwp"), referral_input(9)).id
     window.offer_letters(received)  # nothing decided: nothing offered, and no message in the way
     assert len(offered) == 1
+

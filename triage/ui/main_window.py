@@ -125,6 +125,7 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
                 else []
             ),  # fmt: skip
             lambda flt: count_referrals(store, user, flt) if may_list else 0,  # recorded as a search
+            self,  # goes with the window: a search still under way when it closes is never answered
             load=False,  # refresh_home below loads it, once
             ruleset=ruleset,
         )
