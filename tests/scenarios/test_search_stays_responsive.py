@@ -5,7 +5,8 @@ types "Quen"; the search starts, the count says "Searching…" and the pointer o
 and the window goes on taking keys: she types "nell" into the box while that search is still running,
 and presses Down at once. The list takes the focus when the newer search answers; the older search's
 late answer (two people) is dropped, never shown over it; Return opens Quennell's referral. Both
-searches ran, so both are in the audit trail, as counts, never as the text typed."""
+searches ran, so both are in the audit trail, as counts, never as the text typed. A search still
+running when the window locks is never shown behind the lock."""
 
 from __future__ import annotations
 
@@ -99,3 +100,35 @@ def test_typing_goes_on_while_a_slow_search_runs_and_only_the_newest_results_are
     press(qtbot, Qt.Key.Key_Return)
     assert window.referral_id == quennell.id  # not yet screened: it opens at its screening
     ticker.stop()
+
+
+def test_a_search_still_running_when_the_window_locks_is_never_shown_behind_the_lock(qtbot, store, monkeypatch):
+    create_referral(store, PWP, referral_input(1, family_name="Quennell", given_name="Marigold"))
+    window = MainWindow(store, RULESET, SETTINGS, PWP, unlock_check=lambda typed: typed == "secret")
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.waitUntil(lambda: not window.model.busy)
+    finished: list[str] = []
+    real_page_query = referral_list_service.page_query
+
+    def slow_page_query(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(SLOW_S)
+        query = real_page_query(*args, **kwargs)
+        finished.append("page")
+        return query
+
+    monkeypatch.setattr(referral_list_service, "page_query", slow_page_query)
+    press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(focused(), "Quen")
+    press(qtbot, Qt.Key.Key_Down)  # the search at once
+    assert window.model.loading
+    assert window.idle_monitor is not None
+    window.idle_monitor.timer.setInterval(100)  # the idle lock, as after minutes away
+    window.idle_monitor.timer.start()
+    qtbot.waitUntil(lambda: window.locked)
+    qtbot.waitUntil(lambda: finished == ["page"], timeout=10_000)  # the search ends, behind the lock
+    qtbot.wait(200)  # its answer, posted right after, would have been delivered by now
+    assert window.model.rowCount() == 0 and not window.model.busy
+    assert focused() is window.lock_page.password
