@@ -63,8 +63,10 @@ def open_by_keyboard(qtbot, window: MainWindow, search: str) -> None:  # type: i
     press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is window.home.search
     qtbot.keyClicks(window.home.search, search)
-    press(qtbot, Qt.Key.Key_Down)
-    assert QApplication.focusWidget() is window.home.table
+    press(
+        qtbot, Qt.Key.Key_Down
+    )  # the search runs at once, off the GUI thread: the list takes the focus when it answers
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.home.table)
     press(qtbot, Qt.Key.Key_Return)
 
 

@@ -33,6 +33,11 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
+def listed(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """The window's last search has answered (the list is fetched off the GUI thread)."""
+    qtbot.waitUntil(lambda: not window.model.busy)
+
+
 @pytest.fixture
 def window(qtbot, store: Store) -> MainWindow:
     main = MainWindow(store, RULESET, SETTINGS, PWP)
@@ -40,4 +45,5 @@ def window(qtbot, store: Store) -> MainWindow:
     main.show()
     main.activateWindow()
     qtbot.waitUntil(main.isActiveWindow)
+    listed(qtbot, main)
     return main

@@ -20,7 +20,7 @@ from triage.store import Store, StoreError
 from triage.store.models import AuditEvent
 from triage.ui.main_window import MainWindow
 
-from .conftest import RULESET, SETTINGS
+from .conftest import RULESET, SETTINGS, listed
 
 PASSWORD = "a long enough password"
 SEEDED = {
@@ -66,6 +66,7 @@ def window_for(qtbot, team: Team, user: User) -> MainWindow:
     window = MainWindow(team.store, RULESET, SETTINGS, user)
     qtbot.addWidget(window)
     window.show()
+    listed(qtbot, window)
     return window
 
 
@@ -82,6 +83,7 @@ def test_opening_a_referral_as_a_pwp_records_the_views_naming_them_and_no_identi
 
     before = len(all_events(team.store))
     window.close_screening()  # the list and the drafts shown again: looks, recorded as searches (counts only)
+    listed(qtbot, window)
     looks = [(e.action, e.entity_type) for e in all_events(team.store)[before:] if e.action in ("view", "search")]
     assert sorted(looks) == [("search", "draft"), ("search", "referral")]
 
@@ -115,6 +117,7 @@ def test_a_search_records_one_event_with_the_count_and_never_the_text(qtbot, tea
     assert window.model.total == 1
 
     window.home.status.setCurrentIndex(window.home.status.findData("closed"))  # a filter is a search too
+    listed(qtbot, window)
     searches = [e for e in all_events(team.store)[before:] if e.action == "search"]
     assert [e.summary for e in searches] == ["search returned 1 result", "search returned 0 results"]
     assert [n for n in NEEDLES if n in text_of(all_events(team.store))] == []
@@ -129,7 +132,9 @@ def test_the_list_is_not_shown_when_its_search_cannot_be_recorded(qtbot, team: T
 
     monkeypatch.setattr("triage.services.referral_list.record_search", broken)
     window.refresh_home()
-    assert window.model.rowCount() == 0 and "cannot be shown" in window.home.count.text()
+    qtbot.waitUntil(lambda: "cannot be shown" in window.home.count.text())
+    assert window.model.rowCount() == 0 and not window.model.busy
+    assert "the audit trail cannot be written" in window.home.count.text()
 
 
 def test_the_audit_menu_action_follows_the_role(qtbot, team: Team):

@@ -24,12 +24,26 @@ def viewer_for(qtbot, team: Team) -> AuditViewer:
     viewer = AuditViewer(team.store, team.admin)
     qtbot.addWidget(viewer)
     viewer.show()
+    read(qtbot, viewer)
     return viewer
+
+
+def read(qtbot, viewer: AuditViewer) -> None:
+    """The query started last has answered (the viewer asks off the GUI thread)."""
+    qtbot.waitUntil(lambda: not viewer.model.busy)
 
 
 def shown(viewer: AuditViewer) -> list[tuple[str, ...]]:
     model = viewer.model
     return [tuple(model.index(r, c).data() for c in range(model.columnCount())) for r in range(model.rowCount())]
+
+
+def fetch_all(qtbot, model: AuditTableModel) -> None:
+    """Every page, each asked for as a view scrolling to the end asks (and answered off the GUI thread)."""
+    while model.canFetchMore() or model.busy:
+        if model.canFetchMore():
+            model.fetchMore()
+        qtbot.waitUntil(lambda: not model.busy)
 
 
 def pwp_looks(qtbot, team: Team) -> None:
@@ -50,20 +64,25 @@ def test_an_admin_sees_the_pwps_view_and_search_and_filters_them(qtbot, team: Te
 
     viewer.actor.setEditText("pwp.one")
     viewer.reload()
+    read(qtbot, viewer)
     assert {r[1] for r in shown(viewer)} == {"pwp.one"}
     viewer.action.setCurrentIndex(viewer.action.findData("view"))
     viewer.entity_type.setCurrentIndex(viewer.entity_type.findData("referral"))
+    read(qtbot, viewer)
     assert [r[1:] for r in shown(viewer)] == [("pwp.one", "view", "referral", team.referral_id, VIEW_SUMMARY)]
     assert "1 event matches" in viewer.count.text()
 
     viewer.action.setCurrentIndex(viewer.action.findData("search"))
     viewer.entity_type.setCurrentIndex(viewer.entity_type.findData("referral"))
+    read(qtbot, viewer)
     assert [r[2] for r in shown(viewer)] == ["search", "search"]  # the list on opening, and after the screening
 
     viewer.date_from.setDate(QDate.currentDate().addDays(1))  # nothing has happened tomorrow
+    read(qtbot, viewer)
     assert shown(viewer) == []
     viewer.date_from.setDate(viewer.date_from.minimumDate())
     viewer.date_to.setDate(QDate.currentDate().addDays(-1))  # nor up to yesterday
+    read(qtbot, viewer)
     assert shown(viewer) == []
 
 
@@ -80,12 +99,16 @@ def test_export_writes_the_same_rows_atomically(qtbot, team: Team, tmp_path, mon
     viewer = viewer_for(qtbot, team)
     viewer.actor.setEditText("pwp.one")
     viewer.reload()
+    read(qtbot, viewer)
     target = tmp_path / "trail.csv"
     target.write_text("an older export\n", encoding="utf-8")
     monkeypatch.setattr(viewer, "choose_export_path", lambda: target)
     viewer.activateWindow()
     qtbot.waitUntil(viewer.isActiveWindow)
     qtbot.keyClick(focused(), Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)  # Ctrl+E
+    assert not viewer.export_button.isEnabled()  # exporting, off the GUI thread
+    qtbot.waitUntil(lambda: "Exported" in viewer.count.text())
+    assert viewer.export_button.isEnabled()
     with target.open(encoding="utf-8", newline="") as stream:
         exported = list(csv.DictReader(stream))
     ids = [viewer.model.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(viewer.model.rowCount())]
@@ -103,8 +126,9 @@ def test_export_writes_the_same_rows_atomically(qtbot, team: Team, tmp_path, mon
     warned: list[str] = []
     monkeypatch.setattr(audit_viewer, "export_audit_csv", broken)
     monkeypatch.setattr(audit_viewer.QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
-    assert viewer.export_csv() is None
-    assert warned and "disk full" in warned[0]
+    viewer.export_csv()
+    qtbot.waitUntil(lambda: warned != [])
+    assert "disk full" in warned[0] and "not exported" in viewer.count.text()
     assert [int(row["id"]) for row in csv.DictReader(target.open(encoding="utf-8", newline=""))] == sorted(ids)
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
 
@@ -112,23 +136,34 @@ def test_export_writes_the_same_rows_atomically(qtbot, team: Team, tmp_path, mon
 def test_a_pwp_is_refused_by_the_services_with_a_message(qtbot, team: Team, monkeypatch):
     warned: list[str] = []
     monkeypatch.setattr(audit_viewer.QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
-    assert open_audit_viewer(team.store, team.pwp) is None
-    assert warned and "does not allow" in warned[0] and "audit view" in warned[0]
+    viewer = open_audit_viewer(team.store, team.pwp)
+    qtbot.addWidget(viewer)
+    qtbot.waitUntil(lambda: warned != [])  # the refusal comes back off the GUI thread
+    assert "does not allow" in warned[0] and "audit view" in warned[0]
+    assert viewer.refused and shown(viewer) == [] and not viewer.export_button.isEnabled()
     rows, _ = audit_events(team.store, team.admin, actor="pwp.one", action="permission_denied")
     assert [r.summary for r in rows] == ["refused: audit_view"]
+    viewer.show()  # shown anyway: it closes again at once
+    qtbot.waitUntil(lambda: not viewer.isVisible())
 
     window = window_for(qtbot, team, team.pwp)  # the window's action is off, and asking anyway is refused too
     assert not window.audit_action.isEnabled()
-    window.open_audit_trail()
+    window.open_audit_trail()  # the viewer opens, is refused, says so and closes: its exec() returns
     assert len(warned) == 2
 
 
 def test_the_window_opens_the_viewer_for_an_admin(qtbot, team: Team, monkeypatch):
-    opened: list[AuditViewer] = []
-    monkeypatch.setattr(AuditViewer, "exec", lambda self: opened.append(self) or 0)
+    opened: list[int] = []
+
+    def exec_(viewer: AuditViewer) -> int:  # open while the trail is read off the GUI thread
+        qtbot.waitUntil(lambda: viewer.model.rowCount() > 0)
+        opened.append(viewer.model.rowCount())
+        return 0
+
+    monkeypatch.setattr(AuditViewer, "exec", exec_)
     window = window_for(qtbot, team, team.admin)
     window.audit_action.trigger()
-    assert len(opened) == 1 and opened[0].model.rowCount() > 0
+    assert len(opened) == 1 and opened[0] > 0
 
 
 def test_the_viewer_is_keyboard_operable_and_named(qtbot, team: Team):
@@ -161,13 +196,15 @@ def fake_trail(n: int):
     return fetch, calls
 
 
-def test_the_model_passes_qts_checks_and_fetches_pages_on_demand(qtmodeltester):
+def test_the_model_passes_qts_checks_and_fetches_pages_on_demand(qtbot, qtmodeltester):
     fetch, calls = fake_trail(PAGE_SIZE * 2 + 7)
     model = AuditTableModel(fetch)
     model.reload()
+    qtbot.waitUntil(lambda: not model.busy)
     assert model.rowCount() == PAGE_SIZE and model.total == PAGE_SIZE * 2 + 7 and calls == [0]
-    qtmodeltester.check(model)  # (the tester fetches the other pages itself)
-    assert model.rowCount() == PAGE_SIZE * 2 + 7
+    qtmodeltester.check(model)  # (the tester asks for more itself; the pages come in as they answer)
+    fetch_all(qtbot, model)
+    assert model.rowCount() == PAGE_SIZE * 2 + 7 and calls == [0, PAGE_SIZE, PAGE_SIZE * 2]
     newest = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=PAGE_SIZE * 2 + 7)
     assert model.index(0, 0).data() == newest.astimezone().strftime("%d/%m/%Y %H:%M:%S")
     model.set_fetch(None)
@@ -179,9 +216,10 @@ def test_the_model_on_a_real_store_passes_qts_checks(qtbot, qtmodeltester, team:
     viewer = viewer_for(qtbot, team)
     assert viewer.model.rowCount() > 0
     qtmodeltester.check(viewer.model)
+    read(qtbot, viewer)
 
 
-def test_paging_skips_events_added_while_reading(qtmodeltester):
+def test_paging_skips_events_added_while_reading(qtbot, qtmodeltester):
     fetch, _ = fake_trail(PAGE_SIZE + 5)
     shifted = {"by": 0}
 
@@ -192,8 +230,8 @@ def test_paging_skips_events_added_while_reading(qtmodeltester):
 
     model = AuditTableModel(shifting)
     model.reload()
-    while model.canFetchMore():
-        model.fetchMore()
+    qtbot.waitUntil(lambda: not model.busy)
+    fetch_all(qtbot, model)
     ids = [model.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(model.rowCount())]
     assert ids == sorted(set(ids), reverse=True)  # no event twice, newest first
     assert set(range(1, PAGE_SIZE + 6)) - set(ids) == set()  # and none missed

@@ -4,6 +4,7 @@ named; Ctrl+L and the offer after a decision in the main window."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -14,13 +15,14 @@ from PySide6.QtPrintSupport import QPrinter
 
 from tests.store.conftest import referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
-from tests.store.test_letters_store import decided
+from tests.store.test_letters_store import decided, letter_events
 from tests.users import PWP, as_pwp
 from triage.services import create_referral, decided_referral, get_referral, letters_sent
+from triage.settings import LiveSettings
 from triage.ui.letter_dialog import LetterDialog
 
 from .a11y import unnamed_interactive_widgets
-from .conftest import SETTINGS
+from .conftest import SETTINGS, listed
 
 LETTER_DATE = date(2025, 3, 3)
 
@@ -170,12 +172,14 @@ def test_ctrl_l_opens_the_letters_of_the_selected_referral(qtbot, window, store,
     monkeypatch.setattr("triage.ui.main_window.QMessageBox.information", lambda _p, _t, text: told.append(text))
     received = create_referral(store, as_pwp("pwp"), referral_input(7)).id
     window.refresh_home()
+    listed(qtbot, window)
     window.home.table.selectRow(0)
     assert window.home.selected_referral() == received
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert opened == [] and told and "no confirmed decision" in told[0]
     referral_id, _ = decided(store, serial=8)
     window.refresh_home()
+    listed(qtbot, window)
     rows = [window.model.referral_id(r) for r in range(window.model.rowCount())]
     window.home.table.selectRow(rows.index(referral_id))
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
@@ -191,3 +195,27 @@ def test_the_letters_are_offered_right_after_a_decision(qtbot, window, store, mo
     received = create_referral(store, as_pwp("pwp"), referral_input(9)).id
     window.offer_letters(received)  # nothing decided: nothing offered, and no message in the way
     assert len(offered) == 1
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_an_open_letter_is_built_again_when_the_settings_are_saved(qtbot, store, no_modals) -> None:
+    referral_id, _ = decided(store)
+    live = LiveSettings(SETTINGS)
+    dialog = LetterDialog(store, decided_referral(store, PWP, referral_id), settings=live, user=PWP,
+                          letter_date=LETTER_DATE)  # fmt: skip
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.letter is not None and "01302 555 0101" not in pdf_text(dialog.letter.pdf)
+    generated = len(letter_events(store))
+    live.replace(SETTINGS.model_copy(update={"service_name": "Doncaster North Talking Therapies",
+                                             "phone": "01302 555 0101"}))  # fmt: skip
+    text = pdf_text(dialog.letter.pdf)
+    assert "01302 555 0101" in text and "Doncaster North Talking Therapies" in text  # the letterhead now
+    assert dialog.page_count() == dialog.letter.pages and dialog.page_image.pixmap().width() > 500  # previewed
+    assert len(letter_events(store)) == generated + 1  # the letter shown is the letter recorded
+    dialog.reject()
+    live.replace(SETTINGS)  # closed: no longer observed, nothing built or recorded
+    assert dialog.letter is None and len(letter_events(store)) == generated + 1

@@ -22,7 +22,7 @@ from triage.ui.referral_dialog import NewReferralDialog
 from triage.ui.settings_dialog import SettingsDialog
 
 from .a11y import unnamed_interactive_widgets
-from .conftest import RULESET, SETTINGS, focused
+from .conftest import RULESET, SETTINGS, focused, listed
 
 KEYBOARD_DOC = Path(__file__).resolve().parents[2] / "docs" / "keyboard.md"
 NHS_NUMBER = "9990000018"  # 999 range: never issued to a real person
@@ -86,6 +86,7 @@ def test_a_new_referral_to_a_confirmed_decision_by_keyboard_alone(qtbot, window,
     assert window.screening is None, page.problems.text()
     drafts = list_drafts(store, PWP, only_mine=False)
     assert drafts == []
+    listed(qtbot, window)  # the list, searched again off the GUI thread
     referral_id = window.model.referral_id(0)
     referral = get_referral(store, PWP, referral_id)
     assert referral.person.nhs_number == NHS_NUMBER

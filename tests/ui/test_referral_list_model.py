@@ -47,34 +47,57 @@ def in_memory(rows: list[ReferralRow]):
     return page, count
 
 
-def test_the_model_passes_qts_checks_and_fetches_on_demand(qtmodeltester):
-    model = ReferralListModel(*in_memory(fake_rows(1_000)))
+def answered(qtbot, model: ReferralListModel) -> ReferralListModel:  # type: ignore[no-untyped-def]
+    """The fetch started last has answered (the model fetches off the GUI thread)."""
+    qtbot.waitUntil(lambda: not model.busy)
+    return model
+
+
+def test_the_model_passes_qts_checks_and_fetches_on_demand(qtbot, qtmodeltester):
+    model = answered(qtbot, ReferralListModel(*in_memory(fake_rows(1_000))))
     assert model.rowCount() == PAGE_SIZE and model.total == 1_000
     assert model.canFetchMore(QModelIndex())
     model.fetchMore(QModelIndex())
+    assert not model.canFetchMore(QModelIndex())  # one fetch at a time
+    answered(qtbot, model)
     assert model.rowCount() == 2 * PAGE_SIZE
-    qtmodeltester.check(model)  # (the tester fetches more pages itself)
+    qtmodeltester.check(model)  # (the tester asks for more itself; the pages come in as they answer)
+    answered(qtbot, model)
     model.sort(1, Qt.SortOrder.AscendingOrder)
+    answered(qtbot, model)
     assert model.index(0, 1).data().startswith("ADAMS")
     model.set_filter(ReferralFilter(text="jo"))
+    answered(qtbot, model)
     assert model.total == 100 and model.index(0, 1).data().startswith("JONES")
     qtmodeltester.check(model)
+    answered(qtbot, model)
     model.set_filter(ReferralFilter(text="nobody"))
+    answered(qtbot, model)
     assert model.rowCount() == 0 and not model.canFetchMore(QModelIndex())
     qtmodeltester.check(model)
 
 
-def test_unsortable_columns_leave_the_order_alone(qtmodeltester):
-    model = ReferralListModel(*in_memory(fake_rows(300)))
+def test_a_newer_search_supersedes_one_still_running_and_its_pages(qtbot):
+    model = answered(qtbot, ReferralListModel(*in_memory(fake_rows(1_000))))
+    model.fetchMore(QModelIndex())  # a second page of the whole list is on its way ...
+    model.set_filter(ReferralFilter(text="jo"))  # ... when a search starts: the page is never added to it
+    answered(qtbot, model)
+    assert model.total == 100 and model.rowCount() == 100
+    assert {model.index(r, 1).data().split(",")[0] for r in range(model.rowCount())} == {"JONES"}
+
+
+def test_unsortable_columns_leave_the_order_alone(qtbot, qtmodeltester):
+    model = answered(qtbot, ReferralListModel(*in_memory(fake_rows(300))))
     first = model.referral_id(0)
+    assert first is not None
     model.sort(2, Qt.SortOrder.AscendingOrder)  # the NHS number column is not a sort key
-    assert model.referral_id(0) == first
+    assert not model.busy and model.referral_id(0) == first  # nothing asked of the store
 
 
-def test_status_and_route_are_named_by_the_labels_file_and_the_ruleset_in_force():
+def test_status_and_route_are_named_by_the_labels_file_and_the_ruleset_in_force(qtbot):
     ruleset = default_ruleset()
     rows = [replace(row, route="cmht", step=None) for row in fake_rows(1)]
-    model = ReferralListModel(*in_memory(rows), ruleset=ruleset)
+    model = answered(qtbot, ReferralListModel(*in_memory(rows), ruleset=ruleset))
     assert model.index(0, 4).data() == labels().statuses[rows[0].status]
     assert model.index(0, 5).data() == ruleset.destination_labels["cmht"]
 
@@ -101,27 +124,34 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         yield store
 
 
-def test_the_list_model_over_a_store_of_100000_referrals(qtmodeltester, big_store):
+def test_the_list_model_over_a_store_of_100000_referrals(qtbot, qtmodeltester, big_store):
     model = ReferralListModel(
         lambda flt, sort, desc, offset, limit: referral_page(
             big_store, PWP, flt, sort=sort, descending=desc, offset=offset, limit=limit
         ),
         lambda flt: count_referrals(big_store, PWP, flt),
     )
+    answered(qtbot, model)
     assert model.total == MANY and model.rowCount() == PAGE_SIZE  # one page, not 100,000 rows
     qtmodeltester.check(model)
+    answered(qtbot, model)
     received = [model.index(row, 0).data() for row in range(5)]
     assert received == sorted(received, key=lambda d: d[6:] + d[3:5] + d[:2], reverse=True)  # newest first
     model.sort(1, Qt.SortOrder.AscendingOrder)
+    answered(qtbot, model)
     assert model.index(0, 1).data() == "ADAMS00000, Test"
     model.set_filter(ReferralFilter(text="Green0123"))
+    answered(qtbot, model)
     assert model.total == 10 and all(model.index(r, 1).data().startswith("GREEN0123") for r in range(10))
     model.set_filter(ReferralFilter(text="9000012345"))
+    answered(qtbot, model)
     assert model.total == 1 and model.index(0, 2).data() == "900 001 2345"
     model.set_filter(ReferralFilter(statuses=("closed",)))
+    answered(qtbot, model)
     assert model.total == MANY // 5
     loaded = model.rowCount()
     for _ in range(3):
         model.fetchMore(QModelIndex())
+        answered(qtbot, model)
     assert model.rowCount() == loaded + 3 * PAGE_SIZE
     assert {model.index(r, 4).data() for r in range(model.rowCount())} == {"Closed"}

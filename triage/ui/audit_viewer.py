@@ -3,7 +3,10 @@
 Filters (user, action, record type, from/to date), a table that fetches pages on demand, and
 "Export CSV…". Everything goes through ``triage.services.audit_trail``: ``audit_events`` and
 ``export_audit_csv`` check ``audit_view`` themselves and audit the viewing and the export; hiding the
-menu action for other roles is only a convenience.
+menu action for other roles is only a convenience. The queries and the export run off the GUI thread
+(``triage.ui.worker``): the count line says what is under way, the filters stay usable, and a newer
+query supersedes an older one. A refusal by the services arrives the same way: the viewer says why
+and closes.
 
 Keyboard: the filters come first in the tab order, then the table; F5 refreshes, Ctrl+E exports,
 Escape closes. Dates are shown in UK format and local time (the trail stores UTC).
@@ -16,8 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QSize, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,13 +40,13 @@ from PySide6.QtWidgets import (
 
 from triage.files import atomic_stream
 from triage.services.audit_trail import AuditRow, audit_events, export_audit_csv
-from triage.services.permissions import PermissionDenied, User
+from triage.services.permissions import User
 from triage.services.users import list_users
 from triage.store.database import Store
-from triage.store.errors import StoreError
 from triage.store.vocabulary import AUDIT_ACTIONS, ENTITY_TYPES
 from triage.ui.fit import fit_to_screen
 from triage.ui.paged_model import AnyIndex, PagedTableModel
+from triage.ui.worker import Worker, busy_cursor
 
 PAGE_SIZE = 200
 EARLIEST = QDate(2000, 1, 1)  # "from" at this date means no lower bound
@@ -75,29 +78,34 @@ class AuditTableModel(PagedTableModel[AuditRow]):
     bound, and rows already shown are never repeated."""
 
     COLUMNS = COLUMNS
-    failed = Signal(str)
 
     def __init__(self, fetch: Fetch | None = None, parent: Any = None) -> None:
+        """``fetch`` runs on a worker thread."""
         super().__init__(parent)
         self._fetch = fetch
 
     def set_fetch(self, fetch: Fetch | None) -> None:
+        """Fetch the first page with ``fetch`` (off the GUI thread); None empties the model now."""
         self._fetch = fetch
-        self.reload()
+        if fetch is None:
+            self.clear()
+        else:
+            self.reload()
 
-    def first_page(self) -> tuple[list[AuditRow], int]:
-        return self._fetch(0, PAGE_SIZE) if self._fetch is not None else ([], 0)
+    def first_page(self) -> Callable[[], tuple[list[AuditRow], int]]:
+        fetch = self._fetch
+        return (lambda: fetch(0, PAGE_SIZE)) if fetch is not None else (lambda: ([], 0))
 
-    def next_page(self, offset: int) -> list[AuditRow]:
-        if self._fetch is None:
-            return []
-        try:
-            more, _total = self._fetch(offset, PAGE_SIZE)
-        except StoreError as exc:
-            self.failed.emit(str(exc))
-            return []
-        last = self.row_at(offset - 1)
-        return [r for r in more if r.id < last.id] if last else more  # newest first: only older events
+    def next_page(self, offset: int) -> Callable[[], list[AuditRow]]:
+        fetch, last = self._fetch, self.row_at(offset - 1)
+
+        def call() -> list[AuditRow]:
+            if fetch is None:
+                return []
+            more, _total = fetch(offset, PAGE_SIZE)
+            return [r for r in more if r.id < last.id] if last else more  # newest first: only older events
+
+        return call
 
     def cell(self, row: AuditRow, column: int) -> str:
         return (uk_datetime(row.occurred_at), row.actor, label(row.action), label(row.entity_type), row.entity_id,
@@ -137,8 +145,6 @@ class AuditViewer(QDialog):
         self.actor.setEditable(True)
         self.actor.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.actor.addItem("")
-        for name in self._usernames():
-            self.actor.addItem(name)
         typed = self.actor.lineEdit()
         assert typed is not None  # an editable combo box always has its line edit
         typed.setPlaceholderText("Anyone (type or choose a username)")
@@ -181,7 +187,12 @@ class AuditViewer(QDialog):
         layout.addLayout(filters)
 
         self.model = AuditTableModel(parent=self)
-        self.model.failed.connect(self._show_error)
+        self.model.loaded.connect(self._show_events)
+        self.model.failed.connect(self._show_failure)
+        self.model.worker.busy_changed.connect(self._show_busy)
+        self.exporter = Worker(self)
+        self.exporter.busy_changed.connect(self._show_exporting)
+        self.accounts = Worker(self)
         self.table = QTableView()
         self.table.setAccessibleName("Audit events")
         self.table.setModel(self.model)
@@ -225,16 +236,22 @@ class AuditViewer(QDialog):
             combo.currentIndexChanged.connect(lambda _i: self.reload())
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(lambda _d: self.reload())
+        self._offer_usernames()
         self.reload()
         self.actor.setFocus()
 
-    def _usernames(self) -> list[str]:
+    def _offer_usernames(self) -> None:
+        """The accounts to choose from in the user filter, fetched off the GUI thread; without them the
+        name is typed instead."""
         if not self.user.can("users"):  # listing accounts is the admin's; do not provoke a refusal
-            return []
-        try:
-            return [u.username for u in list_users(self.store, self.user)]
-        except StoreError:
-            return []
+            return
+        store, user = self.store, self.user
+        self.accounts.start(lambda: [u.username for u in list_users(store, user)], self._add_usernames,
+                            lambda _message: None)  # fmt: skip
+
+    def _add_usernames(self, names: list[str]) -> None:
+        for name in names:
+            self.actor.addItem(name)
 
     # --- filters ---------------------------------------------------------------------------------
 
@@ -251,36 +268,54 @@ class AuditViewer(QDialog):
         }
 
     def reload(self) -> None:
+        """Query the trail with the filters as they are now, off the GUI thread (``_show_events``)."""
         self._debounce.stop()
-        flt = self.filters()
+        if self.refused:
+            return
+        store, user, flt = self.store, self.user, self.filters()
         # Pin the pages to the trail as it is now: viewing a page adds an event, which must not shift the next.
-        now = datetime.now(UTC)
-        flt["until"] = min(flt["until"], now)
+        flt["until"] = min(flt["until"], datetime.now(UTC))
 
-        def fetch(offset: int, limit: int) -> tuple[list[AuditRow], int]:
-            return audit_events(self.store, self.user, **flt, limit=limit, offset=offset)
+        def fetch(offset: int, limit: int) -> tuple[list[AuditRow], int]:  # on a worker thread
+            return audit_events(store, user, **flt, limit=limit, offset=offset)
 
-        try:
-            self.model.set_fetch(fetch)
-        except PermissionDenied as exc:
-            self.refused = str(exc)
-            self.model.set_fetch(None)
-            self._show_error(str(exc))
-            for widget in (self.actor, self.action, self.entity_type, self.date_from, self.date_to,
-                           self.refresh_button, self.export_button):  # fmt: skip
-                widget.setEnabled(False)
-            return
-        except StoreError as exc:
-            self.model.set_fetch(None)
-            self._show_error(str(exc))
-            return
+        self.model.set_fetch(fetch)
+        self.count.setText("Reading the audit trail…")
+
+    def _show_busy(self, busy: bool) -> None:
+        busy_cursor(self.table, busy)
+
+    def _show_events(self) -> None:
         self.count.setText(f"{self.model.total:,} event{'s' if self.model.total != 1 else ''} match"
                            f"{'es' if self.model.total == 1 else ''}; the newest first")  # fmt: skip
         if self.model.rowCount():
             self.table.selectRow(0)
 
+    def _show_failure(self, message: str) -> None:
+        if self.user.can("audit_view"):
+            self._show_error(message)
+        else:
+            self._refuse(message)  # the services refused (and recorded the refusal)
+
     def _show_error(self, message: str) -> None:
         self.count.setText(f"The audit trail could not be shown: {message}")
+
+    def _refuse(self, message: str) -> None:
+        """Say why, in words, and close: nothing of the trail is shown."""
+        self.refused = message
+        self._debounce.stop()
+        self.model.set_fetch(None)
+        self._show_error(message)
+        for widget in (self.actor, self.action, self.entity_type, self.date_from, self.date_to,
+                       self.refresh_button, self.export_button):  # fmt: skip
+            widget.setEnabled(False)
+        QMessageBox.warning(self.parentWidget(), "Audit trail refused", message)
+        self.reject()
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        if self.refused:  # refused before it was shown: it closes again at once
+            QTimer.singleShot(0, self.reject)
 
     # --- export ----------------------------------------------------------------------------------
 
@@ -291,28 +326,37 @@ class AuditViewer(QDialog):
                                               "CSV files (*.csv)")  # fmt: skip
         return Path(path) if path else None
 
-    def export_csv(self) -> int | None:
-        """Export the filtered trail (all of it, oldest first) to a file written atomically."""
-        if self.refused:
-            return None
+    def export_csv(self) -> None:
+        """Export the filtered trail (all of it, oldest first) to a file written atomically, off the
+        GUI thread; the count line says when it is done, a message box why nothing was saved."""
+        if self.refused or self.exporter.busy:
+            return
         path = self.choose_export_path()
         if path is None:
-            return None
-        try:
-            with atomic_stream(Path(path), "w", encoding="utf-8", newline="") as stream:
-                count = export_audit_csv(self.store, self.user, cast(TextIO, stream), **self.filters())  # text mode
-        except (StoreError, OSError) as exc:
-            QMessageBox.warning(self, "Audit trail not exported", f"Nothing was saved: {exc}")
-            return None
+            return
+        store, user, flt = self.store, self.user, self.filters()
+
+        def export() -> int:  # on a worker thread
+            with atomic_stream(path, "w", encoding="utf-8", newline="") as stream:
+                return export_audit_csv(store, user, cast(TextIO, stream), **flt)  # text mode
+
+        self.exporter.start(export, lambda count: self._exported(count, path), self._not_exported)
+
+    def _show_exporting(self, busy: bool) -> None:
+        self.export_button.setEnabled(not busy and not self.refused)
+        busy_cursor(self, busy)
+        if busy:
+            self.count.setText("Exporting the audit trail…")
+
+    def _exported(self, count: int, path: Path) -> None:
         self.count.setText(f"Exported {count:,} event{'s' if count != 1 else ''} to {path.name}")
-        return count
+
+    def _not_exported(self, message: str) -> None:
+        self.count.setText("The audit trail was not exported.")
+        QMessageBox.warning(self, "Audit trail not exported", f"Nothing was saved: {message}")
 
 
-def open_audit_viewer(store: Store, user: User, parent: QWidget | None = None) -> AuditViewer | None:
-    """The viewer, or None after telling the person why not (the services refused)."""
-    viewer = AuditViewer(store, user, parent)
-    if viewer.refused:
-        QMessageBox.warning(parent, "Audit trail refused", viewer.refused)
-        viewer.deleteLater()
-        return None
-    return viewer
+def open_audit_viewer(store: Store, user: User, parent: QWidget | None = None) -> AuditViewer:
+    """The viewer. Should the services refuse (their answer comes off the GUI thread), it says why in
+    a message and closes itself: its ``exec()`` returns."""
+    return AuditViewer(store, user, parent)

@@ -7,6 +7,10 @@ as generated, every letter printed or saved as such (the service moves the refer
 for a GP letter). The modal choices (printer, file name) and messages sit behind small methods so
 tests can replace them.
 
+The letterhead is the settings' at the moment the letter is built: the dialog observes the settings
+in force (``LiveSettings``) and builds the letter shown again when they are saved, so what is
+previewed, printed and saved is always the current service name, address and phone.
+
 Keyboard: Alt+K the kind, Ctrl+P print, Ctrl+S save, Page Up/Page Down (or the buttons) move between
 pages, Escape closes.
 """
@@ -64,7 +68,7 @@ from triage.services.letters import (
     record_letter,
 )
 from triage.services.permissions import User
-from triage.settings import ServiceSettings
+from triage.settings import LiveSettings, ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.vocabulary import LetterEvent, LetterKind
@@ -84,18 +88,21 @@ class LetterDialog(QDialog):
         store: Store,
         subject: DecidedReferral,
         *,
-        settings: ServiceSettings,
+        settings: LiveSettings | ServiceSettings,
         user: User,
         letter_date: date | None = None,
         ruleset_lookup: Callable[[str], Ruleset | None] = find_ruleset,
         ruleset: Ruleset | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        """``ruleset``: the one in force, which names the routes (default: the shipped or configured
-        one); the letters themselves are built with the ruleset of the decision (``ruleset_lookup``)."""
+        """``settings``: the settings in force, observed (a fixed ``ServiceSettings`` for a dialog
+        outside a window). ``ruleset``: the one in force, which names the routes (default: the shipped
+        or configured one); the letters themselves are built with the ruleset of the decision
+        (``ruleset_lookup``)."""
         super().__init__(parent)
         self.route_labels = (ruleset or default_ruleset()).route_labels
-        self.store, self.subject, self.settings, self.user = store, subject, settings, user
+        self.store, self.subject, self.user = store, subject, user
+        self.live_settings = settings if isinstance(settings, LiveSettings) else LiveSettings(settings)
         self.letter_date, self.ruleset_lookup = letter_date, ruleset_lookup
         self.letter: Letter | None = None
         self.setWindowTitle("Letters")  # never the person's name: window titles reach task bars and logs
@@ -103,6 +110,16 @@ class LetterDialog(QDialog):
         self._fit_to_screen()
         self.kind.currentIndexChanged.connect(lambda _i: self.show_kind(self.kind.currentData()))
         self.show_kind(self.kind.currentData())
+        self.live_settings.changed.connect(self._settings_saved)  # until the dialog is done
+        self._observing = True
+
+    @property
+    def settings(self) -> ServiceSettings:
+        """The settings in force now (read when a letter is built, never kept)."""
+        return self.live_settings.current
+
+    def _settings_saved(self, _settings: ServiceSettings) -> None:
+        self.show_kind(self.kind.currentData())  # the letter shown, with the new letterhead
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -250,6 +267,9 @@ class LetterDialog(QDialog):
 
     def done(self, result: int) -> None:
         """Closed (or rejected by the idle lock): the letter, its identifiers and its pages go with it."""
+        if self._observing:
+            self._observing = False
+            self.live_settings.changed.disconnect(self._settings_saved)
         self.letter = None
         self.document.close()
         self.page_image.clear()

@@ -1,10 +1,11 @@
 """Before any patient data: creating the store on first run, and logging in on every start.
 
-Logging in derives keys with argon2id and, after failures, waits on purpose; that runs on a worker
-thread so the window keeps answering. Messages come from the services and are safe to show.
+Logging in derives keys with argon2id and, after failures, waits on purpose; that runs off the GUI
+thread (``triage.ui.worker``, the one way the windows do that) so the window keeps answering. Messages
+come from the services and are safe to show.
 
 This module is loaded before the login window is shown, so it stays light: no store, services or
-SQLAlchemy, no ``concurrent.futures`` until the first login attempt, and the ``Qt`` namespace (about
+SQLAlchemy, no thread pool until the first login attempt, and the ``Qt`` namespace (about
 20 ms of enum building in PySide6) only where it is used. For the same reason the standard buttons are
 added one by one: ``QDialogButtonBox(Ok | Cancel)`` makes PySide6 build every enum of the button box's
 classes (about 20 ms) to convert the flags.
@@ -17,9 +18,8 @@ key loads QtPrintSupport (``triage.ui.key_sheet``) only when Print is pressed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,11 +36,8 @@ from PySide6.QtWidgets import (
 
 from triage.store.errors import StoreError
 from triage.ui.fit import fit_to_content
+from triage.ui.worker import Worker, busy_cursor
 
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-POLL_MS = 40
 # Widths in average characters of the window's font: room for the error to wrap in three lines and the
 # store's path in one or two, without a window wider than a 1280-pixel screen needs.
 LOGIN_CHARS = 60
@@ -96,38 +93,6 @@ def _chars(widget: QWidget, count: int) -> int:
     return widget.fontMetrics().averageCharWidth() * count
 
 
-class BackgroundCall:
-    """Runs one slow call off the UI thread and hands its result (or error) back on the UI thread."""
-
-    def __init__(self, parent: QWidget) -> None:
-        self._pool: ThreadPoolExecutor | None = None  # made on the first call, not while the window opens
-        self._timer = QTimer(parent, interval=POLL_MS)
-        self._timer.timeout.connect(self._poll)
-        self._future: Future[Any] | None = None
-        self._done: Callable[[Future[Any]], None] | None = None
-
-    @property
-    def busy(self) -> bool:
-        return self._future is not None
-
-    def start(self, call: Callable[[], Any], done: Callable[[Future[Any]], None]) -> None:
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="triage-login")
-        self._future, self._done = self._pool.submit(call), done
-        self._timer.start()
-
-    def _poll(self) -> None:
-        if self._future is None or not self._future.done():
-            return
-        self._timer.stop()
-        future, done = self._future, self._done
-        self._future = self._done = None
-        assert done is not None
-        done(future)
-
-
 class LoginDialog(QDialog):
     """Username and password; ``login(username, password)`` returns whatever the caller needs
     (the opened store and the user) or raises a StoreError whose message is shown."""
@@ -157,7 +122,8 @@ class LoginDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self.call = BackgroundCall(self)
+        self.call = Worker(self)
+        self.call.busy_changed.connect(self._set_busy)
         self.username.setFocus()
         self._fit()
 
@@ -169,28 +135,21 @@ class LoginDialog(QDialog):
         if not username or not password:
             self._show("Type your username and password.")
             return
-        self._set_busy(True)
-        self.call.start(lambda: self._login(username, password), self._finished)
+        login = self._login  # the call touches no widget: it runs on a worker thread
+        self.call.start(lambda: login(username, password), self._logged_in, self._refused)
 
-    def _finished(self, future: Future[Any]) -> None:
-        self._set_busy(False)
-        try:
-            self.result_value = future.result()
-        except StoreError as exc:
-            self._show(str(exc))
-            self.password.setFocus()
-            return
+    def _logged_in(self, value: Any) -> None:
+        self.result_value = value
         super().accept()
 
-    def _set_busy(self, busy: bool) -> None:
-        from PySide6.QtCore import Qt
+    def _refused(self, message: str) -> None:
+        self._show(message)
+        self.password.setFocus()
 
+    def _set_busy(self, busy: bool) -> None:
         self.ok.setEnabled(not busy)
         self.ok.setText("Checking…" if busy else "Log in")
-        if busy:
-            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        else:
-            QGuiApplication.restoreOverrideCursor()
+        busy_cursor(self, busy)
 
     def _show(self, text: str) -> None:
         self.message.setText(text)

@@ -89,7 +89,7 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         self.live_settings = LiveSettings(settings)  # observed by the pages, replaced by the settings dialog
         self.unlock_check, self.on_lock_change = unlock_check, on_lock_change
         self.lock_page: LockPage | None = None
-        self.setWindowTitle(f"triage — {settings.service_name}")
+        self._show_title(settings)
         fit_to_screen(self, QSize(1400, 900))  # a 1366×768 or 1280×720 laptop gets what it has room for
         self.screening: ScreeningPage | None = None
         self.controller: ScreeningController | None = None  # the open screening's session and saving
@@ -120,6 +120,7 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
                 else []
             ),  # fmt: skip
             lambda flt: count_referrals(store, user, flt) if may_list else 0,  # recorded as a search
+            self,  # goes with the window: a search still under way when it closes is never answered
             load=False,  # refresh_home below loads it, once
             ruleset=ruleset,
         )
@@ -140,10 +141,27 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         self.add_logged_in_label()  # who is logged in, in the status bar (account_menu.py)
         self.idle_monitor: IdleMonitor | None = None
         if unlock_check is not None:
-            self.idle_monitor = IdleMonitor(idle_minutes, self)
-            self.idle_monitor.idle.connect(self.lock)
+            self._watch_idle(idle_minutes)
+        self.live_settings.changed.connect(self._follow_settings)
         self.statusBar().showMessage(f"Ruleset {ruleset.id} {ruleset.version} ({ruleset.status}) · {store.describe()}")
         self.refresh_home()
+
+    def _watch_idle(self, minutes: float) -> None:
+        """The idle lock's clock, (re)started: ``minutes`` without input from now lock the window."""
+        if self.idle_monitor is not None:
+            self.idle_monitor.stop()
+            self.idle_monitor.deleteLater()
+        self.idle_monitor = IdleMonitor(minutes, self)
+        self.idle_monitor.idle.connect(self.lock)
+
+    def _follow_settings(self, settings: ServiceSettings) -> None:
+        """Saved settings reach the open window at once: its title, and the idle lock's time."""
+        self._show_title(settings)
+        if self.idle_monitor is not None:
+            self._watch_idle(settings.idle_lock_minutes)
+
+    def _show_title(self, settings: ServiceSettings) -> None:
+        self.setWindowTitle(f"triage — {settings.service_name}")
 
     # --- home ------------------------------------------------------------------------------------
 
@@ -389,7 +407,7 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
                 QMessageBox.information(self, "No letters yet", f"No letter can be written: {exc}.")
             return None
         return LetterDialog(
-            self.store, subject, settings=self.settings, user=self.user, ruleset=self.ruleset, parent=self
+            self.store, subject, settings=self.live_settings, user=self.user, ruleset=self.ruleset, parent=self
         )
 
     def _after_letters(self) -> None:

@@ -1,15 +1,23 @@
-"""A read-only table model that fetches its rows a page at a time, as the view scrolls.
+"""A read-only table model that fetches its rows a page at a time, as the view scrolls, off the GUI
+thread.
 
 Subclasses say how to fetch (``first_page``, ``next_page``) and how to show a row (``COLUMNS``,
-``cell``); this class does the bookkeeping Qt's model tester checks. Views, and the tester itself,
-may ask for more from inside an insertion or a reset: one fetch at a time, or rows are counted twice.
+``cell``); this class does the bookkeeping Qt's model tester checks. Fetching goes through the one
+worker pattern (``triage.ui.worker``): ``reload`` and ``fetchMore`` start a call and return at once;
+the rows come in when it answers, and a reload supersedes whatever was under way, so a late page of
+an older search never lands in a newer one. The rows shown stay until the new first page is in
+(``loaded``); a fetch that fails empties the model or stops the paging, and says why (``failed``).
+One fetch at a time: views, and the tester itself, ask for more from inside an insertion or a reset.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from triage.ui.worker import Worker
 
 Row = TypeVar("Row")
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -17,21 +25,27 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 class PagedTableModel(QAbstractTableModel, Generic[Row]):
     COLUMNS: tuple[str, ...] = ()
+    loaded = Signal()  # a first page is in (after ``reload``)
+    failed = Signal(str)  # a fetch failed, in words: after a reload the model is empty
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Row] = []
         self._total = 0
-        self._fetching = False
+        self._loading = False  # a first page is being fetched
+        self._fetching = False  # a further page is being fetched
+        self.worker = Worker(self)  # busy_changed: the owner shows that a fetch is under way
 
     # --- what subclasses provide ---------------------------------------------------------------------
+    # Each returns a call built from the model's state now; the call runs on a worker thread, so it
+    # must capture plain values (the filter, the sort) and touch no Qt object.
 
-    def first_page(self) -> tuple[list[Row], int]:
-        """The first page and how many rows there are in all."""
+    def first_page(self) -> Callable[[], tuple[list[Row], int]]:
+        """A call for the first page and how many rows there are in all."""
         raise NotImplementedError
 
-    def next_page(self, offset: int) -> list[Row]:
-        """The rows from ``offset`` on (empty when there are no more)."""
+    def next_page(self, offset: int) -> Callable[[], list[Row]]:
+        """A call for the rows from ``offset`` on (empty when there are no more)."""
         raise NotImplementedError
 
     def cell(self, row: Row, column: int) -> str:
@@ -72,44 +86,74 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
             return self.row_id(row)
         return None
 
-    # --- fetching on demand --------------------------------------------------------------------------
+    # --- fetching on demand, off the GUI thread ---------------------------------------------------
 
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._fetching and len(self._rows) < self._total
+        return not parent.isValid() and not (self._fetching or self._loading) and len(self._rows) < self._total
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._fetching:
+        if not self.canFetchMore(parent):
             return
         self._fetching = True
-        try:
-            more = self.next_page(len(self._rows))
-            if not more:
-                self._total = len(self._rows)  # the data changed under us; stop asking
-                return
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
-            self._rows.extend(more)
-            self.endInsertRows()
-        finally:
+        offset = len(self._rows)
+        self.worker.start(self.next_page(offset), lambda more: self._more_rows(offset, more), self._more_failed)
+
+    def _more_rows(self, offset: int, more: list[Row]) -> None:
+        if not more:
             self._fetching = False
+            self._total = len(self._rows)  # the data changed under us; stop asking
+            return
+        # Still fetching while the rows go in: a view asking for more from inside the insertion would
+        # ask for this same page again.
+        self.beginInsertRows(QModelIndex(), offset, offset + len(more) - 1)
+        self._rows.extend(more)
+        self.endInsertRows()
+        self._fetching = False
+
+    def _more_failed(self, message: str) -> None:
+        self._fetching = False
+        self._total = len(self._rows)  # what is shown stays; no more is asked for
+        self.failed.emit(message)
 
     def reload(self) -> None:
-        """Fetch the first page again; what the fetch raises reaches the caller, with the model empty."""
-        self._fetching = True  # no page is fetched while the reset is being announced
-        try:
-            self.beginResetModel()
-            self._rows, self._total = [], 0
-            try:
-                self._rows, self._total = self.first_page()
-            finally:
-                self.endResetModel()
-        finally:
-            self._fetching = False
+        """Fetch the first page again, off the GUI thread; ``loaded`` when it is in, or ``failed`` with
+        the model emptied. Supersedes any fetch under way."""
+        self._loading, self._fetching = True, False
+        self.worker.start(self.first_page(), self._first_page_in, self._first_page_failed)
+
+    def _first_page_in(self, page: tuple[list[Row], int]) -> None:
+        rows, total = page
+        self.beginResetModel()
+        self._rows, self._total, self._loading = rows, total, False
+        self.endResetModel()
+        self.loaded.emit()
+
+    def _first_page_failed(self, message: str) -> None:
+        self._loading = False
+        self._empty()
+        self.failed.emit(message)
 
     def clear(self) -> None:
-        """Forget every row: nothing of them stays in memory (the window is locking, say)."""
+        """Forget every row, and drop any answer still to come: nothing of them stays in memory or
+        comes back (the window is locking, say)."""
+        self.worker.cancel()
+        self._loading = self._fetching = False
+        self._empty()
+
+    def _empty(self) -> None:
         self.beginResetModel()
         self._rows, self._total = [], 0
         self.endResetModel()
+
+    @property
+    def loading(self) -> bool:
+        """A first page is on its way (the rows shown, if any, are the previous ones)."""
+        return self._loading
+
+    @property
+    def busy(self) -> bool:
+        """A fetch is under way."""
+        return self._loading or self._fetching
 
     @property
     def total(self) -> int:

@@ -1,5 +1,6 @@
-"""The referral list: a Qt table model over the store that fetches on demand, with sorting and
-filtering done by the database (a list of 100,000 referrals costs one page at a time)."""
+"""The referral list: a Qt table model over the store that fetches on demand, off the GUI thread
+(``PagedTableModel``), with sorting and filtering done by the database (a list of 100,000 referrals
+costs one page at a time)."""
 
 from __future__ import annotations
 
@@ -44,8 +45,9 @@ class ReferralListModel(PagedTableModel[ReferralRow]):
     def __init__(
         self, page: Page, count: Count, parent: Any = None, *, load: bool = True, ruleset: Ruleset | None = None
     ) -> None:
-        """``load=False``: empty until the first ``set_filter`` (each load is a search in the audit
-        trail, so the window does not load a list it is about to filter). ``ruleset``: the one in
+        """``page`` and ``count`` run on a worker thread. ``load=False``: empty until the first
+        ``set_filter`` (each load is a search in the audit trail, so the window does not load a list
+        it is about to filter). ``ruleset``: the one in
         force, which names the routes (default: the shipped or configured one)."""
         super().__init__(parent)
         self._route_labels = (ruleset or default_ruleset()).route_labels
@@ -61,12 +63,18 @@ class ReferralListModel(PagedTableModel[ReferralRow]):
         self._loaded = True
         super().reload()
 
-    def first_page(self) -> tuple[list[ReferralRow], int]:
-        total = self._count(self._filter)
-        return (self._page(self._filter, self._sort, self._descending, 0, PAGE_SIZE) if total else []), total
+    def first_page(self) -> Callable[[], tuple[list[ReferralRow], int]]:
+        page, count, flt, sort, descending = self._page, self._count, self._filter, self._sort, self._descending
 
-    def next_page(self, offset: int) -> list[ReferralRow]:
-        return self._page(self._filter, self._sort, self._descending, offset, PAGE_SIZE)
+        def call() -> tuple[list[ReferralRow], int]:
+            total = count(flt)  # the search the services record (its count, never its text)
+            return (page(flt, sort, descending, 0, PAGE_SIZE) if total else []), total
+
+        return call
+
+    def next_page(self, offset: int) -> Callable[[], list[ReferralRow]]:
+        page, flt, sort, descending = self._page, self._filter, self._sort, self._descending
+        return lambda: page(flt, sort, descending, offset, PAGE_SIZE)
 
     def cell(self, row: ReferralRow, column: int) -> str:
         if column == 0:

@@ -1,6 +1,11 @@
 """The home page of the main window: search (debounced), filters, the referral list, and the drafts
 waiting to be resumed. It shows what the window asks the services for; it calls none itself except
-through the list model, whose filter the services record as a search."""
+through the list model, whose filter the services record as a search.
+
+The list model fetches off the GUI thread (``triage.ui.worker``): while a search runs, typing goes
+on, the count says "Searching…" and the pointer shows busy; the newest search's results are the only
+ones shown. Down pressed before they are in moves to the list when they arrive (typing on cancels
+that), so Return never opens a row of the previous results by surprise."""
 
 from __future__ import annotations
 
@@ -28,9 +33,9 @@ from triage.labels import labels
 from triage.rules.ruleset import Ruleset
 from triage.services import DraftSummary
 from triage.services.referral_list import ReferralFilter
-from triage.store.errors import StoreError
 from triage.store.vocabulary import REFERRAL_STATUSES
 from triage.ui.referral_list import ReferralListModel, nhs_display
+from triage.ui.worker import busy_cursor
 
 EARLIEST = QDate(2000, 1, 1)  # "received from" at this date means no lower bound
 
@@ -117,9 +122,13 @@ class ReferralsPage(QWidget):
         layout.addLayout(buttons)
 
         self.search.installEventFilter(self)  # Down: from the search to the list
+        self._to_list_when_loaded = False  # Down was pressed while the search ran
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.apply_filter)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.textChanged.connect(lambda _t: self._typed())
+        model.loaded.connect(self._show_results)
+        model.failed.connect(self._show_failure)
+        model.worker.busy_changed.connect(self._show_busy)
         for combo in (self.status, self.route):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         for edit in (self.received_from, self.received_to):
@@ -131,12 +140,22 @@ class ReferralsPage(QWidget):
         if watched is self.search and down:
             if self._debounce.isActive():
                 self.apply_filter()
-            if self.model.rowCount():
-                rows = self.table.selectionModel().selectedRows()
-                self.table.setCurrentIndex(self.model.index(rows[0].row() if rows else 0, 0))
-                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+            if self.model.loading:
+                self._to_list_when_loaded = True  # the rows shown are the previous search's
+            else:
+                self._to_list()
             return True
         return super().eventFilter(watched, event)
+
+    def _typed(self) -> None:
+        self._to_list_when_loaded = False  # still typing: the focus stays in the box
+        self._debounce.start()
+
+    def _to_list(self) -> None:
+        if self.model.rowCount():
+            rows = self.table.selectionModel().selectedRows()
+            self.table.setCurrentIndex(self.model.index(rows[0].row() if rows else 0, 0))
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def current_filter(self) -> ReferralFilter:
         status = self.status.currentData()
@@ -154,17 +173,27 @@ class ReferralsPage(QWidget):
         )
 
     def apply_filter(self) -> None:
+        """Search with the filters as they are now, off the GUI thread (the services record it as a
+        search, or refuse it); the results arrive in ``_show_results``."""
         self._debounce.stop()
-        self._applied = self.current_filter()
-        try:
-            self.model.set_filter(self._applied)  # the services record it as a search, or refuse it
-        except StoreError as exc:
-            self.model.clear()  # a look that cannot be attributed is not shown
-            self.count.setText(f"The list cannot be shown: {exc}")
-            return
+        self.model.set_filter(self.current_filter())
+        self.count.setText("Searching…")
+
+    def _show_busy(self, busy: bool) -> None:
+        busy_cursor(self.table, busy)
+
+    def _show_results(self) -> None:
         self.count.setText(f"{self.model.total:,} referral{'s' if self.model.total != 1 else ''}")
         if self.model.rowCount():
             self.table.selectRow(0)
+        if self._to_list_when_loaded:
+            self._to_list_when_loaded = False
+            self._to_list()
+
+    def _show_failure(self, message: str) -> None:
+        self._to_list_when_loaded = False
+        self.model.clear()  # a look that cannot be attributed is not shown
+        self.count.setText(f"The list cannot be shown: {message}")
 
     def selected_referral(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -190,9 +219,10 @@ class ReferralsPage(QWidget):
 
     def clear_patient_details(self) -> None:
         """Every patient detail off the page, for the idle lock (not merely out of sight)."""
-        self.model.clear()
+        self.model.clear()  # and any search under way is never answered
         self.search.clear()
         self._debounce.stop()  # clearing the search must not refill the list behind the lock
+        self._to_list_when_loaded = False
         self.drafts.clear()
         self.drafts_banner.setVisible(False)
         self.count.clear()

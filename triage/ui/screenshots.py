@@ -50,6 +50,7 @@ from triage.ui.risk_alert import HighRiskAlert
 from triage.ui.settings_dialog import SettingsDialog
 from triage.ui.theme import apply_theme
 from triage.ui.users_dialog import UsersDialog
+from triage.ui.worker import wait_until_answered
 
 SETTINGS = ServiceSettings(
     service_name="Doncaster Talking Therapies",
@@ -185,6 +186,7 @@ def render(out: Path) -> list[Path]:
         os.environ["TRIAGE_SETTINGS"] = str(Path(folder) / "settings.json")
         ids = seed(store)
         window = MainWindow(store, ruleset, SETTINGS, PWP)
+        wait_until_answered(window.model.worker)  # the list is fetched off the GUI thread
         window.statusBar().showMessage(f"Ruleset {ruleset.id} {ruleset.version} ({ruleset.status})")
         grab(window, out / "referral-list.png", WINDOW)
         window.open_referral(ids["in_progress"])
@@ -223,6 +225,7 @@ def render(out: Path) -> list[Path]:
             dialog.hide()
         get_referral(store, PWP, ids["new"])  # one more look to show in the trail
         viewer = AuditViewer(store, ADMIN, window)
+        wait_until_answered(viewer.model.worker)
         grab(viewer, out / "audit-trail.png", (1100, 700))
         viewer.hide()
         for username, name, role in (("priya.shah", "Priya Shah", "pwp"), ("lee.lead", "Lee Lead", "team_leader")):

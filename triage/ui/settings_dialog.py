@@ -116,7 +116,7 @@ class SettingsDialog(QDialog):
         self.idle_minutes.setValue(round(settings.idle_lock_minutes))
         self.idle_minutes.setAccessibleName("Lock the window after this many minutes without use")
         form.addRow("&Lock after", self.idle_minutes)
-        form.addRow("", QLabel("<small>Takes effect from the next login.</small>"))
+        form.addRow("", QLabel("<small>Takes effect as soon as the settings are saved.</small>"))
         layout.addWidget(security)
 
         directory = QGroupBox("GP practice directory")
