@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from triage.labels import labels
 from triage.services.credentials import MIN_PASSWORD
@@ -114,6 +114,7 @@ class WindowAccount(_Window):
         def locked(self) -> bool: ...
         def save_draft_now(self) -> None: ...
         def drop_screening(self, refresh: bool = True) -> None: ...
+        def clear_patient_pages(self) -> None: ...
         def enable_actions(self) -> None: ...
 
     def add_logged_in_label(self) -> None:
@@ -145,12 +146,7 @@ class WindowAccount(_Window):
         end, self.on_session_end = self.on_session_end, None
         if end is None:
             return
-        self.save_draft_now()  # after a lock there is nothing open: it was saved then
-        for dialog in QApplication.topLevelWidgets():
-            if isinstance(dialog, QDialog) and dialog.isVisible():
-                dialog.reject()
-        self.drop_screening(refresh=False)
-        self.home.clear_patient_details()
+        self.clear_patient_pages()  # after a lock there is nothing open: it was saved then
         self._locked_referral = None  # not reopened for anyone: it waits in its owner's drafts
         self.autosave.stop()
         if self.idle_monitor is not None:

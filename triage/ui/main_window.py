@@ -29,7 +29,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from triage.rules.ruleset import Ruleset
 from triage.services import create_referral, list_drafts, load_draft
@@ -50,6 +59,7 @@ from triage.ui.lock import IdleMonitor, LockPage
 from triage.ui.main_window_lock import WindowLock
 from triage.ui.main_window_menu import WindowMenu
 from triage.ui.matrix_view import MatrixView
+from triage.ui.pages import Page
 from triage.ui.patient_banner import BannerFacts
 from triage.ui.record_view import FINISHED, RecordView
 from triage.ui.referral_dialog import NewReferralDialog
@@ -335,12 +345,32 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
             if saved:
                 self.statusBar().showMessage("Draft saved", 3000)
 
+    def pages(self) -> list[Page]:
+        """The pages in the window now: the list, and the record or the screening open over it."""
+        return [page for page in (self.home, self.record_page, self.screening) if page is not None]
+
     def close_screening(self) -> None:
         """Back to the list (Ctrl+W, Escape on a record): the screening's draft saved, if anything was typed."""
-        if self.screening is None and self.record_page is None:
+        page = self.screening or self.record_page
+        if page is None or not page.can_leave():
             return
+        page.flush()
         self.save_draft_now()
         self.drop_screening()
+
+    def clear_patient_pages(self) -> None:
+        """Before the idle lock or the end of a session: every page flushed, the open screening's draft
+        saved, the dialogs closed (the high-risk alert refuses and stays), and every patient detail out
+        of the window, not merely out of sight."""
+        for page in self.pages():
+            page.flush()
+        self.save_draft_now()
+        for dialog in QApplication.topLevelWidgets():
+            if isinstance(dialog, QDialog) and dialog.isVisible():
+                dialog.reject()  # a half-typed new referral goes
+        for page in self.pages():
+            page.clear_patient_details()
+        self.drop_screening(refresh=False)
 
     def drop_screening(self, refresh: bool = True) -> None:
         """The screening or the record goes from the window, not just from sight (the idle lock calls

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QDialog
-
 from triage.ui.lock import LockPage
 
 if TYPE_CHECKING:
@@ -46,6 +44,7 @@ class WindowLock(_Window):
 
         def save_draft_now(self) -> None: ...
         def drop_screening(self, refresh: bool = True) -> None: ...
+        def clear_patient_pages(self) -> None: ...
         def refresh_home(self) -> None: ...
         def screen_referral(self, referral_id: str) -> None: ...
         def enable_actions(self) -> None: ...
@@ -60,12 +59,7 @@ class WindowLock(_Window):
         if self.locked or self.unlock_check is None:
             return
         self._locked_referral = self.referral_id
-        self.save_draft_now()
-        for dialog in QApplication.topLevelWidgets():
-            if isinstance(dialog, QDialog) and dialog.isVisible():
-                dialog.reject()  # a half-typed new referral goes; the high-risk alert refuses and stays
-        self.drop_screening(refresh=False)
-        self.home.clear_patient_details()
+        self.clear_patient_pages()
         self.lock_page = LockPage(self.user.username, self.unlock_check, switch=self.on_session_end is not None)
         self.enable_actions()  # locked now: only Quit, Log out, Switch user and the keyboard sheet stay on
         self.lock_page.unlocked.connect(self.unlock)

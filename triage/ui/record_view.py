@@ -171,6 +171,18 @@ class RecordView(QWidget):
             point = view.viewport().mapTo(inner, caret.center())
             self.scroll_area.ensureVisible(point.x(), point.y(), 20, caret.height() + 20)
 
+    # --- the window's page protocol (triage.ui.pages) ---------------------------------------------
+
+    def flush(self) -> None:
+        """Nothing is held: a record is read-only."""
+
+    def can_leave(self) -> bool:
+        return True
+
+    def clear_patient_details(self) -> None:
+        self.banner.clear()
+        self.setVisible(False)  # the window drops the page next; nothing of it is shown meanwhile
+
     def plain_text(self) -> str:
         """Everything the page says, banner first, as a screen reader gets it."""
         parts = [self.banner.plain_text()]

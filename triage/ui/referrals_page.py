@@ -217,6 +217,15 @@ class ReferralsPage(QWidget):
             "Press Ctrl+R to resume the newest, with every answer as it was left."
         )
 
+    # --- the window's page protocol (triage.ui.pages) ---------------------------------------------
+
+    def flush(self) -> None:
+        """A search still waiting to run is dropped: the page is being left, or locked."""
+        self._debounce.stop()
+
+    def can_leave(self) -> bool:
+        return True
+
     def clear_patient_details(self) -> None:
         """Every patient detail off the page, for the idle lock (not merely out of sight)."""
         self.model.clear()  # and any search under way is never answered

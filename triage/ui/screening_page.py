@@ -262,6 +262,19 @@ class ScreeningPage(QWidget):
             self._alert_open = False
             alert.deleteLater()
 
+    # --- the window's page protocol (triage.ui.pages) ---------------------------------------------
+
+    def flush(self) -> None:
+        """Nothing is held here: every answer is in the session as it is typed (its controller saves it)."""
+
+    def can_leave(self) -> bool:
+        """Not while the high-risk alert is waiting for the action to be recorded."""
+        return not self._alert_open
+
+    def clear_patient_details(self) -> None:
+        self.banner.clear()
+        self.setVisible(False)  # the window drops the page next; nothing of it is shown meanwhile
+
     # --- confirming and moving -------------------------------------------------------------------
 
     def request_confirm(self) -> None:
