@@ -28,7 +28,7 @@ from triage.cli import main
 from triage.services import create_referral
 from triage.services.login import open_authenticated
 from triage.services.store_setup import initialise_store
-from triage.store import backup_database, open_store
+from triage.store import backup_database, open_store, restore_database
 from triage.store.models import Referral
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,6 +163,18 @@ def test_a_restore_is_refused_while_another_process_has_the_store_open(template,
     assert referral_count(database, template.key) == BACKUP_ROWS
 
 
+def test_a_restore_from_another_process_is_refused_while_this_one_has_the_store_open(template, tmp_path,
+                                                                                  workers) -> None:  # fmt: skip
+    database, backup = fresh_store(template, tmp_path / "store"), template.folder / "B.db"
+    store, _admin = open_authenticated(database, "admin", PASSWORD)  # as the app logs in and keeps it open
+    with store:
+        (answer,) = workers.ask([restore_request(database, backup)])
+        assert answer["code"] == 1 and f"open in another process (process id {os.getpid()})" in answer["err"], answer
+        assert referral_count(database, template.key) == ROWS
+    (answer,) = workers.ask([restore_request(database, backup)])  # the app has closed it
+    assert answer["code"] == 0, answer
+
+
 def test_a_killed_process_holds_nothing(template, tmp_path, capsys, monkeypatch) -> None:
     database = fresh_store(template, tmp_path / "store")
     pool = Workers(1)
@@ -180,8 +192,6 @@ def test_a_killed_process_holds_nothing(template, tmp_path, capsys, monkeypatch)
 
 def test_kept_copies_never_share_a_name(template, tmp_path) -> None:
     database, backup = fresh_store(template, tmp_path / "store"), template.folder / "B.db"
-    from triage.store import restore_database
-
     kept = [restore_database(backup, database, key=template.key) for _ in range(3)]  # within one second
     assert len({str(path) for path in kept}) == 3
     assert [referral_count(path, template.key) for path in kept if path] == [ROWS, BACKUP_ROWS, BACKUP_ROWS]
