@@ -91,7 +91,9 @@ def test_wrong_credentials_exit_1_and_change_nothing(database, tmp_path, capsys,
     source = tmp_path / "in.json"
     source.write_text(json.dumps([ROW]))
     before = {
-        p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("t.db") and "logins" not in p.name
+        p.name: p.read_bytes()
+        for p in tmp_path.iterdir()
+        if p.is_file() and p.name.startswith("t.db") and "logins" not in p.name
     }
     for user, password in (("pwp1", "wrong password"), ("ghost", "pwp password 1")):
         as_user(monkeypatch, user, password)
@@ -99,7 +101,11 @@ def test_wrong_credentials_exit_1_and_change_nothing(database, tmp_path, capsys,
                         ["db", "backup", tmp_path / "b.db"], ["db", "restore", tmp_path / "none.db"]):  # fmt: skip
             code, out, err = run(capsys, "--database", database, *command)
             assert (code, out) == (1, "") and err == f"error: {WRONG}\n", command
-    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("t.db") and "logins" not in p.name}
+    after = {
+        p.name: p.read_bytes()
+        for p in tmp_path.iterdir()
+        if p.is_file() and p.name.startswith("t.db") and "logins" not in p.name
+    }
     assert after == before and not (tmp_path / "b.db").exists()
 
 

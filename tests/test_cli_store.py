@@ -68,7 +68,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
                 assert main(["users", "add", name, "--role", role, "--database", str(db)]) == 0
         key, user = authenticate(db, ADMIN, PASSWORDS[ADMIN])
     assert user.role == "admin" and db.read_bytes()[:16] != SQLITE_HEADER
-    assert sorted(p.name for p in db.parent.iterdir()) == ["t.db", "t.db.keys", "t.db.logins"]
+    assert sorted(p.name for p in db.parent.iterdir()) == ["t.db", "t.db.keys", "t.db.locks", "t.db.logins"]
     yield Template(db, key)
 
 

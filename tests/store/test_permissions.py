@@ -224,7 +224,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> World:
 @pytest.fixture
 def world(template: World, tmp_path: Path) -> Iterator[World]:
     for file in template.path.parent.iterdir():
-        shutil.copy2(file, tmp_path / file.name)
+        if file.is_file():  # not the store's lock folder
+            shutil.copy2(file, tmp_path / file.name)
     path = tmp_path / template.path.name
     store, _admin = open_authenticated(path, "admin", PASSWORD, sleep=lambda _s: None)
     try:

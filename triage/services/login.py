@@ -8,9 +8,10 @@ PostgreSQL team store checks the password against ``user_account`` (TLS is enfor
 resolution in ``triage.store.location``).
 
 Failed logins on a local store: a wrong password cannot open the database, so the per-user failure
-count, lockout and not-yet-audited failures are kept in ``<database>.logins`` beside it (JSON, no
-patient data, no typed usernames that do not exist, never a password), written atomically, and moved
-into the audit trail at the next successful login (``LoginState``). That file is not authenticated:
+count, lockout and not-yet-audited failures are kept in ``<database>.logins`` beside it, and moved
+into the audit trail at the next successful login (``triage.services.login_state``). A login reads and
+writes it under the store's ``logins`` file lock from the lockout check to the last write, so parallel
+guesses from many processes are each counted and audited and the lockout holds. That file is not authenticated:
 someone who can edit it can also copy the key file and guess offline, which argon2id (64 MiB, 3 passes
 per guess) is there to slow; the throttle and lockout stop guessing at the keyboard of the app. On
 PostgreSQL the count and lockout are columns of ``user_account`` and failures are audited at once.
@@ -26,11 +27,9 @@ takes the password again, counted towards the lockout as at login.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -39,8 +38,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.files import atomic_write
 from triage.services.credentials import USERNAME, hash_password, verify_hash
+from triage.services.login_state import UNREADABLE, LoginState, updating
 from triage.services.permissions import User
 from triage.store.audit import record_event, record_events
 from triage.store.database import Store, open_store
@@ -64,7 +63,6 @@ WRONG = (
     "an admin can unlock it sooner)"
 )
 UNKNOWN_ACTOR = "unknown user"  # a username that does not exist is never written anywhere
-LOGINS_SUFFIX = ".logins"
 
 
 # --- errors and the policy ---------------------------------------------------------------------
@@ -102,56 +100,6 @@ class LoginPolicy:
 
 
 DEFAULT_POLICY = LoginPolicy()
-
-
-# --- the login-state file (local stores) -------------------------------------------------------
-
-
-@dataclass
-class LoginState:
-    """The ``<database>.logins`` file of a local store: failure counts and lockouts per known user, the
-    failed logins not yet in the audit trail, and when logins failed lately (for the delay)."""
-
-    path: Path
-    users: dict[str, dict[str, Any]] = field(default_factory=dict)
-    pending: list[dict[str, Any]] = field(default_factory=list)
-    recent: list[str] = field(default_factory=list)  # when logins failed lately, any name: the delay grows with it
-
-    MAX_PENDING = 1000
-
-    @classmethod
-    def load(cls, database: Path) -> LoginState:
-        path = database.with_name(database.name + LOGINS_SUFFIX)
-        state = cls(path)
-        with suppress(OSError, ValueError, TypeError, AttributeError):  # unreadable: start again (it only throttles)
-            data = json.loads(path.read_text(encoding="utf-8"))
-            state.users = {str(k): dict(v) for k, v in dict(data.get("users", {})).items()}
-            state.pending = [dict(e) for e in list(data.get("pending", []))][: cls.MAX_PENDING]
-            state.recent = [str(t) for t in list(data.get("recent", []))][: cls.MAX_PENDING]
-        return state
-
-    def save(self) -> None:
-        data = {"users": self.users, "pending": self.pending[: self.MAX_PENDING], "recent": self.recent}
-        atomic_write(self.path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8"))
-
-    def locked_until(self, name: str, now: datetime) -> datetime | None:
-        text = self.users.get(name, {}).get("locked_until")
-        if not text:
-            return None
-        with suppress(ValueError):
-            until = datetime.fromisoformat(text)
-            return until if until > now else None
-        return None
-
-    def add(self, event: str, name: str | None, now: datetime) -> None:
-        if len(self.pending) < self.MAX_PENDING:
-            self.pending.append({"event": event, "user": name, "at": now.isoformat()})
-
-    def failed(self, now: datetime, window: timedelta) -> int:
-        """Count a failed login (any name) and return how many there were within ``window``."""
-        since = (now - window).isoformat()
-        self.recent = [t for t in self.recent if t > since][-(self.MAX_PENDING - 1) :] + [now.isoformat()]
-        return len(self.recent)
 
 
 # --- logging in --------------------------------------------------------------------------------
@@ -199,21 +147,32 @@ def _login_local(path: Path, username: str, password: str, policy: LoginPolicy,
             "An admin can encrypt it once with `triage init --encrypt-existing`."
         )
     keys = KeyFile.load(key_file_path(path))
-    state = LoginState.load(path)
-    name, now = normalise_username(username), utc_now()
-    until = state.locked_until(name, now)
-    if until is not None:
-        state.add("login_failed", name, now)
-        recent = state.failed(now, policy.lockout)
-        state.save()
-        sleep(policy.delay(recent))  # as long as for a wrong password: the lock is not told apart
-        raise AccountLocked(until)
-    try:
-        key = keys.unwrap(name, password)
-    except WrongPassword:
-        recent = _local_failure(state, name if keys.has_user(name) else None, now, policy)
-        sleep(policy.delay(recent))  # grows with the store's recent failures, the same for any name
-        raise AuthenticationError() from None
+    name = normalise_username(username)
+    with updating(path) as state:  # no other login reads or writes the record until this one is done
+        now = utc_now()
+        until = state.locked_until(name, now)
+        if until is not None:
+            state.add("login_failed", name, now)
+            recent = state.failed(now, policy.lockout)
+            state.save()
+            refusal: AuthenticationError = AccountLocked(until)
+        else:
+            try:
+                key = keys.unwrap(name, password)
+            except WrongPassword:
+                recent = _local_failure(state, name if keys.has_user(name) else None, now, policy)
+                refusal = AuthenticationError()
+            else:
+                return _open_local(path, keys, key, name, state, migrate)
+    # after the lock is let go: the delay grows with the store's recent failures, the same for any
+    # name, and a locked account waits as long as a wrong password (the lock is not told apart)
+    sleep(policy.delay(recent))
+    raise refusal
+
+
+def _open_local(path: Path, keys: KeyFile, key: bytes, name: str, state: LoginState,
+                migrate: bool) -> tuple[Store, User]:  # fmt: skip
+    """The right password: open the store, move the pending failures into the audit trail, audit the login."""
     store = open_store(path, key=key, migrate=migrate)
     try:
         with store.write() as session:
@@ -255,14 +214,17 @@ def _flush_pending(session: Session, state: LoginState) -> None:
     events: list[tuple[str, EntityType, str, Any, str]] = []
     for entry in state.pending:
         event = entry.get("event")
-        if event not in ("login_failed", "account_locked"):
-            continue
         user = entry.get("user")
         actor = user if isinstance(user, str) and USERNAME.match(user) else UNKNOWN_ACTOR
         when = str(entry.get("at", ""))[:32]
-        summary = (f"failed login at {when}" if event == "login_failed"
-                   else f"account locked after repeated failed logins at {when}")  # fmt: skip
-        events.append((actor, "user_account", actor, event, summary))
+        if event == "login_failed":
+            events.append((actor, "user_account", actor, "login_failed", f"failed login at {when}"))
+        elif event == "account_locked":
+            events.append((actor, "user_account", actor, "account_locked",
+                           f"account locked after repeated failed logins at {when}"))  # fmt: skip
+        elif event == UNREADABLE:
+            events.append((UNKNOWN_ACTOR, "user_account", UNKNOWN_ACTOR, "login_failed",
+                           f"the failed-login record was unreadable at {when}; earlier failures may be missing"))  # fmt: skip
     record_events(session, events)
 
 
@@ -363,23 +325,25 @@ def unlock_session(store: Store, user: User, password: str, *, policy: LoginPoli
     the lockout as at login; a locked account must log in again after the lockout)."""
     now = utc_now()
     if store.encrypted:
-        state = LoginState.load(Path(str(store.url.database)))
-        until = state.locked_until(user.username, now)
-        if until is not None:
-            raise AccountLocked(until, reveal=True)
-        if not verify_password(store, user, password):
+        with updating(Path(str(store.url.database))) as state:  # counted as at login, under the same lock
+            until = state.locked_until(user.username, now)
+            if until is not None:
+                raise AccountLocked(until, reveal=True)
+            ok = verify_password(store, user, password)
             entry = state.users.setdefault(user.username, {"failures": 0})
-            entry["failures"] = int(entry.get("failures", 0)) + 1
+            entry["failures"] = int(entry.get("failures", 0)) + 1 if not ok else 0
             locked = entry["failures"] >= policy.max_failures
             if locked:
                 entry["failures"], entry["locked_until"] = 0, (now + policy.lockout).isoformat()
+            if ok:
+                state.users.pop(user.username, None)
             state.save()
-            with store.write() as session:
-                _audit_failure(session, user.username, locked)
+            if not ok:
+                with store.write() as session:
+                    _audit_failure(session, user.username, locked)
+        if not ok:
             sleep(policy.delay(entry.get("failures", 1) or policy.max_failures))
             raise AccountLocked(now + policy.lockout, reveal=True) if locked else AuthenticationError()
-        state.users.pop(user.username, None)
-        state.save()
     else:
         with store.write() as session:
             account = session.scalar(select(UserAccount).where(UserAccount.username == user.username))

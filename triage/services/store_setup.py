@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from triage.services.credentials import check_new_account, check_password
-from triage.services.login import LoginState
+from triage.services.login_state import forget_user
 from triage.services.users import add_account, set_password
 from triage.store.audit import record_event
 from triage.store.database import open_store
@@ -128,6 +128,4 @@ def recover_with_recovery_key(database: str | Path, recovery_key: str, username:
                 raise KeyFileError(NOT_THIS_DATABASE)
         set_password(store, normalise_username(username), new_password, actor="recovery key",
                      summary="password set with the recovery key")  # fmt: skip
-        state = LoginState.load(path)
-        state.users.pop(normalise_username(username), None)
-        state.save()
+        forget_user(path, normalise_username(username))

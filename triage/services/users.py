@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.services.credentials import AccountError, check_new_account, check_password, hash_password
-from triage.services.login import AuthenticationError, LoginState, verify_password
+from triage.services.login import AuthenticationError, verify_password
+from triage.services.login_state import LoginState, forget_user
 from triage.services.permissions import User, require
 from triage.store.audit import record_event
 from triage.store.database import Store
@@ -126,9 +127,7 @@ def unlock_account(store: Store, actor: User, username: str) -> None:
         record_event(session, actor=actor.username, entity_type="user_account", entity_id=name,
                      action="account_unlocked", summary="account unlocked by an admin")  # fmt: skip
         if store.encrypted:
-            state = LoginState.load(Path(str(store.url.database)))
-            state.users.pop(name, None)
-            state.save()
+            forget_user(Path(str(store.url.database)), name)
 
 
 def add_account(session: Session, username: str, display_name: str, role: str, password: str, *, actor: str) -> None:

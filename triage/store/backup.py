@@ -7,6 +7,12 @@ file is copied beside the backup as ``<backup>.keys``: without it the backup can
 recovery key is in it too). Restoring keeps the target's own key file when it has one (it holds
 today's passwords; the key itself never changes) and takes the backup's otherwise.
 
+A backup takes the store's exclusive lock (``triage.store.locks``): one backup, restore or migration
+at a time. A restore also needs the store to itself: it is refused while any other process has the
+store open, and no process can open it until the restore has finished. The copy of the database a
+restore replaces is created under a name no other copy has (microseconds, then a counter, created
+with O_EXCL), so two restores never keep their copies in one file.
+
 A PostgreSQL server is backed up with its own tools (pg_dump / pg_basebackup), not from here.
 """
 
@@ -25,6 +31,7 @@ from triage.store.errors import StoreError
 from triage.store.integrity import verify_database
 from triage.store.keys import key_file_path, sqlcipher_key
 from triage.store.location import check_local_path
+from triage.store.locks import exclusive, operation
 
 
 class BackupError(StoreError):
@@ -32,8 +39,14 @@ class BackupError(StoreError):
 
 
 def backup_database(store: Store, destination: Path) -> Path:
-    """Copy the live database to ``destination`` (a new file), then verify the copy."""
+    """Copy the live database to ``destination`` (a new file), then verify the copy. Refused
+    (``StoreBusy``) while another backup, restore or migration of the store runs."""
     source = _sqlite_path(store)
+    with operation(source, "the backup"):
+        return _backup(store, source, destination)
+
+
+def _backup(store: Store, source: Path, destination: Path) -> Path:
     key = store._key
     destination = destination.expanduser().absolute()
     if destination.exists() or (key is not None and key_file_path(destination).exists()):
@@ -54,8 +67,9 @@ def backup_database(store: Store, destination: Path) -> Path:
 
 def restore_database(source: Path, target: Path, *, key: bytes | None = None) -> Path | None:
     """Replace the database at ``target`` with the backup ``source``, after verifying the backup.
-    The database being replaced is first copied to ``<target>.previous-<UTC time>``; that path is
-    returned (None when there was no database at ``target``). The app must not have ``target`` open.
+    The database being replaced is first copied to ``<target>.previous-<UTC time>`` (a new file); that
+    path is returned (None when there was no database at ``target``). Refused (``StoreBusy``) while
+    another process has ``target`` open or is backing it up, restoring or migrating it.
 
     A backup made by an older version of triage (an older schema revision this version knows) is
     verified as that version wrote it, restored, then migrated to the current schema and verified
@@ -66,6 +80,11 @@ def restore_database(source: Path, target: Path, *, key: bytes | None = None) ->
     if not source.is_file():
         raise BackupError(f"the backup {source} does not exist")
     check_local_path(target)
+    with exclusive(target, "the restore"):
+        return _restore(source, target, key)
+
+
+def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
     staged = target.with_name(target.name + ".restoring")
     _remove_sqlite_files(staged)
     # Even a read-only open of a WAL database leaves -wal/-shm files beside it: read a private copy,
@@ -82,7 +101,7 @@ def restore_database(source: Path, target: Path, *, key: bytes | None = None) ->
         raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
     previous: Path | None = None
     if target.exists():
-        previous = target.with_name(f"{target.name}.previous-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+        previous = _new_previous(target)
         _copy(target, previous, key)
     _copy(staged, target, key)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
     _remove_sqlite_files(staged)
@@ -100,6 +119,21 @@ def restore_database(source: Path, target: Path, *, key: bytes | None = None) ->
     if problems:
         raise BackupError("the restored database failed verification after its update: " + "; ".join(problems) + kept)
     return previous
+
+
+def _new_previous(target: Path) -> Path:
+    """A new, empty file for the copy of the database a restore replaces: ``<target>.previous-<UTC
+    time to the microsecond>``, with a counter after it should that name be taken. Created with
+    O_EXCL, so no other copy is ever written into it (SQLite takes an empty file as a new database)."""
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}"
+    for counter in range(1000):
+        path = target.with_name(f"{target.name}.previous-{stamp}" + (f"-{counter}" if counter else ""))
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        return path
+    raise BackupError(f"no free name for the copy of the database being replaced beside {target}")
 
 
 def _remove_sqlite_files(path: Path) -> None:
@@ -143,7 +177,7 @@ def _copy(source: Path, destination: Path, key: bytes | None = None) -> None:
 
 def _verify_file(path: Path, key: bytes | None = None) -> list[str]:
     try:
-        store = open_store(path, key=key, migrate=False)
+        store = open_store(path, key=key, migrate=False, hold=False)  # a file being checked, not a store in use
     except StoreError as exc:
         return [str(exc)]
     try:

@@ -6,7 +6,9 @@ queue instead of failing half-way (pysqlite's implicit BEGIN is switched off for
 PostgreSQL: the same models and migrations over psycopg 3.
 
 Every migration run happens inside one transaction (both databases have transactional DDL): a failed
-migration rolls back and leaves the database exactly as it was.
+migration rolls back and leaves the database exactly as it was. On a local store it also holds the
+store's exclusive lock, and every open store holds its process's share (``triage.store.locks``), so a
+restore is refused while any other process has the store open.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from triage.store.errors import ConflictError, IntegrityProblem, MigrationError, StoreError
 from triage.store.keys import sqlcipher_key
 from triage.store.location import resolve_database_url
+from triage.store.locks import MIGRATION_WAIT, OpenHold, operation
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +53,10 @@ class Store:
     An encrypted (SQLCipher) store keeps its key in memory only, for backups and for re-wrapping it
     when a password changes; it is never shown by ``repr``, ``describe`` or ``url``."""
 
-    def __init__(self, engine: Engine, *, key: bytes | None = None) -> None:
+    def __init__(self, engine: Engine, *, key: bytes | None = None, hold: OpenHold | None = None) -> None:
         self.engine = engine
         self._key = key
+        self._hold = hold
         self._reader = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self._writer = sessionmaker(bind=engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False)
 
@@ -107,6 +111,8 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._hold is not None:
+            self._hold.release()
 
     def __enter__(self) -> Store:
         return self
@@ -121,6 +127,7 @@ def open_store(
     key: bytes | None = None,
     migrate: bool = True,
     migrations_dir: Path | None = None,
+    hold: bool = True,
 ) -> Store:
     """Open (creating if needed) the database named by ``database``, ``TRIAGE_DATABASE_URL`` or the
     default user data folder, and bring its schema up to date. ``migrations_dir`` is for tests.
@@ -128,20 +135,38 @@ def open_store(
     ``key``: the raw 256-bit database key of an encrypted (SQLCipher) SQLite store. Without a key a
     SQLite file is opened as plain SQLite: that is for tests and tools only; the app and the command
     line open local data through ``triage.services.login.open_authenticated``, which refuses a
-    plaintext file. A wrong key raises ``WrongKeyError`` before anything is written."""
+    plaintext file. A wrong key raises ``WrongKeyError`` before anything is written.
+
+    ``hold``: a local store holds this process's share of its lock while open (``StoreBusy`` while it
+    is being restored); False only for a file merely being checked (a backup being verified)."""
     url = resolve_database_url(database)
     if key is not None and url.get_backend_name() != "sqlite":
         raise StoreError("a database key is for a local SQLite store; a PostgreSQL server encrypts on its side")
+    local = local_file(url)
+    share = OpenHold(local) if hold and local is not None else None
     engine = create_store_engine(url, key=key)
     try:
         if key is not None:
             _check_key(engine)
-        if migrate:
+        if migrate and local is not None and (migrations_dir is not None or schema_revision(engine) != SCHEMA_HEAD):
+            with operation(local, "the schema update", wait=MIGRATION_WAIT):
+                upgrade_schema(engine, migrations_dir)
+        elif migrate:
             upgrade_schema(engine, migrations_dir)
     except BaseException:
         engine.dispose()
+        if share is not None:
+            share.release()
         raise
-    return Store(engine, key=key)
+    return Store(engine, key=key, hold=share)
+
+
+def local_file(url: URL) -> Path | None:
+    """The file of a local (SQLite) store; None for a server or an in-memory database."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().absolute()
 
 
 class WrongKeyError(StoreError):
