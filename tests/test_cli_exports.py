@@ -107,11 +107,12 @@ def test_an_export_killed_while_writing_leaves_no_part_file_and_is_audited(
     out_dir.mkdir()
     target = out_dir / "all.csv"
     killed = finished = 0
-    for _ in range(KILLS):
+    for run_number in range(1, KILLS + 1):
         process = _forked_export(big_store, target)
         assert process.pid is not None
         deadline = time.monotonic() + 60
-        while process.is_alive() and not _writing_into(process.pid, out_dir) and time.monotonic() < deadline:
+        while process.is_alive() and not _writing_into(process.pid, out_dir):
+            assert time.monotonic() < deadline, "the export did not start writing within a minute"
             time.sleep(0.001)
         if process.is_alive():
             time.sleep(random.uniform(0, 0.02))  # somewhere in the middle of the writing
@@ -124,11 +125,11 @@ def test_an_export_killed_while_writing_leaves_no_part_file_and_is_audited(
             finished += 1
         assert leftovers(target) == [], "a killed export left a plaintext part file"
         assert sorted(p.name for p in out_dir.iterdir()) in ([], ["all.csv"])
+        audited = [s for _, action, s in audit_trail(big_store, template.key) if action == "export"]
+        assert audited == [f"exporting 4000 referrals (csv) to {target}"] * run_number, (killed, finished)
     assert killed >= KILLS // 2, f"only {killed} of {KILLS} exports were killed mid-way; the test proves little"
     if target.exists():  # whatever is there is a whole export, never half of one
         assert len(list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))) == 4001
-    audited = [s for _, action, s in audit_trail(big_store, template.key) if action == "export"]
-    assert audited == [f"exporting 4000 referrals (csv) to {target}"] * (killed + finished)
 
 
 def test_an_export_killed_on_standard_output_is_audited_before_its_first_byte(

@@ -24,6 +24,7 @@ from typing import IO, Any, Literal, TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from triage.input_limits import json_number_hooks, oversized
 from triage.services.export_file import export_stream, remove_leftovers
 from triage.services.inputs import InvalidInput, ReferralInput, parse
 from triage.services.permissions import User, require
@@ -89,7 +90,7 @@ def read_records(raw: bytes, fmt: Format | None = None) -> list[Any]:
 
 def _json_records(text: str) -> list[Any]:
     try:
-        document = json.loads(text, object_pairs_hook=_object)
+        document = json.loads(text, object_pairs_hook=_object, **json_number_hooks())
     except json.JSONDecodeError as exc:
         raise TransferError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:
@@ -144,6 +145,10 @@ def validate_records(records: Sequence[Any]) -> tuple[list[tuple[int, ReferralIn
     for number, record in enumerate(records, start=1):
         if isinstance(record, Unreadable):
             problems.append((number, record.reason))
+            continue
+        too_big = oversized(record, EXPORT_FIELDS)
+        if too_big is not None:  # a number Python cannot convert, or a text no field allows
+            problems.append((number, too_big.removeprefix("input: ")))
             continue
         if isinstance(record, dict):
             record = {k: v for k, v in record.items() if k not in EXPORT_ONLY_FIELDS}
