@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from tests/test_cli_store.py are redefined as arguments)
 """Issue 13, items 3 and 6: what an export leaves behind and what it writes.
 
 A killed ``triage referrals export`` (a real process, SIGKILLed while it is writing) leaves no part
@@ -54,7 +55,7 @@ def _many_rows(count: int) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def big_store(tmp_path: Path, capsys: pytest.CaptureFixture[str], new_store: Any) -> Path:  # noqa: F811
+def big_store(tmp_path: Path, capsys: pytest.CaptureFixture[str], new_store: Any) -> Path:
     db = new_store(tmp_path / "big.db")
     code, _, err = run(capsys, "--database", db, "referrals", "import", rows_file(tmp_path, _many_rows(4000)))
     assert code == 0, err
@@ -101,7 +102,7 @@ def _writing_into(pid: int, folder: Path) -> bool:
 def test_an_export_killed_while_writing_leaves_no_part_file_and_is_audited(
     tmp_path: Path,
     big_store: Path,
-    template: Any,  # noqa: F811
+    template: Any,
 ) -> None:
     out_dir = tmp_path / "exports"
     out_dir.mkdir()
@@ -134,7 +135,7 @@ def test_an_export_killed_while_writing_leaves_no_part_file_and_is_audited(
 
 def test_an_export_killed_on_standard_output_is_audited_before_its_first_byte(
     big_store: Path,
-    template: Any,  # noqa: F811
+    template: Any,
 ) -> None:
     process = _export_process(big_store, "--format", "csv", stdout=subprocess.PIPE)
     assert process.stdout is not None
@@ -150,7 +151,7 @@ def test_the_next_export_removes_part_files_an_earlier_one_left(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    new_store: Any,  # noqa: F811
+    new_store: Any,
 ) -> None:
     # Where O_TMPFILE is missing the part file has a name; the next export to the target removes it.
     db = new_store(tmp_path / "t.db")
@@ -172,7 +173,7 @@ def test_csv_export_neutralises_formula_cells_and_import_gives_them_back(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    new_store: Any,  # noqa: F811
+    new_store: Any,
 ) -> None:
     rows = [{**ROW, "nhs_number": make_nhs_number(i), "given_name": formula, "notes": formula,
              "phone": "+447700900123"} for i, formula in enumerate(FORMULAS, start=1)]  # fmt: skip

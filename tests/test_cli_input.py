@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from tests/test_cli_store.py are redefined as arguments)
 """Issue 13, items 9, 12, 13, 15 and 17: hostile input to the command line gets one ``error:`` line
 and exit 2, never a traceback, never a repeated identifier, and never a write to a file that is not
 a store. Most cases run ``main()`` in this process; the no-terminal prompts run a real process with
@@ -93,7 +94,7 @@ def test_letter_refuses_an_oversized_number_without_a_traceback(tmp_path: Path) 
 def test_referrals_import_refuses_an_oversized_number_by_row_and_field(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    new_store: Any,  # noqa: F811
+    new_store: Any,
 ) -> None:
     db = new_store(tmp_path / "t.db")
     source = tmp_path / "in.json"
