@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import random
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -91,7 +92,9 @@ def _writing_into(pid: int, folder: Path) -> bool:
     fds = Path(f"/proc/{pid}/fd")
     for fd in list(fds.iterdir()) if fds.is_dir() else []:
         try:
-            if os.readlink(fd).startswith(str(folder)) and fd.stat().st_size > 0:
+            # a regular file only: the folder itself is open while the leftovers are looked for
+            held = fd.stat()
+            if os.readlink(fd).startswith(str(folder)) and stat.S_ISREG(held.st_mode) and held.st_size > 0:
                 return True
         except OSError:
             continue
