@@ -29,6 +29,7 @@ from tests.test_cli_store import (  # noqa: F401  (fixtures, used by name)
     ROW,
     environment,
     new_store,
+    referral_count,
     rows_file,
     run,
     template,
@@ -206,3 +207,18 @@ def test_every_password_prompt_without_a_terminal_names_the_variable_to_set(
         assert (done.returncode, done.stdout) == (2, ""), done.stderr
         assert done.stderr.endswith(f"error: no terminal to ask for the {what}; set {variable}\n"), done.stderr
         assert "Traceback" not in done.stderr and "Warning" not in done.stderr
+
+
+def test_db_restore_over_an_empty_store_brings_the_backup_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, new_store: Any,
+    template: Any,
+) -> None:  # fmt: skip
+    db = new_store(tmp_path / "t.db")
+    assert run(capsys, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))[0] == 0
+    monkeypatch.setenv("TRIAGE_USER", ADMIN)
+    monkeypatch.setenv("TRIAGE_PASSWORD", PASSWORDS[ADMIN])
+    assert run(capsys, "--database", db, "db", "backup", tmp_path / "backup.db")[0] == 0
+    db.write_bytes(b"")  # truncated: the refusal above points here
+    code, out, err = run(capsys, "--database", db, "db", "restore", tmp_path / "backup.db")
+    assert code == 0 and out.startswith("ok: restored"), err
+    assert referral_count(db, template.key) == 1
