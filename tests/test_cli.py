@@ -71,7 +71,7 @@ def test_invalid_object_exits_2_with_field_messages_and_nothing_on_stdout():
         "error: phq9[3]: must be an integer 0-3",
         "error: gad7: required; must be a list of 7 integers 0-3, or an integer total 0-21",
         'error: risk: must be one of "low", "medium" or "high"',
-        "error: colour: unknown field; the fields are phq9, gad7, chronicity, complexity, impairment, substance_use, "
+        f"error: (field {len(VALID)}): unknown field; the fields are phq9, gad7, chronicity, complexity, impairment, substance_use, "
         "risk, previous_unhelpful_interventions, long_term_conditions, medically_unexplained_symptoms, problem_descriptor",
     ]
 

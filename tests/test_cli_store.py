@@ -217,8 +217,9 @@ def test_export_round_trips_through_import_in_both_formats(tmp_path, capsys, mon
     assert code == 0
     assert [r["family_name"] for r in csv.DictReader(io.StringIO(text_csv))] == ["Secretfamily", "Other"]
     exports = [(actor, summary) for actor, action, summary in audit_trail(db, template.key) if action == "export"]
-    assert exports == [(LEAD, "exported 2 referrals (csv)"), (LEAD, "exported 2 referrals (json)"),
-                       (LEAD, "exported 2 referrals (csv)")]  # fmt: skip
+    assert exports == [(LEAD, f"exporting 2 referrals (csv) to {tmp_path / 'all.csv'}"),
+                       (LEAD, "exporting 2 referrals (json) to standard output"),
+                       (LEAD, "exporting 2 referrals (csv) to standard output")]  # fmt: skip
 
 
 def test_referrals_commands_refuse_a_role_not_allowed_and_change_nothing(

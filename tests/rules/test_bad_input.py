@@ -22,7 +22,11 @@ from .fuzz import malformed
 CASES = 10_000
 # "field: ...", "field[3]: ...", or "input: ..." and nothing else.
 MESSAGE = re.compile(
-    rf"^(input|({'|'.join(ALLOWED)})(\[\d+\])?): \S.*$" + r"|^[^:\s]+: unknown field; the fields are .*$"
+    rf"^(input|({'|'.join(ALLOWED)})(\[\d+\])?): \S.*$"
+    + r"|^\(field \d+\): unknown field; the fields are .*$"
+    # an oversized number or text, at any depth (triage.input_limits): unknown keys by position only
+    + rf"|^(input|\(field \d+\)|{'|'.join(ALLOWED)})(\[\d+\]|\.\(field \d+\)|\.({'|'.join(ALLOWED)}))*"
+    + r": (a number|text) may .*$"
 )
 
 

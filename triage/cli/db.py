@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from triage.cli.common import EXIT_FAILED, EXIT_OK, InputError, errors, login, store_options
+from triage.cli.common import EXIT_FAILED, EXIT_OK, InputError, errors, login, looks_like_a_store, store_options
 
 if TYPE_CHECKING:
     from triage.cli.common import Commands
@@ -76,7 +76,7 @@ def _db_restore(args: argparse.Namespace) -> int:
     if url.get_backend_name() != "sqlite":
         raise InputError(f"db restore works on a SQLite file; {SERVER_TOOLS}")
     target = Path(str(url.database))
-    if target.is_file():  # log in to the store being replaced
+    if target.is_file() and looks_like_a_store(target):  # log in to the store being replaced
         store, user = login(args, "restore", migrate=False)
         previous = restore(store, user, args.src, target)
     else:

@@ -38,15 +38,19 @@ def register(commands: Commands) -> None:
 
 
 def _route(args: argparse.Namespace) -> int:
+    from triage.input_limits import oversized
     from triage.rules.engine import route
-    from triage.rules.screening import ScreeningError, parse_screening
+    from triage.rules.screening import Screening, ScreeningError, parse_screening
 
     in_force = ruleset(args.ruleset)
-    document = read_json(args.file)
+    document = read_json(args.file, fields=Screening.model_fields, each=True)
     if isinstance(document, list):
         results, failed = [], False
         for index, item in enumerate(document):
             try:
+                too_big = oversized(item, Screening.model_fields) if isinstance(item, dict) else None
+                if too_big is not None:
+                    raise ScreeningError([too_big])
                 results.append(route(parse_screening(item), in_force).to_contract())
             except ScreeningError as exc:
                 failed = True

@@ -19,7 +19,6 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from triage.rules.datafile import loc_to_path
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS, Level, ProblemDescriptor
 
 
@@ -108,10 +107,14 @@ class ScreeningError(ValueError):
 def parse_screening(data: object) -> Screening:
     if not isinstance(data, dict):
         raise ScreeningError(["input: must be a JSON object of screening fields"])
+    # An unknown key is named by its position, never repeated: it could be patient data.
+    unknown = [position for position, key in enumerate(data, start=1) if key not in Screening.model_fields]
     try:
         return Screening.model_validate(data)
     except ValidationError as exc:
-        raise ScreeningError(screening_problems(exc)) from None
+        problems = [p for p in screening_problems(exc) if p != _UNKNOWN]
+        raise ScreeningError(problems + [f"(field {n}): unknown field; the fields are {', '.join(ALLOWED)}"
+                                         for n in unknown]) from None  # fmt: skip
 
 
 def screening_problems(exc: ValidationError) -> list[str]:
@@ -123,6 +126,9 @@ def screening_problems(exc: ValidationError) -> list[str]:
     return problems
 
 
+_UNKNOWN = "unknown field"
+
+
 def _describe(error: ErrorDetails) -> str:
     loc = error["loc"]
     field = loc[0] if loc and isinstance(loc[0], str) else None
@@ -130,7 +136,7 @@ def _describe(error: ErrorDetails) -> str:
     if kind == "model_type" or field is None:
         return "input: must be a JSON object of screening fields"
     if kind == "extra_forbidden":
-        return f"{loc_to_path(loc)}: unknown field; the fields are {', '.join(ALLOWED)}"
+        return _UNKNOWN  # reported by position in parse_screening
     if kind == "missing":
         return f"{field}: required; must be {ALLOWED[field]}"
     # The tag of a questionnaire's shape ("items"/"total") is ours, not the caller's.

@@ -8,7 +8,6 @@ CSV quotes any cell a spreadsheet would run as a formula.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
@@ -16,6 +15,7 @@ from typing import Any, TextIO
 from sqlalchemy import func, select
 
 from triage.services.permissions import User, require
+from triage.services.spreadsheet_csv import SpreadsheetWriter
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.models import AuditEvent
@@ -72,24 +72,17 @@ def export_audit_csv(
 ) -> int:  # fmt: skip
     """The filtered trail as CSV (oldest first); ``audit_view`` only; the export is audited."""
     require(user, "audit_view", store=store)
-    writer = csv.writer(stream)
-    writer.writerow(["id", "occurred_at", "actor", "action", "entity_type", "entity_id", "summary"])
+    writer = SpreadsheetWriter(stream, ["id", "occurred_at", "actor", "action", "entity_type", "entity_id", "summary"])
     count = 0
     with store.read() as session:
         for event in session.scalars(_audit_query(actor, action, entity_type, since, until).order_by(AuditEvent.id)):
             r = _row(event)
-            writer.writerow([r.id, r.occurred_at.isoformat(), *(_cell(v) for v in (r.actor, r.action, r.entity_type,
-                             r.entity_id, r.summary))])  # fmt: skip
+            writer.row([r.id, r.occurred_at.isoformat(), r.actor, r.action, r.entity_type, r.entity_id, r.summary])
             count += 1
     with store.write() as session:
         record_event(session, actor=user.username, entity_type="audit_trail", entity_id="*", action="export",
                      summary=f"exported {count} audit events (csv)")  # fmt: skip
     return count
-
-
-def _cell(value: str) -> str:
-    # a cell a spreadsheet would run as a formula is quoted with a leading apostrophe
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _row(event: AuditEvent) -> AuditRow:

@@ -16,16 +16,20 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, TextIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from triage.files import atomic_stream
+from triage.input_limits import json_number_hooks, oversized
+from triage.services.export_file import export_stream, remove_leftovers
 from triage.services.inputs import InvalidInput, ReferralInput, parse
 from triage.services.permissions import User, require
 from triage.services.referrals import CreatedReferral, import_batch
+from triage.services.spreadsheet_csv import SpreadsheetWriter, restore
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.models import Person, Referral
@@ -86,7 +90,7 @@ def read_records(raw: bytes, fmt: Format | None = None) -> list[Any]:
 
 def _json_records(text: str) -> list[Any]:
     try:
-        document = json.loads(text, object_pairs_hook=_object)
+        document = json.loads(text, object_pairs_hook=_object, **json_number_hooks())
     except json.JSONDecodeError as exc:
         raise TransferError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:
@@ -123,7 +127,7 @@ def _csv_records(text: str) -> list[dict[str, Any] | Unreadable]:
             elif len(cells) != len(names):
                 records.append(Unreadable(f"has {len(cells)} cells but the header names {len(names)}"))
             else:
-                records.append(dict(zip(names, cells, strict=True)))
+                records.append(dict(zip(names, map(restore, cells), strict=True)))
         return records
     except csv.Error as exc:
         raise TransferError(f"the CSV file cannot be read (line {reader.line_num}: {_csv_reason(exc)})") from None
@@ -141,6 +145,10 @@ def validate_records(records: Sequence[Any]) -> tuple[list[tuple[int, ReferralIn
     for number, record in enumerate(records, start=1):
         if isinstance(record, Unreadable):
             problems.append((number, record.reason))
+            continue
+        too_big = oversized(record, EXPORT_FIELDS)
+        if too_big is not None:  # a number Python cannot convert, or a text no field allows
+            problems.append((number, too_big.removeprefix("input: ")))
             continue
         if isinstance(record, dict):
             record = {k: v for k, v in record.items() if k not in EXPORT_ONLY_FIELDS}
@@ -175,47 +183,60 @@ def import_file(
 # --- writing -------------------------------------------------------------------------------------
 
 
+@contextmanager
+def _export_snapshot(store: Store, user: User) -> Iterator[tuple[int, Iterator[dict[str, Any]]]]:
+    """(how many referrals, the referrals as export records) from one read transaction: the count is
+    known, and audited, before the first record is written. Needs ``export``."""
+    require(user, "export", store=store)
+    with store.read() as session:
+        count = int(session.scalar(select(func.count()).select_from(Referral)) or 0)
+        yield count, _export_rows(session)
+
+
 def export_records(store: Store, user: User) -> Iterator[dict[str, Any]]:
     """Every referral, oldest first (received, then created, then id), as export records: one
-    consistent snapshot, streamed in batches. Needs ``export``; the callers below audit the count."""
-    require(user, "export", store=store)
+    consistent snapshot, streamed in batches. Needs ``export``; the callers below audit it."""
+    with _export_snapshot(store, user) as (_, records):
+        yield from records
+
+
+def _export_rows(session: Session) -> Iterator[dict[str, Any]]:
     query = (
         select(Referral, Person.nhs_number, Person.given_name, Person.family_name, Person.date_of_birth)
         .join(Person, Person.id == Referral.person_id)
         .order_by(Referral.received_on, Referral.created_at, Referral.id)
         .execution_options(yield_per=2000)
     )
-    with store.read() as session:
-        for referral, nhs, given, family, born in session.execute(query):
-            yield {
-                "id": referral.id,
-                "nhs_number": nhs,
-                "given_name": given,
-                "family_name": family,
-                "date_of_birth": born.isoformat(),
-                "received_on": referral.received_on.isoformat(),
-                "source": referral.source,
-                "gp_practice_code": referral.gp_practice_code,
-                "phone": referral.phone,
-                "postcode": referral.postcode,
-                "interpreter_language": referral.interpreter_language,
-                "notes": referral.notes,
-                "returned_from": referral.returned_from,
-                "status": referral.status,
-                "route": referral.current_route,
-                "step": referral.current_step,
-            }
-            session.expunge(referral)
+    for referral, nhs, given, family, born in session.execute(query):
+        yield {
+            "id": referral.id,
+            "nhs_number": nhs,
+            "given_name": given,
+            "family_name": family,
+            "date_of_birth": born.isoformat(),
+            "received_on": referral.received_on.isoformat(),
+            "source": referral.source,
+            "gp_practice_code": referral.gp_practice_code,
+            "phone": referral.phone,
+            "postcode": referral.postcode,
+            "interpreter_language": referral.interpreter_language,
+            "notes": referral.notes,
+            "returned_from": referral.returned_from,
+            "status": referral.status,
+            "route": referral.current_route,
+            "step": referral.current_step,
+        }
+        session.expunge(referral)
 
 
 def write_records(records: Iterator[dict[str, Any]], stream: IO[str], fmt: Format) -> int:
-    """Write ``records`` to ``stream``; returns how many."""
+    """Write ``records`` to ``stream``; returns how many. CSV goes through the spreadsheet writer
+    (formula cells neutralised; ``read_records`` undoes it)."""
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-        writer.writeheader()
+        writer = SpreadsheetWriter(stream, EXPORT_FIELDS)
         for record in records:
-            writer.writerow({k: "" if v is None else v for k, v in record.items()})
+            writer.row(record[name] for name in EXPORT_FIELDS)
             count += 1
         return count
     stream.write("[")
@@ -227,42 +248,49 @@ def write_records(records: Iterator[dict[str, Any]], stream: IO[str], fmt: Forma
 
 
 def export_to_stream(store: Store, user: User, stream: TextIO, fmt: Format) -> int:
-    """Export to an open stream (standard output); audited with the count, even if writing fails
-    part way (whatever left the building is on record)."""
-    require(user, "export", store=store)
-    count = 0
-
-    def counted() -> Iterator[dict[str, Any]]:
-        nonlocal count
-        for record in export_records(store, user):
-            yield record
-            count += 1
-
-    try:
-        write_records(counted(), stream, fmt)
-        stream.flush()
-    finally:
-        _audit_export(store, user, count, fmt)
-    return count
+    """Export to an open stream (standard output). Audited before the first byte is written (who, how
+    many, in which format, to standard output), and again if the writing stops part way."""
+    return _export(store, user, stream, fmt, "standard output")
 
 
 def export_to_file(store: Store, user: User, path: Path, fmt: Format) -> int:
-    """Export to ``path`` atomically: written to a temporary file in the same folder, flushed to disk,
-    audited, then renamed over ``path`` -- a reader never sees half a file, and a failed export leaves
-    whatever was at ``path`` before."""
+    """Export to ``path``, audited before the first byte is written. The file appears whole or not at
+    all, and an unfinished one does not outlive the process (triage.services.export_file); a failed
+    export leaves whatever was at ``path`` before. Part files left beside ``path`` by an export that
+    was killed are removed first."""
     require(user, "export", store=store)
     path = path.expanduser().absolute()
     if not path.parent.is_dir():
         raise TransferError(f"the folder {path.parent} does not exist")
     if path.is_dir():
         raise TransferError(f"{path} is a folder; give a file name")
-    with atomic_stream(path, "w", encoding="utf-8", newline="") as stream:
-        count = write_records(export_records(store, user), stream, fmt)
-        _audit_export(store, user, count, fmt)  # audited before the file appears under its name
-    return count
+    remove_leftovers(path)
+    with export_stream(path, encoding="utf-8", newline="") as stream:
+        return _export(store, user, stream, fmt, str(path))
 
 
-def _audit_export(store: Store, user: User, count: int, fmt: Format) -> None:
+def _export(store: Store, user: User, stream: IO[str], fmt: Format, where: str) -> int:
+    with _export_snapshot(store, user) as (total, records):
+        _audit_export(store, user, f"exporting {total} referrals ({fmt}) to {where}")
+        written = 0
+
+        def counted() -> Iterator[dict[str, Any]]:
+            nonlocal written
+            for record in records:
+                yield record
+                written += 1
+
+        try:
+            write_records(counted(), stream, fmt)
+            stream.flush()
+        except BaseException as exc:
+            _audit_export(store, user, f"export to {where} stopped after {written} of {total} referrals "
+                          f"({type(exc).__name__})")  # fmt: skip
+            raise
+    return written
+
+
+def _audit_export(store: Store, user: User, summary: str) -> None:
     with store.write() as session:
         record_event(session, actor=user.username, entity_type="database", entity_id="referrals", action="export",
-                     summary=f"exported {count} referrals ({fmt})")  # fmt: skip
+                     summary=summary)  # fmt: skip

@@ -81,7 +81,7 @@ def _resolve(database: str | os.PathLike[str] | None, mounts: Path | None) -> Pa
 
     try:
         url = make_url(text)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: urllib's, e.g. an unclosed IPv6 bracket
         raise StoreLocationError("the database URL is not a valid URL") from None
     backend, _, driver = url.drivername.partition("+")
     if backend == "sqlite" and driver in ("", "pysqlite"):
