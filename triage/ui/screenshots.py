@@ -41,6 +41,7 @@ from triage.store import Store, open_store
 from triage.store.errors import StoreError
 from triage.store.keys import new_recovery_key
 from triage.ui.audit_viewer import AuditViewer
+from triage.ui.keyboard_help import KeyboardHelp
 from triage.ui.letter_dialog import LetterDialog
 from triage.ui.login import FirstRunDialog, LoginDialog
 from triage.ui.main_window import MainWindow
@@ -208,6 +209,7 @@ def render(out: Path) -> list[Path]:
             ("new-referral", NewReferralDialog([], window), (620, 520)),
             ("settings", SettingsDialog(store, ruleset, SETTINGS, ADMIN, window), (760, 700)),
             ("matrix", MatrixView(ruleset, window), (1200, 760)),
+            ("keyboard-help", KeyboardHelp(window), None),
             (
                 "letter-preview",
                 LetterDialog(
