@@ -223,6 +223,8 @@ def test_killed_at_random_moments_nothing_acknowledged_is_lost_and_nothing_is_pa
         f"\ncrash harness ({dialect}): {kills} kills, {lines_total} acknowledged commits "
         f"({len(acked.referrals)} referrals, {len(acked.decisions)} decisions), {elapsed:.1f} s, seed {SEED}\n"
     )
-    # The children did real work (and were killed part way through it). On a loaded machine a child
-    # gets less done in its few milliseconds, so this asks for half the quiet-machine figures.
-    assert lines_total >= kills // 2 and len(acked.referrals) >= kills // 2 and len(acked.decisions) >= kills // 8
+    # The children did real work (and were killed part way through it), so the checks above were not
+    # vacuous. The kill windows are wall-clock milliseconds, so on a loaded machine (CI runners, or
+    # parallel test runs) a child gets much less done: this asks for a quarter of the quiet-machine
+    # figures, and for decisions (the slowest commit) one in twenty kills. Zero work still fails.
+    assert lines_total >= kills // 4 and len(acked.referrals) >= kills // 4 and len(acked.decisions) >= kills // 20
