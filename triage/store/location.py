@@ -30,7 +30,7 @@ DATABASE_FILENAME = "triage.db"
 # file and exports are written 0600 too). Windows: the per-user profile's ACLs (docs/building.md).
 PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
-_UMASK = threading.Lock()
+_UMASK = threading.RLock()  # re-entrant: a connection opened inside another block
 
 NETWORK_FILESYSTEMS = frozenset(
     {
@@ -126,14 +126,14 @@ def private_files() -> Iterator[None]:
 
 def make_private(path: Path) -> None:
     """Tighten a database (and its -wal/-shm/-journal) or a data folder made before this version (or
-    by a tool with a looser umask) to 0600 / 0700. Only what this user owns; POSIX only."""
+    by a tool with a looser umask) to 0600 / 0700. POSIX only."""
     if os.name != "posix":  # pragma: no cover - Windows: the profile folder's ACLs apply
         return
     for candidate in (path,) if path.is_dir() else (path, *(Path(f"{path}{s}") for s in SQLITE_COMPANIONS)):
-        with suppress(OSError):  # absent, or not ours: nothing to tighten
-            status = candidate.lstat()
-            if status.st_uid == os.geteuid() and not candidate.is_symlink():
-                candidate.chmod(PRIVATE_FOLDER if candidate.is_dir() else PRIVATE_FILE)
+        if candidate.is_symlink():
+            continue  # chmod would change what the link points to
+        with suppress(OSError):  # absent, or another user's (only its owner may chmod it)
+            candidate.chmod(PRIVATE_FOLDER if candidate.is_dir() else PRIVATE_FILE)
 
 
 def require_tls(url: URL) -> URL:
