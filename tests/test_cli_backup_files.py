@@ -231,3 +231,14 @@ def _open(db: Path) -> Any:
 
     store, _user = open_authenticated(db, ADMIN, PASSWORDS[ADMIN], sleep=lambda _s: None)
     return store
+
+
+@POSIX
+def test_a_data_folder_left_0755_by_an_earlier_version_is_tightened(tmp_path, monkeypatch, usual_umask) -> None:
+    from triage.store.location import local_store_path
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "data" / "triage").mkdir(parents=True, mode=0o755)
+    assert local_store_path() == tmp_path / "data" / "triage" / "triage.db"
+    assert stat.S_IMODE((tmp_path / "data" / "triage").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o755  # not triage's folder: left as it was
