@@ -29,6 +29,7 @@ import pytest
 from tests.test_cli_store import (  # noqa: F401 - fixtures, used by name
     ADMIN,
     PASSWORDS,
+    PWP,
     ROW,
     audit_trail,
     environment,
@@ -242,3 +243,32 @@ def test_a_data_folder_left_0755_by_an_earlier_version_is_tightened(tmp_path, mo
     assert local_store_path() == tmp_path / "data" / "triage" / "triage.db"
     assert stat.S_IMODE((tmp_path / "data" / "triage").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o755  # not triage's folder: left as it was
+
+
+def test_a_restore_that_runs_out_of_disk_replaces_nothing_and_leaves_nothing(
+    tmp_path, capsys, monkeypatch, new_store, template
+) -> None:  # fmt: skip
+    import triage.store.backup as backup
+
+    db = new_store(tmp_path / "t.db")
+    assert run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "backup", tmp_path / "b.db")[0] == 0
+    assert run_as(monkeypatch, capsys, PWP, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))[0] == 0
+    real_copy = backup._copy
+
+    def full_at_the_target(source: Path, destination: Path, key: bytes | None = None) -> None:
+        if destination == db:  # the copy it replaces is made by now: it must go too
+            raise sqlite3.OperationalError("database or disk is full")
+        real_copy(source, destination, key)
+
+    monkeypatch.setattr(backup, "_copy", full_at_the_target)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "restore", tmp_path / "b.db")
+    assert (code, out) == (
+        1,
+        "",
+    ) and err == f"error: the restore of {db} failed: the disk is full; nothing was replaced\n"
+    own = {"t.db-wal", "t.db-shm"}  # the store's own WAL (reading it read-only leaves them): part of the store
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in own) == [
+        n for n in before if n not in own
+    ]  # no .restoring, no .previous-*
+    assert referral_count(db, template.key) == 1  # the import made after the backup is still there

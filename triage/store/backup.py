@@ -88,9 +88,7 @@ def _backup(store: Store, source: Path, destination: Path, made: Callable[[], ob
         _remove_sqlite_files(partial)
         if wrote_keys:
             keys.unlink(missing_ok=True)
-        if isinstance(exc, BackupError) or not _is_write_failure(exc):
-            raise
-        raise BackupError(_write_failure(exc, destination)) from None
+        raise _failed(exc, f"the backup to {destination}", destination.parent, "nothing was left behind") from None
     return destination
 
 
@@ -106,7 +104,7 @@ def _claim(partial: Path) -> None:
     except FileExistsError:  # put there since the check above
         raise BackupError(_in_the_way(partial)) from None
     except OSError as exc:
-        raise BackupError(_write_failure(exc, partial)) from None
+        raise _failed(exc, f"the backup to {partial.with_suffix('')}", partial.parent, "nothing was written") from None
 
 
 def _in_the_way(path: Path) -> str:
@@ -120,17 +118,19 @@ def _is_write_failure(exc: BaseException) -> bool:
     return isinstance(exc, (OSError, sqlite3.Error)) or type(exc).__module__.startswith("sqlcipher3")
 
 
-def _write_failure(exc: BaseException, destination: Path) -> str:
-    """Why the backup could not be written, in words (SQLite's own text is not repeated: the error's
-    type and the errno are enough to tell the cases apart)."""
+def _failed(exc: BaseException, what: str, folder: Path, outcome: str) -> BaseException:
+    """A write the OS or SQLite refused, as one ``BackupError`` saying why in words (SQLite's own
+    text is not repeated: the errno and the error's type tell the cases apart); anything else as it was."""
+    if isinstance(exc, BackupError) or not _is_write_failure(exc):
+        return exc
     code, text = getattr(exc, "errno", None), str(exc).lower()
     if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "disk is full" in text:
         why = "the disk is full"
     elif code in (errno.EACCES, errno.EPERM, errno.EROFS) or "unable to open" in text or "readonly" in text:
-        why = f"the folder {destination.parent} cannot be written to"
+        why = f"the folder {folder} cannot be written to"
     else:
         why = f"it could not be written ({type(exc).__name__})"
-    return f"the backup to {destination} failed: {why}; nothing was left behind"
+    return BackupError(f"{what} failed: {why}; {outcome}")
 
 
 def restore_database(source: Path, target: Path, *, key: bytes | None = None, keep: int = KEEP_PREVIOUS) -> Path | None:
@@ -161,23 +161,18 @@ def restore_database(source: Path, target: Path, *, key: bytes | None = None, ke
 def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
     staged = target.with_name(target.name + ".restoring")
     _remove_sqlite_files(staged)
-    # Even a read-only open of a WAL database leaves -wal/-shm files beside it: read a private copy,
-    # so the backup (on a USB stick, say) stays exactly as it was.
-    with tempfile.TemporaryDirectory(prefix="triage-restore-") as folder:
-        private = Path(folder) / "backup.db"
-        for suffix in ("", "-wal"):
-            if Path(f"{source}{suffix}").is_file():
-                shutil.copyfile(f"{source}{suffix}", f"{private}{suffix}")
-        _copy(private, staged, key)
-    problems = _verify_file(staged, key)
-    if problems:
-        _remove_sqlite_files(staged)
-        raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
     previous: Path | None = None
-    if target.exists():
-        previous = _new_previous(target)
-        _copy(target, previous, key)
-    _copy(staged, target, key)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
+    try:
+        _stage(source, staged, key)
+        if target.exists():
+            previous = _new_previous(target)
+            _copy(target, previous, key)
+        _copy(staged, target, key)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
+    except Exception as exc:
+        _remove_sqlite_files(staged)
+        if previous is not None:  # the target is as it was (its replacement is one transaction): no copy needed
+            _remove_sqlite_files(previous)
+        raise _failed(exc, f"the restore of {target}", target.parent, "nothing was replaced") from None
     _remove_sqlite_files(staged)
     if key is not None and not key_file_path(target).exists() and key_file_path(source).exists():
         atomic_write(key_file_path(target), key_file_path(source).read_bytes())
@@ -193,6 +188,21 @@ def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
     if problems:
         raise BackupError("the restored database failed verification after its update: " + "; ".join(problems) + kept)
     return previous
+
+
+def _stage(source: Path, staged: Path, key: bytes | None) -> None:
+    """The backup copied beside the target and verified there."""
+    # Even a read-only open of a WAL database leaves -wal/-shm files beside it: read a private copy,
+    # so the backup (on a USB stick, say) stays exactly as it was.
+    with tempfile.TemporaryDirectory(prefix="triage-restore-") as folder:
+        private = Path(folder) / "backup.db"
+        for suffix in ("", "-wal"):
+            if Path(f"{source}{suffix}").is_file():
+                shutil.copyfile(f"{source}{suffix}", f"{private}{suffix}")
+        _copy(private, staged, key)
+    problems = _verify_file(staged, key)
+    if problems:
+        raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
 
 
 def _new_previous(target: Path) -> Path:
