@@ -32,7 +32,16 @@ def register(commands: Commands) -> None:
     restore = db.add_parser("restore", parents=[store],
                             help="replace the SQLite database with a verified backup (the old file is kept)")  # fmt: skip
     restore.add_argument("src", type=Path, help="the backup file")
+    restore.add_argument("--keep-previous", type=_at_least_one, default=None, metavar="N",
+                         help="how many copies of replaced databases to keep beside it (default 3); older ones are "
+                              "removed once the restore has succeeded")  # fmt: skip
     restore.set_defaults(command="db restore", handler=_db_restore)
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("must be a whole number, 1 or more")
+    return int(text)
 
 
 def _db_verify(args: argparse.Namespace) -> int:
@@ -71,23 +80,29 @@ def _db_backup(args: argparse.Namespace) -> int:
 def _db_restore(args: argparse.Namespace) -> int:
     from triage.services.maintenance import restore
     from triage.store import resolve_database_url
+    from triage.store.backup import KEEP_PREVIOUS, kept_copies
 
+    keep = args.keep_previous or KEEP_PREVIOUS
     url = resolve_database_url(args.database)
     if url.get_backend_name() != "sqlite":
         raise InputError(f"db restore works on a SQLite file; {SERVER_TOOLS}")
     target = Path(str(url.database))
     if target.is_file() and looks_like_a_store(target):  # log in to the store being replaced
         store, user = login(args, "restore", migrate=False)
-        previous = restore(store, user, args.src, target)
+        previous = restore(store, user, args.src, target, keep=keep)
     else:
-        previous = _restore_without_a_store(args, target)
+        previous = _restore_without_a_store(args, target, keep)
     print(f"ok: restored {url.database} from {args.src}, verified")
     if previous is not None:
+        kept = kept_copies(target)
+        used = sum(path.stat().st_size for path in kept)
         print(f"the database it replaced is kept as {previous}")
+        print(f"{len(kept)} kept {'copy uses' if len(kept) == 1 else 'copies use'} {used / 1_000_000:.1f} MB beside it "
+              f"(the newest {keep} are kept; --keep-previous N to change)")  # fmt: skip
     return EXIT_OK
 
 
-def _restore_without_a_store(args: argparse.Namespace, target: Path) -> Path | None:
+def _restore_without_a_store(args: argparse.Namespace, target: Path, keep: int) -> Path | None:
     """On a computer without the store, log in to a throwaway copy of the backup (with its key file):
     logging in writes to a store (the login event, the WAL), and the backup must stay as it was."""
     import shutil
@@ -101,4 +116,4 @@ def _restore_without_a_store(args: argparse.Namespace, target: Path) -> Path | N
             if Path(f"{source}{suffix}").is_file():
                 shutil.copy2(f"{source}{suffix}", Path(folder) / f"backup.db{suffix}")
         store, user = login(args, "restore", migrate=False, database=str(Path(folder) / "backup.db"))
-        return restore(store, user, source, target)
+        return restore(store, user, source, target, keep=keep)

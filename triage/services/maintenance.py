@@ -4,11 +4,12 @@ command line and any future screen go through the same permission table."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 from triage.services.permissions import User, require
 from triage.store.audit import record_event
-from triage.store.backup import backup_database, restore_database
+from triage.store.backup import KEEP_PREVIOUS, backup_database, restore_database
 from triage.store.database import Store
 from triage.store.integrity import verify_database
 
@@ -20,21 +21,31 @@ def verify_store(store: Store, user: User, *, older_schema_ok: bool = False) -> 
 
 
 def back_up(store: Store, user: User, destination: Path) -> Path:
-    """Copy the live store to a new file and verify the copy (``backup``); audited before the copy,
-    so the backup carries the record of its own making."""
+    """Copy the live store to a new file and verify the copy (``backup``). Audited as what happened:
+    "backup made" once the copy is verified, in the same step that gives it its name (no backup
+    without its record); a failed attempt as "backup failed" (a try at copying every record is worth
+    knowing about), unless the store itself cannot be written to by then."""
     require(user, "backup", store=store)
-    with store.write() as session:
-        record_event(session, actor=user.username, entity_type="database", entity_id="backup", action="export",
-                     summary="backup made")  # fmt: skip
-    return backup_database(store, destination)
+
+    def audit(summary: str) -> None:
+        with store.write() as session:
+            record_event(session, actor=user.username, entity_type="database", entity_id="backup", action="export",
+                         summary=summary)  # fmt: skip
+
+    try:
+        return backup_database(store, destination, made=lambda: audit("backup made"))
+    except Exception:
+        with suppress(Exception):  # the backup's own error is the one to show
+            audit("backup failed")
+        raise
 
 
-def restore(store: Store, user: User, source: Path, target: Path) -> Path | None:
+def restore(store: Store, user: User, source: Path, target: Path, *, keep: int = KEEP_PREVIOUS) -> Path | None:
     """Replace the store at ``target`` with the backup ``source`` (``restore``). ``store`` is open only
     to check who is asking and to lend its key: the store being replaced, or a throwaway copy of the
     backup on a computer without one. It is closed here; the restored store is verified first.
-    Returns where the replaced database was kept (None when there was none)."""
+    Returns where the replaced database was kept (None when there was none); ``keep`` copies are kept."""
     require(user, "restore", store=store)
     key = store._key
     store.close()
-    return restore_database(source, target, key=key)
+    return restore_database(source, target, key=key, keep=keep)

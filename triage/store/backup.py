@@ -11,17 +11,28 @@ A backup takes the store's exclusive lock (``triage.store.locks``): one backup, 
 at a time. A restore also needs the store to itself: it is refused while any other process has the
 store open, and no process can open it until the restore has finished. The copy of the database a
 restore replaces is created under a name no other copy has (microseconds, then a counter, created
-with O_EXCL), so two restores never keep their copies in one file.
+with O_EXCL), so two restores never keep their copies in one file. The newest ``KEEP_PREVIOUS`` copies
+are kept (a restore removes older ones once it has succeeded).
+
+A backup is written under ``<destination>.partial``, created new (O_EXCL, never through a symbolic
+link) and renamed into place once verified; a file already in the way is refused, never removed.
+Every failure (an unwritable folder, a full disk, a copy that fails verification) removes what this
+backup wrote (the part file, its -wal/-shm, the key file beside it) and is one ``BackupError``.
+Everything written here is 0600 on POSIX (``triage.store.location.private_files``).
 
 A PostgreSQL server is backed up with its own tools (pg_dump / pg_basebackup), not from here.
 """
 
 from __future__ import annotations
 
+import errno
+import glob
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,42 +41,99 @@ from triage.store.database import Store, open_store
 from triage.store.errors import StoreError
 from triage.store.integrity import verify_database
 from triage.store.keys import key_file_path, sqlcipher_key
-from triage.store.location import check_local_path
+from triage.store.location import PRIVATE_FILE, SQLITE_COMPANIONS, check_local_path, private_files
 from triage.store.locks import exclusive, operation
+
+KEEP_PREVIOUS = 3  # copies of replaced databases kept beside the store (``restore_database(keep=...)``)
+_PREVIOUS_STAMP = re.compile(r"(\d{8}T\d{6})(?:\.(\d{6}))?Z(?:-(\d+))?")
 
 
 class BackupError(StoreError):
     pass
 
 
-def backup_database(store: Store, destination: Path) -> Path:
+def backup_database(store: Store, destination: Path, *, made: Callable[[], object] | None = None) -> Path:
     """Copy the live database to ``destination`` (a new file), then verify the copy. Refused
-    (``StoreBusy``) while another backup, restore or migration of the store runs."""
+    (``StoreBusy``) while another backup, restore or migration of the store runs. ``made`` (the
+    audit of the backup) is called once the copy is verified, just before it takes its name: if it
+    fails, so does the backup, and nothing is left; so no backup exists without its record."""
     source = _sqlite_path(store)
     with operation(source, "the backup"):
-        return _backup(store, source, destination)
+        return _backup(store, source, destination, made)
 
 
-def _backup(store: Store, source: Path, destination: Path) -> Path:
+def _backup(store: Store, source: Path, destination: Path, made: Callable[[], object] | None) -> Path:
     key = store._key
     destination = destination.expanduser().absolute()
-    if destination.exists() or (key is not None and key_file_path(destination).exists()):
+    keys = key_file_path(destination)
+    if destination.exists() or (key is not None and keys.exists()):
         raise BackupError(f"{destination} already exists; choose a new file name")
     if not destination.parent.is_dir():
         raise BackupError(f"the folder {destination.parent} does not exist")
     partial = destination.with_name(destination.name + ".partial")
-    _copy(source, partial, key)
-    problems = _verify_file(partial, key)
-    if problems:
-        partial.unlink(missing_ok=True)
-        raise BackupError("the backup copy failed verification: " + "; ".join(problems))
-    if key is not None:
-        atomic_write(key_file_path(destination), key_file_path(source).read_bytes())
-    os.replace(partial, destination)  # a half-written backup never appears under the chosen name
+    _claim(partial)
+    wrote_keys = False
+    try:
+        _copy(source, partial, key)
+        problems = _verify_file(partial, key)
+        if problems:
+            raise BackupError("the backup copy failed verification: " + "; ".join(problems))
+        if key is not None:
+            wrote_keys = True  # from here on the key file beside the backup is this backup's own
+            atomic_write(keys, key_file_path(source).read_bytes())
+        if made is not None:
+            made()
+        os.replace(partial, destination)  # a half-written backup never appears under the chosen name
+    except BaseException as exc:
+        _remove_sqlite_files(partial)
+        if wrote_keys:
+            keys.unlink(missing_ok=True)
+        raise _failed(exc, f"the backup to {destination}", destination.parent, "nothing was left behind") from None
     return destination
 
 
-def restore_database(source: Path, target: Path, *, key: bytes | None = None) -> Path | None:
+def _claim(partial: Path) -> None:
+    """Create the backup's part file, new and empty (SQLite takes an empty file as a new database).
+    Anything already there (a leftover, a symbolic link, its -wal/-shm) is refused and left as it is:
+    it may not be this program's, and a link would send the copy somewhere else."""
+    for path in (partial, *(Path(f"{partial}{suffix}") for suffix in SQLITE_COMPANIONS)):
+        if os.path.lexists(path):
+            raise BackupError(_in_the_way(path))
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE))
+    except FileExistsError:  # put there since the check above
+        raise BackupError(_in_the_way(partial)) from None
+    except OSError as exc:
+        raise _failed(exc, f"the backup to {partial.with_suffix('')}", partial.parent, "nothing was written") from None
+
+
+def _in_the_way(path: Path) -> str:
+    what = "a symbolic link" if path.is_symlink() else "a file"
+    return (f"{path} is in the way ({what}, perhaps left by a backup that did not finish); it was not "
+            "touched: remove it or choose another backup name; nothing was written")  # fmt: skip
+
+
+def _is_write_failure(exc: BaseException) -> bool:
+    """The OS's or SQLite's (either driver's) refusal to write, as opposed to a bug."""
+    return isinstance(exc, (OSError, sqlite3.Error)) or type(exc).__module__.startswith("sqlcipher3")
+
+
+def _failed(exc: BaseException, what: str, folder: Path, outcome: str) -> BaseException:
+    """A write the OS or SQLite refused, as one ``BackupError`` saying why in words (SQLite's own
+    text is not repeated: the errno and the error's type tell the cases apart); anything else as it was."""
+    if isinstance(exc, BackupError) or not _is_write_failure(exc):
+        return exc
+    code, text = getattr(exc, "errno", None), str(exc).lower()
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "disk is full" in text:
+        why = "the disk is full"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS) or "unable to open" in text or "readonly" in text:
+        why = f"the folder {folder} cannot be written to"
+    else:
+        why = f"it could not be written ({type(exc).__name__})"
+    return BackupError(f"{what} failed: {why}; {outcome}")
+
+
+def restore_database(source: Path, target: Path, *, key: bytes | None = None, keep: int = KEEP_PREVIOUS) -> Path | None:
     """Replace the database at ``target`` with the backup ``source``, after verifying the backup.
     The database being replaced is first copied to ``<target>.previous-<UTC time>`` (a new file); that
     path is returned (None when there was no database at ``target``). Refused (``StoreBusy``) while
@@ -75,35 +143,36 @@ def restore_database(source: Path, target: Path, *, key: bytes | None = None) ->
     verified as that version wrote it, restored, then migrated to the current schema and verified
     again, as opening it in the app would.
 
-    ``key``: the store's key (an encrypted store); a backup that this key does not open is refused."""
+    ``key``: the store's key (an encrypted store); a backup that this key does not open is refused.
+    ``keep``: how many copies of replaced databases to keep (at least 1: the one just made); older
+    ones are removed once the restore has succeeded, never after a failure."""
+    if keep < 1:
+        raise BackupError("at least the copy of the database being replaced is kept (keep must be 1 or more)")
     source, target = source.expanduser().absolute(), target.expanduser().absolute()
     if not source.is_file():
         raise BackupError(f"the backup {source} does not exist")
     check_local_path(target)
     with exclusive(target, "the restore"):
-        return _restore(source, target, key)
+        previous = _restore(source, target, key)
+        _prune_previous(target, keep)
+        return previous
 
 
 def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
     staged = target.with_name(target.name + ".restoring")
     _remove_sqlite_files(staged)
-    # Even a read-only open of a WAL database leaves -wal/-shm files beside it: read a private copy,
-    # so the backup (on a USB stick, say) stays exactly as it was.
-    with tempfile.TemporaryDirectory(prefix="triage-restore-") as folder:
-        private = Path(folder) / "backup.db"
-        for suffix in ("", "-wal"):
-            if Path(f"{source}{suffix}").is_file():
-                shutil.copyfile(f"{source}{suffix}", f"{private}{suffix}")
-        _copy(private, staged, key)
-    problems = _verify_file(staged, key)
-    if problems:
-        _remove_sqlite_files(staged)
-        raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
     previous: Path | None = None
-    if target.exists():
-        previous = _new_previous(target)
-        _copy(target, previous, key)
-    _copy(staged, target, key)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
+    try:
+        _stage(source, staged, key)
+        if target.exists():
+            previous = _new_previous(target)
+            _copy(target, previous, key)
+        _copy(staged, target, key)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
+    except Exception as exc:
+        _remove_sqlite_files(staged)
+        if previous is not None:  # the target is as it was (its replacement is one transaction): no copy needed
+            _remove_sqlite_files(previous)
+        raise _failed(exc, f"the restore of {target}", target.parent, "nothing was replaced") from None
     _remove_sqlite_files(staged)
     if key is not None and not key_file_path(target).exists() and key_file_path(source).exists():
         atomic_write(key_file_path(target), key_file_path(source).read_bytes())
@@ -121,6 +190,21 @@ def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
     return previous
 
 
+def _stage(source: Path, staged: Path, key: bytes | None) -> None:
+    """The backup copied beside the target and verified there."""
+    # Even a read-only open of a WAL database leaves -wal/-shm files beside it: read a private copy,
+    # so the backup (on a USB stick, say) stays exactly as it was.
+    with tempfile.TemporaryDirectory(prefix="triage-restore-") as folder:
+        private = Path(folder) / "backup.db"
+        for suffix in ("", "-wal"):
+            if Path(f"{source}{suffix}").is_file():
+                shutil.copyfile(f"{source}{suffix}", f"{private}{suffix}")
+        _copy(private, staged, key)
+    problems = _verify_file(staged, key)
+    if problems:
+        raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
+
+
 def _new_previous(target: Path) -> Path:
     """A new, empty file for the copy of the database a restore replaces: ``<target>.previous-<UTC
     time to the microsecond>``, with a counter after it should that name be taken. Created with
@@ -136,8 +220,23 @@ def _new_previous(target: Path) -> Path:
     raise BackupError(f"no free name for the copy of the database being replaced beside {target}")
 
 
+def kept_copies(target: Path) -> list[Path]:
+    """The copies of replaced databases kept beside ``target``, oldest first."""
+    found = []
+    for path in target.parent.glob(f"{glob.escape(target.name)}.previous-*"):
+        match = _PREVIOUS_STAMP.fullmatch(path.name.removeprefix(f"{target.name}.previous-"))
+        if match and path.is_file() and not path.is_symlink():
+            found.append(((match[1], match[2] or "", int(match[3] or 0)), path))
+    return [path for _, path in sorted(found)]
+
+
+def _prune_previous(target: Path, keep: int) -> None:
+    for old in kept_copies(target)[:-keep]:
+        _remove_sqlite_files(old)
+
+
 def _remove_sqlite_files(path: Path) -> None:
-    for leftover in (path, *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
+    for leftover in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_COMPANIONS)):
         leftover.unlink(missing_ok=True)
 
 
@@ -149,11 +248,13 @@ def _sqlite_path(store: Store) -> Path:
 
 def _copy(source: Path, destination: Path, key: bytes | None = None) -> None:
     if key is None:
-        src, dst = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True), sqlite3.connect(destination)
+        with private_files():
+            src, dst = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True), sqlite3.connect(destination)
     else:
         import sqlcipher3.dbapi2 as sqlcipher
 
-        src, dst = sqlcipher.connect(f"{source.as_uri()}?mode=ro", uri=True), sqlcipher.connect(str(destination))
+        with private_files():
+            src, dst = sqlcipher.connect(f"{source.as_uri()}?mode=ro", uri=True), sqlcipher.connect(str(destination))
         for connection in (src, dst):
             connection.execute("PRAGMA cipher_log_level = NONE")
             connection.execute(f"PRAGMA key = {sqlcipher_key(key)}")

@@ -28,7 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from triage.store.errors import ConflictError, IntegrityProblem, MigrationError, StoreError
 from triage.store.keys import sqlcipher_key
-from triage.store.location import resolve_database_url
+from triage.store.location import make_private, private_files, resolve_database_url
 from triage.store.locks import MIGRATION_WAIT, OpenHold, operation
 
 log = logging.getLogger(__name__)
@@ -144,6 +144,8 @@ def open_store(
         raise StoreError("a database key is for a local SQLite store; a PostgreSQL server encrypts on its side")
     local = local_file(url)
     share = OpenHold(local) if hold and local is not None else None
+    if local is not None:
+        make_private(local)  # a store (and -wal/-shm) an earlier version left 0644
     engine = create_store_engine(url, key=key)
     try:
         if key is not None:
@@ -191,6 +193,7 @@ def create_store_engine(url: URL, *, key: bytes | None = None) -> Engine:
             engine = _sqlcipher_engine(url, key)
         else:
             engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30})
+            event.listen(engine, "do_connect", _connect_privately)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -206,7 +209,8 @@ def _sqlcipher_engine(url: URL, key: bytes) -> Engine:
     path, pragma = str(url.database), sqlcipher_key(key)
 
     def connect() -> Any:
-        connection = sqlcipher.connect(path, timeout=30, check_same_thread=False)
+        with private_files():  # a new file is born 0600 (its -wal/-shm take its mode)
+            connection = sqlcipher.connect(path, timeout=30, check_same_thread=False)
         try:
             connection.execute("PRAGMA cipher_log_level = NONE")
             connection.execute(f"PRAGMA key = {pragma}")
@@ -219,6 +223,11 @@ def _sqlcipher_engine(url: URL, key: bytes) -> Engine:
 
     return create_engine(URL.create("sqlite+pysqlite", database=path), module=sqlcipher, creator=connect,
                          hide_parameters=True)  # fmt: skip
+
+
+def _connect_privately(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    with private_files():  # a new file is born 0600 (its -wal/-shm take its mode)
+        return dialect.connect(*cargs, **cparams)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

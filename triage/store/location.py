@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
@@ -23,6 +26,11 @@ if TYPE_CHECKING:
 DATABASE_ENV = "TRIAGE_DATABASE_URL"
 INSECURE_DB_ENV = "TRIAGE_ALLOW_INSECURE_DB"
 DATABASE_FILENAME = "triage.db"
+# POSIX modes of what holds patient data: the database, its -wal/-shm, backups, kept copies (the key
+# file and exports are written 0600 too). Windows: the per-user profile's ACLs (docs/building.md).
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+_UMASK = threading.RLock()  # re-entrant: a connection opened inside another block
 
 NETWORK_FILESYSTEMS = frozenset(
     {
@@ -70,7 +78,8 @@ def _resolve(database: str | os.PathLike[str] | None, mounts: Path | None) -> Pa
     chosen: str | os.PathLike[str] | None = database if database not in (None, "") else os.environ.get(DATABASE_ENV)
     if not chosen:
         path = default_database_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)  # the parents keep their modes
+        make_private(path.parent)  # a folder an earlier version made 0755
         check_local_path(path, mounts=mounts)
         return path
     text = os.fspath(chosen)
@@ -95,6 +104,36 @@ def _resolve(database: str | os.PathLike[str] | None, mounts: Path | None) -> Pa
     raise StoreLocationError(
         f"unsupported database {url.drivername!r}: use a SQLite file path or postgresql+psycopg://user@host/dbname"
     )
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Every file SQLite creates inside the block is the user's alone: umask 077 on POSIX, so the
+    file is born 0600 (never readable by others, not even for a moment before a chmod). SQLite
+    gives a database's -wal, -shm and -journal the mode of the database file itself. The umask is
+    the process's: a lock keeps two threads from restoring each other's; another thread creating a
+    file meanwhile only gets a stricter mode."""
+    if os.name != "posix":  # pragma: no cover - Windows: the profile folder's ACLs apply
+        yield
+        return
+    with _UMASK:
+        previous = os.umask(0o077)
+        try:
+            yield
+        finally:
+            os.umask(previous)
+
+
+def make_private(path: Path) -> None:
+    """Tighten a database (and its -wal/-shm/-journal) or a data folder made before this version (or
+    by a tool with a looser umask) to 0600 / 0700. POSIX only."""
+    if os.name != "posix":  # pragma: no cover - Windows: the profile folder's ACLs apply
+        return
+    for candidate in (path,) if path.is_dir() else (path, *(Path(f"{path}{s}") for s in SQLITE_COMPANIONS)):
+        if candidate.is_symlink():
+            continue  # chmod would change what the link points to
+        with suppress(OSError):  # absent, or another user's (only its owner may chmod it)
+            candidate.chmod(PRIVATE_FOLDER if candidate.is_dir() else PRIVATE_FILE)
 
 
 def require_tls(url: URL) -> URL:
