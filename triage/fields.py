@@ -5,19 +5,26 @@ value, so a pydantic error built from it cannot leak what was typed."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 
 from nhs_number.validate import is_valid as nhs_number_is_valid
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# Characters no identifier may hold (issue 13, item 18): controls (Cc: tabs, line breaks, U+0085),
+# invisible format characters (Cf: the bidirectional overrides such as U+202E that can make a name read
+# differently on a letter, zero-width spaces, soft hyphens), line and paragraph separators (Zl, Zp),
+# and lone surrogates (Cs, which cannot be stored or printed). ZWNJ and ZWJ are format characters
+# that Persian, Indic and other scripts need to spell a name correctly, so they are allowed.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+SCRIPT_JOINERS = frozenset({"\u200c", "\u200d"})
 UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 
 def normalise_nhs_number(value: Any) -> Any:
     """Accept the display forms 943 476 5919 and 943-476-5919; anything not a string is left for the
-    type check to refuse."""
-    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
+    type check to refuse. A line separator or a control character is refused, not removed."""
+    return re.sub(r"[\s-]", "", no_control_characters(value.strip())) if isinstance(value, str) else value
 
 
 def check_nhs_number(value: str) -> str:
@@ -43,13 +50,49 @@ def parse_iso_date(value: Any) -> Any:
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
+def refused_character(text: str) -> str | None:
+    """The first character of ``text`` in REFUSED_CATEGORIES (joiners aside), or None."""
+    if text.isprintable():  # the fast path: every refused category is unprintable
+        return None
+    for char in text:
+        if char not in SCRIPT_JOINERS and unicodedata.category(char) in REFUSED_CATEGORIES:
+            return char
+    return None
+
+
 def no_control_characters(value: str) -> str:
-    if CONTROL_CHARACTERS.search(value):
-        raise ValueError("must not contain control characters (such as line breaks)")
+    """``value``, or a ValueError naming the refused character by its code point (never the value)."""
+    char = refused_character(value)
+    if char is not None:
+        raise ValueError(
+            f"must not contain control or invisible formatting characters such as line breaks, tabs or "
+            f"direction overrides (it has U+{ord(char):04X})"
+        )
     return value
 
 
+def no_control_characters_but_line_breaks(value: str) -> str:
+    """As ``no_control_characters``, for text of several lines (an address): line feeds allowed."""
+    no_control_characters(value.replace("\r\n", "\n").replace("\n", " "))
+    return value
+
+
+def normalise_password(password: str) -> str:
+    """The form a password is hashed in: NFC, so that the same password typed on a keyboard or input
+    method that composes accents differently (e + combining acute, or precomposed e-acute) matches."""
+    return unicodedata.normalize("NFC", password)
+
+
+def password_candidates(password: str) -> tuple[str, ...]:
+    """The forms to try when checking a password, NFC first. A password set before passwords were
+    normalised was hashed exactly as typed, so the typed form is tried too when it differs: nobody
+    is locked out of an existing store, and the next password change stores the NFC hash."""
+    normal = normalise_password(password)
+    return (normal,) if normal == password else (normal, password)
+
+
 def normalise_postcode(value: str) -> str:
+    no_control_characters(value)
     match = UK_POSTCODE.match(re.sub(r"\s+", " ", value.upper()))
     if not match:
         raise ValueError("is not a UK postcode")

@@ -38,7 +38,7 @@ def _config() -> ConfigDict:
 
 
 def _phone(value: str) -> str:
-    digits = re.sub(r"[\s\-().]", "", value)
+    digits = re.sub(r"[\s\-().]", "", no_control_characters(value))
     if not re.fullmatch(r"\+?[0-9]{10,15}", digits):
         raise ValueError("must be a telephone number of 10 to 15 digits")
     return value  # printed as the service wrote it

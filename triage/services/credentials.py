@@ -14,6 +14,7 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from triage.fields import normalise_password, password_candidates, refused_character
 from triage.store.errors import StoreError
 
 MIN_PASSWORD = 10
@@ -26,14 +27,20 @@ class AccountError(StoreError):
 
 
 def check_new_account(username: str, display_name: str, password: str) -> None:
-    if not USERNAME.match(username.strip()):
-        raise AccountError("a username is 1 to 100 characters without spaces or control characters")
-    if not display_name.strip() or len(display_name) > 200 or re.search(r"[\x00-\x1f\x7f]", display_name):
-        raise AccountError("a display name is 1 to 200 characters without control characters")
+    if not USERNAME.match(username.strip()) or refused_character(username) is not None:
+        raise AccountError(
+            "a username is 1 to 100 characters without spaces, control or invisible formatting characters"
+        )
+    if not display_name.strip() or len(display_name) > 200 or refused_character(display_name) is not None:
+        raise AccountError(
+            "a display name is 1 to 200 characters without control or invisible formatting characters "
+            "(such as line breaks or direction overrides)"
+        )
     check_password(password)
 
 
 def check_password(password: str) -> None:
+    password = normalise_password(password)
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"a password must be at least {MIN_PASSWORD} characters")
     if len(password) > 1024:
@@ -41,13 +48,19 @@ def check_password(password: str) -> None:
 
 
 def hash_password(password: str) -> str:
-    """The argon2id hash to store (64 MiB and about 0.1 s by design)."""
-    return _hasher.hash(password)
+    """The argon2id hash to store (64 MiB and about 0.1 s by design), of the password's NFC form."""
+    return _hasher.hash(normalise_password(password))
 
 
 def verify_hash(stored: str, password: str) -> bool:
-    """Does ``password`` match the ``stored`` hash? False for a mismatch or an unreadable hash."""
-    try:
-        return _hasher.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    """Does ``password`` match the ``stored`` hash? False for a mismatch or an unreadable hash. The NFC
+    form is tried first, then (for a hash made before passwords were normalised) the form as typed."""
+    for candidate in password_candidates(password):
+        try:
+            if _hasher.verify(stored, candidate):
+                return True
+        except (VerifyMismatchError, VerificationError):
+            continue
+        except InvalidHashError:
+            return False
+    return False

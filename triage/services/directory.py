@@ -17,6 +17,7 @@ from sqlalchemy import select
 from triage.services.inputs import GpPracticeInput, InvalidInput, parse
 from triage.services.permissions import User, require
 from triage.services.referrals import save_gp_practice
+from triage.services.spreadsheet_csv import NotUnicodeText, delimiter, spreadsheet_text
 from triage.store.database import Store
 from triage.store.models import GpPractice
 
@@ -43,7 +44,7 @@ def list_practices(store: Store) -> list[PracticeEntry]:
 
 def read_practices_csv(text: str) -> list[GpPracticeInput]:
     """Every row validated; ``InvalidInput`` lists each bad row by number (the header is row 1)."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter(text))  # Excel's "Unicode Text" is tab-separated
     missing = [f for f in ("code", "name") if f not in (reader.fieldnames or [])]
     if missing:
         raise InvalidInput([f"header: the column(s) {', '.join(missing)} are required"])
@@ -71,9 +72,11 @@ def import_practices_csv(store: Store, user: User, path: Path) -> int:
     """Add or update the practices in a CSV file (``settings``); one bad row means none is saved."""
     require(user, "settings", store=store)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        raise InvalidInput(["file: cannot be read as UTF-8 text"]) from None
+        text = spreadsheet_text(path.read_bytes())  # UTF-8, or UTF-16 with a byte order mark
+    except OSError:
+        raise InvalidInput(["file: cannot be read"]) from None
+    except NotUnicodeText as exc:
+        raise InvalidInput([f"file: {exc}"]) from None
     practices = read_practices_csv(text)
     for practice in practices:
         save_gp_practice(store, user, practice)

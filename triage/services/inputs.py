@@ -28,6 +28,7 @@ from triage.fields import (
     check_nhs_number,
     has_words,
     no_control_characters,
+    no_control_characters_but_line_breaks,
     normalise_nhs_number,
     normalise_postcode,
     parse_iso_date,
@@ -65,7 +66,8 @@ def blank_to_none(value: Any) -> Any:
 
 
 def normalise_phone(value: Any) -> Any:
-    return re.sub(r"[\s\-().]", "", value) if isinstance(value, str) else value
+    # A line separator is whitespace to \s: refused before the spacing is removed, not removed with it.
+    return re.sub(r"[\s\-().]", "", no_control_characters(value.strip())) if isinstance(value, str) else value
 
 
 def check_phone(value: str) -> str:
@@ -75,7 +77,7 @@ def check_phone(value: str) -> str:
 
 
 def normalise_practice_code(value: Any) -> Any:
-    return value.strip().upper() if isinstance(value, str) else value
+    return no_control_characters(value.strip()).upper() if isinstance(value, str) else value
 
 
 def check_practice_code(value: str) -> str:
@@ -92,7 +94,9 @@ PastDate = Annotated[date, BeforeValidator(parse_iso_date), AfterValidator(not_i
 Phone = Annotated[str, BeforeValidator(normalise_phone), AfterValidator(check_phone)]
 Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), AfterValidator(normalise_postcode)]
 PracticeCode = Annotated[str, BeforeValidator(normalise_practice_code), AfterValidator(check_practice_code)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), AfterValidator(no_control_characters)
+]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Optional = BeforeValidator(blank_to_none)
 
@@ -144,8 +148,16 @@ class GpPracticeInput(BaseModel):
     model_config = _strict_config()
 
     code: PracticeCode
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+        AfterValidator(no_control_characters),
+    ]
+    address: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=1000),
+        AfterValidator(no_control_characters_but_line_breaks),
+    ] = ""
     gp_names: tuple[Name, ...] = ()
 
 

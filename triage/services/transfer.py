@@ -29,7 +29,7 @@ from triage.services.export_file import export_stream, remove_leftovers
 from triage.services.inputs import InvalidInput, ReferralInput, parse
 from triage.services.permissions import User, require
 from triage.services.referrals import CreatedReferral, import_batch
-from triage.services.spreadsheet_csv import SpreadsheetWriter, restore
+from triage.services.spreadsheet_csv import NotUnicodeText, SpreadsheetWriter, delimiter, restore, spreadsheet_text
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.models import Person, Referral
@@ -78,11 +78,12 @@ class ImportReport:
 
 def read_records(raw: bytes, fmt: Format | None = None) -> list[Any]:
     """The file's records as dicts of field -> value, in file order. ``fmt`` None: a file whose first
-    non-blank character is ``[`` or ``{`` is JSON, anything else CSV."""
+    non-blank character is ``[`` or ``{`` is JSON, anything else CSV. UTF-8 (with or without a byte
+    order mark) and UTF-16 with one are read; anything else is refused with how to save it from Excel."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TransferError("the file is not UTF-8 text") from None
+        text = spreadsheet_text(raw)
+    except NotUnicodeText as exc:
+        raise TransferError(f"the file {exc}") from None
     if fmt is None:
         fmt = "json" if text.lstrip().startswith(("[", "{")) else "csv"
     return _json_records(text) if fmt == "json" else _csv_records(text)
@@ -107,7 +108,8 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | Unreadable:
 
 
 def _csv_records(text: str) -> list[dict[str, Any] | Unreadable]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # Comma-separated, or tab-separated as Excel's "Unicode Text" is: told apart by the header row.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter(text))
     try:
         header = next(reader, None)
         if header is None:

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from triage.fields import normalise_password, password_candidates
 from triage.files import atomic_write
 from triage.store.errors import StoreError
 
@@ -188,7 +189,7 @@ class KeyFile:
         """Add or re-wrap (password change) a user's wrap, with a fresh salt and nonce."""
         name = normalise_username(username)
         salt, params = secrets.token_bytes(16), dict(KDF_PARAMS)
-        wrap = _seal(_argon2(password, salt, params), key, _user_ad(self.database_id, name))
+        wrap = _seal(_argon2(normalise_password(password), salt, params), key, _user_ad(self.database_id, name))
         self.wraps[name] = {"kdf": {"alg": "argon2id", "salt": _b64(salt), **params}, **wrap}
 
     def remove_user(self, username: str) -> None:
@@ -204,7 +205,8 @@ class KeyFile:
         name = normalise_username(username)
         wrap = self.wraps.get(name)
         if wrap is None:
-            _argon2(password, b"\0" * 16, KDF_PARAMS)  # the same time for an unknown user
+            for candidate in password_candidates(password):  # the same work as for a known user
+                _argon2(candidate, b"\0" * 16, KDF_PARAMS)
             raise WrongPassword()
         kdf = wrap.get("kdf")
         if not isinstance(kdf, dict) or kdf.get("alg") != "argon2id":
@@ -216,8 +218,18 @@ class KeyFile:
         if not (1 <= params["time_cost"] <= 64 and 8 <= params["memory_cost"] <= 4 * 1024 * 1024
                 and 1 <= params["parallelism"] <= 64):  # fmt: skip
             raise KeyFileError(ALTERED)  # absurd parameters would hang or exhaust memory
-        kek = _argon2(password, _unb64(kdf.get("salt")), params)
-        key = _open(kek, wrap, _user_ad(self.database_id, name), WrongPassword())
+        salt = _unb64(kdf.get("salt"))
+        # NFC first; then, for a wrap made before passwords were normalised, the password as typed
+        # (fields.password_candidates), so an existing store keeps opening for everyone.
+        ad, key = _user_ad(self.database_id, name), None
+        for candidate in password_candidates(password):
+            try:
+                key = _open(_argon2(candidate, salt, params), wrap, ad, WrongPassword())
+                break
+            except WrongPassword:
+                continue
+        if key is None:
+            raise WrongPassword()
         self.verify_mac(key)
         return key
 
