@@ -85,6 +85,8 @@ class AnswerRow(QGroupBox):
     def set_value(self, value: int | None) -> None:
         if value is not None and value not in self._choices:
             raise ValueError(f"answer must be one of {self._choices}")
+        if value == self._value and not self._refused:
+            return  # a redraw of what is shown already: every answer is redrawn after each change
         self._value = value
         self._refused = False
         self._update()
@@ -125,10 +127,6 @@ class AnswerRow(QGroupBox):
         words = "Not answered" if self._value is None else self._words[self._value]
         self.hint.setVisible(self._refused)
         self.setAccessibleDescription(f"{words}. {CLEAR_FIRST}" if self._refused else words)
-
-    def chosen_words(self) -> str | None:
-        """The chosen answer as a screen reader says it, or None when not answered."""
-        return None if self._value is None else self._words[self._value]
 
 
 def standard_band_text(questionnaire: Questionnaire, band: str) -> str:
@@ -178,14 +176,6 @@ class QuestionnaireWidget(QWidget):
 
     def answers(self) -> list[int | None]:
         return [row.value for row in self.rows]
-
-    def set_answers(self, answers: list[int | None] | None) -> None:
-        for row, value in zip(self.rows, answers or [None] * len(self.rows), strict=True):
-            row.set_value(value)
-        self.refresh_total()
-
-    def complete(self) -> bool:
-        return all(value is not None for value in self.answers())
 
     def refresh_total(self) -> None:
         answers = self.answers()

@@ -146,6 +146,8 @@ class RatingChooser(QFrame):
         return self._level
 
     def set_level(self, level: Level | None) -> None:
+        if level == self._level and not self._refused:
+            return  # a redraw of what is shown already (the style sheets cost time)
         self._level = self.levels_row.level = level
         self._refused = False
         self._update()
