@@ -41,16 +41,21 @@ class Timing:
         return statistics.median(self.rounds)
 
 
-def time_rounds(works: dict[str, Callable[[], object]], rounds: int, warmup: int = 1) -> dict[str, Timing]:
+def time_rounds(works: dict[str, Callable[[], object]], rounds: int, warmup: int = 1,
+                settle: Callable[[], object] | None = None) -> dict[str, Timing]:  # fmt: skip
     """Time each of ``works`` over ``rounds`` rounds, interleaved (a, b, c, a, b, c, ...) so that a
     busy moment on the machine hits them all alike, after ``warmup`` untimed rounds. The garbage
-    collector runs before each timing and stays enabled during it, so allocation costs count."""
+    collector runs before each timing and stays enabled during it, so allocation costs count.
+    ``settle``, untimed before each timing, lets work the previous one left behind finish first
+    (a window's posted layout and paint events), so that it is not timed as the next one's."""
     for _ in range(warmup):
         for work in works.values():
             work()
     seconds: dict[str, list[float]] = {name: [] for name in works}
     for _ in range(rounds):
         for name, work in works.items():
+            if settle is not None:
+                settle()
             gc.collect()
             start = time.perf_counter()
             work()
