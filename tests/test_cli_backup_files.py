@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from tests.needs import needs
 from tests.test_cli_store import (  # noqa: F401 - fixtures, used by name
     ADMIN,
     PASSWORDS,
@@ -42,8 +43,11 @@ from tests.test_cli_store import (  # noqa: F401 - fixtures, used by name
 )
 from triage.cli import main
 
-POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX modes; Windows relies on the profile's ACLs "
-                           "(docs/building.md)")  # fmt: skip
+
+@pytest.fixture
+def posix() -> None:
+    """These tests read POSIX file modes; on Windows the profile's ACLs do that job (docs/building.md)."""
+    needs(os.name == "posix", "POSIX file modes; Windows relies on the profile's ACLs (docs/building.md)")
 
 
 @pytest.fixture
@@ -72,7 +76,7 @@ def private(found: dict[str, int]) -> dict[str, int]:
 # --- item 10: modes ----------------------------------------------------------------------------
 
 
-@POSIX
+@pytest.mark.usefixtures("posix")
 def test_every_file_and_folder_of_the_store_is_the_users_alone(tmp_path, capsys, monkeypatch, usual_umask) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the default data folder, made by init
     as_admin = {"TRIAGE_USER": ADMIN, "TRIAGE_PASSWORD": PASSWORDS[ADMIN]}
@@ -96,7 +100,7 @@ def test_every_file_and_folder_of_the_store_is_the_users_alone(tmp_path, capsys,
     assert modes(folder) == private(modes(folder)), modes(folder)  # after restore, with the kept copy
 
 
-@POSIX
+@pytest.mark.usefixtures("posix")
 def test_a_store_left_0644_by_an_earlier_version_is_tightened_when_opened(
     tmp_path, capsys, monkeypatch, new_store, usual_umask
 ) -> None:  # fmt: skip
@@ -162,7 +166,7 @@ FAILURES = {
 }
 
 
-@POSIX
+@pytest.mark.usefixtures("posix")
 @pytest.mark.parametrize("case", list(FAILURES))
 def test_a_backup_that_cannot_finish_says_why_in_one_line_leaves_nothing_and_is_not_audited_as_made(
     tmp_path, capsys, monkeypatch, new_store, template, case
@@ -234,7 +238,7 @@ def _open(db: Path) -> Any:
     return store
 
 
-@POSIX
+@pytest.mark.usefixtures("posix")
 def test_a_data_folder_left_0755_by_an_earlier_version_is_tightened(tmp_path, monkeypatch, usual_umask) -> None:
     from triage.store.location import local_store_path
 

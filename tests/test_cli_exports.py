@@ -28,6 +28,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.needs import needs
 from tests.store.conftest import make_nhs_number
 from tests.test_cli_store import (  # noqa: F401  (fixtures, used by name)
     LEAD,
@@ -101,12 +102,12 @@ def _writing_into(pid: int, folder: Path) -> bool:
     return False
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="watches the exporting process through /proc")
 def test_an_export_killed_while_writing_leaves_no_part_file_and_is_audited(
     tmp_path: Path,
     big_store: Path,
     template: Any,
 ) -> None:
+    needs(Path("/proc/self/fd").is_dir(), "/proc is needed: the test watches the exporting process through it")
     out_dir = tmp_path / "exports"
     out_dir.mkdir()
     target = out_dir / "all.csv"

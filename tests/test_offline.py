@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.needs import needs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -203,10 +203,7 @@ def _network_namespace() -> list[str]:
 
 
 def test_no_inet_socket_is_used_even_by_qt_itself(tmp_path: Path) -> None:
-    if shutil.which("strace") is None:
-        if os.environ.get("CI"):
-            pytest.fail("strace is missing: .ci/run installs it for this check")
-        pytest.skip("strace is not installed: the system-call check needs it")
+    needs(shutil.which("strace") is not None, "strace is not installed: the system-call check needs it")
     # The control: a loopback connect (refused at once, and in an empty namespace loopback is down)
     # must show in the trace, or the trace proves nothing.
     control = tmp_path / "control.txt"

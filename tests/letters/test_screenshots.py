@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.letters.cases import CASES, build
+from tests.needs import needs
 
 SHOWN = {
     "gp": "cmht-complexity-impairment",
@@ -25,10 +26,8 @@ SHOWN = {
 @pytest.mark.parametrize("kind", sorted(SHOWN))
 def test_page_one_rendered_to_png(kind: str, tmp_path: Path) -> None:
     pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdftoppm is missing: install poppler-utils in CI")
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    needs(pdftoppm is not None, "pdftoppm (poppler-utils) is not installed")
+    assert pdftoppm is not None
     pdf = tmp_path / f"{kind}.pdf"
     pdf.write_bytes(build(CASES[SHOWN[kind]], kind).pdf)
     folder = Path(os.environ.get("TRIAGE_SCREENSHOTS") or tmp_path)

@@ -24,6 +24,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.needs import needs
 from triage.services.inputs import ReferralInput
 from triage.store.database import Store, open_store
 
@@ -31,9 +32,7 @@ POSTGRES_URL_ENV = "TRIAGE_TEST_POSTGRES_URL"
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"PostgreSQL is required in CI: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL tests skipped: {reason} (install postgresql or set {POSTGRES_URL_ENV})")
+    needs(False, f"PostgreSQL tests: {reason} (install postgresql or set {POSTGRES_URL_ENV})")
 
 
 def _free_port() -> int:
