@@ -1,7 +1,8 @@
 """The steps the clinical scenarios share (live-call issue 12): keys typed where the focus is, or to the
 widget that takes the answer, in the real main window; confirming by Ctrl+Return; and the letters read
 from the letter dialog the window offers once the decision is saved. Opening the referral and the
-high-risk alert come from test_live_call_risk_and_mus (one way to do each for a scenario)."""
+high-risk alert come from test_live_call_risk_and_mus (one way to do each for a scenario). The
+scenarios' ``store`` (with the GP practice) and ``window`` (a PWP's) fixtures are in conftest.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from tests.keys import answer, focused, press
-from tests.scenarios.test_live_call_risk_and_mus import PRACTICE, to
 from tests.ui.conftest import RULESET, SETTINGS
 from tests.users import PWP, as_admin
 from triage.services import get_referral, parse, save_gp_practice
@@ -25,6 +25,16 @@ from triage.ui.main_window import MainWindow
 
 ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
 SECTION_KEYS = {n: getattr(Qt.Key, f"Key_{n}") for n in range(1, 8)}
+PRACTICE = {"code": "C84001", "name": "Example Street Surgery", "address": "2 Example Street\nDoncaster\nDN1 1AB",
+            "gp_names": ("Dr A Example",)}  # fmt: skip
+
+
+def to(qtbot, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
+    """Keyboard focus to ``widget``, its window active again (a closed modal can leave none active offscreen)."""
+    widget.window().activateWindow()
+    qtbot.waitUntil(widget.window().isActiveWindow)
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
 
 
 def practice_store(folder: Path) -> Iterator[Store]:

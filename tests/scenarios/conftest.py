@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.scenarios.clinical import main_window, practice_store
+from tests.users import PWP
+from triage.store import Store
+from triage.ui.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +31,15 @@ def _no_window_outlives_its_scenario(qapp):  # type: ignore[no-untyped-def]
         widget.close()
         widget.deleteLater()
     QApplication.processEvents()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A store with the GP practice the referrals name (a scenario file may have a store of its own)."""
+    yield from practice_store(tmp_path)
+
+
+@pytest.fixture
+def window(qtbot, store: Store) -> MainWindow:  # type: ignore[no-untyped-def]
+    """A PWP's main window, shown and active."""
+    return main_window(qtbot, store, PWP)

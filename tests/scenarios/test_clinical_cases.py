@@ -10,10 +10,6 @@ The choices a person makes against the recommendation are in test_clinical_choic
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 
 from tests.keys import answer, focused, press
@@ -23,10 +19,8 @@ from tests.scenarios.clinical import (
     confirm,
     down_to,
     letter_text,
-    main_window,
     no_risk_found,
     none_in_section_6,
-    practice_store,
     section,
     stored,
     tab_to,
@@ -38,21 +32,8 @@ from tests.scenarios.test_live_call_risk_and_mus import (
     open_new_referral,
     to,
 )
-from tests.users import PWP
-from triage.store import Store
-from triage.ui.main_window import MainWindow
 
 CRISIS_TEAM = "Doncaster & South Humber Healthcare NHS Trust (DaSH) Crisis Resolution and Home Treatment Team"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    yield from practice_store(tmp_path)
-
-
-@pytest.fixture
-def window(qtbot, store: Store) -> MainWindow:  # type: ignore[no-untyped-def]
-    return main_window(qtbot, store, PWP)
 
 
 def test_moderate_depression_with_copd_waits_for_section_6_then_goes_to_integrated_iapt(qtbot, window, store):  # type: ignore[no-untyped-def]

@@ -13,10 +13,8 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from tests.keys import answer, focused, press
@@ -29,7 +27,6 @@ from tests.scenarios.clinical import (
     main_window,
     no_risk_found,
     none_in_section_6,
-    practice_store,
     section,
     stored,
     tab_to,
@@ -42,21 +39,9 @@ from tests.scenarios.test_live_call_risk_and_mus import (
 from tests.store.conftest import referral_input
 from tests.users import LEADER, PWP, as_pwp
 from triage.services import create_referral, list_drafts, load_draft
-from triage.store import Store
 from triage.store.audit import events_for
-from triage.ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    yield from practice_store(tmp_path)
-
-
-@pytest.fixture
-def window(qtbot, store: Store) -> MainWindow:  # type: ignore[no-untyped-def]
-    return main_window(qtbot, store, PWP)
 
 
 def choose_core_iapt(qtbot, page, step: str) -> None:  # type: ignore[no-untyped-def]

@@ -11,56 +11,26 @@ any high-risk choice before anything is sent; the services refuse both as well.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox
 
 from tests.keys import answer, focused, press, when_modal
+from tests.scenarios.clinical import PRACTICE, to
 from tests.store.conftest import referral_input
-from tests.ui.conftest import RULESET, SETTINGS
-from tests.users import PWP, as_admin, as_pwp
+from tests.ui.conftest import SETTINGS
+from tests.users import PWP, as_pwp
 from triage.letters import Screener
-from triage.services import create_referral, get_referral, letter_for_decision, parse, save_gp_practice
-from triage.services.inputs import GpPracticeInput
+from triage.services import create_referral, get_referral, letter_for_decision
 from triage.services.screening_form import condition_lists
 from triage.services.screenings import screening_input
-from triage.store import Store, open_store
+from triage.store import Store
 from triage.ui.main_window import MainWindow
 from triage.ui.risk_alert import HighRiskAlert
 
-PRACTICE = {"code": "C84001", "name": "Example Street Surgery", "address": "2 Example Street\nDoncaster\nDN1 1AB",
-            "gp_names": ("Dr A Example",)}  # fmt: skip
 REASON = "Active plan for tonight; not known to the CMHT"
 SCREENER = Screener(name="Priya Shah", role="Psychological wellbeing practitioner")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with open_store(tmp_path / "triage.db") as opened:
-        save_gp_practice(opened, as_admin("admin"), parse(GpPracticeInput, PRACTICE))
-        yield opened
-
-
-@pytest.fixture
-def window(qtbot, store: Store) -> MainWindow:  # type: ignore[no-untyped-def]
-    main = MainWindow(store, RULESET, SETTINGS, PWP)
-    qtbot.addWidget(main)
-    main.show()
-    main.activateWindow()
-    qtbot.waitUntil(main.isActiveWindow)
-    return main
-
-
-def to(qtbot, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
-    """Keyboard focus to ``widget``, its window active again (a closed modal can leave none active offscreen)."""
-    widget.window().activateWindow()
-    qtbot.waitUntil(widget.window().isActiveWindow)
-    widget.setFocus()
-    qtbot.waitUntil(widget.hasFocus)
 
 
 def open_new_referral(qtbot, window: MainWindow, store: Store, serial: int = 1):  # type: ignore[no-untyped-def]
