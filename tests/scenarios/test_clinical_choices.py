@@ -44,6 +44,17 @@ from triage.store.audit import events_for
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def moderate_depression_at_the_summary(qtbot, window, store):  # type: ignore[no-untyped-def]
+    """A new referral typed up to its summary: moderate depression, risk low, no history, "None" for
+    section 6, Alt+7; Core IAPT step 2 is recommended. Returns the referral's id and the page."""
+    referral_id, page = open_new_referral(qtbot, window, store)
+    answer_up_to_risk(qtbot, "1")
+    answer(qtbot, "D")
+    none_in_section_6(qtbot)
+    section(qtbot, 7)
+    return referral_id, page
+
+
 def choose_core_iapt(qtbot, page, step: str) -> None:  # type: ignore[no-untyped-def]
     """From the Route box: Down to "Core IAPT", Tab to the Step box, Down to the step."""
     assert focused() is page.route_choice
@@ -53,11 +64,7 @@ def choose_core_iapt(qtbot, page, step: str) -> None:  # type: ignore[no-untyped
 
 
 def test_core_step_2_recommended_and_step_3_chosen_is_an_override_printed_for_the_gp(qtbot, window, store):  # type: ignore[no-untyped-def]
-    referral_id, page = open_new_referral(qtbot, window, store)
-    answer_up_to_risk(qtbot, "1")
-    answer(qtbot, "D")
-    none_in_section_6(qtbot)
-    section(qtbot, 7)
+    referral_id, page = moderate_depression_at_the_summary(qtbot, window, store)
     assert page.route_choice.currentText() == "As recommended: Core IAPT, Step 2 (low-intensity)"
     down_to(qtbot, page.route_choice, "Core IAPT (recommended)")
     assert page.step_choice.currentText() == "— choose —"  # a step is chosen, never carried over
@@ -87,11 +94,7 @@ def test_core_step_2_recommended_and_step_3_chosen_is_an_override_printed_for_th
 
 
 def test_a_choice_made_before_copd_was_ticked_is_kept_only_when_the_person_says_so_and_why(qtbot, window, store):  # type: ignore[no-untyped-def]
-    referral_id, page = open_new_referral(qtbot, window, store)
-    answer_up_to_risk(qtbot, "1")
-    answer(qtbot, "D")
-    none_in_section_6(qtbot)
-    section(qtbot, 7)
+    referral_id, page = moderate_depression_at_the_summary(qtbot, window, store)
     choose_core_iapt(qtbot, page, "Step 2")  # the person's own choice: the recommendation, as it was then
     assert not page.session.is_override
 
@@ -130,11 +133,7 @@ def test_a_choice_made_before_copd_was_ticked_is_kept_only_when_the_person_says_
 
 
 def test_a_recommendation_that_moved_after_the_choice_is_followed_when_the_person_says_so(qtbot, window, store):  # type: ignore[no-untyped-def]
-    referral_id, page = open_new_referral(qtbot, window, store)
-    answer_up_to_risk(qtbot, "1")
-    answer(qtbot, "D")
-    none_in_section_6(qtbot)
-    section(qtbot, 7)
+    referral_id, page = moderate_depression_at_the_summary(qtbot, window, store)
     choose_core_iapt(qtbot, page, "Step 2")
     section(qtbot, 5)  # she remembers a course that did not help
     press(qtbot, Qt.Key.Key_A, ALT)
