@@ -91,6 +91,18 @@ def open_the_referral(qtbot, window: MainWindow) -> None:  # type: ignore[no-unt
     press(qtbot, Qt.Key.Key_Return)
 
 
+def screening_started(qtbot, pc: SharedPC, name: str, typed: str) -> MainWindow:  # type: ignore[no-untyped-def]
+    """The app started, ``name`` logged in through its login window, the referral opened from the list,
+    and ``typed`` answered on its screening: the start of every shared-PC session scenario."""
+    pc.sessions.show_login()
+    window = log_in(qtbot, pc, name)
+    open_the_referral(qtbot, window)
+    assert window.screening is not None
+    qtbot.waitUntil(window.screening.phq9.rows[0].hasFocus)
+    answer(qtbot, typed)
+    return window
+
+
 def audit_actions(window: MainWindow, entity_type: str, entity_id: str) -> list[tuple[str, str]]:
     with window.store.read() as session:
         return [(e.actor, e.action) for e in events_for(session, entity_type, entity_id)]  # type: ignore[arg-type]

@@ -13,21 +13,26 @@ from shiboken6 import isValid
 from triage.services.login import WRONG
 from triage.ui.account_menu import ChangePasswordForm
 
-from .shared_pc import PASSWORDS, active, answer, audit_actions, log_in, open_the_referral, press, set_up, when_modal
+from .shared_pc import (
+    FAST_KDF,
+    PASSWORDS,
+    active,
+    audit_actions,
+    log_in,
+    press,
+    screening_started,
+    set_up,
+    when_modal,
+)
 
 NEW_PASSWORD = "a brand new passphrase"
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
 def test_change_my_password_then_log_out_and_in_with_it(qtbot, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
     pc = set_up(tmp_path)
-    pc.sessions.show_login()
-    priya = log_in(qtbot, pc, "priya")
-    open_the_referral(qtbot, priya)
-    assert priya.screening is not None
-    qtbot.waitUntil(priya.screening.phq9.rows[0].hasFocus)
-    answer(qtbot, "31")
+    priya = screening_started(qtbot, pc, "priya", "31")
 
     changed: list[int] = []
 
@@ -72,14 +77,9 @@ def test_change_my_password_then_log_out_and_in_with_it(qtbot, tmp_path: Path, m
 def test_quit_logs_out_as_log_out_does_and_keeps_the_draft(qtbot, tmp_path: Path, monkeypatch) -> None:
     """Ctrl+Q from the middle of a screening: the app ends (no login window for a next person), the logout
     is in the audit trail as Log out leaves it, and the answers wait in Priya's drafts the next time."""
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
     pc = set_up(tmp_path)
-    pc.sessions.show_login()
-    priya = log_in(qtbot, pc, "priya")
-    open_the_referral(qtbot, priya)
-    assert priya.screening is not None
-    qtbot.waitUntil(priya.screening.phq9.rows[0].hasFocus)
-    answer(qtbot, "31")
+    priya = screening_started(qtbot, pc, "priya", "31")
 
     press(qtbot, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # Quit
     qtbot.waitUntil(lambda: pc.left == [0])  # the app was told to end, with success

@@ -12,23 +12,28 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 from shiboken6 import isValid
 
-from .shared_pc import NAMES, active, answer, audit_actions, log_in, open_the_referral, press, set_up
+from .shared_pc import (
+    FAST_KDF,
+    NAMES,
+    active,
+    audit_actions,
+    log_in,
+    open_the_referral,
+    press,
+    screening_started,
+    set_up,
+)
 
 PHQ9_TYPED = "2112"  # the first four PHQ-9 items, a digit each
 
 
 def test_switch_user_keeps_the_draft_for_its_owner_only(qtbot, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
     told: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: told.append(text))
     pc = set_up(tmp_path)
-    pc.sessions.show_login()
 
-    priya = log_in(qtbot, pc, "priya")
-    open_the_referral(qtbot, priya)
-    assert priya.screening is not None
-    qtbot.waitUntil(priya.screening.phq9.rows[0].hasFocus)
-    answer(qtbot, PHQ9_TYPED)
+    priya = screening_started(qtbot, pc, "priya", PHQ9_TYPED)
 
     priya.idle_monitor.timer.setInterval(200)  # the idle lock, as after five minutes away
     priya.idle_monitor.timer.start()
