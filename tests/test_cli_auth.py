@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.store.conftest import make_nhs_number
+from tests.users import CHEAP_KDF
 from triage.cli import main
 from triage.services.login import WRONG
 from triage.store.keys import SQLITE_HEADER
@@ -21,7 +22,7 @@ ROW = {"nhs_number": make_nhs_number(1), "given_name": "Qwertgiven", "family_nam
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
     monkeypatch.setattr("triage.services.login.DEFAULT_POLICY",
                         __import__("triage.services.login", fromlist=["LoginPolicy"]).LoginPolicy(base_delay=0))  # fmt: skip
     monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from tests.store.conftest import make_nhs_number
-from tests.users import as_pwp
+from tests.users import CHEAP_KDF, as_pwp
 from triage.cli import main
 from triage.services.login import WRONG, LoginPolicy, authenticate
 from triage.store import open_store, schema_revision
@@ -44,7 +44,6 @@ ROW = {"nhs_number": make_nhs_number(1), "given_name": "Zoë", "family_name": "S
 # audit trail is expected to carry for an import.
 ADMIN, LEAD, PWP = "admin", "lead", "cli-tester"
 PASSWORDS = {ADMIN: "correct horse battery", LEAD: "leader password 1", PWP: "pwp password 1"}
-CHEAP_KDF = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
 @dataclass(frozen=True)

@@ -21,3 +21,7 @@ def as_admin(username: str = "service.admin") -> User:
 
 
 PWP, LEADER, ADMIN = as_pwp(), as_leader(), as_admin()
+
+# The smallest key-derivation parameters the key file allows: a real argon2id login per test would take
+# seconds (accounts hash slowly by design). Tests patch triage.store.keys.KDF_PARAMS with it.
+CHEAP_KDF = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}

@@ -26,7 +26,6 @@ from triage.ui.app import Sessions
 from triage.ui.login import LoginDialog
 from triage.ui.main_window import MainWindow
 
-FAST_KDF = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}  # accounts hash slowly by design
 PASSWORDS = {"admin": "admin password here", "priya": "priya's own password", "ben": "ben's own password"}
 NAMES = {"priya": "Priya Shah", "ben": "Ben Okafor"}
 SEEDED = {"nhs_number": "9990000026", "given_name": "Marigold", "family_name": "Quennell",

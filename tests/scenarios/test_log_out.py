@@ -10,11 +10,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from shiboken6 import isValid
 
+from tests.users import CHEAP_KDF
 from triage.services.login import WRONG
 from triage.ui.account_menu import ChangePasswordForm
 
 from .shared_pc import (
-    FAST_KDF,
     PASSWORDS,
     active,
     audit_actions,
@@ -30,7 +30,7 @@ CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 
 
 def test_change_my_password_then_log_out_and_in_with_it(qtbot, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
     pc = set_up(tmp_path)
     priya = screening_started(qtbot, pc, "priya", "31")
 
@@ -77,7 +77,7 @@ def test_change_my_password_then_log_out_and_in_with_it(qtbot, tmp_path: Path, m
 def test_quit_logs_out_as_log_out_does_and_keeps_the_draft(qtbot, tmp_path: Path, monkeypatch) -> None:
     """Ctrl+Q from the middle of a screening: the app ends (no login window for a next person), the logout
     is in the audit trail as Log out leaves it, and the answers wait in Priya's drafts the next time."""
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
     pc = set_up(tmp_path)
     priya = screening_started(qtbot, pc, "priya", "31")
 

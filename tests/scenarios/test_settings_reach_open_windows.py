@@ -15,12 +15,13 @@ import pypdf
 from PySide6.QtCore import Qt
 
 from tests.store.test_letters_store import decided
+from tests.users import CHEAP_KDF
 from triage.services.login import open_authenticated
 from triage.settings import load_settings
 from triage.ui.letter_dialog import LetterDialog
 from triage.ui.settings_dialog import SettingsDialog
 
-from .shared_pc import FAST_KDF, PASSWORDS, active, focused, log_in, no_wait, press, set_up, when_modal
+from .shared_pc import PASSWORDS, active, focused, log_in, no_wait, press, set_up, when_modal
 
 NAME = "Doncaster Talking Therapies"
 PHONE = "01302 555 0101"
@@ -31,7 +32,7 @@ CTRL, CTRL_SHIFT = (
 
 
 def test_saved_settings_reach_the_open_window_and_the_letters(qtbot, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
     pc = set_up(tmp_path)
     store, _admin = open_authenticated(pc.database, "admin", PASSWORDS["admin"], sleep=no_wait)
     decided(store, serial=7)  # a referral screened and decided: its letters can be written

@@ -12,8 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 from shiboken6 import isValid
 
+from tests.users import CHEAP_KDF
+
 from .shared_pc import (
-    FAST_KDF,
     NAMES,
     active,
     audit_actions,
@@ -28,7 +29,7 @@ PHQ9_TYPED = "2112"  # the first four PHQ-9 items, a digit each
 
 
 def test_switch_user_keeps_the_draft_for_its_owner_only(qtbot, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
     told: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: told.append(text))
     pc = set_up(tmp_path)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.store.conftest import referral_input
-from tests.users import as_pwp
+from tests.users import CHEAP_KDF, as_pwp
 from triage.services import create_referral, get_referral
 from triage.services.audit_trail import audit_events, export_audit_csv
 from triage.services.credentials import AccountError
@@ -36,7 +36,7 @@ ROLES = ("pwp", "team_leader", "admin")
 
 @pytest.fixture(autouse=True)
 def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
 
 
 def events(store, action: str | None = None) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]

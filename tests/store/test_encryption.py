@@ -19,7 +19,7 @@ import pytest
 
 from tests.store.conftest import referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
-from tests.users import as_pwp
+from tests.users import CHEAP_KDF, as_pwp
 from triage.services import DecisionInput, ScreeningInput, complete_screening, create_referral, save_draft
 from triage.services.login import WRONG, AuthenticationError, PlaintextStoreError, authenticate, open_authenticated
 from triage.services.store_setup import StoreExistsError, initialise_store, recover_with_recovery_key
@@ -34,7 +34,7 @@ NO_WAIT = {"sleep": lambda _seconds: None}
 @pytest.fixture(autouse=True)
 def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     # The shipped argon2id cost (64 MiB x 3) is for real laptops; the tests use a small one (recorded per wrap).
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
 
 
 def new_store(folder: Path, name: str = "triage.db") -> tuple[Path, str]:

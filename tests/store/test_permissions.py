@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 import triage.services as services_package
 from tests.store.conftest import make_nhs_number, referral_input
+from tests.users import CHEAP_KDF
 from triage.services import (
     DecisionInput,
     GpPracticeInput,
@@ -83,12 +84,9 @@ PRACTICE = GpPracticeInput(code="C84001", name="Example Surgery", address="1 Exa
 PEOPLE = {"pwp": "pwp.one", "team_leader": "leader.one", "admin": "admin"}
 
 
-FAST_KDF = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
-
-
 @pytest.fixture(autouse=True)
 def fast_kdf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
     monkeypatch.setenv("TRIAGE_SETTINGS", str(tmp_path / "settings.json"))
 
 
@@ -215,7 +213,7 @@ def _practices_csv(w: World) -> Path:
 def template(tmp_path_factory: pytest.TempPathFactory) -> World:
     """The world made once (accounts hash their passwords slowly, by design); each test gets a copy."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("triage.store.keys.KDF_PARAMS", FAST_KDF)
+        patch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
         w = make_world(tmp_path_factory.mktemp("template"))
     w.store.close()
     return w

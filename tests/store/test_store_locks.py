@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.store.conftest import referral_input
-from tests.users import as_pwp
+from tests.users import CHEAP_KDF, as_pwp
 from triage.cli import main
 from triage.services import create_referral
 from triage.services.login import open_authenticated
@@ -33,7 +33,6 @@ from triage.store.models import Referral
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
-CHEAP_KDF = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 ROWS, BACKUP_ROWS = 100, 3
 REFUSALS = ("refused: another backup, restore or schema update of this store is under way",
             "refused: the store is open in another process", "the store is being restored from a backup",

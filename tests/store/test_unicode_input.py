@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.store.conftest import make_nhs_number
+from tests.users import CHEAP_KDF
 from triage.letters.particulars import Patient
 from triage.services.credentials import AccountError, check_new_account, hash_password, verify_hash
 from triage.services.inputs import GpPracticeInput, InvalidInput, ReferralInput, parse
@@ -51,7 +52,7 @@ NO_WAIT = {"sleep": lambda _seconds: None}
 
 @pytest.fixture(autouse=True)
 def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
 
 
 def inside(value: str, char: str) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
+from tests.users import CHEAP_KDF
 from triage.services.login import AccountLocked, AuthenticationError, LoginPolicy, open_authenticated
 from triage.services.permissions import User
 from triage.services.store_setup import initialise_store
@@ -36,7 +37,7 @@ def no_wait(_seconds: float) -> None:
 
 @pytest.fixture(autouse=True)
 def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
 
 
 @dataclass
