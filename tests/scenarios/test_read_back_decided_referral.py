@@ -17,11 +17,11 @@ from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from tests.ui.conftest import RULESET, SETTINGS
+from tests.keys import press
+from tests.scenarios.clinical import main_window
 from tests.ui.record_case import DECIDER, FAMILY_NAME, REASON, decided_high_risk
 from tests.users import as_admin, as_leader, as_pwp
 from triage.rules.ruleset import default_ruleset
-from triage.services.permissions import User
 from triage.store import Store, open_store
 from triage.store.models import AuditEvent, Draft
 from triage.ui.main_window import MainWindow
@@ -41,21 +41,6 @@ def told(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     said: list[str] = []
     monkeypatch.setattr("triage.ui.main_window.QMessageBox.information", lambda _p, _t, text: said.append(text))
     return said
-
-
-def window_for(qtbot, store: Store, user: User) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(store, RULESET, SETTINGS, user)
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)  # shortcuts and mnemonics reach the active window only
-    return window
-
-
-def press(qtbot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has the keyboard focus"
-    qtbot.keyClick(widget, key, modifier)
 
 
 def open_by_keyboard(qtbot, window: MainWindow, search: str) -> None:  # type: ignore[no-untyped-def]
@@ -83,7 +68,7 @@ def refusals(store: Store) -> list[tuple[str, str]]:
 
 def test_a_team_leader_reads_back_a_decided_high_risk_referral_and_leaves_nothing_behind(qtbot, store, told):
     case = decided_high_risk(store)  # its GP letter printed: letter sent
-    window = window_for(qtbot, store, as_leader("lead.one"))
+    window = main_window(qtbot, store, as_leader("lead.one"))
     open_by_keyboard(qtbot, window, FAMILY_NAME)  # the person has two referrals: the newer, decided one is first
 
     page = window.record_page
@@ -122,7 +107,7 @@ def test_a_team_leader_reads_back_a_decided_high_risk_referral_and_leaves_nothin
 def test_ctrl_e_re_screens_for_whoever_may_and_is_refused_in_words_for_whoever_may_not(qtbot, store, told):
     case = decided_high_risk(store, letter_sent=False)  # decided by pwp.one, its letter not yet sent
 
-    other = window_for(qtbot, store, as_pwp("pwp.two"))
+    other = main_window(qtbot, store, as_pwp("pwp.two"))
     open_by_keyboard(qtbot, other, FAMILY_NAME)
     assert other.record_page is not None and other.record_page.screen_button is not None
     press(qtbot, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
@@ -132,7 +117,7 @@ def test_ctrl_e_re_screens_for_whoever_may_and_is_refused_in_words_for_whoever_m
     assert refusals(store) == [("pwp.two", "refused: override_any")]
     other.close()
 
-    decider = window_for(qtbot, store, DECIDER)
+    decider = main_window(qtbot, store, DECIDER)
     open_by_keyboard(qtbot, decider, FAMILY_NAME)
     press(qtbot, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     page = decider.screening
@@ -142,7 +127,7 @@ def test_ctrl_e_re_screens_for_whoever_may_and_is_refused_in_words_for_whoever_m
     assert decider.screening is None and drafts_in(store) == [] and not decider.home.drafts_banner.isVisible()
     decider.close()
 
-    leader = window_for(qtbot, store, as_leader("lead.one"))
+    leader = main_window(qtbot, store, as_leader("lead.one"))
     open_by_keyboard(qtbot, leader, FAMILY_NAME)
     press(qtbot, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)  # the button's mnemonic: Re-scr&een
     qtbot.waitUntil(lambda: leader.screening is not None)  # a button clicks a moment after its mnemonic
@@ -150,6 +135,6 @@ def test_ctrl_e_re_screens_for_whoever_may_and_is_refused_in_words_for_whoever_m
     assert refusals(store) == [("pwp.two", "refused: override_any")]
     leader.close()
 
-    admin = window_for(qtbot, store, as_admin())  # no patient record for an admin: nothing to open
+    admin = main_window(qtbot, store, as_admin())  # no patient record for an admin: nothing to open
     admin.open_referral(case.referral_id)
     assert admin.record_page is None and admin.screening is None and "does not allow" in told[-1]
