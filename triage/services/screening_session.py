@@ -230,6 +230,27 @@ class ScreeningSession:
     def in_conflict(self) -> bool:
         return self._conflict
 
+    @property
+    def item9_raised(self) -> bool:
+        """PHQ-9 item 9 (thoughts of self-harm) answered above 0: the risk questions are asked now."""
+        return (self._form.phq9[8] or 0) > 0
+
+    def risk_question_asked(self, question: str) -> bool:
+        present: str = (self._form.risk_details.get(question) or {}).get("present", "not_asked")
+        return present != "not_asked"
+
+    @property
+    def high_risk_action_missing(self) -> bool:
+        """Risk is high and who was contacted, and when, is not recorded yet (the high-risk alert's)."""
+        details = self._form.risk_details
+        return self._form.risk == "high" and not (details.get("contacted") and details.get("contacted_at"))
+
+    @property
+    def risk_actions_asked(self) -> bool:
+        """Medium or high risk: the actions taken and the safety advice given are part of the record
+        (the letters say them; for high risk the alert fills them in first)."""
+        return self._form.risk in ("medium", "high")
+
     def held_back(self) -> list[str]:
         """What an IAPT recommendation waits for (empty for a route outside IAPT)."""
         routing = self._full_routing()
@@ -278,11 +299,9 @@ class ScreeningSession:
         paths += [v for v in RATED_VARIABLES if v != "risk" and getattr(form, v) is None]
         # The risk questions come before the risk rating on the form. Each is asked in every screening
         # (only item 9 above 0 makes "thoughts" required, but none is left unasked by default).
-        paths += [f"risk_details.{k}" for k in RISK_QUESTIONS
-                  if (form.risk_details.get(k) or {}).get("present", "not_asked") == "not_asked"]  # fmt: skip
+        paths += [f"risk_details.{k}" for k in RISK_QUESTIONS if not self.risk_question_asked(k)]
         paths += ["risk"] if form.risk is None else []
-        contacted = form.risk_details.get("contacted") and form.risk_details.get("contacted_at")
-        paths += ["risk_details.contacted"] if form.risk == "high" and not contacted else []
+        paths += ["risk_details.contacted"] if self.high_risk_action_missing else []
         paths += ["risk_details.actions_taken"] if self._medium_risk_problems() else []
         paths += ["problem_descriptor"] if form.problem_descriptor is None else []
         paths += [f"previous_interventions.{i}" for i, row in enumerate(form.previous_interventions)

@@ -204,7 +204,7 @@ class ScreeningPage(QWidget):
         self.refresh()
         if path != "section":
             self.changed.emit()
-        if path == "phq9.8" and self._item9_raised() and self._thoughts_not_asked():
+        if path == "phq9.8" and self.session.item9_raised and not self.session.risk_question_asked("thoughts"):
             self.go_to("risk")  # draw the screener to the risk questions straight away
 
     def refresh(self) -> None:
@@ -224,7 +224,7 @@ class ScreeningPage(QWidget):
             if severity
             else "Severity is worked out from PHQ-9 and GAD-7 when both are complete."
         )
-        self.risk.show_item9(self._item9_raised(), self._carry_on_words())
+        self.risk.show_item9(self.session.item9_raised, self._carry_on_words())
         self.decision.show(view.missing)
         self._show_banner()
 
@@ -235,12 +235,6 @@ class ScreeningPage(QWidget):
                 facts, risk=self.ruleset.document.levels[risk], risk_code=risk, risk_when="in this screening"
             )
         self.banner.show_facts(facts)
-
-    def _item9_raised(self) -> bool:
-        return (self.session.form.phq9[8] or 0) > 0
-
-    def _thoughts_not_asked(self) -> bool:
-        return (self.session.form.risk_details.get("thoughts") or {}).get("present", "not_asked") == "not_asked"
 
     def _carry_on_words(self) -> str:
         """Where to go after the risk questions, with the key that really goes there."""

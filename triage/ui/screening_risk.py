@@ -141,7 +141,7 @@ class RiskQuestions(QObject):
         risk = self._details()
         high = self.session.form.risk == "high"
         recorded = bool(risk.get("contacted"))
-        self.record.setVisible(high and not recorded)
+        self.record.setVisible(self.session.high_risk_action_missing)
         if recorded:
             self.action.setText(
                 f"Action recorded: contacted {escape(risk['contacted'])} at "
@@ -151,8 +151,7 @@ class RiskQuestions(QObject):
             self.action.setText("⚠ High risk: record who was contacted, when, and what was agreed." if high else "")
 
     def _show_actions(self) -> None:
-        # Medium or high risk: the letters say what was done (for high risk the alert fills it in first).
-        shown = self.session.form.risk in ("medium", "high")
+        shown = self.session.risk_actions_asked
         self.actions.setVisible(shown)
         self.actions_label.setVisible(shown)
         show_text(self.actions, self._details().get("actions_taken", ""))
