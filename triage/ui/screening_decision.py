@@ -39,7 +39,6 @@ from triage.ui.binder import Binder, show_text
 from triage.ui.value_combo import select_value, value_combo
 
 FOLLOW = "follow"  # the Route box's first item: the choice follows the recommendation
-ROUTE_ORDER = ("crisis_team", "cmht", "substance_misuse", "core_iapt", "integrated_iapt")
 
 
 class DecisionSection:
@@ -192,7 +191,7 @@ class DecisionSection:
                       else f"As recommended: {self._key_text(key.route, key.step)}")  # fmt: skip
             items.append((FOLLOW, follow))
             items += [(r, self.ruleset.route_labels[r] + (" (recommended)" if r == key.route else ""))
-                      for r in (key.route, *(r for r in ROUTE_ORDER if r != key.route))]  # fmt: skip
+                      for r in (key.route, *(r for r in self._route_order() if r != key.route))]  # fmt: skip
         if [(self.route_choice.itemData(i), self.route_choice.itemText(i))
                 for i in range(self.route_choice.count())] != items:  # fmt: skip
             self.route_choice.clear()
@@ -200,6 +199,13 @@ class DecisionSection:
                 self.route_choice.addItem(label, value)
         choice = self.session.route_choice
         select_value(self.route_choice, choice.route if isinstance(choice, Chosen) else FOLLOW)
+
+    def _route_order(self) -> list[str]:
+        """Every route, most intensive first: the ruleset's precedence, IAPT as its two routes."""
+        order: list[str] = []
+        for code in self.ruleset.document.precedence:
+            order += sorted(IAPT_ROUTES) if code == "iapt" else [code]  # core, then integrated
+        return order
 
     def _show_step(self) -> None:
         choice, recommendation = self.session.route_choice, self.session.recommendation
