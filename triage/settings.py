@@ -1,7 +1,7 @@
 """Service settings (typed, validated, one JSON file in the platform's config folder).
 
 Service name, address and phone for letterheads; crisis and duty contacts shown offline when risk is
-high; an optional ruleset file the service publishes instead of the shipped one. A file that does
+high and printed on the patient copy before the national numbers (defaults, each with its source); an optional ruleset file the service publishes instead of the shipped one. A file that does
 not validate is never half-used: the app says what is wrong and runs on defaults until an admin fixes
 it in the settings dialog.
 """
@@ -30,6 +30,21 @@ class Contact(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
     phone: Annotated[str, StringConstraints(min_length=3, max_length=40)]
     hours: Line = ""
+    source: Line = ""  # where the number comes from, so that an admin can check it is still right
+
+
+# The national numbers the patient copy prints after the service's own, written for the person who
+# reads the letter. Defaults an admin sees and changes in Settings; each says where it comes from.
+NATIONAL_CONTACTS: tuple[Contact, ...] = (
+    Contact(name="Emergency services, if you cannot keep yourself safe or your life is at risk", phone="999",
+            hours="24 hours", source="NHS, When to call 999: nhs.uk/nhs-services/urgent-and-emergency-care-services/"
+            "when-to-call-999"),
+    Contact(name="NHS 111 for urgent help that is not an emergency (choose the mental health option)", phone="111",
+            hours="24 hours", source="NHS, Where to get urgent help for mental health: nhs.uk/nhs-services/"
+            "mental-health-services/where-to-get-urgent-help-for-mental-health"),
+    Contact(name="Samaritans, to talk to someone at any time, free", phone="116 123", hours="24 hours",
+            source="Samaritans, Contact us: samaritans.org/how-we-can-help/contact-samaritan"),
+)  # fmt: skip
 
 
 class ServiceSettings(BaseModel):
@@ -38,11 +53,10 @@ class ServiceSettings(BaseModel):
     service_name: Line = "NHS Talking Therapies"
     address_lines: tuple[Line, ...] = Field(default=(), max_length=6)
     phone: Line = ""
-    crisis_contacts: tuple[Contact, ...] = (
-        Contact(name="NHS 111 (press 2 for mental health crisis)", phone="111", hours="24 hours"),
-        Contact(name="Emergency services", phone="999", hours="24 hours"),
-    )
+    # The service's own crisis and duty numbers: shown when risk is high, printed first on the patient copy.
+    crisis_contacts: tuple[Contact, ...] = ()
     duty_contacts: tuple[Contact, ...] = ()
+    national_contacts: tuple[Contact, ...] = Field(default=NATIONAL_CONTACTS, min_length=1)
     ruleset_path: str | None = None  # a service's own ruleset; None means the shipped one
     idle_lock_minutes: float = Field(default=5.0, ge=1, le=60)  # the window locks after this long unused
 

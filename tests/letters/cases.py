@@ -51,8 +51,35 @@ BASE: dict[str, Any] = {
         "name": "Doncaster Talking Therapies",
         "address_lines": ["Chequer Road Clinic", "Chequer Road", "Doncaster DN1 2AA"],
         "phone": "01302 555 0123",
+        "local_lines": [
+            {"name": "Doncaster mental health crisis line", "phone": "0800 804 8999", "hours": "24 hours"},
+            {
+                "name": "Duty practitioner, Doncaster Talking Therapies",
+                "phone": "01302 555 0199",
+                "hours": "9am to 5pm, Monday to Friday",
+            },
+        ],
     },
     "letter_date": "2025-03-03",
+}
+# A service's letterhead with none of its own crisis or duty numbers set up: only the national ones print.
+NO_LOCAL_LINES = {k: v for k, v in BASE["service"].items() if k != "local_lines"}
+# Issue 14, item 1: the risk detail typed in the case seen, none of which reached the summary then.
+HIGH_RISK_DETAILS = {
+    "risk_answers": [
+        {"question": "thoughts", "present": "yes", "detail": "Every day, worse at night"},
+        {"question": "intent", "present": "yes", "detail": "will do it this weekend"},
+        {"question": "plan", "present": "yes", "detail": "stockpiled tablets"},
+        {"question": "history", "present": "yes", "detail": "overdose 2023, ICU"},
+    ],
+    "protective_factors": "Close to her sister; lives alone",
+    "agreed": True,
+    "patient_phone": "07700 900123",
+    "patient_postcode": "DN4 5AB",
+    "interpreter_language": "Polish",
+    "risk_formulation": "Frequent suicidal thoughts with an active plan disclosed during the call.",
+    "gp_letter_sent": True,
+    "patient_copy_sent": True,
 }
 RISK_ACTIONS = (
     "Safety plan agreed and written down with the person; crisis numbers given; the duty clinician "
@@ -77,7 +104,10 @@ CASES: dict[str, dict[str, Any]] = {
     "core-step3-severity-medium-risk": case(
         phq9=22, gad7=16, chronicity="high", risk="medium",
         decision={"risk_actions": RISK_ACTIONS},
-        details={"signposting": ["Doncaster Carers Centre", "Employment advice (IPS)"]},
+        details={"signposting": ["Doncaster Carers Centre", "Employment advice (IPS)"],
+                 "risk_answers": [{"question": q, "present": "no"} for q in ("thoughts", "intent", "plan", "history")],
+                 "protective_factors": "Partner and two children at home", "agreed": True,
+                 "gp_letter_sent": True},
     ),
     # Core IAPT, step 3 by problem descriptor (PTSD); PHQ-9 item 9 above 0 with risk low.
     "core-step3-ptsd-item9": case(
@@ -104,6 +134,11 @@ CASES: dict[str, dict[str, Any]] = {
             ],
             "risk_formulation": "Regular thoughts of suicide with passive intent, no plan; protective factors are "
             "the person's children and a supportive partner.",
+            "risk_answers": [{"question": "thoughts", "present": "yes", "detail": "Most days, passive"},
+                             {"question": "intent", "present": "no"}, {"question": "plan", "present": "no"},
+                             {"question": "history", "present": "not_asked"}],
+            "patient_phone": "01302 000 111",
+            "patient_copy_sent": True,
         },
     ),
     # CMHT by three previous unhelpful interventions; no details recorded; high severity.
@@ -113,7 +148,7 @@ CASES: dict[str, dict[str, Any]] = {
         phq9=[3, 3, 3, 2, 2, 2, 3, 2, 3], gad7=[3, 3, 2, 2, 2, 2, 3], risk="high",
         decision={"confirmed_route": "crisis_team", "risk_actions": RISK_ACTIONS,
                   "override_reason": "Active plan for tonight; not known to the CMHT; home assessment today."},
-        details={"risk_formulation": "Frequent suicidal thoughts with an active plan disclosed during the call."},
+        details=HIGH_RISK_DETAILS,
     ),
     # Override: high risk, CMHT chosen instead of the crisis team, with a reason.
     "override-crisis-to-cmht": case(
@@ -126,13 +161,15 @@ CASES: dict[str, dict[str, Any]] = {
     ),
     # Substance misuse services: substance use high, risk low, from Jobcentre Plus.
     "substance-misuse": case(
-        substance_use="high", referral={"received_on": "2025-02-20", "source": "jobcentre", "id": "TT-000124"}
+        substance_use="high", referral={"received_on": "2025-02-20", "source": "jobcentre", "id": "TT-000124"},
+        service=NO_LOCAL_LINES,
     ),
     # Override: the matrix says CMHT (complexity high); the team chose core IAPT step 3, with a reason.
     "override-cmht-to-core-step3": case(
         complexity="high", phq9=14, gad7=12,
         decision={"confirmed_route": "core_iapt", "confirmed_step": 3,
-                  "override_reason": "Second problem is a specific phobia manageable within step 3 CBT; discussed in supervision."},
+                  "override_reason": "Second problem is a specific phobia manageable within step 3 CBT; discussed in supervision.",
+                  "in_meeting": True},
     ),
     # Override of the step only: core IAPT step 2 recommended, step 3 chosen.
     "override-step2-to-step3": case(

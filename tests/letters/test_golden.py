@@ -54,7 +54,7 @@ def test_fixtures_cover_every_route_step_risk_and_override() -> None:
     assert any("(step 2 of stepped care)" in t for t in texts.values())
     assert any("(step 3 of stepped care)" in t for t in texts.values())
     for level in ("low", "medium", "high"):
-        assert any(f"Risk is rated {level}:" in t for t in texts.values()), level
+        assert any(f"Risk is rated {level}." in t for t in texts.values()), level
     assert sum("The matrix recommended" in t for t in texts.values()) == 3  # three overrides
     assert any(data.get("long_term_conditions") for data in CASES.values())
     assert any(data.get("medically_unexplained_symptoms") for data in CASES.values())

@@ -11,12 +11,13 @@ from datetime import date
 from typing import Any
 
 from triage.letters.outcome import Outcome
-from triage.letters.particulars import Particulars
+from triage.letters.particulars import Helpline, Particulars
 from triage.letters.templates import Common, Condition, KindTemplate, LetterKind
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset
 from triage.rules.screening import Screening
 from triage.rules.vocabulary import VARIABLES, VariableId
+from triage.settings import NATIONAL_CONTACTS
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Case:
     letter_date: date
     drivers: tuple[VariableId, ...]
     step_reasons: tuple[str, ...]
+    in_meeting: bool = False  # the decision was taken in the referral meeting
 
 
 def drivers_of(routing: Routing, outcome: Outcome, ruleset: Ruleset) -> tuple[tuple[VariableId, ...], tuple[str, ...]]:
@@ -67,6 +69,7 @@ def other_destinations(case: Case) -> list[str]:
 def facts_of(case: Case) -> dict[str, Any]:
     """What a template's conditions test, by the names ``Condition`` gives them."""
     p, routing, outcome, screening = case.particulars, case.routing, case.outcome, case.screening
+    d = p.details
     return {
         "route": outcome.route,
         "recommended_route": outcome.recommended_route,
@@ -93,7 +96,32 @@ def facts_of(case: Case) -> dict[str, Any]:
         "drivers_given": bool(case.drivers),
         "step_reasons_given": bool(case.step_reasons),
         "choice_reason_given": bool(outcome.choice_reason),
+        "phq9": routing.scores.phq9,
+        "risk_answers_given": any(a.present != "not_asked" for a in d.risk_answers),
+        "protective_factors_given": bool(d.protective_factors),
+        "agreed_given": bool(d.agreed),
+        "patient_contact_given": bool(d.patient_phone or d.patient_postcode or d.interpreter_language),
+        "local_lines_given": bool(helplines(case)[0]),
+        "patient_copy_sent": d.patient_copy_sent,
+        "gp_letter_sent": d.gp_letter_sent,
+        "in_meeting": case.in_meeting,
     }
+
+
+def helplines(case: Case) -> tuple[tuple[Helpline, ...], tuple[Helpline, ...]]:
+    """The local crisis and duty numbers, and the national ones (the settings' defaults when none are
+    given). A local number that is also a national one is printed once, with the national ones."""
+    service = case.particulars.service
+    national = service.national_lines if service and service.national_lines is not None else None
+    if national is None:
+        national = tuple(Helpline(name=c.name, phone=c.phone, hours=c.hours or None) for c in NATIONAL_CONTACTS)
+    numbers = {_digits(line.phone) for line in national}
+    local = tuple(line for line in (service.local_lines if service else ()) if _digits(line.phone) not in numbers)
+    return local, national
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
 
 
 _CONDITION_FIELDS = tuple(Condition.model_fields)
@@ -107,6 +135,9 @@ def holds(condition: Condition, facts: dict[str, Any], shown: set[str]) -> bool:
             continue
         if name == "none_shown":
             if shown.intersection(wanted):
+                return False
+        elif name == "phq9_min":
+            if facts["phq9"] < wanted:
                 return False
         elif name == "phq9_item9_min":
             item9 = facts["phq9_item9"]

@@ -13,13 +13,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from triage.labels import labels as screen_labels
 from triage.letters.abbreviations import Abbreviations
-from triage.letters.case import Case, drivers_of, facts_of, holds
+from triage.letters.case import Case, drivers_of, facts_of, helplines, holds
 from triage.letters.content import LetterContent, Part, protect
 from triage.letters.outcome import Outcome, decide
-from triage.letters.particulars import Decision, LetterInputError, Particulars
+from triage.letters.particulars import Decision, Helpline, LetterInputError, Particulars
 from triage.letters.placeholders import gp_name, placeholder_values, score_range
-from triage.letters.templates import Block, KindTemplate, LetterKind, LetterTemplates, default_templates
+from triage.letters.templates import Block, KindTemplate, Labels, LetterKind, LetterTemplates, default_templates
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset
 from triage.rules.ruleset_checks import SCALE_MAX
@@ -50,7 +51,7 @@ def compose_letter(
     _check_consistency(kind, template, screening, particulars, outcome, letter_date)
     drivers, step_reasons = drivers_of(routing, outcome, ruleset)
     case = Case(kind, template, templates.common, screening, routing, particulars, outcome, ruleset, letter_date,
-                 drivers, step_reasons)  # fmt: skip
+                 drivers, step_reasons, in_meeting=bool(decision and decision.in_meeting))  # fmt: skip
     return _content(case)
 
 
@@ -197,7 +198,49 @@ def _bullet_items(name: str, case: Case) -> list[str]:
         return list(case.step_reasons)
     if name == "signposting":
         return [protect(item) for item in case.particulars.details.signposting]
+    if name == "risk_answers":
+        return _risk_answers(case)
+    if name == "patient_contact":
+        return _patient_contact(case)
+    if name in ("local_lines", "national_lines"):
+        return [_helpline(line, labels) for line in helplines(case)[name == "national_lines"]]
     return [protect(item) for item in case.screening.long_term_conditions]
+
+
+def _risk_answers(case: Case) -> list[str]:
+    """Each risk question asked, with the answer and the detail typed (the question's wording is the
+    screening page's, resources/labels.yaml)."""
+    words, labels = case.common.words, case.common.labels
+    items = []
+    for answer in case.particulars.details.risk_answers:
+        if answer.present == "not_asked" and not answer.detail:
+            continue
+        question, present = screen_labels().risk_questions[answer.question], words.risk_present[answer.present]
+        if answer.detail:
+            items.append(labels.risk_answer_detail.format(question=question, answer=present,
+                                                          detail=protect(answer.detail)))  # fmt: skip
+        else:
+            items.append(labels.risk_answer.format(question=question, answer=present))
+    return items
+
+
+def _patient_contact(case: Case) -> list[str]:
+    d, labels = case.particulars.details, case.common.labels
+    items = []
+    if d.patient_phone:
+        items.append(labels.patient_phone.format(phone=protect(d.patient_phone)))
+    if d.patient_postcode:
+        items.append(labels.patient_postcode.format(postcode=d.patient_postcode))
+    if d.interpreter_language:
+        items.append(labels.interpreter.format(language=protect(d.interpreter_language)))
+    return items
+
+
+def _helpline(line: Helpline, labels: Labels) -> str:
+    name, phone = protect(line.name), protect(line.phone)
+    if line.hours:
+        return labels.helpline_hours.format(name=name, phone=phone, hours=protect(line.hours))
+    return labels.helpline.format(name=name, phone=phone)
 
 
 def _table(name: str, case: Case) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...]]:

@@ -114,12 +114,29 @@ class Screener(BaseModel):
     role: Text100
 
 
+class Helpline(BaseModel):
+    """A number the patient copy prints for help in a crisis (from Settings)."""
+
+    model_config = _config()
+
+    name: Text200
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
+    hours: Text200 | None = None
+
+
+Helplines = Annotated[tuple[Helpline, ...], Field(max_length=20, strict=False)]
+
+
 class Service(BaseModel):
     model_config = _config()
 
     name: Text200
     address_lines: Annotated[tuple[Line, ...], Field(max_length=6, strict=False)] = ()
     phone: Phone | None = None
+    # The service's own crisis and duty numbers, printed first; then the national ones (None: the
+    # defaults in triage.settings, each with its source).
+    local_lines: Helplines = ()
+    national_lines: Helplines | None = None
 
 
 class PreviousIntervention(BaseModel):
@@ -129,14 +146,33 @@ class PreviousIntervention(BaseModel):
     outcome: InterventionOutcome
 
 
+class RiskAnswer(BaseModel):
+    """One of the four risk questions (triage.store.vocabulary.RISK_QUESTIONS) as the screener recorded it."""
+
+    model_config = _config()
+
+    question: Literal["thoughts", "intent", "plan", "history"]
+    present: Literal["yes", "no", "not_asked"]
+    detail: Prose | None = Field(default=None, repr=False)
+
+
 class Details(BaseModel):
-    """What the screening recorded beyond the routing input, for the referral-on summary."""
+    """What the screening and the referral recorded beyond the routing input, and what has already
+    left the service for this decision (a letter claims only what happened)."""
 
     model_config = _config()
 
     previous_interventions: Annotated[tuple[PreviousIntervention, ...], Field(max_length=20, strict=False)] = ()
     risk_formulation: Prose | None = Field(default=None, repr=False)
     signposting: Annotated[tuple[Text200, ...], Field(max_length=10, strict=False)] = ()
+    risk_answers: Annotated[tuple[RiskAnswer, ...], Field(max_length=4, strict=False)] = ()
+    protective_factors: Prose | None = Field(default=None, repr=False)
+    agreed: bool = False  # the actions taken about risk (what was agreed) are in decision.risk_actions
+    patient_phone: Phone | None = Field(default=None, repr=False)
+    patient_postcode: Postcode | None = Field(default=None, repr=False)
+    interpreter_language: Text100 | None = None
+    patient_copy_sent: bool = False  # the patient copy was printed or saved for this decision
+    gp_letter_sent: bool = False  # the GP letter was printed or saved for this decision
 
 
 class Decision(BaseModel):
@@ -151,6 +187,7 @@ class Decision(BaseModel):
     confirmed_step: Literal[2, 3] | None = None
     override_reason: Prose | None = Field(default=None, repr=False)
     risk_actions: Prose | None = Field(default=None, repr=False)
+    in_meeting: bool = False  # taken by the team in the referral meeting
 
 
 class Particulars(BaseModel):
@@ -186,21 +223,43 @@ ALLOWED: dict[str, str] = {
     "screener": "an object with name and role",
     "screener.name": _NAME,
     "screener.role": _NAME,
-    "service": "an object with name and optionally address_lines and phone",
+    "service": "an object with name and optionally address_lines, phone, local_lines and national_lines",
     "service.name": "text of 1 to 200 characters on one line",
     "service.address_lines": "a list of up to 6 address lines, each 1 to 100 characters",
     "service.phone": "a telephone number of 10 to 15 digits",
-    "details": "an object with optional previous_interventions, risk_formulation and signposting",
+    "service.local_lines": "a list of up to 20 objects with name, phone and optionally hours",
+    "service.national_lines": "a list of up to 20 objects with name, phone and optionally hours",
+    "service.local_lines.name": "text of 1 to 200 characters on one line",
+    "service.local_lines.phone": "a telephone number of 3 to 40 characters",
+    "service.local_lines.hours": "text of 1 to 200 characters on one line",
+    "service.national_lines.name": "text of 1 to 200 characters on one line",
+    "service.national_lines.phone": "a telephone number of 3 to 40 characters",
+    "service.national_lines.hours": "text of 1 to 200 characters on one line",
+    "details": "an object with optional previous_interventions, risk_formulation, signposting, risk_answers,"
+    " protective_factors, agreed, patient_phone, patient_postcode, interpreter_language, patient_copy_sent and"
+    " gp_letter_sent",
     "details.previous_interventions": "a list of up to 20 objects with intervention and outcome",
     "details.previous_interventions.intervention": "text of 1 to 200 characters on one line",
     "details.previous_interventions.outcome": "one of " + ", ".join(INTERVENTION_OUTCOMES),
     "details.risk_formulation": "text of 1 to 2000 characters",
     "details.signposting": "a list of up to 10 texts, each 1 to 200 characters on one line",
-    "decision": "an object with optional confirmed_route, confirmed_step, override_reason and risk_actions",
+    "details.risk_answers": "a list of up to 4 objects with question, present and optionally detail",
+    "details.risk_answers.question": "one of thoughts, intent, plan, history",
+    "details.risk_answers.present": "one of yes, no, not_asked",
+    "details.risk_answers.detail": "text of 1 to 2000 characters",
+    "details.protective_factors": "text of 1 to 2000 characters",
+    "details.agreed": "true or false",
+    "details.patient_phone": "a telephone number of 10 to 15 digits",
+    "details.patient_postcode": "a UK postcode",
+    "details.interpreter_language": _NAME,
+    "details.patient_copy_sent": "true or false",
+    "details.gp_letter_sent": "true or false",
+    "decision": "an object with optional confirmed_route, confirmed_step, override_reason, risk_actions and in_meeting",
     "decision.confirmed_route": "one of core_iapt, integrated_iapt, cmht, crisis_team, substance_misuse",
     "decision.confirmed_step": "2 or 3 for an IAPT route, left out otherwise",
     "decision.override_reason": "text of 1 to 2000 characters",
     "decision.risk_actions": "text of 1 to 2000 characters",
+    "decision.in_meeting": "true or false",
     "letter_date": "a date written YYYY-MM-DD",
 }
 

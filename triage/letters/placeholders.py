@@ -93,6 +93,7 @@ def placeholder_values(case: Case) -> dict[str, str]:
         "choice_reason": outcome.choice_reason,
         "risk_actions": outcome.risk_actions,
         "risk_formulation": p.details.risk_formulation,
+        "protective_factors": p.details.protective_factors,
         "service_phone": p.service.phone if p.service else None,
         "referral_id": p.referral.id,
     }

@@ -42,7 +42,17 @@ KINDS: tuple[LetterKind, ...] = ("gp", "patient", "referral-on")
 IAPT_ROUTES: frozenset[str] = frozenset({"core_iapt", "integrated_iapt"})
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-BulletList = Literal["criteria", "step_reasons", "plain_drivers", "signposting", "long_term_conditions"]
+BulletList = Literal[
+    "criteria",
+    "step_reasons",
+    "plain_drivers",
+    "signposting",
+    "long_term_conditions",
+    "risk_answers",
+    "patient_contact",
+    "local_lines",
+    "national_lines",
+]
 TableName = Literal["scores", "ratings", "criteria", "interventions"]
 Style = Literal["body", "box", "alert", "small"]
 
@@ -68,6 +78,7 @@ class Condition(StrictModel):
     source: list[ReferralSource] | None = None
     problem: list[ProblemDescriptor] | None = None
     phq9_item9_min: Annotated[int, Field(ge=0, le=3)] | None = None
+    phq9_min: Annotated[int, Field(ge=0, le=27)] | None = None
     iapt: bool | None = None
     overridden: bool | None = None
     long_term_conditions: bool | None = None
@@ -84,6 +95,14 @@ class Condition(StrictModel):
     drivers_given: bool | None = None
     step_reasons_given: bool | None = None
     choice_reason_given: bool | None = None
+    risk_answers_given: bool | None = None
+    protective_factors_given: bool | None = None
+    agreed_given: bool | None = None
+    patient_contact_given: bool | None = None
+    local_lines_given: bool | None = None
+    patient_copy_sent: bool | None = None
+    gp_letter_sent: bool | None = None
+    in_meeting: bool | None = None
     none_shown: list[Text] | None = None
 
     @model_validator(mode="after")
@@ -148,6 +167,7 @@ class Words(StrictModel):
     yes: Text
     none: Text
     gp_unnamed: Text  # the GP in the address when the practice names none
+    risk_present: dict[Literal["yes", "no", "not_asked"], Text]  # a risk question's answer
     # How a letter is signed, by the signer's role (the roles that may print letters).
     signer_roles: dict[Literal["pwp", "team_leader"], Text]
 
@@ -175,6 +195,13 @@ class Labels(StrictModel):
     private: Text
     telephone: Text
     footer_ref: Text
+    risk_answer: Text
+    risk_answer_detail: Text
+    helpline: Text
+    helpline_hours: Text
+    patient_phone: Text
+    patient_postcode: Text
+    interpreter: Text
 
 
 class Common(StrictModel):
@@ -236,6 +263,7 @@ GUARDED: dict[str, tuple[Callable[[Condition | None], bool], str]] = {
     "service_phone": (_requires(service_phone_given=True), "service_phone_given: true"),
     "risk_actions": (_requires(risk_actions_given=True), "risk_actions_given: true"),
     "risk_formulation": (_requires(risk_formulation_given=True), "risk_formulation_given: true"),
+    "protective_factors": (_requires(protective_factors_given=True), "protective_factors_given: true"),
     "referral_id": (_requires(referral_id_given=True), "referral_id_given: true"),
     "problem": (_requires(problem_given=True), "problem_given: true"),
     "long_term_conditions": (_requires(long_term_conditions=True), "long_term_conditions: true"),
@@ -257,6 +285,13 @@ LABEL_FIELDS: dict[str, set[str]] = {
     "page": {"page", "pages"},
     "score_value": {"score", "top"},
     "criterion": {"variable", "level", "definition"},
+    "risk_answer": {"question", "answer"},
+    "risk_answer_detail": {"question", "answer", "detail"},
+    "helpline": {"name", "phone"},
+    "helpline_hours": {"name", "phone", "hours"},
+    "patient_phone": {"phone"},
+    "patient_postcode": {"postcode"},
+    "interpreter": {"language"},
 }
 FRAME_FIELDS: frozenset[str] = ALWAYS | {"destination", "destination_short"}
 
@@ -327,6 +362,7 @@ def _check_common(common: Common) -> list[str]:
         "destinations_plain": (words.destinations_plain, DESTINATIONS),
         "step_offer": (words.step_offer, (2, 3)),
         "plain_reasons": (words.plain_reasons, VARIABLES),
+        "risk_present": (words.risk_present, ("yes", "no", "not_asked")),
     }
     for name, (given, wanted) in complete.items():
         missing = [str(key) for key in wanted if key not in given]

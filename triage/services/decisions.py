@@ -76,7 +76,7 @@ def confirm_decision(
             raise RefusedError(f"a referral that is {referral.status.replace('_', ' ')} cannot be decided")
         _still_allowed(session, user, referral_id)
         screening = _latest_screening(session, referral_id)
-        return record_decision(session, referral, screening, data, user.username, ruleset, note=_note(in_meeting)).id
+        return record_decision(session, referral, screening, data, user.username, ruleset, in_meeting=in_meeting).id
 
 
 def _decided_by_others(session: Session, referral_id: str, user: User) -> bool:
@@ -120,7 +120,7 @@ def complete_screening(
         referral = load_referral(session, referral_id)
         _still_allowed(session, user, referral_id)
         stored = record_screening(session, referral, screening, user.username)
-        decided = record_decision(session, referral, stored, decision, user.username, ruleset, note=_note(in_meeting))
+        decided = record_decision(session, referral, stored, decision, user.username, ruleset, in_meeting=in_meeting)
         return stored.id, decided.id
 
 
@@ -147,7 +147,7 @@ _REASON_REFUSALS: dict[ReasonNeeded, str] = {
 
 def record_decision(
     session: Session, referral: Referral, screening: Screening, data: DecisionInput, actor: str, ruleset: Ruleset,
-    *, note: str = "",
+    *, in_meeting: bool = False,
 ) -> Decision:  # fmt: skip
     """The decision on ``screening`` inside the caller's transaction: stored with the routing as the
     engine returned it, audited, the referral moved to decided and its current route kept on it."""
@@ -172,6 +172,7 @@ def record_decision(
         confirmed_step=data.confirmed_step,
         override_reason=data.override_reason if needed else None,
         warnings_acknowledged=data.warnings_acknowledged,
+        in_meeting=in_meeting,
         decided_by=actor,
         decided_at=utc_now(),
     )
@@ -183,7 +184,7 @@ def record_decision(
     summary += (
         f"; {'override of' if needed == 'override' else 'as'} the recommendation ({ruleset.id} {ruleset.version})"
     )
-    summary += f"; {note}" if note else ""
+    summary += f"; {_note(in_meeting)}" if in_meeting else ""
     record_event(session, actor=actor, entity_type="decision", entity_id=decision.id, action="decision",
                  summary=f"{summary}; referral {referral.id}")  # fmt: skip
     if referral.status == "screened":

@@ -31,11 +31,13 @@ from triage.letters.particulars import (
 from triage.letters.particulars import (
     Details,
     Gp,
+    Helpline,
     LetterInputError,
     Particulars,
     Patient,
     Postcode,
     PreviousIntervention,
+    RiskAnswer,
     Screener,
     Service,
 )
@@ -47,18 +49,18 @@ from triage.rules.engine import route
 from triage.rules.ruleset import Ruleset
 from triage.services.decisions import find_ruleset, json_shaped
 from triage.services.directory import PracticeEntry
-from triage.services.inputs import PreviousIntervention as InterventionInput
 from triage.services.inputs import RiskDetails
+from triage.services.inputs import ScreeningInput as ScreeningAnswers
 from triage.services.permissions import User, record_view, require
 from triage.services.referrals import load_referral, move_to_status
 from triage.services.screenings import screening_input
-from triage.settings import ServiceSettings
+from triage.settings import Contact, ServiceSettings
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import NotFoundError, RefusedError
 from triage.store.models import Decision, GpPractice, LetterRecord, Referral, Screening
 from triage.store.types import utc_now
-from triage.store.vocabulary import LetterEvent
+from triage.store.vocabulary import RISK_QUESTIONS, LetterEvent
 
 if TYPE_CHECKING:
     from triage.letters.letter import Letter
@@ -161,13 +163,21 @@ def _current_decision(session: Session, decision_id: str) -> tuple[Referral, Dec
 
 def letterhead(settings: ServiceSettings) -> Service | None:
     """The service's letterhead from the settings (None: the templates' default service name)."""
-    if not settings.service_name:
+    local = settings.crisis_contacts + settings.duty_contacts
+    if not settings.service_name and not local:
         return None
     try:
-        return Service(name=settings.service_name, address_lines=settings.address_lines, phone=settings.phone or None)
+        return Service(name=settings.service_name or default_templates().common.default_service,
+                       address_lines=settings.address_lines, phone=settings.phone or None,
+                       local_lines=tuple(_helpline(c) for c in local),
+                       national_lines=tuple(_helpline(c) for c in settings.national_contacts))  # fmt: skip
     except ValidationError as exc:
         problems = "; ".join(f"service.{p}" for p in letter_problems(exc))
         raise RefusedError(f"the service letterhead in Settings cannot be printed on a letter: {problems}") from None
+
+
+def _helpline(contact: Contact) -> Helpline:
+    return Helpline(name=contact.name, phone=contact.phone, hours=contact.hours or None)
 
 
 def letter_screener(name: str, role: str) -> Screener:
@@ -213,12 +223,14 @@ def letter_for_decision(
         if json_shaped(routing.to_contract()) != decision.routing:
             raise RefusedError("the stored decision does not replay under its own ruleset: check it with replay "
                                "before any letter is sent")  # fmt: skip
-        particulars = _particulars(referral, answers.previous_interventions, screening, screener, service)
+        sent = {row.kind for row in _rows(session, decision.id, None, OUTPUTS)}
+        particulars = _particulars(referral, answers, screening, screener, service, sent)
         confirmed = _validated(lambda: LetterDecision(
             confirmed_route=decision.confirmed_route,  # type: ignore[arg-type]
             confirmed_step=decision.confirmed_step,  # type: ignore[arg-type]
             override_reason=decision.override_reason,
             risk_actions=risk_actions(answers.risk_details),
+            in_meeting=decision.in_meeting,
         ))  # fmt: skip
     return build_letter(kind, screening=answers.to_routing(), routing=routing, particulars=particulars,
                         decision=confirmed, letter_date=letter_date, ruleset=ruleset)  # fmt: skip
@@ -236,13 +248,16 @@ def _decision_ruleset(decision: Decision, lookup: RulesetLookup) -> Ruleset:
 
 def _particulars(
     referral: Referral,
-    interventions: tuple[InterventionInput, ...],
+    answers: ScreeningAnswers,
     screening: Screening,
     screener: Screener,
     service: Service | None,
+    sent: set[str],
 ) -> Particulars:
+    """``sent``: the kinds of letter of this decision already printed or saved (a letter claims only that)."""
     gp = gp_for(referral.gp_practice)
     person = referral.person
+    risk = answers.risk_details
 
     def make() -> Particulars:
         return Particulars(
@@ -254,13 +269,27 @@ def _particulars(
             service=service,
             details=Details(
                 previous_interventions=tuple(PreviousIntervention(intervention=i.intervention, outcome=i.outcome)
-                                             for i in interventions),
+                                             for i in answers.previous_interventions),
                 # The screener's note on the risk rating is the risk formulation the receiving service reads.
                 risk_formulation=screening.rating_notes.get("risk") or None,
+                risk_answers=tuple(RiskAnswer(question=q, present=getattr(risk, q).present,
+                                              detail=_words(getattr(risk, q).detail)) for q in RISK_QUESTIONS),
+                protective_factors=_words(risk.protective_factors),
+                agreed=has_words(risk.actions_taken),
+                patient_phone=referral.phone or None,
+                patient_postcode=referral.postcode or None,
+                interpreter_language=referral.interpreter_language or None,
+                patient_copy_sent="patient" in sent,
+                gp_letter_sent="gp" in sent,
             ),
         )  # fmt: skip
 
     return _validated(make)
+
+
+def _words(text: str) -> str | None:
+    """Typed text worth printing: ".", an older record's placeholder, is not a record."""
+    return text.strip() if has_words(text) else None
 
 
 def _validated(make: Callable[[], _T]) -> _T:

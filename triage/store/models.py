@@ -246,6 +246,9 @@ class Decision(Base):
     confirmed_step: Mapped[int | None] = mapped_column(Integer)
     override_reason: Mapped[str | None] = mapped_column(Text)
     warnings_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Taken by the team in the referral meeting (a team leader's confirm_in_meeting): the patient copy
+    # says "our team talked about your situation together" only then.
+    in_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_by: Mapped[str] = mapped_column(String(100))
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
 

@@ -40,14 +40,14 @@ class HighRiskAlert(QDialog):
         alert.setWordWrap(True)
         alert.setProperty("role", "alert")
         layout.addWidget(alert)
-        contacts = [("Crisis", c) for c in settings.crisis_contacts] + [("Duty", c) for c in settings.duty_contacts]
-        lines = "<br>".join(
+        local = [("Crisis", c) for c in settings.crisis_contacts] + [("Duty", c) for c in settings.duty_contacts]
+        lines = [
             f"<b>{kind}:</b> {escape(c.name)} — <b>{escape(c.phone)}</b>{f' ({escape(c.hours)})' if c.hours else ''}"
-            for kind, c in contacts
-        )
-        listing = QLabel(
-            lines or "No crisis or duty contacts are set up: ask your service admin to add them in Settings."
-        )
+            for kind, c in local + [("National", c) for c in settings.national_contacts]
+        ]
+        if not local:
+            lines.insert(0, "No crisis or duty contacts are set up: ask your service admin to add them in Settings.")
+        listing = QLabel("<br>".join(lines))
         listing.setWordWrap(True)
         listing.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         listing.setAccessibleName("Crisis and duty contacts")
