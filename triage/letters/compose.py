@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from triage.labels import labels as screen_labels
 from triage.letters.abbreviations import Abbreviations
 from triage.letters.case import Case, drivers_of, facts_of, helplines, holds
 from triage.letters.content import LetterContent, Part, protect
@@ -208,14 +207,13 @@ def _bullet_items(name: str, case: Case) -> list[str]:
 
 
 def _risk_answers(case: Case) -> list[str]:
-    """Each risk question asked, with the answer and the detail typed (the question's wording is the
-    screening page's, resources/labels.yaml)."""
+    """Each risk question asked, with the answer and the detail typed."""
     words, labels = case.common.words, case.common.labels
     items = []
     for answer in case.particulars.details.risk_answers:
         if answer.present == "not_asked" and not answer.detail:
             continue
-        question, present = screen_labels().risk_questions[answer.question], words.risk_present[answer.present]
+        question, present = words.risk_questions[answer.question], words.risk_present[answer.present]
         if answer.detail:
             items.append(labels.risk_answer_detail.format(question=question, answer=present,
                                                           detail=protect(answer.detail)))  # fmt: skip

@@ -167,6 +167,9 @@ class Words(StrictModel):
     yes: Text
     none: Text
     gp_unnamed: Text  # the GP in the address when the practice names none
+    # The risk questions as the screening page asks them (resources/labels.yaml, repeated so that the
+    # letters do not import the store's vocabulary; tests/letters checks the two stay equal).
+    risk_questions: dict[Literal["thoughts", "intent", "plan", "history"], Text]
     risk_present: dict[Literal["yes", "no", "not_asked"], Text]  # a risk question's answer
     # How a letter is signed, by the signer's role (the roles that may print letters).
     signer_roles: dict[Literal["pwp", "team_leader"], Text]
@@ -362,6 +365,7 @@ def _check_common(common: Common) -> list[str]:
         "destinations_plain": (words.destinations_plain, DESTINATIONS),
         "step_offer": (words.step_offer, (2, 3)),
         "plain_reasons": (words.plain_reasons, VARIABLES),
+        "risk_questions": (words.risk_questions, ("thoughts", "intent", "plan", "history")),
         "risk_present": (words.risk_present, ("yes", "no", "not_asked")),
     }
     for name, (given, wanted) in complete.items():

@@ -252,7 +252,7 @@ def _particulars(
     screening: Screening,
     screener: Screener,
     service: Service | None,
-    sent: set[str],
+    sent: set[LetterKind],
 ) -> Particulars:
     """``sent``: the kinds of letter of this decision already printed or saved (a letter claims only that)."""
     gp = gp_for(referral.gp_practice)

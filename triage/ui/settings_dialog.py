@@ -1,5 +1,5 @@
-"""Settings for a service admin: service details for letters, crisis and duty contacts, the GP practice
-directory, and the ruleset in force. Everything is validated before it is saved."""
+"""Settings for a service admin: service details for letters, crisis and duty contacts, the national
+numbers the patient copy prints after them, the GP practice directory, and the ruleset in force. Everything is validated before it is saved."""
 
 from __future__ import annotations
 
@@ -31,24 +31,33 @@ from triage.services.directory import import_practices_csv, list_practices
 from triage.services.inputs import InvalidInput
 from triage.services.permissions import User
 from triage.services.service_settings import save_service_settings
-from triage.settings import Contact, ServiceSettings
+from triage.settings import NATIONAL_CONTACTS, Contact, ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.ui.fit import fit_to_screen
 
 CONTACT_HELP = "One per line: name | phone | hours (hours optional)"
+NATIONAL_HELP = (
+    "Printed on the patient copy after the service's own crisis and duty numbers, in the words the person reads. "
+    "One per line: name | phone | hours | source. Check a number against its source before changing it."
+)
 
 
 def contacts_text(contacts: tuple[Contact, ...]) -> str:
-    return "\n".join(" | ".join(part for part in (c.name, c.phone, c.hours) if part) for c in contacts)
+    """One line per contact; the hours kept in place (even empty) when a source follows them."""
+    lines = []
+    for c in contacts:
+        parts = [c.name, c.phone, c.hours, c.source] if c.source else [c.name, c.phone, c.hours]
+        lines.append(" | ".join(parts).removesuffix(" | "))
+    return "\n".join(lines)
 
 
 def parse_contacts(text: str) -> list[dict[str, str]]:
     rows = []
     for line in text.splitlines():
         if line.strip():
-            parts = [part.strip() for part in line.split("|")] + ["", ""]
-            rows.append({"name": parts[0], "phone": parts[1], "hours": parts[2]})
+            parts = [part.strip() for part in line.split("|")] + ["", "", ""]
+            rows.append({"name": parts[0], "phone": parts[1], "hours": parts[2], "source": parts[3]})
     return rows
 
 
@@ -107,6 +116,7 @@ class SettingsDialog(QDialog):
         form.addRow("&Duty", self.duty)
         form.addRow("", QLabel(f"<small>{CONTACT_HELP}</small>"))
         layout.addWidget(contacts)
+        layout.addWidget(self._national_box(settings))
 
         security = QGroupBox("Locking")
         form = QFormLayout(security)
@@ -168,6 +178,21 @@ class SettingsDialog(QDialog):
         box.rejected.connect(self.reject)
         layout.addWidget(box)
         fit_to_screen(self, QSize(760, sections.sizeHint().height() + 120))  # every section, if there is room
+
+    def _national_box(self, settings: ServiceSettings) -> QGroupBox:
+        """The national numbers: defaults (triage.settings NATIONAL_CONTACTS), each with its source."""
+        national = QGroupBox("National numbers on the patient copy (defaults, each with its source)")
+        form = QFormLayout(national)
+        self.national = _text_box("National numbers", contacts_text(settings.national_contacts), height=90)
+        form.addRow("Na&tional", self.national)
+        restore = QPushButton("&Restore the national defaults")
+        restore.setAccessibleName("Restore the national defaults")
+        restore.clicked.connect(lambda: self.national.setPlainText(contacts_text(NATIONAL_CONTACTS)))
+        form.addRow("", restore)
+        help_text = QLabel(f"<small>{escape(NATIONAL_HELP)}</small>")
+        help_text.setWordWrap(True)
+        form.addRow("", help_text)
+        return national
 
     def _show_directory(self) -> None:
         count = len(list_practices(self.store))
@@ -232,6 +257,7 @@ class SettingsDialog(QDialog):
             "phone": self.phone.text(),
             "crisis_contacts": parse_contacts(self.crisis.toPlainText()),
             "duty_contacts": parse_contacts(self.duty.toPlainText()),
+            "national_contacts": parse_contacts(self.national.toPlainText()),
             "ruleset_path": self.ruleset_path,
             "idle_lock_minutes": self.idle_minutes.value(),
         }
