@@ -74,7 +74,10 @@ def test_moderate_depression_with_copd_waits_for_section_6_then_goes_to_integrat
     gp = letter_text(qtbot, dialog, "gp")
     assert "offered low-intensity psychological treatment (step 2 of stepped care) with our integrated service" in gp
     assert f"has a long-term physical condition recorded: {copd.text()}." in gp
-    assert "The presenting problem is depression." in gp and "PHQ-9) score of 11 is in the matrix's medium band" in gp
+    assert (
+        "The presenting problem is depression." in gp and "depression score is 11 of 27, in the matrix's medium" in gp
+    )
+    assert "NG222" not in gp  # PHQ-9 11: below NICE NG222's 16 for more severe depression, so no medication note
     assert "The matrix recommended" not in gp  # no override to explain
 
 
