@@ -133,7 +133,15 @@ def make_world(folder: Path, database: str | None = None) -> World:
 IMPORT_ROW = {"nhs_number": make_nhs_number(12), "given_name": "A", "family_name": "B", "date_of_birth": "1980-01-01",
               "received_on": "2024-05-01", "source": "self"}  # fmt: skip
 # Services that act on the caller's own session or password: no permission to check, by design.
-SELF_SERVICE = {"change_password", "lock_session", "unlock_session", "logout", "verify_password"}
+SELF_SERVICE = {
+    "change_password",
+    "lock_session",
+    "unlock_session",
+    "logout",
+    "verify_password",
+    "at_close",
+    "scheduled_back_up",
+}  # (the admin's backup schedule, run by whoever closes: issue 13.11)
 
 
 Call = Callable[[World, User], Any]

@@ -195,7 +195,9 @@ CONTEXTS: tuple[Context, ...] = (
     Context("matrix", "the matrix in force", (), "arrows move between cells · Escape closes"),
     Context("settings", "settings", bound(
         ("Alt+N", "service name"), ("Alt+A", "address"), ("Alt+P", "phone"), ("Alt+C", "crisis contacts"),
-        ("Alt+D", "duty contacts"), ("Alt+L", "lock after"), ("Alt+I", "import practices from CSV"),
+        ("Alt+D", "duty contacts"), ("Alt+L", "lock after"), ("Alt+B", "back up (scheduled backups)"),
+        ("Alt+E", "every N closes"), ("Alt+R", "backup folder"), ("Alt+H", "choose the backup folder"),
+        ("Alt+K", "keep the newest"), ("Alt+I", "import practices from CSV"),
         ("Alt+F", "choose a service ruleset file"), ("Alt+S", "use the shipped ruleset"))),
     Context("users", "users", bound(
         ("Alt+T", "the accounts"), ("Alt+A", "add user"), ("Alt+R", "reset password"), ("Alt+C", "change role"),
