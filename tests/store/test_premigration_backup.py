@@ -164,3 +164,15 @@ def test_a_postgresql_store_is_updated_with_a_warning_to_back_the_server_up(
     assert [(r.levelno, r.getMessage()) for r in warned] == [(logging.WARNING, (
         f"schema update from {OLD} to {REVISIONS[-1]} of a PostgreSQL store: no backup is made by triage "
         "(a server is backed up with pg_dump or pg_basebackup)"))]  # fmt: skip
+
+
+def test_encrypting_an_older_plaintext_store_leaves_no_second_plaintext_copy(tmp_path: Path, monkeypatch: Any) -> None:
+    from tests.users import CHEAP_KDF
+    from triage.services.store_setup import encrypt_existing
+
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
+    live = tmp_path / "triage.db"
+    older_store(live)
+    encrypt_existing(live, "admin", "Admin", "a long enough password")
+    # the plaintext store is kept once, as the .plaintext-backup the admin is told to check and shred
+    assert "triage.db.plaintext-backup" in beside(live) and kept_copies(live) == []
