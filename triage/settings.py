@@ -1,7 +1,12 @@
 """Service settings (typed, validated, one JSON file in the platform's config folder).
 
 Service name, address and phone for letterheads; crisis and duty contacts shown offline when risk is
+<<<<<<< HEAD
 high and printed on the patient copy before the national numbers (defaults, each with its source); an optional ruleset file the service publishes instead of the shipped one. A file that does
+=======
+high; an optional ruleset file the service publishes instead of the shipped one; scheduled backups of
+this computer's store (``BackupSchedule``: the folder is on this computer, so the setting is too). A file that does
+>>>>>>> backups
 not validate is never half-used: the app says what is wrong and runs on defaults until an admin fixes
 it in the settings dialog.
 """
@@ -11,10 +16,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from triage.events import Event
 from triage.files import atomic_write
@@ -47,6 +53,31 @@ NATIONAL_CONTACTS: tuple[Contact, ...] = (
 )  # fmt: skip
 
 
+BackupWhen = Literal["off", "closes", "daily"]
+
+
+class BackupSchedule(BaseModel):
+    """Backups made as triage closes (issue 13 item 11): off, on every ``every_closes``-th close, or
+    daily (the first close 24 hours or more after the last one that succeeded), into ``folder``,
+    verified; the newest ``keep`` of them are kept there."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    when: BackupWhen = "off"
+    every_closes: int = Field(default=5, ge=1, le=100)
+    folder: str = Field(default="", max_length=1000, validate_default=True)
+    keep: int = Field(default=10, ge=1, le=365)
+
+    @field_validator("folder")
+    @classmethod
+    def _a_whole_path_when_on(cls, folder: str, info: ValidationInfo) -> str:
+        if folder and not Path(folder).expanduser().is_absolute():
+            raise PydanticCustomError("folder", "give the whole path of the folder, from the top of its drive")
+        if not folder and info.data.get("when", "off") != "off":
+            raise PydanticCustomError("folder", "choose the folder the scheduled backups go to")
+        return folder
+
+
 class ServiceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -59,6 +90,7 @@ class ServiceSettings(BaseModel):
     national_contacts: tuple[Contact, ...] = Field(default=NATIONAL_CONTACTS, min_length=1)
     ruleset_path: str | None = None  # a service's own ruleset; None means the shipped one
     idle_lock_minutes: float = Field(default=5.0, ge=1, le=60)  # the window locks after this long unused
+    scheduled_backup: BackupSchedule = BackupSchedule()
 
 
 class LiveSettings:

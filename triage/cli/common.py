@@ -201,6 +201,10 @@ def login(args: argparse.Namespace, action: str | None, *, migrate: bool = True,
     name = username()
     store, user = open_authenticated(url.render_as_string(hide_password=False), name, password(),
                                      migrate=migrate)  # fmt: skip
+    if store.migration_backup is not None:  # the schema was updated on opening: say where the copy is
+        from triage.store.backup import migration_backup_notice
+
+        sys.stderr.write(f"note: {migration_backup_notice(store.migration_backup)}\n")
     try:
         if action is not None:  # refused before any work; the services check again
             require(user, action, store=store)  # type: ignore[arg-type]

@@ -26,17 +26,27 @@ def back_up(store: Store, user: User, destination: Path) -> Path:
     without its record); a failed attempt as "backup failed" (a try at copying every record is worth
     knowing about), unless the store itself cannot be written to by then."""
     require(user, "backup", store=store)
+    return _audited_backup(store, user, destination, "backup")
 
+
+def scheduled_back_up(store: Store, user: User, destination: Path) -> Path:
+    """The backup an admin scheduled in Settings, made as ``user`` closes triage: any role's close
+    makes it (the admin chose that, and where it goes; the person closing chooses nothing), audited
+    as "scheduled backup made" (or failed) under their name, like ``back_up``."""
+    return _audited_backup(store, user, destination, "scheduled backup")
+
+
+def _audited_backup(store: Store, user: User, destination: Path, what: str) -> Path:
     def audit(summary: str) -> None:
         with store.write() as session:
             record_event(session, actor=user.username, entity_type="database", entity_id="backup", action="export",
                          summary=summary)  # fmt: skip
 
     try:
-        return backup_database(store, destination, made=lambda: audit("backup made"))
+        return backup_database(store, destination, made=lambda: audit(f"{what} made"))
     except Exception:
         with suppress(Exception):  # the backup's own error is the one to show
-            audit("backup failed")
+            audit(f"{what} failed")
         raise
 
 

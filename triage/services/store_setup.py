@@ -88,7 +88,9 @@ def encrypt_existing(database: str | Path, username: str, display_name: str, pas
     if key_file_path(path).exists():
         raise StoreExistsError("a key file already exists beside this database; nothing was changed")
     check_new_account(username, display_name, password)
-    open_store(path).close()  # brings it up to date (and checkpoints its WAL on close)
+    with open_store(path) as store:  # brings it up to date (and checkpoints its WAL on close)
+        if store.migration_backup is not None:  # plaintext: the store itself is kept as .plaintext-backup
+            store.migration_backup.unlink()  # and a second plaintext copy must not be left unannounced
     staged = path.with_name(path.name + ".encrypting")
     staged.unlink(missing_ok=True)
     key, database_id = new_database_key(), new_database_id()

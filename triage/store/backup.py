@@ -20,6 +20,16 @@ Every failure (an unwritable folder, a full disk, a copy that fails verification
 backup wrote (the part file, its -wal/-shm, the key file beside it) and is one ``BackupError``.
 Everything written here is 0600 on POSIX (``triage.store.location.private_files``).
 
+Before a schema update (``back_up_before_migration``, called by ``open_store``) the store is copied
+beside itself as ``<store>.previous-<UTC time>.from-schema-<revision>`` and verified; that copy counts
+among the ``KEEP_PREVIOUS``. If it cannot be made or verified, the update is not started.
+
+A process killed mid-way (SIGKILL, a power cut) leaves only files under names no finished copy has
+(``.partial``, ``.restoring``, ``.restoring-source`` and their -wal/-shm/-journal); the next backup,
+restore or schema update of the store removes them (``_tidy``), holding the store's lock, so they
+belong to a process that has ended. A backup names its part file in ``<store>.locks/backup-under-way``
+while it writes it (its folder may be anywhere).
+
 A PostgreSQL server is backed up with its own tools (pg_dump / pg_basebackup), not from here.
 """
 
@@ -27,25 +37,31 @@ from __future__ import annotations
 
 import errno
 import glob
+import json
+import logging
 import os
 import re
 import shutil
 import sqlite3
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from triage.files import atomic_write
-from triage.store.database import Store, open_store
-from triage.store.errors import StoreError
+from sqlalchemy.engine import Engine
+
+from triage.files import atomic_write, fsync_folder
+from triage.store.database import Store, head_revision, open_store, schema_revision, upgrade_schema
+from triage.store.errors import MigrationError, StoreError
 from triage.store.integrity import verify_database
 from triage.store.keys import key_file_path, sqlcipher_key
 from triage.store.location import PRIVATE_FILE, SQLITE_COMPANIONS, check_local_path, private_files
-from triage.store.locks import exclusive, operation
+from triage.store.locks import exclusive, lock_folder, operation
+
+log = logging.getLogger(__name__)
 
 KEEP_PREVIOUS = 3  # copies of replaced databases kept beside the store (``restore_database(keep=...)``)
-_PREVIOUS_STAMP = re.compile(r"(\d{8}T\d{6})(?:\.(\d{6}))?Z(?:-(\d+))?")
+_PREVIOUS_STAMP = re.compile(r"(\d{8}T\d{6})(?:\.(\d{6}))?Z(?:-(\d+))?(?:\.from-schema-[0-9A-Za-z_]+)?")
+_UNDER_WAY = "backup-under-way"  # in the store's lock folder: the part file a backup is writing
 
 
 class BackupError(StoreError):
@@ -64,6 +80,7 @@ def backup_database(store: Store, destination: Path, *, made: Callable[[], objec
 
 def _backup(store: Store, source: Path, destination: Path, made: Callable[[], object] | None) -> Path:
     key = store._key
+    _tidy(source)  # first: what a killed backup left may be in this one's way
     destination = destination.expanduser().absolute()
     keys = key_file_path(destination)
     if destination.exists() or (key is not None and keys.exists()):
@@ -71,7 +88,14 @@ def _backup(store: Store, source: Path, destination: Path, made: Callable[[], ob
     if not destination.parent.is_dir():
         raise BackupError(f"the folder {destination.parent} does not exist")
     partial = destination.with_name(destination.name + ".partial")
-    _claim(partial)
+    record = lock_folder(source) / _UNDER_WAY
+    try:
+        with private_files():  # a moment's note in the lock folder (a torn one is ignored), not a document
+            record.write_text(json.dumps({"partial": str(partial), "keys": str(keys) if key else None}), "utf-8")
+        _claim(partial)
+    except BaseException as exc:
+        record.unlink(missing_ok=True)
+        raise _failed(exc, f"the backup to {destination}", destination.parent, "nothing was written") from None
     wrote_keys = False
     try:
         _copy(source, partial, key)
@@ -89,7 +113,32 @@ def _backup(store: Store, source: Path, destination: Path, made: Callable[[], ob
         if wrote_keys:
             keys.unlink(missing_ok=True)
         raise _failed(exc, f"the backup to {destination}", destination.parent, "nothing was left behind") from None
+    finally:
+        record.unlink(missing_ok=True)
     return destination
+
+
+def _tidy(store_file: Path) -> None:
+    """Remove what a backup, restore or schema update of ``store_file`` killed mid-way left. Called
+    holding the store's lock: whoever wrote these files has ended."""
+    for leftover in (*store_file.parent.glob(f"{glob.escape(store_file.name)}.previous-*.partial"),
+                     store_file.with_name(store_file.name + ".restoring"),
+                     store_file.with_name(store_file.name + ".restoring-source")):  # fmt: skip
+        _remove_sqlite_files(leftover)
+    record = lock_folder(store_file) / _UNDER_WAY
+    try:
+        written = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    partial = Path(written["partial"])
+    _remove_sqlite_files(partial)
+    if written.get("keys"):
+        keys = Path(written["keys"])
+        for part in keys.parent.glob(f".{glob.escape(keys.name)}.*.part"):  # atomic_write's, cut short
+            part.unlink(missing_ok=True)
+        if not partial.with_name(partial.name.removesuffix(".partial")).exists():
+            keys.unlink(missing_ok=True)  # the backup it went with never took its name
+    record.unlink(missing_ok=True)
 
 
 def _claim(partial: Path) -> None:
@@ -160,13 +209,12 @@ def restore_database(source: Path, target: Path, *, key: bytes | None = None, ke
 
 def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
     staged = target.with_name(target.name + ".restoring")
-    _remove_sqlite_files(staged)
+    _tidy(target)
     previous: Path | None = None
     try:
         _stage(source, staged, key)
         if target.exists():
-            previous = _new_previous(target)
-            _copy(target, previous, key)
+            previous = _keep_copy(target, key)
         _copy(staged, target, key)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
     except Exception as exc:
         _remove_sqlite_files(staged)
@@ -178,7 +226,14 @@ def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
         atomic_write(key_file_path(target), key_file_path(source).read_bytes())
     kept = f"; the database it replaced is kept as {previous}" if previous else ""
     try:
-        store = open_store(target, key=key)  # migrates a backup from an older version, all or nothing
+        # A backup from an older version is migrated, all or nothing; it is its own copy from before
+        # the update (still where it was), so no second one is made beside the target.
+        store = open_store(target, key=key, migrate=False)
+        try:
+            upgrade_schema(store.engine)
+        except BaseException:
+            store.close()
+            raise
     except StoreError as exc:
         raise BackupError(f"the backup was restored but could not be brought up to date: {exc}{kept}") from None
     try:
@@ -194,30 +249,58 @@ def _stage(source: Path, staged: Path, key: bytes | None) -> None:
     """The backup copied beside the target and verified there."""
     # Even a read-only open of a WAL database leaves -wal/-shm files beside it: read a private copy,
     # so the backup (on a USB stick, say) stays exactly as it was.
-    with tempfile.TemporaryDirectory(prefix="triage-restore-") as folder:
-        private = Path(folder) / "backup.db"
+    # Beside the target, not in a temporary folder: a restore killed mid-way leaves it where the next
+    # one removes it.
+    private = staged.with_name(staged.name.removesuffix(".restoring") + ".restoring-source")
+    try:
         for suffix in ("", "-wal"):
             if Path(f"{source}{suffix}").is_file():
-                shutil.copyfile(f"{source}{suffix}", f"{private}{suffix}")
+                with private_files():
+                    shutil.copyfile(f"{source}{suffix}", f"{private}{suffix}")
         _copy(private, staged, key)
+    finally:
+        _remove_sqlite_files(private)
     problems = _verify_file(staged, key)
     if problems:
         raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
 
 
-def _new_previous(target: Path) -> Path:
-    """A new, empty file for the copy of the database a restore replaces: ``<target>.previous-<UTC
-    time to the microsecond>``, with a counter after it should that name be taken. Created with
-    O_EXCL, so no other copy is ever written into it (SQLite takes an empty file as a new database)."""
+def _keep_copy(target: Path, key: bytes | None, note: str = "", verify: bool = False) -> Path:
+    """Copy the database at ``target`` to a new ``<target>.previous-<UTC time><note>``: written under
+    ``.partial`` and renamed once whole (and, with ``verify``, verified), so a kept copy is never half
+    of one. Returns its path; on any failure nothing is left and the error is raised."""
+    final = _new_previous(target, note)
+    partial = final.with_name(final.name + ".partial")
+    try:
+        _copy(target, partial, key)
+        problems = _verify_file(partial, key) if verify else []
+        if problems:
+            raise BackupError("the copy failed verification: " + "; ".join(problems))
+        os.replace(partial, final)
+        fsync_folder(final.parent)
+    except BaseException:
+        _remove_sqlite_files(partial)
+        raise
+    return final
+
+
+def _new_previous(target: Path, note: str = "") -> Path:
+    """A free name for a copy kept beside ``target``: ``<target>.previous-<UTC time to the
+    microsecond>``, with a counter after it should that name be taken, then ``note``. Its part file is
+    created with O_EXCL, so no other copy is ever written into it (SQLite takes an empty file as a
+    new database)."""
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}"
     for counter in range(1000):
-        path = target.with_name(f"{target.name}.previous-{stamp}" + (f"-{counter}" if counter else ""))
+        path = target.with_name(f"{target.name}.previous-{stamp}" + (f"-{counter}" if counter else "") + note)
+        if os.path.lexists(path):
+            continue
         try:
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.close(os.open(f"{path}.partial", os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                             PRIVATE_FILE))  # fmt: skip
         except FileExistsError:
             continue
         return path
-    raise BackupError(f"no free name for the copy of the database being replaced beside {target}")
+    raise BackupError(f"no free name for a copy of the database beside {target}")
 
 
 def kept_copies(target: Path) -> list[Path]:
@@ -287,3 +370,51 @@ def _verify_file(path: Path, key: bytes | None = None) -> list[str]:
         return [f"not a readable triage database ({type(exc).__name__})"]
     finally:
         store.close()
+
+
+def migration_backup_notice(copy: Path) -> str:
+    """What the person is told once a store has been updated: where its copy from before is."""
+    return (f"This version of triage updated the database's schema when it opened it. A verified copy of the "
+            f"database as it was before the update is kept as {copy} (the newest {KEEP_PREVIOUS} copies are kept "
+            "beside the database).")  # fmt: skip
+
+
+def back_up_before_migration(engine: Engine, local: Path | None, key: bytes | None,
+                             migrations_dir: Path | None = None) -> Path | None:  # fmt: skip
+    """Before the schema of an existing store is updated: a verified copy of it beside it, named
+    ``<store>.previous-<UTC time>.from-schema-<revision>`` and kept under ``KEEP_PREVIOUS``; returned
+    (None when nothing is updated, the database is new, or it is not a local file). Called by
+    ``open_store`` holding the store's lock. A copy that cannot be made or verified is one
+    ``MigrationError`` and the update is not started: the store is as it was.
+
+    A PostgreSQL server has no file to copy from here: its update goes ahead (in one transaction, rolled
+    back on failure) and a warning says to back the server up with its own tools first."""
+    current = schema_revision(engine)
+    wanted = head_revision(migrations_dir)
+    if current is None or current == wanted:
+        return None  # a new database, or nothing to update
+    if local is None:
+        if engine.dialect.name == "postgresql":
+            log.warning("schema update from %s to %s of a PostgreSQL store: no backup is made by triage "
+                        "(a server is backed up with pg_dump or pg_basebackup)", current, wanted)  # fmt: skip
+        return None
+    from alembic.script import ScriptDirectory
+
+    from triage.store.database import alembic_config
+
+    if current not in {
+        rev.revision for rev in ScriptDirectory.from_config(alembic_config(migrations_dir)).walk_revisions()
+    }:
+        return None  # from a newer version: upgrade_schema refuses it, untouched
+    _tidy(local)
+    try:
+        copy = _keep_copy(local, key, note=f".from-schema-{current}", verify=True)
+    except Exception as exc:
+        why = str(_failed(exc, "the copy", local.parent, "nothing was left behind"))
+        log.error("schema update from %s to %s not started: no verified backup could be made", current, wanted)
+        raise MigrationError(f"the database schema was not updated from {current} to {wanted}: a verified backup "
+                             f"of the database could not be made first ({why}); the database was not changed. "
+                             "Make room beside it, or fix the folder, and open it again") from None  # fmt: skip
+    _prune_previous(local, KEEP_PREVIOUS)
+    log.info("backed up the database to %s (verified) before updating its schema from %s to %s", copy, current, wanted)
+    return copy

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,10 @@ class Store:
     """An open database: ``read()`` and ``write()`` give sessions whose transaction ends with the block.
 
     An encrypted (SQLCipher) store keeps its key in memory only, for backups and for re-wrapping it
-    when a password changes; it is never shown by ``repr``, ``describe`` or ``url``."""
+    when a password changes; it is never shown by ``repr``, ``describe`` or ``url``.
+    ``migration_backup``: the verified copy made before this open updated the schema, if it did."""
+
+    migration_backup: Path | None = None
 
     def __init__(self, engine: Engine, *, key: bytes | None = None, hold: OpenHold | None = None) -> None:
         self.engine = engine
@@ -147,20 +150,24 @@ def open_store(
     if local is not None:
         make_private(local)  # a store (and -wal/-shm) an earlier version left 0644
     engine = create_store_engine(url, key=key)
+    made: Path | None = None
     try:
         if key is not None:
             _check_key(engine)
-        if migrate and local is not None and (migrations_dir is not None or schema_revision(engine) != SCHEMA_HEAD):
-            with operation(local, "the schema update", wait=MIGRATION_WAIT):
+        if migrate and (migrations_dir is not None or schema_revision(engine) != SCHEMA_HEAD):
+            from triage.store.backup import back_up_before_migration  # a verified copy first (issue 13.11)
+
+            with operation(local, "the schema update", wait=MIGRATION_WAIT) if local is not None else nullcontext():
+                made = back_up_before_migration(engine, local, key, migrations_dir)
                 upgrade_schema(engine, migrations_dir)
-        elif migrate:
-            upgrade_schema(engine, migrations_dir)
     except BaseException:
         engine.dispose()
         if share is not None:
             share.release()
         raise
-    return Store(engine, key=key, hold=share)
+    store = Store(engine, key=key, hold=share)
+    store.migration_backup = made
+    return store
 
 
 def local_file(url: URL) -> Path | None:

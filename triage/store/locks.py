@@ -45,6 +45,11 @@ def _folder(database: Path) -> Path:
     return folder
 
 
+def lock_folder(database: Path) -> Path:
+    """The store's lock folder (made if missing): where its processes say what they are doing."""
+    return _folder(database)
+
+
 def _lock(path: Path) -> FileLock:
     # One instance per path and process, shared by its threads: re-entrant, so a restore that holds
     # ``store`` can open (and migrate) the store it has just restored.

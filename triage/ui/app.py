@@ -163,6 +163,8 @@ class Sessions:
         self.window, self._session = session_window(store, user, ruleset, settings, on_end=self.end), (store, user)
         self.window.show()
         self.window.home.table.setFocus()
+        if store.migration_backup is not None:  # the schema was updated at login: say where the copy is
+            _migration_notice(self.window, store.migration_backup)
         return True
 
     def end(self, how: str) -> None:
@@ -174,6 +176,10 @@ class Sessions:
         window, session, self.window, self._session = self.window, self._session, None, None
         if session is not None:
             store, user = session
+            if window is not None:  # the admin's schedule, if one is due (the close waits for it)
+                from triage.ui.closing_backup import back_up_at_close
+
+                back_up_at_close(window, store, user, window.settings.scheduled_backup)
             with contextlib.suppress(StoreError):  # the session ends even if the trail cannot take it
                 logout(store, user)
         if how != QUIT:
@@ -201,6 +207,20 @@ class Sessions:
         self.login_dialog = None
         if not self.start(store, user):
             self._leave(1)
+
+
+def _migration_notice(window: MainWindow, copy: Path) -> None:
+    """Said once, after the login that updated the store; not blocking: the window is ready behind it."""
+    from PySide6.QtCore import Qt  # the Qt namespace costs time: only here, never on the way to the login window
+    from PySide6.QtWidgets import QMessageBox
+
+    from triage.store.backup import migration_backup_notice
+
+    box = QMessageBox(QMessageBox.Icon.Information, "Database updated", migration_backup_notice(copy),
+                      QMessageBox.StandardButton.Ok, window)  # fmt: skip
+    box.setObjectName("migration-notice")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
 
 
 def _cannot_start(message: str) -> int:

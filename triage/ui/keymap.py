@@ -196,7 +196,9 @@ CONTEXTS: tuple[Context, ...] = (
     Context("settings", "settings", bound(
         ("Alt+N", "service name"), ("Alt+A", "address"), ("Alt+P", "phone"), ("Alt+C", "crisis contacts"),
         ("Alt+D", "duty contacts"), ("Alt+T", "national numbers"), ("Alt+R", "restore the national defaults"),
-        ("Alt+L", "lock after"), ("Alt+I", "import practices from CSV"),
+        ("Alt+L", "lock after"), ("Alt+B", "back up (scheduled backups)"), ("Alt+E", "every N closes"),
+        ("Alt+O", "backup folder"), ("Alt+H", "choose the backup folder"), ("Alt+K", "keep the newest"),
+        ("Alt+I", "import practices from CSV"),
         ("Alt+F", "choose a service ruleset file"), ("Alt+S", "use the shipped ruleset"))),
     Context("users", "users", bound(
         ("Alt+T", "the accounts"), ("Alt+A", "add user"), ("Alt+R", "reset password"), ("Alt+C", "change role"),

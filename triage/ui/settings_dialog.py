@@ -1,5 +1,7 @@
 """Settings for a service admin: service details for letters, crisis and duty contacts, the national
-numbers the patient copy prints after them, the GP practice directory, and the ruleset in force. Everything is validated before it is saved."""
+numbers the patient copy prints after them, the idle lock, scheduled backups of this computer's store
+(``backup_settings``), the GP practice directory, and the ruleset in force. Everything is validated
+before it is saved."""
 
 from __future__ import annotations
 
@@ -30,10 +32,12 @@ from triage.rules.ruleset import Ruleset, RulesetError, load_ruleset
 from triage.services.directory import import_practices_csv, list_practices
 from triage.services.inputs import InvalidInput
 from triage.services.permissions import User
+from triage.services.scheduled_backup import folder_problems
 from triage.services.service_settings import save_service_settings
 from triage.settings import NATIONAL_CONTACTS, Contact, ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
+from triage.ui.backup_settings import BackupSection
 from triage.ui.fit import fit_to_screen
 
 CONTACT_HELP = "One per line: name | phone | hours (hours optional)"
@@ -128,6 +132,11 @@ class SettingsDialog(QDialog):
         form.addRow("&Lock after", self.idle_minutes)
         form.addRow("", QLabel("<small>Takes effect as soon as the settings are saved.</small>"))
         layout.addWidget(security)
+
+        self.backups = BackupSection(
+            settings.scheduled_backup, editable=user.can("settings"), settings_file=settings_file
+        )
+        layout.addWidget(self.backups)
 
         directory = QGroupBox("GP practice directory")
         row = QHBoxLayout(directory)
@@ -260,6 +269,7 @@ class SettingsDialog(QDialog):
             "national_contacts": parse_contacts(self.national.toPlainText()),
             "ruleset_path": self.ruleset_path,
             "idle_lock_minutes": self.idle_minutes.value(),
+            "scheduled_backup": self.backups.value(),
         }
         try:
             settings = ServiceSettings.model_validate(data)
@@ -267,6 +277,9 @@ class SettingsDialog(QDialog):
             self._problems(
                 [f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False, include_input=False)]
             )
+            return
+        if problems := folder_problems(settings.scheduled_backup):
+            self._problems(problems)
             return
         try:
             save_service_settings(self.store, self.user, settings, self.settings_file)
