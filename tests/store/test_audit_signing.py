@@ -10,19 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.store.audit_attacks import renumbered, resign, rewrite_trail, trail
 from tests.store.conftest import referral_input
-from tests.users import CHEAP_KDF
+from tests.users import CHEAP_KDF, as_pwp
 from triage.services import create_referral
 from triage.services.login import open_authenticated
 from triage.services.maintenance import back_up
 from triage.services.permissions import User
-from triage.services.store_setup import create_store
-from triage.services.users import add_user, reset_password
+from triage.services.store_setup import create_store, encrypt_store
+from triage.services.users import add_account, add_user, reset_password
 from triage.store.audit import verify_audit_chain
-from triage.store.database import Store
+from triage.store.database import Store, downgrade_schema, head_revision, open_store, schema_revision
 from triage.store.integrity import verify_database
 from triage.store.models import AuditCountersign, AuditEvent, AuditHead, AuditKey
 from triage.store.signature_check import describe_signing
@@ -229,3 +229,27 @@ def test_a_password_reset_gives_a_new_key_and_the_old_events_still_verify(team: 
         assert len(keys) == 2 and len(active) == 1  # the old key retired (kept), a new one in use
         assert signed_by[after[-1]] == active[0] != signed_by[before[0]]
         assert verify_database(store) == []
+
+
+def test_a_store_from_before_signing_keeps_verifying_and_says_where_signing_began(database_url: str) -> None:
+    """A store the previous version (revision 0006) wrote: its events unsigned. It verifies as it is,
+    is migrated, and from its first login on is signed; its old events are "before signing began"."""
+    with open_store(database_url) as store:
+        create_referral(store, as_pwp("pwp"), referral_input(1))
+        if store.dialect == "postgresql":  # a team store already had accounts at 0006
+            with store.write() as session:
+                add_account(session, "admin", "The Admin", "admin", ADMIN_PASSWORD, actor="admin")
+        downgrade_schema(store.engine, "0006")
+        assert verify_database(store, older_schema_ok=True) == []
+        with store.read() as session:
+            unsigned = session.scalar(select(func.max(AuditEvent.id)))
+    if database_url.endswith(".db"):  # a local store of 0006 was encrypted already; this one is made so now
+        encrypt_store(database_url, "admin", "The Admin", ADMIN_PASSWORD)
+    with login(database_url, "admin", ADMIN_PASSWORD) as (store, _):  # migrates to the newest schema
+        assert schema_revision(store.engine) == head_revision()
+        assert verify_database(store) == []
+        with store.read() as session:
+            described = describe_signing(session)
+            first = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.signature.is_not(None)))
+    assert first == unsigned + 1 and unsigned >= 2
+    assert described[0] == f"signing: audit events 1-{unsigned} are unsigned, before signing began at event {first}"
