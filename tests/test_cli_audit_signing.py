@@ -7,7 +7,6 @@ PWP, cheap key derivation) and its helpers."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from tests.store.audit_attacks import rewrite_trail
 from tests.test_cli_store import (  # noqa: F401 - fixtures: the template store, its copies, the environment
@@ -31,7 +30,7 @@ FINGERPRINT = re.compile(r"(?:[0-9A-F]{4} ){7}[0-9A-F]{4}")
 
 
 def test_an_insider_rewriting_their_own_import_is_reported_by_position_and_verify_fails(
-    tmp_path, capsys, monkeypatch, new_store
+    tmp_path, capsys, monkeypatch, new_store  # noqa: F811 - the fixture imported above
 ) -> None:  # fmt: skip
     """The attack as the issue tells it: a PWP's own password unwraps the database key; with it they
     open the database, rewrite their own import event's summary, recompute the SHA-256 chain and the

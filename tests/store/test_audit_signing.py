@@ -83,9 +83,9 @@ def edit(target: int, signer: Signer | None = None) -> Callable[[list[dict[str, 
 
 
 def problems(database: str) -> list[str]:
-    with login(database, "admin", ADMIN_PASSWORD) as (store, _):  # an admin's login countersigns first: it
-        with store.read() as session:  # must not hide what was done before it
-            return verify_audit_chain(session)
+    # an admin's login countersigns first: that must not hide what was done before it
+    with login(database, "admin", ADMIN_PASSWORD) as (store, _), store.read() as session:
+        return verify_audit_chain(session)
 
 
 def test_a_signed_store_verifies_and_says_signing_began_at_event_1(team: str) -> None:
@@ -173,9 +173,9 @@ def test_countersignatures_are_made_at_each_admin_login_and_each_backup(team: st
 
 def test_an_owner_re_signing_their_event_is_caught_by_the_next_countersignature(team: str) -> None:
     target = pwp_work(team)[0]
-    with login(team, "admin", ADMIN_PASSWORD) as (store, _):  # countersigns the head, after the PWP's events
-        with store.read() as session:
-            countersigned = session.scalars(select(AuditCountersign.event_id).order_by(AuditCountersign.id)).all()
+    # the admin's login countersigns the head, after the PWP's events
+    with login(team, "admin", ADMIN_PASSWORD) as (store, _), store.read() as session:
+        countersigned = session.scalars(select(AuditCountersign.event_id).order_by(AuditCountersign.id)).all()
     with login(team, "pwp", PWP_PASSWORD) as (store, _):
         rewrite_trail(store, edit(target, store.signer))  # their own key: the event's signature verifies again
     previous = max(e for e in countersigned[:-1] if e < target)
@@ -242,7 +242,7 @@ def test_a_store_from_before_signing_keeps_verifying_and_says_where_signing_bega
         downgrade_schema(store.engine, "0006")
         assert verify_database(store, older_schema_ok=True) == []
         with store.read() as session:
-            unsigned = session.scalar(select(func.max(AuditEvent.id)))
+            unsigned = int(session.scalar(select(func.max(AuditEvent.id))) or 0)
     if database_url.endswith(".db"):  # a local store of 0006 was encrypted already; this one is made so now
         encrypt_store(database_url, "admin", "The Admin", ADMIN_PASSWORD)
     with login(database_url, "admin", ADMIN_PASSWORD) as (store, _):  # migrates to the newest schema
