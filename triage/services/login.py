@@ -7,6 +7,9 @@ missing, altered or foreign key file all fail closed with a clear message and ch
 PostgreSQL team store checks the password against ``user_account`` (TLS is enforced by the URL
 resolution in ``triage.store.location``).
 
+Logging in also takes up the user's audit-signing key (``triage.services.signing_keys``): every event
+the session records is signed with it, and an admin's login countersigns the trail's head.
+
 Failed logins on a local store: a wrong password cannot open the database, so the per-user failure
 count, lockout and not-yet-audited failures are kept in ``<database>.logins`` beside it, and moved
 into the audit trail at the next successful login (``triage.services.login_state``). A login reads and

@@ -6,6 +6,9 @@ under a recovery key, kept beside the database as ``<database>.keys`` (JSON).
   format, the database id and the username, so a wrap cannot be moved to another user or store.
   ``check`` (an HMAC of a constant under the KEK) tells a wrong password from an altered wrap; it
   lets an attacker test a guess no faster than the AEAD tag already does.
+- A user's wrap also holds their audit-signing private key (Ed25519, ``triage.store.signing``), sealed
+  with AES-256-GCM under HKDF(KEK, "triage audit signing key"), so one argon2id opens both
+  (``KeyFile.unlock``). A wrap made before signing has none; the user is given one at their next login.
 - The recovery wrap: KEK = HKDF-SHA256(32 random bytes shown once as base32 groups).
 - The whole file is MAC'd (HMAC-SHA256 under a key derived from the database key), checked after every
   unwrap: an edited, added or removed wrap, or a changed database id, is reported as altered.
