@@ -88,13 +88,14 @@ def test_a_scripted_session_leaves_no_identifier_in_any_file(tmp_path: Path, mon
         ids.append(create_referral(store, pwp, data_in).id)
     complete_screening(store, pwp, ids[0], ScreeningInput.model_validate(HIGH_COMPLEXITY), DecisionInput(confirmed_route="cmht"))  # fmt: skip
     save_draft(store, pwp, ids[1], {"notes": "Zyxwfamily2 said 1971-08-23"})
-    key = store._key
+    key, signer = store._key, store.signer
     store.close()
     # a child process saves drafts in a loop and is killed mid-write
     child = os.fork()
     if child == 0:  # pragma: no cover - the child never returns
         try:
             with open_store(path, key=key) as again:
+                again.signer = signer  # the logged-in session's, as the app's (its events are signed)
                 n = 0
                 while True:
                     n += 1

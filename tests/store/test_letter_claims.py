@@ -1,7 +1,7 @@
 """What a letter built from a stored decision claims, on both databases (issue 14, item 3): that the
 patient copy or the GP letter was sent only once it was printed or saved for this decision; that the
 team talked about the situation only for a decision taken in the referral meeting (stored with the
-decision, migration 0007). And what the stored screening and referral give the letters (item 1)."""
+decision, migration 0008). And what the stored screening and referral give the letters (item 1)."""
 
 from __future__ import annotations
 

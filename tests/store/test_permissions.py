@@ -64,7 +64,7 @@ from triage.services.decisions import check_rescreen
 from triage.services.directory import import_practices_csv
 from triage.services.letters import letter_signer
 from triage.services.login import open_authenticated
-from triage.services.maintenance import back_up, restore, verify_store
+from triage.services.maintenance import back_up, restore, signing_summary, verify_store
 from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
 from triage.services.service_settings import save_service_settings
 from triage.services.store_setup import initialise_store
@@ -103,6 +103,12 @@ class World:
     person: str
     letter: Any  # the GP letter of the decision, built
     recommended: DecisionInput  # the recommendation for the screened referral, confirmed as it is
+    signers: dict[str, Any]  # each user's audit-signing key, from their own login: whoever acts signs
+
+    def acting(self, user: User) -> User:
+        """One store serves every user here: its events are signed by whoever acts, as in their own session."""
+        self.store.signer = self.signers[user.username]
+        return user
 
 
 def make_world(folder: Path, database: str | None = None) -> World:
@@ -115,19 +121,28 @@ def make_world(folder: Path, database: str | None = None) -> World:
     for role in ("pwp", "team_leader"):
         people[role] = add_user(store, admin, PEOPLE[role], PEOPLE[role], role, PASSWORD)
     author = add_user(store, admin, "author", "Ann Author", "pwp", PASSWORD)
+    signers = {admin.username: store.signer}
+    for name in (PEOPLE["pwp"], PEOPLE["team_leader"], "author"):
+        own, _ = open_authenticated(database or path, name, PASSWORD, sleep=lambda _s: None)
+        signers[name] = own.signer
+        own.close()
     pwp = people["pwp"]
     save_gp_practice(store, admin, PRACTICE)
+    store.signer = signers[pwp.username]
     ids = [create_referral(store, pwp, referral_input(n, gp_practice_code="C84001")).id for n in range(1, 5)]
     save_draft(store, pwp, ids[1], {"phq9": [1]}, section="phq9")
     save_screening(store, pwp, ids[2], ScreeningInput.model_validate(ANSWERS))
     routing = recommend(store, pwp, ids[2])
+    store.signer = signers[author.username]
     _, decision = complete_screening(store, author, ids[3], ScreeningInput.model_validate(ANSWERS),
                                      DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step))  # fmt: skip
     letter = letter_for_decision(store, author, decision, "gp", screener=letter_signer(author), service=None,
                                  letter_date=date(2025, 3, 3))  # fmt: skip
+    store.signer = signers[pwp.username]
     person = get_referral(store, pwp, ids[0]).person_id
+    store.signer = signers[admin.username]
     recommended = DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step)
-    return World(store, path, people, ids[0], ids[1], ids[2], ids[3], decision, person, letter, recommended)
+    return World(store, path, people, ids[0], ids[1], ids[2], ids[3], decision, person, letter, recommended, signers)
 
 
 IMPORT_ROW = {"nhs_number": make_nhs_number(12), "given_name": "A", "family_name": "B", "date_of_birth": "1980-01-01",
@@ -201,6 +216,7 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
     ("backup", "back_up", lambda w, u: back_up(w.store, u, w.path.with_name("copy.db")), None),
     ("restore", "restore", lambda w, u: restore(w.store, u, w.path.with_name("backup.db"), w.path), None),
     ("verify", "verify_store", lambda w, u: verify_store(w.store, u), None),
+    ("verify", "signing_summary", lambda w, u: signing_summary(w.store, u), None),
 ]  # fmt: skip
 
 
@@ -249,7 +265,8 @@ def test_the_permission_table_through_the_services(world: World, role: str, acti
                                                    still_raises: type[Exception] | None) -> None:  # fmt: skip
     user = world.users[role]
     if action == "restore":  # a backup to restore from, made before anything is compared
-        back_up(world.store, world.users["admin"], world.path.with_name("backup.db"))
+        back_up(world.store, world.acting(world.users["admin"]), world.path.with_name("backup.db"))
+    world.acting(user)
     if role in PERMISSIONS[action]:
         if still_raises is None:
             call(world, user)
@@ -306,7 +323,7 @@ def test_every_refusal_on_a_postgresql_team_store_changes_nothing(postgres_url: 
                     continue
                 before = snapshot(w)
                 with pytest.raises(PermissionDenied):
-                    call(w, w.users[role])
+                    call(w, w.acting(w.users[role]))
                 after = snapshot(w)
                 assert (after["tables"], after["audited"]) == (before["tables"], before["audited"] + 1), (name, role)
     finally:

@@ -13,6 +13,10 @@ from triage.cli.common import EXIT_FAILED, EXIT_OK, InputError, errors, login, l
 if TYPE_CHECKING:
     from triage.cli.common import Commands
 
+COMPARE = (
+    "compare each admin key's fingerprint with the one written down when the store was set up: "
+    "a different one means the trail's keys were replaced (docs/access.md)"
+)
 SERVER_TOOLS = ("a PostgreSQL server is backed up and restored with its own tools "
                 "(pg_dump and pg_restore, or pg_basebackup)")  # fmt: skip
 
@@ -45,19 +49,24 @@ def _at_least_one(text: str) -> int:
 
 
 def _db_verify(args: argparse.Namespace) -> int:
-    from triage.services.maintenance import verify_store
+    from triage.services.maintenance import signing_summary, verify_store
     from triage.store import head_revision, schema_revision
 
     store, user = login(args, "verify", migrate=False)
     with store:
         problems = verify_store(store, user, older_schema_ok=True)
+        signing = signing_summary(store, user)
         revision = schema_revision(store.engine)
         described = store.describe()
     if problems:
         errors(problems)
         print(f"FAILED: {len(problems)} problems in {described}")
+        print("\n".join(signing))
         return EXIT_FAILED
-    print(f"ok: {described} is sound (integrity check, database guards, audit chain, every referral audited)")
+    print(f"ok: {described} is sound (integrity check, database guards, audit chain and its signatures, "
+          "every referral audited)")  # fmt: skip
+    print("\n".join(signing))
+    print(COMPARE)
     if revision != head_revision():
         print(f"note: its schema is at revision {revision}; it will be brought up to {head_revision()} "
               "when triage next opens it")  # fmt: skip
@@ -65,7 +74,7 @@ def _db_verify(args: argparse.Namespace) -> int:
 
 
 def _db_backup(args: argparse.Namespace) -> int:
-    from triage.services.maintenance import back_up
+    from triage.services.maintenance import back_up, signing_summary
     from triage.store import resolve_database_url
 
     if resolve_database_url(args.database).get_backend_name() != "sqlite":
@@ -73,7 +82,10 @@ def _db_backup(args: argparse.Namespace) -> int:
     store, user = login(args, "backup", migrate=False)
     with store:
         written = back_up(store, user, args.dest)
+        signing = signing_summary(store, user)
     print(f"ok: backed up to {written} and verified")
+    print("\n".join(signing))
+    print(COMPARE)
     return EXIT_OK
 
 

@@ -72,15 +72,13 @@ def register(commands: Commands) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from triage.services.store_setup import encrypt_existing, initialise_store
+    from triage.services.store_setup import create_store, encrypt_store
 
     admin = args.username or username()
     chosen = password("New password: ", twice=True)
     display = args.display_name or admin
-    if args.encrypt_existing:
-        recovery: str | None = encrypt_existing(args.database, admin, display, chosen)
-    else:
-        recovery = initialise_store(args.database, admin, display, chosen)
+    made = (encrypt_store if args.encrypt_existing else create_store)(args.database, admin, display, chosen)
+    recovery = made.recovery_key
     from triage.store import resolve_database_url
 
     url = resolve_database_url(args.database)
@@ -94,6 +92,11 @@ def _init(args: argparse.Namespace) -> int:
             "Back up the key file (" + str(Path(where).name) + ".keys) with the database: "
             "`triage db backup` copies both."
         )
+    print(
+        "\nADMIN KEY FINGERPRINT (write it on the same paper):\n\n    " + made.fingerprint + "\n\n"
+        "Your key signs the audit trail at each login and backup; `triage db verify` and every backup print it. "
+        "An auditor compares what they print with this: a different fingerprint means the trail's keys were replaced."
+    )
     return EXIT_OK
 
 

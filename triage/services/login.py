@@ -7,6 +7,9 @@ missing, altered or foreign key file all fail closed with a clear message and ch
 PostgreSQL team store checks the password against ``user_account`` (TLS is enforced by the URL
 resolution in ``triage.store.location``).
 
+Logging in also takes up the user's audit-signing key (``triage.services.signing_keys``): every event
+the session records is signed with it, and an admin's login countersigns the trail's head.
+
 Failed logins on a local store: a wrong password cannot open the database, so the per-user failure
 count, lockout and not-yet-audited failures are kept in ``<database>.logins`` beside it, and moved
 into the audit trail at the next successful login (``triage.services.login_state``). A login reads and
@@ -41,6 +44,7 @@ from sqlalchemy.orm import Session
 from triage.services.credentials import USERNAME, hash_password, verify_hash
 from triage.services.login_state import UNREADABLE, LoginState, updating
 from triage.services.permissions import User
+from triage.services.signing_keys import countersign_if_admin, start_signing
 from triage.store.audit import record_event, record_events
 from triage.store.database import Store, open_store
 from triage.store.errors import NotFoundError, StoreError
@@ -158,22 +162,23 @@ def _login_local(path: Path, username: str, password: str, policy: LoginPolicy,
             refusal: AuthenticationError = AccountLocked(until)
         else:
             try:
-                key = keys.unwrap(name, password)
+                key, signing = keys.unlock(name, password)
             except WrongPassword:
                 recent = _local_failure(state, name if keys.has_user(name) else None, now, policy)
                 refusal = AuthenticationError()
             else:
-                return _open_local(path, keys, key, name, state, migrate)
+                return _open_local(path, keys, (key, signing), name, password, state, migrate)
     # after the lock is let go: the delay grows with the store's recent failures, the same for any
     # name, and a locked account waits as long as a wrong password (the lock is not told apart)
     sleep(policy.delay(recent))
     raise refusal
 
 
-def _open_local(path: Path, keys: KeyFile, key: bytes, name: str, state: LoginState,
-                migrate: bool) -> tuple[Store, User]:  # fmt: skip
-    """The right password: open the store, move the pending failures into the audit trail, audit the login."""
-    store = open_store(path, key=key, migrate=migrate)
+def _open_local(path: Path, keys: KeyFile, unlocked: tuple[bytes, bytes | None], name: str, password: str,
+                state: LoginState, migrate: bool) -> tuple[Store, User]:  # fmt: skip
+    """The right password: open the store, take up the user's signing key, move the pending failures into
+    the audit trail, audit the login (an admin's then countersigned)."""
+    store = open_store(path, key=unlocked[0], migrate=migrate)
     try:
         with store.write() as session:
             identity = session.get(StoreIdentity, 1)
@@ -182,10 +187,12 @@ def _open_local(path: Path, keys: KeyFile, key: bytes, name: str, state: LoginSt
             account = session.scalar(select(UserAccount).where(UserAccount.username == name))
             if account is None or account.disabled_at is not None:
                 raise AuthenticationError()
+            user = User(account.username, account.display_name, account.role)
+            start_signing(store, session, user, password, keys=keys, private=unlocked[1])
             _flush_pending(session, state)
             record_event(session, actor=name, entity_type="user_account", entity_id=name, action="login",
                          summary="logged in")  # fmt: skip
-            user = User(account.username, account.display_name, account.role)
+            countersign_if_admin(session, user, store.signer, "admin login")
         state.pending, state.recent = [], []
         state.users.pop(name, None)
         state.save()
@@ -251,9 +258,11 @@ def _login_server(url: str, username: str, password: str, policy: LoginPolicy,
                 if ok:
                     assert account is not None
                     account.failed_logins, account.locked_until = 0, None
+                    user = User(account.username, account.display_name, account.role)
+                    start_signing(store, session, user, password)
                     record_event(session, actor=name, entity_type="user_account", entity_id=name, action="login",
                                  summary="logged in")  # fmt: skip
-                    user = User(account.username, account.display_name, account.role)
+                    countersign_if_admin(session, user, store.signer, "admin login")
                 else:
                     actor = name if account is not None else UNKNOWN_ACTOR
                     record_event(session, actor=actor, entity_type="user_account", entity_id=actor,

@@ -8,10 +8,12 @@ from contextlib import suppress
 from pathlib import Path
 
 from triage.services.permissions import User, require
+from triage.services.signing_keys import countersign_if_admin
 from triage.store.audit import record_event
 from triage.store.backup import KEEP_PREVIOUS, backup_database, restore_database
 from triage.store.database import Store
 from triage.store.integrity import verify_database
+from triage.store.signature_check import describe_signing
 
 
 def verify_store(store: Store, user: User, *, older_schema_ok: bool = False) -> list[str]:
@@ -41,6 +43,8 @@ def _audited_backup(store: Store, user: User, destination: Path, what: str) -> P
         with store.write() as session:
             record_event(session, actor=user.username, entity_type="database", entity_id="backup", action="export",
                          summary=summary)  # fmt: skip
+            if summary == "backup made":  # an admin's backup countersigns the head (triage.store.signing)
+                countersign_if_admin(session, user, store.signer, "backup")
 
     try:
         return backup_database(store, destination, made=lambda: audit(f"{what} made"))
@@ -48,6 +52,14 @@ def _audited_backup(store: Store, user: User, destination: Path, what: str) -> P
         with suppress(Exception):  # the backup's own error is the one to show
             audit(f"{what} failed")
         raise
+
+
+def signing_summary(store: Store, user: User) -> list[str]:
+    """What ``db verify`` and a backup print about the trail's signatures, for an auditor to compare
+    with the admin fingerprint written down at set-up (``verify``)."""
+    require(user, "verify", store=store)
+    with store.read() as session:
+        return describe_signing(session)
 
 
 def restore(store: Store, user: User, source: Path, target: Path, *, keep: int = KEEP_PREVIOUS) -> Path | None:

@@ -12,15 +12,18 @@ simply the first account.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from triage.services.credentials import check_new_account, check_password
 from triage.services.login_state import forget_user
+from triage.services.permissions import User
+from triage.services.signing_keys import countersign_if_admin, start_signing
 from triage.services.users import add_account, set_password
 from triage.store.audit import record_event
-from triage.store.database import open_store
+from triage.store.database import Store, open_store
 from triage.store.errors import StoreError
 from triage.store.keys import (
     NOT_THIS_DATABASE,
@@ -34,24 +37,42 @@ from triage.store.keys import (
 )
 from triage.store.location import resolve_database_url
 from triage.store.models import StoreIdentity, UserAccount
+from triage.store.signing import fingerprint
 
 
 class StoreExistsError(StoreError):
     """A store (or its key file) is already where a new one was to go: nothing was changed."""
 
 
+@dataclass(frozen=True)
+class SetUp:
+    """What a new store's first admin is shown once: the recovery key (a local store; None on a team
+    store) and their audit-signing key's fingerprint, for the same paper (docs/access.md)."""
+
+    recovery_key: str | None
+    fingerprint: str
+
+
 def initialise_store(database: str | Path, username: str, display_name: str, password: str) -> str | None:
-    """Create a new store with its first admin. A local store is encrypted: returns the recovery key
-    (show it once; it is stored nowhere in clear). A PostgreSQL store returns None. Refuses a place
-    where a store already exists."""
+    """``create_store``'s recovery key, for callers that show only that."""
+    return create_store(database, username, display_name, password).recovery_key
+
+
+def create_store(database: str | Path, username: str, display_name: str, password: str) -> SetUp:
+    """Create a new store with its first admin, whose key signs its first events and countersigns
+    them. A local store is encrypted, with a recovery key (show it once; it is stored nowhere in
+    clear). Refuses a place where a store already exists."""
     url = resolve_database_url(database)
     check_new_account(username, display_name, password)
+    admin = User(normalise_username(username), display_name.strip(), "admin")
     if url.get_backend_name() != "sqlite":
         with open_store(url.render_as_string(hide_password=False)) as store, store.write() as session:
             if session.scalar(select(func.count()).select_from(UserAccount)):
                 raise StoreExistsError("this database already has accounts; log in as an admin to add users")
-            add_account(session, username, display_name, "admin", password, actor=normalise_username(username))
-        return None
+            start_signing(store, session, admin, password)
+            add_account(session, username, display_name, "admin", password, actor=admin.username)
+            countersign_if_admin(session, admin, store.signer, "store created")
+            return SetUp(None, _fingerprint(store))
     path = Path(str(url.database))
     keys_path = key_file_path(path)
     for existing in (path, keys_path, path.with_name(path.name + "-wal")):
@@ -63,21 +84,36 @@ def initialise_store(database: str | Path, username: str, display_name: str, pas
             keys, recovery_key = KeyFile.create(key, database_id, username, password)
             with store.write() as session:
                 session.add(StoreIdentity(id=1, database_id=database_id))
-                add_account(session, username, display_name, "admin", password, actor=normalise_username(username))
-                record_event(session, actor=normalise_username(username), entity_type="database", entity_id="store",
+                start_signing(store, session, admin, password, keys=keys)
+                add_account(session, username, display_name, "admin", password, actor=admin.username)
+                record_event(session, actor=admin.username, entity_type="database", entity_id="store",
                              action="create", summary="encrypted store created")  # fmt: skip
+                countersign_if_admin(session, admin, store.signer, "store created")
                 keys.save(keys_path, key)
+            return SetUp(recovery_key, _fingerprint(store))
     except BaseException:
         for leftover in (path, keys_path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
             leftover.unlink(missing_ok=True)
         raise
-    return recovery_key
+
+
+def _fingerprint(store: Store) -> str:
+    assert store.signer is not None
+    return fingerprint(store.signer.key_id)
 
 
 def encrypt_existing(database: str | Path, username: str, display_name: str, password: str) -> str:
+    """``encrypt_store``'s recovery key, for callers that show only that."""
+    recovery_key = encrypt_store(database, username, display_name, password).recovery_key
+    assert recovery_key is not None
+    return recovery_key
+
+
+def encrypt_store(database: str | Path, username: str, display_name: str, password: str) -> SetUp:
     """One-off: copy a plaintext store (made before accounts) into a new encrypted one at the same
     path, keeping the plaintext as ``<name>.plaintext-backup`` for the admin to shred once checked.
-    Creates the first admin; returns the recovery key."""
+    Creates the first admin, whose key signs from here on (the events before stay unsigned, "before
+    signing began"); returns the recovery key and the fingerprint."""
     import sqlcipher3.dbapi2 as sqlcipher
 
     from triage.store.keys import sqlcipher_key
@@ -106,14 +142,18 @@ def encrypt_existing(database: str | Path, username: str, display_name: str, pas
     for suffix in ("-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
     staged.replace(path)
-    with open_store(path, key=key) as store, store.write() as session:
-        keys, recovery_key = KeyFile.create(key, database_id, username, password)
-        session.add(StoreIdentity(id=1, database_id=database_id))
-        add_account(session, username, display_name, "admin", password, actor=normalise_username(username))
-        record_event(session, actor=normalise_username(username), entity_type="database", entity_id="store",
-                     action="update", summary="plaintext store encrypted")  # fmt: skip
-        keys.save(key_file_path(path), key)
-    return recovery_key
+    admin = User(normalise_username(username), display_name.strip(), "admin")
+    with open_store(path, key=key) as store:
+        with store.write() as session:
+            keys, recovery_key = KeyFile.create(key, database_id, username, password)
+            session.add(StoreIdentity(id=1, database_id=database_id))
+            start_signing(store, session, admin, password, keys=keys)
+            add_account(session, username, display_name, "admin", password, actor=admin.username)
+            record_event(session, actor=admin.username, entity_type="database", entity_id="store",
+                         action="update", summary="plaintext store encrypted")  # fmt: skip
+            countersign_if_admin(session, admin, store.signer, "store created")
+            keys.save(key_file_path(path), key)
+        return SetUp(recovery_key, _fingerprint(store))
 
 
 def recover_with_recovery_key(database: str | Path, recovery_key: str, username: str, new_password: str) -> None:

@@ -23,11 +23,13 @@ from triage.services.credentials import AccountError, check_new_account, check_p
 from triage.services.login import AuthenticationError, verify_password
 from triage.services.login_state import LoginState, forget_user
 from triage.services.permissions import User, require
+from triage.services.signing_keys import key_for_new_password
 from triage.store.audit import record_event
-from triage.store.database import Store
+from triage.store.database import SIGNER_INFO, Store
 from triage.store.errors import NotFoundError
 from triage.store.keys import KeyFile, key_file_path, normalise_username
 from triage.store.models import UserAccount
+from triage.store.signing import Signer
 from triage.store.types import utc_now
 from triage.store.vocabulary import ROLES
 
@@ -59,7 +61,8 @@ def add_user(store: Store, actor: User, username: str, display_name: str, role: 
     name = normalise_username(username)
     with store.write() as session:
         add_account(session, name, display_name, role, password, actor=actor.username)
-        _rewrap(store, lambda keys, key: keys.set_user(key, name, password))
+        signing = _private(key_for_new_password(store, session, name, password))
+        _rewrap(store, lambda keys, key: keys.set_user(key, name, password, signing=signing))
     return User(name, display_name.strip(), role)
 
 
@@ -78,14 +81,20 @@ def reset_password(store: Store, actor: User, username: str, new_password: str) 
 
 def set_password(store: Store, name: str, password: str, *, actor: str, summary: str) -> None:
     """Every way a password changes ends here: checked, hashed, audited and, on a local store, the key
-    re-wrapped under it. Checks no permission: the caller has (the user, an admin, the recovery key)."""
+    re-wrapped under it, and the user's audit-signing key sealed under it (their own kept when they
+    change it themselves, else a new one: triage.services.signing_keys). Checks no permission: the
+    caller has (the user, an admin, the recovery key)."""
     check_password(password)
     with store.write() as session:
         account = _active_account(session, name)
         account.password_hash = hash_password(password)
+        signer = key_for_new_password(store, session, name, password)
+        if session.info.get(SIGNER_INFO) is None:  # the recovery key: no one is logged in; the user's new key signs
+            session.info[SIGNER_INFO] = signer
         record_event(session, actor=actor, entity_type="user_account", entity_id=name, action="password_change",
                      summary=summary)  # fmt: skip
-        _rewrap(store, lambda keys, key: keys.set_user(key, name, password))
+        signing = _private(signer)
+        _rewrap(store, lambda keys, key: keys.set_user(key, name, password, signing=signing))
 
 
 def set_role(store: Store, actor: User, username: str, role: str) -> None:
@@ -157,6 +166,10 @@ def _keep_an_admin(session: Session, name: str) -> None:
         UserAccount.role == "admin", UserAccount.disabled_at.is_(None), UserAccount.username != name))  # fmt: skip
     if not others:
         raise AccountError("the last admin cannot be removed or demoted; add another admin first")
+
+
+def _private(signer: Signer | None) -> bytes | None:
+    return signer.private_bytes() if signer is not None else None
 
 
 def _rewrap(store: Store, change: Callable[[KeyFile, bytes], None]) -> None:

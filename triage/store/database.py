@@ -36,22 +36,29 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 # The newest migration in migrations/versions (a test checks it is Alembic's head).
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+    from triage.store.signing import Signer
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000")
 _IMMEDIATE = "triage_immediate"
 # PostgreSQL: every write transaction takes this transaction-scoped advisory lock first, so writers
 # queue as they do on SQLite: the audit chain cannot fork and two writers cannot deadlock.
 WRITE_LOCK_KEY = 0x7472_6961_6765  # "triage"
+# Where a write session carries the logged-in user's audit signer (triage.store.signing.Signer) to
+# record_event: every event written in the session is signed with it.
+SIGNER_INFO = "triage_audit_signer"
 
 
 class Store:
     """An open database: ``read()`` and ``write()`` give sessions whose transaction ends with the block.
 
     An encrypted (SQLCipher) store keeps its key in memory only, for backups and for re-wrapping it
-    when a password changes; it is never shown by ``repr``, ``describe`` or ``url``.
+    when a password changes; it is never shown by ``repr``, ``describe`` or ``url``. ``signer``: the
+    logged-in user's audit-signing key (set at login, in memory only, never shown either); every
+    write session carries it, so every event the session records is signed.
     ``migration_backup``: the verified copy made before this open updated the schema, if it did."""
 
     migration_backup: Path | None = None
@@ -60,6 +67,7 @@ class Store:
         self.engine = engine
         self._key = key
         self._hold = hold
+        self.signer: Signer | None = None
         self._reader = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self._writer = sessionmaker(bind=engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False)
 
@@ -95,6 +103,7 @@ class Store:
         A lost optimistic-concurrency race becomes ``ConflictError``; a broken database rule becomes
         ``IntegrityProblem`` naming the rule but never the values."""
         session = self._writer()
+        session.info[SIGNER_INFO] = self.signer
         try:
             if self.dialect == "postgresql":
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})

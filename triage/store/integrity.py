@@ -24,8 +24,13 @@ GUARD_TRIGGERS = (
     "screening_no_delete",
     "decision_no_delete",
 )
+SIGNING_SINCE = "0007"  # the revision that added the audit trail's signatures (triage.store.signing)
 # Which revision installed which guards: a database at an older revision is checked for its own.
-GUARDS_SINCE = {"0002": GUARD_TRIGGERS, "0004": ("letter_no_update", "letter_no_delete")}
+GUARDS_SINCE = {
+    "0002": GUARD_TRIGGERS,
+    "0004": ("letter_no_update", "letter_no_delete"),
+    "0007": ("audit_countersign_no_update", "audit_countersign_no_delete", "audit_key_no_delete"),
+}
 
 
 def verify_database(store: Store, *, older_schema_ok: bool = False) -> list[str]:
@@ -42,7 +47,7 @@ def verify_database(store: Store, *, older_schema_ok: bool = False) -> list[str]
         problems = _sqlite_checks(session) if store.dialect == "sqlite" else []
         expected = [g for r in known[: known.index(revision) + 1] for g in GUARDS_SINCE.get(r, ())]
         problems += _missing_guards(session, store.dialect, expected)
-        problems += verify_audit_chain(session)
+        problems += verify_audit_chain(session, signed=SIGNING_SINCE in known[: known.index(revision) + 1])
         problems += _unaudited_referrals(session)
     return problems
 

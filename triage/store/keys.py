@@ -6,6 +6,9 @@ under a recovery key, kept beside the database as ``<database>.keys`` (JSON).
   format, the database id and the username, so a wrap cannot be moved to another user or store.
   ``check`` (an HMAC of a constant under the KEK) tells a wrong password from an altered wrap; it
   lets an attacker test a guess no faster than the AEAD tag already does.
+- A user's wrap also holds their audit-signing private key (Ed25519, ``triage.store.signing``), sealed
+  with AES-256-GCM under HKDF(KEK, "triage audit signing key"), so one argon2id opens both
+  (``KeyFile.unlock``). A wrap made before signing has none; the user is given one at their next login.
 - The recovery wrap: KEK = HKDF-SHA256(32 random bytes shown once as base32 groups).
 - The whole file is MAC'd (HMAC-SHA256 under a key derived from the database key), checked after every
   unwrap: an edited, added or removed wrap, or a changed database id, is reported as altered.
@@ -154,6 +157,60 @@ def _open(kek: bytes, wrap: dict[str, Any], ad: bytes, wrong: StoreError) -> byt
     return key
 
 
+def _sealed(kek: bytes, secret: bytes, ad: bytes) -> dict[str, str]:
+    nonce = secrets.token_bytes(12)
+    return {"nonce": _b64(nonce), "sealed": _b64(AESGCM(kek).encrypt(nonce, secret, ad))}
+
+
+def _unseal(kek: bytes, sealed: dict[str, Any], ad: bytes) -> bytes:
+    try:
+        return AESGCM(kek).decrypt(_unb64(sealed.get("nonce")), _unb64(sealed.get("sealed")), ad)
+    except (InvalidTag, ValueError):
+        raise KeyFileError(ALTERED) from None
+
+
+def _kdf(wrap: dict[str, Any]) -> tuple[dict[str, int], bytes]:
+    """A wrap's argon2id parameters and salt, refused when absurd (they would hang or exhaust memory)."""
+    kdf = wrap.get("kdf")
+    if not isinstance(kdf, dict) or kdf.get("alg") != "argon2id":
+        raise KeyFileError(ALTERED)
+    try:
+        params = {k: int(kdf[k]) for k in ("time_cost", "memory_cost", "parallelism")}
+    except (KeyError, TypeError, ValueError):
+        raise KeyFileError(ALTERED) from None
+    if not (1 <= params["time_cost"] <= 64 and 8 <= params["memory_cost"] <= 4 * 1024 * 1024
+            and 1 <= params["parallelism"] <= 64):  # fmt: skip
+        raise KeyFileError(ALTERED)
+    return params, _unb64(kdf.get("salt"))
+
+
+def seal_under_password(password: str, secret: bytes, ad: bytes) -> dict[str, Any]:
+    """``secret`` sealed under argon2id(password) as a user's wrap is (for a store without a key file:
+    a PostgreSQL team store's audit-signing keys)."""
+    salt, params = secrets.token_bytes(16), dict(KDF_PARAMS)
+    kek = _argon2(normalise_password(password), salt, params)
+    return {"kdf": {"alg": "argon2id", "salt": _b64(salt), **params}, **_sealed(kek, secret, ad)}
+
+
+def open_under_password(password: str, sealed: dict[str, Any], ad: bytes) -> bytes:
+    """What ``seal_under_password`` sealed; WrongPassword when no form of the password opens it."""
+    params, salt = _kdf(sealed)
+    for candidate in password_candidates(password):
+        try:
+            return AESGCM(_argon2(candidate, salt, params)).decrypt(
+                _unb64(sealed.get("nonce")), _unb64(sealed.get("sealed")), ad)  # fmt: skip
+        except (InvalidTag, ValueError):
+            continue
+    raise WrongPassword()
+
+
+def _signing_ad(database_id: str, username: str) -> bytes:
+    return f"{FORMAT}|{database_id}|signing:{username}".encode()
+
+
+SIGNING_INFO = b"triage audit signing key"
+
+
 def _user_ad(database_id: str, username: str) -> bytes:
     return f"{FORMAT}|{database_id}|user:{username}".encode()
 
@@ -185,12 +242,18 @@ class KeyFile:
         keys.set_user(key, username, password)
         return keys, recovery_key
 
-    def set_user(self, key: bytes, username: str, password: str) -> None:
-        """Add or re-wrap (password change) a user's wrap, with a fresh salt and nonce."""
+    def set_user(self, key: bytes, username: str, password: str, signing: bytes | None = None) -> None:
+        """Add or re-wrap (password change) a user's wrap, with a fresh salt and nonce. ``signing``: the
+        user's audit-signing private key, sealed in the same wrap under a key derived from the same KEK
+        (so logging in costs one argon2id, not two)."""
         name = normalise_username(username)
         salt, params = secrets.token_bytes(16), dict(KDF_PARAMS)
-        wrap = _seal(_argon2(normalise_password(password), salt, params), key, _user_ad(self.database_id, name))
-        self.wraps[name] = {"kdf": {"alg": "argon2id", "salt": _b64(salt), **params}, **wrap}
+        kek = _argon2(normalise_password(password), salt, params)
+        wrap: dict[str, Any] = {"kdf": {"alg": "argon2id", "salt": _b64(salt), **params},
+                                **_seal(kek, key, _user_ad(self.database_id, name))}  # fmt: skip
+        if signing is not None:
+            wrap["signing"] = _sealed(_hkdf(kek, SIGNING_INFO), signing, _signing_ad(self.database_id, name))
+        self.wraps[name] = wrap
 
     def remove_user(self, username: str) -> None:
         self.wraps.pop(normalise_username(username), None)
@@ -202,36 +265,37 @@ class KeyFile:
 
     def unwrap(self, username: str, password: str) -> bytes:
         """The database key, or WrongPassword (unknown user: the same work is done, the same error)."""
+        return self.unlock(username, password)[0]
+
+    def unlock(self, username: str, password: str) -> tuple[bytes, bytes | None]:
+        """The database key and the user's audit-signing private key (None in a wrap made before
+        signing began), from one key derivation. WrongPassword as ``unwrap``."""
         name = normalise_username(username)
         wrap = self.wraps.get(name)
         if wrap is None:
             for candidate in password_candidates(password):  # the same work as for a known user
                 _argon2(candidate, b"\0" * 16, KDF_PARAMS)
             raise WrongPassword()
-        kdf = wrap.get("kdf")
-        if not isinstance(kdf, dict) or kdf.get("alg") != "argon2id":
-            raise KeyFileError(ALTERED)
-        try:
-            params = {k: int(kdf[k]) for k in ("time_cost", "memory_cost", "parallelism")}
-        except (KeyError, TypeError, ValueError):
-            raise KeyFileError(ALTERED) from None
-        if not (1 <= params["time_cost"] <= 64 and 8 <= params["memory_cost"] <= 4 * 1024 * 1024
-                and 1 <= params["parallelism"] <= 64):  # fmt: skip
-            raise KeyFileError(ALTERED)  # absurd parameters would hang or exhaust memory
-        salt = _unb64(kdf.get("salt"))
+        params, salt = _kdf(wrap)
         # NFC first; then, for a wrap made before passwords were normalised, the password as typed
         # (fields.password_candidates), so an existing store keeps opening for everyone.
-        ad, key = _user_ad(self.database_id, name), None
+        ad, key, kek = _user_ad(self.database_id, name), None, b""
         for candidate in password_candidates(password):
+            kek = _argon2(candidate, salt, params)
             try:
-                key = _open(_argon2(candidate, salt, params), wrap, ad, WrongPassword())
+                key = _open(kek, wrap, ad, WrongPassword())
                 break
             except WrongPassword:
                 continue
         if key is None:
             raise WrongPassword()
         self.verify_mac(key)
-        return key
+        signing = wrap.get("signing")
+        if signing is None:
+            return key, None
+        if not isinstance(signing, dict):
+            raise KeyFileError(ALTERED)
+        return key, _unseal(_hkdf(kek, SIGNING_INFO), signing, _signing_ad(self.database_id, name))
 
     def unwrap_recovery(self, recovery_key: str) -> bytes:
         kek = _hkdf(_recovery_bytes(recovery_key), b"triage recovery wrap")

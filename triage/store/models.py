@@ -289,6 +289,10 @@ class AuditEvent(Base):
     summary: Mapped[str] = mapped_column(Text)  # field names and counts, never patient identifiers
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The key (AuditKey.key_id) that signed it and "first-last:signature" over events first..last
+    # (triage.store.signing); both empty on events written before signing began (migration 0007).
+    signed_by: Mapped[str | None] = mapped_column(String(32))
+    signature: Mapped[str | None] = mapped_column(String(120))
 
     __table_args__ = (
         CheckConstraint(sql_in("action", AUDIT_ACTIONS), name="action"),
@@ -309,6 +313,39 @@ class AuditHead(Base):
     event_count: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class AuditKey(Base):
+    """A user's Ed25519 audit-signing public key (migration 0007). ``key_id`` is the hex SHA-256 of the
+    raw public key, cut to 32 digits (its fingerprint). A key is retired, never deleted, when a password
+    is set by someone else (the old private key cannot be unwrapped any more): old events still verify
+    against it. ``sealed``: on a PostgreSQL team store, the private key sealed under the user's password
+    (a local store keeps it in the user's wrap in the key file instead)."""
+
+    __tablename__ = "audit_key"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sealed: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditCountersign(Base):
+    """An admin's signature of the chain head (event ``event_id`` and its hash), made at each admin
+    login and each backup: once made, no event up to ``event_id`` can be changed, re-signed or
+    removed without it no longer matching. Never changed or deleted (database guards)."""
+
+    __tablename__ = "audit_countersign"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(ForeignKey("audit_key.key_id"))
+    reason: Mapped[str] = mapped_column(String(20))
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    signature: Mapped[str] = mapped_column(String(100))
 
 
 class LetterRecord(Base):

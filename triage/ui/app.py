@@ -38,6 +38,7 @@ from triage.ui.theme import FIRST_FACES, LATER_FACES, apply_theme, load_fonts, n
 if TYPE_CHECKING:
     from triage.rules.ruleset import Ruleset
     from triage.services.permissions import User
+    from triage.services.store_setup import SetUp
     from triage.settings import ServiceSettings
     from triage.store.database import Store
     from triage.ui.main_window import MainWindow
@@ -94,10 +95,10 @@ def store_description(database: str | None, path: Path | None) -> str:
     return resolve_database_url(database).render_as_string(hide_password=True)
 
 
-def _initialise_store(database: str | None, username: str, display_name: str, password: str) -> str | None:
-    from triage.services.store_setup import initialise_store
+def _initialise_store(database: str | None, username: str, display_name: str, password: str) -> SetUp:
+    from triage.services.store_setup import create_store
 
-    return initialise_store(database, username, display_name, password)  # type: ignore[arg-type]
+    return create_store(database, username, display_name, password)  # type: ignore[arg-type]
 
 
 def _open_authenticated(database: str | None, username: str, password: str) -> tuple[Store, User]:

@@ -20,8 +20,13 @@ DOC_NAME = "triage recovery sheet"  # print queues show it: it names no person a
 BODY_POINTS = 12
 
 
-def sheet_html(key: str, where: str, made_on: date) -> str:
-    """The sheet's text: what the key is for, the key in large monospace, the store, the date."""
+def sheet_html(key: str, where: str, made_on: date, *, fingerprint: str | None = None) -> str:
+    """The sheet's text: what the key is for, the key in large monospace, the store, the date, and the
+    admin's audit-key fingerprint for an auditor to compare (docs/access.md)."""
+    signed = ("" if not fingerprint else
+              f"<p>Admin key fingerprint: <b style='font-family: monospace'>{escape(fingerprint)}</b><br>"
+              "<b>triage db verify</b> and every backup print it: a different one means the audit trail's keys "
+              "were replaced.</p>")  # fmt: skip
     return (
         "<h1>triage: recovery key</h1>"
         f"<p>For the encrypted referral store at:<br><b>{escape(where)}</b><br>created on {made_on:%d/%m/%Y}.</p>"
@@ -29,7 +34,8 @@ def sheet_html(key: str, where: str, made_on: date) -> str:
         "<p>This key opens the store if every admin password is lost: run <b>triage users recover USERNAME</b> "
         "and type the key when asked, to set a new password for that admin. Anyone with this key and the "
         "store file can read every referral in it.</p>"
-        "<p><b>Keep this sheet locked away, apart from the computer.</b> Do not photograph it, e-mail it or "
+        + signed
+        + "<p><b>Keep this sheet locked away, apart from the computer.</b> Do not photograph it, e-mail it or "
         "keep it with the laptop.</p>"
     )
 

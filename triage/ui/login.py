@@ -162,16 +162,16 @@ class LoginDialog(QDialog):
 
 class FirstRunDialog(QDialog):
     """No store here yet: create it (encrypted) with its first admin, then show the recovery key once,
-    with Copy and Print, until its keeping is acknowledged."""
+    with Copy and Print, until its keeping is acknowledged, and beside it the admin's audit-key
+    fingerprint, for the same paper (``create`` returns ``store_setup.SetUp``, or just the key)."""
 
-    def __init__(
-        self, create: Callable[[str, str, str], str | None], where: str, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, create: Callable[[str, str, str], Any], where: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Set up triage")
         self._create = create
         self.where = where
         self.recovery_key: str | None = None
+        self.fingerprint: str | None = None
         layout = self._column = QVBoxLayout(self)
         intro = QLabel(
             "<h3>Set up triage on this computer</h3>There is no referral store here yet. triage will create "
@@ -246,6 +246,14 @@ class FirstRunDialog(QDialog):
         font.setBold(True)
         self.key_label.setFont(font)
         column.addWidget(self.key_label)
+        self.fingerprint_label = QLabel()
+        self.fingerprint_label.setWordWrap(True)
+        self.fingerprint_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.fingerprint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                       | Qt.TextInteractionFlag.TextSelectableByKeyboard)  # fmt: skip
+        self.fingerprint_label.setAccessibleName("Admin key fingerprint")
+        self.fingerprint_label.setVisible(False)
+        column.addWidget(self.fingerprint_label)
         row = QHBoxLayout()
         self.copy_button = QPushButton("C&opy the key")
         self.copy_button.setAccessibleName("Copy the recovery key")
@@ -268,7 +276,7 @@ class FirstRunDialog(QDialog):
             self._show("The two passwords are not the same.")
             return
         try:
-            key = self._create(self.username.text().strip(), self.display_name.text().strip(), self.password.text())
+            made = self._create(self.username.text().strip(), self.display_name.text().strip(), self.password.text())
         except StoreError as exc:
             self._show(str(exc))
             return
@@ -278,7 +286,8 @@ class FirstRunDialog(QDialog):
         self.message.setVisible(False)
         for widget in (self.username, self.display_name, self.password, self.repeat, self.create_button):
             widget.setEnabled(False)
-        self.recovery_key = key
+        key: str | None = getattr(made, "recovery_key", made)  # a SetUp, or the key alone
+        self.recovery_key, self.fingerprint = key, getattr(made, "fingerprint", None)
         if key:
             self._show_key(key)
         else:
@@ -297,6 +306,13 @@ class FirstRunDialog(QDialog):
             "It has letters and the digits 2 to 7 only: an O or an I in it is a letter."
         )
         self.key_label.setText(key)
+        if self.fingerprint:
+            self.fingerprint_label.setText(
+                f"Your admin key fingerprint: {self.fingerprint}\nWrite it on the same paper. `triage db verify` "
+                "and every backup print it, for an auditor to compare: a different one means the audit trail's "
+                "keys were replaced."
+            )
+            self.fingerprint_label.setVisible(True)
         self.key_box.setVisible(True)
         self.written_down.setVisible(True)
 
@@ -316,7 +332,8 @@ class FirstRunDialog(QDialog):
         printer = self.choose_printer()
         if printer is None:
             return
-        if key_sheet.print_sheet(key_sheet.sheet_html(self.recovery_key, self.where, date.today()), printer):
+        sheet = key_sheet.sheet_html(self.recovery_key, self.where, date.today(), fingerprint=self.fingerprint)
+        if key_sheet.print_sheet(sheet, printer):
             self._key_done("Sent to the printer. Collect the sheet now.")
         else:
             self._key_done("The printer could not be started: write the key down instead.")

@@ -6,8 +6,8 @@ Decisions stored before it read false: the audit trail still says which were tak
 SQLite gets the column through ``ALTER TABLE ... ADD COLUMN`` with a default, never a batch rebuild
 (rebuilding ``decision`` would drop its guard trigger), as in 0006.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

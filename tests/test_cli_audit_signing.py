@@ -1,0 +1,74 @@
+"""The signed audit trail at the command line (issue 13 item 7): the insider's attack the issue
+describes, which `db verify` used to call "sound", is reported by position with exit 1; the admin's
+key fingerprint is printed at `triage init` beside the recovery key, and again by `db verify` and
+every backup, for an auditor to compare. Uses test_cli_store's template store (admin, team leader,
+PWP, cheap key derivation) and its helpers."""
+
+from __future__ import annotations
+
+import re
+
+from tests.store.audit_attacks import rewrite_trail
+from tests.test_cli_store import (  # noqa: F401 - fixtures: the template store, its copies, the environment
+    ADMIN,
+    PASSWORDS,
+    PWP,
+    ROW,
+    as_user,
+    environment,
+    new_store,
+    rows_file,
+    run,
+    run_as,
+    template,
+)
+from triage.services.login import authenticate
+from triage.store import open_store
+from triage.store.models import AuditEvent
+
+FINGERPRINT = re.compile(r"(?:[0-9A-F]{4} ){7}[0-9A-F]{4}")
+
+
+def test_an_insider_rewriting_their_own_import_is_reported_by_position_and_verify_fails(
+    tmp_path, capsys, monkeypatch, new_store  # noqa: F811 - the fixture imported above
+) -> None:  # fmt: skip
+    """The attack as the issue tells it: a PWP's own password unwraps the database key; with it they
+    open the database, rewrite their own import event's summary, recompute the SHA-256 chain and the
+    head, and re-create the guard triggers exactly as they were."""
+    db = new_store(tmp_path / "t.db")
+    assert run_as(monkeypatch, capsys, PWP, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))[0] == 0
+    key, _ = authenticate(db, PWP, PASSWORDS[PWP])  # the PWP's password: all it takes to read every record
+    with open_store(db, key=key, migrate=False) as store:
+        with store.read() as session:
+            (forged,) = session.query(AuditEvent.id).filter_by(actor=PWP, action="import").one()
+
+        def rewrite(rows: list[dict[str, object]]) -> None:
+            for row in rows:
+                if row["id"] == forged:
+                    row["summary"] = "imported 0 referrals"
+
+        rewrite_trail(store, rewrite)
+        with store.read() as session:
+            assert session.get(AuditEvent, forged).summary == "imported 0 referrals"  # type: ignore[union-attr]
+    code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "verify")
+    assert code == 1 and out.startswith("FAILED: ")
+    assert f"error: audit event {forged}: the signature does not verify (forged, rewritten" in err
+    assert "guard" not in err and "chain is broken" not in err  # the chain and the triggers look untouched
+
+
+def test_the_admin_fingerprint_is_shown_at_init_beside_the_recovery_key_and_by_verify_and_backup(
+    tmp_path, capsys, monkeypatch
+) -> None:  # fmt: skip
+    db = tmp_path / "new.db"
+    as_user(monkeypatch, ADMIN)
+    code, out, _ = run(capsys, "init", "--database", db)
+    assert code == 0
+    recovery_at, fingerprint_at = out.index("RECOVERY KEY"), out.index("ADMIN KEY FINGERPRINT")
+    assert recovery_at < fingerprint_at  # beside it: written on the same paper
+    (shown,) = FINGERPRINT.findall(out[fingerprint_at:])
+    code, out, err = run(capsys, "--database", db, "db", "verify")
+    assert code == 0 and err == "" and f"admin key: {ADMIN} {shown}" in out.splitlines()
+    assert "signing: every audit event is signed (from event 1)" in out
+    code, out, _ = run(capsys, "--database", db, "db", "backup", tmp_path / "backup.db")
+    assert code == 0 and f"admin key: {ADMIN} {shown}" in out.splitlines()
+    assert re.search(rf"countersigned: last at event \d+ \(backup, .* UTC\) by {ADMIN}, key {shown}", out), out
