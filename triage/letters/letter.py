@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from triage.letters.compose import compose_letter
 from triage.letters.content import LetterContent
@@ -50,13 +50,16 @@ def build_letter(
     letter_date: date,
     ruleset: Ruleset,
     templates: LetterTemplates | None = None,
+    created: datetime | None = None,
 ) -> Letter:
     """Build one letter as a PDF.
 
     ``decision`` is what the person confirming chose; leave it out (or its ``confirmed_route`` out)
     to confirm the recommendation. Raises LetterInputError, whose ``problems`` are safe to show,
     when the input cannot make this letter (see outcome.decide), and ValueError when ``routing`` was
-    not made under ``ruleset``.
+    not made under ``ruleset``. ``created`` is when the letter's event happened, as stored (the
+    decision it reports), and becomes the PDF's creation date; without it the PDF is dated with
+    ``letter_date`` alone. Either way the same input gives the same bytes.
     """
     content = compose_letter(
         kind,
@@ -68,5 +71,5 @@ def build_letter(
         ruleset=ruleset,
         templates=templates,
     )
-    pdf, pages = render_pdf(content)
+    pdf, pages = render_pdf(content, created or letter_date)
     return Letter(kind=kind, pdf=pdf, pages=pages, paragraphs=content.paragraphs(), content=content)
