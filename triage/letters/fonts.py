@@ -45,13 +45,21 @@ def style_of(bold: bool, italic: bool) -> str:
 
 PRIMARY = Family(
     "AtkinsonHyperlegible",
-    {style: f"AtkinsonHyperlegible-{face}" for style, face in zip(STYLES, ("Regular", "Bold", "Italic", "BoldItalic"))},
+    {
+        style: f"AtkinsonHyperlegible-{face}"
+        for style, face in zip(STYLES, ("Regular", "Bold", "Italic", "BoldItalic"), strict=True)
+    },
 )
 # The letters set nothing in italic, so only the upright faces are bundled (about 500 kB each): an
 # italic fallback run is drawn upright, the right characters in the wrong slant, never a missing glyph.
 FALLBACK = Family(
     "NotoSans",
-    {"normal": "NotoSans-Regular", "bold": "NotoSans-Bold", "italic": "NotoSans-Regular", "boldItalic": "NotoSans-Bold"},
+    {
+        "normal": "NotoSans-Regular",
+        "bold": "NotoSans-Bold",
+        "italic": "NotoSans-Regular",
+        "boldItalic": "NotoSans-Bold",
+    },
 )
 FAMILIES = (PRIMARY, FALLBACK)
 _SPACES = re.compile(r"(\s+)")
@@ -114,7 +122,9 @@ def runs(text: str) -> list[tuple[str, Family | None]]:
 
 def _word_runs(word: str) -> list[tuple[str, Family | None]]:
     covered = coverage()
-    for family, chars in zip(FAMILIES, covered):
+    for family, chars in zip(FAMILIES, covered, strict=True):
         if all(char in chars for char in word):
             return [(word, family)]
-    return [(char, next((f for f, chars in zip(FAMILIES, covered) if char in chars), None)) for char in word]
+    return [
+        (char, next((f for f, chars in zip(FAMILIES, covered, strict=True) if char in chars), None)) for char in word
+    ]

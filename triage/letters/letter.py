@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from triage.letters.compose import compose_letter
-from triage.letters.content import LetterContent
+from triage.letters.content import LetterContent, plain
+from triage.letters.fonts import normalised
 from triage.letters.particulars import Decision, Particulars
 from triage.letters.render import render_pdf
 from triage.letters.templates import LetterKind, LetterTemplates
@@ -35,6 +36,13 @@ class Letter:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.pdf).hexdigest()
+
+    @property
+    def plain_text(self) -> str:
+        """The letter as plain text, for a reader the untagged PDF does not serve (a screen reader;
+        docs/letters.md): every paragraph in reading order, a blank line between, then the footer."""
+        footer = [plain(self.content.footer_left), plain(self.content.footer_rules)]
+        return normalised("\n\n".join([*self.paragraphs, *footer])) + "\n"
 
     def __repr__(self) -> str:  # the content holds identifiers: keep them out of logs and tracebacks
         return f"Letter(kind={self.kind!r}, pages={self.pages}, sha256={self.sha256[:12]})"
