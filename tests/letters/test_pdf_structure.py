@@ -71,3 +71,11 @@ def test_without_a_stored_time_the_pdf_is_dated_with_the_letter_date_alone() -> 
 def test_the_document_language_is_en_gb() -> None:
     reader = pypdf.PdfReader(io.BytesIO(build(CASES["core-step2-low-risk"], "patient").pdf))
     assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+
+
+def test_the_plain_text_letter_has_every_paragraph_in_reading_order_then_the_footer() -> None:
+    letter = build(CASES["crisis-high-risk"], "patient")
+    text = letter.plain_text
+    assert text.split("\n\n")[: len(letter.paragraphs)] == list(letter.paragraphs)
+    assert text.rstrip().endswith("Confidential") and FOOTER in text.split("\n\n")[-1]
+    assert "**" not in text and "Alex Example" in text
