@@ -11,6 +11,8 @@ from typing import Any
 
 from nhs_number.validate import is_valid as nhs_number_is_valid
 
+from triage.letters.fonts import unprintable_character
+
 # Characters no identifier may hold (issue 13, item 18): controls (Cc: tabs, line breaks, U+0085),
 # invisible format characters (Cf: the bidirectional overrides such as U+202E that can make a name read
 # differently on a letter, zero-width spaces, soft hyphens), line and paragraph separators (Zl, Zp),
@@ -18,6 +20,9 @@ from nhs_number.validate import is_valid as nhs_number_is_valid
 # that Persian, Indic and other scripts need to spell a name correctly, so they are allowed.
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 SCRIPT_JOINERS = frozenset({"\u200c", "\u200d"})
+# Bidirectional classes of right-to-left letters (Hebrew R, Arabic AL): a letter needs shaping and the
+# bidi algorithm to print them, which it does not have (docs/letters.md), so they are refused by name.
+RIGHT_TO_LEFT = frozenset({"R", "AL"})
 UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 
@@ -61,14 +66,33 @@ def refused_character(text: str) -> str | None:
 
 
 def no_control_characters(value: str) -> str:
-    """``value``, or a ValueError naming the refused character by its code point (never the value)."""
+    """``value``, or a ValueError naming the refused character by its code point (never the value):
+    a control or invisible formatting character, or one the letters cannot print (issue 14, item 7).
+    Every identifier field (names, addresses, a practice, a signer) is printed on some letter, so the
+    one check here refuses, as it is typed or imported, what would otherwise print as a box or wrongly."""
     char = refused_character(value)
     if char is not None:
         raise ValueError(
             f"must not contain control or invisible formatting characters such as line breaks, tabs or "
             f"direction overrides (it has U+{ord(char):04X})"
         )
+    char = unprintable_character(value)
+    if char is not None:
+        raise ValueError(unprintable_message(char))
     return value
+
+
+def unprintable_message(char: str) -> str:
+    """Why ``char`` cannot be in a name or an address, and what can: never the value itself."""
+    if unicodedata.bidirectional(char) in RIGHT_TO_LEFT:
+        return (
+            "cannot be printed on a letter: right-to-left writing (such as Arabic or Hebrew) is not yet "
+            f"supported; type it in Latin letters (it has U+{ord(char):04X})"
+        )
+    return (
+        "cannot be printed on a letter: its fonts have Latin (with Vietnamese and Welsh accents), Greek and "
+        f"Cyrillic letters only (it has U+{ord(char):04X})"
+    )
 
 
 def no_control_characters_but_line_breaks(value: str) -> str:

@@ -1,20 +1,25 @@
 """Lay a LetterContent out as an A4 PDF with reportlab platypus.
 
 The PDF is the single source for preview, print and file (engineering-reference 3.3). Always built
-with ``invariant=1`` and the bundled Atkinson Hyperlegible font, so the same content gives the same
-bytes on every machine. The PDF's metadata carry the kind of letter, never the person's name.
+with ``invariant=1``, only the bundled fonts (embedded, fonts.py: Atkinson Hyperlegible, Noto Sans
+for what it lacks) and the creation date given, so the same content gives the same bytes on every
+machine. The PDF's metadata carry the kind of letter, never the person's name; its language is
+en-GB. Each page's content stream has the body first and the footer after it, the order a screen
+reader or text extraction reads it (docs/letters.md).
 """
 
 from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.fonts import ps2tt
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -38,9 +43,10 @@ from reportlab.platypus import (
 )
 
 from triage.letters.content import LetterContent, Part, restore
-from triage.resources import resource_path
+from triage.letters.fonts import FAMILIES, PRIMARY, STYLES, font_file, normalised, runs, style_of
 
-FONT = "AtkinsonHyperlegible"
+FONT = PRIMARY.name
+LANGUAGE = "en-GB"
 # NHS identity colours: blue for structure, dark grey text, pale grey and warm yellow for callouts.
 BLUE = colors.HexColor("#005EB8")
 TEXT = colors.HexColor("#212B32")
@@ -58,24 +64,84 @@ BOTTOM = 24 * mm
 WIDTH = PAGE_W - LEFT - RIGHT
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+class UnprintableText(ValueError):
+    """Letter text with a character no bundled font draws (input validation refuses these in every
+    field a person types, triage/fields.py): the letter is not built rather than printed with a box."""
+
+    def __init__(self, char: str) -> None:
+        super().__init__(f"the letter has a character its fonts cannot print (U+{ord(char):04X})")
 
 
 @lru_cache(maxsize=1)
 def register_fonts() -> str:
-    """Register the bundled font family once per process (parsing a TTF costs milliseconds)."""
-    faces = {"": "Regular", "-Bold": "Bold", "-Italic": "Italic", "-BoldItalic": "BoldItalic"}
-    for suffix, face in faces.items():
-        path = resource_path("fonts", f"AtkinsonHyperlegible-{face}.ttf")
-        pdfmetrics.registerFont(TTFont(FONT + suffix, str(path)))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=FONT + "-Bold", italic=FONT + "-Italic", boldItalic=FONT + "-BoldItalic"
-    )
+    """Register the bundled font families once per process (parsing a TTF costs milliseconds). Each
+    style of a family is registered under its own name, so that a fallback run in a bold paragraph
+    (``<font face="NotoSans">`` inside bold) is drawn in the fallback's bold face."""
+    registered: set[str] = set()
+    for family in FAMILIES:
+        faces = {style: family.face(style) for style in STYLES}
+        for style, name in faces.items():
+            if name not in registered:  # Noto's italic styles are its upright faces (fonts.py)
+                pdfmetrics.registerFont(TTFont(name, font_file(family.files[style])))
+                registered.add(name)
+        pdfmetrics.registerFontFamily(family.name, **faces)
     return FONT
 
 
-def markup(text: str) -> str:
-    """Letter text to reportlab paragraph markup: XML-escaped, ``**bold**`` spans bold."""
-    return restore(_BOLD.sub(r"<b>\1</b>", escape(text)))
+def markup(text: str, style: ParagraphStyle | None = None) -> str:
+    """Letter text to reportlab paragraph markup: XML-escaped, ``**bold**`` spans bold, and every word
+    the primary font cannot draw in a ``<font face>`` span of the fallback family that can, in the
+    face matching where it stands: bold in a bold ``style`` or a bold span, as the text around it.
+    (A ``<font face>`` resets reportlab's bold and italic, so the face is named outright.)"""
+    tagged = restore(_BOLD.sub(r"<b>\1</b>", escape(normalised(text))))
+    _, bold, italic = ps2tt(style.fontName) if style is not None else (FONT, False, False)
+    out: list[str] = []
+    depth = 0
+    for piece in _TAG.split(tagged):
+        if piece.startswith("<"):
+            depth += {"<b>": 1, "</b>": -1}.get(piece, 0)
+            out.append(piece)
+            continue
+        face = style_of(bool(bold) or depth > 0, bool(italic))
+        for run, family in runs(unescape(piece)):
+            if family is None:
+                raise UnprintableText(run)
+            out.append(escape(run) if family is PRIMARY else f'<font face="{family.face(face)}">{escape(run)}</font>')
+    return "".join(out)
+
+
+def _para(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(markup(text, style), style)
+
+
+def draw_text(canvas: Canvas, x: float, y: float, text: str, size: float, *, right: bool = False) -> None:
+    """One line of plain text on the canvas (a footer, a page header), each run in the family that
+    draws it; ``right``: ``x`` is where the line ends."""
+    pieces: list[tuple[str, str]] = []
+    for run, family in runs(normalised(text)):
+        if family is None:
+            raise UnprintableText(run)
+        pieces.append((run, family.name))
+    if right:
+        x -= sum(pdfmetrics.stringWidth(run, face, size) for run, face in pieces)
+    line = canvas.beginText(x, y)
+    for run, face in pieces:
+        line.setFont(face, size)
+        line.textOut(run)
+    canvas.drawText(line)
+
+
+def pdf_date(created: date | datetime) -> str:
+    """A PDF date (ISO 32000-1, 7.9.4) for when the letter's event happened: to the second in UTC when
+    the time is known, the day alone when only the letter's date is (never a made-up time of day)."""
+    if isinstance(created, datetime):
+        if created.tzinfo is None:
+            raise ValueError("a letter's creation time must say its time zone")
+        return created.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+    return created.strftime("D:%Y%m%d")
 
 
 @lru_cache(maxsize=8)
@@ -113,8 +179,9 @@ def _styles(size: float) -> dict[str, ParagraphStyle]:
     }  # fmt: skip
 
 
-def render_pdf(content: LetterContent) -> tuple[bytes, int]:
-    """The letter as PDF bytes, and its number of pages."""
+def render_pdf(content: LetterContent, created: date | datetime) -> tuple[bytes, int]:
+    """The letter as PDF bytes, and its number of pages. ``created`` is the PDF's creation date: when
+    the letter's event happened, as stored, so that building the same letter again gives the same bytes."""
     register_fonts()
     styles = _styles(content.font_size)
     buffer = io.BytesIO()
@@ -132,30 +199,38 @@ def render_pdf(content: LetterContent) -> tuple[bytes, int]:
         creator="triage",
         producer="triage (reportlab)",
         subject=content.title,
+        lang=LANGUAGE,
+        # The canvas starts every page with a font selected; reportlab's default is Helvetica, which
+        # would be referenced (and not embedded) though no text is set in it.
+        initialFontName=FONT,
     )
     later_top = TOP + 8 * mm  # room for the name and NHS number on every later page
+    # The footer is drawn when a page ends (onPageEnd), after the body: the content stream, and so a
+    # screen reader or a text extraction, reads the letter before its footer.
     doc.addPageTemplates(
         [
             PageTemplate("first", [Frame(LEFT, BOTTOM, WIDTH, PAGE_H - TOP - BOTTOM, id="first", **_NO_PAD)],
-                         onPage=lambda c, d: _footer(c, d, content)),
+                         onPageEnd=lambda c, d: _footer(c, d, content)),
             PageTemplate("later", [Frame(LEFT, BOTTOM, WIDTH, PAGE_H - later_top - BOTTOM, id="later", **_NO_PAD)],
-                         onPage=lambda c, d: _later_page(c, d, content)),
+                         onPage=lambda c, d: _later_page(c, d, content), onPageEnd=lambda c, d: _footer(c, d, content)),
         ]
     )  # fmt: skip
-    doc.build(_story(content, styles), canvasmaker=_numbered_canvas(content, pages))
+    doc.build(_story(content, styles), canvasmaker=_numbered_canvas(content, pages, pdf_date(created)))
     return buffer.getvalue(), pages[0]
 
 
 _NO_PAD = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
 
 
-def _numbered_canvas(content: LetterContent, pages: list[int]) -> type[Canvas]:
-    """A canvas that holds every page until the end, so each can say "Page N of M"."""
+def _numbered_canvas(content: LetterContent, pages: list[int], created: str) -> type[Canvas]:
+    """A canvas that holds every page until the end, so each can say "Page N of M", and dates the PDF
+    ``created`` (invariant mode would otherwise write 1 January 2000)."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
+            self.setDateFormatter(lambda *_invariant_stamp: created)
 
         def showPage(self) -> None:
             self._saved.append(dict(self.__dict__))
@@ -166,9 +241,9 @@ def _numbered_canvas(content: LetterContent, pages: list[int]) -> type[Canvas]:
             pages.append(total)
             for number, state in enumerate(self._saved, start=1):
                 self.__dict__.update(state)
-                self.setFont(FONT, 8.5)
                 self.setFillColor(GREY)
-                self.drawRightString(PAGE_W - RIGHT, 14 * mm, content.page_label.format(page=number, pages=total))
+                draw_text(self, PAGE_W - RIGHT, 14 * mm, content.page_label.format(page=number, pages=total), 8.5,
+                          right=True)  # fmt: skip
                 super().showPage()
             super().save()
 
@@ -181,44 +256,46 @@ def _footer(canvas: Canvas, doc: BaseDocTemplate, content: LetterContent) -> Non
     canvas.setLineWidth(0.5)
     canvas.line(LEFT, 18 * mm, PAGE_W - RIGHT, 18 * mm)
     canvas.setFillColor(GREY)
-    canvas.setFont(FONT, 8.5)
-    canvas.drawString(LEFT, 14 * mm, restore(content.footer_left))
-    canvas.setFont(FONT, 7.5)
-    canvas.drawString(LEFT, 10 * mm, content.footer_rules)
+    draw_text(canvas, LEFT, 14 * mm, restore(content.footer_left), 8.5)
+    draw_text(canvas, LEFT, 10 * mm, content.footer_rules, 7.5)
     canvas.restoreState()
 
 
 def _later_page(canvas: Canvas, doc: BaseDocTemplate, content: LetterContent) -> None:
-    # A page that comes apart from the first must still say whose it is.
-    _footer(canvas, doc, content)
+    # A page that comes apart from the first must still say whose it is (at its top, read first).
     canvas.saveState()
     canvas.setFillColor(GREY)
-    canvas.setFont(FONT, 8.5)
     y = PAGE_H - TOP - 2 * mm
-    canvas.drawString(LEFT, y, restore(content.later_pages))
+    draw_text(canvas, LEFT, y, restore(content.later_pages), 8.5)
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.5)
     canvas.line(LEFT, y - 2.5 * mm, PAGE_W - RIGHT, y - 2.5 * mm)
     canvas.restoreState()
 
 
+def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
+    # A table selects its cells' font before drawing each, even a Paragraph or an empty cell: without
+    # this it selects Helvetica, which the PDF would then reference without embedding it.
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
+
+
 def _story(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     story: list[Flowable] = [NextPageTemplate("later")]
     story += _letterhead(content, styles)
-    story.append(Paragraph(markup(content.subject), styles["subject"]))
+    story.append(_para(content.subject, styles["subject"]))
     story.append(_identity(content, styles))
     story.append(Spacer(1, content.font_size * 1.2))
     if content.salutation:
-        story.append(Paragraph(markup(content.salutation), styles["body"]))
+        story.append(_para(content.salutation, styles["body"]))
     for part in content.parts:
         if part.kind == "heading":
             story.append(CondPageBreak(30 * mm))  # a heading never ends a page
         story.append(_part(part, styles))
-    sign_off = [Paragraph(markup(content.closing), styles["body"]), Spacer(1, 10 * mm)]
-    sign_off += [Paragraph(markup(line), styles["address"]) for line in content.signature]
+    sign_off = [_para(content.closing, styles["body"]), Spacer(1, 10 * mm)]
+    sign_off += [_para(line, styles["address"]) for line in content.signature]
     story.append(KeepTogether(sign_off))
     if content.copy_to:
-        story += [Spacer(1, content.font_size), Paragraph(markup(content.copy_to), styles["small"])]
+        story += [Spacer(1, content.font_size), _para(content.copy_to, styles["small"])]
     return story
 
 
@@ -234,14 +311,14 @@ def _break_at_hyphen(text: str, longest: int = 20) -> str:
 
 def _letterhead(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     service, *details = content.sender
-    head: list[Flowable] = [Paragraph(markup(service), styles["service"])]
-    head += [Paragraph(markup(line), styles["sender"]) for line in details]
-    recipient = [Paragraph(markup(line), styles["address"]) for line in content.recipient]
+    head: list[Flowable] = [_para(service, styles["service"])]
+    head += [_para(line, styles["sender"]) for line in details]
+    recipient = [_para(line, styles["address"]) for line in content.recipient]
     dated = Table(
-        [[Paragraph(markup(label), styles["label"]), Paragraph(_break_at_hyphen(markup(value)), styles["address"])]
+        [[_para(label, styles["label"]), Paragraph(_break_at_hyphen(markup(value, styles["address"])), styles["address"])]
          for label, value in content.dated],
         colWidths=[28 * mm, 42 * mm],
-        style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        style=_table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                           ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
                           ("VALIGN", (0, 0), (-1, -1), "TOP")]),
     )  # fmt: skip
@@ -251,7 +328,7 @@ def _letterhead(content: LetterContent, styles: dict[str, ParagraphStyle]) -> li
     address = Table(
         [[recipient, dated]],
         colWidths=[WIDTH - 72 * mm, 72 * mm],
-        style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        style=_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                           ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                           ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (1, 0), (1, 0), 2 * mm)]),
     )  # fmt: skip
@@ -267,7 +344,7 @@ def _identity(content: LetterContent, styles: dict[str, ParagraphStyle]) -> Flow
     spans: list[int] = []
     pending: list[Any] = []
     for label, value in content.identity:
-        cells = [Paragraph(markup(label), styles["label"]), Paragraph(markup(value), styles["value"])]
+        cells = [_para(label, styles["label"]), _para(value, styles["value"])]
         if len(value) > 34:
             if pending:
                 rows.append(pending + ["", ""])
@@ -293,19 +370,19 @@ def _identity(content: LetterContent, styles: dict[str, ParagraphStyle]) -> Flow
     ]
     commands += [("SPAN", (1, row), (3, row)) for row in spans]
     return Table(
-        rows, colWidths=[label_w, half - label_w, label_w, half - label_w], hAlign="LEFT", style=TableStyle(commands)
+        rows, colWidths=[label_w, half - label_w, label_w, half - label_w], hAlign="LEFT", style=_table_style(commands)
     )
 
 
 def _part(part: Part, styles: dict[str, ParagraphStyle]) -> Flowable:
     if part.kind == "heading":
-        return Paragraph(markup(part.text), styles["heading"])
+        return _para(part.text, styles["heading"])
     if part.kind == "paragraph":
         if part.style in ("box", "alert"):
-            return _callout(Paragraph(markup(part.text), styles[part.style]), part.style, styles)
-        return Paragraph(markup(part.text), styles[part.style])
+            return _callout(_para(part.text, styles[part.style]), part.style, styles)
+        return _para(part.text, styles[part.style])
     if part.kind == "bullets":
-        items = [ListItem(Paragraph(markup(item), styles["body"]), leftIndent=5 * mm) for item in part.items]
+        items = [ListItem(_para(item, styles["body"]), leftIndent=5 * mm) for item in part.items]
         return ListFlowable(
             items,  # type: ignore[arg-type]  # reportlab takes ListItems here; types-reportlab allows only flowables
             bulletType="bullet", start="•", leftIndent=5 * mm, bulletFontName=FONT, bulletColor=BLUE,
@@ -321,7 +398,7 @@ def _callout(paragraph: Paragraph, style: str, styles: dict[str, ParagraphStyle]
         colWidths=[WIDTH],
         hAlign="LEFT",
         spaceAfter=styles["body"].spaceAfter,
-        style=TableStyle([
+        style=_table_style([
             ("BACKGROUND", (0, 0), (-1, -1), fill),
             ("LINEBEFORE", (0, 0), (0, -1), 4, bar),
             ("LEFTPADDING", (0, 0), (-1, -1), 4 * mm),
@@ -342,10 +419,10 @@ _COLUMNS: dict[str, list[float]] = {
 
 def _table(part: Part, styles: dict[str, ParagraphStyle]) -> Flowable:
     head, cell = styles["cell_head"], styles["cell"]
-    rows = [[Paragraph(markup(text), head) for text in part.rows[0]]]
+    rows = [[_para(text, head) for text in part.rows[0]]]
     for index, row in enumerate(part.rows[1:], start=1):
         style = head if index in part.strong_rows else cell
-        rows.append([Paragraph(markup(text), style) for text in row])
+        rows.append([_para(text, style) for text in row])
     commands: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, 0), 1, BLUE),
@@ -363,7 +440,7 @@ def _table(part: Part, styles: dict[str, ParagraphStyle]) -> Flowable:
         repeatRows=1,
         spaceBefore=1 * mm,
         spaceAfter=styles["body"].spaceAfter * 1.5,
-        style=TableStyle(commands),
+        style=_table_style(commands),
     )
     if part.table == "criteria":
         return table  # long (verbatim definitions): may split, its header repeats

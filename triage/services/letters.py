@@ -232,8 +232,9 @@ def letter_for_decision(
             risk_actions=risk_actions(answers.risk_details),
             in_meeting=decision.in_meeting,
         ))  # fmt: skip
+        decided_at = decision.decided_at  # the letter reports this decision: its stored time dates the PDF
     return build_letter(kind, screening=answers.to_routing(), routing=routing, particulars=particulars,
-                        decision=confirmed, letter_date=letter_date, ruleset=ruleset)  # fmt: skip
+                        decision=confirmed, letter_date=letter_date, ruleset=ruleset, created=decided_at)  # fmt: skip
 
 
 def _decision_ruleset(decision: Decision, lookup: RulesetLookup) -> Ruleset:
