@@ -43,7 +43,7 @@ from triage.services.login_state import UNREADABLE, LoginState, updating
 from triage.services.permissions import User
 from triage.store.audit import record_event, record_events
 from triage.store.database import Store, open_store
-from triage.store.errors import NotFoundError, StoreError
+from triage.store.errors import NotFoundError, StoreError, StoreLocationError
 from triage.store.keys import (
     NOT_THIS_DATABASE,
     KeyFile,
@@ -53,7 +53,7 @@ from triage.store.keys import (
     key_file_path,
     normalise_username,
 )
-from triage.store.location import resolve_database_url
+from triage.store.location import looks_like_a_store, not_a_store, resolve_database_url
 from triage.store.models import AuditEvent, StoreIdentity, UserAccount
 from triage.store.types import utc_now
 from triage.store.vocabulary import EntityType
@@ -86,6 +86,10 @@ class AccountLocked(AuthenticationError):
 
 class PlaintextStoreError(StoreError):
     pass
+
+
+class NotAStoreError(StoreLocationError):
+    """The file named as the store is empty, cut short or something else: it is left exactly as it is."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,8 @@ def _login_local(path: Path, username: str, password: str, policy: LoginPolicy,
     path = path.expanduser().absolute()
     if not path.is_file():
         raise NotFoundError(f"there is no store at {path}; create one with `triage init`")
+    if not looks_like_a_store(path):  # before anything is read or written beside it: opening writes a schema
+        raise NotAStoreError(not_a_store(path))
     if is_plaintext_sqlite(path):
         raise PlaintextStoreError(
             f"the database at {path} is not encrypted and is refused: patient data must not sit in plain files. "

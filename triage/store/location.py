@@ -48,6 +48,29 @@ _SYNCED = re.compile(
 )
 
 
+# SQLite writes whole pages of at least 512 bytes: a file of another size is not a store.
+SQLITE_MIN_PAGE = 512
+
+
+def looks_like_a_store(path: Path) -> bool:
+    """Whether the file at ``path`` can be a SQLite store at all: an empty (0-byte) or cut-short file
+    (or a text or other file, which is seldom a whole number of pages) is not one, and must never be
+    opened: SQLite would write an empty schema into it. Only ``triage init`` makes a store."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return size > 0 and size % SQLITE_MIN_PAGE == 0
+
+
+def not_a_store(path: Path) -> str:
+    """What to say about a file ``looks_like_a_store`` refuses, wherever it was refused."""
+    return (
+        f"the file at {path} is not a triage store (it is empty or cut short); nothing was opened or changed. "
+        "Restore it from a backup with `triage db restore`"
+    )
+
+
 def default_database_path() -> Path:
     """The per-user data folder (e.g. %LOCALAPPDATA%\\triage on Windows, ~/.local/share/triage on Linux)."""
     return platformdirs.user_data_path("triage", appauthor=False) / DATABASE_FILENAME
