@@ -1,6 +1,7 @@
-"""The fuzz suite's fixture store: made once, with the cheapest key derivation the key file allows
-(tests/users.py), so that a case that logs in costs milliseconds rather than argon2id's designed
-half-second; an admin and a PWP. Each case copies what it changes."""
+"""The fuzz suite's fixture store: made once, with the smallest key-derivation parameters the key file
+allows (``KeyFile.unwrap`` refuses less: 8 KiB, one pass, one lane), so that a case that logs in costs
+well under a millisecond rather than argon2id's designed half-second; an admin and a PWP. Each case
+copies what it changes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from triage.services.login import open_authenticated
 from triage.services.store_setup import initialise_store
 from triage.services.users import add_user
 
+# tests/users.py's CHEAP_KDF with the least memory argon2 and the key file take: 10,000 cases unwrap keys.
+SMALLEST_KDF = {**CHEAP_KDF, "memory_cost": 8}
 PASSWORDS = {"admin": "fuzz admin password", "pwp.fuzz": "fuzz pwp password"}
 
 
@@ -30,7 +33,7 @@ class FixtureStore:
 def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixtureStore]:
     database = tmp_path_factory.mktemp("fuzz-store") / "t.db"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
+        mp.setattr("triage.store.keys.KDF_PARAMS", SMALLEST_KDF)
         initialise_store(database, "admin", "Fuzz Admin", PASSWORDS["admin"])
         store, admin = open_authenticated(database, "admin", PASSWORDS["admin"], sleep=lambda _s: None)
         with store:
@@ -42,5 +45,5 @@ def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixtureS
 @pytest.fixture(autouse=True)
 def cheap_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """An unknown username is checked against the default parameters: the cheap ones here too."""
-    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
+    monkeypatch.setattr("triage.store.keys.KDF_PARAMS", SMALLEST_KDF)
     monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)

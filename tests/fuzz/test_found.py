@@ -45,6 +45,12 @@ def test_a_key_file_mac_of_non_ascii_text_is_reported_as_altered(tmp_path: Path,
         KeyFile.load(path).unwrap("admin", PASSWORDS["admin"])
 
 
+def test_a_key_file_with_a_number_too_long_to_read_is_reported_as_altered(tmp_path: Path) -> None:
+    (tmp_path / "t.db.keys").write_text('{"format": ' + "9" * 5000 + "}", encoding="utf-8")  # int(): ValueError
+    with pytest.raises(KeyFileError, match=re.escape(ALTERED)):
+        KeyFile.load(tmp_path / "t.db.keys")
+
+
 def test_a_wrap_check_of_non_ascii_text_is_a_wrong_password(tmp_path: Path, fixture_store: FixtureStore) -> None:
     document = json.loads(json.dumps(fixture_store.key_document))
     document["wraps"]["admin"]["check"] = "Zoë"  # compare_digest of two str refuses non-ASCII: TypeError

@@ -274,7 +274,11 @@ class KeyFile:
             )
         try:
             data = json.loads(path.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        except (
+            OSError,
+            ValueError,
+            RecursionError,
+        ):  # ValueError: not UTF-8, not JSON, a 5,000-digit number (tests/fuzz)
             raise KeyFileError(ALTERED) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise KeyFileError(ALTERED)
