@@ -1,8 +1,8 @@
 """Issue 13's fuzz run through a real process: ``python -m triage ...`` as a script or a person runs it,
-on inputs the in-process layer refuses (tests/fuzz/hostile.py; 40 per input in CI, 280 in all, two at a
-time). Each exits 1 or 2 with ``error:`` lines (and the warning about an unreadable login record): no traceback, no identifier from the input. The
-commands that log in do so as the fixture store's PWP (cheap key derivation, tests/fuzz/conftest.py),
-each case on its own copy of the store."""
+on inputs the in-process layer refuses (tests/fuzz/hostile.py; 200 in CI, two at a time). Each exits
+1 or 2 with ``error:`` lines (and the warning about an unreadable login record) and no traceback, and
+repeats no identifier from the input. The commands that log in do so as the fixture store's PWP (the
+least key derivation, tests/fuzz/conftest.py), each case on its own copy of the store."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def cases(kind: str, folder: Path, store: FixtureStore) -> list[Hostile]:
     extra: dict[str, Any] = {"letter": {"base": BASE}, "database": {"folder": str(folder)},
                              "key-file": {"base": store.key_document}}.get(kind, {})  # fmt: skip
     found, seed = [], 0
-    while len(found) < THROUGH_A_PROCESS:
+    while len(found) < THROUGH_A_PROCESS[kind]:
         case = BUILDERS[kind](random.Random(f"process-{kind}-{seed}"), "", **extra)
         seed += 1
         if refused(kind, case, folder, store):
