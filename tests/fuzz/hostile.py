@@ -42,7 +42,7 @@ THROUGH_A_PROCESS = {"route": 60, "letter": 60, "database": 20, "import-json": 1
 fuzzed = settings(
     max_examples=IN_PROCESS,
     deadline=None,
-    database=None if CI else settings.default.database,
+    database=None if CI else settings().database,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
@@ -180,8 +180,8 @@ def route_input(rng: random.Random, snippet: str) -> Hostile:
         for _ in range(rng.randint(1, 3)):
             document = break_somewhere(rng, document, people, tuple(SCREENING_FIELDS))
         documents.append(document)
-    document = documents[0] if len(documents) == 1 and rng.random() < 0.8 else documents
-    return Hostile(mangle(rng, dumps(rng, document), people, snippet), people.all)
+    chosen: Any = documents[0] if len(documents) == 1 and rng.random() < 0.8 else documents
+    return Hostile(mangle(rng, dumps(rng, chosen), people, snippet), people.all)
 
 
 def letter_input(rng: random.Random, snippet: str, base: dict[str, Any]) -> Hostile:
@@ -307,7 +307,7 @@ def logins_content(rng: random.Random, snippet: str) -> Hostile:
 
 CHEAP_PARAMS = ({"time_cost": 1, "memory_cost": 8, "parallelism": 1}, {"time_cost": 2, "memory_cost": 64, "parallelism": 2},
                 {"time_cost": 1, "memory_cost": 1024, "parallelism": 1})  # fmt: skip
-BAD_NUMBERS = (0, -1, 65, 4 * 1024 * 1024 + 1, 10**30, "3", "x", 3.7, None, True, [], {}, float("inf"), float("nan"),
+BAD_NUMBERS: tuple[Any, ...] = (0, -1, 65, 4 * 1024 * 1024 + 1, 10**30, "3", "x", 3.7, None, True, [], {}, float("inf"), float("nan"),
                "9" * 5000)  # fmt: skip
 
 

@@ -73,9 +73,11 @@ def refused(kind: str, case: Hostile, folder: Path, store: FixtureStore) -> bool
 
 
 def cases(kind: str, folder: Path, store: FixtureStore) -> list[Hostile]:
-    extra: dict[str, Any] = {"letter": {"base": BASE}, "database": {"folder": str(folder)},
-                             "key-file": {"base": store.key_document}}.get(kind, {})  # fmt: skip
-    found, seed = [], 0
+    extras: dict[str, dict[str, Any]] = {"letter": {"base": BASE}, "database": {"folder": str(folder)},
+                                         "key-file": {"base": store.key_document}}  # fmt: skip
+    extra = extras.get(kind, {})
+    found: list[Hostile] = []
+    seed = 0
     while len(found) < THROUGH_A_PROCESS[kind]:
         case = BUILDERS[kind](random.Random(f"process-{kind}-{seed}"), "", **extra)
         seed += 1
