@@ -174,14 +174,10 @@ def _has_terminal() -> bool:
 
 
 def looks_like_a_store(path: Path) -> bool:
-    """Whether the file at ``path`` can be a SQLite store at all: SQLite writes whole pages of at least
-    512 bytes, so an empty (0-byte) or cut-short file is not one, and must not be opened (opening
-    would write an empty schema into it). Only ``triage init`` makes a store."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return False
-    return size > 0 and size % 512 == 0
+    """triage.store.location.looks_like_a_store, imported when first asked (building the parser loads no store module)."""
+    from triage.store.location import looks_like_a_store as check
+
+    return check(path)
 
 
 def login(args: argparse.Namespace, action: str | None, *, migrate: bool = True, database: Any = None) -> Any:
@@ -196,8 +192,9 @@ def login(args: argparse.Namespace, action: str | None, *, migrate: bool = True,
     if url.get_backend_name() == "sqlite" and not Path(str(url.database)).is_file():
         raise InputError(f"database: there is no database at {url.database} (create one with `triage init`)")
     if url.get_backend_name() == "sqlite" and not looks_like_a_store(Path(str(url.database))):
-        raise InputError(f"database: the file at {url.database} is not a triage store (it is empty or cut short); "
-                         "nothing was opened or changed. Restore it from a backup with `triage db restore`")  # fmt: skip
+        from triage.store.location import not_a_store
+
+        raise InputError(f"database: {not_a_store(Path(str(url.database)))}")
     name = username()
     store, user = open_authenticated(url.render_as_string(hide_password=False), name, password(),
                                      migrate=migrate)  # fmt: skip

@@ -47,7 +47,7 @@ from triage.services.permissions import User
 from triage.services.signing_keys import countersign_if_admin, start_signing
 from triage.store.audit import record_event, record_events
 from triage.store.database import Store, open_store
-from triage.store.errors import NotFoundError, StoreError
+from triage.store.errors import NotFoundError, StoreError, StoreLocationError
 from triage.store.keys import (
     NOT_THIS_DATABASE,
     KeyFile,
@@ -57,7 +57,7 @@ from triage.store.keys import (
     key_file_path,
     normalise_username,
 )
-from triage.store.location import resolve_database_url
+from triage.store.location import looks_like_a_store, not_a_store, resolve_database_url
 from triage.store.models import AuditEvent, StoreIdentity, UserAccount
 from triage.store.types import utc_now
 from triage.store.vocabulary import EntityType
@@ -90,6 +90,10 @@ class AccountLocked(AuthenticationError):
 
 class PlaintextStoreError(StoreError):
     pass
+
+
+class NotAStoreError(StoreLocationError):
+    """The file named as the store is empty, cut short or something else: it is left exactly as it is."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,8 @@ def _login_local(path: Path, username: str, password: str, policy: LoginPolicy,
     path = path.expanduser().absolute()
     if not path.is_file():
         raise NotFoundError(f"there is no store at {path}; create one with `triage init`")
+    if not looks_like_a_store(path):  # before anything is read or written beside it: opening writes a schema
+        raise NotAStoreError(not_a_store(path))
     if is_plaintext_sqlite(path):
         raise PlaintextStoreError(
             f"the database at {path} is not encrypted and is refused: patient data must not sit in plain files. "

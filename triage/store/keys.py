@@ -45,6 +45,7 @@ from triage.store.errors import StoreError
 FORMAT = "triage-keys/1"
 KEY_FILE_SUFFIX = ".keys"
 KEY_BYTES = 32
+MIN_SALT_BYTES = 8  # argon2's least (the wraps made here have 16)
 # argon2id: RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes). Recorded per wrap, so
 # raising them later leaves old wraps readable (they are re-made at the next password change).
 KDF_PARAMS = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
@@ -146,7 +147,7 @@ def _seal(kek: bytes, key: bytes, ad: bytes) -> dict[str, str]:
 
 
 def _open(kek: bytes, wrap: dict[str, Any], ad: bytes, wrong: StoreError) -> bytes:
-    if not hmac.compare_digest(str(wrap.get("check", "")), _check(kek)):
+    if not _same(str(wrap.get("check", "")), _check(kek)):
         raise wrong
     try:
         key = AESGCM(kek).decrypt(_unb64(wrap.get("nonce")), _unb64(wrap.get("sealed")), ad)
@@ -155,6 +156,11 @@ def _open(kek: bytes, wrap: dict[str, Any], ad: bytes, wrong: StoreError) -> byt
     if len(key) != KEY_BYTES:
         raise KeyFileError(ALTERED)
     return key
+
+
+def _same(stored: str, expected: str) -> bool:
+    """compare_digest as bytes: given two str it refuses (TypeError) any non-ASCII text a file may hold (tests/fuzz)."""
+    return hmac.compare_digest(stored.encode("utf-8", "surrogatepass"), expected.encode("ascii"))
 
 
 def _sealed(kek: bytes, secret: bytes, ad: bytes) -> dict[str, str]:
@@ -176,12 +182,16 @@ def _kdf(wrap: dict[str, Any]) -> tuple[dict[str, int], bytes]:
         raise KeyFileError(ALTERED)
     try:
         params = {k: int(kdf[k]) for k in ("time_cost", "memory_cost", "parallelism")}
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: int(Infinity) (found by tests/fuzz)
         raise KeyFileError(ALTERED) from None
     if not (1 <= params["time_cost"] <= 64 and 8 <= params["memory_cost"] <= 4 * 1024 * 1024
             and 1 <= params["parallelism"] <= 64):  # fmt: skip
         raise KeyFileError(ALTERED)
-    return params, _unb64(kdf.get("salt"))
+    salt = _unb64(kdf.get("salt"))
+    # What argon2 itself refuses (found by tests/fuzz): under 8 KiB of memory per lane, a salt under 8 bytes.
+    if params["memory_cost"] < 8 * params["parallelism"] or len(salt) < MIN_SALT_BYTES:
+        raise KeyFileError(ALTERED)
+    return params, salt
 
 
 def seal_under_password(password: str, secret: bytes, ad: bytes) -> dict[str, Any]:
@@ -313,7 +323,7 @@ class KeyFile:
         return _b64(hmac.new(_hkdf(key, b"triage key file mac"), self._body(), hashlib.sha256).digest())
 
     def verify_mac(self, key: bytes) -> None:
-        if not hmac.compare_digest(self._stored_mac, self.mac(key)):
+        if not _same(self._stored_mac, self.mac(key)):
             raise KeyFileError(ALTERED)
 
     _stored_mac: str = ""
@@ -329,7 +339,11 @@ class KeyFile:
             )
         try:
             data = json.loads(path.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        except (
+            OSError,
+            ValueError,
+            RecursionError,
+        ):  # ValueError: not UTF-8, not JSON, a 5,000-digit number (tests/fuzz)
             raise KeyFileError(ALTERED) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise KeyFileError(ALTERED)

@@ -40,12 +40,40 @@ NETWORK_FILESYSTEMS = frozenset(
     }
 )  # fmt: skip
 
+# Other databases SQLAlchemy names, which the unsupported-database message repeats: anything else before
+# "://" could be anything typed, and is not repeated (found by tests/fuzz).
+_OTHERS = frozenset({"mysql", "mariadb", "oracle", "mssql"})
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
 # Path components that mean "a sync client is watching this folder" (case-insensitive).
 _SYNCED = re.compile(
     r"^(onedrive( - .*)?|dropbox( \(.*\))?|google ?drive|my drive|icloud ?drive|icloud|mobile documents"
     r"|com~apple~clouddocs|cloudstorage|box|box sync|pcloud drive|nextcloud|owncloud|mega)$",
     re.IGNORECASE,
 )
+
+
+# SQLite writes whole pages of at least 512 bytes: a file of another size is not a store.
+SQLITE_MIN_PAGE = 512
+
+
+def looks_like_a_store(path: Path) -> bool:
+    """Whether the file at ``path`` can be a SQLite store at all: an empty (0-byte) or cut-short file
+    (or a text or other file, which is seldom a whole number of pages) is not one, and must never be
+    opened: SQLite would write an empty schema into it. Only ``triage init`` makes a store."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return size > 0 and size % SQLITE_MIN_PAGE == 0
+
+
+def not_a_store(path: Path) -> str:
+    """What to say about a file ``looks_like_a_store`` refuses, wherever it was refused."""
+    return (
+        f"the file at {path} is not a triage store (it is empty or cut short); nothing was opened or changed. "
+        "Restore it from a backup with `triage db restore`"
+    )
 
 
 def default_database_path() -> Path:
@@ -101,8 +129,12 @@ def _resolve(database: str | os.PathLike[str] | None, mounts: Path | None) -> Pa
         return _sqlite_path(Path(url.database), mounts)
     if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
         return require_tls(url.set(drivername="postgresql+psycopg"))
+    # Only a name SQLAlchemy itself knows is repeated: anything before "://" could be anything typed.
+    named = (
+        " driver" if backend in ("sqlite", "postgresql", "postgres") else f" {backend!r}" if backend in _OTHERS else ""
+    )
     raise StoreLocationError(
-        f"unsupported database {url.drivername!r}: use a SQLite file path or postgresql+psycopg://user@host/dbname"
+        f"unsupported database{named}: use a SQLite file path or postgresql+psycopg://user@host/dbname"
     )
 
 
@@ -147,8 +179,10 @@ def require_tls(url: URL) -> URL:
         return url
     if os.environ.get(INSECURE_DB_ENV) == "1":
         return url
+    # Only libpq's own modes are repeated: any other text after sslmode= could be anything typed (tests/fuzz).
+    named = f"sslmode={mode}" if mode in _SSL_MODES else "an sslmode libpq does not know"
     raise StoreLocationError(
-        f"refusing the database connection with sslmode={mode}: patient data must cross the network over TLS "
+        f"refusing the database connection with {named}: patient data must cross the network over TLS "
         "with the server's certificate verified (sslmode=verify-full, the default). Only for a test server on "
         f"this computer, set {INSECURE_DB_ENV}=1 to allow a weaker mode."
     )
