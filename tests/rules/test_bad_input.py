@@ -110,3 +110,15 @@ def test_ten_thousand_malformed_inputs_through_a_real_cli_process(tmp_path):
         check_problems(problems)
     for line in done.stderr.splitlines():
         assert re.match(r"^error: \[\d+\]\.", line), line
+
+
+def test_an_identifier_typed_as_the_count_of_unhelpful_interventions_is_refused_not_repeated():
+    # Found by tests/fuzz: with no upper bound an NHS number was taken as the count and repeated in
+    # the reasons the route gives.
+    screening = {"phq9": 12, "gad7": 9, "chronicity": "low", "complexity": "low", "impairment": "low",
+                 "substance_use": "low", "risk": "low", "previous_unhelpful_interventions": 9994564056}  # fmt: skip
+    with pytest.raises(ScreeningError) as refused:
+        parse_screening(screening)
+    assert refused.value.problems == ["previous_unhelpful_interventions: must be an integer 0-99"]
+    assert "9994564056" not in str(refused.value)
+    parse_screening({**screening, "previous_unhelpful_interventions": 99})

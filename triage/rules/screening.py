@@ -44,6 +44,11 @@ Gad7Answers = Annotated[
 ConditionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
+# A count of earlier treatments, so two digits are plenty. Unbounded, a mistyped or pasted identifier
+# (an NHS number) was accepted as the count and repeated in the reasons ("9994564056 recorded").
+MAX_PREVIOUS_INTERVENTIONS = 99
+
+
 class Screening(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, hide_input_in_errors=True)
 
@@ -54,7 +59,7 @@ class Screening(BaseModel):
     impairment: Level
     substance_use: Level
     risk: Level
-    previous_unhelpful_interventions: Annotated[int, Field(ge=0)]
+    previous_unhelpful_interventions: Annotated[int, Field(ge=0, le=MAX_PREVIOUS_INTERVENTIONS)]
     long_term_conditions: tuple[ConditionName, ...] = Field(default=(), strict=False)
     medically_unexplained_symptoms: bool = False
     problem_descriptor: ProblemDescriptor | None = None
@@ -84,7 +89,7 @@ ALLOWED: dict[str, str] = {
     "impairment": _LEVEL,
     "substance_use": _LEVEL,
     "risk": _LEVEL,
-    "previous_unhelpful_interventions": "an integer 0 or more",
+    "previous_unhelpful_interventions": f"an integer 0-{MAX_PREVIOUS_INTERVENTIONS}",
     "long_term_conditions": "a list of condition names (strings)",
     "medically_unexplained_symptoms": "true or false",
     "problem_descriptor": "one of " + ", ".join(PROBLEM_DESCRIPTORS),
