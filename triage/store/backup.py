@@ -43,6 +43,7 @@ from triage.store.integrity import verify_database
 from triage.store.keys import key_file_path, sqlcipher_key
 from triage.store.location import PRIVATE_FILE, SQLITE_COMPANIONS, check_local_path, private_files
 from triage.store.locks import exclusive, operation
+from triage.store.tamper import forget_witness
 
 KEEP_PREVIOUS = 3  # copies of replaced databases kept beside the store (``restore_database(keep=...)``)
 _PREVIOUS_STAMP = re.compile(r"(\d{8}T\d{6})(?:\.(\d{6}))?Z(?:-(\d+))?")
@@ -174,6 +175,7 @@ def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
             _remove_sqlite_files(previous)
         raise _failed(exc, f"the restore of {target}", target.parent, "nothing was replaced") from None
     _remove_sqlite_files(staged)
+    forget_witness(target)  # rolled back on purpose: the changes made since the backup are meant to go
     if key is not None and not key_file_path(target).exists() and key_file_path(source).exists():
         atomic_write(key_file_path(target), key_file_path(source).read_bytes())
     kept = f"; the database it replaced is kept as {previous}" if previous else ""
