@@ -196,7 +196,9 @@ def login(args: argparse.Namespace, action: str | None, *, migrate: bool = True,
     if url.get_backend_name() == "sqlite" and not Path(str(url.database)).is_file():
         raise InputError(f"database: there is no database at {url.database} (create one with `triage init`)")
     if url.get_backend_name() == "sqlite" and not looks_like_a_store(Path(str(url.database))):
-        raise InputError(f"database: the file at {url.database} is not a triage store (it is empty or cut short); "
+        empty = Path(str(url.database)).stat().st_size == 0
+        what = "it is empty (0 bytes)" if empty else "it is cut short, part of the way through a page"
+        raise InputError(f"database: the file at {url.database} is not a triage store ({what}); "
                          "nothing was opened or changed. Restore it from a backup with `triage db restore`")  # fmt: skip
     name = username()
     store, user = open_authenticated(url.render_as_string(hide_password=False), name, password(),

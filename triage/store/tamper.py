@@ -95,7 +95,10 @@ def _cut_short(how: str) -> str:
 
 def _damaged(pages: list[int]) -> str:
     shown = ", ".join(str(p) for p in pages[:10]) + (" and more" if len(pages) > 10 else "")
-    where = "its first page (the header) fails" if pages == [1] else f"{len(pages)} of its pages ({shown}) fail"
+    if pages == [1]:
+        where = "its first page (the header) fails"
+    else:
+        where = f"page {shown} fails" if len(pages) == 1 else f"{len(pages)} of its pages ({shown}) fail"
     return (f"the database file is damaged: {where} the check SQLCipher keeps for every page (overwritten "
             f"outside triage); nothing more is written. {RESTORE}")  # fmt: skip
 
