@@ -98,7 +98,7 @@ CASES: dict[str, tuple[Callable[[Template, Path], None], type[StoreError], str, 
     "a page in the middle overwritten": (garbage_page, StoreDamaged, "is damaged", True),
     "the file cut short": (cut_short, StoreDamaged, "cut short", True),
     "the -wal with a committed import deleted": (wal_lost, StoreTampered, "lost changes", True),
-    "another store's key file": (another_stores_key_file, WrongKeyError, "does not belong to this database", True),
+    "another store's key file": (another_stores_key_file, WrongKeyError, "does not belong to this database", False),
     "the file emptied": (emptied, StoreDamaged, "empty", True),
 }
 
@@ -136,3 +136,17 @@ def test_each_kind_of_damage_has_its_own_message_where_the_app_opens_the_store(t
     assert "server" not in str(caught.value)
     if damage is emptied:
         assert size == database.stat().st_size == 0  # not made into a new, empty store
+
+
+@pytest.mark.parametrize("case", [name for name, (_d, _e, _w, restore) in CASES.items() if restore])
+def test_db_restore_brings_back_a_damaged_store_and_keeps_the_damaged_file(template, tmp_path, case) -> None:
+    damage = CASES[case][0]
+    database = copy_store(template, tmp_path / "store")
+    damage(template, database)
+    restored = cli(database, "db", "restore", template.folder / "B.db")
+    assert restored.returncode == 0 and error_lines(restored) == [], restored.stderr
+    assert "ok: restored" in restored.stdout
+    verified = cli(database, "db", "verify")
+    assert verified.returncode == 0 and "is sound" in verified.stdout, verified.stderr
+    kept = [p for p in database.parent.glob("t.db.previous-*") if not p.name.endswith(("-wal", "-shm"))]
+    assert len(kept) == 1  # the damaged database is kept beside it (as it was, when SQLite cannot copy it)

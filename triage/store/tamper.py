@@ -60,7 +60,7 @@ RESTORE = "Restore the latest backup with `triage db restore BACKUP`"
 WRONG_KEY = (
     "the database cannot be read with this key: no page of it opens with the key in its key file, so the "
     "key file does not belong to this database (or the file is not an encrypted triage database); nothing "
-    "was changed. Put back the key file saved with this database, or restore both with `triage db restore`"
+    "was changed. Put back the key file that belongs to it (a backup's is saved beside it as BACKUP.keys)"
 )
 EMPTY = f"the database file is empty (0 bytes): its contents are gone; nothing was opened or changed. {RESTORE}"
 LOST = (
@@ -131,6 +131,43 @@ def damage_problems(path: Path | None, key: bytes | None) -> list[str]:
     if any(_SHORT_PAGE.search(row) for row in rows):
         return [_cut_short("its last page is incomplete")]
     return [_damaged(bad)] if bad else []
+
+
+def intact(path: Path, key: bytes | None) -> bool:
+    """Whether SQLite can read all of the file (a restore keeps a damaged store by moving it aside)."""
+    try:
+        check_file(path)
+    except StoreDamaged:
+        return False
+    if key is not None and damage_problems(path, key):
+        return False
+    if key is None:
+        import sqlite3 as driver
+    else:
+        import sqlcipher3.dbapi2 as driver  # type: ignore[no-redef]
+    connection = driver.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        if key is not None:
+            from triage.store.keys import sqlcipher_key
+
+            connection.execute("PRAGMA cipher_log_level = NONE")
+            connection.execute(f"PRAGMA key = {sqlcipher_key(key)}")
+        return [row[0] for row in connection.execute("PRAGMA quick_check")] == ["ok"]
+    except driver.Error:
+        return False
+    finally:
+        connection.close()
+
+
+def move_sqlite_files(source: Path, destination: Path) -> None:
+    """The database file and its -wal renamed (kept as they are, byte for byte); its -shm, an index
+    SQLite rebuilds, removed. Only under the store's exclusive lock: no process has it open."""
+    os.replace(source, destination)
+    wal = Path(f"{source}-wal")
+    if wal.exists():
+        os.replace(wal, Path(f"{destination}-wal"))
+    for suffix in ("-shm", "-journal"):
+        Path(f"{source}{suffix}").unlink(missing_ok=True)
 
 
 def cipher_integrity(path: Path, key: bytes) -> list[str]:
