@@ -62,10 +62,14 @@ def another_stores_key_file(template: Template, database: Path) -> None:
     other.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TRIAGE_USER": ADMIN, "TRIAGE_PASSWORD": PASSWORDS[ADMIN]}
     env["TRIAGE_NEW_PASSWORD"] = PASSWORDS[LEAD]
-    script = ("import triage.store.keys as k, tests.users as u; k.KDF_PARAMS = u.CHEAP_KDF; from triage.cli import main; "
-              f"assert main(['init', '--database', {str(other / 'o.db')!r}]) == 0; "
-              f"raise SystemExit(main(['users', 'add', 'lead', '--role', 'team_leader', '--database', {str(other / 'o.db')!r}]))")
-    made = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    script = (
+        "import triage.store.keys as k, tests.users as u; k.KDF_PARAMS = u.CHEAP_KDF; from triage.cli import main; "
+        f"assert main(['init', '--database', {str(other / 'o.db')!r}]) == 0; "
+        f"raise SystemExit(main(['users', 'add', 'lead', '--role', 'team_leader', '--database', {str(other / 'o.db')!r}]))"
+    )
+    made = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert made.returncode == 0, made.stderr
     shutil.copyfile(other / "o.db.keys", database.with_name("t.db.keys"))  # the same passwords, another store's key
 

@@ -26,7 +26,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from triage.store.errors import ConflictError, IntegrityProblem, MigrationError, StoreError, WrongKeyError
+from triage.store.errors import ConflictError, IntegrityProblem, MigrationError, StoreError
+from triage.store.errors import WrongKeyError as WrongKeyError  # where it was defined before; still imported from here
 from triage.store.keys import sqlcipher_key
 from triage.store.location import make_private, private_files, resolve_database_url
 from triage.store.locks import MIGRATION_WAIT, OpenHold, operation
