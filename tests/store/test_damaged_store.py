@@ -154,3 +154,20 @@ def test_db_restore_brings_back_a_damaged_store_and_keeps_the_damaged_file(templ
     assert verified.returncode == 0 and "is sound" in verified.stdout, verified.stderr
     kept = [p for p in database.parent.glob("t.db.previous-*") if not p.name.endswith(("-wal", "-shm"))]
     assert len(kept) == 1  # the damaged database is kept beside it (as it was, when SQLite cannot copy it)
+
+
+@pytest.mark.parametrize("driver", ["sqlite3", "psycopg"])
+def test_an_unexpected_database_error_mentions_a_server_only_for_a_server(driver, capsys) -> None:
+    """What is left for the command line's catch-all (a full disk, a read-only folder) is named by type;
+    "the server is running" is said only when there is a server."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from triage.cli import _failure
+
+    cause = sqlite3.OperationalError("disk I/O error") if driver == "sqlite3" else psycopg.OperationalError("gone")
+    assert _failure(OperationalError("SELECT 1", {}, cause)) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: the database") and ("server is running" in line) == (driver == "psycopg")
