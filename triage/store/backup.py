@@ -43,7 +43,7 @@ from triage.store.integrity import verify_database
 from triage.store.keys import key_file_path, sqlcipher_key
 from triage.store.location import PRIVATE_FILE, SQLITE_COMPANIONS, check_local_path, private_files
 from triage.store.locks import exclusive, operation
-from triage.store.tamper import forget_witness, intact, move_sqlite_files
+from triage.store.tamper import forget_witness, intact, move_companions
 
 KEEP_PREVIOUS = 3  # copies of replaced databases kept beside the store (``restore_database(keep=...)``)
 _PREVIOUS_STAMP = re.compile(r"(\d{8}T\d{6})(?:\.(\d{6}))?Z(?:-(\d+))?")
@@ -168,17 +168,20 @@ def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
         _stage(source, staged, key)
         if target.exists():
             previous = _new_previous(target)
-            set_aside = not intact(target, key)
-            if set_aside:  # damaged: SQLite can neither copy it nor write into it; kept byte for byte instead
-                move_sqlite_files(target, previous)
-            else:
+            if intact(target, key):
                 _copy(target, previous, key)
+            else:  # damaged: SQLite can neither copy it nor write into it; kept byte for byte instead
+                os.replace(target, previous)
+                set_aside = True
+                move_companions(target, previous)
         _copy(staged, target, key)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
     except Exception as exc:
         _remove_sqlite_files(staged)
-        if set_aside and previous is not None:
-            _remove_sqlite_files(target)
-            move_sqlite_files(previous, target)  # the damaged file back where it was
+        if set_aside and previous is not None:  # the damaged file back where it was, over any part-made one
+            for suffix in ("-shm", "-journal"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)  # the part-made one's, not the damaged file's
+            os.replace(previous, target)
+            move_companions(previous, target)
         elif previous is not None:  # the target is as it was (its replacement is one transaction): no copy needed
             _remove_sqlite_files(previous)
         raise _failed(exc, f"the restore of {target}", target.parent, "nothing was replaced") from None

@@ -50,6 +50,7 @@ from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from triage.store.errors import StoreDamaged, StoreTampered, WrongKeyError
+from triage.store.keys import sqlcipher_key
 from triage.store.locks import LOCKS_SUFFIX
 
 log = logging.getLogger(__name__)
@@ -141,28 +142,12 @@ def intact(path: Path, key: bytes | None) -> bool:
         return False
     if key is not None and damage_problems(path, key):
         return False
-    if key is None:
-        import sqlite3 as driver
-    else:
-        import sqlcipher3.dbapi2 as driver  # type: ignore[no-redef]
-    connection = driver.connect(f"{path.as_uri()}?mode=ro", uri=True)
-    try:
-        if key is not None:
-            from triage.store.keys import sqlcipher_key
-
-            connection.execute("PRAGMA cipher_log_level = NONE")
-            connection.execute(f"PRAGMA key = {sqlcipher_key(key)}")
-        return [row[0] for row in connection.execute("PRAGMA quick_check")] == ["ok"]
-    except driver.Error:
-        return False
-    finally:
-        connection.close()
+    return _read_only(path, key, "PRAGMA quick_check") == ["ok"]
 
 
-def move_sqlite_files(source: Path, destination: Path) -> None:
-    """The database file and its -wal renamed (kept as they are, byte for byte); its -shm, an index
-    SQLite rebuilds, removed. Only under the store's exclusive lock: no process has it open."""
-    os.replace(source, destination)
+def move_companions(source: Path, destination: Path) -> None:
+    """After the database file itself was renamed: its -wal renamed with it (kept as it is, byte for byte);
+    its -shm, an index SQLite rebuilds, and any -journal removed. Only under the store's exclusive lock."""
     wal = Path(f"{source}-wal")
     if wal.exists():
         os.replace(wal, Path(f"{destination}-wal"))
@@ -171,18 +156,25 @@ def move_sqlite_files(source: Path, destination: Path) -> None:
 
 
 def cipher_integrity(path: Path, key: bytes) -> list[str]:
-    """SQLCipher's check of every page's HMAC, read-only on a connection of its own (one row per problem)."""
-    import sqlcipher3.dbapi2 as sqlcipher
+    """SQLCipher's check of every page's HMAC (one row per problem)."""
+    return _read_only(path, key, "PRAGMA cipher_integrity_check") or []
 
-    from triage.store.keys import sqlcipher_key
 
-    connection = sqlcipher.connect(f"{path.as_uri()}?mode=ro", uri=True)
+def _read_only(path: Path, key: bytes | None, pragma: str) -> list[str] | None:
+    """The rows of ``pragma`` on a read-only connection of its own (keyed first when encrypted), or None
+    when SQLite cannot run it at all."""
+    if key is None:
+        import sqlite3 as driver
+    else:
+        import sqlcipher3.dbapi2 as driver  # type: ignore[no-redef]
+    connection = driver.connect(f"{path.as_uri()}?mode=ro", uri=True)
     try:
-        connection.execute("PRAGMA cipher_log_level = NONE")
-        connection.execute(f"PRAGMA key = {sqlcipher_key(key)}")
-        return [str(row[0]) for row in connection.execute("PRAGMA cipher_integrity_check")]
-    except sqlcipher.Error:
-        return []
+        if key is not None:
+            connection.execute("PRAGMA cipher_log_level = NONE")
+            connection.execute(f"PRAGMA key = {sqlcipher_key(key)}")
+        return [str(row[0]) for row in connection.execute(pragma)]
+    except driver.Error:
+        return None
     finally:
         connection.close()
 
@@ -196,14 +188,14 @@ def report_damage(engine: Engine, path: Path | None, key: bytes | None) -> None:
             return
         log.info("the store's file is damaged or unreadable (%s)", type(context.original_exception).__name__)
         if path is None or key is None:
-            raise StoreDamaged(f"the database file is damaged (SQLite finds it {_first(text)}). {RESTORE}")
+            raise StoreDamaged(f"the database file is damaged (SQLite reports {_first(text)}). {RESTORE}")
         raise diagnose(path, key, text)
 
     event.listen(engine, "handle_error", handle)
 
 
 def _first(text: str) -> str:
-    return "malformed" if "malformed" in text else "not a database"
+    return "it malformed" if "malformed" in text else "that it is not a database"
 
 
 # --- lost changes ------------------------------------------------------------------------------
