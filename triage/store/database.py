@@ -62,7 +62,7 @@ class Store:
         self._reader = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self._writer = sessionmaker(bind=engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False)
         # each write transaction first checks that what this store committed is still there (issue 13, item 8)
-        self._guard = WriteGuard(self._writer, local_file(engine.url), key)
+        self._guard = WriteGuard(engine, self._writer, local_file(engine.url), key)
 
     @property
     def dialect(self) -> str:

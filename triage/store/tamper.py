@@ -214,12 +214,25 @@ def forget_witness(database: Path) -> None:
 class WriteGuard:
     """What this store committed, checked before its next write transaction (see the module's docstring)."""
 
-    def __init__(self, writer: sessionmaker[Session], path: Path | None, key: bytes | None) -> None:
+    def __init__(self, engine: Engine, writer: sessionmaker[Session], path: Path | None, key: bytes | None) -> None:
         self.path, self._key = path, key
-        self._files = self._identity()
+        self._database = _file_id(path) if path is not None else None
+        self._wal: tuple[int, int] | None = None  # the -wal this store's connections wrote its last commit to
+        self._connections = 0  # this store's open connections: SQLite removes the -wal when the last one closes
         self._committed: tuple[int, str] | None = None
         for name in ("after_begin", "before_commit", "after_commit", "after_rollback"):
             event.listen(writer, name, getattr(self, f"_{name}"))
+        if path is not None:
+            event.listen(engine, "connect", self._connected)
+            event.listen(engine, "close", self._closed)
+
+    def _connected(self, *_args: object) -> None:
+        self._connections += 1
+
+    def _closed(self, *_args: object) -> None:
+        self._connections -= 1
+        if self._connections <= 0:  # the -wal may now go legitimately (and a new one come with the next)
+            self._wal = None
 
     def check_open(self, connection: Connection) -> None:
         """At open: the newest change this computer committed is still in the store."""
@@ -238,11 +251,6 @@ class WriteGuard:
             return None
         return f"its audit trail no longer reaches event {witnessed[0]}, which this computer committed"
 
-    def _identity(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None] | None:
-        if self.path is None:
-            return None
-        return _file_id(self.path), _file_id(Path(f"{self.path}-wal"))
-
     def _refuse(self, what: str) -> StoreTampered:
         log.error("the store has lost committed changes (its files were changed outside triage); writing refused")
         return StoreTampered(LOST.format(what=what))
@@ -251,11 +259,10 @@ class WriteGuard:
 
     def _after_begin(self, session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
         session.info[_STARTED] = connection
-        if self._files is not None and self._committed is not None:
-            database, wal = self._identity() or (None, None)
-            if database != self._files[0]:
+        if self.path is not None:
+            if self._database is not None and _file_id(self.path) != self._database:
                 raise self._refuse("the database file was replaced while triage had it open")
-            if self._files[1] is not None and wal != self._files[1]:
+            if self._wal is not None and _file_id(Path(f"{self.path}-wal")) != self._wal:
                 raise self._refuse("its -wal file was deleted or replaced while triage had it open")
         if self._committed is not None and not _in_chain(connection, *self._committed):
             raise self._refuse(f"its audit trail no longer reaches event {self._committed[0]}, committed here")
@@ -274,7 +281,9 @@ class WriteGuard:
         head = session.info.pop(_HEAD, None)
         if head is None:
             return
-        self._files = self._identity()
+        if self.path is not None:
+            self._database = self._database or _file_id(self.path)  # a new store's file is made by its first use
+            self._wal = _file_id(Path(f"{self.path}-wal"))
         if head != self._committed:
             self._committed = head
             self._write_witness(head)
