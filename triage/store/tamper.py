@@ -24,7 +24,8 @@ this, so each store remembers what it committed (``WriteGuard``):
 
 - in memory: the database file's and its -wal's identity (device and inode) after its last commit,
   and the audit head it committed; each later write transaction first checks that the files are still
-  those and that the head is still in the audit chain;
+  those and that the head is still in the audit chain (the -wal's identity only while this store has a
+  connection open: SQLite removes the -wal when the last connection closes, and makes a new one after);
 - beside the database: ``<database>.locks/head``, the newest audit event this computer committed (its id
   and hash, MAC'd under the database key so it cannot be forged), checked when the store is opened,
   at every write and by ``db verify``: a store whose audit trail no longer reaches it has lost changes.
