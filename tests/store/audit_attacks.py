@@ -1,6 +1,9 @@
 """What an insider holding the database key can do to the audit trail, done for real: drop the guard
 triggers, rewrite the events (forge, reorder, delete, re-sign with their own key), recompute the
-SHA-256 chain and the head from scratch, and re-create the triggers exactly as they were. Plain SQL
+SHA-256 chain and the head from scratch, re-create the triggers exactly as they were, and delete the
+record of the newest event the computer committed (``<database>.locks/head``, triage.store.tamper),
+which on its own would refuse the next open: its MAC is under the database key, which the insider
+holds, so they can as well rewrite it. What is left to catch them is the signatures. Plain SQL
 through the store's own connection (on a local store: SQLCipher opened with the key the user's own
 password unwraps), so nothing of the application's checks runs."""
 
@@ -12,9 +15,10 @@ from typing import Any
 from sqlalchemy import text
 
 from triage.store.audit import canonical_content, chain_hash
-from triage.store.database import Store
+from triage.store.database import Store, local_file
 from triage.store.models import GENESIS_HASH, AuditEvent
 from triage.store.signing import Signer, sign_events
+from triage.store.tamper import forget_witness
 
 COLUMNS = ("id", "occurred_at", "actor", "entity_type", "entity_id", "action", "summary", "signed_by", "signature")
 Rows = list[dict[str, Any]]
@@ -57,6 +61,9 @@ def rewrite_trail(store: Store, change: Callable[[Rows], Rows | None]) -> None:
                            {"id": chained[-1]["id"], "hash": prev, "count": len(chained)})  # fmt: skip
         for statement in triggers:
             connection.exec_driver_sql(statement)
+    database = local_file(store.engine.url)
+    if database is not None:
+        forget_witness(database)
 
 
 def _drop_triggers(connection: Any, dialect: str) -> list[str]:

@@ -107,6 +107,26 @@ def test_a_forged_event_is_reported_by_its_position(team: str) -> None:
            "after it was signed)" in problems(team)  # fmt: skip
 
 
+def test_an_insider_who_leaves_the_head_record_is_refused_at_the_next_open(team: str) -> None:
+    """The record of the newest committed event (triage.store.tamper) also sees a rewritten trail on a
+    local store, until the insider deletes or rewrites it too (tests.store.audit_attacks does). A
+    server store keeps no such record beside it: there the signatures alone catch the rewrite."""
+    from triage.store.errors import StoreTampered
+    from triage.store.tamper import witness_path
+
+    forged = pwp_work(team)[1]
+    local = "://" not in team
+    record = witness_path(Path(team)).read_bytes() if local else b""
+    with login(team, "pwp", PWP_PASSWORD) as (store, _):
+        rewrite_trail(store, edit(forged))
+    if not local:
+        assert any(p.startswith(f"audit event {forged}: the signature does not verify") for p in problems(team))
+        return
+    witness_path(Path(team)).write_bytes(record)  # the insider left it as it was
+    with pytest.raises(StoreTampered, match="its audit trail no longer reaches event"):
+        login(team, "admin", ADMIN_PASSWORD)
+
+
 def test_reordered_events_are_reported_at_both_positions(team: str) -> None:
     first, second, _ = pwp_work(team)
 

@@ -99,6 +99,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_failure(exc: Exception) -> str:
+    """An unexpected database error, named by type: a local file's is not a server's (a server may be down;
+    a file's own damage is reported as such by triage.store.tamper before it gets here)."""
+    driver = type(getattr(exc, "orig", None)).__module__ or ""
+    if driver.startswith(("sqlite3", "sqlcipher3")):
+        return (f"the database file cannot be used ({type(exc).__name__}); check --database, that the disk "
+                "is not full and the folder can be written to; `triage db verify` checks the file")  # fmt: skip
+    return f"the database cannot be used ({type(exc).__name__}); check --database and that the server is running"
+
+
 def _failure(exc: Exception) -> int:
     """A ruleset's or the store's errors as one safe line each. Their messages never carry
     identifiers; an unexpected database error is named by type only (its text could quote a value).
@@ -121,8 +131,7 @@ def _failure(exc: Exception) -> int:
         errors([str(exc)])
         return EXIT_FAILED
     if isinstance(exc, SQLAlchemyError):
-        errors([f"the database cannot be used ({type(exc).__name__}); check --database and that "
-                "the server is running"])  # fmt: skip
+        errors([_database_failure(exc)])
         return EXIT_FAILED
     if isinstance(exc, BrokenPipeError):
         return EXIT_FAILED

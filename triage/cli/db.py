@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from triage.cli.common import EXIT_FAILED, EXIT_OK, InputError, errors, login, looks_like_a_store, store_options
 
@@ -99,9 +99,9 @@ def _db_restore(args: argparse.Namespace) -> int:
     if url.get_backend_name() != "sqlite":
         raise InputError(f"db restore works on a SQLite file; {SERVER_TOOLS}")
     target = Path(str(url.database))
-    if target.is_file() and looks_like_a_store(target):  # log in to the store being replaced
-        store, user = login(args, "restore", migrate=False)
-        previous = restore(store, user, args.src, target, keep=keep)
+    store = _store_to_replace(args, target)
+    if store is not None:
+        previous = restore(*store, args.src, target, keep=keep)
     else:
         previous = _restore_without_a_store(args, target, keep)
     print(f"ok: restored {url.database} from {args.src}, verified")
@@ -112,6 +112,19 @@ def _db_restore(args: argparse.Namespace) -> int:
         print(f"{len(kept)} kept {'copy uses' if len(kept) == 1 else 'copies use'} {used / 1_000_000:.1f} MB beside it "
               f"(the newest {keep} are kept; --keep-previous N to change)")  # fmt: skip
     return EXIT_OK
+
+
+def _store_to_replace(args: argparse.Namespace, target: Path) -> tuple[Any, Any] | None:
+    """The store being replaced, logged in to; None when there is none to log in to: no file, or one so
+    damaged or tampered with that it cannot be opened (then the backup's own key file lets the admin in)."""
+    from triage.store.errors import StoreDamaged, StoreTampered
+
+    if not (target.is_file() and looks_like_a_store(target)):
+        return None
+    try:
+        return login(args, "restore", migrate=False)  # type: ignore[no-any-return]
+    except (StoreDamaged, StoreTampered):  # not a wrong key file: the right one is what brings it back
+        return None
 
 
 def _restore_without_a_store(args: argparse.Namespace, target: Path, keep: int) -> Path | None:

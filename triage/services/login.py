@@ -47,7 +47,7 @@ from triage.services.permissions import User
 from triage.services.signing_keys import countersign_if_admin, start_signing
 from triage.store.audit import record_event, record_events
 from triage.store.database import Store, open_store
-from triage.store.errors import NotFoundError, StoreError, StoreLocationError
+from triage.store.errors import NotFoundError, StoreDamaged, StoreError, StoreLocationError
 from triage.store.keys import (
     NOT_THIS_DATABASE,
     KeyFile,
@@ -92,8 +92,10 @@ class PlaintextStoreError(StoreError):
     pass
 
 
-class NotAStoreError(StoreLocationError):
-    """The file named as the store is empty, cut short or something else: it is left exactly as it is."""
+class NotAStoreError(StoreLocationError, StoreDamaged):
+    """The file named as the store is empty, cut short or something else: it is left exactly as it is.
+    Damage as much as a wrong place (a store emptied or cut short is the usual cause): either way the
+    way back is ``triage db restore``."""
 
 
 @dataclass(frozen=True)

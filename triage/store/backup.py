@@ -56,6 +56,7 @@ from triage.store.integrity import verify_database
 from triage.store.keys import key_file_path, sqlcipher_key
 from triage.store.location import PRIVATE_FILE, SQLITE_COMPANIONS, check_local_path, private_files
 from triage.store.locks import exclusive, lock_folder, operation
+from triage.store.tamper import forget_witness, intact, move_companions
 
 log = logging.getLogger(__name__)
 
@@ -211,17 +212,31 @@ def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
     staged = target.with_name(target.name + ".restoring")
     _tidy(target)
     previous: Path | None = None
+    set_aside = False
     try:
         _stage(source, staged, key)
         if target.exists():
-            previous = _keep_copy(target, key)
+            if intact(target, key):
+                previous = _keep_copy(target, key)
+            else:  # damaged: SQLite can neither copy it nor write into it; kept byte for byte instead
+                previous = _new_previous(target)
+                Path(f"{previous}.partial").unlink()  # the name's reservation: the file itself is moved there
+                os.replace(target, previous)
+                set_aside = True
+                move_companions(target, previous)
         _copy(staged, target, key)  # through SQLite, in one transaction: the target's WAL is handled, never orphaned
     except Exception as exc:
         _remove_sqlite_files(staged)
-        if previous is not None:  # the target is as it was (its replacement is one transaction): no copy needed
+        if set_aside and previous is not None:  # the damaged file back where it was, over any part-made one
+            for suffix in ("-shm", "-journal"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)  # the part-made one's, not the damaged file's
+            os.replace(previous, target)
+            move_companions(previous, target)
+        elif previous is not None:  # the target is as it was (its replacement is one transaction): no copy needed
             _remove_sqlite_files(previous)
         raise _failed(exc, f"the restore of {target}", target.parent, "nothing was replaced") from None
     _remove_sqlite_files(staged)
+    forget_witness(target)  # rolled back on purpose: the changes made since the backup are meant to go
     if key is not None and not key_file_path(target).exists() and key_file_path(source).exists():
         atomic_write(key_file_path(target), key_file_path(source).read_bytes())
     kept = f"; the database it replaced is kept as {previous}" if previous else ""

@@ -27,9 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from triage.store.errors import ConflictError, IntegrityProblem, MigrationError, StoreError
+from triage.store.errors import WrongKeyError as WrongKeyError  # where it was defined before; still imported from here
 from triage.store.keys import sqlcipher_key
 from triage.store.location import make_private, private_files, resolve_database_url
 from triage.store.locks import MIGRATION_WAIT, OpenHold, operation
+from triage.store.tamper import WRONG_KEY, WriteGuard, check_file, report_damage
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ class Store:
         self.signer: Signer | None = None
         self._reader = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self._writer = sessionmaker(bind=engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False)
+        # each write transaction first checks that what this store committed is still there (issue 13, item 8)
+        self._guard = WriteGuard(engine, self._writer, local_file(engine.url), key)
 
     @property
     def dialect(self) -> str:
@@ -158,24 +162,24 @@ def open_store(
     share = OpenHold(local) if hold and local is not None else None
     if local is not None:
         make_private(local)  # a store (and -wal/-shm) an earlier version left 0644
+        if key is not None:
+            check_file(local)  # an empty or part-page file is damage (SQLite would make a new store of it)
     engine = create_store_engine(url, key=key)
-    made: Path | None = None
+    store = Store(engine, key=key, hold=share)
     try:
         if key is not None:
             _check_key(engine)
+            with engine.connect() as connection:
+                store._guard.check_open(connection)
         if migrate and (migrations_dir is not None or schema_revision(engine) != SCHEMA_HEAD):
             from triage.store.backup import back_up_before_migration  # a verified copy first (issue 13.11)
 
             with operation(local, "the schema update", wait=MIGRATION_WAIT) if local is not None else nullcontext():
-                made = back_up_before_migration(engine, local, key, migrations_dir)
+                store.migration_backup = back_up_before_migration(engine, local, key, migrations_dir)
                 upgrade_schema(engine, migrations_dir)
     except BaseException:
-        engine.dispose()
-        if share is not None:
-            share.release()
+        store.close()
         raise
-    store = Store(engine, key=key, hold=share)
-    store.migration_backup = made
     return store
 
 
@@ -187,19 +191,12 @@ def local_file(url: URL) -> Path | None:
     return Path(database).expanduser().absolute()
 
 
-class WrongKeyError(StoreError):
-    """SQLCipher could not read the file with this key: another store's key, or not a triage store."""
-
-
 def _check_key(engine: Engine) -> None:
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one()
     except DBAPIError:
-        raise WrongKeyError(
-            "the database cannot be read with this key: the key file does not belong to this database, "
-            "or the file is not an encrypted triage database; nothing was changed"
-        ) from None
+        raise WrongKeyError(WRONG_KEY) from None
 
 
 def create_store_engine(url: URL, *, key: bytes | None = None) -> Engine:
@@ -212,6 +209,7 @@ def create_store_engine(url: URL, *, key: bytes | None = None) -> Engine:
             event.listen(engine, "do_connect", _connect_privately)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        report_damage(engine, local_file(url), key)  # SQLite's "malformed" told apart, and named (item 16)
         return engine
     return create_engine(url, hide_parameters=True, pool_pre_ping=True)
 

@@ -33,3 +33,16 @@ class RefusedError(StoreError):
 
 class IntegrityProblem(StoreError):
     """A write broke a database rule. The message names the rule, never the values."""
+
+
+class WrongKeyError(StoreError):
+    """SQLCipher could not read the file with this key: another store's key, or not a triage store."""
+
+
+class StoreDamaged(StoreError):
+    """The database file is damaged (pages overwritten, cut short, empty): the way back is a backup."""
+
+
+class StoreTampered(StoreError):
+    """The store's files were deleted or replaced outside triage, and changes it had committed are not
+    in it any more: nothing more is written, the way back is a backup."""

@@ -1,5 +1,6 @@
-"""``verify_database``: is the store sound? The database's own integrity check, the schema revision,
-the append-only guards, the audit chain, and every referral having its creation audited."""
+"""``verify_database``: is the store sound? SQLCipher's check of every page, the database's own integrity
+check, the schema revision, the append-only guards, the audit chain, every referral having its creation
+audited, and the audit trail still reaching the newest change this computer committed (triage.store.tamper)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from triage.store.audit import verify_audit_chain
 from triage.store.database import Store, alembic_config, schema_revision
 from triage.store.models import AuditEvent, Referral
+from triage.store.tamper import damage_problems
 
 # The triggers the newest migration installs (see migrations/versions/0002_guards.py).
 GUARD_TRIGGERS = (
@@ -43,8 +45,12 @@ def verify_database(store: Store, *, older_schema_ok: bool = False) -> list[str]
     revision, head = schema_revision(store.engine), known[-1]
     if revision != head and not (older_schema_ok and revision in known):
         return [f"the schema is at revision {revision or 'none'}, expected {head}"]
+    damage = damage_problems(store._guard.path, store._key)
+    if damage:  # SQLite's own checks would stop at the first damaged page with an error
+        return damage
     with store.read() as session:
         problems = _sqlite_checks(session) if store.dialect == "sqlite" else []
+        problems += store._guard.lost_changes(session.connection())
         expected = [g for r in known[: known.index(revision) + 1] for g in GUARDS_SINCE.get(r, ())]
         problems += _missing_guards(session, store.dialect, expected)
         problems += verify_audit_chain(session, signed=SIGNING_SINCE in known[: known.index(revision) + 1])

@@ -69,9 +69,15 @@ def looks_like_a_store(path: Path) -> bool:
 
 
 def not_a_store(path: Path) -> str:
-    """What to say about a file ``looks_like_a_store`` refuses, wherever it was refused."""
+    """What to say about a file ``looks_like_a_store`` refuses, wherever it was refused (the app's login
+    window and the command line say the same)."""
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        empty = False
+    what = "it is empty, 0 bytes" if empty else "it is not a whole number of pages: cut short, or not a store at all"
     return (
-        f"the file at {path} is not a triage store (it is empty or cut short); nothing was opened or changed. "
+        f"the file at {path} is not a triage store ({what}); nothing was opened or changed. "
         "Restore it from a backup with `triage db restore`"
     )
 
