@@ -5,6 +5,7 @@ imported. Peak memory is measured in a child process (``getrusage``), which runs
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -22,9 +23,10 @@ from sqlalchemy import func, select
 
 from tests.users import as_pwp
 from triage.cli import main
+from triage.cli import referrals as referrals_cli
 from triage.input_limits import MAX_IMPORT_BYTES
 from triage.services import transfer
-from triage.services.transfer import BATCH_ROWS, TransferError, import_file, import_stream
+from triage.services.transfer import BATCH_ROWS, MAX_LISTED_PROBLEMS, TransferError, import_file, import_stream
 from triage.store import Store, open_store, verify_database
 from triage.store.models import AuditEvent, Person, Referral
 
@@ -76,6 +78,7 @@ CHILD_IMPORT = textwrap.dedent("""
     import triage.store.keys
     from tests.users import CHEAP_KDF
     from triage.cli import main
+from triage.cli import referrals as referrals_cli
     triage.store.keys.KDF_PARAMS = CHEAP_KDF
     database, csv_file = sys.argv[1], sys.argv[2]
     os.environ.update(TRIAGE_USER="admin", TRIAGE_PASSWORD="correct horse battery")
@@ -236,3 +239,24 @@ def test_an_import_killed_part_way_leaves_nothing_imported(tmp_path: Path) -> No
     with open_store(database) as store:
         assert counts(store) == (0, 0, 0)
         assert verify_database(store) == []
+
+
+def test_the_problems_of_the_first_1000_rows_are_listed_and_the_rest_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    writer.writerows([*row[:5], "not a source", *row[6:]] for row in rows(MAX_LISTED_PROBLEMS + 500))
+    with open_store(tmp_path / "t.db") as store:
+        report = import_file(store, as_pwp("admin"), out.getvalue().encode())
+    assert (report.written, report.bad_rows, report.unlisted_rows) == (0, MAX_LISTED_PROBLEMS + 500, 500)
+    assert [number for number, _ in report.problems] == list(range(1, MAX_LISTED_PROBLEMS + 1))
+    monkeypatch.setattr(transfer, "import_stream", lambda *_, **__: report)
+    monkeypatch.setattr(referrals_cli, "login", lambda *_: (contextlib.nullcontext(), None))
+    (tmp_path / "in.csv").write_text("")
+    assert main(["referrals", "import", str(tmp_path / "in.csv")]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert errors[-2:] == ["error: 500 more invalid rows are not listed",
+                           "error: nothing was imported: 1500 of 1500 rows are invalid"]  # fmt: skip
+    assert len(errors) == MAX_LISTED_PROBLEMS + 2
