@@ -78,7 +78,6 @@ CHILD_IMPORT = textwrap.dedent("""
     import triage.store.keys
     from tests.users import CHEAP_KDF
     from triage.cli import main
-from triage.cli import referrals as referrals_cli
     triage.store.keys.KDF_PARAMS = CHEAP_KDF
     database, csv_file = sys.argv[1], sys.argv[2]
     os.environ.update(TRIAGE_USER="admin", TRIAGE_PASSWORD="correct horse battery")
