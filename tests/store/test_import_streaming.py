@@ -83,6 +83,9 @@ CHILD_IMPORT = textwrap.dedent("""
     os.environ.update(TRIAGE_USER="admin", TRIAGE_PASSWORD="correct horse battery")
     with contextlib.redirect_stdout(io.StringIO()):  # the recovery key
         assert main(["init", "--database", database]) == 0
+    os.environ["TRIAGE_NEW_PASSWORD"] = "pwp password 1"
+    assert main(["users", "add", "pwp", "--role", "pwp", "--database", database]) == 0
+    os.environ.update(TRIAGE_USER="pwp", TRIAGE_PASSWORD="pwp password 1")  # an admin may not import
     code = main(["referrals", "import", csv_file, "--database", database])
     print("exit", code, "peak_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
 """)
