@@ -171,6 +171,7 @@ def test_the_benches_report_against_the_budgets_in_force() -> None:
         "LIST_SORTED_PAGE_MS": f"sorted by any column under {_fmt(budgets.LIST_SORTED_PAGE_MS)} ms",
         "LIST_VS_RAW_SQL": f"within {_fmt(budgets.LIST_VS_RAW_SQL)}× raw SQL",
         "IMPORT_VS_BARE_INSERT": f"within {_fmt(budgets.IMPORT_VS_BARE_INSERT)}× a bare sqlite3 insert",
+        "IMPORT_PEAK_MB": f"peak memory under {_fmt(budgets.IMPORT_PEAK_MB)} MB for 1,000,000 rows",
         "AUTOSAVE_MS": f"under {_fmt(budgets.AUTOSAVE_MS)} ms per save",
         "KEYSTROKES": f"at most {budgets.KEYSTROKES} keystrokes",
     }

@@ -13,6 +13,13 @@ from collections.abc import Collection
 from typing import Any
 
 MAX_DOCUMENT_BYTES = 10_000_000  # a JSON document for route or letter
+# A referrals import is read a line (CSV) or an element (JSON) at a time and written in one
+# transaction: its memory does not grow with the file, but the store's write lock is held for the whole
+# import, so a team server's other users wait for it. 200 MB is about 1.5 million CSV rows (docs/exports.md,
+# bench/bench_import.py); split a larger file.
+MAX_IMPORT_BYTES = 200_000_000
+# A CSV line or a JSON array element: a row of 16 fields of 10,000 characters, every one escaped.
+MAX_IMPORT_LINE_CHARS = 1_000_000
 MAX_NUMBER_DIGITS = 20
 MAX_TEXT_CHARS = 10_000  # a text value or a key
 

@@ -14,6 +14,7 @@ from triage.cli.common import EXIT_INVALID, EXIT_OK, InputError, errors, login, 
 
 if TYPE_CHECKING:
     from triage.cli.common import Commands
+    from triage.services.transfer import ImportReport
 
 
 def register(commands: Commands) -> None:
@@ -47,20 +48,33 @@ def register(commands: Commands) -> None:
 
 
 def _referrals_import(args: argparse.Namespace) -> int:
-    from triage.services.transfer import import_file
+    from triage.input_limits import MAX_IMPORT_BYTES
+    from triage.services.transfer import TOO_LARGE, import_stream
 
     where = "standard input" if args.file == "-" else args.file
-    try:
-        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    try:  # refused before the login and before a byte is read; standard input is counted as it is read
+        if args.file != "-" and Path(args.file).stat().st_size > MAX_IMPORT_BYTES:
+            raise InputError(f"input: {TOO_LARGE}")
+        stream = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115 (closed below)
     except OSError:
         raise InputError(f"input: {where} cannot be read") from None
     suffix = Path(args.file).suffix.lower().lstrip(".")
     guessed: Literal["json", "csv"] | None = "json" if suffix == "json" else "csv" if suffix == "csv" else None
     fmt = args.format or guessed
-    store, user = login(args, "import")
-    with store:
-        report = import_file(store, user, raw, fmt=fmt, skip_invalid=args.skip_invalid)
+    try:
+        store, user = login(args, "import")
+        with store:
+            report = import_stream(store, user, stream, fmt=fmt, skip_invalid=args.skip_invalid)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    return _import_outcome(report)
+
+
+def _import_outcome(report: ImportReport) -> int:
     errors([f"row {number}: {problem}" for number, problem in report.problems])
+    if report.unlisted_rows:
+        errors([f"{report.unlisted_rows} more invalid rows are not listed"])
     if report.written == 0:
         if report.rows == 0:
             print("imported 0 referrals: the file holds no rows")

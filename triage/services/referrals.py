@@ -141,7 +141,7 @@ def import_referrals(
     The first row the store refuses raises its error and nothing is written."""
     require(user, "import", store=store)
     with store.write() as session:
-        created, refused = _add_referrals(session, list(enumerate(rows, start=1)), user.username)
+        created, refused = add_referral_rows(session, list(enumerate(rows, start=1)), user.username)
         if refused:
             raise refused[0][1]
         _audit_import(session, user.username, created, skipped=0, source_name=source_name)
@@ -173,7 +173,7 @@ def import_batch(
     require(user, "import", store=store)
     actor = user.username
     with store.write() as session:
-        created, refused = _add_referrals(session, rows, actor, write=skip_refused)
+        created, refused = add_referral_rows(session, rows, actor, write=skip_refused)
         reasons = tuple((number, str(exc)) for number, exc in refused)
         if refused and not skip_refused:
             return ImportOutcome((), reasons)  # nothing was written: the transaction ends empty
@@ -201,14 +201,14 @@ class _Known:
     renamed: bool = False
 
 
-def _add_referrals(
+def add_referral_rows(
     session: Session, rows: Sequence[tuple[int, ReferralInput]], actor: str, *, write: bool = True
 ) -> tuple[list[CreatedReferral], list[tuple[int, StoreError]]]:
     """``_add_referral`` for a whole batch, with the same outcome row for row (people created or
     renamed, duplicates linked to the newest open referral, every change audited in the same order),
     but with a few set-based reads and multi-row INSERTs instead of a dozen statements per row.
     Refused rows are returned, not raised; when any row is refused and not ``write``, nothing is
-    written."""
+    written. In the caller's transaction: a file's batches, one after another, see each other."""
     codes = sorted({row.gp_practice_code for _, row in rows if row.gp_practice_code})
     known_codes: set[str] = set()
     for chunk in _chunks(codes):
@@ -307,7 +307,14 @@ def _add_referrals(
 def _audit_import(session: Session, actor: str, created: Sequence[CreatedReferral], *, skipped: int,
                   source_name: str = "") -> None:  # fmt: skip
     duplicates = sum(1 for item in created if item.is_duplicate)
-    summary = f"imported {len(created)} referrals ({duplicates} flagged as possible duplicates)"
+    audit_import(session, actor, len(created), duplicates, skipped=skipped, source_name=source_name)
+
+
+def audit_import(session: Session, actor: str, written: int, duplicates: int, *, skipped: int,
+                 source_name: str = "") -> None:  # fmt: skip
+    """The one audit event of an import, in its transaction: counts only (``source_name`` must not
+    identify anyone)."""
+    summary = f"imported {written} referrals ({duplicates} flagged as possible duplicates)"
     if skipped:
         summary += f"; {skipped} invalid rows skipped"
     record_event(session, actor=actor, entity_type="database", entity_id="referrals", action="import",

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +25,14 @@ from typing import IO, Any, Literal, TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.input_limits import json_number_hooks, oversized
+from triage.input_limits import MAX_IMPORT_BYTES, json_number_hooks, oversized
 from triage.services.export_file import export_stream, remove_leftovers
+from triage.services.import_reading import DecodedText, json_array_items
+from triage.services.import_reading import TransferError as TransferError  # raised by every function here
 from triage.services.inputs import InvalidInput, ReferralInput, parse
 from triage.services.permissions import User, require
-from triage.services.referrals import CreatedReferral, import_batch
-from triage.services.spreadsheet_csv import NotUnicodeText, SpreadsheetWriter, delimiter, restore, spreadsheet_text
+from triage.services.referrals import add_referral_rows, audit_import
+from triage.services.spreadsheet_csv import SpreadsheetWriter, delimiter, restore
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.models import Person, Referral
@@ -38,11 +41,9 @@ Format = Literal["json", "csv"]
 IMPORT_FIELDS = tuple(ReferralInput.model_fields)  # nhs_number ... returned_from, in the model's order
 EXPORT_ONLY_FIELDS = ("id", "status", "route", "step")
 EXPORT_FIELDS = ("id", *IMPORT_FIELDS, "status", "route", "step")
-MAX_IMPORT_BYTES = 200_000_000
-
-
-class TransferError(ValueError):
-    """A file that cannot be read as referrals at all; the message is safe to print."""
+TOO_LARGE = f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB, the most one import takes; split it"
+BATCH_ROWS = 2000  # valid rows written at a time, in the import's one transaction
+MAX_LISTED_PROBLEMS = 1000  # problems kept for the report; the rows beyond are counted, not listed
 
 
 @dataclass(frozen=True)
@@ -54,23 +55,25 @@ class Unreadable:
 
 @dataclass
 class ImportReport:
-    """The outcome of ``import_file``: ``created`` is empty when nothing was written."""
+    """The outcome of an import: ``written`` is 0 when nothing was written. ``bad_rows`` counts every
+    invalid or refused row; ``problems`` lists the first ``MAX_LISTED_PROBLEMS`` of their problems."""
 
     rows: int = 0
-    created: tuple[CreatedReferral, ...] = ()
+    written: int = 0
+    duplicates: int = 0
+    bad_rows: int = 0
     problems: list[tuple[int, str]] = field(default_factory=list)  # (row number, "field: what is wrong")
 
     @property
-    def written(self) -> int:
-        return len(self.created)
+    def unlisted_rows(self) -> int:
+        """Bad rows with no problem in ``problems`` (beyond the listing's limit)."""
+        return self.bad_rows - len({number for number, _ in self.problems})
 
-    @property
-    def duplicates(self) -> int:
-        return sum(1 for item in self.created if item.is_duplicate)
-
-    @property
-    def bad_rows(self) -> int:
-        return len({number for number, _ in self.problems})
+    def bad_row(self, number: int, problems: Iterable[str]) -> None:
+        self.bad_rows += 1
+        for problem in problems:
+            if len(self.problems) < MAX_LISTED_PROBLEMS:
+                self.problems.append((number, problem))
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -80,25 +83,23 @@ def read_records(raw: bytes, fmt: Format | None = None) -> list[Any]:
     """The file's records as dicts of field -> value, in file order. ``fmt`` None: a file whose first
     non-blank character is ``[`` or ``{`` is JSON, anything else CSV. UTF-8 (with or without a byte
     order mark) and UTF-16 with one are read; anything else is refused with how to save it from Excel."""
-    try:
-        text = spreadsheet_text(raw)
-    except NotUnicodeText as exc:
-        raise TransferError(f"the file {exc}") from None
-    if fmt is None:
-        fmt = "json" if text.lstrip().startswith(("[", "{")) else "csv"
-    return _json_records(text) if fmt == "json" else _csv_records(text)
+    return list(iter_records(io.BytesIO(raw), fmt))
 
 
-def _json_records(text: str) -> list[Any]:
+def iter_records(stream: IO[bytes], fmt: Format | None = None, *, limit: int | None = None) -> Iterator[Any]:
+    """``read_records`` a record at a time from an open binary file, in memory that does not grow
+    with the file (triage.services.import_reading). More than ``limit`` bytes is a TransferError.
+    Nothing is read until the first record is asked for."""
+    text = DecodedText(stream, limit=limit, too_large=TOO_LARGE)
     try:
-        document = json.loads(text, object_pairs_hook=_object, **json_number_hooks())
-    except json.JSONDecodeError as exc:
-        raise TransferError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    except RecursionError:
-        raise TransferError("JSON nested too deeply") from None
-    if not isinstance(document, list):
-        raise TransferError("a JSON import must be an array of objects, one per referral")
-    return document  # non-objects are reported per row by validate_records
+        if fmt is None:
+            fmt = "json" if text.first_character() in ("[", "{") else "csv"
+        if fmt == "json":
+            yield from json_array_items(text, _JSON)
+        else:
+            yield from _csv_records(text)
+    finally:
+        text.close()
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | Unreadable:
@@ -107,9 +108,14 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | Unreadable:
     return Unreadable("a field is given more than once") if len(result) != len(pairs) else result
 
 
-def _csv_records(text: str) -> list[dict[str, Any] | Unreadable]:
+_JSON = json.JSONDecoder(object_pairs_hook=_object, **json_number_hooks())
+
+
+def _csv_records(text: DecodedText) -> Iterator[dict[str, Any] | Unreadable]:
     # Comma-separated, or tab-separated as Excel's "Unicode Text" is: told apart by the header row.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter(text))
+    first = text.line(1)
+    text.push_back(first)
+    reader = csv.reader(text.lines(), strict=True, delimiter=delimiter(first))
     try:
         header = next(reader, None)
         if header is None:
@@ -122,15 +128,13 @@ def _csv_records(text: str) -> list[dict[str, Any] | Unreadable]:
                 "the CSV header must name each column once, from: " + ", ".join(IMPORT_FIELDS + EXPORT_ONLY_FIELDS)
                 + " (is the header row missing?)"
             )  # fmt: skip
-        records: list[dict[str, Any] | Unreadable] = []
         for cells in reader:
             if not any(cell.strip() for cell in cells):
-                records.append(Unreadable("the row is empty"))
+                yield Unreadable("the row is empty")
             elif len(cells) != len(names):
-                records.append(Unreadable(f"has {len(cells)} cells but the header names {len(names)}"))
+                yield Unreadable(f"has {len(cells)} cells but the header names {len(names)}")
             else:
-                records.append(dict(zip(names, map(restore, cells), strict=True)))
-        return records
+                yield dict(zip(names, map(restore, cells), strict=True))
     except csv.Error as exc:
         raise TransferError(f"the CSV file cannot be read (line {reader.line_num}: {_csv_reason(exc)})") from None
 
@@ -140,46 +144,109 @@ def _csv_reason(exc: csv.Error) -> str:
     return str(exc).split("'")[0].strip() or "malformed"
 
 
-def validate_records(records: Sequence[Any]) -> tuple[list[tuple[int, ReferralInput]], list[tuple[int, str]]]:
+def validate_record(record: Any) -> ReferralInput | list[str]:
+    """One record as a ReferralInput, or its problems (``field: what is wrong``, no values)."""
+    if isinstance(record, Unreadable):
+        return [record.reason]
+    too_big = oversized(record, EXPORT_FIELDS)
+    if too_big is not None:  # a number Python cannot convert, or a text no field allows
+        return [too_big.removeprefix("input: ")]
+    if isinstance(record, dict):
+        record = {k: v for k, v in record.items() if k not in EXPORT_ONLY_FIELDS}
+    try:
+        return parse(ReferralInput, record)
+    except InvalidInput as exc:
+        return list(exc.problems)
+
+
+def validate_records(records: Iterable[Any]) -> tuple[list[tuple[int, ReferralInput]], list[tuple[int, str]]]:
     """(valid rows, problems), each row numbered from 1."""
     valid: list[tuple[int, ReferralInput]] = []
     problems: list[tuple[int, str]] = []
     for number, record in enumerate(records, start=1):
-        if isinstance(record, Unreadable):
-            problems.append((number, record.reason))
-            continue
-        too_big = oversized(record, EXPORT_FIELDS)
-        if too_big is not None:  # a number Python cannot convert, or a text no field allows
-            problems.append((number, too_big.removeprefix("input: ")))
-            continue
-        if isinstance(record, dict):
-            record = {k: v for k, v in record.items() if k not in EXPORT_ONLY_FIELDS}
-        try:
-            valid.append((number, parse(ReferralInput, record)))
-        except InvalidInput as exc:
-            problems.extend((number, problem) for problem in exc.problems)
+        result = validate_record(record)
+        if isinstance(result, ReferralInput):
+            valid.append((number, result))
+        else:
+            problems.extend((number, problem) for problem in result)
     return valid, problems
+
+
+# --- importing -----------------------------------------------------------------------------------
 
 
 def import_file(
     store: Store, user: User, raw: bytes, *, fmt: Format | None = None, skip_invalid: bool = False
 ) -> ImportReport:
-    """Validate every row, then write the valid ones in ONE transaction (audited as one import).
-    Without ``skip_invalid`` a single invalid row means nothing is written. Raises TransferError for
-    a file that is not a readable array/table at all. Needs ``import``, checked before the file is read."""
+    """``import_stream`` of a file already in memory (refused whole if over MAX_IMPORT_BYTES)."""
     require(user, "import", store=store)
     if len(raw) > MAX_IMPORT_BYTES:
-        raise TransferError(f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB; split it")
-    records = read_records(raw, fmt)
-    valid, problems = validate_records(records)
-    report = ImportReport(rows=len(records), problems=problems)
-    if not valid or (problems and not skip_invalid):
+        raise TransferError(TOO_LARGE)
+    return import_stream(store, user, io.BytesIO(raw), fmt=fmt, skip_invalid=skip_invalid)
+
+
+_NO_RECORD = object()
+
+
+class _NothingWritten(Exception):
+    """Ends the import's transaction with a rollback."""
+
+
+def import_stream(
+    store: Store, user: User, stream: IO[bytes], *, fmt: Format | None = None, skip_invalid: bool = False
+) -> ImportReport:
+    """Import an open binary file, read and validated a row at a time and written in batches inside
+    ONE transaction, audited as one import: memory does not grow with the file, and the import is
+    still all or nothing. Without ``skip_invalid`` a single invalid or refused row means nothing is
+    written (every bad row is reported, by row number and field); with it the valid rows are. Raises
+    TransferError, with nothing written, for a file that is not a readable array/table at all, even
+    at its last line, or of more than MAX_IMPORT_BYTES. Needs ``import``, checked before reading."""
+    require(user, "import", store=store)
+    records = iter_records(stream, fmt, limit=MAX_IMPORT_BYTES)
+    first = next(records, _NO_RECORD)  # an unreadable header or encoding is refused before the store is locked
+    report = ImportReport()
+    if first is _NO_RECORD:
         return report
-    skipped = len({number for number, _ in problems})
-    outcome = import_batch(store, user, valid, skip_refused=skip_invalid, skipped=skipped)
-    report.problems = sorted(problems + list(outcome.refused), key=lambda item: item[0])
-    report.created = outcome.created
+    try:
+        with store.write() as session:
+            _import_rows(session, user.username, itertools.chain([first], records), report, skip_invalid)
+            if report.written == 0 or (report.bad_rows and not skip_invalid):
+                raise _NothingWritten()
+            audit_import(session, user.username, report.written, report.duplicates, skipped=report.bad_rows)
+    except _NothingWritten:
+        report.written = report.duplicates = 0
+    report.problems.sort(key=lambda item: item[0])
     return report
+
+
+def _import_rows(
+    session: Session, actor: str, records: Iterator[Any], report: ImportReport, skip_invalid: bool
+) -> None:
+    # Each batch's people and open referrals are looked up in the database, where the file's earlier
+    # batches already are (same transaction): duplicates and renames across batches come out as in one.
+    batch: list[tuple[int, ReferralInput]] = []
+    writing = True  # without skip_invalid, an invalid row ends the writing (it will be rolled back)
+
+    def write() -> None:
+        created, refused = add_referral_rows(session, batch, actor)
+        report.written += len(created)
+        report.duplicates += sum(1 for item in created if item.is_duplicate)
+        for number, exc in refused:
+            report.bad_row(number, [str(exc)])
+        batch.clear()
+
+    for number, record in enumerate(records, start=1):
+        report.rows = number
+        result = validate_record(record)
+        if not isinstance(result, ReferralInput):
+            report.bad_row(number, result)
+            writing = writing and skip_invalid
+        elif writing:
+            batch.append((number, result))
+            if len(batch) >= BATCH_ROWS:
+                write()
+    if writing and batch:
+        write()
 
 
 # --- writing -------------------------------------------------------------------------------------
