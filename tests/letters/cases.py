@@ -38,6 +38,8 @@ BASE: dict[str, Any] = {
         "family_name": "Example",
         "date_of_birth": "1980-06-15",
         "nhs_number": "999 000 0018",
+        "address_lines": ["12 Sample Street", "Balby", "Doncaster"],
+        "postcode": "DN4 8AB",
     },
     "gp": {
         "name": "Dr R Okafor",

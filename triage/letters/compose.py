@@ -162,7 +162,7 @@ def _recipient(case: Case, values: dict[str, str]) -> tuple[str, ...]:
     if case.template.recipient == "gp":
         return (gp_name(case), p.gp.practice_name, *p.gp.address_lines, p.gp.postcode)
     if case.template.recipient == "patient":
-        return (labels.private, p.patient.full_name)
+        return (labels.private, p.patient.full_name, *(p.patient.postal_lines or (labels.no_postal_address,)))
     return (values["destination"],)
 
 

@@ -173,6 +173,7 @@ class Labels(StrictModel):
     band_value: Text
     route_with_step: Text
     private: Text
+    no_postal_address: Text  # in the patient copy's address when there is none: it cannot be posted
     telephone: Text
     footer_ref: Text
 
@@ -252,6 +253,7 @@ LABEL_FIELDS: dict[str, set[str]] = {
     "band_value": {"band", "range"},
     "route_with_step": {"route", "step_offer"},
     "private": set(),
+    "no_postal_address": set(),
     "telephone": {"service_phone"},
     "footer_rules": {"ruleset_id", "ruleset_version", "ruleset_hash"},
     "page": {"page", "pages"},
