@@ -50,7 +50,8 @@ def seed(path: Path) -> None:
                            "date_of_birth": date(1950, 1, 1) + timedelta(days=i % 20000), "version": 1})  # fmt: skip
             referrals.append({"id": str(uuid.UUID(int=MANY + i + 1)), "person_id": people[-1]["id"],
                               "received_on": date(2025, 1, 1) + timedelta(days=i % 600), "source": "gp",
-                              "status": STATUSES[i % 5], "created_at": now, "updated_at": now, "version": 1})  # fmt: skip
+                              "status": STATUSES[i % 5], "created_at": now, "updated_at": now, "version": 1,
+                              "reference": f"TST-{i + 1:06d}"})  # fmt: skip
         session.execute(insert(Person), people)
         session.execute(insert(Referral), referrals)
 

@@ -51,15 +51,18 @@ PRACTICE = {"code": "C84001", "name": "Example Street Surgery", "address": "2 Ex
             "gp_names": ("Dr A Example", "Dr B Sample")}  # fmt: skip
 
 
+POSTAL_ADDRESS = {"address_line1": "1 Test Road", "address_line3": "Doncaster", "postcode": "DN2 5AA"}
+
+
 def decided(store: Store, answers: dict = ANSWERS, *, practice: dict | None = PRACTICE, serial: int = 1,
             ruleset=None, referral: dict | None = None, **decision: object) -> tuple[str, str]:  # fmt: skip
     """(referral id, decision id) of a referral screened and decided as recommended. The referral names
-    the practice's first GP as its referring GP unless ``referral`` says otherwise."""
+    the practice's first GP as its referring GP, and has a postal address, unless ``referral`` says otherwise."""
     if practice is not None:
         save_gp_practice(store, as_admin("admin"), parse(GpPracticeInput, practice))
     code = practice["code"] if practice else None
     gps = practice.get("gp_names", ()) if practice else ()
-    fields = {"gp_practice_code": code, "referring_gp": gps[0] if gps else None, **(referral or {})}
+    fields = {"gp_practice_code": code, "referring_gp": gps[0] if gps else None, **POSTAL_ADDRESS, **(referral or {})}
     referral_id = create_referral(store, as_pwp("pwp"), referral_input(serial, **fields)).id
     save_screening(store, as_pwp("pwp"), referral_id, ScreeningInput.model_validate(answers))
     routing = recommend(store, PWP, referral_id, ruleset)
