@@ -92,7 +92,7 @@ class NewReferralDialog(QDialog):
         self.referring_gp.setAccessibleName("Referring GP")
         self.referring_gp.setPlaceholderText("Choose the practice's GP, or type the name")
         self.practice.textChanged.connect(self._offer_practice_gps)
-        form.addRow("Referring &GP", self.referring_gp)
+        form.addRow("R&eferring GP", self.referring_gp)
         for key in ("phone", "address_line1", "address_line2", "address_line3", "postcode", "interpreter_language",
                     "notes"):  # fmt: skip
             edit = QLineEdit()
