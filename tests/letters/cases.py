@@ -38,6 +38,8 @@ BASE: dict[str, Any] = {
         "family_name": "Example",
         "date_of_birth": "1980-06-15",
         "nhs_number": "999 000 0018",
+        "address_lines": ["12 Sample Street", "Balby", "Doncaster"],
+        "postcode": "DN4 8AB",
     },
     "gp": {
         "name": "Dr R Okafor",
@@ -142,7 +144,10 @@ CASES: dict[str, dict[str, Any]] = {
         },
     ),
     # CMHT by three previous unhelpful interventions; no details recorded; high severity.
-    "cmht-previous-interventions": case(phq9=21, gad7=15, previous_unhelpful_interventions=3, chronicity="high"),
+    # No postal address or other contact details recorded: the summary has no contact section.
+    "cmht-previous-interventions": case(phq9=21, gad7=15, previous_unhelpful_interventions=3, chronicity="high",
+                                        patient={k: v for k, v in BASE["patient"].items()
+                                                 if k not in ("address_lines", "postcode")}),
     # Crisis team: high risk, confirmed as recommended, with why the crisis team and not the CMHT.
     "crisis-high-risk": case(
         phq9=[3, 3, 3, 2, 2, 2, 3, 2, 3], gad7=[3, 3, 2, 2, 2, 2, 3], risk="high",

@@ -98,7 +98,7 @@ def test_the_summary_carries_every_risk_answer_and_the_contact_details() -> None
         CASES["crisis-high-risk"]["decision"]["risk_actions"],
     ):
         assert typed in summary, typed
-    assert "Telephone: 07700 900123" in summary and "Postcode: DN4 5AB" in summary
+    assert "Telephone: 07700 900123" in summary and "Address: 12 Sample Street, Balby, Doncaster, DN4 8AB" in summary
     assert "Needs an interpreter: Polish" in summary
     # Read first: the risk comes before the ratings tables.
     assert summary.index("will do it this weekend") < summary.index("All seven ratings")

@@ -71,7 +71,7 @@ def test_invalid_input_exits_2_with_field_messages_no_file_and_no_identifiers(tm
         'error: risk: must be one of "low", "medium" or "high"',
         "error: patient.date_of_birth: must be a date written YYYY-MM-DD",
         "error: patient.nhs_number: fails the NHS number check digit",
-        "error: patient: has a field that is not one of given_name, family_name, date_of_birth, nhs_number",
+        "error: patient: has a field that is not one of given_name, family_name, date_of_birth, nhs_number, address_lines, postcode",
         "error: gp.postcode: is not a UK postcode",
         "error: referral.source: must be one of gp, self, other_health_professional, jobcentre, occupational_health,"
         " voluntary_sector, other",

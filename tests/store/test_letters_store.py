@@ -51,13 +51,19 @@ PRACTICE = {"code": "C84001", "name": "Example Street Surgery", "address": "2 Ex
             "gp_names": ("Dr A Example", "Dr B Sample")}  # fmt: skip
 
 
+POSTAL_ADDRESS = {"address_line1": "1 Test Road", "address_line3": "Doncaster", "postcode": "DN2 5AA"}
+
+
 def decided(store: Store, answers: dict = ANSWERS, *, practice: dict | None = PRACTICE, serial: int = 1,
-            ruleset=None, **decision: object) -> tuple[str, str]:  # fmt: skip
-    """(referral id, decision id) of a referral screened and decided as recommended."""
+            ruleset=None, referral: dict | None = None, **decision: object) -> tuple[str, str]:  # fmt: skip
+    """(referral id, decision id) of a referral screened and decided as recommended. The referral names
+    the practice's first GP as its referring GP, and has a postal address, unless ``referral`` says otherwise."""
     if practice is not None:
         save_gp_practice(store, as_admin("admin"), parse(GpPracticeInput, practice))
     code = practice["code"] if practice else None
-    referral_id = create_referral(store, as_pwp("pwp"), referral_input(serial, gp_practice_code=code)).id
+    gps = practice.get("gp_names", ()) if practice else ()
+    fields = {"gp_practice_code": code, "referring_gp": gps[0] if gps else None, **POSTAL_ADDRESS, **(referral or {})}
+    referral_id = create_referral(store, as_pwp("pwp"), referral_input(serial, **fields)).id
     save_screening(store, as_pwp("pwp"), referral_id, ScreeningInput.model_validate(answers))
     routing = recommend(store, PWP, referral_id, ruleset)
     data = {"confirmed_route": routing.route, "confirmed_step": routing.step, "warnings_acknowledged": True, **decision}
@@ -85,8 +91,9 @@ def test_a_gp_letter_is_built_from_the_stored_referral_screening_and_decision(st
     text_ = " ".join(letter.paragraphs)
     assert letter.kind == "gp" and letter.pages >= 1 and letter.pdf.startswith(b"%PDF")
     for expected in ("Dr A Example", "Example Street Surgery", "2 Example Street", "DN1 1AB", "Testfamily1",
-                     "Priya Shah", referral_id):  # fmt: skip
+                     "Priya Shah", "Our reference REF-000001"):  # fmt: skip
         assert expected in text_
+    assert referral_id not in text_  # the store's internal id is not a reference anyone reads out
     assert letter.content.recipient == (
         "Dr A Example",
         "Example Street Surgery",

@@ -23,6 +23,7 @@ from triage.services import (
     import_referrals,
     save_gp_practice,
 )
+from triage.services.references import set_reference_prefix
 from triage.services.transfer import (
     EXPORT_FIELDS,
     TransferError,
@@ -210,10 +211,33 @@ def test_export_then_import_into_a_fresh_store_round_trips(
     assert [r["status"] for r in records] == ["received"] * 3 and records[0]["postcode"] == "DN1 1AA"
     with another_store(database_url, request, tmp_path) as other:
         save_gp_practice(other, as_admin("admin"), GpPracticeInput(code="C84001", name="A practice"))
+        set_reference_prefix(other, as_admin("admin"), "TWO")  # its own prefix: the references can meet
         report = import_file(other, as_pwp("admin"), first.encode(), fmt=fmt)  # type: ignore[arg-type]
         assert (report.written, report.duplicates, report.problems) == (3, 1, [])
         second = export_text(other, fmt)
-    assert without_ids(second, fmt) == without_ids(first, fmt)
+    assert without_ids(second, fmt) == without_ids(first, fmt)  # the references too: kept as given
+    assert sorted(r["reference"] for r in records) == ["REF-000001", "REF-000002", "REF-000003"]  # file order
+
+
+def test_an_import_carrying_this_store_s_prefix_or_a_reference_already_here_is_refused(
+    store: Store, database_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Two stores with the same prefix would give the same numbers to different referrals: the rows are
+    refused by number, with why, and nothing is written; under its own prefix the same file imports."""
+    assert import_file(store, as_pwp("admin"), json.dumps([GOOD]).encode()).written == 1
+    exported = export_text(store, "json")
+    with another_store(database_url, request, tmp_path) as other:  # a second store, also "REF"
+        report = import_file(other, as_pwp("admin"), exported.encode(), fmt="json")
+        assert report.written == 0 and [n for n, _ in report.problems] == [1]
+        assert "has this store's own prefix REF" in report.problems[0][1]
+        assert "every store needs its own prefix" in report.problems[0][1]
+        set_reference_prefix(other, as_admin("admin"), "LAP")
+        assert import_file(other, as_pwp("admin"), exported.encode(), fmt="json").written == 1
+        again = import_file(other, as_pwp("admin"), exported.encode(), fmt="json")
+        assert again.written == 0 and "already in this store" in again.problems[0][1]
+        new = import_file(other, as_pwp("admin"), json.dumps([{**GOOD, "nhs_number": make_nhs_number(8)}]).encode())
+        assert new.written == 1
+        assert sorted(r["reference"] for r in export_records(other, LEADER)) == ["LAP-000001", "REF-000001"]
 
 
 def export_text(store: Store, fmt: str) -> str:

@@ -28,7 +28,7 @@ STATUSES = ("received", "contacted", "screened", "decided", "closed")
 def fake_rows(n: int) -> list[ReferralRow]:
     start = date(2026, 1, 1)
     return [
-        ReferralRow(id=f"r{i:05d}", received_on=start + timedelta(days=i % 300), nhs_number=f"999{i:07d}",
+        ReferralRow(id=f"r{i:05d}", reference=f"TST-{i:06d}", received_on=start + timedelta(days=i % 300), nhs_number=f"999{i:07d}",
                     given_name="Test", family_name=FAMILY[i % 10], date_of_birth=date(1980, 1, 1),
                     status=STATUSES[i % 5], route=None, step=None, has_draft=i % 7 == 0, duplicate=False)
         for i in range(n)
@@ -117,7 +117,8 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
                            "version": 1})  # fmt: skip
             referrals.append({"id": str(uuid.UUID(int=MANY + i + 1)), "person_id": person_id,
                               "received_on": date(2025, 1, 1) + timedelta(days=i % 600), "source": "gp",
-                              "status": STATUSES[i % 5], "created_at": now, "updated_at": now, "version": 1})  # fmt: skip
+                              "status": STATUSES[i % 5], "created_at": now, "updated_at": now, "version": 1,
+                              "reference": f"TST-{i + 1:06d}"})  # fmt: skip
         with store.write() as session:
             session.execute(insert(Person), people)
             session.execute(insert(Referral), referrals)

@@ -162,7 +162,7 @@ def _recipient(case: Case, values: dict[str, str]) -> tuple[str, ...]:
     if case.template.recipient == "gp":
         return (gp_name(case), p.gp.practice_name, *p.gp.address_lines, p.gp.postcode)
     if case.template.recipient == "patient":
-        return (labels.private, p.patient.full_name)
+        return (labels.private, p.patient.full_name, *(p.patient.postal_lines or (labels.no_postal_address,)))
     return (values["destination"],)
 
 
@@ -227,7 +227,10 @@ def _patient_contact(case: Case) -> list[str]:
     items = []
     if d.patient_phone:
         items.append(labels.patient_phone.format(phone=protect(d.patient_phone)))
-    if d.patient_postcode:
+    postal = case.particulars.patient.postal_lines
+    if postal:  # the whole postal address, so the team can visit or write (its postcode is in it)
+        items.append(labels.patient_address.format(address=protect(", ".join(postal))))
+    elif d.patient_postcode:
         items.append(labels.patient_postcode.format(postcode=d.patient_postcode))
     if d.interpreter_language:
         items.append(labels.interpreter.format(language=protect(d.interpreter_language)))

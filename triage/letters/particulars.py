@@ -78,6 +78,16 @@ class Patient(BaseModel):
     family_name: Name = Field(repr=False)
     date_of_birth: IsoDate = Field(repr=False)
     nhs_number: NhsNumber = Field(repr=False)
+    # The postal address, for the patient copy: without both lines and a postcode it cannot be posted.
+    address_lines: Annotated[tuple[Line, ...], Field(max_length=6, strict=False)] = Field(default=(), repr=False)
+    postcode: Postcode | None = Field(default=None, repr=False)
+
+    @property
+    def postal_lines(self) -> tuple[str, ...]:
+        """The address to post to (its lines, then the postcode), or () when there is none to post to."""
+        if not self.address_lines or self.postcode is None:
+            return ()
+        return (*self.address_lines, self.postcode)
 
     @property
     def full_name(self) -> str:
@@ -91,9 +101,12 @@ class Patient(BaseModel):
 
 
 class Gp(BaseModel):
+    """Who the GP letter goes to: the referring GP named on the referral (``name``), or, with no GP
+    named, the practice ("The GP"): the app asks for a GP, or a recorded choice, before it goes."""
+
     model_config = _config()
 
-    name: Name | None = None  # None: the practice names no GP; the letter goes to "The GP"
+    name: Name | None = None  # None: no GP named; the letter goes to "The GP" at the practice
     practice_name: Text200
     address_lines: AddressLines
     postcode: Postcode
@@ -104,6 +117,8 @@ class Referral(BaseModel):
 
     received_on: IsoDate
     source: ReferralSource
+    # "Our reference": the service reference a person reads on the telephone (DON-000123), never the
+    # store's internal id.
     id: ReferralId | None = None
 
 
@@ -206,11 +221,14 @@ class Particulars(BaseModel):
 # What each field accepts, as told to the person who got it wrong (never what they typed).
 _NAME = "text of 1 to 100 characters on one line"
 ALLOWED: dict[str, str] = {
-    "patient": "an object with given_name, family_name, date_of_birth and nhs_number",
+    "patient": "an object with given_name, family_name, date_of_birth, nhs_number and optionally address_lines "
+    "and postcode",
     "patient.given_name": _NAME,
     "patient.family_name": _NAME,
     "patient.date_of_birth": "a date written YYYY-MM-DD, before the referral was received",
     "patient.nhs_number": "a valid 10-digit NHS number (spaces or dashes allowed)",
+    "patient.address_lines": "a list of up to 6 address lines, each 1 to 100 characters",
+    "patient.postcode": "a UK postcode",
     "gp": "an object with practice_name, address_lines, postcode and optionally name",
     "gp.name": _NAME,
     "gp.practice_name": "text of 1 to 200 characters on one line",

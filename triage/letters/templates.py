@@ -196,6 +196,7 @@ class Labels(StrictModel):
     band_value: Text
     route_with_step: Text
     private: Text
+    no_postal_address: Text  # in the patient copy's address when there is none: it cannot be posted
     telephone: Text
     footer_ref: Text
     risk_answer: Text
@@ -204,6 +205,7 @@ class Labels(StrictModel):
     helpline_hours: Text
     patient_phone: Text
     patient_postcode: Text
+    patient_address: Text
     interpreter: Text
 
 
@@ -283,6 +285,7 @@ LABEL_FIELDS: dict[str, set[str]] = {
     "band_value": {"band", "range"},
     "route_with_step": {"route", "step_offer"},
     "private": set(),
+    "no_postal_address": set(),
     "telephone": {"service_phone"},
     "footer_rules": {"ruleset_id", "ruleset_version", "ruleset_hash"},
     "page": {"page", "pages"},
@@ -294,6 +297,7 @@ LABEL_FIELDS: dict[str, set[str]] = {
     "helpline_hours": {"name", "phone", "hours"},
     "patient_phone": {"phone"},
     "patient_postcode": {"postcode"},
+    "patient_address": {"address"},
     "interpreter": {"language"},
 }
 FRAME_FIELDS: frozenset[str] = ALWAYS | {"destination", "destination_short"}

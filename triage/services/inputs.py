@@ -98,6 +98,11 @@ ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), AfterValidator(no_control_characters)
 ]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+AddressLine = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(no_control_characters)
+]
+# A service reference as another store gave it (PRE-000123): three capital letters, a dash, digits.
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{3}-[0-9]{6,9}$")]
 Optional = BeforeValidator(blank_to_none)
 
 
@@ -121,9 +126,25 @@ class ReferralInput(BaseModel):
     interpreter_language: Annotated[ShortText | None, Optional] = None
     notes: Annotated[Note | None, Optional] = Field(default=None, repr=False)
     returned_from: Annotated[ReturnedFrom | None, Optional] = None
+    # The postal address (with ``postcode`` as its last line), for the patient copy (issue 14, item 5).
+    address_line1: Annotated[AddressLine | None, Optional] = Field(default=None, repr=False)
+    address_line2: Annotated[AddressLine | None, Optional] = Field(default=None, repr=False)
+    address_line3: Annotated[AddressLine | None, Optional] = Field(default=None, repr=False)
+    # Who the GP letter goes to: the referring GP, or the practice by an explicit choice (item 4).
+    referring_gp: Annotated[Name | None, Optional] = None
+    letter_to_practice: Annotated[bool, BeforeValidator(lambda v: False if blank_to_none(v) is None else v)] = False
+    # Given only by an import from another store, which issued it; a new referral gets this store's.
+    reference: Annotated[Reference | None, Optional] = None
 
     @model_validator(mode="after")
     def _dates_agree(self) -> ReferralInput:
+        address = (self.address_line1, self.address_line2, self.address_line3)
+        if any(address) and not self.address_line1:
+            raise ValueError("address_line1: required when the address has other lines (house and street)")
+        if any(address) and self.postcode is None:
+            raise ValueError("postcode: required with a postal address (a UK postcode such as DN1 2AA)")
+        if self.referring_gp and self.letter_to_practice:
+            raise ValueError("letter_to_practice: only when no referring GP is named")
         if self.date_of_birth > self.received_on:
             raise ValueError("date_of_birth: must be before the referral was received")
         if self.received_on.year - self.date_of_birth.year > MAX_AGE_YEARS:

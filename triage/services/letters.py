@@ -256,16 +256,18 @@ def _particulars(
     sent: set[LetterKind],
 ) -> Particulars:
     """``sent``: the kinds of letter of this decision already printed or saved (a letter claims only that)."""
-    gp = gp_for(referral.gp_practice)
+    gp = gp_for(referral.gp_practice, referral.referring_gp)
     person = referral.person
     risk = answers.risk_details
 
     def make() -> Particulars:
         return Particulars(
             patient=Patient(given_name=person.given_name, family_name=person.family_name,
-                            date_of_birth=person.date_of_birth, nhs_number=person.nhs_number),
+                            date_of_birth=person.date_of_birth, nhs_number=person.nhs_number,
+                            address_lines=referral.address_lines, postcode=referral.postcode),
             gp=gp,
-            referral=LetterReferral(received_on=referral.received_on, source=referral.source, id=referral.id),  # type: ignore[arg-type]
+            referral=LetterReferral(received_on=referral.received_on, source=referral.source,  # type: ignore[arg-type]
+                                    id=referral.reference),
             screener=screener,
             service=service,
             details=Details(
@@ -304,9 +306,10 @@ def _validated(make: Callable[[], _T]) -> _T:
 _POSTCODE = TypeAdapter(Postcode)
 
 
-def gp_for(practice: GpPractice | None) -> Gp:
-    """The letter's GP from the directory: the first GP named (None when none is), the practice, its address
-    lines and the postcode (the last line, or the end of it). GpAddressMissing when there is none."""
+def gp_for(practice: GpPractice | None, referring_gp: str | None = None) -> Gp:
+    """The letter's GP: the referring GP the referral names (None when it names none: never a GP
+    guessed from the directory's list), the practice, its address lines and the postcode (the last
+    line, or the end of it) from the directory. GpAddressMissing when there is none."""
     if practice is None:
         raise GpAddressMissing(GP_ADDRESS_MISSING)
     lines = list(PracticeEntry(practice.code, practice.name, practice.address, tuple(practice.gp_names)).address_lines)
@@ -314,7 +317,7 @@ def gp_for(practice: GpPractice | None) -> Gp:
     if postcode is None or not lines:
         raise GpAddressMissing(GP_ADDRESS_MISSING)
     try:
-        return Gp(name=practice.gp_names[0] if practice.gp_names else None, practice_name=practice.name,
+        return Gp(name=referring_gp, practice_name=practice.name,
                   address_lines=tuple(lines), postcode=postcode)  # fmt: skip
     except ValidationError as exc:
         problems = "; ".join(f"gp.{p}" for p in letter_problems(exc))

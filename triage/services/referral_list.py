@@ -12,7 +12,8 @@ SQLite and PostgreSQL, an index range scan (indexes from migration 0003):
   used on SQLite too).
 
 Text search (``ReferralFilter.text``): ten digits (spaces and dashes allowed) is an exact NHS number;
-anything else is a family-name prefix, case-insensitive, optionally ``"family, given"`` where the part
+three letters and a number (``DON-000123``, ``don 123``) is an exact service reference (its unique
+index, migration 0009); anything else is a family-name prefix, case-insensitive, optionally ``"family, given"`` where the part
 after the comma is a given-name prefix. Rows carry identifiers for display: never log them.
 
 Both need ``search``. Each count is one search in the audit trail (the number of results, never the
@@ -32,6 +33,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from triage.rules.vocabulary import RouteCode
 from triage.services.permissions import User, record_search, require
+from triage.services.references import typed_reference
 from triage.store.database import Store
 from triage.store.models import Draft, Person, Referral
 from triage.store.vocabulary import ReferralStatus
@@ -54,6 +56,7 @@ class ReferralFilter:
 @dataclass(frozen=True)
 class ReferralRow:
     id: str
+    reference: str
     received_on: date
     nhs_number: str
     given_name: str
@@ -104,6 +107,7 @@ def referral_page(
                 step=row[8],
                 has_draft=bool(row[9]),
                 duplicate=bool(row[10]),
+                reference=row[11],
             )  # fmt: skip
             for row in session.execute(query)
         ]
@@ -122,7 +126,7 @@ def page_query(
     query = select(
         Referral.id, Referral.received_on, Person.nhs_number, Person.given_name, Person.family_name,
         Person.date_of_birth, Referral.status, Referral.current_route, Referral.current_step,
-        has_draft.label("has_draft"), Referral.duplicate_of_id.is_not(None).label("duplicate"),
+        has_draft.label("has_draft"), Referral.duplicate_of_id.is_not(None).label("duplicate"), Referral.reference,
     ).select_from(Referral)  # fmt: skip
     query = _filtered(query, flt, dialect, joined=True, sort=sort)
     return query.order_by(*_order(sort, descending, dialect)).offset(offset).limit(limit)
@@ -153,9 +157,12 @@ def _filtered(
     text = flt.text.strip()
     digits = re.sub(r"[\s-]", "", text)
     needs_person = joined
+    reference = typed_reference(text)
     if _NHS_NUMBER.fullmatch(digits):
         conditions.append(Person.nhs_number == digits)
         needs_person = True
+    elif reference is not None:
+        conditions.append(Referral.reference == reference)
     elif text:
         family, comma, given = text.partition(",")
         family, given = family.strip().casefold(), given.strip() if comma else ""

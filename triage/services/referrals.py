@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from triage.services.inputs import GpPracticeInput, ReferralInput, ReferralUpdate
 from triage.services.permissions import User, record_search, record_view, require
+from triage.services.references import carried_reference_problems, next_references
 from triage.store.audit import describe_changes, record_event, record_events
 from triage.store.database import Store
 from triage.store.errors import ConflictError, NotFoundError, RefusedError, StoreError
@@ -92,8 +93,18 @@ def _person_for(session: Session, referral: ReferralInput, actor: str) -> Person
     return person
 
 
+PARTICULARS = ("phone", "postcode", "interpreter_language", "gp_practice_code", "notes", "returned_from",
+               "address_line1", "address_line2", "address_line3", "referring_gp", "letter_to_practice")  # fmt: skip
+
+
+def _particulars(data: ReferralInput) -> dict[str, Any]:  # the input's columns, as they are
+    return {name: getattr(data, name) for name in PARTICULARS}
+
+
 def _add_referral(session: Session, data: ReferralInput, actor: str) -> CreatedReferral:
     _known_practice(session, data.gp_practice_code)
+    if data.reference is not None:  # only an import from another store (_add_referrals) keeps one
+        raise RefusedError("reference: only an import from another store carries one")
     person = _person_for(session, data, actor)
     open_referral = session.scalars(
         select(Referral)
@@ -107,12 +118,8 @@ def _add_referral(session: Session, data: ReferralInput, actor: str) -> CreatedR
         received_on=data.received_on,
         source=data.source,
         status="received",
-        phone=data.phone,
-        postcode=data.postcode,
-        interpreter_language=data.interpreter_language,
-        gp_practice_code=data.gp_practice_code,
-        notes=data.notes,
-        returned_from=data.returned_from,
+        reference=next_references(session)[0],
+        **_particulars(data),
         duplicate_of_id=open_referral.id if open_referral else None,
         created_at=now,
         updated_at=now,
@@ -242,9 +249,13 @@ def add_referral_rows(
     referrals: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     events: list[tuple[str, EntityType, str, AuditAction, str]] = []
+    carried = carried_reference_problems(session, {row.reference for _, row in rows if row.reference})
     for number, data in rows:
         if data.gp_practice_code is not None and data.gp_practice_code not in known_codes:
             refused.append((number, RefusedError(UNKNOWN_PRACTICE)))
+            continue
+        if data.reference in carried:
+            refused.append((number, RefusedError(carried[data.reference])))
             continue
         person = people.get(data.nhs_number)
         if person is None:
@@ -268,9 +279,7 @@ def add_referral_rows(
         duplicate_of = open_referral[2] if open_referral else None
         referrals.append({
             "id": referral_id, "person_id": person.id, "received_on": data.received_on, "source": data.source,
-            "status": "received", "phone": data.phone, "postcode": data.postcode,
-            "interpreter_language": data.interpreter_language, "gp_practice_code": data.gp_practice_code,
-            "notes": data.notes, "returned_from": data.returned_from, "duplicate_of_id": duplicate_of,
+            "status": "received", **_particulars(data), "reference": data.reference, "duplicate_of_id": duplicate_of,
             "current_route": None, "current_step": None, "created_at": now, "updated_at": now, "version": 1,
         })  # fmt: skip
         changes.append({"referral_id": referral_id, "status": "received", "changed_at": now, "actor": actor})
@@ -283,6 +292,7 @@ def add_referral_rows(
         created.append(CreatedReferral(referral_id, person.id, duplicate_of))
     if refused and not write:
         return [], refused
+    _give_references(session, referrals)
     # SQLAlchemy types a mapped class's __table__ as any FromClause; these are plain tables.
     if new_people:
         session.execute(insert(cast(Table, Person.__table__)), [
@@ -302,6 +312,14 @@ def add_referral_rows(
         session.execute(insert(cast(Table, StatusChange.__table__)), changes)
     record_events(session, events)
     return created, refused
+
+
+def _give_references(session: Session, referrals: list[dict[str, Any]]) -> None:
+    """This store's references, in file order, for the rows that carry none from another store. Two
+    rows of one file carrying the same reference meet the unique index: the whole batch is refused."""
+    unnumbered = [row for row in referrals if row["reference"] is None]
+    for row, reference in zip(unnumbered, next_references(session, len(unnumbered)), strict=True):
+        row["reference"] = reference
 
 
 def _audit_import(session: Session, actor: str, created: Sequence[CreatedReferral], *, skipped: int,

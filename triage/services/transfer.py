@@ -2,7 +2,10 @@
 
 Import fields: ``nhs_number``, ``given_name``, ``family_name``, ``date_of_birth``, ``received_on``
 (ISO dates), ``source`` (required); ``gp_practice_code``, ``phone``, ``postcode``,
-``interpreter_language``, ``notes``, ``returned_from`` (optional; empty or null = not given).
+``interpreter_language``, ``notes``, ``returned_from``, ``address_line1..3``, ``referring_gp``,
+``letter_to_practice``, ``reference`` (optional; empty or null = not given). A ``reference`` is kept as
+the exporting store gave it, unless it has this store's own prefix or is already here: that row is
+refused (triage/services/references.py), and the file imports once each store has its own prefix.
 Export writes the same fields plus ``id``, ``status``, ``route`` and ``step`` (the latest confirmed
 decision); import ignores those four, so an export can be imported again (as new referrals).
 
@@ -291,6 +294,12 @@ def _export_rows(session: Session) -> Iterator[dict[str, Any]]:
             "interpreter_language": referral.interpreter_language,
             "notes": referral.notes,
             "returned_from": referral.returned_from,
+            "address_line1": referral.address_line1,
+            "address_line2": referral.address_line2,
+            "address_line3": referral.address_line3,
+            "referring_gp": referral.referring_gp,
+            "letter_to_practice": referral.letter_to_practice,
+            "reference": referral.reference,
             "status": referral.status,
             "route": referral.current_route,
             "step": referral.current_step,

@@ -113,6 +113,17 @@ class Referral(Base):
     # Set when this referral arrived while another for the same person was still open.
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("referral.id"), index=True)
     returned_from: Mapped[str | None] = mapped_column(String(20))
+    # The patient's postal address (the postcode above is its last line), for the patient copy, and
+    # who the GP letter goes to: the referring GP by name, or the practice by a recorded choice
+    # (migration 0009; issue 14 items 4 and 5).
+    address_line1: Mapped[str | None] = mapped_column(String(100))
+    address_line2: Mapped[str | None] = mapped_column(String(100))
+    address_line3: Mapped[str | None] = mapped_column(String(100))
+    referring_gp: Mapped[str | None] = mapped_column(String(100))
+    letter_to_practice: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The service reference read on the telephone, e.g. DON-000123: the store's prefix and a number
+    # from its counter (``ReferenceCounter``), unique in the store; kept when a referral is moved.
+    reference: Mapped[str] = mapped_column(String(20))
     # The latest confirmed decision's route and step, kept here by confirm_decision in the same
     # transaction, so the referral list filters and sorts by route in the database (migration 0003).
     current_route: Mapped[str | None] = mapped_column(String(30))
@@ -143,7 +154,13 @@ class Referral(Base):
         Index("ix_referral_status_id", "status", "id"),
         Index("ix_referral_route_id", "current_route", "id"),
         Index("ix_referral_person_id_id", "person_id", "id"),
+        Index("uq_referral_reference", "reference", unique=True),
     )
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        """The postal address lines given, without the postcode."""
+        return tuple(line for line in (self.address_line1, self.address_line2, self.address_line3) if line)
 
 
 class StatusChange(Base):
@@ -392,6 +409,21 @@ class UserAccount(Base):
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (CheckConstraint(sql_in("role", ROLES), name="role"),)
+
+
+class ReferenceCounter(Base):
+    """One row: this store's reference prefix (three capital letters, different for every store whose
+    referrals may meet) and the last number given. A referral's number is taken by incrementing
+    ``last_number`` inside the transaction that adds it, and writes are serialised (SQLite's BEGIN
+    IMMEDIATE, PostgreSQL's write lock), so two processes never get the same one."""
+
+    __tablename__ = "reference_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    prefix: Mapped[str] = mapped_column(String(3))
+    last_number: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
 
 class StoreIdentity(Base):

@@ -191,7 +191,8 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+C", "change password")), "Return changes it, Escape leaves it as it was"),
     Context("new referral", "new referral", bound(
         ("Alt+N", "NHS number"), ("Alt+G", "given name"), ("Alt+F", "family name"), ("Alt+D", "date of birth"),
-        ("Alt+R", "received on"), ("Alt+S", "source"), ("Alt+P", "GP practice")), "Return creates it and starts its screening"),
+        ("Alt+R", "received on"), ("Alt+S", "source"), ("Alt+P", "GP practice"), ("Alt+E", "referring GP")),
+        "Return creates it and starts its screening"),
     Context("matrix", "the matrix in force", (), "arrows move between cells · Escape closes"),
     Context("settings", "settings", bound(
         ("Alt+N", "service name"), ("Alt+A", "address"), ("Alt+P", "phone"), ("Alt+C", "crisis contacts"),

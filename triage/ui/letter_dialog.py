@@ -11,6 +11,10 @@ The letterhead is the settings' at the moment the letter is built: the dialog ob
 in force (``LiveSettings``) and builds the letter shown again when they are saved, so what is
 previewed, printed and saved is always the current service name, address and phone.
 
+Before a letter leaves: a GP letter that names no GP asks who it goes to (a GP, or the practice by a
+recorded choice); a patient copy without a postal address is not printed (it can be saved as a PDF,
+which says so).
+
 Keyboard: Alt+K the kind, Ctrl+P print, Ctrl+S save, Page Up/Page Down (or the buttons) move between
 pages, Escape closes.
 """
@@ -56,6 +60,8 @@ from triage.labels import labels
 from triage.letters import Letter, LetterInputError
 from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.services.decisions import find_ruleset
+from triage.services.inputs import InvalidInput
+from triage.services.letter_addressee import NO_POSTAL_ADDRESS, Addressing, address_gp_letter, letter_addressing
 from triage.services.letters import (
     KIND_NAMES,
     DecidedReferral,
@@ -72,6 +78,7 @@ from triage.settings import LiveSettings, ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.vocabulary import LetterEvent, LetterKind
+from triage.ui.addressee_dialog import Addressee, AddresseeDialog
 
 PREVIEW_MARGIN = 14  # pixels of grey around the page
 PREFERRED_SIZE = QSize(900, 1000)  # a page at a readable size, where the screen has the room
@@ -231,7 +238,8 @@ class LetterDialog(QDialog):
             return
         self.letter = letter
         self._load_preview(letter.pdf)
-        self._set_notice(self._earlier_notice(letter))
+        unposted = "⚠ " + NO_POSTAL_ADDRESS if kind == "patient" and not self._addressing().postal_address else ""
+        self._set_notice(" ".join(filter(None, [self._earlier_notice(letter), unposted])))
         self._enable(True)
 
     def _refuse(self, message: str) -> None:
@@ -323,6 +331,8 @@ class LetterDialog(QDialog):
         if self.letter is None:
             self.inform("Not printed", self.notice.text() or "There is no letter to print.")
             return
+        if not self._may_leave("printed"):
+            return
         printer = self.choose_printer()
         if printer is None:
             return
@@ -335,6 +345,8 @@ class LetterDialog(QDialog):
         if self.letter is None:
             self.inform("Not saved", self.notice.text() or "There is no letter to save.")
             return
+        if not self._may_leave("saved"):
+            return
         path = self.choose_file(self.default_file_name())
         if path is None:
             return
@@ -344,6 +356,32 @@ class LetterDialog(QDialog):
             self.inform("Not saved", f"The file could not be written ({type(exc).__name__}); nothing was recorded.")
             return
         self._record("saved")
+
+    def _addressing(self) -> Addressing:
+        return letter_addressing(self.store, self.user, self.subject.referral_id)
+
+    def _may_leave(self, event: LetterEvent) -> bool:
+        """Whether the letter shown may be printed or saved: the patient copy is printed only with a postal
+        address; the GP letter names its GP, or the practice is chosen (asked, recorded, the letter rebuilt)."""
+        assert self.letter is not None
+        title = "Not printed" if event == "printed" else "Not saved"
+        addressing = self._addressing()
+        if self.letter.kind == "patient" and event == "printed" and not addressing.postal_address:
+            self.inform(title, NO_POSTAL_ADDRESS)
+            return False
+        if self.letter.kind != "gp" or addressing.gp_settled:
+            return True
+        chosen = self.ask_addressee(addressing.practice_gps)
+        if chosen is None:
+            self.inform(title, "The GP letter names no GP: choose the GP it goes to, or address it to the practice.")
+            return False
+        try:
+            address_gp_letter(self.store, self.user, self.subject.referral_id, chosen.gp)
+        except (InvalidInput, StoreError) as exc:
+            self.inform(title, f"Who the letter goes to could not be recorded: {exc}.")
+            return False
+        self.show_kind("gp")  # built again, addressed as chosen: that is the letter that leaves
+        return self.letter is not None
 
     def default_file_name(self) -> str:
         """The referral id and the kind: never a name or an NHS number, which file lists and backups show."""
@@ -377,6 +415,10 @@ class LetterDialog(QDialog):
             return None
         path = Path(chosen)
         return path if path.suffix.lower() == ".pdf" else path.with_name(path.name + ".pdf")
+
+    def ask_addressee(self, practice_gps: tuple[str, ...]) -> Addressee | None:
+        dialog = AddresseeDialog(practice_gps, self)
+        return dialog.choice if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def inform(self, title: str, message: str) -> None:
         QMessageBox.warning(self, title, message)

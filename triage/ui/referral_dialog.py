@@ -32,7 +32,11 @@ FIELD_LABELS = {
     "received_on": "Received on",
     "source": "Source",
     "gp_practice_code": "GP practice",
+    "referring_gp": "Referring GP",
     "phone": "Phone",
+    "address_line1": "Address line 1",
+    "address_line2": "Address line 2",
+    "address_line3": "Town or city",
     "postcode": "Postcode",
     "interpreter_language": "Interpreter language",
     "notes": "Notes",
@@ -52,6 +56,7 @@ class NewReferralDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New referral")
         self.practices = {f"{p.name} ({p.code})": p.code for p in practices}
+        self.practice_gps = {p.code: p.gp_names for p in practices}
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.fields: dict[str, QLineEdit] = {}
@@ -81,11 +86,20 @@ class NewReferralDialog(QDialog):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.practice.setCompleter(completer)
         form.addRow("GP &practice", self.practice)
-        for key in ("phone", "postcode", "interpreter_language", "notes"):
+        # The GP the letter goes to: one of the practice's GPs in the directory, or a name typed.
+        self.referring_gp = QComboBox()
+        self.referring_gp.setEditable(True)
+        self.referring_gp.setAccessibleName("Referring GP")
+        self.referring_gp.setPlaceholderText("Choose the practice's GP, or type the name")
+        self.practice.textChanged.connect(self._offer_practice_gps)
+        form.addRow("R&eferring GP", self.referring_gp)
+        for key in ("phone", "address_line1", "address_line2", "address_line3", "postcode", "interpreter_language",
+                    "notes"):  # fmt: skip
             edit = QLineEdit()
             edit.setAccessibleName(FIELD_LABELS[key])
             self.fields[key] = edit
             form.addRow(FIELD_LABELS[key], edit)
+        self.fields["postcode"].setPlaceholderText("UK postcode, e.g. DN1 2AA")
         layout.addLayout(form)
 
         self.problems = QLabel()
@@ -109,8 +123,17 @@ class NewReferralDialog(QDialog):
             return None
         return self.practices.get(text, text)  # a bare code typed in is checked by the validator
 
+    def _offer_practice_gps(self) -> None:
+        """The practice's GPs to choose from, once the practice is known; what was typed is kept."""
+        typed = self.referring_gp.currentText()
+        self.referring_gp.clear()
+        self.referring_gp.addItems(list(self.practice_gps.get(self._practice_code() or "", ())))
+        self.referring_gp.setCurrentIndex(-1)
+        self.referring_gp.setEditText(typed)
+
     def accept(self) -> None:
         data: dict[str, object] = {key: edit.text() for key, edit in self.fields.items()}
+        data["referring_gp"] = self.referring_gp.currentText()
         data["date_of_birth"] = parse_uk_date(self.fields["date_of_birth"].text())
         data["received_on"] = parse_uk_date(self.fields["received_on"].text())
         data["source"] = self.source.currentData()

@@ -28,6 +28,7 @@ COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("Status", "status"),
     ("Route", "route"),
     ("Draft", None),
+    ("Reference", None),  # the service reference read on the telephone; search finds it exactly
 )
 
 
@@ -91,6 +92,8 @@ class ReferralListModel(PagedTableModel[ReferralRow]):
             if row.route is None:
                 return ""
             return self._route_labels[row.route] + (f", step {row.step}" if row.step else "")
+        if column == 7:
+            return row.reference
         return "Draft saved" if row.has_draft else ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -55,8 +55,10 @@ class ReferralsPage(QWidget):
 
         filters = QHBoxLayout()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search: NHS number, or family name (e.g. Smith, Jo)   Ctrl+F")
-        self.search.setAccessibleName("Search by NHS number or name")
+        self.search.setPlaceholderText(
+            "Search: NHS number, reference (e.g. DON-000123), or family name (e.g. Smith, Jo)   Ctrl+F"
+        )
+        self.search.setAccessibleName("Search by NHS number, reference or name")
         self.search.setClearButtonEnabled(True)
         self.status = QComboBox()
         self.status.setAccessibleName("Filter by status")

@@ -125,6 +125,7 @@ def _fill_new_referral(dialog: Any) -> None:
     # The practice's code is put in, not typed: typing opens the completer's list of practices, a popup
     # the offscreen platform cannot hand the keyboard to (Qt warns). The dialog reads the field either way.
     dialog.practice.setText(PRACTICE_CODE)
+    dialog.referring_gp.setCurrentIndex(0)  # the practice's GP, whom the GP letter is addressed to
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
 
 
