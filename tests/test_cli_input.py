@@ -171,7 +171,9 @@ def test_an_empty_or_cut_short_store_is_refused_and_left_untouched(
     monkeypatch.setenv("TRIAGE_PASSWORD", PASSWORDS[ADMIN])
     code, out, err = in_process("--database", db, *command)
     assert code == 2 and out == ""
-    what = "it is empty, 0 bytes" if size == 0 else "it is not a whole number of pages: cut short, or not a store at all"
+    what = (
+        "it is empty, 0 bytes" if size == 0 else "it is not a whole number of pages: cut short, or not a store at all"
+    )
     assert err == (f"error: database: the file at {db} is not a triage store ({what}); nothing "
                    "was opened or changed. Restore it from a backup with `triage db restore`\n")  # fmt: skip
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

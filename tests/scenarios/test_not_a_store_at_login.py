@@ -69,7 +69,11 @@ def test_logging_in_to_a_file_that_is_not_a_store_says_so_and_leaves_it_untouche
 
     when_modal(qtbot, LoginDialog, type_the_login)
     assert app_module.run_app(database=str(database)) == 0
-    what = "it is empty, 0 bytes" if kind == "empty" else "it is not a whole number of pages: cut short, or not a store at all"
+    what = (
+        "it is empty, 0 bytes"
+        if kind == "empty"
+        else "it is not a whole number of pages: cut short, or not a store at all"
+    )
     assert seen == [
         f"the file at {database} is not a triage store ({what}); nothing was opened or changed. "
         "Restore it from a backup with `triage db restore`"
