@@ -78,3 +78,15 @@ def test_a_database_url_is_refused_without_repeating_what_was_typed(
     with pytest.raises(StoreLocationError) as refused:
         resolve_database_url(url)
     assert str(refused.value).startswith(message)
+
+
+def test_a_key_file_with_text_utf_8_cannot_hold_is_reported_as_altered(tmp_path: Path) -> None:
+    # Found by the fuzz run once signing keys came in: a lone surrogate (JSON's "\ud800") in the
+    # database id reached the wrap's associated data and escaped as UnicodeEncodeError.
+    for document in ('{"format": "triage-keys/1", "database_id": "ab\\ud800", "wraps": {}, "recovery": {}, "mac": ""}',
+                     '{"format": "triage-keys/1", "database_id": "ab", "wraps": {"\\udfff": {}}, "recovery": {}, '
+                     '"mac": ""}'):  # fmt: skip
+        path = tmp_path / "t.db.keys"
+        path.write_text(document, encoding="ascii")
+        with pytest.raises(KeyFileError, match="altered"):
+            KeyFile.load(path).unwrap("admin", "a password")

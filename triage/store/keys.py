@@ -221,6 +221,14 @@ def _signing_ad(database_id: str, username: str) -> bytes:
 SIGNING_INFO = b"triage audit signing key"
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _user_ad(database_id: str, username: str) -> bytes:
     return f"{FORMAT}|{database_id}|user:{username}".encode()
 
@@ -350,6 +358,10 @@ class KeyFile:
         database_id, wraps, recovery, mac = (data.get(k) for k in ("database_id", "wraps", "recovery", "mac"))
         if not (isinstance(database_id, str) and isinstance(wraps, dict) and isinstance(recovery, dict)
                 and isinstance(mac, str) and all(isinstance(w, dict) for w in wraps.values())):  # fmt: skip
+            raise KeyFileError(ALTERED)
+        # The id and the usernames go into each wrap's associated data as UTF-8: text that cannot be
+        # encoded (a lone surrogate, which JSON's \ud800 gives) is an altered file (found by tests/fuzz).
+        if not all(_encodable(text) for text in (database_id, *wraps)):
             raise KeyFileError(ALTERED)
         keys = cls(database_id=database_id, wraps=wraps, recovery=recovery)
         keys._stored_mac = mac
