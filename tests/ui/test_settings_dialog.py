@@ -76,3 +76,23 @@ def test_the_gp_directory_imports_from_csv_and_a_bad_row_imports_nothing(qtbot, 
                     encoding="utf-8")  # fmt: skip
     dialog.import_directory(str(good))
     assert dialog.directory_count.text().endswith("1 practice in the directory")
+
+
+def test_an_access_key_brings_its_field_into_view_at_1280_by_720(qtbot, store, tmp_path):
+    # Seen under Xvfb at 1280x720: Alt+K focused the backups' "Keep the newest" below the fold, and
+    # the dialog did not scroll to it, so the person typed into a field they could not see.
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    dialog, _ = make_dialog(qtbot, store, tmp_path)
+    dialog.resize(740, 600)  # what fits a 1280x720 screen less its taskbar and title bar
+    area = dialog.findChild(QScrollArea)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    keep = dialog.backups.keep
+    top = keep.mapTo(area.viewport(), QPoint(0, 0)).y()
+    assert top > area.viewport().height(), "the test needs the field below the fold"
+    qtbot.keyClick(dialog, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is keep
+    top = keep.mapTo(area.viewport(), QPoint(0, 0)).y()
+    assert 0 <= top and top + keep.height() <= area.viewport().height()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QSize
 from PySide6.QtGui import QScreen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 # What the window manager adds around a window and its size leaves out: the title bar (about 30 px at
 # 100 % on Windows 10 and 11) and the frame, with a margin. availableGeometry already leaves out the
@@ -72,3 +72,19 @@ def keep_on_screen(window: QWidget) -> None:
     y = max(area.top(), min(frame.top(), area.bottom() + 1 - frame.height()))
     if (x, y) != (frame.left(), frame.top()):
         window.move(QPoint(x, y))  # a window's position is its frame's
+
+
+def follow_focus(area: QScrollArea) -> None:
+    """Scroll ``area`` to whatever takes the keyboard focus inside it. Qt scrolls for Tab, but not for
+    an access key (Alt+B in Settings focused a control below the fold, out of sight on 1280x720)."""
+
+    def moved(_old: QWidget | None, new: QWidget | None) -> None:
+        content = area.widget()
+        if new is not None and content is not None and content.isAncestorOf(new):
+            area.ensureWidgetVisible(new, 20, 40)
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.focusChanged.connect(moved)
+    # Disconnected with the area, so a closed dialog is not kept alive by the application's signal.
+    area.destroyed.connect(lambda: app.focusChanged.disconnect(moved))

@@ -38,7 +38,7 @@ from triage.settings import NATIONAL_CONTACTS, Contact, ServiceSettings
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.ui.backup_settings import BackupSection
-from triage.ui.fit import fit_to_screen
+from triage.ui.fit import fit_to_screen, follow_focus
 
 CONTACT_HELP = "One per line: name | phone | hours (hours optional)"
 NATIONAL_HELP = (
@@ -81,6 +81,7 @@ def _scrolling(content: QWidget) -> QScrollArea:
     area.setAccessibleName("Settings sections")
     for bar in (area.verticalScrollBar(), area.horizontalScrollBar()):
         bar.setAccessibleName("Scroll the settings")
+    follow_focus(area)
     return area
 
 
