@@ -95,4 +95,4 @@ def test_an_access_key_brings_its_field_into_view_at_1280_by_720(qtbot, store, t
     qtbot.keyClick(dialog, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
     assert QApplication.focusWidget() is keep
     top = keep.mapTo(area.viewport(), QPoint(0, 0)).y()
-    assert 0 <= top and top + keep.height() <= area.viewport().height()
+    assert top >= 0 and top + keep.height() <= area.viewport().height()

@@ -43,12 +43,23 @@ FIELD_LABELS = {
 }
 
 
-def parse_uk_date(text: str) -> date | str:
-    """dd/mm/yyyy to a date; anything else is passed on for the validator to refuse by name."""
-    try:
-        return datetime.strptime(text.strip(), "%d/%m/%Y").date()
-    except ValueError:
-        return text.strip()
+# What a screener types for a date on a call: 15/06/1980, 15/6/1980, 15-06-1980, 15.06.1980, or the
+# eight digits 15061980 (only eight: 1121980 could be 11 Feb or 1 Dec).
+UK_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+UK_DATE_HELP = "must be a date written dd/mm/yyyy, e.g. 15/06/1980"
+
+
+def parse_uk_date(text: str) -> date | None:
+    """A UK date as typed, or None: the dialog then names the field in the form the placeholder
+    shows, not in the ISO form the service's validator speaks of."""
+    text = text.strip()
+    layouts = ("%d%m%Y",) if text.isdigit() and len(text) == 8 else () if text.isdigit() else UK_DATE_FORMATS
+    for layout in layouts:
+        try:
+            return datetime.strptime(text, layout).date()
+        except ValueError:
+            continue
+    return None
 
 
 class NewReferralDialog(QDialog):
@@ -134,14 +145,19 @@ class NewReferralDialog(QDialog):
     def accept(self) -> None:
         data: dict[str, object] = {key: edit.text() for key, edit in self.fields.items()}
         data["referring_gp"] = self.referring_gp.currentText()
-        data["date_of_birth"] = parse_uk_date(self.fields["date_of_birth"].text())
-        data["received_on"] = parse_uk_date(self.fields["received_on"].text())
+        unreadable = []
+        for name in ("date_of_birth", "received_on"):
+            typed = self.fields[name].text()
+            data[name] = parse_uk_date(typed) or typed.strip()
+            if typed.strip() and parse_uk_date(typed) is None:
+                unreadable.append(f"{name}: {UK_DATE_HELP}")
         data["source"] = self.source.currentData()
         data["gp_practice_code"] = self._practice_code()
         try:
             self.referral = parse(ReferralInput, data)
         except InvalidInput as exc:
-            self.show_problems(exc.problems)
+            dates = {problem.partition(":")[0] for problem in unreadable}
+            self.show_problems(unreadable + [p for p in exc.problems if p.partition(":")[0] not in dates])
             return
         super().accept()
 
