@@ -95,3 +95,23 @@ def test_without_accounts_there_is_no_lock(qtbot, store):
     qtbot.addWidget(window)
     window.lock()
     assert not window.locked and window.idle_monitor is None
+
+
+def test_the_lock_says_a_draft_was_saved_only_when_a_screening_was_open(qtbot, store):
+    # Seen under Xvfb: the lock came while a new referral was being typed, and said "Your screening in
+    # progress was saved as a draft", though there was no screening and no draft.
+    referral = create_referral(store, as_pwp("pwp.tester"), parse(ReferralInput, {**SEEDED, "received_on": date.today().isoformat(), "source": "gp"}))  # fmt: skip
+    said = {}
+    for opened in (False, True):
+        window = MainWindow(store, RULESET, SETTINGS, PWP, unlock_check=lambda typed: typed == PASSWORD,
+                            idle_minutes=0.005)  # fmt: skip
+        qtbot.addWidget(window)
+        window.show()
+        if opened:
+            window.open_referral(referral.id)
+            qtbot.keyClick(window.screening.phq9.rows[0], "1")
+        qtbot.waitUntil(lambda w=window: w.locked, timeout=5000)
+        said[opened] = every_text(window.lock_page)
+        window.close()
+    assert "was saved as a draft" not in said[False] and "Enter your password" in said[False]
+    assert "Your screening in progress was saved as a draft." in said[True]

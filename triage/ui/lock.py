@@ -44,13 +44,16 @@ class LockPage(QWidget):
     switch_requested = Signal()  # "Switch user": the next person on a shared PC logs in (app.py's Sessions)
 
     def __init__(self, who: str, check: Callable[[str], bool], parent: QWidget | None = None, *,
-                 switch: bool = False) -> None:  # fmt: skip
+                 switch: bool = False, draft_saved: bool = False) -> None:  # fmt: skip
         super().__init__(parent)
         self.check = check
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        title = QLabel(f"<h2>triage is locked</h2>Locked for {who} after a period without use. Your screening "
-                       "in progress was saved as a draft. Enter your password to carry on.")  # fmt: skip
+        # Only what happened: a screening open when the lock came was saved as a draft; with none open
+        # (the referral list, a new referral being typed) there was no draft to save.
+        saved = " Your screening in progress was saved as a draft." if draft_saved else ""
+        title = QLabel(f"<h2>triage is locked</h2>Locked for {who} after a period without use.{saved} "
+                       "Enter your password to carry on.")  # fmt: skip
         title.setWordWrap(True)
         layout.addWidget(title)
         self.password = QLineEdit()

@@ -59,8 +59,9 @@ class WindowLock(_Window):
         if self.locked or self.unlock_check is None:
             return
         self._locked_referral = self.referral_id
-        self.clear_patient_pages()
-        self.lock_page = LockPage(self.user.username, self.unlock_check, switch=self.on_session_end is not None)
+        self.clear_patient_pages()  # a screening open now is flushed to its draft first (pages.py)
+        self.lock_page = LockPage(self.user.username, self.unlock_check, switch=self.on_session_end is not None,
+                                  draft_saved=self._locked_referral is not None)  # fmt: skip
         self.enable_actions()  # locked now: only Quit, Log out, Switch user and the keyboard sheet stay on
         self.lock_page.unlocked.connect(self.unlock)
         self.lock_page.switch_requested.connect(self.switch_user)
