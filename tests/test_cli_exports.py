@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from tests.needs import needs
 from tests.store.conftest import make_nhs_number
 from tests.test_cli_store import (  # noqa: F401  (fixtures, used by name)
+    ADMIN,
     LEAD,
     PASSWORDS,
     PWP,
@@ -194,6 +195,8 @@ def test_csv_export_neutralises_formula_cells_and_import_gives_them_back(
     assert [c["notes"] for c in cells] == ["'" + f for f in FORMULAS]
     assert {c["phone"] for c in cells} == {"'+447700900123"}
     again = new_store(tmp_path / "again.db")
+    # another store: its own reference prefix, so the carried references cannot collide with its own
+    assert run_as(monkeypatch, capsys, ADMIN, "--database", again, "db", "prefix", "TWO")[0] == 0
     (tmp_path / "export.csv").write_text(text, encoding="utf-8")
     as_pwp_code, _, err = run_as(monkeypatch, capsys, PWP, "--database", again, "referrals", "import",
                                  tmp_path / "export.csv")  # fmt: skip

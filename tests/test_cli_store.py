@@ -204,6 +204,11 @@ def test_export_round_trips_through_import_in_both_formats(tmp_path, capsys, mon
     code, out, _ = run_as(monkeypatch, capsys, LEAD, "--database", db, "referrals", "export",
                           "--out", tmp_path / "all.csv")  # fmt: skip
     assert code == 0 and out == f"exported 2 referrals to {tmp_path / 'all.csv'} (csv)\n"
+    # A store with the same (placeholder) prefix refuses the carried references; once it has its own, not.
+    code, _, err = run_as(monkeypatch, capsys, PWP, "--database", fresh, "referrals", "import", tmp_path / "all.csv")
+    assert code == 2 and "`triage db prefix ABC`" in err
+    code, out, _ = run_as(monkeypatch, capsys, ADMIN, "--database", fresh, "db", "prefix", "TWO")
+    assert code == 0 and out == "ok: new references start TWO-\n"
     assert run_as(monkeypatch, capsys, PWP, "--database", fresh, "referrals", "import", tmp_path / "all.csv")[0] == 0
     code, first, _ = run_as(monkeypatch, capsys, LEAD, "--database", db, "referrals", "export")
     assert code == 0

@@ -18,7 +18,6 @@ from tests.keys import when_modal as when_modal
 from triage.services import create_referral, parse
 from triage.services.inputs import ReferralInput
 from triage.services.login import open_authenticated
-from triage.services.permissions import User
 from triage.services.store_setup import initialise_store
 from triage.services.users import add_user
 from triage.store.audit import events_for
@@ -50,8 +49,12 @@ def set_up(folder: Path) -> SharedPC:
     store, admin = open_authenticated(database, "admin", PASSWORDS["admin"], sleep=no_wait)
     for name in NAMES:
         add_user(store, admin, name, NAMES[name], "pwp", PASSWORDS[name])
+    store.close()
+    # Priya's referral under her own login: each event is signed with its user's own key (HAZ-021), and
+    # a backup's verification refuses an event signed by another's.
+    store, priya = open_authenticated(database, "priya", PASSWORDS["priya"], sleep=no_wait)
     received = {**SEEDED, "received_on": date.today().isoformat()}
-    referral = create_referral(store, User("priya", NAMES["priya"], "pwp"), parse(ReferralInput, received))
+    referral = create_referral(store, priya, parse(ReferralInput, received))
     store.close()
     left: list[int] = []
     sessions = Sessions(lambda u, p: open_authenticated(database, u, p, sleep=no_wait), str(database),

@@ -34,7 +34,7 @@ def main() -> None:
                                                  sleep=lambda _s: None)  # fmt: skip
             elif "import" in request:
                 report = import_file(store, user, json.dumps(request["import"]).encode(), fmt="json")
-                answer["created"] = len(report.created)
+                answer["created"] = report.written
             elif "close" in request and store is not None:
                 store.close()
                 store = None

@@ -62,13 +62,15 @@ from triage.services import (
 from triage.services.audit_trail import audit_events, export_audit_csv
 from triage.services.decisions import check_rescreen
 from triage.services.directory import import_practices_csv
+from triage.services.letter_addressee import address_gp_letter, letter_addressing
 from triage.services.letters import letter_signer
 from triage.services.login import open_authenticated
 from triage.services.maintenance import back_up, restore, signing_summary, verify_store
 from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
+from triage.services.references import set_reference_prefix
 from triage.services.service_settings import save_service_settings
 from triage.services.store_setup import initialise_store
-from triage.services.transfer import export_records, export_to_file, export_to_stream, import_file
+from triage.services.transfer import export_records, export_to_file, export_to_stream, import_file, import_stream
 from triage.services.users import add_user, list_users, remove_user, reset_password, set_role, unlock_account
 from triage.settings import ServiceSettings
 from triage.store import RefusedError, Store
@@ -186,6 +188,8 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
     ("view_referral", "letters_sent", lambda w, u: letters_sent(w.store, u, w.decision), None),
     ("view_referral", "identical_letters_sent", lambda w, u: identical_letters_sent(w.store, u, w.decision, w.letter), None),
     ("view_referral", "record_letter(generated)", lambda w, u: record_letter(w.store, u, w.decision, w.letter, "generated"), None),
+    ("view_referral", "letter_addressing", lambda w, u: letter_addressing(w.store, u, w.decided), None),
+    ("print_letter", "address_gp_letter", lambda w, u: address_gp_letter(w.store, u, w.decided, "Dr A Example"), None),
     ("print_letter", "record_letter(printed)", lambda w, u: record_letter(w.store, u, w.decision, w.letter, "printed"), None),
     ("create_referral", "create_referral", lambda w, u: create_referral(w.store, u, referral_input(9)), None),
     ("create_referral", "update_referral", lambda w, u: update_referral(w.store, u, w.new, 1, ReferralUpdate(phone="07700900123")), None),
@@ -197,11 +201,13 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
     ("import", "import_referrals", lambda w, u: import_referrals(w.store, u, [referral_input(10)]), None),
     ("import", "import_batch", lambda w, u: import_batch(w.store, u, [(1, referral_input(11))]), None),
     ("import", "import_file", lambda w, u: import_file(w.store, u, json.dumps([IMPORT_ROW]).encode()), None),
+    ("import", "import_stream", lambda w, u: import_stream(w.store, u, io.BytesIO(json.dumps([IMPORT_ROW]).encode())), None),
     ("export", "export_records", lambda w, u: list(export_records(w.store, u)), None),
     ("export", "export_to_stream", lambda w, u: export_to_stream(w.store, u, io.StringIO(), "json"), None),
     ("export", "export_to_file", lambda w, u: export_to_file(w.store, u, w.path.with_name("out.csv"), "csv"), None),
     ("settings", "save_gp_practice", lambda w, u: save_gp_practice(w.store, u, PRACTICE.model_copy(update={"name": "New"})), None),
     ("settings", "import_practices_csv", lambda w, u: import_practices_csv(w.store, u, _practices_csv(w)), None),
+    ("settings", "set_reference_prefix", lambda w, u: set_reference_prefix(w.store, u, "TWO"), None),
     ("settings", "save_service_settings", lambda w, u: save_service_settings(w.store, u, ServiceSettings(phone="01302 000 000")), None),
     ("rulesets", "save_service_settings(ruleset)", lambda w, u: save_service_settings(
         w.store, u, ServiceSettings(ruleset_path=str(w.path.with_name("service-rules.yaml")))), None),

@@ -151,6 +151,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.services.users import add_user, list_users
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
     from triage.ui.account_menu import ChangePasswordForm
+    from triage.ui.addressee_dialog import AddresseeDialog
     from triage.ui.audit_viewer import AuditViewer
     from triage.ui.keyboard_help import KeyboardHelp
     from triage.ui.letter_dialog import LetterDialog
@@ -188,6 +189,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
 
     yield "main-window", lambda: (window, ("home.table", "home.new_button"))
     yield "new-referral", lambda: (NewReferralDialog([], window), ())
+    yield "gp-addressee", lambda: (AddresseeDialog(("Dr A Example", "Dr B Sample"), window), ())
     yield "settings", lambda: (SettingsDialog(store, ruleset, SETTINGS, ADMIN, window), ())
     yield "matrix", lambda: (MatrixView(ruleset, window), ())
     yield "letters", lambda: (LetterDialog(store, decided_referral(store, PWP, ids["decided"]), settings=SETTINGS,

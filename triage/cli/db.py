@@ -40,6 +40,11 @@ def register(commands: Commands) -> None:
                          help="how many copies of replaced databases to keep beside it (default 3); older ones are "
                               "removed once the restore has succeeded")  # fmt: skip
     restore.set_defaults(command="db restore", handler=_db_restore)
+    prefix = db.add_parser("prefix", parents=[store],
+                           help="show, or (admin) set, the three letters that start this store's new referral "
+                                "references, e.g. DON; each store needs its own before referrals move between them")  # fmt: skip
+    prefix.add_argument("letters", nargs="?", help="the new prefix: three capital letters A to Z")
+    prefix.set_defaults(command="db prefix", handler=_db_prefix)
 
 
 def _at_least_one(text: str) -> int:
@@ -70,6 +75,17 @@ def _db_verify(args: argparse.Namespace) -> int:
     if revision != head_revision():
         print(f"note: its schema is at revision {revision}; it will be brought up to {head_revision()} "
               "when triage next opens it")  # fmt: skip
+    return EXIT_OK
+
+
+def _db_prefix(args: argparse.Namespace) -> int:
+    from triage.services.references import reference_prefix, set_reference_prefix
+
+    store, user = login(args, "settings" if args.letters else None)
+    with store:
+        if args.letters:
+            set_reference_prefix(store, user, args.letters)
+        print(f"ok: new references start {reference_prefix(store)}-")
     return EXIT_OK
 
 

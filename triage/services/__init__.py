@@ -16,6 +16,7 @@ from triage.services.decisions import (
     recommend,
     replay_decision,
 )
+from triage.services.directory import save_gp_practice
 from triage.services.inputs import (
     DecisionInput,
     GpPracticeInput,
@@ -54,7 +55,6 @@ from triage.services.referrals import (
     import_batch,
     import_referrals,
     person_history,
-    save_gp_practice,
     update_referral,
 )
 from triage.services.screenings import (

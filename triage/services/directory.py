@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from triage.services.inputs import GpPracticeInput, InvalidInput, parse
 from triage.services.permissions import User, require
-from triage.services.referrals import save_gp_practice
 from triage.services.spreadsheet_csv import NotUnicodeText, delimiter, spreadsheet_text
+from triage.store.audit import describe_changes, record_event
 from triage.store.database import Store
 from triage.store.models import GpPractice
+from triage.store.vocabulary import AuditAction
 
 CSV_FIELDS = ("code", "name", "address", "gp_names")
 
@@ -81,3 +82,23 @@ def import_practices_csv(store: Store, user: User, path: Path) -> int:
     for practice in practices:
         save_gp_practice(store, user, practice)
     return len(practices)
+
+
+def save_gp_practice(store: Store, user: User, data: GpPracticeInput) -> None:
+    """Add a practice to the directory, or update it (``settings``)."""
+    require(user, "settings", store=store)
+    with store.write() as session:
+        practice = session.get(GpPractice, data.code)
+        if practice is None:
+            session.add(GpPractice(code=data.code, name=data.name, address=data.address, gp_names=list(data.gp_names)))
+            action: AuditAction = "create"
+            summary = "practice added to the directory"
+        else:
+            values = {"name": data.name, "address": data.address, "gp_names": list(data.gp_names)}
+            changed = [field for field, value in values.items() if getattr(practice, field) != value]
+            for field in changed:
+                setattr(practice, field, values[field])
+            action, summary = "update", describe_changes(changed)
+        session.flush()
+        record_event(session, actor=user.username, entity_type="gp_practice", entity_id=data.code, action=action,
+                     summary=summary)  # fmt: skip

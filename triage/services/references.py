@@ -107,5 +107,6 @@ def same_prefix(prefix: str) -> str:
     return (
         f"reference: has this store's own prefix {prefix}, so it was given here (an export imported back) or by "
         "another store with the same prefix, and its number could collide; every store needs its own prefix "
-        "(an administrator sets it), or leave the reference empty to import the row as a new referral"
+        "(an administrator sets it with `triage db prefix ABC`), or leave the reference empty to import the row "
+        "as a new referral"
     )

@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from triage.services.inputs import GpPracticeInput, ReferralInput, ReferralUpdate
+from triage.services.inputs import ReferralInput, ReferralUpdate
 from triage.services.permissions import User, record_search, record_view, require
 from triage.services.references import carried_reference_problems, next_references
 from triage.store.audit import describe_changes, record_event, record_events
@@ -483,23 +483,3 @@ def history_entry(referral: Referral) -> HistoryEntry:
         confirmed_route=latest.confirmed_route if latest else None,
         confirmed_step=latest.confirmed_step if latest else None,
     )
-
-
-def save_gp_practice(store: Store, user: User, data: GpPracticeInput) -> None:
-    """Add a practice to the directory, or update it (``settings``)."""
-    require(user, "settings", store=store)
-    with store.write() as session:
-        practice = session.get(GpPractice, data.code)
-        if practice is None:
-            session.add(GpPractice(code=data.code, name=data.name, address=data.address, gp_names=list(data.gp_names)))
-            action: AuditAction = "create"
-            summary = "practice added to the directory"
-        else:
-            values = {"name": data.name, "address": data.address, "gp_names": list(data.gp_names)}
-            changed = [field for field, value in values.items() if getattr(practice, field) != value]
-            for field in changed:
-                setattr(practice, field, values[field])
-            action, summary = "update", describe_changes(changed)
-        session.flush()
-        record_event(session, actor=user.username, entity_type="gp_practice", entity_id=data.code, action=action,
-                     summary=summary)  # fmt: skip

@@ -13,9 +13,10 @@ Loaded with the login window, so only QtCore, QtGui and QtWidgets.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSize
+from PySide6.QtCore import QObject, QPoint, QSize, Slot
 from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from shiboken6 import isValid
 
 # What the window manager adds around a window and its size leaves out: the title bar (about 30 px at
 # 100 % on Windows 10 and 11) and the frame, with a margin. availableGeometry already leaves out the
@@ -74,17 +75,26 @@ def keep_on_screen(window: QWidget) -> None:
         window.move(QPoint(x, y))  # a window's position is its frame's
 
 
+class _FocusFollower(QObject):
+    """Scrolls its parent area to the focused widget; a child of the area, so Qt disconnects it from
+    the application's signal when the area goes (a plain function would outlive a closed dialog)."""
+
+    def __init__(self, area: QScrollArea) -> None:
+        super().__init__(area)
+        self.area = area
+
+    @Slot(QWidget, QWidget)
+    def moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if not isValid(self.area):  # focus moves while the area itself is being destroyed
+            return
+        content = self.area.widget()
+        if new is not None and content is not None and content.isAncestorOf(new):
+            self.area.ensureWidgetVisible(new, 20, 40)
+
+
 def follow_focus(area: QScrollArea) -> None:
     """Scroll ``area`` to whatever takes the keyboard focus inside it. Qt scrolls for Tab, but not for
     an access key (Alt+B in Settings focused a control below the fold, out of sight on 1280x720)."""
-
-    def moved(_old: QWidget | None, new: QWidget | None) -> None:
-        content = area.widget()
-        if new is not None and content is not None and content.isAncestorOf(new):
-            area.ensureWidgetVisible(new, 20, 40)
-
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    app.focusChanged.connect(moved)
-    # Disconnected with the area, so a closed dialog is not kept alive by the application's signal.
-    area.destroyed.connect(lambda: app.focusChanged.disconnect(moved))
+    app.focusChanged.connect(_FocusFollower(area).moved)

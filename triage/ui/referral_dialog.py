@@ -101,6 +101,9 @@ class NewReferralDialog(QDialog):
         self.referring_gp = QComboBox()
         self.referring_gp.setEditable(True)
         self.referring_gp.setAccessibleName("Referring GP")
+        line = self.referring_gp.lineEdit()
+        assert line is not None  # an editable combo box has one
+        line.setAccessibleName("Referring GP")  # what a screen reader reads when typing into it
         self.referring_gp.setPlaceholderText("Choose the practice's GP, or type the name")
         self.practice.textChanged.connect(self._offer_practice_gps)
         form.addRow("R&eferring GP", self.referring_gp)
