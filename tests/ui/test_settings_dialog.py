@@ -96,3 +96,16 @@ def test_an_access_key_brings_its_field_into_view_at_1280_by_720(qtbot, store, t
     assert QApplication.focusWidget() is keep
     top = keep.mapTo(area.viewport(), QPoint(0, 0)).y()
     assert top >= 0 and top + keep.height() <= area.viewport().height()
+
+
+def test_one_minute_reads_one_minute(qtbot, store, tmp_path):
+    from PySide6.QtCore import Qt
+
+    dialog, _ = make_dialog(qtbot, store, tmp_path)
+    spin = dialog.idle_minutes
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(spin, "1")
+    assert spin.value() == 1 and spin.text() == "1 minute"
+    qtbot.keyClick(spin, Qt.Key.Key_Up)
+    assert spin.text() == "2 minutes"

@@ -127,8 +127,14 @@ class SettingsDialog(QDialog):
         form = QFormLayout(security)
         self.idle_minutes = QSpinBox()
         self.idle_minutes.setRange(1, 60)
-        self.idle_minutes.setSuffix(" minutes")
+
+        # "1 minute", "2 minutes": the suffix follows the number shown, from the first one on
+        def unit(n: int) -> None:
+            self.idle_minutes.setSuffix(" minute" if n == 1 else " minutes")
+
+        self.idle_minutes.valueChanged.connect(unit)
         self.idle_minutes.setValue(round(settings.idle_lock_minutes))
+        unit(self.idle_minutes.value())
         self.idle_minutes.setAccessibleName("Lock the window after this many minutes without use")
         form.addRow("&Lock after", self.idle_minutes)
         form.addRow("", QLabel("<small>Takes effect as soon as the settings are saved.</small>"))
