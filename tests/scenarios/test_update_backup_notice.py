@@ -39,7 +39,9 @@ def test_logging_in_to_an_older_store_says_where_its_copy_from_before_the_update
         found = [w for w in QApplication.topLevelWidgets() if w.objectName() == "migration-notice" and w.isVisible()]
         return found[0] if found and isinstance(found[0], QMessageBox) else None
 
-    qtbot.waitUntil(lambda: notice() is not None, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: notice() is not None, timeout=60_000
+    )  # a migration, its verified copy and a first signing key: slow on a busy machine
     box = notice()
     assert box is not None and pc.sessions.window is not None
     (copy,) = kept_copies(pc.database)
