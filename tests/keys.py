@@ -22,14 +22,29 @@ def answer(qtbot, keys: str) -> None:  # type: ignore[no-untyped-def]
         press(qtbot, key)
 
 
+_WATCHING: list[list[bool]] = []  # one flag per when_modal still polling; tests/conftest.py ends them
+
+
 def when_modal(qtbot, kind, then) -> None:  # type: ignore[no-untyped-def]
-    """Run ``then(dialog)`` once a modal dialog of ``kind`` shows."""
+    """Run ``then(dialog)`` once a modal dialog of ``kind`` shows. A watch whose dialog never came is
+    ended with its test (``stop_watching``): left polling, it closed the next test's message box."""
+    alive = [True]
+    _WATCHING.append(alive)
 
     def check() -> None:
+        if not alive[0]:
+            return
         dialog = QApplication.activeModalWidget()
         if isinstance(dialog, kind) and dialog.isVisible():
+            alive[0] = False
             then(dialog)
         else:
             QTimer.singleShot(20, check)
 
     QTimer.singleShot(20, check)
+
+
+def stop_watching() -> None:
+    for alive in _WATCHING:
+        alive[0] = False
+    _WATCHING.clear()
