@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import needs
 from tests.store.conftest import referral_input
 from tests.users import as_pwp
 from triage.services import create_referral
@@ -44,7 +45,10 @@ REFERRALS = 20
 KEY = bytes(range(32))  # the tests' own raw key: the real store's cipher without the KDF's cost
 LEFT_BY_A_KILL = (".partial", ".restoring", "-wal", "-shm", "-journal", ".part")
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the loops fork (POSIX); run them on a POSIX runner")
+
+@pytest.fixture(autouse=True)
+def _posix() -> None:
+    needs(hasattr(os, "fork"), "the loops fork (POSIX); run them on a POSIX runner")
 
 
 def make_store(path: Path, count: int, first: int = 1) -> None:
