@@ -1,12 +1,9 @@
 """Service settings (typed, validated, one JSON file in the platform's config folder).
 
 Service name, address and phone for letterheads; crisis and duty contacts shown offline when risk is
-<<<<<<< HEAD
-high and printed on the patient copy before the national numbers (defaults, each with its source); an optional ruleset file the service publishes instead of the shipped one. A file that does
-=======
-high; an optional ruleset file the service publishes instead of the shipped one; scheduled backups of
-this computer's store (``BackupSchedule``: the folder is on this computer, so the setting is too). A file that does
->>>>>>> backups
+high and printed on the patient copy before the national numbers (defaults, each with its source); an
+optional ruleset file the service publishes instead of the shipped one; scheduled backups of this
+computer's store (``BackupSchedule``: the folder is on this computer, so the setting is too). A file that does
 not validate is never half-used: the app says what is wrong and runs on defaults until an admin fixes
 it in the settings dialog.
 """
