@@ -38,6 +38,7 @@ from triage.store.keys import (
 from triage.store.location import resolve_database_url
 from triage.store.models import StoreIdentity, UserAccount
 from triage.store.signing import fingerprint
+from triage.store.vocabulary import AuditAction
 
 
 class StoreExistsError(StoreError):
@@ -80,21 +81,30 @@ def create_store(database: str | Path, username: str, display_name: str, passwor
             raise StoreExistsError(f"a store already exists at {existing}; nothing was changed")
     key, database_id = new_database_key(), new_database_id()
     try:
-        with open_store(path, key=key) as store:
-            keys, recovery_key = KeyFile.create(key, database_id, username, password)
-            with store.write() as session:
-                session.add(StoreIdentity(id=1, database_id=database_id))
-                start_signing(store, session, admin, password, keys=keys)
-                add_account(session, username, display_name, "admin", password, actor=admin.username)
-                record_event(session, actor=admin.username, entity_type="database", entity_id="store",
-                             action="create", summary="encrypted store created")  # fmt: skip
-                countersign_if_admin(session, admin, store.signer, "store created")
-                keys.save(keys_path, key)
-            return SetUp(recovery_key, _fingerprint(store))
+        return _first_admin(path, key, database_id, admin, display_name, password,
+                            ("create", "encrypted store created"))  # fmt: skip
     except BaseException:
         for leftover in (path, keys_path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
             leftover.unlink(missing_ok=True)
         raise
+
+
+def _first_admin(path: Path, key: bytes, database_id: str, admin: User, display_name: str, password: str,
+                 event: tuple[AuditAction, str]) -> SetUp:  # fmt: skip
+    """Give a new encrypted store at ``path`` its identity, its first admin (whose key signs from here
+    on and countersigns the head) and its key file, in one transaction; ``event`` is the audit
+    action and summary saying how the store came to be."""
+    with open_store(path, key=key) as store:
+        keys, recovery_key = KeyFile.create(key, database_id, admin.username, password)
+        with store.write() as session:
+            session.add(StoreIdentity(id=1, database_id=database_id))
+            start_signing(store, session, admin, password, keys=keys)
+            add_account(session, admin.username, display_name, "admin", password, actor=admin.username)
+            record_event(session, actor=admin.username, entity_type="database", entity_id="store",
+                         action=event[0], summary=event[1])  # fmt: skip
+            countersign_if_admin(session, admin, store.signer, "store created")
+            keys.save(key_file_path(path), key)
+        return SetUp(recovery_key, _fingerprint(store))
 
 
 def _fingerprint(store: Store) -> str:
@@ -143,17 +153,7 @@ def encrypt_store(database: str | Path, username: str, display_name: str, passwo
         path.with_name(path.name + suffix).unlink(missing_ok=True)
     staged.replace(path)
     admin = User(normalise_username(username), display_name.strip(), "admin")
-    with open_store(path, key=key) as store:
-        with store.write() as session:
-            keys, recovery_key = KeyFile.create(key, database_id, username, password)
-            session.add(StoreIdentity(id=1, database_id=database_id))
-            start_signing(store, session, admin, password, keys=keys)
-            add_account(session, username, display_name, "admin", password, actor=admin.username)
-            record_event(session, actor=admin.username, entity_type="database", entity_id="store",
-                         action="update", summary="plaintext store encrypted")  # fmt: skip
-            countersign_if_admin(session, admin, store.signer, "store created")
-            keys.save(key_file_path(path), key)
-        return SetUp(recovery_key, _fingerprint(store))
+    return _first_admin(path, key, database_id, admin, display_name, password, ("update", "plaintext store encrypted"))
 
 
 def recover_with_recovery_key(database: str | Path, recovery_key: str, username: str, new_password: str) -> None:
