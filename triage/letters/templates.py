@@ -150,6 +150,7 @@ class KindTemplate(StrictModel):
     closing: Text
     signature: list[Text]
     copy_to: Text | None = None
+    copy_to_when: Condition | None = None  # the copy line's condition, as a block's (default: always)
     blocks: Annotated[list[Block], Field(min_length=1)]
 
 
