@@ -175,7 +175,8 @@ CONTEXTS: tuple[Context, ...] = (
         "type your password, Return unlocks · in the My account menu, Log out", in_window=True),
     Context("letters", "letters", bound(
         ("Alt+K", "the kind of letter"), ("Ctrl+P", "print"), ("Alt+P", "print"), ("Ctrl+S", "save as PDF"),
-        ("Alt+S", "save as PDF"), ("PgUp", "previous page"), ("PgDown", "next page")),
+        ("Alt+S", "save as PDF"), ("Ctrl+Shift+S", "save as text"), ("Alt+T", "save as text"),
+        ("PgUp", "previous page"), ("PgDown", "next page")),
         "Escape closes"),
     Context("high-risk alert", "high-risk alert", bound(
         ("Alt+C", "who was contacted"), ("Alt+W", "when"), ("Alt+A", "what was agreed")),
