@@ -236,11 +236,11 @@ def _patient_contact(case: Case) -> list[str]:
     items = []
     if d.patient_phone:
         items.append(labels.patient_phone.format(phone=protect(d.patient_phone)))
-    postal = case.particulars.patient.postal_lines
-    if postal:  # the whole postal address, so the team can visit or write (its postcode is in it)
-        items.append(labels.patient_address.format(address=protect(", ".join(postal))))
-    elif d.patient_postcode:
-        items.append(labels.patient_postcode.format(postcode=d.patient_postcode))
+    patient = case.particulars.patient  # the one source of the address, the patient copy's too
+    if patient.postal_lines:  # the whole postal address, so the team can visit or write (its postcode is in it)
+        items.append(labels.patient_address.format(address=protect(", ".join(patient.postal_lines))))
+    elif patient.postcode:  # an older record: the postcode alone
+        items.append(labels.patient_postcode.format(postcode=patient.postcode))
     if d.interpreter_language:
         items.append(labels.interpreter.format(language=protect(d.interpreter_language)))
     return items

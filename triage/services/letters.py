@@ -281,7 +281,6 @@ def _particulars(
                 protective_factors=_words(risk.protective_factors),
                 agreed=has_words(risk.actions_taken),
                 patient_phone=referral.phone or None,
-                patient_postcode=referral.postcode or None,
                 interpreter_language=referral.interpreter_language or None,
                 patient_copy_sent="patient" in sent,
                 gp_letter_sent="gp" in sent,
