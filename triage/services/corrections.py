@@ -50,7 +50,7 @@ class CorrectionInput(BaseModel):
     family_name: Name | None = Field(default=None, repr=False)
     date_of_birth: PastDate | None = Field(default=None, repr=False)
     nhs_number: NhsNumber | None = Field(default=None, repr=False)
-    reason_category: CorrectionReason
+    reason_category: CorrectionReason | None = None  # required: checked below, with the reason, in one go
     reason: Annotated[
         str,
         StringConstraints(strip_whitespace=True, max_length=500),
@@ -62,6 +62,8 @@ class CorrectionInput(BaseModel):
         problems = []
         if all(getattr(self, name) is None for name in IDENTITY_FIELDS):
             problems.append(NOTHING_CORRECTED)
+        if self.reason_category is None:
+            problems.append("reason_category: required; choose why the identifier is corrected")
         if not has_words(self.reason):
             problems.append(f"reason: required; {REASON_HELP}")
         if problems:
@@ -103,7 +105,7 @@ def correct_identity(store: Store, user: User, referral_id: str, expected_versio
         for name, value in changes.items():
             session.add(IdentityCorrection(
                 person_id=person.id, referral_id=referral_id, field=name, old_value=_text(getattr(person, name)),
-                new_value=_text(value), reason_category=data.reason_category, reason=data.reason,
+                new_value=_text(value), reason_category=str(data.reason_category), reason=data.reason,
                 corrected_by=user.username, corrected_at=now,
             ))  # fmt: skip
             setattr(person, name, value)

@@ -246,8 +246,8 @@ class ReferralRecord:
     decisions_recorded: int
     letters: tuple[RecordedLetter, ...]  # every letter event, oldest first
     status_history: tuple[StatusEntry, ...]
-    corrections: tuple[CorrectionEntry, ...]  # of the person's identifiers, oldest first
     earlier_referrals: tuple[HistoryEntry, ...]  # the person's other referrals, oldest first
+    corrections: tuple[CorrectionEntry, ...]  # of the person's identifiers, oldest first
     names: Names
 
     def __repr__(self) -> str:

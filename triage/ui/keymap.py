@@ -150,6 +150,8 @@ CONTEXTS: tuple[Context, ...] = (
         ("Ctrl+E", "re-screen (resume the screening in progress, when there is a draft; refused in words where "
                    "the role or someone else's decision does not allow it)"),
         ("Alt+E", "re-screen, as Ctrl+E"), ("Esc", "back to the list"), ("Alt+B", "back to the list"),
+        ("Alt+I", "correct the name, date of birth or NHS number (with a reason)"),
+        ("Alt+A", "edit the postal address and referring GP"),
         ("PgUp", "scroll up"), ("PgDown", "scroll down")),
         "what Return opens (a referral not screened yet opens at its screening instead) · Tab / Shift+Tab from "
         "section to section (the banner, risk, decision, referral, screening answers, ratings and trace, "
