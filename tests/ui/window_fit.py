@@ -148,6 +148,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.resources import resource_path
     from triage.rules.ruleset import load_ruleset
     from triage.services import decided_referral
+    from triage.services.referral_record import referral_record
     from triage.services.users import add_user, list_users
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
     from triage.ui.account_menu import ChangePasswordForm
@@ -157,7 +158,6 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.main_window import MainWindow
     from triage.ui.matrix_view import MatrixView
-    from triage.services.referral_record import referral_record
     from triage.ui.record_edits import CorrectionDialog, DetailsDialog
     from triage.ui.referral_dialog import NewReferralDialog
     from triage.ui.risk_alert import HighRiskAlert
