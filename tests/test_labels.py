@@ -13,6 +13,8 @@ from triage.rules.datafile import UnusableDataFile, read_yaml
 from triage.rules.ruleset import default_ruleset
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS, ROUTES
 from triage.store.vocabulary import (
+    CORRECTION_REASONS,
+    IDENTITY_FIELDS,
     INTERVENTION_OUTCOMES,
     LETTER_KINDS,
     REFERRAL_SOURCES,
@@ -32,6 +34,8 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "roles": ROLES,
     "letter_kinds": LETTER_KINDS,
     "risk_questions": RISK_QUESTIONS,
+    "identity_fields": IDENTITY_FIELDS,
+    "correction_reasons": CORRECTION_REASONS,
 }
 
 

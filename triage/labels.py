@@ -20,6 +20,8 @@ from triage.resources import resource_path
 from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, read_yaml, validation_problems
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS
 from triage.store.vocabulary import (
+    CORRECTION_REASONS,
+    IDENTITY_FIELDS,
     INTERVENTION_OUTCOMES,
     LETTER_KINDS,
     REFERRAL_SOURCES,
@@ -48,6 +50,8 @@ class Labels(StrictModel):
     risk_questions: dict[str, Text]
     roles: dict[str, Text]
     letter_kinds: dict[str, Text]
+    identity_fields: dict[str, Text]
+    correction_reasons: dict[str, Text]
 
 
 # Each mapping of the file and the closed vocabulary it labels, every code and no other.
@@ -59,6 +63,8 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "risk_questions": RISK_QUESTIONS,
     "roles": ROLES,
     "letter_kinds": LETTER_KINDS,
+    "identity_fields": IDENTITY_FIELDS,
+    "correction_reasons": CORRECTION_REASONS,
 }
 
 

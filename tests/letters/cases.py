@@ -77,7 +77,6 @@ HIGH_RISK_DETAILS = {
     "protective_factors": "Close to her sister; lives alone",
     "agreed": True,
     "patient_phone": "07700 900123",
-    "patient_postcode": "DN4 5AB",
     "interpreter_language": "Polish",
     "risk_formulation": "Frequent suicidal thoughts with an active plan disclosed during the call.",
     "gp_letter_sent": True,

@@ -63,6 +63,7 @@ def text_of(data: dict, kind: str) -> str:
     ("kind", "fact", "sentence"),
     [
         ("gp", "patient_copy_sent", "Alex has been sent a copy of this outcome in plain language."),
+        ("gp", "patient_copy_sent", "Copy: Alex Example"),  # the copy line: only when a copy went
         ("patient", "gp_letter_sent", "We have sent the same information to your GP."),
         ("referral-on", "gp_letter_sent", "Alex Example's GP, Dr R Okafor, has been sent the outcome."),
         ("patient", "agreed", "we talked about your safety and agreed what to do if things get worse."),

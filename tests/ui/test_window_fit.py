@@ -28,7 +28,7 @@ WINDOWS = ("first-run", "login-error", "main-window", "record", "screening", "lo
            "matrix", "letters", "high-risk-alert", "audit-trail", "users", "add-user", "password-form", "role-form",
            "keyboard-shortcuts")  # fmt: skip
 WINDOW_BASES = {"QDialog", "QMainWindow", "AccountForm"}
-ABSTRACT = {"AccountForm"}  # never shown itself: its three forms are
+ABSTRACT = {"AccountForm", "_EditDialog"}  # never shown themselves: their forms are
 
 
 @functools.cache

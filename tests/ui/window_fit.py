@@ -148,6 +148,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.resources import resource_path
     from triage.rules.ruleset import load_ruleset
     from triage.services import decided_referral
+    from triage.services.referral_record import referral_record
     from triage.services.users import add_user, list_users
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
     from triage.ui.account_menu import ChangePasswordForm
@@ -157,6 +158,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.main_window import MainWindow
     from triage.ui.matrix_view import MatrixView
+    from triage.ui.record_edits import CorrectionDialog, DetailsDialog
     from triage.ui.referral_dialog import NewReferralDialog
     from triage.ui.risk_alert import HighRiskAlert
     from triage.ui.screenshots import ADMIN, PWP, SETTINGS, seed
@@ -172,7 +174,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     def record() -> Built:
         window.open_referral(ids["decided"])  # its read-only record: the banner and the actions stay in view
         return window, ("record_page.banner", "record_page.back_button", "record_page.screen_button",
-                        "record_page.letters_button")  # fmt: skip
+                        "record_page.correct_button", "record_page.edit_button", "record_page.letters_button")  # fmt: skip
 
     def screening() -> Built:
         window.open_referral(ids["in_progress"])
@@ -189,6 +191,10 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
 
     yield "main-window", lambda: (window, ("home.table", "home.new_button"))
     yield "new-referral", lambda: (NewReferralDialog([], window), ())
+    yield "correct-identifiers", lambda: (CorrectionDialog(referral_record(store, PWP, ids["decided"]), window),
+                                          ("save_button",))  # fmt: skip
+    yield "edit-address-and-gp", lambda: (DetailsDialog(referral_record(store, PWP, ids["decided"]), ("Dr A",), window),
+                                          ("save_button",))  # fmt: skip
     yield "gp-addressee", lambda: (AddresseeDialog(("Dr A Example", "Dr B Sample"), window), ())
     yield "settings", lambda: (SettingsDialog(store, ruleset, SETTINGS, ADMIN, window), ())
     yield "matrix", lambda: (MatrixView(ruleset, window), ())

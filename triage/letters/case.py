@@ -100,9 +100,7 @@ def facts_of(case: Case) -> dict[str, Any]:
         "risk_answers_given": any(a.present != "not_asked" for a in d.risk_answers),
         "protective_factors_given": bool(d.protective_factors),
         "agreed_given": bool(d.agreed),
-        "patient_contact_given": bool(
-            d.patient_phone or d.patient_postcode or d.interpreter_language or case.particulars.patient.postal_lines
-        ),
+        "patient_contact_given": bool(d.patient_phone or d.interpreter_language or case.particulars.patient.postcode),
         "local_lines_given": bool(helplines(case)[0]),
         "patient_copy_sent": d.patient_copy_sent,
         "gp_letter_sent": d.gp_letter_sent,

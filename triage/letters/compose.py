@@ -147,7 +147,7 @@ def _content(case: Case) -> LetterContent:
         parts=tuple(parts),
         closing=fill(case.template.closing),
         signature=tuple(fill(line) for line in case.template.signature),
-        copy_to=fill(case.template.copy_to) if case.template.copy_to else None,
+        copy_to=_copy_to(case, fill, facts, shown),
         later_pages=labels.later_pages.format_map(values),
         footer_left=footer_left,
         footer_rules=labels.footer_rules.format(
@@ -155,6 +155,15 @@ def _content(case: Case) -> LetterContent:
         ),
         page_label=labels.page,
     )
+
+
+def _copy_to(case: Case, fill: Any, facts: dict[str, Any], shown: set[str]) -> str | None:
+    """The "Copy:" line, when the template has one and its condition holds (a GP letter names the
+    patient as copied only when the patient copy was printed or saved for this decision)."""
+    template = case.template
+    if not template.copy_to or (template.copy_to_when is not None and not holds(template.copy_to_when, facts, shown)):
+        return None
+    return str(fill(template.copy_to))
 
 
 def _recipient(case: Case, values: dict[str, str]) -> tuple[str, ...]:
@@ -227,11 +236,11 @@ def _patient_contact(case: Case) -> list[str]:
     items = []
     if d.patient_phone:
         items.append(labels.patient_phone.format(phone=protect(d.patient_phone)))
-    postal = case.particulars.patient.postal_lines
-    if postal:  # the whole postal address, so the team can visit or write (its postcode is in it)
-        items.append(labels.patient_address.format(address=protect(", ".join(postal))))
-    elif d.patient_postcode:
-        items.append(labels.patient_postcode.format(postcode=d.patient_postcode))
+    patient = case.particulars.patient  # the one source of the address, the patient copy's too
+    if patient.postal_lines:  # the whole postal address, so the team can visit or write (its postcode is in it)
+        items.append(labels.patient_address.format(address=protect(", ".join(patient.postal_lines))))
+    elif patient.postcode:  # an older record: the postcode alone
+        items.append(labels.patient_postcode.format(postcode=patient.postcode))
     if d.interpreter_language:
         items.append(labels.interpreter.format(language=protect(d.interpreter_language)))
     return items

@@ -184,7 +184,6 @@ class Details(BaseModel):
     protective_factors: Prose | None = Field(default=None, repr=False)
     agreed: bool = False  # the actions taken about risk (what was agreed) are in decision.risk_actions
     patient_phone: Phone | None = Field(default=None, repr=False)
-    patient_postcode: Postcode | None = Field(default=None, repr=False)
     interpreter_language: Text100 | None = None
     patient_copy_sent: bool = False  # the patient copy was printed or saved for this decision
     gp_letter_sent: bool = False  # the GP letter was printed or saved for this decision
@@ -254,7 +253,7 @@ ALLOWED: dict[str, str] = {
     "service.national_lines.phone": "a telephone number of 3 to 40 characters",
     "service.national_lines.hours": "text of 1 to 200 characters on one line",
     "details": "an object with optional previous_interventions, risk_formulation, signposting, risk_answers,"
-    " protective_factors, agreed, patient_phone, patient_postcode, interpreter_language, patient_copy_sent and"
+    " protective_factors, agreed, patient_phone, interpreter_language, patient_copy_sent and"
     " gp_letter_sent",
     "details.previous_interventions": "a list of up to 20 objects with intervention and outcome",
     "details.previous_interventions.intervention": "text of 1 to 200 characters on one line",
@@ -268,7 +267,6 @@ ALLOWED: dict[str, str] = {
     "details.protective_factors": "text of 1 to 2000 characters",
     "details.agreed": "true or false",
     "details.patient_phone": "a telephone number of 10 to 15 digits",
-    "details.patient_postcode": "a UK postcode",
     "details.interpreter_language": _NAME,
     "details.patient_copy_sent": "true or false",
     "details.gp_letter_sent": "true or false",

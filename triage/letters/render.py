@@ -155,7 +155,7 @@ def _styles(size: float) -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=body, fontSize=size - 1.5, leading=(size - 1.5) * 1.35, textColor=GREY),
         "heading": ParagraphStyle(
             "heading", parent=body, fontName=FONT + "-Bold", fontSize=size + 1.5, leading=(size + 1.5) * 1.25,
-            textColor=BLUE, spaceBefore=size * 0.9, spaceAfter=size * 0.35,
+            textColor=BLUE, spaceBefore=size * 0.75, spaceAfter=size * 0.3,
         ),
         "subject": ParagraphStyle(
             "subject", parent=body, fontName=FONT + "-Bold", fontSize=size + 3, leading=(size + 3) * 1.25,
@@ -284,19 +284,25 @@ def _story(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Fl
     story += _letterhead(content, styles)
     story.append(_para(content.subject, styles["subject"]))
     story.append(_identity(content, styles))
-    story.append(Spacer(1, content.font_size * 1.2))
+    story.append(Spacer(1, content.font_size * 0.9))
     if content.salutation:
         story.append(_para(content.salutation, styles["body"]))
-    for part in content.parts:
+    for part in content.parts[:-1]:
         if part.kind == "heading":
             story.append(CondPageBreak(30 * mm))  # a heading never ends a page
         story.append(_part(part, styles))
-    sign_off = [_para(content.closing, styles["body"]), Spacer(1, 10 * mm)]
+    # The sign-off never stands alone on a page: it is kept with the part before it (a short table
+    # too, whole), and the copy line with it.
+    sign_off = [_part(part, styles, keep=False) for part in content.parts[-1:]]
+    sign_off += [_para(content.closing, styles["body"]), Spacer(1, SIGNATURE_SPACE)]
     sign_off += [_para(line, styles["address"]) for line in content.signature]
-    story.append(KeepTogether(sign_off))
     if content.copy_to:
-        story += [Spacer(1, content.font_size), _para(content.copy_to, styles["small"])]
+        sign_off += [Spacer(1, content.font_size * 0.6), _para(content.copy_to, styles["small"])]
+    story.append(KeepTogether(sign_off))
     return story
+
+
+SIGNATURE_SPACE = 8 * mm  # between the closing and the signer's name
 
 
 def _break_at_hyphen(text: str, longest: int = 20) -> str:
@@ -332,7 +338,7 @@ def _letterhead(content: LetterContent, styles: dict[str, ParagraphStyle]) -> li
                           ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                           ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (1, 0), (1, 0), 2 * mm)]),
     )  # fmt: skip
-    return [*head, Spacer(1, gap), address, Spacer(1, 9 * mm)]
+    return [*head, Spacer(1, gap), address, Spacer(1, 7 * mm)]
 
 
 def _identity(content: LetterContent, styles: dict[str, ParagraphStyle]) -> Flowable:
@@ -374,7 +380,9 @@ def _identity(content: LetterContent, styles: dict[str, ParagraphStyle]) -> Flow
     )
 
 
-def _part(part: Part, styles: dict[str, ParagraphStyle]) -> Flowable:
+def _part(part: Part, styles: dict[str, ParagraphStyle], *, keep: bool = True) -> Flowable:
+    """One part of the body. ``keep``: a short table is kept whole on its page (False: it goes into
+    a KeepTogether of the caller's, which would not measure a nested one)."""
     if part.kind == "heading":
         return _para(part.text, styles["heading"])
     if part.kind == "paragraph":
@@ -387,7 +395,7 @@ def _part(part: Part, styles: dict[str, ParagraphStyle]) -> Flowable:
             items,  # type: ignore[arg-type]  # reportlab takes ListItems here; types-reportlab allows only flowables
             bulletType="bullet", start="•", leftIndent=5 * mm, bulletFontName=FONT, bulletColor=BLUE,
         )  # fmt: skip
-    return _table(part, styles)
+    return _table(part, styles, keep=keep)
 
 
 def _callout(paragraph: Paragraph, style: str, styles: dict[str, ParagraphStyle]) -> Flowable:
@@ -411,13 +419,13 @@ def _callout(paragraph: Paragraph, style: str, styles: dict[str, ParagraphStyle]
 
 _COLUMNS: dict[str, list[float]] = {
     "scores": [70 * mm, 30 * mm, WIDTH - 100 * mm],
-    "ratings": [78 * mm, 20 * mm, 42 * mm, WIDTH - 140 * mm],
+    "ratings": [66 * mm, 18 * mm, 60 * mm, WIDTH - 144 * mm],
     "criteria": [34 * mm, 17 * mm, WIDTH - 81 * mm, 30 * mm],
     "interventions": [WIDTH - 45 * mm, 45 * mm],
 }
 
 
-def _table(part: Part, styles: dict[str, ParagraphStyle]) -> Flowable:
+def _table(part: Part, styles: dict[str, ParagraphStyle], *, keep: bool = True) -> Flowable:
     head, cell = styles["cell_head"], styles["cell"]
     rows = [[_para(text, head) for text in part.rows[0]]]
     for index, row in enumerate(part.rows[1:], start=1):
@@ -442,6 +450,6 @@ def _table(part: Part, styles: dict[str, ParagraphStyle]) -> Flowable:
         spaceAfter=styles["body"].spaceAfter * 1.5,
         style=_table_style(commands),
     )
-    if part.table == "criteria":
+    if part.table == "criteria" or not keep:
         return table  # long (verbatim definitions): may split, its header repeats
     return KeepTogether([table])  # a short table reads badly split over two pages

@@ -42,6 +42,9 @@ KINDS: tuple[LetterKind, ...] = ("gp", "patient", "referral-on")
 IAPT_ROUTES: frozenset[str] = frozenset({"core_iapt", "integrated_iapt"})
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Words that join two others (" or ", " and "): their spaces are part of them, so never stripped
+# (stripped, "CRHTT or CMHT" printed as one unbreakable "CRHTTorCMHT", split mid-word in a cell).
+Joiner = Annotated[str, StringConstraints(min_length=1)]
 BulletList = Literal[
     "criteria",
     "step_reasons",
@@ -147,6 +150,7 @@ class KindTemplate(StrictModel):
     closing: Text
     signature: list[Text]
     copy_to: Text | None = None
+    copy_to_when: Condition | None = None  # the copy line's condition, as a block's (default: always)
     blocks: Annotated[list[Block], Field(min_length=1)]
 
 
@@ -162,8 +166,8 @@ class Words(StrictModel):
     destinations_plain: dict[DestinationCode, Text]
     step_offer: dict[Literal[2, 3], Text]
     plain_reasons: dict[VariableId, Text]
-    alternatives: Text  # joins a cell's alternatives: "CRHTT or CMHT"
-    list_and: Text
+    alternatives: Joiner  # joins a cell's alternatives: "CRHTT or CMHT"
+    list_and: Joiner
     yes: Text
     none: Text
     gp_unnamed: Text  # the GP in the address when the practice names none

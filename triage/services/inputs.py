@@ -51,6 +51,9 @@ def _strict_config() -> ConfigDict:
     return ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True, frozen=True)
 
 
+strict_config = _strict_config  # for the services' own input models (corrections.py)
+
+
 # --- field types ---------------------------------------------------------------------------------
 
 
@@ -138,11 +141,9 @@ class ReferralInput(BaseModel):
 
     @model_validator(mode="after")
     def _dates_agree(self) -> ReferralInput:
-        address = (self.address_line1, self.address_line2, self.address_line3)
-        if any(address) and not self.address_line1:
-            raise ValueError("address_line1: required when the address has other lines (house and street)")
-        if any(address) and self.postcode is None:
-            raise ValueError("postcode: required with a postal address (a UK postcode such as DN1 2AA)")
+        problems = address_problems((self.address_line1, self.address_line2, self.address_line3), self.postcode)
+        if problems:
+            raise ValueError(problems[0])
         if self.referring_gp and self.letter_to_practice:
             raise ValueError("letter_to_practice: only when no referring GP is named")
         if self.date_of_birth > self.received_on:
@@ -153,7 +154,9 @@ class ReferralInput(BaseModel):
 
 
 class ReferralUpdate(BaseModel):
-    """Changes to a referral's contact details; only the fields given are changed (None clears one)."""
+    """Changes to a referral's contact details, postal address and referring GP; only the fields given
+    are changed (None clears one). The address is checked as a whole once merged with what is stored
+    (``update_referral``): a first line and a UK postcode whenever it has any line."""
 
     model_config = _strict_config()
 
@@ -163,6 +166,20 @@ class ReferralUpdate(BaseModel):
     gp_practice_code: Annotated[PracticeCode | None, Optional] = None
     notes: Annotated[Note | None, Optional] = Field(default=None, repr=False)
     returned_from: Annotated[ReturnedFrom | None, Optional] = None
+    address_line1: Annotated[AddressLine | None, Optional] = Field(default=None, repr=False)
+    address_line2: Annotated[AddressLine | None, Optional] = Field(default=None, repr=False)
+    address_line3: Annotated[AddressLine | None, Optional] = Field(default=None, repr=False)
+    referring_gp: Annotated[Name | None, Optional] = None
+
+
+def address_problems(lines: tuple[str | None, str | None, str | None], postcode: str | None) -> list[str]:
+    """What is wrong with a postal address as a whole (the same rules for a new referral and an edit)."""
+    problems = []
+    if any(lines) and not lines[0]:
+        problems.append("address_line1: required when the address has other lines (house and street)")
+    if any(lines) and postcode is None:
+        problems.append("postcode: required with a postal address (a UK postcode such as DN1 2AA)")
+    return problems
 
 
 class GpPracticeInput(BaseModel):
@@ -409,4 +426,12 @@ _MODELS: dict[str, type[BaseModel]] = {
     for model in (ReferralInput, ReferralUpdate, GpPracticeInput, RiskItem, RiskDetails, PreviousIntervention,
                   ScreeningInput, DecisionInput)
 }  # fmt: skip
-_FIELD_NAMES = frozenset(name for model in _MODELS.values() for name in model.model_fields)
+_FIELD_NAMES = {name for model in _MODELS.values() for name in model.model_fields}
+
+
+def register_input(model: type[M]) -> type[M]:
+    """A services input model defined in a module of its own (corrections.py), whose field names its
+    problems may then name, as the models above. Use as a class decorator."""
+    _MODELS[model.__name__] = model
+    _FIELD_NAMES.update(model.model_fields)
+    return model

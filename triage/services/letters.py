@@ -14,6 +14,7 @@ audited as a ``letter`` event whose summary holds the kind, the event, pages and
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -280,7 +281,6 @@ def _particulars(
                 protective_factors=_words(risk.protective_factors),
                 agreed=has_words(risk.actions_taken),
                 patient_phone=referral.phone or None,
-                patient_postcode=referral.postcode or None,
                 interpreter_language=referral.interpreter_language or None,
                 patient_copy_sent="patient" in sent,
                 gp_letter_sent="gp" in sent,
@@ -361,10 +361,16 @@ def risk_actions(details: RiskDetails) -> str | None:
 # --- recording -----------------------------------------------------------------------------------
 
 
-def record_letter(store: Store, user: User, decision_id: str, letter: Letter, event: LetterEvent) -> RecordedLetter:
+def record_letter(
+    store: Store, user: User, decision_id: str, letter: Letter, event: LetterEvent, *, as_text: bool = False
+) -> RecordedLetter:
     """Record a letter event, audited, in one transaction. A letter ``generated`` again with the same
     bytes is recorded once (previewing the same letter twice is not news). ``printed`` or ``saved``
-    (``print_letter``) always add a row; for the GP letter they move a decided referral to letter sent."""
+    (``print_letter``) always add a row; for the GP letter they move a decided referral to letter sent.
+    ``as_text``: the letter was saved as its plain text (``Letter.plain_text``), not as the PDF; the
+    row is the letter's (its PDF hash) and the audit says so, with the text's hash."""
+    if as_text and event != "saved":
+        raise ValueError("only a saved letter can be saved as text")
     require(user, "print_letter" if event in OUTPUTS else "view_referral", store=store)
     actor = user.username
     with store.write() as session:
@@ -377,8 +383,11 @@ def record_letter(store: Store, user: User, decision_id: str, letter: Letter, ev
                            sha256=letter.sha256, pages=letter.pages, created_by=actor, created_at=utc_now())  # fmt: skip
         session.add(row)
         session.flush()
+        form = (
+            f" as plain text (text sha256 {hashlib.sha256(letter.plain_text.encode()).hexdigest()})" if as_text else ""
+        )
         record_event(session, actor=actor, entity_type="referral", entity_id=referral.id, action="letter",
-                     summary=f"{KIND_NAMES[letter.kind]} {event} ({letter.pages} pages, sha256 {letter.sha256}); "
+                     summary=f"{KIND_NAMES[letter.kind]} {event}{form} ({letter.pages} pages, sha256 {letter.sha256}); "
                              f"decision {decision.id}; letter {row.id}")  # fmt: skip
         if event in OUTPUTS and letter.kind == STATUS_MOVING_KIND and referral.status == "decided":
             move_to_status(session, referral, "letter_sent", actor)

@@ -73,6 +73,7 @@ def record_as_text(record: ReferralRecord) -> str:
         ("Decision", _decision(record.decision, record.decisions_recorded, record.names)),
         ("Letters", _letters(record)),
         ("Status history", _status_history(record)),
+        ("Corrections", _corrections(record)),
         ("Other referrals for this person", _earlier(record)),
     ]
     title = f"Referral {record.referral.id}"
@@ -124,7 +125,8 @@ def _referral(record: ReferralRecord) -> list[str]:
         _row("Current route", _route(record.names, r.current_route, r.current_step)),
         _row("GP practice", practice),
         _row("Telephone", r.phone or NONE),
-        _row("Postcode", r.postcode or NONE),
+        _row("Postal address", ", ".join([*r.address_lines, r.postcode or ""]).strip(", ") or NONE),
+        _row("Referring GP", r.referring_gp or ("the practice (chosen)" if r.letter_to_practice else NONE)),
         _row("Interpreter", r.interpreter_language or "not needed"),
     ]
     if r.returned_from:
@@ -244,6 +246,28 @@ def _letters(record: ReferralRecord) -> Iterator[str]:
 def _status_history(record: ReferralRecord) -> list[str]:
     statuses = labels().statuses
     return [f"  {uk_time(c.changed_at)} {statuses.get(c.status, c.status)} ({c.actor})" for c in record.status_history]
+
+
+def _corrections(record: ReferralRecord) -> list[str]:
+    """Each identifier corrected: what it was, what it became, why, by whom and when."""
+    return [f"  {line}" for line in correction_lines(record)] or [f"  {NONE}"]
+
+
+def correction_lines(record: ReferralRecord) -> list[str]:
+    """The corrections as lines of plain text (the app's record escapes them for its own)."""
+    words = labels()
+    return [
+        f"{uk_time(c.corrected_at)} {words.identity_fields.get(c.field, c.field)} corrected from "
+        f"\u201c{_shown(c.field, c.old_value)}\u201d to \u201c{_shown(c.field, c.new_value)}\u201d "
+        f"({words.correction_reasons.get(c.reason_category, c.reason_category)}: {c.reason}) by {c.corrected_by}"
+        for c in record.corrections
+    ]
+
+
+def _shown(field: str, value: str) -> str:
+    if field == "date_of_birth":
+        return uk_date(date.fromisoformat(value))
+    return f"{value[:3]} {value[3:6]} {value[6:]}" if field == "nhs_number" else value
 
 
 def _earlier(record: ReferralRecord) -> list[str]:

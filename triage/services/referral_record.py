@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from triage.rules.engine import route
 from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.rules.vocabulary import VARIABLES
+from triage.services.corrections import CorrectionEntry, corrections_of
 from triage.services.decisions import json_shaped, replay_stored
 from triage.services.inputs import RiskItem, ScreeningInput
 from triage.services.letters import RecordedLetter, recorded_letter
@@ -45,7 +46,7 @@ from triage.store.models import Decision, LetterRecord, Referral, Screening
 from triage.store.vocabulary import RISK_QUESTIONS
 
 __all__ = [
-    "DecisionPart", "DestinationPart", "InterventionPart", "MatrixTrace", "Names", "PersonPart", "PracticePart",
+    "CorrectionEntry", "DecisionPart", "DestinationPart", "InterventionPart", "MatrixTrace", "Names", "PersonPart", "PracticePart",
     "Rating", "RatingNote", "ReferralPart", "ReferralRecord", "RiskAnswer", "RiskPart", "ScreeningPart",
     "StatusEntry", "record_as_json", "record_as_text", "referral_record",
 ]  # fmt: skip
@@ -65,6 +66,7 @@ class PersonPart:
     given_name: str
     family_name: str
     date_of_birth: date
+    version: int  # what a correction started from this record hands back to correct_identity
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -81,7 +83,10 @@ class ReferralPart:
     status: str
     gp_practice: PracticePart | None
     phone: str | None
+    address_lines: tuple[str, ...]  # the postal address without its postcode (none: ())
     postcode: str | None
+    referring_gp: str | None
+    letter_to_practice: bool  # the GP letter goes to the practice, by a recorded choice
     interpreter_language: str | None
     notes: str | None
     returned_from: str | None
@@ -242,6 +247,7 @@ class ReferralRecord:
     letters: tuple[RecordedLetter, ...]  # every letter event, oldest first
     status_history: tuple[StatusEntry, ...]
     earlier_referrals: tuple[HistoryEntry, ...]  # the person's other referrals, oldest first
+    corrections: tuple[CorrectionEntry, ...]  # of the person's identifiers, oldest first
     names: Names
 
     def __repr__(self) -> str:
@@ -289,6 +295,7 @@ def _record(session: Session, referral: Referral, extra_rulesets: tuple[Path, ..
         decisions_recorded=len(referral.decisions),
         letters=_letters(session, referral.id),
         status_history=tuple(StatusEntry(c.status, c.changed_at, c.actor) for c in referral.status_changes),
+        corrections=corrections_of(session, referral.person_id),
         earlier_referrals=_earlier_referrals(session, referral),
         names=_names(ruleset or default_ruleset()),
     )
@@ -299,14 +306,16 @@ def _record(session: Session, referral: Referral, extra_rulesets: tuple[Path, ..
 
 def _person(referral: Referral) -> PersonPart:
     person = referral.person
-    return PersonPart(person.id, person.nhs_number, person.given_name, person.family_name, person.date_of_birth)
+    return PersonPart(person.id, person.nhs_number, person.given_name, person.family_name, person.date_of_birth,
+                      person.version)  # fmt: skip
 
 
 def _referral(r: Referral) -> ReferralPart:
     practice = PracticePart(r.gp_practice.code, r.gp_practice.name) if r.gp_practice is not None else None
     return ReferralPart(
         id=r.id, received_on=r.received_on, source=r.source, status=r.status, gp_practice=practice, phone=r.phone,
-        postcode=r.postcode, interpreter_language=r.interpreter_language, notes=r.notes, returned_from=r.returned_from,
+        address_lines=r.address_lines, postcode=r.postcode, referring_gp=r.referring_gp,
+        letter_to_practice=r.letter_to_practice, interpreter_language=r.interpreter_language, notes=r.notes, returned_from=r.returned_from,
         duplicate_of_id=r.duplicate_of_id, current_route=r.current_route, current_step=r.current_step,
         created_at=r.created_at, updated_at=r.updated_at, version=r.version,
     )  # fmt: skip

@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from triage.services.inputs import ReferralInput, ReferralUpdate
+from triage.services.inputs import InvalidInput, ReferralInput, ReferralUpdate, address_problems
 from triage.services.permissions import User, record_search, record_view, require
 from triage.services.references import carried_reference_problems, next_references
 from triage.store.audit import describe_changes, record_event, record_events
@@ -373,8 +373,9 @@ def get_referral(store: Store, user: User, referral_id: str) -> Referral:
 
 
 def update_referral(store: Store, user: User, referral_id: str, expected_version: int, changes: ReferralUpdate) -> int:
-    """Apply the fields set in ``changes``. ``expected_version`` is the version the editor opened; if
-    anyone saved since, ConflictError and nothing is written. Returns the new version."""
+    """Apply the fields set in ``changes``, audited by field. ``expected_version`` is the version the editor
+    opened; if anyone saved since, ConflictError and nothing is written. An address left without its
+    first line or postcode is InvalidInput, nothing written. Returns the new version."""
     require(user, "create_referral", store=store)
     fields = sorted(changes.model_fields_set)
     with store.write() as session:
@@ -388,6 +389,11 @@ def update_referral(store: Store, user: User, referral_id: str, expected_version
             return referral.version
         for field in changed:
             setattr(referral, field, getattr(changes, field))
+        lines = (referral.address_line1, referral.address_line2, referral.address_line3)
+        if problems := address_problems(lines, referral.postcode):  # the address as stored after the edit
+            raise InvalidInput(problems)  # raised in the transaction: nothing is written
+        if "referring_gp" in changed and referral.referring_gp and referral.letter_to_practice:
+            referral.letter_to_practice, changed = False, [*changed, "letter_to_practice"]  # a GP named now
         referral.updated_at = utc_now()
         session.flush()  # UPDATE ... WHERE version = expected: a concurrent save makes this fail
         record_event(session, actor=user.username, entity_type="referral", entity_id=referral.id, action="update",

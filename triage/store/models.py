@@ -31,7 +31,9 @@ from triage.rules.vocabulary import LEVELS, PROBLEM_DESCRIPTORS, ROUTES
 from triage.store.types import JsonDoc, UtcDateTime, utc_now
 from triage.store.vocabulary import (
     AUDIT_ACTIONS,
+    CORRECTION_REASONS,
     ENTITY_TYPES,
+    IDENTITY_FIELDS,
     LETTER_EVENTS,
     LETTER_KINDS,
     REFERRAL_SOURCES,
@@ -386,6 +388,30 @@ class LetterRecord(Base):
         CheckConstraint(sql_in("kind", LETTER_KINDS), name="kind"),
         CheckConstraint(sql_in("event", LETTER_EVENTS), name="event"),
         CheckConstraint("pages > 0", name="pages"),
+    )
+
+
+class IdentityCorrection(Base):
+    """One identifier of a person corrected, never changed or deleted: the value it had and the value
+    it was given, why (a category and the words typed), by whom and when (issue 15, item 9). The
+    audit trail has the field and the category only; the values stay here, in the store."""
+
+    __tablename__ = "identity_correction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"))  # the record it was corrected from
+    field: Mapped[str] = mapped_column(String(20))
+    old_value: Mapped[str] = mapped_column(String(100))
+    new_value: Mapped[str] = mapped_column(String(100))
+    reason_category: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(String(500))
+    corrected_by: Mapped[str] = mapped_column(String(100))
+    corrected_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+    __table_args__ = (
+        CheckConstraint(sql_in("field", IDENTITY_FIELDS), name="field"),
+        CheckConstraint(sql_in("reason_category", CORRECTION_REASONS), name="reason_category"),
     )
 
 

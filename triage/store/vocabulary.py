@@ -52,6 +52,12 @@ LETTER_KINDS: tuple[LetterKind, ...] = get_args(LetterKind)
 LetterEvent = Literal["generated", "printed", "saved"]
 LETTER_EVENTS: tuple[LetterEvent, ...] = get_args(LetterEvent)
 
+# A correction of a person's identifiers, mistyped (issue 15, item 9): which one, and why, by category.
+IdentityField = Literal["given_name", "family_name", "date_of_birth", "nhs_number"]
+IDENTITY_FIELDS: tuple[IdentityField, ...] = get_args(IdentityField)
+CorrectionReason = Literal["typing_error", "confirmed_with_person", "gp_record", "other"]
+CORRECTION_REASONS: tuple[CorrectionReason, ...] = get_args(CorrectionReason)
+
 AuditAction = Literal[
     "create", "update", "decision", "letter", "import", "export", "attempted_deletion", "delete",
     # issue 6: access, not just writes; logins and locks; refusals

@@ -150,6 +150,8 @@ CONTEXTS: tuple[Context, ...] = (
         ("Ctrl+E", "re-screen (resume the screening in progress, when there is a draft; refused in words where "
                    "the role or someone else's decision does not allow it)"),
         ("Alt+E", "re-screen, as Ctrl+E"), ("Esc", "back to the list"), ("Alt+B", "back to the list"),
+        ("Alt+I", "correct the name, date of birth or NHS number (with a reason)"),
+        ("Alt+A", "edit the postal address and referring GP"),
         ("PgUp", "scroll up"), ("PgDown", "scroll down")),
         "what Return opens (a referral not screened yet opens at its screening instead) · Tab / Shift+Tab from "
         "section to section (the banner, risk, decision, referral, screening answers, ratings and trace, "
@@ -175,7 +177,8 @@ CONTEXTS: tuple[Context, ...] = (
         "type your password, Return unlocks · in the My account menu, Log out", in_window=True),
     Context("letters", "letters", bound(
         ("Alt+K", "the kind of letter"), ("Ctrl+P", "print"), ("Alt+P", "print"), ("Ctrl+S", "save as PDF"),
-        ("Alt+S", "save as PDF"), ("PgUp", "previous page"), ("PgDown", "next page")),
+        ("Alt+S", "save as PDF"), ("Ctrl+Shift+S", "save as text"), ("Alt+T", "save as text"),
+        ("PgUp", "previous page"), ("PgDown", "next page")),
         "Escape closes"),
     Context("high-risk alert", "high-risk alert", bound(
         ("Alt+C", "who was contacted"), ("Alt+W", "when"), ("Alt+A", "what was agreed")),

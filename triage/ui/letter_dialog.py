@@ -1,5 +1,6 @@
 """The letters of a decided referral: choose the kind, preview the PDF page by page, print it through
-the system print dialog or save it as a PDF file.
+the system print dialog, save it as a PDF file, or save its plain text (for a screen-reader user,
+who the untagged PDF does not serve: docs/letters.md).
 
 The PDF built by ``triage.services.letters`` is the single source: the preview shows it (QtPdf), the
 printer gets its pages rendered at 300 dpi, and the file is its bytes. Every letter shown is recorded
@@ -9,13 +10,14 @@ tests can replace them.
 
 The letterhead is the settings' at the moment the letter is built: the dialog observes the settings
 in force (``LiveSettings``) and builds the letter shown again when they are saved, so what is
-previewed, printed and saved is always the current service name, address and phone.
+previewed, printed and saved is always the current service name, address and phone. The plain text
+is the shown letter's own (``Letter.plain_text``), and saving it is recorded and audited as a save.
 
 Before a letter leaves: a GP letter that names no GP asks who it goes to (a GP, or the practice by a
 recorded choice); a patient copy without a postal address is not printed (it can be saved as a PDF,
 which says so).
 
-Keyboard: Alt+K the kind, Ctrl+P print, Ctrl+S save, Page Up/Page Down (or the buttons) move between
+Keyboard: Alt+K the kind, Ctrl+P print, Ctrl+S save, Ctrl+Shift+S save as text, Page Up/Page Down (or the buttons) move between
 pages, Escape closes.
 """
 
@@ -191,12 +193,15 @@ class LetterDialog(QDialog):
         buttons = QHBoxLayout()
         self.print_button = QPushButton("&Print… (Ctrl+P)")
         self.save_button = QPushButton("&Save as PDF… (Ctrl+S)")
+        self.text_button = QPushButton("Save as &text… (Ctrl+Shift+S)")
+        self.text_button.setToolTip("The letter's words as a plain-text file, for someone using a screen reader")
         self.close_button = QPushButton("Close (Esc)")
         buttons.addStretch(1)
-        for button in (self.print_button, self.save_button, self.close_button):
+        outputs = (self.print_button, self.save_button, self.text_button, self.close_button)
+        for button in outputs:
             buttons.addWidget(button)
         layout.addLayout(buttons)
-        for button in (self.previous_page, self.next_page, self.print_button, self.save_button, self.close_button):
+        for button in (self.previous_page, self.next_page, *outputs):
             button.setAutoDefault(False)  # Return must never print or save by surprise
             button.setAccessibleName(button.text().strip("◀▶ ").replace("&", "").replace("…", "").split(" (")[0])
 
@@ -204,8 +209,9 @@ class LetterDialog(QDialog):
         self.next_page.clicked.connect(lambda: self.go_to_page(self.current_page() + 1))
         self.print_button.clicked.connect(self.print_letter)
         self.save_button.clicked.connect(self.save_letter)
+        self.text_button.clicked.connect(self.save_text)
         self.close_button.clicked.connect(self.reject)
-        for keys, slot in (("Ctrl+P", self.print_letter), ("Ctrl+S", self.save_letter),
+        for keys, slot in (("Ctrl+P", self.print_letter), ("Ctrl+S", self.save_letter), ("Ctrl+Shift+S", self.save_text),
                            (QKeySequence.StandardKey.MoveToPreviousPage, self.previous_page.click),
                            (QKeySequence.StandardKey.MoveToNextPage, self.next_page.click)):  # fmt: skip
             QShortcut(QKeySequence(keys), self).activated.connect(slot)
@@ -270,7 +276,7 @@ class LetterDialog(QDialog):
         self.notice.setVisible(bool(text))
 
     def _enable(self, ready: bool) -> None:
-        for widget in (self.print_button, self.save_button, self.view):
+        for widget in (self.print_button, self.save_button, self.text_button, self.view):
             widget.setEnabled(ready)
 
     def done(self, result: int) -> None:
@@ -342,20 +348,30 @@ class LetterDialog(QDialog):
         self._record("printed")
 
     def save_letter(self) -> None:
+        self._save(as_text=False)
+
+    def save_text(self) -> None:
+        """The letter shown as plain text, to a file chosen (sent to someone using a screen reader)."""
+        self._save(as_text=True)
+
+    def _save(self, *, as_text: bool) -> None:
         if self.letter is None:
             self.inform("Not saved", self.notice.text() or "There is no letter to save.")
             return
         if not self._may_leave("saved"):
             return
-        path = self.choose_file(self.default_file_name())
+        name = self.default_file_name()
+        path = self.choose_text_file(name.removesuffix(".pdf") + ".txt") if as_text else self.choose_file(name)
         if path is None:
             return
+        assert self.letter is not None  # _may_leave rebuilds it, never clears it when it says yes
+        data = self.letter.plain_text.encode("utf-8") if as_text else self.letter.pdf
         try:
-            write_atomically(path, self.letter.pdf)
+            write_atomically(path, data)
         except OSError as exc:
             self.inform("Not saved", f"The file could not be written ({type(exc).__name__}); nothing was recorded.")
             return
-        self._record("saved")
+        self._record("saved", as_text=as_text)
 
     def _addressing(self) -> Addressing:
         return letter_addressing(self.store, self.user, self.subject.referral_id)
@@ -388,14 +404,15 @@ class LetterDialog(QDialog):
         assert self.letter is not None
         return f"letter-{self.letter.kind}-{self.subject.referral_id}.pdf"
 
-    def _record(self, event: LetterEvent) -> None:
+    def _record(self, event: LetterEvent, *, as_text: bool = False) -> None:
         assert self.letter is not None
         try:
-            record_letter(self.store, self.user, self.subject.decision_id, self.letter, event)
+            record_letter(self.store, self.user, self.subject.decision_id, self.letter, event, as_text=as_text)
         except StoreError as exc:
             self.inform("Not recorded", f"The letter was {event} but could not be recorded: {exc}.")
             return
-        self._set_notice(f"{labels().letter_kinds[self.letter.kind]} {event} and recorded.")
+        how = " as text" if as_text else ""
+        self._set_notice(f"{labels().letter_kinds[self.letter.kind]} {event}{how} and recorded.")
         self.sent.emit(event)
 
     # --- the modal parts, replaced in tests ------------------------------------------------------
@@ -415,6 +432,15 @@ class LetterDialog(QDialog):
             return None
         path = Path(chosen)
         return path if path.suffix.lower() == ".pdf" else path.with_name(path.name + ".pdf")
+
+    def choose_text_file(self, name: str) -> Path | None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        chosen, _ = QFileDialog.getSaveFileName(self, "Save the letter as text", str(Path(folder) / name),
+                                                "Plain text (*.txt)")  # fmt: skip
+        if not chosen:
+            return None
+        path = Path(chosen)
+        return path if path.suffix.lower() == ".txt" else path.with_name(path.name + ".txt")
 
     def ask_addressee(self, practice_gps: tuple[str, ...]) -> Addressee | None:
         dialog = AddresseeDialog(practice_gps, self)

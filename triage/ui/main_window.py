@@ -61,6 +61,7 @@ from triage.ui.main_window_menu import WindowMenu
 from triage.ui.matrix_view import MatrixView
 from triage.ui.pages import Page
 from triage.ui.patient_banner import BannerFacts
+from triage.ui.record_edits import connect_edits
 from triage.ui.record_view import FINISHED, RecordView
 from triage.ui.referral_dialog import NewReferralDialog
 from triage.ui.referral_heading import referral_heading
@@ -273,6 +274,7 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         page.back_requested.connect(self.close_screening)
         page.screen_requested.connect(self.screen_shown_record)
         page.letters_requested.connect(self.open_letters)
+        connect_edits(self, page)  # correct identifiers, edit the address and GP
         self.record_page = page
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)

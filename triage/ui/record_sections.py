@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from triage.labels import labels
 from triage.rules.questionnaires import questionnaire
-from triage.services.record_output import BASIS, PRESENT, uk_date, uk_time
+from triage.services.record_output import BASIS, PRESENT, correction_lines, uk_date, uk_time
 
 if TYPE_CHECKING:
     from triage.services.referral_record import Names, ReferralRecord, ScreeningPart
@@ -22,12 +22,13 @@ if TYPE_CHECKING:
 NONE = "none recorded"
 # The sections' headings, in the order the page shows them (each also the section's accessible name).
 HEADINGS = ("Risk", "Decision", "Referral", "Screening answers", "Ratings and matrix trace", "Letters",
-            "Status history", "Other referrals for this person")  # fmt: skip
+            "Status history", "Corrections", "Other referrals for this person")  # fmt: skip
 
 
 def sections(record: ReferralRecord) -> list[tuple[str, str]]:
     """(heading, rich text) for every section, in ``HEADINGS`` order."""
-    writers = (risk, decision, referral, screening_answers, trace, letters, status_history, other_referrals)
+    writers = (risk, decision, referral, screening_answers, trace, letters, status_history, corrections,
+               other_referrals)  # fmt: skip
     return [(heading, html(write(record))) for heading, write in zip(HEADINGS, writers, strict=True)]
 
 
@@ -122,7 +123,8 @@ def referral(record: ReferralRecord) -> list[str]:
         row("Received", f"{uk_date(r.received_on)}, from {escape(words.sources.get(r.source, r.source))}"),
         row("GP practice", escape(practice)),
         row("Telephone", escape(r.phone or NONE)),
-        row("Postcode", escape(r.postcode or NONE)),
+        row("Postal address", escape(", ".join([*r.address_lines, r.postcode or ""]).strip(", ") or NONE)),
+        row("Referring GP", escape(r.referring_gp or ("the practice (chosen)" if r.letter_to_practice else NONE))),
         row("Interpreter", escape(r.interpreter_language or "not needed")),
     ]
     if r.returned_from:
@@ -220,6 +222,11 @@ def status_history(record: ReferralRecord) -> list[str]:
     statuses = labels().statuses
     return [f"{uk_time(c.changed_at)}: {escape(statuses.get(c.status, c.status))} ({escape(c.actor)})"
             for c in record.status_history] or [NONE]  # fmt: skip
+
+
+def corrections(record: ReferralRecord) -> list[str]:
+    """Each identifier corrected (what it was, what it became, why, by whom, when), as `triage referrals show` does."""
+    return [escape(line) for line in correction_lines(record)] or [NONE]
 
 
 def other_referrals(record: ReferralRecord) -> list[str]:

@@ -7,7 +7,8 @@ words. Below it, in a scroll area, the sections of record_sections.py, risk and 
 each a heading and one focusable read-only text named by that heading, so Tab and Shift+Tab go from
 section to section, the arrow keys read within one, and a screen reader names each. At the bottom,
 fixed, the actions: Back to the list (Escape) and, for a role that may screen, Re-screen (Alt+E,
-Ctrl+E) or Resume the draft when one is waiting; the window checks the permission when it is pressed
+Ctrl+E) or Resume the draft when one is waiting, Correct identifiers (Alt+I) and Edit address and
+GP (Alt+A); the window checks the permission when it is pressed
 and says here why not. Page Up and Page Down scroll the record.
 """
 
@@ -49,6 +50,8 @@ class RecordView(QWidget):
     back_requested = Signal()
     screen_requested = Signal()  # re-screen, screen, or resume the draft: the window checks and starts it
     letters_requested = Signal()
+    correct_requested = Signal()  # correct the identifiers (record_edits.py: the dialog and the service)
+    edit_requested = Signal()  # edit the postal address and the referring GP
 
     def __init__(self, record: ReferralRecord, *, may_screen: bool, role: str, has_draft: bool = False,
                  parent: QWidget | None = None) -> None:  # fmt: skip
@@ -102,6 +105,15 @@ class RecordView(QWidget):
             self.screen_button.clicked.connect(self.screen_requested)
             bar.addWidget(self.screen_button)
             self._shortcut(QKeySequence(SCREEN_KEYS), self.screen_requested.emit)
+        # The roles that screen are those that add and edit referrals; the services check again.
+        self.correct_button = self.edit_button = None
+        if may_screen:
+            self.correct_button = QPushButton("Correct &identifiers…")
+            self.correct_button.clicked.connect(self.correct_requested)
+            self.edit_button = QPushButton("Edit &address and GP…")
+            self.edit_button.clicked.connect(self.edit_requested)
+            bar.addWidget(self.correct_button)
+            bar.addWidget(self.edit_button)
         self.letters_button: QPushButton | None = None
         if record.decision is not None:
             self.letters_button = QPushButton("Letters… (Ctrl+L)")  # Ctrl+L is the window's Letters action
@@ -122,7 +134,8 @@ class RecordView(QWidget):
     # --- what it offers ----------------------------------------------------------------------------
 
     def buttons(self) -> list[QPushButton]:
-        return [b for b in (self.back_button, self.screen_button, self.letters_button) if b is not None]
+        buttons = (self.back_button, self.screen_button, self.correct_button, self.edit_button, self.letters_button)
+        return [b for b in buttons if b is not None]
 
     def show_refusal(self, text: str) -> None:
         """Why the screening was not started, kept in view under the record."""
