@@ -46,6 +46,6 @@ def test_screenings_stored_before_0014_are_kept_and_read_back_with_nothing_new_r
         assert stored.assessment == Assessment()
         assert stored.phq9 == tuple(FULL_FORM.phq9) and stored.mus_kinds == tuple(FULL_FORM.mus_kinds)
         text = record_as_text(referral_record(store, LEAD, old))
-        assert "Discuss in supervision: No" in text and "Interpreter: not needed" in text
+        assert "Discuss in supervision: No" in text and "Interpreter at the screening: not needed" in text
         new = screened_referral(store, 2)
         assert screening_input(get_referral(store, LEAD, new).screenings[-1]) == FULL_FORM.to_input()

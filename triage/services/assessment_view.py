@@ -42,7 +42,7 @@ def assessment_rows(
     return [
         ("Secondary problems", _labels(problems, secondary)),
         ("Discuss in supervision", _yes_no(discuss_in_supervision)),
-        ("Interpreter", access.interpreter_language or "not needed"),
+        ("Interpreter at the screening", access.interpreter_language or "not needed"),
         ("Advocate needed", _yes_no(access.advocate)),
         ("Format of information", _label(words.information_formats, access.information_format)),
         ("No registered GP", _yes_no(access.no_registered_gp)),
