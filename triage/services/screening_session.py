@@ -61,7 +61,7 @@ _SECTION_OF_FIELD = {"phq9": "severity", "gad7": "severity", "wsas": "severity",
                      "complexity": "ratings", "impairment": "ratings", "substance_use": "ratings", "risk": "risk",
                      "risk_details": "risk", "problem_descriptor": "history", "previous_interventions": "history",
                      "long_term_conditions": "conditions", "mus_kinds": "conditions", "decision": "summary",
-                     "secondary_descriptors": "history", "discuss_in_supervision": "risk",
+                     "secondary_descriptors": "history", "discuss_in_supervision": "summary",
                      "assessment": "details", "assessment.choice": "summary"}  # fmt: skip
 # What confirming an IAPT route (core or integrated, step 2 or 3) needs and the screen says is missing
 # (requirements.md 9 B.14), whether the route follows the recommendation or overrides it.

@@ -1,8 +1,8 @@
 """The screening's assessment content beyond the matrix (issue 15, item 7), placed in the sections it
 belongs to: access needs, work and circumstances and the patient's goals in section 1 (the referral);
 the secondary problems with the anxiety-disorder-specific measure prompt in section 5 (the problem);
-the options offered and the patient's choice, with the self-help caveat, in section 7 (before the
-decision). Protective factors rated and the supervision flag are in the risk section (screening_risk).
+the supervision flag, the options offered and the patient's choice, with the self-help caveat, in
+section 7 (before the decision). Protective factors rated are in the risk section (screening_risk).
 
 Every widget is bound to the session (triage.ui.binder): it writes with the session's setters and is
 redrawn from the session; text is kept as typed (checked when the screening is completed). The lists
@@ -188,6 +188,13 @@ class ChoiceQuestions:
     def __init__(self, section: QVBoxLayout, session: ScreeningSession, binder: Binder) -> None:
         words = assessment_words()
         self.session = session
+        # At any risk level (requirements.md 9 D.30; the Haringey flow's "screen is discussed in supervision").
+        self.supervision = QCheckBox("Discuss in supervision (at any risk level)")
+        self.supervision.setAccessibleName("Discuss in supervision")
+        self.supervision.toggled.connect(session.set_discuss_in_supervision)
+        binder.bind("discuss_in_supervision", self.supervision,
+                    lambda: _set_checked(self.supervision, session.form.discuss_in_supervision))  # fmt: skip
+        section.addWidget(self.supervision)
         choice = _Part(session, binder, "choice")
         _heading(section, "Options offered and the patient's choice")
         grid, self.options = choice.boxes("options_offered", "Option offered", words.treatment_options, 3)

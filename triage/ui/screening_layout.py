@@ -29,6 +29,7 @@ class SectionLayout:
     title: str
     fields: tuple[str, ...]  # path patterns, in reading and tab order
     questions: tuple[str, ...] = ()  # the patterns a typed answer moves on to (notes and details are a Tab away)
+    landing: str | None = None  # where Alt+N lands with nothing unanswered (None: the section's first field)
 
 
 def _ratings(variables: tuple[str, ...]) -> tuple[str, ...]:
@@ -45,9 +46,8 @@ LAYOUT: tuple[SectionLayout, ...] = (
                   questions=("phq9.*", "gad7.*", "wsas.*")),
     SectionLayout("ratings", "Chronicity, complexity, impairment, substance use", _ratings(_SCREENER_RATED),
                   questions=_SCREENER_RATED),
-    SectionLayout("risk", "Risk", (*_RISK_FIELDS, "risk_details.protective_factors", *_ratings(("risk",)),
-                                   "risk_details.contacted", "risk_details.actions_taken",
-                                   "risk_details.protective_level", "discuss_in_supervision"),
+    SectionLayout("risk", "Risk", (*_RISK_FIELDS, "risk_details.protective_level", "risk_details.protective_factors",
+                                   *_ratings(("risk",)), "risk_details.contacted", "risk_details.actions_taken"),
                   questions=(*(f"risk_details.{k}.present" for k in RISK_QUESTIONS), "risk_details.protective_factors",
                              "risk", "risk_details.actions_taken")),
     SectionLayout("history", "Problem and previous interventions",
@@ -56,8 +56,9 @@ LAYOUT: tuple[SectionLayout, ...] = (
     SectionLayout("conditions", "Long-term conditions and medically unexplained symptoms",
                   ("long_term_conditions.none", "long_term_conditions.*", "mus_kinds.none", "mus_kinds.*")),
     SectionLayout("summary", "Summary and decision",
-                  ("assessment.choice.*", "decision.acknowledged_warnings", "decision.conflict.*", "decision.route_choice", "decision.step",
-                   "decision.override_reason", "decision.in_meeting", "confirm")),
+                  ("discuss_in_supervision", "assessment.choice.*", "decision.acknowledged_warnings", "decision.conflict.*", "decision.route_choice", "decision.step",
+                   "decision.override_reason", "decision.in_meeting", "confirm"),
+                  landing="decision.route_choice"),
 )  # fmt: skip
 
 SECTION_NUMBER = {section.key: number for number, section in enumerate(LAYOUT, 1)}

@@ -294,7 +294,7 @@ class ScreeningPage(QWidget):
         self.scroll_area.ensureWidgetVisible(section, 0, 0)
         if not focus:
             return
-        resume = self.session.resume_point(key)
+        resume = self.session.resume_point(key) or screening_layout.section(key).landing
         target = self.binder.widget_for(resume) if resume else None
         target = target or next((w for w in self.binder.widgets(key) if can_focus(w)), None)
         if target is not None:

@@ -19,7 +19,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
@@ -65,6 +64,16 @@ class RiskQuestions(QObject):
         section.addWidget(self.item9_banner)
         section.addLayout(self._questions())
         form = QFormLayout()
+        # The rating first, then its detail: a typed "No" on the last question moves on to the detail
+        # (a question), past the rating, so the run of answers N N N N, text, Tab, a level is as it was.
+        levels = assessment_words().protective_levels
+        self.protective_level = value_combo("Protective factors rated", [(None, "— not rated —"), *levels.items()])
+        self.protective_level.currentIndexChanged.connect(
+            lambda _i: session.update_risk_details({"protective_level": self.protective_level.currentData()})
+        )
+        binder.bind("risk_details.protective_level", self.protective_level,
+                    lambda: select_value(self.protective_level, self._details().get("protective_level")))  # fmt: skip
+        form.addRow("Protective factors: present, some or none-minimal", self.protective_level)
         self.protective = QLineEdit()
         self.protective.setAccessibleName("Protective factors")
         self.protective.textEdited.connect(lambda text: session.update_risk_details({"protective_factors": text}))
@@ -93,24 +102,6 @@ class RiskQuestions(QObject):
         self.actions_label = QLabel("Actions taken and safety advice")
         actions.addRow(self.actions_label, self.actions)
         section.addLayout(actions)
-        # After the rating and its actions, so that the typed run of answers (N N N N, Tab, a level) is as it was.
-        closing = QFormLayout()
-        levels = assessment_words().protective_levels
-        self.protective_level = value_combo("Protective factors rated", [(None, "— not rated —"), *levels.items()])
-        self.protective_level.currentIndexChanged.connect(
-            lambda _i: session.update_risk_details({"protective_level": self.protective_level.currentData()})
-        )
-        binder.bind("risk_details.protective_level", self.protective_level,
-                    lambda: select_value(self.protective_level, self._details().get("protective_level")))  # fmt: skip
-        closing.addRow("Protective factors: present, some or none-minimal", self.protective_level)
-        section.addLayout(closing)
-        # At any risk level (requirements.md 9 D.30; the Haringey flow's "screen is discussed in supervision").
-        self.supervision = QCheckBox("Discuss in supervision")
-        self.supervision.setAccessibleName("Discuss in supervision")
-        self.supervision.toggled.connect(session.set_discuss_in_supervision)
-        binder.bind("discuss_in_supervision", self.supervision,
-                    lambda: self.supervision.setChecked(session.form.discuss_in_supervision))  # fmt: skip
-        section.addWidget(self.supervision)
 
     def _questions(self) -> QGridLayout:
         grid = QGridLayout()
