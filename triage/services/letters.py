@@ -281,7 +281,8 @@ def _particulars(
                 agreed=has_words(risk.actions_taken),
                 patient_phone=referral.phone or None,
                 patient_postcode=referral.postcode or None,
-                interpreter_language=referral.interpreter_language or None,
+                # The referral's, else the one the screening's access needs recorded (issue 15, item 7).
+                interpreter_language=referral.interpreter_language or answers.assessment.access_needs.interpreter_language,
                 patient_copy_sent="patient" in sent,
                 gp_letter_sent="gp" in sent,
             ),
