@@ -5,6 +5,8 @@ resources/assessment.yaml in the seeds' words."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.store.test_screening_session_drafts import complete_session
@@ -123,3 +125,24 @@ def test_the_self_help_caveat_only_for_pure_self_help() -> None:
     )
     assert "50%" in caveat and "36%" in caveat
     assert self_help_caveat("guided_self_help") is None and self_help_caveat(None) is None
+
+
+def test_a_draft_saved_before_the_assessment_fields_opens_with_none_of_them_recorded() -> None:
+    session = complete_session()
+    payload = session.draft()
+    older = {**payload, "form": {k: v for k, v in payload["form"].items()
+                                 if k not in {"secondary_descriptors", "discuss_in_supervision", "assessment"}}}  # fmt: skip
+    reopened = ScreeningSession.from_draft(session.ruleset, json.loads(json.dumps(older)))
+    assert reopened.form.secondary_descriptors == () and reopened.form.discuss_in_supervision is False
+    assert reopened.form.assessment == {} and reopened.problems() == []
+
+
+def test_the_assessment_answers_survive_the_draft_as_json() -> None:
+    session = complete_session()
+    session.update_assessment("choice", {"options_offered": ["cbt", "ipt"], "preferred_option": "ipt"})
+    session.update_assessment("access_needs", {"interpreter_language": "Tigrinya", "advocate": True})
+    session.set_secondary_descriptors(["ocd"])
+    session.set_discuss_in_supervision(True)
+    reopened = ScreeningSession.from_draft(session.ruleset, json.loads(json.dumps(session.draft())))
+    assert reopened.to_inputs().screening == session.to_inputs().screening
+    assert reopened.to_inputs().screening.assessment.choice.preferred_option == "ipt"
