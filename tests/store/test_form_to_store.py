@@ -46,7 +46,7 @@ FULL_FORM = ScreeningForm(
     risk_details={
         "thoughts": {"present": "yes", "detail": "most days"}, "intent": {"present": "yes", "detail": "tonight"},
         "plan": {"present": "yes", "detail": "tablets"}, "history": {"present": "no", "detail": ""},
-        "protective_factors": "Sister nearby", "contacted": "Duty manager J. Smith",
+        "protective_factors": "Sister nearby", "protective_level": "some", "contacted": "Duty manager J. Smith",
         "contacted_at": "2026-11-23T10:05:00", "actions_taken": "Crisis team to assess at home today",
     },
     long_term_conditions=[condition_lists().long_term_conditions[0], "Coeliac disease"],
@@ -54,6 +54,18 @@ FULL_FORM = ScreeningForm(
     mus_kinds=[MUS[0], MUS[2]],
     problem_descriptor="depression",
     previous_interventions=[InterventionRow(intervention="Guided self-help, 2023", outcome="unhelpful")],
+    secondary_descriptors=["ptsd", "social_anxiety"],
+    discuss_in_supervision=True,
+    assessment={
+        "access_needs": {"interpreter_language": "Polish", "advocate": True, "information_format": "large_print",
+                         "no_registered_gp": True, "no_fixed_address": True},
+        "circumstances": {"employment_status": "employed_off_sick", "benefits": "no", "statutory_sick_pay": "yes",
+                          "employment_support": "accepted", "concerns": ["debt", "carer"]},
+        "goals": "Back to work by spring",
+        "choice": {"options_offered": ["guided_self_help", "cbt"], "preferred_option": "cbt",
+                   "modalities": ["one_to_one", "telephone"], "locations": ["gp_practice"],
+                   "contact_times": "Mornings before 10"},
+    },
 )  # fmt: skip
 
 

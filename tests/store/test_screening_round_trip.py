@@ -32,6 +32,7 @@ from triage.services import (
     record_as_text,
     referral_record,
 )
+from triage.services.assessment import assessment_words
 from triage.services.draft_format import AWAITING_INPUT_FIELDS, FORM_ONLY_FIELDS, SessionForm, exactly, screening_data
 from triage.services.inputs import AS_STORED, RiskDetails, RiskItem, ScreeningInput
 from triage.services.referral_record import RECORD_ONLY_FIELDS, RiskPart, ScreeningPart
@@ -43,6 +44,7 @@ from triage.store.models import SCREENING_STORE_COLUMNS, Screening, answer_colum
 from triage.store.vocabulary import INTERVENTION_OUTCOMES, RISK_QUESTIONS
 
 LISTS = condition_lists()
+WORDS = assessment_words()
 SCREENER = as_pwp("pwp.roundtrip")
 # Where the screener was: the one field of the form that is not an answer.
 DOCUMENTED_FORM_ONLY = {"section"}
@@ -108,6 +110,7 @@ def complete_forms(draw: st.DrawFn) -> SessionForm:
         risk["thoughts"]["present"] = draw(st.sampled_from(("yes", "no")))
     risk |= {
         "protective_factors": draw(st.just("") | texts),
+        "protective_level": draw(st.none() | st.sampled_from(("present", "some", "none_minimal"))),
         "contacted": draw(words if high else st.just("") | words),
         "contacted_at": draw(moments if high else st.none() | moments),
         "actions_taken": draw(words if high else st.just("") | words),
@@ -115,6 +118,9 @@ def complete_forms(draw: st.DrawFn) -> SessionForm:
     kinds = draw(st.lists(st.sampled_from(LISTS.medically_unexplained_symptoms), unique=True))
     conditions = st.sampled_from(LISTS.long_term_conditions) | texts  # from the list, or typed: "Coeliac", "Ménière's"
     rows = st.builds(InterventionRow, intervention=texts, outcome=st.sampled_from(INTERVENTION_OUTCOMES))
+    problem = draw(st.none() | st.sampled_from(PROBLEM_DESCRIPTORS))
+    others = [d for d in PROBLEM_DESCRIPTORS if d != problem]
+    secondary = draw(st.lists(st.sampled_from(others), unique=True, max_size=3)) if problem else []
     return SessionForm(
         section=draw(st.sampled_from(("risk", "summary"))),
         phq9=phq9,
@@ -126,9 +132,50 @@ def complete_forms(draw: st.DrawFn) -> SessionForm:
         long_term_conditions=tuple(draw(st.lists(conditions, max_size=4))),
         medically_unexplained_symptoms=bool(kinds),
         mus_kinds=tuple(kinds),
-        problem_descriptor=draw(st.none() | st.sampled_from(PROBLEM_DESCRIPTORS)),
+        problem_descriptor=problem,
         previous_interventions=tuple(draw(st.lists(rows, max_size=3))),
+        secondary_descriptors=tuple(secondary),
+        discuss_in_supervision=draw(st.booleans()),
+        assessment=draw(assessments()),
     )
+
+
+def codes(list_name: str) -> st.SearchStrategy[list[str]]:
+    """Some codes of one of resources/assessment.yaml's lists, each once."""
+    return st.lists(st.sampled_from(sorted(getattr(WORDS, list_name))), unique=True, max_size=4)
+
+
+def maybe(list_name: str) -> st.SearchStrategy[str | None]:
+    return st.none() | st.sampled_from(sorted(getattr(WORDS, list_name)))
+
+
+# A language and contact times are printed on letters: letters their fonts have, as a screener types them.
+printable = st.tuples(st.characters(codec="latin-1", categories=("L",)),
+                      st.text(st.characters(codec="latin-1", categories=("L", "N", "P", "Zs")), max_size=20)).map("".join)  # fmt: skip
+
+
+@st.composite
+def assessments(draw: st.DrawFn) -> dict[str, Any]:
+    """The assessment's content (issue 15, item 7), any part of it left as not asked."""
+    offered = draw(codes("treatment_options"))
+    return {
+        "access_needs": {
+            "interpreter_language": draw(st.none() | printable), "advocate": draw(st.booleans()),
+            "information_format": draw(maybe("information_formats")), "no_registered_gp": draw(st.booleans()),
+            "no_fixed_address": draw(st.booleans()),
+        },
+        "circumstances": {
+            "employment_status": draw(maybe("employment_statuses")), "benefits": draw(maybe("yes_no")),
+            "statutory_sick_pay": draw(maybe("yes_no")), "employment_support": draw(maybe("employment_support")),
+            "concerns": draw(codes("concerns")),
+        },
+        "goals": draw(st.just("") | texts),
+        "choice": {
+            "options_offered": offered, "preferred_option": draw(st.none() | st.sampled_from(offered or [None])),
+            "modalities": draw(codes("modalities")), "locations": draw(codes("locations")),
+            "contact_times": draw(st.just("") | printable),
+        },
+    }  # fmt: skip
 
 
 def full_input() -> ScreeningInput:
@@ -138,6 +185,8 @@ def full_input() -> ScreeningInput:
         rating_notes={"risk": "Calm"}, risk_details={"thoughts": {"present": "no"}}, long_term_conditions=("Asthma",),
         medically_unexplained_symptoms=True, mus_kinds=(LISTS.medically_unexplained_symptoms[0],),
         problem_descriptor="gad", previous_interventions=(InterventionRow(intervention="CBT", outcome="helpful"),),
+        secondary_descriptors=("ptsd",), discuss_in_supervision=True,
+        assessment={"access_needs": {"advocate": True}, "goals": "Sleep better"},
     )))  # fmt: skip
 
 
@@ -184,3 +233,11 @@ def test_a_complete_form_stored_and_read_back_through_the_record_is_what_went_in
     text = record_as_text(record)
     assert all(kind in text for kind in typed.mus_kinds)
     assert record_as_json(record)["screening"]["mus_kinds"] == list(typed.mus_kinds)
+    # And the assessment's content (issue 15, item 7), in the JSON as it went in.
+    shown = record_as_json(record)["screening"]
+    assert shown["assessment"] == typed.assessment.model_dump(mode="json")
+    assert shown["secondary_descriptors"] == list(typed.secondary_descriptors)
+    assert shown["discuss_in_supervision"] is typed.discuss_in_supervision
+    assert shown["risk_details"]["protective_level"] == typed.risk_details.protective_level
+    if typed.assessment.goals:
+        assert typed.assessment.goals in text

@@ -37,7 +37,7 @@ ANSWERS = {
         "intent": {"present": "no", "detail": "Says she would never act on them"},
         "plan": {"present": "not_asked", "detail": ""},
         "history": {"present": "yes", "detail": "Overdose in 2016, none since"},
-        "protective_factors": "Sister & neighbour <daily visits>, two cats",
+        "protective_factors": "Sister & neighbour <daily visits>, two cats", "protective_level": "some",
         "contacted": "Duty senior PWP Zofia Wiśniewska", "contacted_at": CONTACTED_AT.isoformat(),
         "actions_taken": "Safety plan agreed; crisis line number given; review at next call",
     },
@@ -46,6 +46,16 @@ ANSWERS = {
     "problem_descriptor": "health_anxiety",
     "previous_interventions": ({"intervention": "Guided self-help, 2021", "outcome": "unhelpful"},
                                {"intervention": "Counselling at the surgery, 2023", "outcome": "partly_helpful"}),
+    "secondary_descriptors": ("panic", "ocd"), "discuss_in_supervision": True,
+    "assessment": {
+        "access_needs": {"interpreter_language": "Kurdish (Sorani)", "advocate": True, "information_format": "easy_read",
+                         "no_registered_gp": True, "no_fixed_address": True},
+        "circumstances": {"employment_status": "employed_off_sick", "benefits": "yes", "statutory_sick_pay": "no",
+                          "employment_support": "declined", "concerns": ("housing", "relationship")},
+        "goals": "To walk the dog again <without panicking>",
+        "choice": {"options_offered": ("pure_self_help", "cbt"), "preferred_option": "pure_self_help",
+                   "modalities": ("group",), "locations": ("community_venue",), "contact_times": "After 6pm & Sundays"},
+    },
 }  # fmt: skip
 
 
@@ -87,6 +97,22 @@ def expected_lines(screening: ScreeningInput, decision: DecisionInput) -> dict[s
           for q in RISK_QUESTIONS for item in [getattr(details, q)]),
         f"Protective factors: {details.protective_factors}", f"Who was contacted: {details.contacted}",
         f"When: {uk_time(CONTACTED_AT)}", f"What was agreed, actions taken: {details.actions_taken}",
+        "Protective factors rated: Some",
+    ])  # fmt: skip
+    shown["secondary_descriptors"] = (
+        "Screening answers",
+        ["Secondary problems: Panic disorder; Obsessive-compulsive disorder"],
+    )
+    shown["discuss_in_supervision"] = ("Screening answers", ["Discuss in supervision: Yes"])
+    shown["assessment"] = ("Screening answers", [
+        "Interpreter at the screening: Kurdish (Sorani)", "Advocate needed: Yes", "Format of information: Easy read",
+        "No registered GP: Yes", "No fixed address: Yes", "Employment status: Employed, off sick",
+        "Receiving benefits: Yes", "Statutory sick pay: No", "Employment support: Offered, declined",
+        "Debt, housing, relationship or carer concerns: Housing; Relationships",
+        "Patient's goals: To walk the dog again <without panicking>",
+        "Options offered: Pure self-help (e.g. books on prescription); CBT",
+        "Patient's preferred option: Pure self-help (e.g. books on prescription)",
+        "Preferred way of working: Group", "Preferred location: Community venue", "Contact times: After 6pm & Sundays",
     ])  # fmt: skip
     shown["long_term_conditions"] = ("Screening answers", list(screening.long_term_conditions))
     shown["medically_unexplained_symptoms"] = ("Screening answers", ["Medically unexplained symptoms: yes"])

@@ -20,7 +20,13 @@ NOT_SHOWN = {"section", "medically_unexplained_symptoms"}
 # What the high-risk alert records, shown and re-raised from the one bound "record the action" control.
 ALERT_FIELDS = {"risk_details.contacted_at"}
 CONTROLS = {"ask_wsas", "add_intervention", "confirm", "decision.conflict.keep", "decision.conflict.follow",
-            "previous_interventions.0.remove", "decision.step"}  # fmt: skip
+            "previous_interventions.0.remove", "decision.step", "secondary_descriptors.prompt",
+            "assessment.choice.caveat"}  # fmt: skip
+
+
+from triage.services.assessment import AccessNeeds, Assessment, ChoiceRecord, Circumstances  # noqa: E402
+
+assert set(Assessment.model_fields) == {"access_needs", "circumstances", "goals", "choice"}  # each part covered below
 
 
 def form_leaves(rows: int) -> set[str]:
@@ -31,6 +37,10 @@ def form_leaves(rows: int) -> set[str]:
     leaves |= {"risk_details.protective_factors", "risk_details.contacted", "risk_details.actions_taken", *ALERT_FIELDS}
     leaves |= {"long_term_conditions", "mus_kinds", "problem_descriptor"}
     leaves |= {f"previous_interventions.{i}.{part}" for i in range(rows) for part in ("intervention", "outcome")}
+    # The assessment's content (issue 15, item 7): every field of each part, each list's boxes under it.
+    leaves |= {"risk_details.protective_level", "discuss_in_supervision", "secondary_descriptors", "assessment.goals"}
+    leaves |= {f"assessment.{part}.{name}" for part, model in (("access_needs", AccessNeeds),
+               ("circumstances", Circumstances), ("choice", ChoiceRecord)) for name in model.model_fields}  # fmt: skip
     assert {leaf.split(".")[0] for leaf in leaves} | NOT_SHOWN == set(SessionForm.model_fields)
     return leaves
 

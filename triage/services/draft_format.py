@@ -68,6 +68,9 @@ class SessionForm(BaseModel):
     mus_kinds: tuple[str, ...] | None = None  # None: not asked; (): none
     problem_descriptor: ProblemDescriptor | None = None
     previous_interventions: tuple[InterventionRow, ...] = ()
+    secondary_descriptors: tuple[ProblemDescriptor, ...] = ()
+    discuss_in_supervision: bool = False
+    assessment: dict[str, Any] = Field(default_factory=dict)  # checked as Assessment on completion
 
     @model_validator(mode="after")
     def _mus_agrees(self) -> SessionForm:
@@ -124,7 +127,8 @@ def load_draft(payload: Mapping[str, Any]) -> SessionDraft:
 # added there and not here fails the build rather than vanishing from resumed drafts.
 V1_FIELDS = frozenset({"section", "phq9", "gad7", "wsas", "ratings", "rating_notes", "risk_details",
                        "long_term_conditions", "medically_unexplained_symptoms", "mus_kinds", "problem_descriptor",
-                       "previous_interventions"})  # fmt: skip
+                       "previous_interventions", "secondary_descriptors", "discuss_in_supervision",
+                       "assessment"})  # fmt: skip
 
 
 def migrate_v1(payload: Mapping[str, Any]) -> SessionDraft:
@@ -147,6 +151,9 @@ def migrate_v1(payload: Mapping[str, Any]) -> SessionDraft:
             "mus_kinds": kinds if mus else None,
             "problem_descriptor": old.problem_descriptor,
             "previous_interventions": tuple(old.previous_interventions),
+            "secondary_descriptors": tuple(old.secondary_descriptors),
+            "discuss_in_supervision": old.discuss_in_supervision,
+            "assessment": dict(old.assessment),
         }
     )
     return SessionDraft(form=form)
@@ -167,4 +174,7 @@ def to_v1(form: SessionForm) -> ScreeningForm:
         mus_kinds=list(form.mus_kinds or ()),
         problem_descriptor=form.problem_descriptor,
         previous_interventions=list(form.previous_interventions),
+        secondary_descriptors=list(form.secondary_descriptors),
+        discuss_in_supervision=form.discuss_in_supervision,
+        assessment=dict(form.assessment),
     )

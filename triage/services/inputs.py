@@ -37,6 +37,7 @@ from triage.resources import resource_path
 from triage.rules.datafile import read_yaml
 from triage.rules.screening import Screening as RoutingScreening
 from triage.rules.vocabulary import Level, ProblemDescriptor, RouteCode, VariableId
+from triage.services.assessment import ASSESSMENT_MODELS, Assessment, ProtectiveLevel
 from triage.store.vocabulary import InterventionOutcome, ReferralSource, ReturnedFrom
 
 MAX_AGE_YEARS = 120
@@ -247,6 +248,8 @@ class RiskDetails(BaseModel):
     plan: RiskItem = RiskItem()
     history: RiskItem = RiskItem()
     protective_factors: Note = ""
+    # Protective factors as a rating beside the text (requirements.md 9 D.27); None: not rated.
+    protective_level: ProtectiveLevel | None = None
     # For high risk: who was contacted (duty manager, supervisor, crisis team) and when, and what was
     # agreed; all three required (ScreeningInput), the two texts with words in them, not punctuation.
     contacted: Note = ""
@@ -300,6 +303,11 @@ class ScreeningInput(BaseModel):
     mus_kinds: tuple[Annotated[str, AfterValidator(check_mus_kind)], ...] = Field(default=(), max_length=20)
     problem_descriptor: ProblemDescriptor | None = None
     previous_interventions: tuple[PreviousIntervention, ...] = Field(default=(), max_length=50)
+    # Issue 15, item 7: the other problems, a flag for supervision at any risk level, and the rest of
+    # the assessment (access needs, circumstances, goals, the choice record; triage.services.assessment).
+    secondary_descriptors: tuple[ProblemDescriptor, ...] = Field(default=(), max_length=12)
+    discuss_in_supervision: bool = Field(default=False, strict=True)
+    assessment: Assessment = Assessment()
 
     @model_validator(mode="after")
     def _risk_asked_when_item9(self, info: ValidationInfo) -> ScreeningInput:
@@ -310,6 +318,7 @@ class ScreeningInput(BaseModel):
             raise ValueError("mus_kinds: only when medically_unexplained_symptoms is recorded")
         if len(set(self.mus_kinds)) != len(self.mus_kinds):
             raise ValueError("mus_kinds: each kind only once")
+        self._secondary_problems_agree()
         # High risk: who was contacted, when, and what was agreed are part of the record, never optional
         # (requirements.md 9 D.28). One line each (input_problems splits them); not re-checked on a
         # record read back as stored (AS_STORED), which met the rules of the day it was saved.
@@ -319,6 +328,15 @@ class ScreeningInput(BaseModel):
             if problems:
                 raise ValueError("\n".join(problems))
         return self
+
+    def _secondary_problems_agree(self) -> None:
+        secondary = self.secondary_descriptors
+        if len(set(secondary)) != len(secondary):
+            raise ValueError("secondary_descriptors: each problem only once")
+        if secondary and self.problem_descriptor is None:
+            raise ValueError("secondary_descriptors: only with a main problem descriptor")
+        if self.problem_descriptor in secondary:
+            raise ValueError("secondary_descriptors: must not repeat the main problem")
 
     @property
     def previous_unhelpful_interventions(self) -> int:
@@ -424,7 +442,7 @@ def _known_fields(title: str) -> list[str]:
 _MODELS: dict[str, type[BaseModel]] = {
     model.__name__: model
     for model in (ReferralInput, ReferralUpdate, GpPracticeInput, RiskItem, RiskDetails, PreviousIntervention,
-                  ScreeningInput, DecisionInput)
+                  ScreeningInput, DecisionInput, *ASSESSMENT_MODELS)
 }  # fmt: skip
 _FIELD_NAMES = {name for model in _MODELS.values() for name in model.model_fields}
 

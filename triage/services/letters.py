@@ -281,7 +281,9 @@ def _particulars(
                 protective_factors=_words(risk.protective_factors),
                 agreed=has_words(risk.actions_taken),
                 patient_phone=referral.phone or None,
-                interpreter_language=referral.interpreter_language or None,
+                interpreter_language=(  # the referral's, else the screening's access needs (issue 15, item 7)
+                    referral.interpreter_language or answers.assessment.access_needs.interpreter_language
+                ),
                 patient_copy_sent="patient" in sent,
                 gp_letter_sent="gp" in sent,
             ),

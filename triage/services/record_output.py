@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from triage.labels import labels
+from triage.services.assessment_view import assessment_rows, protective_level_words
 
 if TYPE_CHECKING:
     from triage.services.referral_record import (
@@ -70,6 +71,7 @@ def record_as_text(record: ReferralRecord) -> str:
         ("Screening", _screening(record.screening, record.screenings_recorded, record.names)),
         ("Ratings and matrix trace", _trace(record.trace, record.names)),
         ("Risk", _risk(record.screening.risk_details) if record.screening else [NONE]),
+        ("Assessment", _assessment(record.screening) if record.screening else [NONE]),
         ("Decision", _decision(record.decision, record.decisions_recorded, record.names)),
         ("Letters", _letters(record)),
         ("Status history", _status_history(record)),
@@ -208,10 +210,17 @@ def _risk(risk: RiskPart) -> list[str]:
     contact = risk.contacted + (f", {uk_time(risk.contacted_at)}" if risk.contacted_at else "")
     lines += [
         _row("Protective factors", risk.protective_factors or NONE),
+        _row("Protective factors rated", protective_level_words(risk.protective_level)),
         _row("Contacted", contact or NONE),
         _row("Actions taken", risk.actions_taken or NONE),
     ]
     return lines
+
+
+def _assessment(screening: ScreeningPart) -> list[str]:
+    """Access needs, circumstances, goals and the choice record (issue 15, item 7)."""
+    rows = assessment_rows(screening.assessment, screening.secondary_descriptors, screening.discuss_in_supervision)
+    return [_row(label, value) for label, value in rows]
 
 
 def _decision(decision: DecisionPart | None, count: int, names: Names) -> list[str]:

@@ -109,6 +109,7 @@ class RiskAnswer:
 class RiskPart:
     answers: tuple[RiskAnswer, ...]
     protective_factors: str
+    protective_level: str | None  # present / some / none_minimal; None: not rated
     contacted: str
     contacted_at: datetime | None
     actions_taken: str
@@ -149,6 +150,9 @@ class ScreeningPart:
     mus_kinds: tuple[str, ...]  # the kinds of MUS ticked (live-call issue, defect 7)
     problem_descriptor: str | None
     previous_interventions: tuple[InterventionPart, ...]
+    secondary_descriptors: tuple[str, ...]
+    discuss_in_supervision: bool
+    assessment: dict[str, Any]  # services.assessment.Assessment as JSON: access needs, circumstances, goals, choice
 
 
 # ScreeningPart's fields that are the screening row's, not answers (the rest are ScreeningInput's).
@@ -329,6 +333,7 @@ def _screening(screening: Screening) -> ScreeningPart:
         "rating_notes": tuple(RatingNote(v, answers.rating_notes[v]) for v in VARIABLES if answers.rating_notes.get(v)),
         "risk_details": _risk(answers),
         "previous_interventions": tuple(InterventionPart(i.intervention, i.outcome) for i in answers.previous_interventions),
+        "assessment": answers.assessment.model_dump(mode="json"),
     }  # fmt: skip
     carried: dict[str, Any] = {name: shown.get(name, getattr(answers, name)) for name in ScreeningInput.model_fields}
     return ScreeningPart(id=screening.id, screened_at=screening.screened_at, screened_by=screening.screened_by,

@@ -72,6 +72,9 @@ class ScreeningForm(BaseModel):
     mus_kinds: list[str] = Field(default_factory=list)
     problem_descriptor: ProblemDescriptor | None = None
     previous_interventions: list[InterventionRow] = Field(default_factory=list)
+    secondary_descriptors: list[ProblemDescriptor] = Field(default_factory=list)
+    discuss_in_supervision: bool = False
+    assessment: dict[str, Any] = Field(default_factory=dict)
 
     def missing(self) -> list[str]:
         """What the matrix still needs, in the form's order, in words a screener would use."""
@@ -126,6 +129,9 @@ class ScreeningForm(BaseModel):
                 PreviousIntervention(intervention=row.intervention, outcome=row.outcome)  # type: ignore[arg-type]
                 for row in self.previous_interventions
             ),
+            "secondary_descriptors": tuple(self.secondary_descriptors),
+            "discuss_in_supervision": self.discuss_in_supervision,
+            "assessment": self.assessment,
         }
         try:
             return ScreeningInput.model_validate(data)
@@ -150,6 +156,9 @@ class ScreeningForm(BaseModel):
             problem_descriptor=screening.problem_descriptor,
             previous_interventions=[InterventionRow(intervention=item.intervention, outcome=item.outcome)
                                     for item in screening.previous_interventions],
+            secondary_descriptors=list(screening.secondary_descriptors),
+            discuss_in_supervision=screening.discuss_in_supervision,
+            assessment=screening.assessment.model_dump(mode="json"),
         )  # fmt: skip
 
 

@@ -60,7 +60,12 @@ MEDIUM_RISK_PROBLEM = (
 _SECTION_OF_FIELD = {"phq9": "severity", "gad7": "severity", "wsas": "severity", "chronicity": "ratings",
                      "complexity": "ratings", "impairment": "ratings", "substance_use": "ratings", "risk": "risk",
                      "risk_details": "risk", "problem_descriptor": "history", "previous_interventions": "history",
-                     "long_term_conditions": "conditions", "mus_kinds": "conditions", "decision": "summary"}  # fmt: skip
+                     "long_term_conditions": "conditions", "mus_kinds": "conditions", "decision": "summary",
+                     "secondary_descriptors": "history", "discuss_in_supervision": "summary",
+                     "assessment": "details", "assessment.choice": "summary"}  # fmt: skip
+# What confirming an IAPT route (core or integrated, step 2 or 3) needs and the screen says is missing
+# (requirements.md 9 B.14), whether the route follows the recommendation or overrides it.
+DESCRIPTOR_NEEDED = "not yet recorded: Problem descriptor (the main problem; an IAPT route needs one, Alt+5)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +78,8 @@ class SessionInputs:
 
 
 def section_of(path: FieldPath) -> str:
-    return _SECTION_OF_FIELD[path.split(".", 1)[0]]
+    parts = path.split(".")
+    return _SECTION_OF_FIELD.get(".".join(parts[:2])) or _SECTION_OF_FIELD[parts[0]]
 
 
 class ScreeningSession:
@@ -166,6 +172,22 @@ class ScreeningSession:
 
     def set_previous_interventions(self, rows: Sequence[InterventionRow]) -> None:
         self._update("previous_interventions", previous_interventions=tuple(rows))
+
+    def set_secondary_descriptors(self, descriptors: Sequence[ProblemDescriptor]) -> None:
+        self._update("secondary_descriptors", secondary_descriptors=tuple(dict.fromkeys(descriptors)))
+
+    def set_discuss_in_supervision(self, discuss: bool) -> None:
+        self._update("discuss_in_supervision", discuss_in_supervision=discuss)
+
+    def update_assessment(self, part: str, changes: Mapping[str, Any]) -> None:
+        """Merge answers into one part of the assessment (``access_needs``, ``circumstances``, ``choice``);
+        checked as ``Assessment`` when the screening is completed."""
+        assessment = dict(self._form.assessment)
+        assessment[part] = {**assessment.get(part, {}), **changes}
+        self._update(f"assessment.{part}", assessment=assessment)
+
+    def set_goals(self, text: str) -> None:
+        self._update("assessment.goals", assessment={**self._form.assessment, "goals": text})
 
     def set_section(self, section: str) -> None:
         if section != self._form.section:
@@ -288,7 +310,11 @@ class ScreeningSession:
 
     def problems(self) -> list[str]:
         """Everything that stops confirming, the screening's first."""
-        return self.screening_problems() + decision_problems(self._decision, self._recommendation)
+        screening = self.screening_problems()
+        chosen = self.effective_route
+        if chosen is not None and chosen.route in IAPT_ROUTES and self._form.problem_descriptor is None:
+            screening.append(DESCRIPTOR_NEEDED)  # an override to IAPT too: the recommendation waits for it
+        return screening + decision_problems(self._decision, self._recommendation)
 
     def unanswered(self) -> list[FieldPath]:
         """Every field still to answer, in the form's order."""

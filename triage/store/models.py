@@ -206,6 +206,11 @@ class Screening(Base):
     mus_kinds: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
     problem_descriptor: Mapped[str | None] = mapped_column(String(40))
     previous_interventions: Mapped[list[dict[str, str]]] = mapped_column(JsonDoc, default=list)
+    # Issue 15, item 7 (migration 0014): the other problems (codes), the supervision flag, and the
+    # assessment's access needs, circumstances, goals and choice record (services.assessment.Assessment).
+    secondary_descriptors: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
+    discuss_in_supervision: Mapped[bool] = mapped_column(Boolean, default=False)
+    assessment: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
 
     referral: Mapped[Referral] = relationship(back_populates="screenings")
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from triage.labels import labels
 from triage.rules.questionnaires import questionnaire
+from triage.services.assessment_view import assessment_rows, protective_level_words
 from triage.services.record_output import BASIS, PRESENT, correction_lines, uk_date, uk_time
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ def risk(record: ReferralRecord) -> list[str]:
                      answer(questionnaire("phq9").answers, screening.phq9[8])))  # fmt: skip
     lines += [
         row("Protective factors", escape(details.protective_factors) or NONE),
+        row("Protective factors rated", escape(protective_level_words(details.protective_level))),
         row("Who was contacted", escape(details.contacted) or NONE),
         row("When", uk_time(details.contacted_at) if details.contacted_at else NONE),
         row("What was agreed, actions taken", escape(details.actions_taken) or NONE),
@@ -161,6 +163,9 @@ def screening_answers(record: ReferralRecord) -> list[str]:
     ]
     lines += [item(f"{escape(i.intervention)}: {escape(words.intervention_outcomes.get(i.outcome, i.outcome))}")
               for i in screening.previous_interventions]  # fmt: skip
+    lines.append("<b>Assessment: access needs, circumstances, goals and choice:</b>")
+    rows = assessment_rows(screening.assessment, screening.secondary_descriptors, screening.discuss_in_supervision)
+    lines += [item(row(label, escape(value))) for label, value in rows]
     return lines
 
 

@@ -29,6 +29,7 @@ class SectionLayout:
     title: str
     fields: tuple[str, ...]  # path patterns, in reading and tab order
     questions: tuple[str, ...] = ()  # the patterns a typed answer moves on to (notes and details are a Tab away)
+    landing: str | None = None  # where Alt+N lands with nothing unanswered (None: the section's first field)
 
 
 def _ratings(variables: tuple[str, ...]) -> tuple[str, ...]:
@@ -39,23 +40,25 @@ _RISK_FIELDS = tuple(f"risk_details.{k}.{part}" for k in RISK_QUESTIONS for part
 _SCREENER_RATED = tuple(v for v in RATED_VARIABLES if v != "risk")
 
 LAYOUT: tuple[SectionLayout, ...] = (
-    SectionLayout("details", "Referral", ()),
+    SectionLayout("details", "Referral", ("assessment.access_needs.*", "assessment.circumstances.*",
+                                          "assessment.goals")),
     SectionLayout("severity", "Severity: PHQ-9 and GAD-7", ("phq9.*", "gad7.*", "ask_wsas", "wsas.*"),
                   questions=("phq9.*", "gad7.*", "wsas.*")),
     SectionLayout("ratings", "Chronicity, complexity, impairment, substance use", _ratings(_SCREENER_RATED),
                   questions=_SCREENER_RATED),
-    SectionLayout("risk", "Risk", (*_RISK_FIELDS, "risk_details.protective_factors", *_ratings(("risk",)),
-                                   "risk_details.contacted", "risk_details.actions_taken"),
+    SectionLayout("risk", "Risk", (*_RISK_FIELDS, "risk_details.protective_level", "risk_details.protective_factors",
+                                   *_ratings(("risk",)), "risk_details.contacted", "risk_details.actions_taken"),
                   questions=(*(f"risk_details.{k}.present" for k in RISK_QUESTIONS), "risk_details.protective_factors",
                              "risk", "risk_details.actions_taken")),
     SectionLayout("history", "Problem and previous interventions",
-                  ("problem_descriptor", "previous_interventions.*", "add_intervention"),
+                  ("problem_descriptor", "secondary_descriptors.*", "previous_interventions.*", "add_intervention"),
                   questions=("problem_descriptor",)),
     SectionLayout("conditions", "Long-term conditions and medically unexplained symptoms",
                   ("long_term_conditions.none", "long_term_conditions.*", "mus_kinds.none", "mus_kinds.*")),
     SectionLayout("summary", "Summary and decision",
-                  ("decision.acknowledged_warnings", "decision.conflict.*", "decision.route_choice", "decision.step",
-                   "decision.override_reason", "decision.in_meeting", "confirm")),
+                  ("discuss_in_supervision", "assessment.choice.*", "decision.acknowledged_warnings", "decision.conflict.*", "decision.route_choice", "decision.step",
+                   "decision.override_reason", "decision.in_meeting", "confirm"),
+                  landing="decision.route_choice"),
 )  # fmt: skip
 
 SECTION_NUMBER = {section.key: number for number, section in enumerate(LAYOUT, 1)}
@@ -91,7 +94,8 @@ def field_words(path: str, ruleset: Ruleset) -> str:
         return f"previous intervention {int(number) + 1}"
     words = {"risk_details": "the risk questions", "problem_descriptor": "the main problem",
              "long_term_conditions": "long-term conditions", "mus_kinds": "medically unexplained symptoms",
-             "decision": "the decision"}  # fmt: skip
+             "decision": "the decision", "secondary_descriptors": "the other problems",
+             "discuss_in_supervision": "the supervision flag", "assessment": "the assessment"}  # fmt: skip
     if path == "risk_details.contacted":
         return "the action taken for high risk"
     return words.get(head, head.replace("_", " "))

@@ -40,6 +40,7 @@ from triage.ui.questionnaire import AnswerRow, QuestionnaireWidget
 from triage.ui.rating import RatingChooser
 from triage.ui.recommendation_panel import RecommendationPanel, matrix_band_text
 from triage.ui.risk_alert import HighRiskAlert
+from triage.ui.screening_assessment import AccessAndCircumstances, ChoiceQuestions, SecondaryProblems
 from triage.ui.screening_conditions import ConditionQuestions
 from triage.ui.screening_decision import DecisionSection
 from triage.ui.screening_history import HistoryQuestions
@@ -115,7 +116,11 @@ class ScreeningPage(QWidget):
         self.risk = RiskQuestions(self.sections["risk"].layout_, session, self.binder, self.raters["risk"],
                                   self.raise_high_risk_alert)  # fmt: skip
         self.history = HistoryQuestions(self.sections["history"].layout_, session, self.binder)
+        secondary = QVBoxLayout()  # after the main problem, before the previous interventions (as the tab order)
+        self.secondary = SecondaryProblems(secondary, session, self.binder)
+        self.sections["history"].layout_.insertLayout(2, secondary)
         self.conditions = ConditionQuestions(self.sections["conditions"].layout_, session, self.binder)
+        self.choice = ChoiceQuestions(self.sections["summary"].layout_, session, self.binder)
         self.decision = DecisionSection(self.sections["summary"].layout_, session, self.binder, self.ruleset,
                                         meeting=meeting, on_confirm=self.request_confirm)  # fmt: skip
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.request_confirm)
@@ -135,6 +140,7 @@ class ScreeningPage(QWidget):
         label.setWordWrap(True)
         label.setAccessibleName("Referral details")
         self.sections["details"].layout_.addWidget(label)
+        self.access = AccessAndCircumstances(self.sections["details"].layout_, self.session, self.binder)
 
     def _build_severity(self) -> None:
         section = self.sections["severity"].layout_
@@ -288,7 +294,7 @@ class ScreeningPage(QWidget):
         self.scroll_area.ensureWidgetVisible(section, 0, 0)
         if not focus:
             return
-        resume = self.session.resume_point(key)
+        resume = self.session.resume_point(key) or screening_layout.section(key).landing
         target = self.binder.widget_for(resume) if resume else None
         target = target or next((w for w in self.binder.widgets(key) if can_focus(w)), None)
         if target is not None:

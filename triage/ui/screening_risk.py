@@ -18,9 +18,18 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from triage.labels import labels
+from triage.services.assessment import assessment_words
 from triage.services.screening_session import ScreeningSession
 from triage.store.vocabulary import RISK_QUESTIONS
 from triage.ui.binder import Binder, show_text
@@ -55,6 +64,16 @@ class RiskQuestions(QObject):
         section.addWidget(self.item9_banner)
         section.addLayout(self._questions())
         form = QFormLayout()
+        # The rating first, then its detail: a typed "No" on the last question moves on to the detail
+        # (a question), past the rating, so the run of answers N N N N, text, Tab, a level is as it was.
+        levels = assessment_words().protective_levels
+        self.protective_level = value_combo("Protective factors rated", [(None, "— not rated —"), *levels.items()])
+        self.protective_level.currentIndexChanged.connect(
+            lambda _i: session.update_risk_details({"protective_level": self.protective_level.currentData()})
+        )
+        binder.bind("risk_details.protective_level", self.protective_level,
+                    lambda: select_value(self.protective_level, self._details().get("protective_level")))  # fmt: skip
+        form.addRow("Protective factors: present, some or none-minimal", self.protective_level)
         self.protective = QLineEdit()
         self.protective.setAccessibleName("Protective factors")
         self.protective.textEdited.connect(lambda text: session.update_risk_details({"protective_factors": text}))
