@@ -42,7 +42,7 @@ def test_every_page_after_the_first_names_the_person() -> None:
     for number, text in enumerate(pages, start=1):
         assert "999 000 0018" in text
         assert f"Page {number} of {len(pages)}" in text
-        assert "doncaster-2007 version 1.0.0 (sha256 851f37a0)" in text
+        assert "doncaster-2007 version 1.1.0 (sha256 bae9fe5e)" in text
         assert "TT-000123" in text
 
 

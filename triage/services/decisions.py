@@ -240,7 +240,12 @@ def replay_stored(decision: Decision, screening: Screening, extra_rulesets: Iter
 def find_ruleset(sha256: str, extra: Iterable[Path] = ()) -> Ruleset | None:
     """The ruleset with this content hash among the shipped, configured and given files (retired ones
     included: they exist to replay old decisions)."""
-    candidates = [*sorted(resource_path("rules").glob("*.yaml")), default_ruleset_path(), *extra]
+    # retired/: superseded shipped rulesets, kept so that decisions made under them still replay.
+    shipped = [
+        *sorted(resource_path("rules").glob("*.yaml")),
+        *sorted(resource_path("rules", "retired").glob("*.yaml")),
+    ]
+    candidates = [*shipped, default_ruleset_path(), *extra]
     for path in dict.fromkeys(candidates):
         try:
             ruleset = load_ruleset(path, allow_retired=True)
