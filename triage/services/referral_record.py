@@ -20,7 +20,7 @@ are ``record_as_text`` and ``record_as_json`` (kept in ``record_output``, re-exp
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -207,6 +207,7 @@ class DecisionPart:
     ruleset_id: str
     ruleset_version: str
     ruleset_sha256: str
+    outcome_criterion: str | None = None  # the ruleset's criterion that applied (not suitable)
 
     @property
     def overridden(self) -> bool:
@@ -225,9 +226,10 @@ class Names:
     """What the ruleset calls routes, variables and levels: the decision's own ruleset when it is
     here, else the one in force (every ruleset names every route)."""
 
-    routes: Mapping[str, str]
+    routes: Mapping[str, str]  # every outcome's label: the routes, discharges and local services
     variables: Mapping[str, str]
     levels: Mapping[str, str]
+    criteria: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # the outcomes' criteria, by code
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -345,7 +347,7 @@ def _decision(decision: Decision, latest: Screening | None) -> DecisionPart:
         confirmed_route=decision.confirmed_route, confirmed_step=decision.confirmed_step,
         override_reason=decision.override_reason, warnings_acknowledged=decision.warnings_acknowledged,
         ruleset_id=decision.ruleset_id, ruleset_version=decision.ruleset_version,
-        ruleset_sha256=decision.ruleset_sha256,
+        ruleset_sha256=decision.ruleset_sha256, outcome_criterion=decision.outcome_criterion,
     )  # fmt: skip
 
 
@@ -370,9 +372,10 @@ def _earlier_referrals(session: Session, referral: Referral) -> tuple[HistoryEnt
 
 def _names(ruleset: Ruleset) -> Names:
     return Names(
-        routes=MappingProxyType(dict(ruleset.route_labels)),
+        routes=MappingProxyType(dict(ruleset.outcome_labels)),
         variables=MappingProxyType({str(k): v for k, v in ruleset.variable_labels.items()}),
         levels=MappingProxyType({str(k): v for k, v in ruleset.document.levels.items()}),
+        criteria=MappingProxyType({c.code: c.label for e in ruleset.decision_outcomes for c in e.criteria or ()}),
     )
 
 
