@@ -36,6 +36,9 @@ class Case:
     drivers: tuple[VariableId, ...]
     step_reasons: tuple[str, ...]
     in_meeting: bool = False  # the decision was taken in the referral meeting
+    # What the service can and cannot help with (outcomes/scope.yaml), for an outcome letter.
+    scope_can: tuple[str, ...] = ()
+    scope_cannot: tuple[str, ...] = ()
 
 
 def drivers_of(routing: Routing, outcome: Outcome, ruleset: Ruleset) -> tuple[tuple[VariableId, ...], tuple[str, ...]]:

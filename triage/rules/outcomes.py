@@ -78,6 +78,8 @@ def check_outcomes(document: RulesetDocument) -> list[str]:
         criteria = [c.code for c in entry.criteria or ()]
         for code in sorted({c for c in criteria if criteria.count(c) > 1}):
             problems.append(f"{where}.criteria: {code} is defined more than once")
+        if entry.letter == "not_suitable" and not entry.criteria:
+            problems.append(f"{where}.criteria: required for the not_suitable letter, which prints the criterion")
         if entry.criteria is not None and not entry.criteria:
             problems.append(f"{where}.criteria: give at least one criterion, or leave criteria out")
     for route in ROUTES:
