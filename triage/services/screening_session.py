@@ -30,7 +30,7 @@ from triage.fields import has_words
 from triage.rules.engine import route
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset
-from triage.rules.vocabulary import RATED_VARIABLES, Level, ProblemDescriptor, RatedVariable, RouteCode
+from triage.rules.vocabulary import RATED_VARIABLES, Level, ProblemDescriptor, RatedVariable
 from triage.services.draft_format import SessionDraft, SessionForm, dump_draft, load_draft, screening_data, to_v1
 from triage.services.inputs import DecisionInput, InvalidInput, ScreeningInput, parse
 from triage.services.route_choice import (
@@ -173,11 +173,21 @@ class ScreeningSession:
 
     # --- the decision's setters ------------------------------------------------------------------
 
-    def choose_route(self, route_code: RouteCode, step: Step | None = None) -> None:
-        """The person's own choice, remembered with the recommendation it was made against."""
+    def choose_route(self, route_code: str, step: Step | None = None) -> None:
+        """The person's own choice (a matrix route or another outcome of the ruleset), remembered with
+        the recommendation it was made against. A criterion chosen for another outcome is dropped."""
         against = self._recommendation.key if self._recommendation else None
         step = step if route_code in IAPT_ROUTES else None
-        self._update_decision(route_choice=Chosen(route=route_code, step=step, against=against))
+        kept = self._decision.outcome_criterion if self._decision.outcome_criterion in self.criteria(route_code) else ""
+        self._update_decision(route_choice=Chosen(route=route_code, step=step, against=against), outcome_criterion=kept)
+
+    def set_outcome_criterion(self, code: str) -> None:
+        self._update_decision(outcome_criterion=code)
+
+    def criteria(self, route_code: str | None) -> list[str]:
+        """The criteria of an outcome, one of which must be chosen (none for a matrix route)."""
+        outcome = self.ruleset.outcome(route_code) if route_code else None
+        return [criterion.code for criterion in (outcome.criteria or ())] if outcome else []
 
     def choose_step(self, step: Step) -> None:
         """A step for the route in force (the recommended one while the choice still follows it)."""
@@ -288,7 +298,11 @@ class ScreeningSession:
 
     def problems(self) -> list[str]:
         """Everything that stops confirming, the screening's first."""
-        return self.screening_problems() + decision_problems(self._decision, self._recommendation)
+        return self.screening_problems() + self._decision_problems()
+
+    def _decision_problems(self) -> list[str]:
+        chosen = self.effective_route
+        return decision_problems(self._decision, self._recommendation, self.criteria(chosen.route if chosen else None))
 
     def unanswered(self) -> list[FieldPath]:
         """Every field still to answer, in the form's order."""
@@ -307,7 +321,7 @@ class ScreeningSession:
         paths += [f"previous_interventions.{i}" for i, row in enumerate(form.previous_interventions)
                   if not row.intervention.strip() or row.outcome is None]  # fmt: skip
         paths += [name for name in ("long_term_conditions", "mus_kinds") if getattr(form, name) is None]
-        if decision_problems(self._decision, self._recommendation):
+        if self._decision_problems():
             paths.append("decision")
         return paths
 
@@ -329,8 +343,10 @@ class ScreeningSession:
         reason = self._decision.override_reason.strip() if needed else None
         # No problems left means any warnings were acknowledged; with none, nothing was.
         acknowledged = bool(recommendation.warnings)
+        criterion = self._decision.outcome_criterion if self.criteria(chosen.route) else None
         decision = parse(DecisionInput, {"confirmed_route": chosen.route, "confirmed_step": chosen.step,
-                                         "override_reason": reason, "warnings_acknowledged": acknowledged})  # fmt: skip
+                                         "outcome_criterion": criterion, "override_reason": reason,
+                                         "warnings_acknowledged": acknowledged})  # fmt: skip
         return SessionInputs(self.screening_input(), decision, self._decision.in_meeting)
 
     # --- internals -------------------------------------------------------------------------------

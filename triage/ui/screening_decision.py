@@ -123,8 +123,15 @@ class DecisionSection:
                     lambda: show_text(self.override_reason, self.session.decision.override_reason))  # fmt: skip
         self.reason_label = QLabel("Reas&on")
         self.reason_label.setBuddy(self.override_reason)
+        # For an outcome with criteria (not suitable: refer back to the GP): the one that applied, printed in the letter.
+        self.criterion_choice = value_combo("Criterion that applied", [])
+        self.criterion_choice.currentIndexChanged.connect(self._criterion_chosen)
+        binder.bind("decision.outcome_criterion", self.criterion_choice, self._show_criterion)
+        criterion_label = QLabel("Cr&iterion")
+        criterion_label.setBuddy(self.criterion_choice)
         form.addRow("&Route", self.route_choice)
         form.addRow("&Step", self.step_choice)
+        form.addRow(criterion_label, self.criterion_choice)
         form.addRow(self.reason_label, self.override_reason)
         return form
 
@@ -136,6 +143,10 @@ class DecisionSection:
             self.session.follow_recommendation()
         elif value is not None:
             self.session.choose_route(value)  # an IAPT route's step is chosen next, never carried over
+
+    def _criterion_chosen(self) -> None:
+        code = self.criterion_choice.currentData()
+        self.session.set_outcome_criterion(code or "")
 
     def _step_chosen(self) -> None:
         step = self.step_choice.currentData()
@@ -180,7 +191,7 @@ class DecisionSection:
 
     def _key_text(self, route: str, step: Step | None) -> str:
         steps = self.ruleset.document.steps.labels
-        return self.ruleset.route_labels[route] + (f", {steps[step]}" if step else "")
+        return self.ruleset.outcome_labels.get(route, route) + (f", {steps[step]}" if step else "")
 
     def _show_route(self) -> None:
         recommendation = self.session.recommendation
@@ -192,6 +203,8 @@ class DecisionSection:
             items.append((FOLLOW, follow))
             items += [(r, self.ruleset.route_labels[r] + (" (recommended)" if r == key.route else ""))
                       for r in (key.route, *(r for r in self._route_order() if r != key.route))]  # fmt: skip
+            # Then every other outcome of the ruleset: the discharges and the local refer-on services.
+            items += [(e.code, e.label or e.code) for e in self.ruleset.decision_outcomes if e.kind != "route"]
         if [(self.route_choice.itemData(i), self.route_choice.itemText(i))
                 for i in range(self.route_choice.count())] != items:  # fmt: skip
             self.route_choice.clear()
@@ -217,6 +230,22 @@ class DecisionSection:
             route, step = None, None
         self.step_choice.setEnabled(route in IAPT_ROUTES)
         select_value(self.step_choice, step if route in IAPT_ROUTES else None)
+
+    def _show_criterion(self) -> None:
+        choice = self.session.route_choice
+        outcome = self.ruleset.outcome(choice.route) if isinstance(choice, Chosen) else None
+        criteria = outcome.criteria or [] if outcome else []
+        items: list[tuple[object, str]] = (
+            [(None, "— choose the criterion that applied —"), *((c.code, c.label) for c in criteria)]
+            if criteria else [(None, "— not needed for this outcome —")]
+        )  # fmt: skip
+        if [(self.criterion_choice.itemData(i), self.criterion_choice.itemText(i))
+                for i in range(self.criterion_choice.count())] != items:  # fmt: skip
+            self.criterion_choice.clear()
+            for value, label in items:
+                self.criterion_choice.addItem(label, value)
+        self.criterion_choice.setEnabled(bool(criteria))
+        select_value(self.criterion_choice, self.session.decision.outcome_criterion or None)
 
     def _show_acknowledged(self) -> None:
         recommendation = self.session.recommendation
