@@ -17,6 +17,7 @@ from triage.store.vocabulary import (
     LETTER_KINDS,
     REFERRAL_SOURCES,
     REFERRAL_STATUSES,
+    RETURNED_FROM,
     RISK_QUESTIONS,
     ROLES,
 )
@@ -32,6 +33,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "roles": ROLES,
     "letter_kinds": LETTER_KINDS,
     "risk_questions": RISK_QUESTIONS,
+    "returned_from": RETURNED_FROM,
 }
 
 

@@ -24,6 +24,7 @@ from triage.store.vocabulary import (
     LETTER_KINDS,
     REFERRAL_SOURCES,
     REFERRAL_STATUSES,
+    RETURNED_FROM,
     RISK_QUESTIONS,
     ROLES,
 )
@@ -48,6 +49,7 @@ class Labels(StrictModel):
     risk_questions: dict[str, Text]
     roles: dict[str, Text]
     letter_kinds: dict[str, Text]
+    returned_from: dict[str, Text]  # the service a referral came back from (the ping-pong record)
 
 
 # Each mapping of the file and the closed vocabulary it labels, every code and no other.
@@ -59,6 +61,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "risk_questions": RISK_QUESTIONS,
     "roles": ROLES,
     "letter_kinds": LETTER_KINDS,
+    "returned_from": RETURNED_FROM,
 }
 
 

@@ -99,6 +99,7 @@ def facts_of(case: Case) -> dict[str, Any]:
         "drivers_given": bool(case.drivers),
         "step_reasons_given": bool(case.step_reasons),
         "choice_reason_given": bool(outcome.choice_reason),
+        "return_rationale_given": bool(outcome.return_rationale),
         "phq9": routing.scores.phq9,
         "risk_answers_given": any(a.present != "not_asked" for a in d.risk_answers),
         "protective_factors_given": bool(d.protective_factors),

@@ -27,6 +27,7 @@ class Outcome:
     override_reason: str | None
     risk_actions: str | None
     criterion: str | None = None  # the ruleset's criterion that applied, for an outcome with criteria
+    return_rationale: str | None = None  # why the matrix points again to a service that returned the person
 
     @property
     def overridden(self) -> bool:
@@ -65,7 +66,7 @@ def decide(routing: Routing, decision: Decision | None) -> Outcome:
     elif step is not None:
         problems.append("decision.confirmed_step: must be left out for a route outside IAPT")
     outcome = Outcome(route, step, routing.route, routing.step, decision.override_reason, decision.risk_actions,
-                      decision.outcome_criterion)  # fmt: skip
+                      decision.outcome_criterion, decision.return_rationale)  # fmt: skip
     if outcome.overridden and not decision.override_reason:
         problems.append(
             "decision.override_reason: required when the confirmed route or step differs from the recommendation"

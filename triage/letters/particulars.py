@@ -204,6 +204,8 @@ class Decision(BaseModel):
     outcome_criterion: Annotated[str, StringConstraints(pattern=CRITERION_CODE)] | None = None
     override_reason: Prose | None = Field(default=None, repr=False)
     risk_actions: Prose | None = Field(default=None, repr=False)
+    # Why the matrix points again to a service that returned this person before (printed in the referral-on summary).
+    return_rationale: Prose | None = Field(default=None, repr=False)
     in_meeting: bool = False  # taken by the team in the referral meeting
 
 

@@ -94,6 +94,7 @@ def placeholder_values(case: Case) -> dict[str, str]:
     optional = {
         "override_reason": outcome.override_reason,
         "choice_reason": outcome.choice_reason,
+        "return_rationale": outcome.return_rationale,
         "risk_actions": outcome.risk_actions,
         "risk_formulation": p.details.risk_formulation,
         "protective_factors": p.details.protective_factors,

@@ -100,6 +100,7 @@ class Condition(StrictModel):
     drivers_given: bool | None = None
     step_reasons_given: bool | None = None
     choice_reason_given: bool | None = None
+    return_rationale_given: bool | None = None  # routed back to a service that returned the person before
     risk_answers_given: bool | None = None
     protective_factors_given: bool | None = None
     agreed_given: bool | None = None
@@ -270,6 +271,7 @@ GUARDED: dict[str, tuple[Callable[[Condition | None], bool], str]] = {
     "override_reason": (_requires(overridden=True), "overridden: true"),
     "decided_name": (_requires(overridden=True), "overridden: true"),
     "choice_reason": (_requires(choice_reason_given=True), "choice_reason_given: true"),
+    "return_rationale": (_requires(return_rationale_given=True), "return_rationale_given: true"),
     "service_phone": (_requires(service_phone_given=True), "service_phone_given: true"),
     "risk_actions": (_requires(risk_actions_given=True), "risk_actions_given: true"),
     "risk_formulation": (_requires(risk_formulation_given=True), "risk_formulation_given: true"),

@@ -22,7 +22,7 @@ from triage.rules.engine import route
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, default_ruleset_path, load_ruleset
 from triage.services.inputs import DecisionInput, ScreeningInput
-from triage.services.outcome_choice import check_outcome, register_outcomes
+from triage.services.outcome_choice import check_outcome, check_return, register_outcomes, services_that_returned
 from triage.services.permissions import Action, PermissionDenied, User, allowed, record_view, require
 from triage.services.referrals import load_referral, move_to_status
 from triage.services.route_choice import ReasonNeeded, reason_needed
@@ -154,6 +154,7 @@ def record_decision(
     engine returned it, audited, the referral moved to decided and its current route kept on it."""
     routing = route(screening_input(screening).to_routing(), ruleset)
     check_outcome(ruleset, data)
+    return_rationale = check_return(services_that_returned(session, referral.person_id), data)
     # An override, or any choice for high risk, is stored with its reason (kept in override_reason either way).
     needed = reason_needed(routing, data.confirmed_route, data.confirmed_step)
     if needed and data.override_reason is None:
@@ -176,6 +177,7 @@ def record_decision(
         warnings_acknowledged=data.warnings_acknowledged,
         in_meeting=in_meeting,
         outcome_criterion=data.outcome_criterion,
+        return_rationale=return_rationale,
         decided_by=actor,
         decided_at=utc_now(),
     )

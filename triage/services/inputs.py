@@ -348,6 +348,10 @@ class DecisionInput(BaseModel):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None, Optional
     ] = None
     warnings_acknowledged: bool = Field(default=False, strict=True)
+    # Why the matrix points again to a service that returned this person before (record_decision requires it then).
+    return_rationale: Annotated[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None, Optional
+    ] = None
 
     @model_validator(mode="after")
     def _step_fits_route(self) -> DecisionInput:

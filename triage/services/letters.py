@@ -234,6 +234,7 @@ def letter_for_decision(
             confirmed_step=decision.confirmed_step,  # type: ignore[arg-type]
             outcome_criterion=decision.outcome_criterion,
             override_reason=decision.override_reason,
+            return_rationale=decision.return_rationale,
             risk_actions=risk_actions(answers.risk_details),
             in_meeting=decision.in_meeting,
         ))  # fmt: skip

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from triage.rules.ruleset import Ruleset
 from triage.services.inputs import DecisionInput
 from triage.store.errors import RefusedError
-from triage.store.models import Destination
+from triage.store.models import Destination, Referral
 
 
 def check_outcome(ruleset: Ruleset, data: DecisionInput) -> None:
@@ -50,3 +50,26 @@ def register_outcomes(session: Session, ruleset: Ruleset) -> None:
         elif (row.kind, row.label) != (entry.kind, label):
             row.kind, row.label = entry.kind, label
     session.flush()
+
+
+def services_that_returned(session: Session, person_id: str) -> frozenset[str]:
+    """The services that have returned this person to us before (any of their referrals that came
+    back from one): the ping-pong record (issue 15, item 6; requirements.md section 9, item 36). The
+    codes are route codes (cmht, crisis_team, substance_misuse), or other_service."""
+    found = session.scalars(
+        select(Referral.returned_from).where(Referral.person_id == person_id, Referral.returned_from.is_not(None))
+    )
+    return frozenset(code for code in found if code)
+
+
+def check_return(returned_by: frozenset[str], data: DecisionInput) -> str | None:
+    """The matrix rationale to store, required when the outcome chosen is a service that returned this
+    person before: referring them straight back needs the reason the matrix points there again."""
+    if data.confirmed_route not in returned_by:
+        return None
+    if data.return_rationale is None:
+        raise RefusedError(
+            f"return_rationale: required: {data.confirmed_route} has returned this person to us before; "
+            "give the matrix rationale for referring them there again"
+        )
+    return data.return_rationale

@@ -224,6 +224,7 @@ def _decision(decision: DecisionPart | None, count: int, names: Names) -> list[s
         *([_row("Criterion", names.criteria.get(decision.outcome_criterion, decision.outcome_criterion))]
           if decision.outcome_criterion else []),
         _row("Reason", decision.override_reason or "none needed"),
+        *([_row("Returned before; matrix rationale", decision.return_rationale)] if decision.return_rationale else []),
         _row("Warnings acknowledged", _yes_no(decision.warnings_acknowledged)),
         _row("Ruleset", f"{decision.ruleset_id} {decision.ruleset_version} (sha256 {decision.ruleset_sha256})"),
     ]  # fmt: skip

@@ -208,6 +208,7 @@ class DecisionPart:
     ruleset_version: str
     ruleset_sha256: str
     outcome_criterion: str | None = None  # the ruleset's criterion that applied (not suitable)
+    return_rationale: str | None = None  # why the matrix points again to a service that returned the person
 
     @property
     def overridden(self) -> bool:
@@ -348,6 +349,7 @@ def _decision(decision: Decision, latest: Screening | None) -> DecisionPart:
         override_reason=decision.override_reason, warnings_acknowledged=decision.warnings_acknowledged,
         ruleset_id=decision.ruleset_id, ruleset_version=decision.ruleset_version,
         ruleset_sha256=decision.ruleset_sha256, outcome_criterion=decision.outcome_criterion,
+        return_rationale=decision.return_rationale,
     )  # fmt: skip
 
 
@@ -426,3 +428,11 @@ def _from_contract(
         matched_confirmation=tuple(matched.get("confirmation", ())),
         matched_warnings=tuple(matched.get("warnings", ())), replay_matches=matches, replay_message=message,
     )  # fmt: skip
+
+
+def returns_of(record: ReferralRecord) -> list[tuple[str, date]]:
+    """Each time another service returned this person to us: its code and the date the returned
+    referral was received, from this referral and the person's others (issue 15, item 6)."""
+    entries = [(h.returned_from, h.received_on) for h in record.earlier_referrals]
+    entries.append((record.referral.returned_from, record.referral.received_on))
+    return [(code, when) for code, when in entries if code]

@@ -116,6 +116,7 @@ class DecisionDraft(BaseModel):
     route_choice: RouteChoice = FollowsRecommendation()
     override_reason: str = ""
     outcome_criterion: str = ""  # for an outcome with criteria (not suitable): the one that applied
+    return_rationale: str = ""  # why the matrix points again to a service that returned the person before
     acknowledged_warnings: tuple[str, ...] = ()  # the warnings shown when the person ticked "reviewed"
     in_meeting: bool = False
 

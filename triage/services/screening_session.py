@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, Literal
 
 from triage.events import Event
@@ -79,8 +80,13 @@ def section_of(path: FieldPath) -> str:
 class ScreeningSession:
     """The screening page's state and rules; see the module's docstring."""
 
-    def __init__(self, ruleset: Ruleset, draft: SessionDraft | None = None) -> None:
+    def __init__(
+        self, ruleset: Ruleset, draft: SessionDraft | None = None, returns: Sequence[tuple[str, date]] = ()
+    ) -> None:
+        """``returns``: each time another service returned this person to us (its code and the date the
+        returned referral was received), from the person's referrals: the ping-pong record."""
         self.ruleset = ruleset
+        self.returns = tuple(returns)
         draft = draft or SessionDraft()
         self._form, self._decision, self._dirty = draft.form, draft.decision, False
         self._high_risk_drawn = False
@@ -93,9 +99,11 @@ class ScreeningSession:
         self.dirty_changed: Event[bool] = Event()
 
     @classmethod
-    def from_draft(cls, ruleset: Ruleset, payload: Mapping[str, Any]) -> ScreeningSession:
+    def from_draft(
+        cls, ruleset: Ruleset, payload: Mapping[str, Any], returns: Sequence[tuple[str, date]] = ()
+    ) -> ScreeningSession:
         """A session from any draft's payload (older formats migrated; DraftFormatError if unreadable)."""
-        return cls(ruleset, load_draft(payload))
+        return cls(ruleset, load_draft(payload), returns)
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -180,6 +188,23 @@ class ScreeningSession:
         step = step if route_code in IAPT_ROUTES else None
         kept = self._decision.outcome_criterion if self._decision.outcome_criterion in self.criteria(route_code) else ""
         self._update_decision(route_choice=Chosen(route=route_code, step=step, against=against), outcome_criterion=kept)
+
+    def set_return_rationale(self, text: str) -> None:
+        self._update_decision(return_rationale=text)
+
+    def return_warning(self) -> str | None:
+        """The warning when the outcome in force is a service that returned this person before (issue
+        15, item 6): which service, and when; None otherwise."""
+        chosen = self.effective_route
+        if chosen is None:
+            return None
+        dates = sorted(when for code, when in self.returns if code == chosen.route)
+        if not dates:
+            return None
+        label = self.ruleset.outcome_labels.get(chosen.route, chosen.route)
+        when = ", ".join(d.strftime("%d/%m/%Y") for d in dates)
+        return (f"⚠ {label} has returned this person to us before (referral received {when}). Give the matrix "
+                "rationale for referring them there again: it is printed in the referral-on summary.")  # fmt: skip
 
     def set_outcome_criterion(self, code: str) -> None:
         self._update_decision(outcome_criterion=code)
@@ -302,7 +327,12 @@ class ScreeningSession:
 
     def _decision_problems(self) -> list[str]:
         chosen = self.effective_route
-        return decision_problems(self._decision, self._recommendation, self.criteria(chosen.route if chosen else None))
+        problems = decision_problems(
+            self._decision, self._recommendation, self.criteria(chosen.route if chosen else None)
+        )
+        if self.return_warning() and not self._decision.return_rationale.strip():
+            problems.append("Matrix rationale: required, as this service has returned the person before")
+        return problems
 
     def unanswered(self) -> list[FieldPath]:
         """Every field still to answer, in the form's order."""
@@ -344,8 +374,10 @@ class ScreeningSession:
         # No problems left means any warnings were acknowledged; with none, nothing was.
         acknowledged = bool(recommendation.warnings)
         criterion = self._decision.outcome_criterion if self.criteria(chosen.route) else None
+        rationale = self._decision.return_rationale.strip() if self.return_warning() else None
         decision = parse(DecisionInput, {"confirmed_route": chosen.route, "confirmed_step": chosen.step,
                                          "outcome_criterion": criterion, "override_reason": reason,
+                                         "return_rationale": rationale,
                                          "warnings_acknowledged": acknowledged})  # fmt: skip
         return SessionInputs(self.screening_input(), decision, self._decision.in_meeting)
 

@@ -289,6 +289,8 @@ class Decision(Base):
     in_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
     # The ruleset's criterion that applied, for an outcome that lists criteria ("not suitable").
     outcome_criterion: Mapped[str | None] = mapped_column(String(40))
+    # Why the matrix points again to a service that returned this person before (the ping-pong record).
+    return_rationale: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(100))
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
 

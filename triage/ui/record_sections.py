@@ -107,6 +107,7 @@ def decision(record: ReferralRecord) -> list[str]:
         *([row("Criterion", escape(names.criteria.get(made.outcome_criterion, made.outcome_criterion)))]
           if made.outcome_criterion else []),
         row("Reason", escape(made.override_reason) if made.override_reason else "none needed (as recommended)"),
+        *([row("Returned before; matrix rationale", escape(made.return_rationale))] if made.return_rationale else []),
         row("Warnings acknowledged", "yes" if made.warnings_acknowledged else "no"),
         row("Ruleset", escape(f"{made.ruleset_id} {made.ruleset_version}")),
     ]  # fmt: skip

@@ -133,6 +133,25 @@ class DecisionSection:
         form.addRow("&Step", self.step_choice)
         form.addRow(criterion_label, self.criterion_choice)
         form.addRow(self.reason_label, self.override_reason)
+        # Routed to a service that returned this person before: said, and its matrix rationale required.
+        self.return_warning = QLabel()
+        self.return_warning.setWordWrap(True)
+        self.return_warning.setProperty("role", "alert")  # in words; the border only adds to them
+        self.return_warning.setAccessibleName("Returned before")
+        self.return_warning.setVisible(False)
+        form.addRow(self.return_warning)
+        self.return_rationale = QPlainTextEdit()
+        self.return_rationale.setAccessibleName("Matrix rationale for a service that returned the person before")
+        self.return_rationale.setTabChangesFocus(True)
+        self.return_rationale.setFixedHeight(60)
+        self.return_rationale.textChanged.connect(
+            lambda: self.session.set_return_rationale(self.return_rationale.toPlainText())
+        )
+        binder.bind("decision.return_rationale", self.return_rationale,
+                    lambda: show_text(self.return_rationale, self.session.decision.return_rationale))  # fmt: skip
+        rationale_label = QLabel("Matrix ra&tionale")
+        rationale_label.setBuddy(self.return_rationale)
+        form.addRow(rationale_label, self.return_rationale)
         return form
 
     # --- the person's input ----------------------------------------------------------------------
@@ -175,6 +194,10 @@ class DecisionSection:
         self.route_choice.setEnabled(recommendation is not None)
         self.override_reason.setEnabled(recommendation is not None)  # nothing to give a reason for yet
         self.reason_label.setText(self._reason_label())
+        warning = self.session.return_warning()
+        self.return_warning.setText(escape(warning or ""))
+        self.return_warning.setVisible(warning is not None)
+        self.return_rationale.setEnabled(warning is not None)
         if self._problems_shown:  # once confirming was refused, the list stays true as they fix it
             self.show_problems(self.session.problems())
 

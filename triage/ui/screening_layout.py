@@ -55,7 +55,7 @@ LAYOUT: tuple[SectionLayout, ...] = (
                   ("long_term_conditions.none", "long_term_conditions.*", "mus_kinds.none", "mus_kinds.*")),
     SectionLayout("summary", "Summary and decision",
                   ("decision.acknowledged_warnings", "decision.conflict.*", "decision.route_choice", "decision.step",
-                   "decision.outcome_criterion", "decision.override_reason", "decision.in_meeting", "confirm")),
+                   "decision.outcome_criterion", "decision.override_reason", "decision.return_rationale", "decision.in_meeting", "confirm")),
 )  # fmt: skip
 
 SECTION_NUMBER = {section.key: number for number, section in enumerate(LAYOUT, 1)}

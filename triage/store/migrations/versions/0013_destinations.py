@@ -4,7 +4,8 @@ CHECK lists on ``decision.confirmed_route`` and ``referral.current_route`` becom
 ``destination`` table, which the decision service fills from the ruleset in force: the store follows
 the ruleset, not a list in the code. ``decision.outcome_criterion`` keeps the ruleset's criterion that
 applied (e.g. why a person is not suitable). ``recommended_route`` keeps its CHECK: the matrix only
-ever recommends one of its five routes.
+ever recommends one of its five routes. ``decision.return_rationale`` keeps why the matrix points again
+to a service that returned this person before (the ping-pong record, issue 15 item 6).
 
 The table starts with the five matrix routes, so every decision already stored names a row.
 PostgreSQL drops and adds constraints. SQLite cannot drop a CHECK without rebuilding the table, and a
@@ -75,9 +76,11 @@ def upgrade() -> None:
             op.drop_constraint(op.f(check), table, type_="check")
             op.create_foreign_key(op.f(key), table, "destination", [column], ["code"])
         op.add_column("decision", sa.Column("outcome_criterion", sa.String(length=40), nullable=True))
+        op.add_column("decision", sa.Column("return_rationale", sa.Text(), nullable=True))
     else:
         _edit_sqlite_tables([(table, old, new) for table, old, new in SQLITE_EDITS])
         op.execute("ALTER TABLE decision ADD COLUMN outcome_criterion VARCHAR(40)")
+        op.execute("ALTER TABLE decision ADD COLUMN return_rationale TEXT")
 
 
 def downgrade() -> None:
@@ -86,11 +89,13 @@ def downgrade() -> None:
     if others:
         raise RuntimeError("decisions name outcomes other than the five matrix routes; they cannot be downgraded")
     if postgresql:
+        op.drop_column("decision", "return_rationale")
         op.drop_column("decision", "outcome_criterion")
         for key, table, _, check, text in POSTGRESQL_KEYS:
             op.drop_constraint(op.f(key), table, type_="foreignkey")
             op.create_check_constraint(op.f(check), table, text)
     else:
+        op.execute("ALTER TABLE decision DROP COLUMN return_rationale")
         op.execute("ALTER TABLE decision DROP COLUMN outcome_criterion")
         _edit_sqlite_tables([(table, new, old) for table, old, new in SQLITE_EDITS])
     op.drop_table("destination")
