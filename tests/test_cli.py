@@ -118,7 +118,7 @@ def test_rules_show_prints_the_matrix_with_its_identity():
     for expected in (
         "Doncaster Referral Matrix",
         "id doncaster-2007",
-        "version 1.0.0",
+        "version 1.1.0",
         "status active",
         f"sha256 {ruleset['sha256']}",
         "DaSH CRHTT / DaSH CMHT",
@@ -132,7 +132,7 @@ def test_rules_show_prints_the_matrix_with_its_identity():
 def test_rules_check_accepts_the_shipped_file():
     done = triage("rules", "check", str(SHIPPED))
     assert done.returncode == 0
-    assert done.stdout.startswith("ok: doncaster-2007 1.0.0 (active)")
+    assert done.stdout.startswith("ok: doncaster-2007 1.1.0 (active)")
 
 
 def test_rules_check_lists_every_problem_and_exits_1(tmp_path):

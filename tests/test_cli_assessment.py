@@ -20,8 +20,12 @@ from tests.test_cli_store import (  # noqa: F401  (the fixtures, used by name)
 
 
 def test_referrals_show_prints_the_assessment_as_text_and_json(
-    tmp_path, capsys, monkeypatch, new_store, template
-) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    tmp_path,
+    capsys,
+    monkeypatch,
+    new_store,  # noqa: F811 - the fixture imported above
+    template,  # noqa: F811 - the fixture imported above
+) -> None:  # type: ignore[no-untyped-def]
     from triage.services import DecisionInput, complete_screening
     from triage.services.permissions import User
 

@@ -19,6 +19,7 @@ from triage.store.vocabulary import (
     LETTER_KINDS,
     REFERRAL_SOURCES,
     REFERRAL_STATUSES,
+    RETURNED_FROM,
     RISK_QUESTIONS,
     ROLES,
 )
@@ -36,6 +37,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "risk_questions": RISK_QUESTIONS,
     "identity_fields": IDENTITY_FIELDS,
     "correction_reasons": CORRECTION_REASONS,
+    "returned_from": RETURNED_FROM,
 }
 
 

@@ -26,6 +26,7 @@ from triage.store.vocabulary import (
     LETTER_KINDS,
     REFERRAL_SOURCES,
     REFERRAL_STATUSES,
+    RETURNED_FROM,
     RISK_QUESTIONS,
     ROLES,
 )
@@ -52,6 +53,7 @@ class Labels(StrictModel):
     letter_kinds: dict[str, Text]
     identity_fields: dict[str, Text]
     correction_reasons: dict[str, Text]
+    returned_from: dict[str, Text]  # the service a referral came back from (the ping-pong record)
 
 
 # Each mapping of the file and the closed vocabulary it labels, every code and no other.
@@ -65,6 +67,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "letter_kinds": LETTER_KINDS,
     "identity_fields": IDENTITY_FIELDS,
     "correction_reasons": CORRECTION_REASONS,
+    "returned_from": RETURNED_FROM,
 }
 
 

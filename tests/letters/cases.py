@@ -180,11 +180,37 @@ CASES: dict[str, dict[str, Any]] = {
         decision={"confirmed_step": 3, "override_reason": "Person's preference after two prior self-help books; discussed with the team."},
         letter_date=None,
     ),
+    # Outcomes other than a route (issue 15, item 2): a GP letter each, giving the criterion that applied
+    # and what the service can and cannot help with.
+    "not-suitable-substance": case(
+        substance_use="high",
+        decision={"confirmed_route": "not_suitable", "outcome_criterion": "substance_primary",
+                  "override_reason": "Drinks daily from the morning and wants help with the drinking first."},
+        details={"signposting": ["Doncaster drug and alcohol service (self-referral)"]},
+    ),
+    "no-contact": case(
+        decision={"confirmed_route": "no_contact",
+                  "override_reason": "Three calls on different days and an opt-in letter; no reply in 14 days."},
+        details={"signposting": ["Samaritans, 116 123"]},
+    ),
+    "declined": case(
+        decision={"confirmed_route": "declined",
+                  "override_reason": "Feels better since returning to work and does not want therapy now."},
+    ),
+    "refer-on-debt-advice": case(
+        decision={"confirmed_route": "debt_advice",
+                  "override_reason": "Low mood is driven by rent arrears; wants debt advice before anything else."},
+    ),
 }  # fmt: skip
+
+MATRIX_ROUTES = ("core_iapt", "integrated_iapt", "cmht", "crisis_team", "substance_misuse")
 
 
 def kinds_for(data: dict[str, Any]) -> list[str]:
-    """Every kind of letter a case makes: a referral-on summary only for routes outside IAPT."""
+    """Every kind of letter a case makes: a referral-on summary only for routes outside IAPT, and a GP
+    letter only for an outcome other than a matrix route."""
+    if _route(data) not in MATRIX_ROUTES:
+        return ["gp"]
     return ["gp", "patient"] + ([] if _route(data) in ("core_iapt", "integrated_iapt") else ["referral-on"])
 
 

@@ -48,7 +48,8 @@ def test_fixtures_cover_every_route_step_risk_and_override() -> None:
     from tests.letters.cases import _route
 
     routes = {_route(data) for data in CASES.values()}
-    assert routes == {"core_iapt", "integrated_iapt", "cmht", "crisis_team", "substance_misuse"}
+    assert routes == {"core_iapt", "integrated_iapt", "cmht", "crisis_team", "substance_misuse",
+                      "not_suitable", "no_contact", "declined", "debt_advice"}  # fmt: skip
     letters = {name: build(data, "gp").content for name, data in CASES.items()}
     texts = {name: " ".join(content.paragraphs()) for name, content in letters.items()}
     assert any("(step 2 of stepped care)" in t for t in texts.values())

@@ -190,7 +190,7 @@ def test_every_routing_records_the_ruleset_that_decided(ruleset):
     r = routed(ruleset)
     assert (r.ruleset.id, r.ruleset.version, r.ruleset.sha256, r.ruleset.status) == (
         "doncaster-2007",
-        "1.0.0",
+        "1.1.0",
         ruleset.sha256,
         "active",
     )
@@ -201,7 +201,7 @@ def test_a_draft_ruleset_marks_every_output(write_ruleset):
     for ratings in itertools.islice(all_ratings(), 0, 2187, 97):
         r = route(screening_for(ratings, draft), draft)
         assert r.ruleset.status == "draft"
-        assert r.warnings[0].startswith("DRAFT ruleset doncaster-2007 1.0.0")
+        assert r.warnings[0].startswith("DRAFT ruleset doncaster-2007 1.1.0")
 
 
 def test_the_contract_json_has_exactly_the_documented_keys(ruleset):

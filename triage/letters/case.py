@@ -36,6 +36,9 @@ class Case:
     drivers: tuple[VariableId, ...]
     step_reasons: tuple[str, ...]
     in_meeting: bool = False  # the decision was taken in the referral meeting
+    # What the service can and cannot help with (outcomes/scope.yaml), for an outcome letter.
+    scope_can: tuple[str, ...] = ()
+    scope_cannot: tuple[str, ...] = ()
 
 
 def drivers_of(routing: Routing, outcome: Outcome, ruleset: Ruleset) -> tuple[tuple[VariableId, ...], tuple[str, ...]]:
@@ -96,6 +99,7 @@ def facts_of(case: Case) -> dict[str, Any]:
         "drivers_given": bool(case.drivers),
         "step_reasons_given": bool(case.step_reasons),
         "choice_reason_given": bool(outcome.choice_reason),
+        "return_rationale_given": bool(outcome.return_rationale),
         "phq9": routing.scores.phq9,
         "risk_answers_given": any(a.present != "not_asked" for a in d.risk_answers),
         "protective_factors_given": bool(d.protective_factors),

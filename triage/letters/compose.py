@@ -17,6 +17,7 @@ from triage.letters.abbreviations import Abbreviations
 from triage.letters.case import Case, drivers_of, facts_of, helplines, holds
 from triage.letters.content import LetterContent, Part, protect
 from triage.letters.outcome import Outcome, decide
+from triage.letters.outcome_templates import outcome_template
 from triage.letters.particulars import Decision, Helpline, LetterInputError, Particulars
 from triage.letters.placeholders import gp_name, placeholder_values, score_range
 from triage.letters.templates import Block, KindTemplate, Labels, LetterKind, LetterTemplates, default_templates
@@ -45,12 +46,15 @@ def compose_letter(
             f"the routing was made under ruleset {routing.ruleset.id} {routing.ruleset.version}"
             f" ({routing.ruleset.sha256[:8]}), not {ruleset.id} {ruleset.version} ({ruleset.sha256[:8]})"
         )
-    template = templates.kinds[kind]
     outcome = decide(routing, decision)
+    template = outcome_template(kind, templates, ruleset, outcome)  # the kind's own, for a matrix route
     _check_consistency(kind, template, screening, particulars, outcome, letter_date)
     drivers, step_reasons = drivers_of(routing, outcome, ruleset)
+    scope = templates.outcomes.scope if templates.outcomes else None
     case = Case(kind, template, templates.common, screening, routing, particulars, outcome, ruleset, letter_date,
-                 drivers, step_reasons, in_meeting=bool(decision and decision.in_meeting))  # fmt: skip
+                 drivers, step_reasons, in_meeting=bool(decision and decision.in_meeting),
+                 scope_can=tuple(scope.can_help) if scope else (),
+                 scope_cannot=tuple(scope.cannot_help) if scope else ())  # fmt: skip
     return _content(case)
 
 
@@ -210,6 +214,8 @@ def _bullet_items(name: str, case: Case) -> list[str]:
         return _risk_answers(case)
     if name == "patient_contact":
         return _patient_contact(case)
+    if name in ("service_can_help", "service_cannot_help"):
+        return list(case.scope_can if name == "service_can_help" else case.scope_cannot)
     if name in ("local_lines", "national_lines"):
         return [_helpline(line, labels) for line in helplines(case)[name == "national_lines"]]
     return [protect(item) for item in case.screening.long_term_conditions]

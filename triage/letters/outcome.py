@@ -20,12 +20,14 @@ Step = Literal[2, 3]
 class Outcome:
     """What the letter reports: the confirmed route and step, beside the recommendation."""
 
-    route: RouteCode
+    route: str  # a matrix route, or another outcome of the ruleset (a discharge, a local service)
     step: Step | None
     recommended_route: RouteCode
     recommended_step: Step | None
     override_reason: str | None
     risk_actions: str | None
+    criterion: str | None = None  # the ruleset's criterion that applied, for an outcome with criteria
+    return_rationale: str | None = None  # why the matrix points again to a service that returned the person
 
     @property
     def overridden(self) -> bool:
@@ -63,7 +65,8 @@ def decide(routing: Routing, decision: Decision | None) -> Outcome:
             problems.append("decision.confirmed_step: required for an IAPT route; must be 2 or 3")
     elif step is not None:
         problems.append("decision.confirmed_step: must be left out for a route outside IAPT")
-    outcome = Outcome(route, step, routing.route, routing.step, decision.override_reason, decision.risk_actions)
+    outcome = Outcome(route, step, routing.route, routing.step, decision.override_reason, decision.risk_actions,
+                      decision.outcome_criterion, decision.return_rationale)  # fmt: skip
     if outcome.overridden and not decision.override_reason:
         problems.append(
             "decision.override_reason: required when the confirmed route or step differs from the recommendation"

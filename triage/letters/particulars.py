@@ -21,7 +21,7 @@ from triage.fields import (
     normalise_postcode,
     parse_iso_date,
 )
-from triage.rules.vocabulary import RouteCode
+from triage.rules.outcomes import CRITERION_CODE, OUTCOME_CODE
 
 # The store's closed vocabularies (triage/store/vocabulary.py), repeated here so that the letters do
 # not import the store; tests/letters checks the two stay equal.
@@ -197,10 +197,14 @@ class Decision(BaseModel):
 
     model_config = _config()
 
-    confirmed_route: RouteCode | None = None
+    # A matrix route, or another outcome of the ruleset (a discharge, a local service; compose.py checks it).
+    confirmed_route: Annotated[str, StringConstraints(pattern=OUTCOME_CODE)] | None = None
     confirmed_step: Literal[2, 3] | None = None
+    outcome_criterion: Annotated[str, StringConstraints(pattern=CRITERION_CODE)] | None = None
     override_reason: Prose | None = Field(default=None, repr=False)
     risk_actions: Prose | None = Field(default=None, repr=False)
+    # Why the matrix points again to a service that returned this person before (printed in the referral-on summary).
+    return_rationale: Prose | None = Field(default=None, repr=False)
     in_meeting: bool = False  # taken by the team in the referral meeting
 
 

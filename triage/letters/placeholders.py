@@ -12,7 +12,7 @@ from triage.letters.content import protect
 from triage.letters.outcome import Step
 from triage.letters.templates import IAPT_ROUTES, Common
 from triage.rules.ruleset import Ruleset
-from triage.rules.vocabulary import Level, RouteCode
+from triage.rules.vocabulary import DESTINATIONS, Level
 
 
 def gp_name(case: Case) -> str:
@@ -43,10 +43,13 @@ def placeholder_values(case: Case) -> dict[str, str]:
     risk = routing.ratings.risk
     service_name = p.service.name if p.service else common.default_service
 
-    def route_with_step(route: RouteCode, step: Step | None) -> str:
+    def route_words(route: str) -> str:  # an outcome other than a route is called by its ruleset label
+        return words.routes.get(route) or ruleset.outcome_labels.get(route, route)  # type: ignore[call-overload]
+
+    def route_with_step(route: str, step: Step | None) -> str:
         if route in IAPT_ROUTES and step is not None:
-            return labels.route_with_step.format(route=words.routes[route], step_offer=words.step_offer[step])
-        return words.routes[route]
+            return labels.route_with_step.format(route=route_words(route), step_offer=words.step_offer[step])
+        return route_words(route)
 
     values = {
         "patient_name": protect(p.patient.full_name),
@@ -71,8 +74,8 @@ def placeholder_values(case: Case) -> dict[str, str]:
         "severity": words.levels[routing.ratings.severity],
         "risk": words.levels[risk],
         "risk_definition": ruleset.variable("risk").definitions[risk],
-        "route_name": words.routes[outcome.route],
-        "route_plain": words.routes_plain[outcome.route],
+        "route_name": route_words(outcome.route),
+        "route_plain": words.routes_plain.get(outcome.route) or route_words(outcome.route),  # type: ignore[call-overload]
         "ruleset_title": ruleset.document.title,
         "ruleset_id": ruleset.id,
         "ruleset_version": ruleset.version,
@@ -83,14 +86,15 @@ def placeholder_values(case: Case) -> dict[str, str]:
     if outcome.iapt and outcome.step is not None:
         values["step"] = str(outcome.step)
         values["step_offer"] = words.step_offer[outcome.step]
-    else:
+    elif outcome.route in DESTINATIONS:
         code = outcome.route  # outside IAPT a route code is its destination's code
-        values["destination"] = ruleset.destination(code).expanded  # type: ignore[arg-type]
-        values["destination_short"] = words.destinations_short[code]  # type: ignore[index]
-        values["destination_plain"] = words.destinations_plain[code]  # type: ignore[index]
+        values["destination"] = ruleset.destination(code).expanded
+        values["destination_short"] = words.destinations_short[code]
+        values["destination_plain"] = words.destinations_plain[code]
     optional = {
         "override_reason": outcome.override_reason,
         "choice_reason": outcome.choice_reason,
+        "return_rationale": outcome.return_rationale,
         "risk_actions": outcome.risk_actions,
         "risk_formulation": p.details.risk_formulation,
         "protective_factors": p.details.protective_factors,
@@ -98,6 +102,7 @@ def placeholder_values(case: Case) -> dict[str, str]:
         "referral_id": p.referral.id,
     }
     values.update({name: protect(text) for name, text in optional.items() if text})
+    values.update(_outcome_values(case))
     if case.screening.problem_descriptor:
         values["problem"] = words.problems[case.screening.problem_descriptor]
     if case.screening.long_term_conditions:
@@ -107,4 +112,17 @@ def placeholder_values(case: Case) -> dict[str, str]:
         values["other_destinations"] = _join([words.routes[code] for code in others], common)  # type: ignore[index]
     if case.screening.phq9_item9 is not None:
         values["phq9_item9"] = str(case.screening.phq9_item9)
+    return values
+
+
+def _outcome_values(case: Case) -> dict[str, str]:
+    """An outcome letter's own placeholders: the outcome's label and description, and the criterion
+    that applied (its label and its sentence) when the outcome has criteria."""
+    entry = case.ruleset.outcome(case.outcome.route)
+    if entry is None or entry.kind == "route":
+        return {}
+    values = {"outcome_label": entry.label or entry.code, "outcome_description": entry.description.rstrip(".")}
+    criterion = next((c for c in entry.criteria or () if c.code == case.outcome.criterion), None)
+    if criterion is not None:
+        values |= {"criterion_label": criterion.label, "criterion": criterion.text.rstrip(".")}
     return values

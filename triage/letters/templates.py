@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
@@ -37,6 +37,9 @@ from triage.rules.vocabulary import (
     VariableId,
 )
 
+if TYPE_CHECKING:
+    from triage.letters.outcome_templates import OutcomeTemplates
+
 LetterKind = Literal["gp", "patient", "referral-on"]
 KINDS: tuple[LetterKind, ...] = ("gp", "patient", "referral-on")
 IAPT_ROUTES: frozenset[str] = frozenset({"core_iapt", "integrated_iapt"})
@@ -55,6 +58,8 @@ BulletList = Literal[
     "patient_contact",
     "local_lines",
     "national_lines",
+    "service_can_help",  # outcomes/scope.yaml: what the service treats, in an outcome letter
+    "service_cannot_help",
 ]
 TableName = Literal["scores", "ratings", "criteria", "interventions"]
 Style = Literal["body", "box", "alert", "small"]
@@ -98,6 +103,7 @@ class Condition(StrictModel):
     drivers_given: bool | None = None
     step_reasons_given: bool | None = None
     choice_reason_given: bool | None = None
+    return_rationale_given: bool | None = None  # routed back to a service that returned the person before
     risk_answers_given: bool | None = None
     protective_factors_given: bool | None = None
     agreed_given: bool | None = None
@@ -269,6 +275,7 @@ GUARDED: dict[str, tuple[Callable[[Condition | None], bool], str]] = {
     "override_reason": (_requires(overridden=True), "overridden: true"),
     "decided_name": (_requires(overridden=True), "overridden: true"),
     "choice_reason": (_requires(choice_reason_given=True), "choice_reason_given: true"),
+    "return_rationale": (_requires(return_rationale_given=True), "return_rationale_given: true"),
     "service_phone": (_requires(service_phone_given=True), "service_phone_given: true"),
     "risk_actions": (_requires(risk_actions_given=True), "risk_actions_given: true"),
     "risk_formulation": (_requires(risk_formulation_given=True), "risk_formulation_given: true"),
@@ -312,6 +319,8 @@ class LetterTemplates:
     common: Common
     kinds: dict[LetterKind, KindTemplate]
     origin: str
+    # The GP letters for outcomes other than a matrix route (outcome_templates.py), by letter name.
+    outcomes: OutcomeTemplates | None = None
 
 
 def placeholders(text: str) -> set[str]:
@@ -328,14 +337,18 @@ def load_templates(folder: Path | str | None = None) -> LetterTemplates:
         template = _load(folder / f"{kind}.yaml", KindTemplate, problems)
         if template is not None:
             kinds[kind] = template
+    outcomes = None
     if common is not None:
+        from triage.letters.outcome_templates import load_outcome_templates  # it builds on this module
+
         problems += _check_common(common)
         for kind, template in kinds.items():
             problems += [f"{kind}.yaml: {p}" for p in _check_kind(template, common)]
+        outcomes = load_outcome_templates(folder / "outcomes", common, problems)
     if problems:
         raise LetterTemplateError(str(folder), problems)
     assert common is not None
-    return LetterTemplates(common=common, kinds=kinds, origin=str(folder))
+    return LetterTemplates(common=common, kinds=kinds, origin=str(folder), outcomes=outcomes)
 
 
 @lru_cache(maxsize=1)
@@ -395,16 +408,17 @@ def _check_common(common: Common) -> list[str]:
     return problems
 
 
-def _check_kind(template: KindTemplate, common: Common) -> list[str]:
+def _check_kind(template: KindTemplate, common: Common, extra: frozenset[str] = frozenset()) -> list[str]:
+    """``extra``: placeholders this template may use besides the usual ones (an outcome letter's)."""
     problems: list[str] = []
     frame = [template.title, template.subject, template.salutation, template.salutation_unnamed, template.closing,
              template.copy_to, *template.signature]  # fmt: skip
     for text in filter(None, frame):
-        problems += _unknown("frame", text, FRAME_FIELDS)
+        problems += _unknown("frame", text, FRAME_FIELDS | extra)
         problems += _markers("frame", text, common)
     seen: set[str] = set()
     referred_on_only = template.routes is not None and not set(template.routes) & IAPT_ROUTES
-    always = ALWAYS | ({"destination", "destination_short", "destination_plain"} if referred_on_only else set())
+    always = ALWAYS | extra | ({"destination", "destination_short", "destination_plain"} if referred_on_only else set())
     for index, block in enumerate(template.blocks):
         where = f"blocks[{index}]" + (f" ({block.id})" if block.id else "")
         if block.id is not None:

@@ -22,6 +22,7 @@ from pydantic import Field, StringConstraints, ValidationError, model_validator
 from triage.resources import resource_path
 from triage.rules import ruleset_checks as checks
 from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, read_yaml, validation_problems
+from triage.rules.outcomes import OutcomeEntry, check_outcomes, outcome_entries
 from triage.rules.routing import RulesetRef
 from triage.rules.vocabulary import (
     LEVELS,
@@ -163,6 +164,8 @@ class RulesetDocument(StrictModel):
     steps: Steps
     reasons: dict[str, Text]
     warnings: list[TextRule]
+    # Left out (a ruleset written before issue 15): the five matrix routes only.
+    outcomes: list[OutcomeEntry] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,8 @@ class Ruleset:
     # Every RouteCode by name, in ROUTES order: the IAPT routes by their own label, the others by their
     # destination's. Keyed by str, as the store and services hand routes on.
     route_labels: dict[str, str] = field(repr=False)
+    # Every outcome a decision may record (the routes, discharges and local services), in order.
+    decision_outcomes: tuple[OutcomeEntry, ...] = field(repr=False)
     level_words: dict[Level, str] = field(repr=False)
     precedence_text: str = field(repr=False)
     score_levels: dict[Measure, tuple[Level, ...]] = field(repr=False)
@@ -212,6 +217,14 @@ class Ruleset:
     def destination(self, code: DestinationCode) -> Destination:
         return next(d for d in self.document.destinations if d.code == code)
 
+    def outcome(self, code: str) -> OutcomeEntry | None:
+        """The outcome with this code in this ruleset, or None: a code it does not list."""
+        return next((entry for entry in self.decision_outcomes if entry.code == code), None)
+
+    @property
+    def outcome_labels(self) -> dict[str, str]:
+        return {entry.code: entry.label or entry.code for entry in self.decision_outcomes}
+
     def score_level(self, measure: Measure, total: int) -> Level:
         return self.score_levels[measure][total]
 
@@ -228,7 +241,10 @@ class Ruleset:
 def canonical_sha256(document: RulesetDocument) -> str:
     """The content hash: sha256 of the canonical JSON of the validated document, without its own
     declared hash. Comments, key order and YAML layout do not change it; any content change does."""
-    content = document.model_dump(mode="json", by_alias=True, exclude={"sha256"})
+    # A ruleset without an outcome list hashes as it did before the list existed, so that decisions
+    # made under it still find it (services.decisions.find_ruleset).
+    exclude = {"sha256"} | ({"outcomes"} if document.outcomes is None else set())
+    content = document.model_dump(mode="json", by_alias=True, exclude=exclude)
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -267,12 +283,14 @@ def build_ruleset(raw: object, *, origin: str = "<ruleset>", allow_retired: bool
     problems += intervention_problems
     problems += checks.check_destinations(document)
     problems += checks.check_reasons(document)
+    problems += check_outcomes(document)
     cell_index = checks.cell_index(document)
     if not problems:
         problems += checks.check_every_combination(document, cell_index)
     if problems:
         raise RulesetError(origin, problems)
 
+    route_labels = checks.route_labels(document)
     return Ruleset(
         document=document,
         sha256=sha256,
@@ -283,7 +301,8 @@ def build_ruleset(raw: object, *, origin: str = "<ruleset>", allow_retired: bool
         cell_ids={key: cells[0].id for key, cells in cell_index.items()},
         variable_labels={v.id: v.label for v in document.variables},
         destination_labels={d.code: d.label for d in document.destinations},
-        route_labels=checks.route_labels(document),
+        route_labels=route_labels,
+        decision_outcomes=outcome_entries(document, route_labels),
         level_words={level: name.lower() for level, name in document.levels.items()},
         precedence_text=" > ".join(
             next(d.label for d in document.destinations if d.code == c) for c in document.precedence

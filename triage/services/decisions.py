@@ -22,6 +22,7 @@ from triage.rules.engine import route
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, default_ruleset_path, load_ruleset
 from triage.services.inputs import DecisionInput, ScreeningInput
+from triage.services.outcome_choice import check_outcome, check_return, register_outcomes, services_that_returned
 from triage.services.permissions import Action, PermissionDenied, User, allowed, record_view, require
 from triage.services.referrals import load_referral, move_to_status
 from triage.services.route_choice import ReasonNeeded, reason_needed
@@ -152,6 +153,8 @@ def record_decision(
     """The decision on ``screening`` inside the caller's transaction: stored with the routing as the
     engine returned it, audited, the referral moved to decided and its current route kept on it."""
     routing = route(screening_input(screening).to_routing(), ruleset)
+    check_outcome(ruleset, data)
+    return_rationale = check_return(services_that_returned(session, referral.person_id), data)
     # An override, or any choice for high risk, is stored with its reason (kept in override_reason either way).
     needed = reason_needed(routing, data.confirmed_route, data.confirmed_step)
     if needed and data.override_reason is None:
@@ -173,14 +176,18 @@ def record_decision(
         override_reason=data.override_reason if needed else None,
         warnings_acknowledged=data.warnings_acknowledged,
         in_meeting=in_meeting,
+        outcome_criterion=data.outcome_criterion,
+        return_rationale=return_rationale,
         decided_by=actor,
         decided_at=utc_now(),
     )
+    register_outcomes(session, ruleset)
     session.add(decision)
     # The referral list filters and sorts by route: the latest decision's route lives on the referral.
     referral.current_route, referral.current_step = data.confirmed_route, data.confirmed_step
     session.flush()
     summary = f"route {data.confirmed_route}" + (f" step {data.confirmed_step}" if data.confirmed_step else "")
+    summary += f" (criterion {data.outcome_criterion})" if data.outcome_criterion else ""
     summary += (
         f"; {'override of' if needed == 'override' else 'as'} the recommendation ({ruleset.id} {ruleset.version})"
     )
@@ -240,7 +247,12 @@ def replay_stored(decision: Decision, screening: Screening, extra_rulesets: Iter
 def find_ruleset(sha256: str, extra: Iterable[Path] = ()) -> Ruleset | None:
     """The ruleset with this content hash among the shipped, configured and given files (retired ones
     included: they exist to replay old decisions)."""
-    candidates = [*sorted(resource_path("rules").glob("*.yaml")), default_ruleset_path(), *extra]
+    # retired/: superseded shipped rulesets, kept so that decisions made under them still replay.
+    shipped = [
+        *sorted(resource_path("rules").glob("*.yaml")),
+        *sorted(resource_path("rules", "retired").glob("*.yaml")),
+    ]
+    candidates = [*shipped, default_ruleset_path(), *extra]
     for path in dict.fromkeys(candidates):
         try:
             ruleset = load_ruleset(path, allow_retired=True)

@@ -35,8 +35,9 @@ from triage.fields import (
 )
 from triage.resources import resource_path
 from triage.rules.datafile import read_yaml
+from triage.rules.outcomes import CRITERION_CODE, OUTCOME_CODE
 from triage.rules.screening import Screening as RoutingScreening
-from triage.rules.vocabulary import Level, ProblemDescriptor, RouteCode, VariableId
+from triage.rules.vocabulary import Level, ProblemDescriptor, VariableId
 from triage.services.assessment import ASSESSMENT_MODELS, Assessment, ProtectiveLevel
 from triage.store.vocabulary import InterventionOutcome, ReferralSource, ReturnedFrom
 
@@ -372,12 +373,20 @@ class DecisionInput(BaseModel):
 
     model_config = _strict_config()
 
-    confirmed_route: RouteCode
+    # A matrix route, or any other outcome of the ruleset in force (a discharge, a local service):
+    # ``record_decision`` refuses a code that ruleset does not list.
+    confirmed_route: Annotated[str, StringConstraints(pattern=OUTCOME_CODE)]
     confirmed_step: Literal[2, 3] | None = None
+    # The ruleset's criterion that applied, for an outcome that lists criteria (not suitable).
+    outcome_criterion: Annotated[str, StringConstraints(pattern=CRITERION_CODE)] | None = None
     override_reason: Annotated[
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None, Optional
     ] = None
     warnings_acknowledged: bool = Field(default=False, strict=True)
+    # Why the matrix points again to a service that returned this person before (record_decision requires it then).
+    return_rationale: Annotated[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None, Optional
+    ] = None
 
     @model_validator(mode="after")
     def _step_fits_route(self) -> DecisionInput:

@@ -48,6 +48,7 @@ from triage.letters.particulars import (
 from triage.letters.templates import LetterKind, default_templates
 from triage.rules.engine import route
 from triage.rules.ruleset import Ruleset
+from triage.rules.vocabulary import ROUTES
 from triage.services.decisions import find_ruleset, json_shaped
 from triage.services.directory import PracticeEntry
 from triage.services.inputs import RiskDetails
@@ -116,7 +117,10 @@ class RecordedLetter:
 
 def letter_kinds(route_code: str) -> tuple[LetterKind, ...]:
     """The kinds of letter for a route, as the templates declare them (the referral-on summary is only
-    for routes outside IAPT)."""
+    for routes outside IAPT). An outcome other than a matrix route (a discharge, a local service) has
+    its GP letter only."""
+    if route_code not in ROUTES:
+        return ("gp",)
     kinds = default_templates().kinds
     return tuple(kind for kind, template in kinds.items() if template.routes is None or route_code in template.routes)
 
@@ -227,9 +231,11 @@ def letter_for_decision(
         sent = {row.kind for row in _rows(session, decision.id, None, OUTPUTS)}
         particulars = _particulars(referral, answers, screening, screener, service, sent)
         confirmed = _validated(lambda: LetterDecision(
-            confirmed_route=decision.confirmed_route,  # type: ignore[arg-type]
+            confirmed_route=decision.confirmed_route,
             confirmed_step=decision.confirmed_step,  # type: ignore[arg-type]
+            outcome_criterion=decision.outcome_criterion,
             override_reason=decision.override_reason,
+            return_rationale=decision.return_rationale,
             risk_actions=risk_actions(answers.risk_details),
             in_meeting=decision.in_meeting,
         ))  # fmt: skip

@@ -232,7 +232,10 @@ def _decision(decision: DecisionPart | None, count: int, names: Names) -> list[s
         _row("Recommended", _route(names, decision.recommended_route, decision.recommended_step)),
         _row("Chosen", _route(names, decision.confirmed_route, decision.confirmed_step)
              + (" (an override of the recommendation)" if decision.overridden else " (as recommended)")),
+        *([_row("Criterion", names.criteria.get(decision.outcome_criterion, decision.outcome_criterion))]
+          if decision.outcome_criterion else []),
         _row("Reason", decision.override_reason or "none needed"),
+        *([_row("Returned before; matrix rationale", decision.return_rationale)] if decision.return_rationale else []),
         _row("Warnings acknowledged", _yes_no(decision.warnings_acknowledged)),
         _row("Ruleset", f"{decision.ruleset_id} {decision.ruleset_version} (sha256 {decision.ruleset_sha256})"),
     ]  # fmt: skip

@@ -31,7 +31,6 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
-from triage.rules.vocabulary import RouteCode
 from triage.services.permissions import User, record_search, require
 from triage.services.references import typed_reference
 from triage.store.database import Store
@@ -47,7 +46,7 @@ _HIGHEST = "\U0010ffff"  # sorts after every character in SQLite's binary collat
 class ReferralFilter:
     text: str = ""  # an NHS number (10 digits; spaces/dashes allowed) -> exact match; otherwise a family-name prefix, optionally "family, given-prefix"
     statuses: tuple[ReferralStatus, ...] = ()  # empty = any
-    routes: tuple[RouteCode, ...] = ()  # latest confirmed route; empty = any
+    routes: tuple[str, ...] = ()  # latest confirmed outcome (a route, a discharge, a local service); empty = any
     received_from: date | None = None
     received_to: date | None = None
     drafts_only: bool = False

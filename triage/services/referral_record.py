@@ -20,7 +20,7 @@ are ``record_as_text`` and ``record_as_json`` (kept in ``record_output``, re-exp
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -216,6 +216,8 @@ class DecisionPart:
     ruleset_id: str
     ruleset_version: str
     ruleset_sha256: str
+    outcome_criterion: str | None = None  # the ruleset's criterion that applied (not suitable)
+    return_rationale: str | None = None  # why the matrix points again to a service that returned the person
 
     @property
     def overridden(self) -> bool:
@@ -234,9 +236,10 @@ class Names:
     """What the ruleset calls routes, variables and levels: the decision's own ruleset when it is
     here, else the one in force (every ruleset names every route)."""
 
-    routes: Mapping[str, str]
+    routes: Mapping[str, str]  # every outcome's label: the routes, discharges and local services
     variables: Mapping[str, str]
     levels: Mapping[str, str]
+    criteria: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # the outcomes' criteria, by code
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -359,7 +362,8 @@ def _decision(decision: Decision, latest: Screening | None) -> DecisionPart:
         confirmed_route=decision.confirmed_route, confirmed_step=decision.confirmed_step,
         override_reason=decision.override_reason, warnings_acknowledged=decision.warnings_acknowledged,
         ruleset_id=decision.ruleset_id, ruleset_version=decision.ruleset_version,
-        ruleset_sha256=decision.ruleset_sha256,
+        ruleset_sha256=decision.ruleset_sha256, outcome_criterion=decision.outcome_criterion,
+        return_rationale=decision.return_rationale,
     )  # fmt: skip
 
 
@@ -384,9 +388,10 @@ def _earlier_referrals(session: Session, referral: Referral) -> tuple[HistoryEnt
 
 def _names(ruleset: Ruleset) -> Names:
     return Names(
-        routes=MappingProxyType(dict(ruleset.route_labels)),
+        routes=MappingProxyType(dict(ruleset.outcome_labels)),
         variables=MappingProxyType({str(k): v for k, v in ruleset.variable_labels.items()}),
         levels=MappingProxyType({str(k): v for k, v in ruleset.document.levels.items()}),
+        criteria=MappingProxyType({c.code: c.label for e in ruleset.decision_outcomes for c in e.criteria or ()}),
     )
 
 
@@ -437,3 +442,11 @@ def _from_contract(
         matched_confirmation=tuple(matched.get("confirmation", ())),
         matched_warnings=tuple(matched.get("warnings", ())), replay_matches=matches, replay_message=message,
     )  # fmt: skip
+
+
+def returns_of(record: ReferralRecord) -> list[tuple[str, date]]:
+    """Each time another service returned this person to us: its code and the date the returned
+    referral was received, from this referral and the person's others (issue 15, item 6)."""
+    entries = [(h.returned_from, h.received_on) for h in record.earlier_referrals]
+    entries.append((record.referral.returned_from, record.referral.received_on))
+    return [(code, when) for code, when in entries if code]

@@ -12,13 +12,18 @@ covered by an acknowledgement given before it appeared.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from triage.rules.outcomes import OUTCOME_CODE
 from triage.rules.routing import Routing
 from triage.rules.vocabulary import RouteCode
+
+# A matrix route or another outcome of the ruleset (a discharge, a local service; issue 15, item 2).
+OutcomeCode = Annotated[str, StringConstraints(pattern=OUTCOME_CODE)]
 
 Step = Literal[2, 3]
 IAPT_ROUTES: frozenset[RouteCode] = frozenset({"core_iapt", "integrated_iapt"})
@@ -51,7 +56,7 @@ class RouteKey(BaseModel):
 
     model_config = _config()
 
-    route: RouteCode
+    route: OutcomeCode
     step: Step | None = None
 
 
@@ -91,7 +96,7 @@ class Chosen(BaseModel):
     model_config = _config()
 
     kind: Literal["chosen"] = "chosen"
-    route: RouteCode
+    route: OutcomeCode
     step: Step | None = None
     against: RouteKey | None
 
@@ -110,6 +115,8 @@ class DecisionDraft(BaseModel):
 
     route_choice: RouteChoice = FollowsRecommendation()
     override_reason: str = ""
+    outcome_criterion: str = ""  # for an outcome with criteria (not suitable): the one that applied
+    return_rationale: str = ""  # why the matrix points again to a service that returned the person before
     acknowledged_warnings: tuple[str, ...] = ()  # the warnings shown when the person ticked "reviewed"
     in_meeting: bool = False
 
@@ -143,8 +150,11 @@ def warnings_acknowledged(draft: DecisionDraft, recommendation: Recommendation |
     return shown <= set(draft.acknowledged_warnings)
 
 
-def decision_problems(draft: DecisionDraft, recommendation: Recommendation | None) -> list[str]:
-    """What stops this decision being confirmed, in words for the screener (never patient data)."""
+def decision_problems(
+    draft: DecisionDraft, recommendation: Recommendation | None, criteria: Sequence[str] = ()
+) -> list[str]:
+    """What stops this decision being confirmed, in words for the screener (never patient data).
+    ``criteria``: those of the chosen outcome, one of which must be chosen (none for a matrix route)."""
     if recommendation is None:
         return []  # the screening's own missing answers say why there is nothing to decide yet
     choice = draft.route_choice
@@ -156,6 +166,8 @@ def decision_problems(draft: DecisionDraft, recommendation: Recommendation | Non
         problems.append("Route: choose the route yourself (a person must decide here)")
     elif chosen.route in IAPT_ROUTES and chosen.step is None:
         problems.append("Step: choose step 2 or step 3")
+    elif criteria and draft.outcome_criterion not in criteria:
+        problems.append("Criterion: choose the criterion that applied")
     elif (needed := reason_needed(recommendation.routing, chosen.route, chosen.step)) and not (
         draft.override_reason.strip()
     ):

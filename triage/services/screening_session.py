@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, Literal
 
 from triage.events import Event
@@ -30,7 +31,7 @@ from triage.fields import has_words
 from triage.rules.engine import route
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset
-from triage.rules.vocabulary import RATED_VARIABLES, Level, ProblemDescriptor, RatedVariable, RouteCode
+from triage.rules.vocabulary import RATED_VARIABLES, Level, ProblemDescriptor, RatedVariable
 from triage.services.draft_format import SessionDraft, SessionForm, dump_draft, load_draft, screening_data, to_v1
 from triage.services.inputs import DecisionInput, InvalidInput, ScreeningInput, parse
 from triage.services.route_choice import (
@@ -85,8 +86,13 @@ def section_of(path: FieldPath) -> str:
 class ScreeningSession:
     """The screening page's state and rules; see the module's docstring."""
 
-    def __init__(self, ruleset: Ruleset, draft: SessionDraft | None = None) -> None:
+    def __init__(
+        self, ruleset: Ruleset, draft: SessionDraft | None = None, returns: Sequence[tuple[str, date]] = ()
+    ) -> None:
+        """``returns``: each time another service returned this person to us (its code and the date the
+        returned referral was received), from the person's referrals: the ping-pong record."""
         self.ruleset = ruleset
+        self.returns = tuple(returns)
         draft = draft or SessionDraft()
         self._form, self._decision, self._dirty = draft.form, draft.decision, False
         self._high_risk_drawn = False
@@ -99,9 +105,11 @@ class ScreeningSession:
         self.dirty_changed: Event[bool] = Event()
 
     @classmethod
-    def from_draft(cls, ruleset: Ruleset, payload: Mapping[str, Any]) -> ScreeningSession:
+    def from_draft(
+        cls, ruleset: Ruleset, payload: Mapping[str, Any], returns: Sequence[tuple[str, date]] = ()
+    ) -> ScreeningSession:
         """A session from any draft's payload (older formats migrated; DraftFormatError if unreadable)."""
-        return cls(ruleset, load_draft(payload))
+        return cls(ruleset, load_draft(payload), returns)
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -195,11 +203,38 @@ class ScreeningSession:
 
     # --- the decision's setters ------------------------------------------------------------------
 
-    def choose_route(self, route_code: RouteCode, step: Step | None = None) -> None:
-        """The person's own choice, remembered with the recommendation it was made against."""
+    def choose_route(self, route_code: str, step: Step | None = None) -> None:
+        """The person's own choice (a matrix route or another outcome of the ruleset), remembered with
+        the recommendation it was made against. A criterion chosen for another outcome is dropped."""
         against = self._recommendation.key if self._recommendation else None
         step = step if route_code in IAPT_ROUTES else None
-        self._update_decision(route_choice=Chosen(route=route_code, step=step, against=against))
+        kept = self._decision.outcome_criterion if self._decision.outcome_criterion in self.criteria(route_code) else ""
+        self._update_decision(route_choice=Chosen(route=route_code, step=step, against=against), outcome_criterion=kept)
+
+    def set_return_rationale(self, text: str) -> None:
+        self._update_decision(return_rationale=text)
+
+    def return_warning(self) -> str | None:
+        """The warning when the outcome in force is a service that returned this person before (issue
+        15, item 6): which service, and when; None otherwise."""
+        chosen = self.effective_route
+        if chosen is None:
+            return None
+        dates = sorted(when for code, when in self.returns if code == chosen.route)
+        if not dates:
+            return None
+        label = self.ruleset.outcome_labels.get(chosen.route, chosen.route)
+        when = ", ".join(d.strftime("%d/%m/%Y") for d in dates)
+        return (f"⚠ {label} has returned this person to us before (referral received {when}). Give the matrix "
+                "rationale for referring them there again: it is printed in the referral-on summary.")  # fmt: skip
+
+    def set_outcome_criterion(self, code: str) -> None:
+        self._update_decision(outcome_criterion=code)
+
+    def criteria(self, route_code: str | None) -> list[str]:
+        """The criteria of an outcome, one of which must be chosen (none for a matrix route)."""
+        outcome = self.ruleset.outcome(route_code) if route_code else None
+        return [criterion.code for criterion in (outcome.criteria or ())] if outcome else []
 
     def choose_step(self, step: Step) -> None:
         """A step for the route in force (the recommended one while the choice still follows it)."""
@@ -310,11 +345,18 @@ class ScreeningSession:
 
     def problems(self) -> list[str]:
         """Everything that stops confirming, the screening's first."""
-        screening = self.screening_problems()
+        return self.screening_problems() + self._decision_problems()
+
+    def _decision_problems(self) -> list[str]:
         chosen = self.effective_route
+        problems = decision_problems(
+            self._decision, self._recommendation, self.criteria(chosen.route if chosen else None)
+        )
         if chosen is not None and chosen.route in IAPT_ROUTES and self._form.problem_descriptor is None:
-            screening.append(DESCRIPTOR_NEEDED)  # an override to IAPT too: the recommendation waits for it
-        return screening + decision_problems(self._decision, self._recommendation)
+            problems.insert(0, DESCRIPTOR_NEEDED)  # an override to IAPT too: the recommendation waits for it
+        if self.return_warning() and not self._decision.return_rationale.strip():
+            problems.append("Matrix rationale: required, as this service has returned the person before")
+        return problems
 
     def unanswered(self) -> list[FieldPath]:
         """Every field still to answer, in the form's order."""
@@ -333,7 +375,7 @@ class ScreeningSession:
         paths += [f"previous_interventions.{i}" for i, row in enumerate(form.previous_interventions)
                   if not row.intervention.strip() or row.outcome is None]  # fmt: skip
         paths += [name for name in ("long_term_conditions", "mus_kinds") if getattr(form, name) is None]
-        if decision_problems(self._decision, self._recommendation):
+        if self._decision_problems():
             paths.append("decision")
         return paths
 
@@ -355,8 +397,12 @@ class ScreeningSession:
         reason = self._decision.override_reason.strip() if needed else None
         # No problems left means any warnings were acknowledged; with none, nothing was.
         acknowledged = bool(recommendation.warnings)
+        criterion = self._decision.outcome_criterion if self.criteria(chosen.route) else None
+        rationale = self._decision.return_rationale.strip() if self.return_warning() else None
         decision = parse(DecisionInput, {"confirmed_route": chosen.route, "confirmed_step": chosen.step,
-                                         "override_reason": reason, "warnings_acknowledged": acknowledged})  # fmt: skip
+                                         "outcome_criterion": criterion, "override_reason": reason,
+                                         "return_rationale": rationale,
+                                         "warnings_acknowledged": acknowledged})  # fmt: skip
         return SessionInputs(self.screening_input(), decision, self._decision.in_meeting)
 
     # --- internals -------------------------------------------------------------------------------

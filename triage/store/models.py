@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from triage.rules.outcomes import OUTCOME_KINDS
 from triage.rules.vocabulary import LEVELS, PROBLEM_DESCRIPTORS, ROUTES
 from triage.store.types import JsonDoc, UtcDateTime, utc_now
 from triage.store.vocabulary import (
@@ -128,7 +129,8 @@ class Referral(Base):
     reference: Mapped[str] = mapped_column(String(20))
     # The latest confirmed decision's route and step, kept here by confirm_decision in the same
     # transaction, so the referral list filters and sorts by route in the database (migration 0003).
-    current_route: Mapped[str | None] = mapped_column(String(30))
+    # A code of the ``destination`` table, so any outcome of a ruleset in force (migration 0013).
+    current_route: Mapped[str | None] = mapped_column(ForeignKey("destination.code"))
     current_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
@@ -149,7 +151,6 @@ class Referral(Base):
         CheckConstraint(sql_in("status", REFERRAL_STATUSES), name="status"),
         CheckConstraint(f"returned_from IS NULL OR {sql_in('returned_from', RETURNED_FROM)}", name="returned_from"),
         Index("ix_referral_status_received", "status", "received_on"),
-        CheckConstraint(f"current_route IS NULL OR {sql_in('current_route', ROUTES)}", name="current_route"),
         CheckConstraint("current_step IS NULL OR current_step IN (2, 3)", name="current_step"),
         # The referral list's orders (key, then id): see services/referral_list.py.
         Index("ix_referral_received_on_id", "received_on", "id"),
@@ -251,6 +252,24 @@ def stored_answers(screening: Screening) -> dict[str, Any]:
     return {name: getattr(screening, name) for name in sorted(screening_answer_columns())}
 
 
+class Destination(Base):
+    """Every outcome code a decision may store: the rulesets' outcome lists, written here by the
+    decision service before a decision names one (so the foreign keys on ``decision.confirmed_route``
+    and ``referral.current_route`` follow the rulesets, not a fixed list). Never deleted: old
+    decisions keep naming their codes."""
+
+    __tablename__ = "destination"
+
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (CheckConstraint(sql_in("kind", OUTCOME_KINDS), name="kind"),)
+
+    def __repr__(self) -> str:
+        return f"Destination({self.code!r}, {self.kind!r})"
+
+
 class Decision(Base):
     """What the engine recommended under which ruleset, and what a person confirmed."""
 
@@ -266,13 +285,19 @@ class Decision(Base):
     matched_rules: Mapped[dict[str, list[str]]] = mapped_column(JsonDoc)  # Routing.matched
     recommended_route: Mapped[str] = mapped_column(String(30))
     recommended_step: Mapped[int | None] = mapped_column(Integer)
-    confirmed_route: Mapped[str] = mapped_column(String(30))
+    # The outcome confirmed: a matrix route, a discharge or a local service, by its code in the
+    # ``destination`` table (migration 0013), which follows the rulesets decisions were made under.
+    confirmed_route: Mapped[str] = mapped_column(ForeignKey("destination.code"))
     confirmed_step: Mapped[int | None] = mapped_column(Integer)
     override_reason: Mapped[str | None] = mapped_column(Text)
     warnings_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
     # Taken by the team in the referral meeting (a team leader's confirm_in_meeting): the patient copy
     # says "our team talked about your situation together" only then.
     in_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The ruleset's criterion that applied, for an outcome that lists criteria ("not suitable").
+    outcome_criterion: Mapped[str | None] = mapped_column(String(40))
+    # Why the matrix points again to a service that returned this person before (the ping-pong record).
+    return_rationale: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(100))
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
 
@@ -281,7 +306,6 @@ class Decision(Base):
 
     __table_args__ = (
         CheckConstraint(sql_in("recommended_route", ROUTES), name="recommended_route"),
-        CheckConstraint(sql_in("confirmed_route", ROUTES), name="confirmed_route"),
         # Defence in depth for the service's rule: an override always carries its reason.
         CheckConstraint("confirmed_route = recommended_route OR override_reason IS NOT NULL", name="override_reason"),
     )

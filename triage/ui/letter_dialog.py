@@ -109,7 +109,7 @@ class LetterDialog(QDialog):
         or configured one); the letters themselves are built with the ruleset of the decision
         (``ruleset_lookup``)."""
         super().__init__(parent)
-        self.route_labels = (ruleset or default_ruleset()).route_labels
+        self.route_labels = (ruleset or default_ruleset()).outcome_labels
         self.store, self.subject, self.user = store, subject, user
         self.live_settings = settings if isinstance(settings, LiveSettings) else LiveSettings(settings)
         self.letter_date, self.ruleset_lookup = letter_date, ruleset_lookup
@@ -134,7 +134,7 @@ class LetterDialog(QDialog):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        route = escape(self.route_labels[self.subject.confirmed_route])
+        route = escape(self.route_labels.get(self.subject.confirmed_route, self.subject.confirmed_route))
         step = f", step {self.subject.confirmed_step}" if self.subject.confirmed_step else ""
         heading = QLabel(f"Letters from the confirmed decision: <b>{route}{step}</b>")
         heading.setProperty("role", "heading")

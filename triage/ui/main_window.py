@@ -48,7 +48,7 @@ from triage.services.draft_format import DraftFormatError
 from triage.services.letters import decided_referral
 from triage.services.permissions import PermissionDenied
 from triage.services.referral_list import count_referrals, referral_page
-from triage.services.referral_record import ReferralRecord, referral_record
+from triage.services.referral_record import ReferralRecord, referral_record, returns_of
 from triage.services.screening_session import ScreeningSession, SessionInputs
 from triage.settings import LiveSettings, ServiceSettings
 from triage.store.database import Store
@@ -304,9 +304,9 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
             self.record_page.focus_first()
             return
         try:
-            session = (
-                ScreeningSession.from_draft(self.ruleset, draft.payload) if draft else ScreeningSession(self.ruleset)
-            )
+            returns = returns_of(record)  # the ping-pong record: who returned this person to us, and when
+            session = (ScreeningSession.from_draft(self.ruleset, draft.payload, returns) if draft
+                       else ScreeningSession(self.ruleset, returns=returns))  # fmt: skip
         except DraftFormatError as exc:  # never dropped: the draft stays where it is, and this says why
             QMessageBox.warning(self, "Draft not opened", f"The screening in progress could not be opened: {exc}.")
             return

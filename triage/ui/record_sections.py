@@ -107,7 +107,10 @@ def decision(record: ReferralRecord) -> list[str]:
         row("Recommended by the matrix", route_name(names, made.recommended_route, made.recommended_step)),
         row("Chosen", f"<b>{chosen}</b>" + (" — NOT the recommendation (an override)" if made.overridden
                                              else " — as recommended")),
+        *([row("Criterion", escape(names.criteria.get(made.outcome_criterion, made.outcome_criterion)))]
+          if made.outcome_criterion else []),
         row("Reason", escape(made.override_reason) if made.override_reason else "none needed (as recommended)"),
+        *([row("Returned before; matrix rationale", escape(made.return_rationale))] if made.return_rationale else []),
         row("Warnings acknowledged", "yes" if made.warnings_acknowledged else "no"),
         row("Ruleset", escape(f"{made.ruleset_id} {made.ruleset_version}")),
     ]  # fmt: skip

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 from triage.labels import labels
 from triage.services.directory import PracticeEntry
 from triage.services.inputs import InvalidInput, ReferralInput, parse
-from triage.store.vocabulary import REFERRAL_SOURCES
+from triage.store.vocabulary import REFERRAL_SOURCES, RETURNED_FROM
+from triage.ui.value_combo import value_combo
 
 FIELD_LABELS = {
     "nhs_number": "NHS number",
@@ -40,6 +41,7 @@ FIELD_LABELS = {
     "postcode": "Postcode",
     "interpreter_language": "Interpreter language",
     "notes": "Notes",
+    "returned_from": "Came back from",
 }
 
 
@@ -114,6 +116,11 @@ class NewReferralDialog(QDialog):
             self.fields[key] = edit
             form.addRow(FIELD_LABELS[key], edit)
         self.fields["postcode"].setPlaceholderText("UK postcode, e.g. DN1 2AA")
+        # A referral returned to this service by another (the ping-pong record, issue 15 item 6): the
+        # decision warns when this person is routed back to a service that returned them.
+        self.returned_from = value_combo(FIELD_LABELS["returned_from"], [(None, "— not a return from another service —"),
+                                         *((code, labels().returned_from[code]) for code in RETURNED_FROM)])  # fmt: skip
+        form.addRow("Came &back from", self.returned_from)
         layout.addLayout(form)
 
         self.problems = QLabel()
@@ -156,6 +163,7 @@ class NewReferralDialog(QDialog):
                 unreadable.append(f"{name}: {UK_DATE_HELP}")
         data["source"] = self.source.currentData()
         data["gp_practice_code"] = self._practice_code()
+        data["returned_from"] = self.returned_from.currentData()
         try:
             self.referral = parse(ReferralInput, data)
         except InvalidInput as exc:

@@ -28,7 +28,7 @@ def referral_heading(referral: Any, earlier: list[HistoryEntry], ruleset: Rulese
         lines.append(
             "Earlier referrals: "
             + "; ".join(
-                f"{uk_date(h.received_on)} {escape(ruleset.route_labels[h.confirmed_route] if h.confirmed_route else 'no decision')}"
+                f"{uk_date(h.received_on)} {escape(ruleset.outcome_labels.get(h.confirmed_route, h.confirmed_route) if h.confirmed_route else 'no decision')}"
                 + (f" (came back from {escape(h.returned_from)})" if h.returned_from else "")
                 for h in earlier
             )

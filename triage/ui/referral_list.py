@@ -51,7 +51,7 @@ class ReferralListModel(PagedTableModel[ReferralRow]):
         it is about to filter). ``ruleset``: the one in
         force, which names the routes (default: the shipped or configured one)."""
         super().__init__(parent)
-        self._route_labels = (ruleset or default_ruleset()).route_labels
+        self._route_labels = (ruleset or default_ruleset()).outcome_labels
         self._page = page
         self._count = count
         self._filter = ReferralFilter()
@@ -91,7 +91,7 @@ class ReferralListModel(PagedTableModel[ReferralRow]):
         if column == 5:
             if row.route is None:
                 return ""
-            return self._route_labels[row.route] + (f", step {row.step}" if row.step else "")
+            return self._route_labels.get(row.route, row.route) + (f", step {row.step}" if row.step else "")
         if column == 7:
             return row.reference
         return "Draft saved" if row.has_draft else ""

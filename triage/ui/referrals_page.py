@@ -69,7 +69,7 @@ class ReferralsPage(QWidget):
         self.route = QComboBox()
         self.route.setAccessibleName("Filter by route")
         self.route.addItem("Any route", None)
-        for code, label in ruleset.route_labels.items():
+        for code, label in ruleset.outcome_labels.items():  # the routes, then the discharges and local services
             self.route.addItem(label, code)
             self.route.setItemData(self.route.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
         # The ruleset's route names can be long ("Integrated IAPT (long-term conditions ...)"): size the

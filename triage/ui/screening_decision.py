@@ -123,9 +123,35 @@ class DecisionSection:
                     lambda: show_text(self.override_reason, self.session.decision.override_reason))  # fmt: skip
         self.reason_label = QLabel("Reas&on")
         self.reason_label.setBuddy(self.override_reason)
+        # For an outcome with criteria (not suitable: refer back to the GP): the one that applied, printed in the letter.
+        self.criterion_choice = value_combo("Criterion that applied", [])
+        self.criterion_choice.currentIndexChanged.connect(self._criterion_chosen)
+        binder.bind("decision.outcome_criterion", self.criterion_choice, self._show_criterion)
+        criterion_label = QLabel("Cr&iterion")
+        criterion_label.setBuddy(self.criterion_choice)
         form.addRow("&Route", self.route_choice)
         form.addRow("&Step", self.step_choice)
+        form.addRow(criterion_label, self.criterion_choice)
         form.addRow(self.reason_label, self.override_reason)
+        # Routed to a service that returned this person before: said, and its matrix rationale required.
+        self.return_warning = QLabel()
+        self.return_warning.setWordWrap(True)
+        self.return_warning.setProperty("role", "alert")  # in words; the border only adds to them
+        self.return_warning.setAccessibleName("Returned before")
+        self.return_warning.setVisible(False)
+        form.addRow(self.return_warning)
+        self.return_rationale = QPlainTextEdit()
+        self.return_rationale.setAccessibleName("Matrix rationale for a service that returned the person before")
+        self.return_rationale.setTabChangesFocus(True)
+        self.return_rationale.setFixedHeight(60)
+        self.return_rationale.textChanged.connect(
+            lambda: self.session.set_return_rationale(self.return_rationale.toPlainText())
+        )
+        binder.bind("decision.return_rationale", self.return_rationale,
+                    lambda: show_text(self.return_rationale, self.session.decision.return_rationale))  # fmt: skip
+        rationale_label = QLabel("Matrix ra&tionale")
+        rationale_label.setBuddy(self.return_rationale)
+        form.addRow(rationale_label, self.return_rationale)
         return form
 
     # --- the person's input ----------------------------------------------------------------------
@@ -136,6 +162,10 @@ class DecisionSection:
             self.session.follow_recommendation()
         elif value is not None:
             self.session.choose_route(value)  # an IAPT route's step is chosen next, never carried over
+
+    def _criterion_chosen(self) -> None:
+        code = self.criterion_choice.currentData()
+        self.session.set_outcome_criterion(code or "")
 
     def _step_chosen(self) -> None:
         step = self.step_choice.currentData()
@@ -164,6 +194,10 @@ class DecisionSection:
         self.route_choice.setEnabled(recommendation is not None)
         self.override_reason.setEnabled(recommendation is not None)  # nothing to give a reason for yet
         self.reason_label.setText(self._reason_label())
+        warning = self.session.return_warning()
+        self.return_warning.setText(escape(warning or ""))
+        self.return_warning.setVisible(warning is not None)
+        self.return_rationale.setEnabled(warning is not None)
         if self._problems_shown:  # once confirming was refused, the list stays true as they fix it
             self.show_problems(self.session.problems())
 
@@ -180,7 +214,7 @@ class DecisionSection:
 
     def _key_text(self, route: str, step: Step | None) -> str:
         steps = self.ruleset.document.steps.labels
-        return self.ruleset.route_labels[route] + (f", {steps[step]}" if step else "")
+        return self.ruleset.outcome_labels.get(route, route) + (f", {steps[step]}" if step else "")
 
     def _show_route(self) -> None:
         recommendation = self.session.recommendation
@@ -192,6 +226,8 @@ class DecisionSection:
             items.append((FOLLOW, follow))
             items += [(r, self.ruleset.route_labels[r] + (" (recommended)" if r == key.route else ""))
                       for r in (key.route, *(r for r in self._route_order() if r != key.route))]  # fmt: skip
+            # Then every other outcome of the ruleset: the discharges and the local refer-on services.
+            items += [(e.code, e.label or e.code) for e in self.ruleset.decision_outcomes if e.kind != "route"]
         if [(self.route_choice.itemData(i), self.route_choice.itemText(i))
                 for i in range(self.route_choice.count())] != items:  # fmt: skip
             self.route_choice.clear()
@@ -217,6 +253,22 @@ class DecisionSection:
             route, step = None, None
         self.step_choice.setEnabled(route in IAPT_ROUTES)
         select_value(self.step_choice, step if route in IAPT_ROUTES else None)
+
+    def _show_criterion(self) -> None:
+        choice = self.session.route_choice
+        outcome = self.ruleset.outcome(choice.route) if isinstance(choice, Chosen) else None
+        criteria = outcome.criteria or [] if outcome else []
+        items: list[tuple[object, str]] = (
+            [(None, "— choose the criterion that applied —"), *((c.code, c.label) for c in criteria)]
+            if criteria else [(None, "— not needed for this outcome —")]
+        )  # fmt: skip
+        if [(self.criterion_choice.itemData(i), self.criterion_choice.itemText(i))
+                for i in range(self.criterion_choice.count())] != items:  # fmt: skip
+            self.criterion_choice.clear()
+            for value, label in items:
+                self.criterion_choice.addItem(label, value)
+        self.criterion_choice.setEnabled(bool(criteria))
+        select_value(self.criterion_choice, self.session.decision.outcome_criterion or None)
 
     def _show_acknowledged(self) -> None:
         recommendation = self.session.recommendation

@@ -56,8 +56,9 @@ LAYOUT: tuple[SectionLayout, ...] = (
     SectionLayout("conditions", "Long-term conditions and medically unexplained symptoms",
                   ("long_term_conditions.none", "long_term_conditions.*", "mus_kinds.none", "mus_kinds.*")),
     SectionLayout("summary", "Summary and decision",
-                  ("discuss_in_supervision", "assessment.choice.*", "decision.acknowledged_warnings", "decision.conflict.*", "decision.route_choice", "decision.step",
-                   "decision.override_reason", "decision.in_meeting", "confirm"),
+                  ("discuss_in_supervision", "assessment.choice.*", "decision.acknowledged_warnings", "decision.conflict.*",
+                   "decision.route_choice", "decision.step", "decision.outcome_criterion", "decision.override_reason",
+                   "decision.return_rationale", "decision.in_meeting", "confirm"),
                   landing="decision.route_choice"),
 )  # fmt: skip
 

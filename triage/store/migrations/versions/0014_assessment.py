@@ -23,7 +23,7 @@ from alembic import op
 from triage.store.types import JsonDoc
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
