@@ -68,6 +68,7 @@ def text_of(data: dict, kind: str) -> str:
         ("referral-on", "gp_letter_sent", "Alex Example's GP, Dr R Okafor, has been sent the outcome."),
         ("patient", "agreed", "we talked about your safety and agreed what to do if things get worse."),
         ("referral-on", "agreed", "Actions taken and what was agreed:"),
+        ("gp", "referral_on_sent", "We have sent the CRHTT a referral summary"),
     ],
 )
 def test_a_claim_follows_its_fact_both_ways(kind: str, fact: str, sentence: str) -> None:
@@ -76,6 +77,30 @@ def test_a_claim_follows_its_fact_both_ways(kind: str, fact: str, sentence: str)
     assert sentence in text_of(data, kind)
     data["details"][fact] = False
     assert sentence not in text_of(data, kind)
+
+
+@pytest.mark.parametrize(
+    ("case", "kind", "sent", "unsent"),
+    [
+        ("crisis-high-risk", "gp", "We have sent the CRHTT a referral summary with the ratings, the matrix "
+         "criteria that applied, the risk information and the actions taken", "We are referring Alex to the CRHTT"),
+        ("substance-misuse", "gp", "We have sent the substance misuse service a referral summary with the ratings, "
+         "the matrix criteria that applied and the risk information,", "We are referring Alex to the substance misuse"),
+        ("cmht-complexity-impairment", "patient", "We have sent them your details, and they will contact you.",
+         "We are passing your details to them, and they will contact you."),
+    ],
+)  # fmt: skip
+def test_the_referral_summary_is_said_to_be_sent_only_once_it_was(case: str, kind: str, sent: str, unsent: str) -> None:
+    """Issue 14 item 3: "we have sent" the receiving team a summary only once it was printed or saved for
+    this decision, and "the actions taken" only when actions were recorded; otherwise the letter says
+    the referral is being made."""
+    data = copy.deepcopy(CASES[case])
+    data.setdefault("details", {})["referral_on_sent"] = True
+    text = text_of(data, kind)
+    assert sent in text and unsent not in text
+    data["details"]["referral_on_sent"] = False
+    text = text_of(data, kind)
+    assert unsent in text and sent not in text
 
 
 def test_the_team_talked_about_it_only_for_a_decision_taken_in_the_meeting() -> None:

@@ -167,7 +167,10 @@ def test_three_unhelpful_previous_interventions_go_to_the_cmht_each_one_in_the_r
     ]
     assert (decision.recommended_route, decision.confirmed_route, decision.override_reason) == ("cmht", "cmht", None)
     gp = letter_text(qtbot, dialog, "gp")
-    assert "Number of previous interventions with unhelpful outcomes, rated high: “3+”" in gp
+    assert (
+        "Number of previous interventions with unhelpful outcomes, rated high. The matrix describes its high level as “3+”"
+        in gp
+    )
     referral_on = letter_text(qtbot, dialog, "referral-on")
     for what in tried:
         assert f"{what} | unhelpful" in referral_on

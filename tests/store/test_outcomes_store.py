@@ -20,7 +20,7 @@ from triage.resources import resource_path
 from triage.rules.ruleset import build_ruleset
 from triage.services import DecisionInput, confirm_decision, create_referral, get_referral
 from triage.store import IntegrityProblem, RefusedError, Store, open_store, schema_revision, verify_database
-from triage.store.database import downgrade_schema
+from triage.store.database import SCHEMA_HEAD, downgrade_schema
 from triage.store.models import Decision, Destination
 
 NOT_SUITABLE = {"confirmed_route": "not_suitable", "outcome_criterion": "substance_primary",
@@ -112,7 +112,7 @@ def test_a_store_at_0009_is_migrated_with_its_decisions_and_guards_kept(database
     old_columns = table_columns(database_url)
     before = snapshot(database_url, old_columns)
     with open_store(database_url) as store:
-        assert schema_revision(store.engine) == "0013"
+        assert schema_revision(store.engine) == SCHEMA_HEAD
         assert verify_database(store) == []
         assert get_referral(store, PWP, referral_id).current_route == "cmht"
         decide(store, referral_id, **NOT_SUITABLE)  # the new outcome, on the migrated store
@@ -135,6 +135,6 @@ def test_an_encrypted_store_is_migrated(tmp_path: Path) -> None:
         decide(store, referral_id, confirmed_route="integrated_iapt", confirmed_step=3)
         downgrade_schema(store.engine, "0009")
     with open_store(str(path), key=key) as store:
-        assert schema_revision(store.engine) == "0013" and verify_database(store) == []
+        assert schema_revision(store.engine) == SCHEMA_HEAD and verify_database(store) == []
         decide(store, referral_id, **NOT_SUITABLE)
         assert get_referral(store, PWP, referral_id).current_route == "not_suitable"

@@ -86,6 +86,7 @@ def facts_of(case: Case) -> dict[str, Any]:
         "iapt": outcome.iapt,
         "overridden": outcome.overridden,
         "long_term_conditions": bool(screening.long_term_conditions),
+        "several_long_term_conditions": len(screening.long_term_conditions) > 1,
         "medically_unexplained_symptoms": screening.medically_unexplained_symptoms,
         "phq9_item9_recorded": screening.phq9_item9 is not None,
         "service_phone_given": bool(p.service and p.service.phone),
@@ -108,6 +109,7 @@ def facts_of(case: Case) -> dict[str, Any]:
         "local_lines_given": bool(helplines(case)[0]),
         "patient_copy_sent": d.patient_copy_sent,
         "gp_letter_sent": d.gp_letter_sent,
+        "referral_on_sent": d.referral_on_sent,
         "in_meeting": case.in_meeting,
     }
 

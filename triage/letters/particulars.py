@@ -187,6 +187,7 @@ class Details(BaseModel):
     interpreter_language: Text100 | None = None
     patient_copy_sent: bool = False  # the patient copy was printed or saved for this decision
     gp_letter_sent: bool = False  # the GP letter was printed or saved for this decision
+    referral_on_sent: bool = False  # the referral-on summary was printed or saved for this decision
 
 
 class Decision(BaseModel):
@@ -257,8 +258,8 @@ ALLOWED: dict[str, str] = {
     "service.national_lines.phone": "a telephone number of 3 to 40 characters",
     "service.national_lines.hours": "text of 1 to 200 characters on one line",
     "details": "an object with optional previous_interventions, risk_formulation, signposting, risk_answers,"
-    " protective_factors, agreed, patient_phone, interpreter_language, patient_copy_sent and"
-    " gp_letter_sent",
+    " protective_factors, agreed, patient_phone, interpreter_language, patient_copy_sent,"
+    " gp_letter_sent and referral_on_sent",
     "details.previous_interventions": "a list of up to 20 objects with intervention and outcome",
     "details.previous_interventions.intervention": "text of 1 to 200 characters on one line",
     "details.previous_interventions.outcome": "one of " + ", ".join(INTERVENTION_OUTCOMES),
@@ -274,6 +275,7 @@ ALLOWED: dict[str, str] = {
     "details.interpreter_language": _NAME,
     "details.patient_copy_sent": "true or false",
     "details.gp_letter_sent": "true or false",
+    "details.referral_on_sent": "true or false",
     "decision": "an object with optional confirmed_route, confirmed_step, override_reason, risk_actions and in_meeting",
     "decision.confirmed_route": "one of core_iapt, integrated_iapt, cmht, crisis_team, substance_misuse",
     "decision.confirmed_step": "2 or 3 for an IAPT route, left out otherwise",

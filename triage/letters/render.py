@@ -287,13 +287,23 @@ def _story(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Fl
     story.append(Spacer(1, content.font_size * 0.9))
     if content.salutation:
         story.append(_para(content.salutation, styles["body"]))
-    for part in content.parts[:-1]:
+    last = 2 if len(content.parts) > 1 and _leads_a_list(content.parts, len(content.parts) - 2) else 1
+    body = content.parts[:-last]
+    for index, part in enumerate(body):
         if part.kind == "heading":
             story.append(CondPageBreak(30 * mm))  # a heading never ends a page
+        if part.kind == "bullets" and index and _leads_a_list(body, index - 1):
+            # A list's lead-in ("We cannot help with") never ends a page: it is kept with the first
+            # item. Only the first: the whole list kept together could push the crisis numbers of a
+            # patient copy off its first page.
+            story[-1] = KeepTogether([story[-1], _bullets(part.items[:1], styles)])
+            if len(part.items) > 1:
+                story.append(_bullets(part.items[1:], styles))
+            continue
         story.append(_part(part, styles))
     # The sign-off never stands alone on a page: it is kept with the part before it (a short table
-    # too, whole), and the copy line with it.
-    sign_off = [_part(part, styles, keep=False) for part in content.parts[-1:]]
+    # too, whole; a short list with its lead-in), and the copy line with it.
+    sign_off = [_part(part, styles, keep=False) for part in content.parts[-last:]]
     sign_off += [_para(content.closing, styles["body"]), Spacer(1, SIGNATURE_SPACE)]
     sign_off += [_para(line, styles["address"]) for line in content.signature]
     if content.copy_to:
@@ -390,12 +400,20 @@ def _part(part: Part, styles: dict[str, ParagraphStyle], *, keep: bool = True) -
             return _callout(_para(part.text, styles[part.style]), part.style, styles)
         return _para(part.text, styles[part.style])
     if part.kind == "bullets":
-        items = [ListItem(_para(item, styles["body"]), leftIndent=5 * mm) for item in part.items]
-        return ListFlowable(
-            items,  # type: ignore[arg-type]  # reportlab takes ListItems here; types-reportlab allows only flowables
-            bulletType="bullet", start="•", leftIndent=5 * mm, bulletFontName=FONT, bulletColor=BLUE,
-        )  # fmt: skip
+        return _bullets(part.items, styles)
     return _table(part, styles, keep=keep)
+
+
+def _leads_a_list(parts: tuple[Part, ...] | list[Part], index: int) -> bool:
+    return parts[index].kind == "paragraph" and index + 1 < len(parts) and parts[index + 1].kind == "bullets"
+
+
+def _bullets(items: tuple[str, ...] | list[str], styles: dict[str, ParagraphStyle]) -> Flowable:
+    listed = [ListItem(_para(item, styles["body"]), leftIndent=5 * mm) for item in items]
+    return ListFlowable(
+        listed,  # type: ignore[arg-type]  # reportlab takes ListItems here; types-reportlab allows only flowables
+        bulletType="bullet", start="•", leftIndent=5 * mm, bulletFontName=FONT, bulletColor=BLUE,
+    )  # fmt: skip
 
 
 def _callout(paragraph: Paragraph, style: str, styles: dict[str, ParagraphStyle]) -> Flowable:

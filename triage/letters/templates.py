@@ -90,6 +90,7 @@ class Condition(StrictModel):
     iapt: bool | None = None
     overridden: bool | None = None
     long_term_conditions: bool | None = None
+    several_long_term_conditions: bool | None = None
     medically_unexplained_symptoms: bool | None = None
     phq9_item9_recorded: bool | None = None
     service_phone_given: bool | None = None
@@ -111,6 +112,7 @@ class Condition(StrictModel):
     local_lines_given: bool | None = None
     patient_copy_sent: bool | None = None
     gp_letter_sent: bool | None = None
+    referral_on_sent: bool | None = None
     in_meeting: bool | None = None
     none_shown: list[Text] | None = None
 

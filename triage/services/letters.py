@@ -292,6 +292,7 @@ def _particulars(
                 ),
                 patient_copy_sent="patient" in sent,
                 gp_letter_sent="gp" in sent,
+                referral_on_sent="referral-on" in sent,
             ),
         )  # fmt: skip
 
