@@ -448,11 +448,9 @@ def _known_fields(title: str) -> list[str]:
     return list(model.model_fields) if model else []
 
 
-_MODELS: dict[str, type[BaseModel]] = {
-    model.__name__: model
-    for model in (ReferralInput, ReferralUpdate, GpPracticeInput, RiskItem, RiskDetails, PreviousIntervention,
-                  ScreeningInput, DecisionInput, *ASSESSMENT_MODELS)
-}  # fmt: skip
+_CHECKED: tuple[type[BaseModel], ...] = (ReferralInput, ReferralUpdate, GpPracticeInput, RiskItem, RiskDetails,
+                                         PreviousIntervention, ScreeningInput, DecisionInput, *ASSESSMENT_MODELS)  # fmt: skip
+_MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in _CHECKED}
 _FIELD_NAMES = {name for model in _MODELS.values() for name in model.model_fields}
 
 
