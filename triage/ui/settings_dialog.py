@@ -316,7 +316,7 @@ class SettingsDialog(QDialog):
             self._problems(problems_of(exc))
             return
         prefix = self.prefix.text().strip()
-        if problems := ([BAD_PREFIX.capitalize()] if not PREFIX.fullmatch(prefix) else []) + folder_problems(
+        if problems := ([BAD_PREFIX] if not PREFIX.fullmatch(prefix) else []) + folder_problems(
             computer.scheduled_backup
         ):
             self._problems(problems)
