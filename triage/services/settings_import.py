@@ -118,12 +118,15 @@ def import_offer(store: Store, user: User, path: Path | None = None) -> ImportOf
         return None
     current = service_settings(store)
     values, ruleset, readable = _as_store_values(old, current)
+    # only what the file holds: a field it leaves out was never set on this computer
+    given = {"ruleset_sha256" if name == "ruleset_path" else name for name in old.model_fields_set}
     defaults = ServiceSettings()
     differences = [
         Difference(name, field_label(name), describe_value(name, getattr(values, name), store),
                    describe_value(name, getattr(current, name), store),
                    suggest_computer=getattr(current, name) == getattr(defaults, name))
         for name in changed_fields(current, values)
+        if name in given
     ]  # fmt: skip
     if not readable:
         differences.append(Difference("ruleset_sha256", field_label("ruleset_sha256"),
