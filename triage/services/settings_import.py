@@ -8,6 +8,9 @@ audited as an import by field name. Either way the answer is recorded in this co
 (``ComputerSettings.service_values_offered``, per store) and the offer is not made again there.
 
 A non-admin login never sees an offer: the store's values are simply the ones in force.
+
+``import_settings_document`` is the command line's way in (``triage settings import FILE``): a JSON
+file of settings, an old settings file included, for a service configuring a server store without the app.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from triage.rules.ruleset import RulesetError
+from triage.services.inputs import InvalidInput
 from triage.services.permissions import User, require
 from triage.services.service_settings import (
     RulesetText,
@@ -27,12 +33,15 @@ from triage.services.service_settings import (
     service_settings,
 )
 from triage.settings import (
+    SERVICE_FIELDS,
+    ComputerSettings,
     Contact,
     FileServiceValues,
     ServiceSettings,
     field_label,
     file_service_values,
     load_computer_settings,
+    problems_of,
     save_computer_settings,
 )
 from triage.store.database import Store
@@ -160,3 +169,48 @@ def mark_answered(here: str, path: Path | None = None) -> None:
     if here not in computer.service_values_offered:
         offered = (*computer.service_values_offered, here)
         save_computer_settings(computer.model_copy(update={"service_values_offered": offered}), path)
+
+
+COMPUTER_KEYS = frozenset(ComputerSettings.model_fields)
+
+
+def import_settings_document(store: Store, user: User, data: object, base: Path) -> tuple[list[str], list[str]]:
+    """``triage settings import FILE``: the service's settings a JSON file gives (any of the
+    ``ServiceSettings`` fields, or an old settings file whole), over the store's, saved and audited as
+    an import. A ``ruleset_path`` (relative to ``base``, the file's folder) is read and its text kept.
+    This computer's own keys (``scheduled_backup``) are left out, said so. Returns (fields saved, notes).
+    ``InvalidInput`` names each bad field; nothing is written then."""
+    require(user, "settings", store=store)
+    if not isinstance(data, dict):
+        raise InvalidInput(["input: must be one JSON object of settings fields"])
+    known = set(SERVICE_FIELDS) | {"ruleset_path"}
+    unknown = sorted(set(data) - known - COMPUTER_KEYS)
+    if unknown:
+        raise InvalidInput(
+            [f"{name}: not a service setting (they are: {', '.join(sorted(known))})" for name in unknown]
+        )
+    notes = [
+        f"{name}: this computer's own setting, not the service's; not imported"
+        for name in sorted(set(data) & COMPUTER_KEYS)
+    ]
+    given = {name: value for name, value in data.items() if name in SERVICE_FIELDS}
+    ruleset: RulesetText | None = None
+    current = service_settings(store)
+    if "ruleset_path" in data:
+        if data["ruleset_path"] is None:
+            given["ruleset_sha256"] = None
+        elif not isinstance(data["ruleset_path"], str):
+            raise InvalidInput(["ruleset_path: must be the path of a ruleset file, or null for the shipped one"])
+        else:
+            try:
+                ruleset = read_ruleset_file(base / data["ruleset_path"])
+            except RulesetError as exc:
+                raise InvalidInput([f"ruleset_path: {problem}" for problem in exc.problems]) from None
+            given["ruleset_sha256"] = ruleset.ruleset.sha256
+    try:
+        settings = ServiceSettings.model_validate({**current.model_dump(mode="json"), **given})
+    except ValidationError as exc:
+        raise InvalidInput(problems_of(exc)) from None
+    saved = save_service_settings(store, user, settings, ruleset=ruleset, action="import",
+                                  how=" (imported from a settings file)")  # fmt: skip
+    return saved, notes
