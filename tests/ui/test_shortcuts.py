@@ -162,7 +162,9 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     from triage.ui.matrix_view import MatrixView
     from triage.ui.referral_dialog import NewReferralDialog
     from triage.ui.risk_alert import HighRiskAlert
+    from triage.services.settings_import import Difference, ImportOffer
     from triage.ui.settings_dialog import SettingsDialog
+    from triage.ui.settings_import_dialog import SettingsImportDialog
     from triage.ui.users_dialog import UsersDialog
 
     account = UserInfo("pwp.one", "PWP One", "pwp", datetime(2025, 1, 6, 9, 0), None, False)
@@ -176,6 +178,9 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
         "new referral": lambda: NewReferralDialog([]),
         "matrix": lambda: MatrixView(RULESET),
         "settings": lambda: SettingsDialog(store, RULESET, SETTINGS, ADMIN),
+        "import settings": lambda: SettingsImportDialog(ImportOffer("store", SETTINGS, None, (
+            Difference("service_name", "Service name", "Doncaster", "NHS Talking Therapies", True),
+            Difference("phone", "Service phone", "01302 000 000", "(none)", False)))),
         "users": lambda: UsersDialog(store, ADMIN),
         "add user": lambda: AddUserForm(lambda *_args: ADMIN),
         "reset password": lambda: PasswordForm("pwp.one", lambda _password: None),
