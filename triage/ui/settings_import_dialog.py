@@ -90,7 +90,7 @@ def offer_settings_import(store: Store, user: User, parent: QWidget | None = Non
     values do not validate is named to the admin and offered again next time; others hear nothing."""
     try:
         offer = import_offer(store, user)
-    except SettingsError as exc:
+    except (SettingsError, StoreError) as exc:
         QMessageBox.warning(parent, "Settings not imported",
                             f"This computer's settings file has problems; its service settings were not offered "
                             f"for import:\n\n{exc}")  # fmt: skip
