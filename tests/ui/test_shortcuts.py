@@ -153,6 +153,7 @@ def shown_page(name: str, window: MainWindow, store: Store) -> None:
 
 def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     """Every dialog of the app, by its context's name in the registry."""
+    from triage.services.settings_import import Difference, ImportOffer
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
     from triage.ui.account_menu import ChangePasswordForm
     from triage.ui.audit_viewer import AuditViewer
@@ -162,7 +163,6 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     from triage.ui.matrix_view import MatrixView
     from triage.ui.referral_dialog import NewReferralDialog
     from triage.ui.risk_alert import HighRiskAlert
-    from triage.services.settings_import import Difference, ImportOffer
     from triage.ui.settings_dialog import SettingsDialog
     from triage.ui.settings_import_dialog import SettingsImportDialog
     from triage.ui.users_dialog import UsersDialog
