@@ -70,7 +70,7 @@ from triage.services.maintenance import back_up, restore, signing_summary, verif
 from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
 from triage.services.references import set_reference_prefix
 from triage.services.service_settings import read_ruleset_file, save_computer_settings, save_service_settings
-from triage.services.settings_import import Difference, ImportOffer, answer_import_offer
+from triage.services.settings_import import Difference, ImportOffer, answer_import_offer, import_settings_document
 from triage.services.store_setup import initialise_store
 from triage.services.transfer import export_records, export_to_file, export_to_stream, import_file, import_stream
 from triage.services.users import add_user, list_users, remove_user, reset_password, set_role, unlock_account
@@ -219,6 +219,8 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
     ("settings", "answer_import_offer", lambda w, u: answer_import_offer(w.store, u, ImportOffer(
         "this store", ServiceSettings(phone="01302 000 000"), None, (Difference("phone", "Service phone", "01302 000 000",
                                                                                 "(none)", True),)), ["phone"]), None),
+    ("settings", "import_settings_document", lambda w, u: import_settings_document(
+        w.store, u, {"phone": "01302 000 000"}, w.path.parent), None),
     ("rulesets", "save_service_settings(ruleset)", lambda w, u: save_service_settings(
         w.store, u, ServiceSettings(ruleset_sha256=SHIPPED.ruleset.sha256), ruleset=SHIPPED), None),
     ("users", "add_user", lambda w, u: add_user(w.store, u, "new.one", "New One", "pwp", PASSWORD), None),
