@@ -1,11 +1,20 @@
-"""Service settings (typed, validated, one JSON file in the platform's config folder).
+"""Settings, typed and validated: the service's, kept in the store, and this computer's, in a file.
 
-Service name, address and phone for letterheads; crisis and duty contacts shown offline when risk is
-high and printed on the patient copy before the national numbers (defaults, each with its source); an
-optional ruleset file the service publishes instead of the shipped one; scheduled backups of this
-computer's store (``BackupSchedule``: the folder is on this computer, so the setting is too). A file that does
-not validate is never half-used: the app says what is wrong and runs on defaults until an admin fixes
-it in the settings dialog.
+``ServiceSettings`` belong to the service and are the same on every computer that opens its store
+(issue 14): the service name, address and phone for letterheads; the crisis and duty contacts shown
+offline when risk is high and printed on the patient copy before the national numbers (defaults, each
+with its source); the ruleset in force (``ruleset_sha256``: a ruleset whose text the store holds, None
+for the shipped one); the idle lock. They are read and changed through
+``triage.services.service_settings`` (an admin's, audited by field). A later setting is one more field
+here, with its default: the store keeps one row per field, and a store without the row reads the default.
+
+``ComputerSettings`` belong to this computer and stay in one JSON file in the platform's config folder
+(``settings_path``, or ``TRIAGE_SETTINGS``): scheduled backups of this computer's store (``BackupSchedule``:
+the folder is on this computer), and which stores this computer's old service values were offered to.
+Files written before issue 14 also hold service values at the top level; they stay readable
+(``FileServiceValues``), are offered to the store once per store at an admin's login, and are kept as
+they were when the computer's settings are saved. A file that does not validate is never half-used:
+the app says what is wrong and runs on defaults until an admin fixes it in the settings dialog.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator
@@ -76,6 +85,8 @@ class BackupSchedule(BaseModel):
 
 
 class ServiceSettings(BaseModel):
+    """The service's settings, kept in the store (``triage.services.service_settings``)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     service_name: Line = "NHS Talking Therapies"
@@ -85,9 +96,58 @@ class ServiceSettings(BaseModel):
     crisis_contacts: tuple[Contact, ...] = ()
     duty_contacts: tuple[Contact, ...] = ()
     national_contacts: tuple[Contact, ...] = Field(default=NATIONAL_CONTACTS, min_length=1)
-    ruleset_path: str | None = None  # a service's own ruleset; None means the shipped one
+    # A ruleset the store holds the text of (its sha256, as decisions record it); None: the shipped one.
+    ruleset_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
     idle_lock_minutes: float = Field(default=5.0, ge=1, le=60)  # the window locks after this long unused
+
+
+# What a person reads for each field: the import offer and the audit trail's readers see these.
+FIELD_LABELS: dict[str, str] = {
+    "service_name": "Service name",
+    "address_lines": "Service address",
+    "phone": "Service phone",
+    "crisis_contacts": "Crisis contacts",
+    "duty_contacts": "Duty contacts",
+    "national_contacts": "National numbers",
+    "ruleset_sha256": "Ruleset in force",
+    "idle_lock_minutes": "Lock after (minutes)",
+}
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+SERVICE_FIELDS = tuple(name for name in ServiceSettings.model_fields if name != "ruleset_sha256")
+
+
+class FileServiceValues(BaseModel):
+    """Service values as a computer's settings file held them before issue 14 (the ruleset as a path on
+    that computer), read only to be offered to a store (``triage.services.settings_import``)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    service_name: Line = "NHS Talking Therapies"
+    address_lines: tuple[Line, ...] = Field(default=(), max_length=6)
+    phone: Line = ""
+    crisis_contacts: tuple[Contact, ...] = ()
+    duty_contacts: tuple[Contact, ...] = ()
+    national_contacts: tuple[Contact, ...] = Field(default=NATIONAL_CONTACTS, min_length=1)
+    ruleset_path: str | None = None
+    idle_lock_minutes: float = Field(default=5.0, ge=1, le=60)
+
+
+OLD_SERVICE_KEYS = frozenset(FileServiceValues.model_fields)
+
+
+class ComputerSettings(BaseModel):
+    """This computer's own settings, in its settings file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
     scheduled_backup: BackupSchedule = BackupSchedule()
+    # The stores (their database ids) this computer's old service values were offered to, answered.
+    service_values_offered: tuple[str, ...] = ()
 
 
 class LiveSettings:
@@ -105,9 +165,9 @@ class LiveSettings:
 
 
 class SettingsError(ValueError):
-    def __init__(self, path: Path, problems: list[str]) -> None:
+    def __init__(self, where: Path | str, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
+        super().__init__(f"{where}: " + "; ".join(problems))
 
 
 def settings_path() -> Path:
@@ -117,24 +177,53 @@ def settings_path() -> Path:
     )
 
 
-def load_settings(path: Path | None = None) -> ServiceSettings:
-    path = path or settings_path()
+def problems_of(exc: ValidationError) -> list[str]:
+    """Each problem named by its field (``crisis_contacts[0].phone``), never quoting the value."""
+    return [f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False, include_input=False)]
+
+
+def _read_file(path: Path) -> dict[str, Any]:
     if not path.exists():
-        return ServiceSettings()
+        return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         raise SettingsError(path, ["the settings file cannot be read as JSON"]) from None
-    try:
-        return ServiceSettings.model_validate(data)
-    except ValidationError as exc:
-        raise SettingsError(
-            path, [f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)]
-        ) from None
+    if not isinstance(data, dict):
+        raise SettingsError(path, ["the settings file must hold one JSON object"])
+    return data
 
 
-def save_settings(settings: ServiceSettings, path: Path | None = None) -> None:
-    """Write atomically: a crash mid-save leaves the old file, never half a new one."""
+def load_computer_settings(path: Path | None = None) -> ComputerSettings:
+    """This computer's settings; an old file's service values are left for ``file_service_values``."""
     path = path or settings_path()
+    data = _read_file(path)
+    try:
+        return ComputerSettings.model_validate({k: v for k, v in data.items() if k not in OLD_SERVICE_KEYS})
+    except ValidationError as exc:
+        raise SettingsError(path, problems_of(exc)) from None
+
+
+def file_service_values(path: Path | None = None) -> FileServiceValues | None:
+    """The service values an old settings file holds, or None when it holds none."""
+    path = path or settings_path()
+    data = {k: v for k, v in _read_file(path).items() if k in OLD_SERVICE_KEYS}
+    if not data:
+        return None
+    try:
+        return FileServiceValues.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(path, problems_of(exc)) from None
+
+
+def save_computer_settings(settings: ComputerSettings, path: Path | None = None) -> None:
+    """Write atomically: a crash mid-save leaves the old file, never half a new one. An old file's
+    service values are kept as they were (another store opened here may still be offered them)."""
+    path = path or settings_path()
+    try:
+        kept = {k: v for k, v in _read_file(path).items() if k in OLD_SERVICE_KEYS}
+    except SettingsError:
+        kept = {}  # an unreadable file is replaced whole
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, settings.model_dump_json(indent=2).encode("utf-8"))
+    document = {**kept, **settings.model_dump(mode="json")}
+    atomic_write(path, json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8"))

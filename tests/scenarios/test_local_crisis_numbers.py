@@ -17,7 +17,8 @@ from tests.ui.conftest import RULESET
 from tests.users import ADMIN, PWP
 from triage.services import letter_for_decision
 from triage.services.letters import letterhead
-from triage.settings import NATIONAL_CONTACTS, ServiceSettings, load_settings
+from triage.services.service_settings import service_settings
+from triage.settings import NATIONAL_CONTACTS, ServiceSettings
 from triage.ui.settings_dialog import SettingsDialog, contacts_text
 
 CRISIS = "Doncaster mental health crisis line | 0800 804 8999 | 24 hours"
@@ -47,7 +48,7 @@ def test_the_admin_types_local_numbers_and_the_patient_copy_prints_them_first(qt
     to(qtbot, dialog.phone)
     press(qtbot, Qt.Key.Key_Return)  # Save
     assert dialog.saved_settings is not None, dialog.problems.text()
-    saved = load_settings(target)
+    saved = service_settings(store)
     assert [c.phone for c in saved.crisis_contacts + saved.duty_contacts] == ["0800 804 8999", "01302 555 0199"]
     assert saved.national_contacts[:3] == NATIONAL_CONTACTS
     assert (saved.national_contacts[3].phone, saved.national_contacts[3].source) == ("85258", "Shout: giveusashout.org")

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from tests.users import CHEAP_KDF
 from triage.services.login import authenticate
 from triage.services.scheduled_backup import load_state, scheduled_backups
-from triage.settings import BackupSchedule, load_settings
+from triage.settings import BackupSchedule, ComputerSettings, load_computer_settings, save_computer_settings
 from triage.store import open_store, verify_database
 from triage.store.audit import events_for
 from triage.ui.settings_dialog import SettingsDialog
@@ -54,7 +54,9 @@ def test_an_admin_schedules_backups_and_closing_the_window_makes_a_verified_one(
     when_modal(qtbot, SettingsDialog, schedule)
     press(qtbot, Qt.Key.Key_Comma, CTRL)  # Settings
     assert shown == ["No scheduled backup has been made on this computer yet."]
-    assert load_settings().scheduled_backup == BackupSchedule(when="closes", every_closes=1, folder=str(folder))
+    assert load_computer_settings().scheduled_backup == BackupSchedule(
+        when="closes", every_closes=1, folder=str(folder)
+    )
     assert list(folder.iterdir()) == []
 
     admin.close()  # the window's close button: the session ends, the close waits for the backup
@@ -90,9 +92,9 @@ def test_a_pwp_sees_the_schedule_read_only(qtbot, tmp_path: Path, monkeypatch) -
     from triage.settings import ServiceSettings
 
     monkeypatch.setattr("triage.store.keys.KDF_PARAMS", CHEAP_KDF)
-    settings = ServiceSettings(scheduled_backup=BackupSchedule(when="daily", folder=str(tmp_path)))
+    save_computer_settings(ComputerSettings(scheduled_backup=BackupSchedule(when="daily", folder=str(tmp_path))))
     with open_store(tmp_path / "t.db") as store:
-        dialog = SettingsDialog(store, default_ruleset(), settings, PWP)
+        dialog = SettingsDialog(store, default_ruleset(), ServiceSettings(), PWP)
         qtbot.addWidget(dialog)
         section = dialog.backups
         assert section.when.currentData() == "daily" and section.folder.text() == str(tmp_path)

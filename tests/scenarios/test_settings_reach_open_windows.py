@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from tests.store.test_letters_store import decided
 from tests.users import CHEAP_KDF
 from triage.services.login import open_authenticated
-from triage.settings import load_settings
+from triage.services.service_settings import service_settings
 from triage.ui.letter_dialog import LetterDialog
 from triage.ui.settings_dialog import SettingsDialog
 
@@ -57,7 +57,7 @@ def test_saved_settings_reach_the_open_window_and_the_letters(qtbot, tmp_path: P
     when_modal(qtbot, SettingsDialog, change)
     press(qtbot, Qt.Key.Key_Comma, CTRL)  # Settings
     assert saved == [1]  # accepted: the dialog's exec() has returned
-    stored = load_settings()
+    stored = service_settings(admin.store)  # kept in the store
     assert (stored.service_name, stored.phone, stored.idle_lock_minutes) == (NAME, PHONE, 12)
     assert admin.windowTitle() == f"triage — {NAME}"  # the open window followed
     assert admin.idle_monitor is not None and admin.idle_monitor.timer.interval() == 12 * 60_000

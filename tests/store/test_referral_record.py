@@ -212,7 +212,7 @@ def test_without_the_decisions_ruleset_the_stored_routing_is_shown_and_says_so(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # fmt: skip
     case = decided_high_risk(store)
-    monkeypatch.setattr("triage.services.decisions.find_ruleset", lambda _sha, _extra=(): None)
+    monkeypatch.setattr("triage.services.decisions.find_ruleset", lambda _sha, _extra=(), _session=None: None)
     trace = referral_record(store, PWP, case.referral_id).trace
     assert trace is not None and (trace.basis, trace.route, trace.replay_matches) == ("stored", "crisis_team", None)
     assert "not available on this computer" in trace.replay_message

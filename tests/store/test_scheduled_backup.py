@@ -15,7 +15,7 @@ from tests.store.conftest import _fresh_postgres_database, referral_input
 from tests.users import as_pwp
 from triage.services import create_referral
 from triage.services.scheduled_backup import at_close, describe, load_state, scheduled_backups
-from triage.settings import BackupSchedule, ServiceSettings
+from triage.settings import BackupSchedule, ComputerSettings
 from triage.store import Store, open_store, verify_database
 from triage.store.audit import events_for
 
@@ -121,7 +121,7 @@ def test_a_schedule_needs_a_whole_folder_path() -> None:
     for given, message in (({"when": "daily"}, "choose the folder the scheduled backups go to"),
                            ({"when": "daily", "folder": "backups"}, "give the whole path of the folder")):  # fmt: skip
         with pytest.raises(ValidationError) as caught:
-            ServiceSettings.model_validate({"scheduled_backup": given})
+            ComputerSettings.model_validate({"scheduled_backup": given})
         (error,) = caught.value.errors()
         assert error["loc"] == ("scheduled_backup", "folder") and error["msg"].startswith(message)
 

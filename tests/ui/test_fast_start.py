@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox
 
+from tests.users import PWP
 from triage.rules.ruleset import RulesetError
 from triage.settings import ServiceSettings
 from triage.ui import app as app_module
@@ -164,13 +165,14 @@ def test_an_unusable_ruleset_fails_closed_after_login(tmp_path: Path, monkeypatc
             closed.append(True)
 
     def login_exec(self: LoginDialog) -> int:
-        self.result_value = (FakeStore(), object())
+        self.result_value = (FakeStore(), PWP)
         return QDialog.DialogCode.Accepted
 
-    def broken(settings: ServiceSettings) -> Any:
+    def broken(store: object, settings: ServiceSettings) -> Any:
         raise RulesetError("broken.yaml", ["it is broken"])
 
     monkeypatch.setattr(LoginDialog, "exec", login_exec)
+    monkeypatch.setattr(app_module, "service_settings", lambda store: ServiceSettings())
     monkeypatch.setattr(app_module, "ruleset_in_force", broken)
     monkeypatch.setattr(app_module, "session_window", lambda *a: pytest.fail("no main window on a bad ruleset"))
     assert app_module.run_app(database=str(database)) == 1

@@ -1,4 +1,5 @@
-"""Settings as a service admin uses them: validated before saving, nothing half-saved."""
+"""Settings as a service admin uses them: validated before saving, nothing half-saved; the service's
+kept in the store, this computer's (the scheduled backup) in its settings file."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import yaml
 
 from tests.users import ADMIN
 from triage.resources import resource_path
-from triage.settings import load_settings
+from triage.services.references import reference_prefix
+from triage.services.service_settings import ruleset_in_force, service_settings
+from triage.settings import ServiceSettings
 from triage.ui.settings_dialog import SettingsDialog
 
 from .conftest import RULESET, SETTINGS
@@ -30,13 +33,14 @@ def test_saving_writes_every_field_including_the_idle_lock(qtbot, store, tmp_pat
     dialog.duty.setPlainText("Duty PWP | 01302 000 001")
     dialog.idle_minutes.setValue(10)
     dialog.accept()
-    saved = load_settings(target)
+    saved = service_settings(store)  # in the store, not in this computer's file
     assert saved.service_name == "Doncaster Talking Therapies"
     assert saved.address_lines == ("1 Example Street", "Doncaster", "DN1 1AA")
     assert [(c.name, c.phone, c.hours) for c in saved.crisis_contacts] == [("Crisis team", "0800 000 0000", "24 hours")]
     assert [(c.name, c.phone) for c in saved.duty_contacts] == [("Duty PWP", "01302 000 001")]
     assert saved.idle_lock_minutes == 10
     assert dialog.saved_settings == saved
+    assert not target.exists()  # nothing of this computer's own changed: its file is not written
 
 
 def test_an_invalid_contact_is_named_and_nothing_is_saved(qtbot, store, tmp_path):
@@ -45,6 +49,7 @@ def test_an_invalid_contact_is_named_and_nothing_is_saved(qtbot, store, tmp_path
     dialog.accept()
     assert dialog.problems.isVisible() and "crisis_contacts[0].phone" in dialog.problems.text()
     assert not target.exists() and dialog.saved_settings is None
+    assert service_settings(store) == ServiceSettings()  # nothing written to the store either
 
 
 def test_a_ruleset_is_validated_before_it_can_be_chosen(qtbot, store, tmp_path):
@@ -52,16 +57,18 @@ def test_a_ruleset_is_validated_before_it_can_be_chosen(qtbot, store, tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("id: [unclosed\n", encoding="utf-8")
     dialog.choose_ruleset(str(broken))
-    assert "cannot be used" in dialog.problems.text() and dialog.ruleset_path is None
+    assert "cannot be used" in dialog.problems.text() and dialog.chosen_ruleset is None
     document = yaml.safe_load(resource_path("rules", "doncaster-2007.yaml").read_text(encoding="utf-8"))
     document.pop("sha256")
     document["status"] = "draft"
     draft = tmp_path / "draft.yaml"
     draft.write_text(yaml.safe_dump(document), encoding="utf-8")
     dialog.choose_ruleset(str(draft))
-    assert dialog.ruleset_path == str(draft) and "DRAFT" in dialog.ruleset_info.text()
+    assert dialog.chosen_ruleset is not None and "DRAFT" in dialog.ruleset_info.text()
     dialog.accept()
-    assert load_settings(target).ruleset_path == str(draft)
+    draft.unlink()  # the store keeps the text: the file is not needed again, here or on another computer
+    in_force = ruleset_in_force(store, service_settings(store))
+    assert in_force.is_draft and in_force.sha256 == dialog.chosen_ruleset.ruleset.sha256
 
 
 def test_the_gp_directory_imports_from_csv_and_a_bad_row_imports_nothing(qtbot, store, tmp_path):
@@ -109,3 +116,30 @@ def test_one_minute_reads_one_minute(qtbot, store, tmp_path):
     assert spin.value() == 1 and spin.text() == "1 minute"
     qtbot.keyClick(spin, Qt.Key.Key_Up)
     assert spin.text() == "2 minutes"
+
+
+def test_the_reference_prefix_is_typed_checked_by_name_and_saved(qtbot, store, tmp_path):
+    from PySide6.QtCore import Qt
+
+    dialog, _ = make_dialog(qtbot, store, tmp_path)
+    assert dialog.prefix.text() == "REF" and dialog.prefix.isEnabled()
+    dialog.prefix.setFocus()
+    qtbot.keyClick(dialog.prefix, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.prefix, "do1")
+    qtbot.keyClick(dialog.prefix, Qt.Key.Key_Return)  # Save
+    assert dialog.saved_settings is None
+    assert "reference prefix: must be three capital letters A to Z" in dialog.problems.text()
+    assert reference_prefix(store) == "REF" and service_settings(store) == ServiceSettings()  # nothing half-saved
+    qtbot.keyClick(dialog.prefix, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.prefix, "DON")
+    qtbot.keyClick(dialog.prefix, Qt.Key.Key_Return)
+    assert dialog.saved_settings is not None, dialog.problems.text()
+    assert reference_prefix(store) == "DON"
+
+
+def test_a_pwp_cannot_change_the_prefix(qtbot, store, tmp_path):
+    from tests.users import PWP
+
+    dialog = SettingsDialog(store, RULESET, SETTINGS, PWP, settings_file=tmp_path / "settings.json")
+    qtbot.addWidget(dialog)
+    assert not dialog.prefix.isEnabled()

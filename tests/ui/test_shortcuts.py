@@ -153,6 +153,7 @@ def shown_page(name: str, window: MainWindow, store: Store) -> None:
 
 def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     """Every dialog of the app, by its context's name in the registry."""
+    from triage.services.settings_import import Difference, ImportOffer
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
     from triage.ui.account_menu import ChangePasswordForm
     from triage.ui.audit_viewer import AuditViewer
@@ -163,6 +164,7 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     from triage.ui.referral_dialog import NewReferralDialog
     from triage.ui.risk_alert import HighRiskAlert
     from triage.ui.settings_dialog import SettingsDialog
+    from triage.ui.settings_import_dialog import SettingsImportDialog
     from triage.ui.users_dialog import UsersDialog
 
     account = UserInfo("pwp.one", "PWP One", "pwp", datetime(2025, 1, 6, 9, 0), None, False)
@@ -176,6 +178,9 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
         "new referral": lambda: NewReferralDialog([]),
         "matrix": lambda: MatrixView(RULESET),
         "settings": lambda: SettingsDialog(store, RULESET, SETTINGS, ADMIN),
+        "import settings": lambda: SettingsImportDialog(ImportOffer("store", SETTINGS, None, (
+            Difference("service_name", "Service name", "Doncaster", "NHS Talking Therapies", True),
+            Difference("phone", "Service phone", "01302 000 000", "(none)", False)))),
         "users": lambda: UsersDialog(store, ADMIN),
         "add user": lambda: AddUserForm(lambda *_args: ADMIN),
         "reset password": lambda: PasswordForm("pwp.one", lambda _password: None),

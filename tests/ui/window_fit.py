@@ -163,6 +163,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.ui.risk_alert import HighRiskAlert
     from triage.ui.screenshots import ADMIN, PWP, SETTINGS, seed
     from triage.ui.settings_dialog import SettingsDialog
+    from triage.ui.settings_import_dialog import SettingsImportDialog
     from triage.ui.users_dialog import UsersDialog
 
     ids = seed(store)
@@ -197,6 +198,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
                                           ("save_button",))  # fmt: skip
     yield "gp-addressee", lambda: (AddresseeDialog(("Dr A Example", "Dr B Sample"), window), ())
     yield "settings", lambda: (SettingsDialog(store, ruleset, SETTINGS, ADMIN, window), ())
+    yield "settings-import", lambda: (SettingsImportDialog(every_field_differs(), window), ())
     yield "matrix", lambda: (MatrixView(ruleset, window), ())
     yield "letters", lambda: (LetterDialog(store, decided_referral(store, PWP, ids["decided"]), settings=SETTINGS,
                                            user=PWP, parent=window), ("view", "print_button", "save_button",
@@ -212,6 +214,16 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     yield "record", record
     yield "screening", screening
     yield "locked", locked
+
+
+def every_field_differs():  # type: ignore[no-untyped-def]
+    """The settings import offer at its longest: every service setting differs, each with long values."""
+    from triage.services.settings_import import Difference, ImportOffer
+    from triage.settings import SERVICE_FIELDS, ServiceSettings, field_label
+
+    long_value = "; ".join(f"Crisis line {n}, 0800 000 00{n}0, 24 hours" for n in range(4))
+    differences = tuple(Difference(name, field_label(name), long_value, "(none)", True) for name in SERVICE_FIELDS)
+    return ImportOffer("store", ServiceSettings(), None, differences)
 
 
 def report(app: QApplication, folder: Path) -> dict[str, Any]:

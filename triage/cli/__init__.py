@@ -13,6 +13,7 @@ One module per command group, each with a ``register(commands)`` that adds its p
 - users.py      ``init`` and ``users ...``
 - referrals.py  ``referrals import|export|show``
 - db.py         ``db verify|backup|restore``
+- settings.py   ``settings show|import`` (the service's settings in the store)
 - common.py     the exit statuses, JSON input and output, the ruleset in force, logging in
 
 Building the parser imports only argparse and those modules: each command imports the rules, the
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 @lru_cache(maxsize=1)
 def _parser() -> argparse.ArgumentParser:
-    from triage.cli import db, letter, referrals, rules, users
+    from triage.cli import db, letter, referrals, rules, settings, users
 
     parser = argparse.ArgumentParser(
         prog="triage",
@@ -94,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.set_defaults(command=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for group in (rules, letter, users, referrals, db):  # the order of the help's list
+    for group in (rules, letter, users, referrals, db, settings):  # the order of the help's list
         group.register(commands)
     return parser
 

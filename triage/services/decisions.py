@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from triage.resources import resource_path
 from triage.rules.engine import route
@@ -27,6 +27,7 @@ from triage.services.permissions import Action, PermissionDenied, User, allowed,
 from triage.services.referrals import load_referral, move_to_status
 from triage.services.route_choice import ReasonNeeded, reason_needed
 from triage.services.screenings import record_screening, screening_input
+from triage.services.service_settings import held_ruleset
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import NotFoundError, RefusedError
@@ -227,7 +228,7 @@ class Replayed:
 def replay_stored(decision: Decision, screening: Screening, extra_rulesets: Iterable[Path] = ()) -> Replayed:
     """The replay of ``decision`` (its ``screening`` loaded by the caller, in the caller's transaction).
     Checks no permission and records nothing: the calling service has and does."""
-    ruleset = find_ruleset(decision.ruleset_sha256, extra_rulesets)
+    ruleset = find_ruleset(decision.ruleset_sha256, extra_rulesets, object_session(decision))
     if ruleset is None:
         message = (f"cannot replay: ruleset {decision.ruleset_id} version {decision.ruleset_version} "
                    f"(sha256 {decision.ruleset_sha256}) is not available on this computer")  # fmt: skip
@@ -244,9 +245,10 @@ def replay_stored(decision: Decision, screening: Screening, extra_rulesets: Iter
     return Replayed(Replay(decision.id, True, not differences, tuple(differences), message, replayed), ruleset, routing)
 
 
-def find_ruleset(sha256: str, extra: Iterable[Path] = ()) -> Ruleset | None:
-    """The ruleset with this content hash among the shipped, configured and given files (retired ones
-    included: they exist to replay old decisions)."""
+def find_ruleset(sha256: str, extra: Iterable[Path] = (), session: Session | None = None) -> Ruleset | None:
+    """The ruleset with this content hash among the shipped, configured and given files, then those the
+    store holds (``session``'s: a service's own ruleset, put in force in Settings). Retired ones
+    included: they exist to replay old decisions."""
     # retired/: superseded shipped rulesets, kept so that decisions made under them still replay.
     shipped = [
         *sorted(resource_path("rules").glob("*.yaml")),
@@ -261,7 +263,7 @@ def find_ruleset(sha256: str, extra: Iterable[Path] = ()) -> Ruleset | None:
             continue
         if ruleset.sha256 == sha256:
             return ruleset
-    return None
+    return held_ruleset(session, sha256) if session is not None else None
 
 
 def _latest_screening(session: Session, referral_id: str) -> Screening:

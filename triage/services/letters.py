@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from triage.fields import has_words
 from triage.letters.command import letter_problems
@@ -56,6 +56,7 @@ from triage.services.inputs import ScreeningInput as ScreeningAnswers
 from triage.services.permissions import User, record_view, require
 from triage.services.referrals import load_referral, move_to_status
 from triage.services.screenings import screening_input
+from triage.services.service_settings import held_ruleset
 from triage.settings import Contact, ServiceSettings
 from triage.store.audit import record_event
 from triage.store.database import Store
@@ -245,7 +246,8 @@ def letter_for_decision(
 
 
 def _decision_ruleset(decision: Decision, lookup: RulesetLookup) -> Ruleset:
-    ruleset = lookup(decision.ruleset_sha256)
+    session = object_session(decision)  # a service's own ruleset: its text is kept in the store
+    ruleset = lookup(decision.ruleset_sha256) or (held_ruleset(session, decision.ruleset_sha256) if session else None)
     if ruleset is None:
         raise RefusedError(
             f"the decision was made under ruleset {decision.ruleset_id} version {decision.ruleset_version}, which is "

@@ -490,3 +490,31 @@ class StoreIdentity(Base):
     database_id: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class ServiceSetting(Base):
+    """One of the service's settings (migration 0010), the same on every computer that opens the store:
+    ``name`` is a field of ``triage.settings.ServiceSettings``, ``value`` its canonical JSON. A field
+    without a row has its default, so a later setting needs no migration."""
+
+    __tablename__ = "service_setting"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class ServiceRuleset(Base):
+    """A ruleset file's text, kept by the store when an admin puts it in force (migration 0010), so every
+    computer routes by it and old decisions replay under it after another is chosen. Keyed by the
+    ruleset's content hash (``Ruleset.sha256``, as decisions record it)."""
+
+    __tablename__ = "service_ruleset"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ruleset_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)

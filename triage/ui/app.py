@@ -39,13 +39,19 @@ if TYPE_CHECKING:
     from triage.rules.ruleset import Ruleset
     from triage.services.permissions import User
     from triage.services.store_setup import SetUp
-    from triage.settings import ServiceSettings
+    from triage.settings import BackupSchedule, ServiceSettings
     from triage.store.database import Store
     from triage.ui.main_window import MainWindow
 
 # Loaded on the preload thread while the first window is up: the login's needs first, then what
 # follows it. Importing modules that define widgets off the GUI thread is fine; creating them is not.
-PRELOAD = ("triage.services.login", "triage.settings", "triage.rules.ruleset", "triage.ui.main_window")
+PRELOAD = (
+    "triage.services.login",
+    "triage.settings",
+    "triage.rules.ruleset",
+    "triage.services.service_settings",
+    "triage.ui.main_window",
+)
 
 
 def preload_modules(names: tuple[str, ...] = PRELOAD) -> threading.Thread:
@@ -62,22 +68,35 @@ def preload_modules(names: tuple[str, ...] = PRELOAD) -> threading.Thread:
     return thread
 
 
-def ruleset_in_force(settings: ServiceSettings) -> Ruleset:
-    from triage.rules.ruleset import default_ruleset, load_ruleset
+def ruleset_in_force(store: Store, settings: ServiceSettings) -> Ruleset:
+    from triage.services.service_settings import ruleset_in_force as in_force
 
-    return load_ruleset(settings.ruleset_path) if settings.ruleset_path else default_ruleset()
+    return in_force(store, settings)
 
 
-def service_settings() -> ServiceSettings:
+def service_settings(store: Store) -> ServiceSettings:
+    """The service's settings, from the store: the same on every computer that opens it."""
     from PySide6.QtWidgets import QMessageBox
 
-    from triage.settings import ServiceSettings, SettingsError, load_settings
+    from triage.services.service_settings import service_settings as read
+    from triage.settings import ServiceSettings, SettingsError
 
     try:
-        return load_settings()
+        return read(store)
     except SettingsError as exc:
-        QMessageBox.warning(None, "Settings not used", f"The settings file has problems and was not used:\n\n{exc}")
+        QMessageBox.warning(None, "Settings not used",
+                            f"The service's settings have problems and were not used:\n\n{exc}")  # fmt: skip
         return ServiceSettings()
+
+
+def computer_schedule() -> BackupSchedule:
+    """This computer's scheduled backup (its own settings file); off when the file cannot be read."""
+    from triage.settings import BackupSchedule, SettingsError, load_computer_settings
+
+    try:
+        return load_computer_settings().scheduled_backup
+    except SettingsError:
+        return BackupSchedule()
 
 
 def needs_first_run(database: str | None) -> bool:
@@ -147,14 +166,18 @@ class Sessions:
         self._session: tuple[Store, User] | None = None
 
     def start(self, store: Store, user: User) -> bool:
-        """Show the logged-in user's window once the settings, the ruleset in force and the labels are
-        found usable; else close the store, say why and return False."""
+        """Show the logged-in user's window once the service's settings (from the store), the ruleset in
+        force and the labels are found usable; else close the store, say why and return False. An admin
+        is first offered this computer's old service settings, if its file still holds some."""
         from triage.labels import LabelsError, labels
         from triage.rules.ruleset import RulesetError
+        from triage.ui.settings_import_dialog import offer_settings_import
 
-        settings = service_settings()
+        if user.can("settings"):
+            offer_settings_import(store, user)
+        settings = service_settings(store)
         try:
-            ruleset = ruleset_in_force(settings)
+            ruleset = ruleset_in_force(store, settings)
             labels()  # read here, so a broken file is refused by name rather than mid-way through the window
         except (RulesetError, LabelsError) as exc:
             store.close()
@@ -180,7 +203,7 @@ class Sessions:
             if window is not None:  # the admin's schedule, if one is due (the close waits for it)
                 from triage.ui.closing_backup import back_up_at_close
 
-                back_up_at_close(window, store, user, window.settings.scheduled_backup)
+                back_up_at_close(window, store, user, computer_schedule())
             with contextlib.suppress(StoreError):  # the session ends even if the trail cannot take it
                 logout(store, user)
         if how != QUIT:

@@ -198,12 +198,17 @@ CONTEXTS: tuple[Context, ...] = (
         "Return creates it and starts its screening"),
     Context("matrix", "the matrix in force", (), "arrows move between cells · Escape closes"),
     Context("settings", "settings", bound(
-        ("Alt+N", "service name"), ("Alt+A", "address"), ("Alt+P", "phone"), ("Alt+C", "crisis contacts"),
+        ("Alt+N", "service name"), ("Alt+A", "address"), ("Alt+P", "phone"), ("Alt+X", "reference prefix"),
+        ("Alt+C", "crisis contacts"),
         ("Alt+D", "duty contacts"), ("Alt+T", "national numbers"), ("Alt+R", "restore the national defaults"),
         ("Alt+L", "lock after"), ("Alt+B", "back up (scheduled backups)"), ("Alt+E", "every N closes"),
         ("Alt+O", "backup folder"), ("Alt+H", "choose the backup folder"), ("Alt+K", "keep the newest"),
         ("Alt+I", "import practices from CSV"),
         ("Alt+F", "choose a service ruleset file"), ("Alt+S", "use the shipped ruleset"))),
+    Context("import settings", "import this computer's settings (an admin's first login here)", bound(
+        ("Alt+I", "import the ticked values"), ("Alt+K", "keep the store's values")),
+        "Tab moves between the fields that differ · Space ticks or clears one (ticked: take this computer's value) · "
+        "Return imports the ticked ones, Escape keeps the store's values"),
     Context("users", "users", bound(
         ("Alt+T", "the accounts"), ("Alt+A", "add user"), ("Alt+R", "reset password"), ("Alt+C", "change role"),
         ("Alt+U", "unlock"), ("Alt+M", "remove"), ("Alt+L", "close"))),

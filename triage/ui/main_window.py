@@ -481,7 +481,7 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.store, self.ruleset, self.settings, self.user, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if dialog.exec() == QDialog.DialogCode.Accepted:  # the store's, as saved: what every computer now reads
             self.live_settings.replace(dialog.saved_settings or self.settings)
 
     @property

@@ -1,7 +1,9 @@
-"""Settings for a service admin: service details for letters, crisis and duty contacts, the national
-numbers the patient copy prints after them, the idle lock, scheduled backups of this computer's store
-(``backup_settings``), the GP practice directory, and the ruleset in force. Everything is validated
-before it is saved."""
+"""Settings for a service admin. The service's, kept in the store and the same on every computer that
+opens it (``triage.services.service_settings``): service details for letters, the store's reference
+prefix, crisis and duty contacts, the national numbers the patient copy prints after them, the idle
+lock, the GP practice directory, and the ruleset in force (its text kept in the store). This
+computer's own, in its settings file: scheduled backups of its store (``backup_settings``).
+Everything is validated before anything is saved."""
 
 from __future__ import annotations
 
@@ -27,14 +29,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage.rules.datafile import loc_to_path
-from triage.rules.ruleset import Ruleset, RulesetError, load_ruleset
+from triage.rules.ruleset import Ruleset, RulesetError
 from triage.services.directory import import_practices_csv, list_practices
 from triage.services.inputs import InvalidInput
 from triage.services.permissions import User
+from triage.services.references import BAD_PREFIX, PREFIX, reference_prefix, set_reference_prefix
 from triage.services.scheduled_backup import folder_problems
-from triage.services.service_settings import save_service_settings
-from triage.settings import NATIONAL_CONTACTS, Contact, ServiceSettings
+from triage.services.service_settings import (
+    RulesetText,
+    read_ruleset_file,
+    save_computer_settings,
+    save_service_settings,
+)
+from triage.settings import (
+    NATIONAL_CONTACTS,
+    ComputerSettings,
+    Contact,
+    ServiceSettings,
+    SettingsError,
+    load_computer_settings,
+    problems_of,
+)
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.ui.backup_settings import BackupSection
@@ -91,7 +106,12 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.store, self.user, self.settings_file = store, user, settings_file
         self.saved_settings: ServiceSettings | None = None
-        self.ruleset_path = settings.ruleset_path
+        self.ruleset_sha256 = settings.ruleset_sha256  # the one chosen: in force until Save says otherwise
+        self.chosen_ruleset: RulesetText | None = None  # a file chosen here, for the store to keep
+        try:
+            self.computer = load_computer_settings(settings_file)
+        except SettingsError:
+            self.computer = ComputerSettings()  # an unreadable file: defaults, replaced whole on Save
         self.setWindowTitle("Settings")
         outer = QVBoxLayout(self)
         # The sections scroll on a short screen (1280×720); the problems and Save stay below them, in view.
@@ -99,7 +119,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(sections)
         layout.setContentsMargins(0, 0, 0, 0)
 
-        service = QGroupBox("Service (printed on letters)")
+        service = QGroupBox("Service (printed on letters; kept in the store, the same on every computer)")
         form = QFormLayout(service)
         self.name = QLineEdit(settings.service_name)
         self.name.setAccessibleName("Service name")
@@ -109,9 +129,17 @@ class SettingsDialog(QDialog):
         form.addRow("Service &name", self.name)
         form.addRow("&Address", self.address)
         form.addRow("&Phone", self.phone)
+        self.prefix_shown = reference_prefix(store)
+        self.prefix = QLineEdit(self.prefix_shown)
+        self.prefix.setAccessibleName("Reference prefix")
+        self.prefix.setMaxLength(3)
+        self.prefix.setEnabled(user.can("settings"))
+        self.prefix.setToolTip("Three capital letters A to Z that start this store's new references, e.g. DON")
+        form.addRow("Reference prefi&x", self.prefix)
+        form.addRow("", QLabel("<small>Starts new references (DON-000123); each store needs its own.</small>"))
         layout.addWidget(service)
 
-        contacts = QGroupBox("Contacts shown when risk is high (kept on this computer, work offline)")
+        contacts = QGroupBox("Contacts shown when risk is high (kept in the store, the same on every computer)")
         form = QFormLayout(contacts)
         self.crisis = _text_box("Crisis contacts", contacts_text(settings.crisis_contacts))
         self.duty = _text_box("Duty contacts", contacts_text(settings.duty_contacts))
@@ -141,7 +169,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(security)
 
         self.backups = BackupSection(
-            settings.scheduled_backup, editable=user.can("settings"), settings_file=settings_file
+            self.computer.scheduled_backup, editable=user.can("settings"), settings_file=settings_file
         )
         layout.addWidget(self.backups)
 
@@ -170,7 +198,7 @@ class SettingsDialog(QDialog):
         choose.clicked.connect(self.choose_ruleset)
         shipped = QPushButton("Use the &shipped ruleset")
         shipped.setAccessibleName("Use the shipped ruleset")
-        shipped.clicked.connect(lambda: self._set_ruleset(None, None))
+        shipped.clicked.connect(lambda: self._set_ruleset(None))
         buttons.addWidget(choose)
         buttons.addWidget(shipped)
         buttons.addStretch(1)
@@ -236,19 +264,21 @@ class SettingsDialog(QDialog):
         if not path:
             return
         try:
-            ruleset = load_ruleset(path)  # validated in full before it can be chosen
+            chosen = read_ruleset_file(path)  # validated in full before it can be chosen
         except RulesetError as exc:
             self._problems(["That ruleset cannot be used:"] + exc.problems)
             return
-        self._set_ruleset(path, ruleset)
+        self._set_ruleset(chosen)
 
-    def _set_ruleset(self, path: str | None, ruleset: Ruleset | None) -> None:
-        self.ruleset_path = path
+    def _set_ruleset(self, chosen: RulesetText | None) -> None:
+        self.chosen_ruleset = chosen
+        self.ruleset_sha256 = chosen.ruleset.sha256 if chosen is not None else None
         self.problems.setVisible(False)
-        if ruleset is None:
+        if chosen is None:
             self.ruleset_info.setText("The shipped ruleset will be used from the next start of triage.")
         else:
-            self._describe_ruleset(ruleset, note="Chosen; it takes effect from the next start of triage.")
+            self._describe_ruleset(chosen.ruleset, note="Chosen; the store keeps its text once saved, and every "
+                                   "computer uses it from the next start of triage.")  # fmt: skip
 
     def _describe_ruleset(self, ruleset: Ruleset, note: str) -> None:
         draft = (
@@ -274,22 +304,28 @@ class SettingsDialog(QDialog):
             "crisis_contacts": parse_contacts(self.crisis.toPlainText()),
             "duty_contacts": parse_contacts(self.duty.toPlainText()),
             "national_contacts": parse_contacts(self.national.toPlainText()),
-            "ruleset_path": self.ruleset_path,
+            "ruleset_sha256": self.ruleset_sha256,
             "idle_lock_minutes": self.idle_minutes.value(),
-            "scheduled_backup": self.backups.value(),
         }
-        try:
+        try:  # everything is checked before anything is saved
             settings = ServiceSettings.model_validate(data)
-        except ValidationError as exc:
-            self._problems(
-                [f"{loc_to_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False, include_input=False)]
+            computer = ComputerSettings.model_validate(
+                {**self.computer.model_dump(), "scheduled_backup": self.backups.value()}
             )
+        except ValidationError as exc:
+            self._problems(problems_of(exc))
             return
-        if problems := folder_problems(settings.scheduled_backup):
+        prefix = self.prefix.text().strip()
+        if problems := ([BAD_PREFIX] if not PREFIX.fullmatch(prefix) else []) + folder_problems(
+            computer.scheduled_backup
+        ):
             self._problems(problems)
             return
         try:
-            save_service_settings(self.store, self.user, settings, self.settings_file)
+            save_service_settings(self.store, self.user, settings, ruleset=self.chosen_ruleset)
+            save_computer_settings(self.store, self.user, computer, self.settings_file)
+            if prefix != self.prefix_shown:
+                set_reference_prefix(self.store, self.user, prefix)
         except StoreError as exc:
             self._problems([f"The settings were not saved: {exc}"])
             return

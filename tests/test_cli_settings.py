@@ -1,0 +1,73 @@
+"""``triage settings show|import``: a service configures a server store's settings without the app.
+The import is an admin's (a PWP is refused, nothing written), audited by field name as an import;
+a bad field is named and nothing is written; a computer's old settings file imports whole, its
+ruleset file's text kept in the store, and its own keys (the scheduled backup) left out, said so."""
+
+from __future__ import annotations
+
+import json
+
+from tests.store.test_service_settings import service_ruleset_file
+from tests.test_cli_store import ADMIN, PWP, audit_trail, environment, new_store, opened, refused, run, run_as, template
+from triage.services.service_settings import ruleset_in_force, service_settings
+from triage.settings import ServiceSettings
+
+__all__ = ["environment", "new_store", "template"]  # the fixtures, used by name
+
+OLD_FILE = {
+    "service_name": "Doncaster Talking Therapies",
+    "phone": "01302 555 0101",
+    "crisis_contacts": [{"name": "Doncaster crisis line", "phone": "0800 804 8999", "hours": "24 hours", "source": ""}],
+    "ruleset_path": "service-rules.yaml",
+    "scheduled_backup": {"when": "off", "every_closes": 5, "folder": "", "keep": 10},
+}
+
+
+def test_an_admin_imports_an_old_settings_file_and_show_prints_it(tmp_path, capsys, monkeypatch, new_store,
+                                                                   template) -> None:  # fmt: skip
+    db = new_store(tmp_path / "team.db")
+    service_ruleset_file(tmp_path)
+    settings_file = tmp_path / "settings.json"
+    settings_file.write_text(json.dumps(OLD_FILE), encoding="utf-8")
+
+    code, out, err = run_as(monkeypatch, capsys, PWP, "--database", db, "settings", "import", settings_file)
+    assert (code, err) == (1, refused("settings"))
+    with opened(db, template.key) as store:
+        assert service_settings(store) == ServiceSettings()  # nothing written
+
+    code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "settings", "import", settings_file)
+    assert code == 0, err
+    assert "note: scheduled_backup: this computer's own setting, not the service's; not imported" in out
+    assert out.endswith("ok: 4 settings changed: service_name, phone, crisis_contacts, ruleset_sha256\n")
+    with opened(db, template.key) as store:
+        stored = service_settings(store)
+        assert (stored.service_name, stored.crisis_contacts[0].phone) == (
+            "Doncaster Talking Therapies",
+            "0800 804 8999",
+        )
+        assert ruleset_in_force(store, stored).version == "9.1.0"
+    assert audit_trail(db, template.key)[-1] == (
+        ADMIN,
+        "import",
+        "changed: crisis_contacts, phone, ruleset_sha256, service_name (imported from a settings file)",
+    )
+
+    code, out, _ = run(capsys, "--database", db, "settings", "show")  # still the admin
+    shown = json.loads(out)
+    assert code == 0 and shown["service_name"] == "Doncaster Talking Therapies"
+    assert (
+        shown["ruleset_in_force"]["version"] == "9.1.0" and "kept in the store" in shown["ruleset_in_force"]["origin"]
+    )
+
+
+def test_a_bad_field_is_named_and_nothing_is_written(tmp_path, capsys, monkeypatch, new_store, template) -> None:
+    db = new_store(tmp_path / "team.db")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"phone": "01302 555 0101", "idle_lock_minutes": 0, "letterhead_colour": "red"}))
+    code, _, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "settings", "import", bad)
+    assert code == 2 and "letterhead_colour: not a service setting" in err
+    bad.write_text(json.dumps({"phone": "01302 555 0101", "idle_lock_minutes": 0}))
+    code, _, err = run(capsys, "--database", db, "settings", "import", bad)
+    assert code == 2 and "idle_lock_minutes: Input should be greater than or equal to 1" in err
+    with opened(db, template.key) as store:
+        assert service_settings(store) == ServiceSettings()
