@@ -162,6 +162,8 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+V", "I have reviewed the warnings"), ("Alt+R", "route"), ("Alt+S", "step"), ("Alt+O", "reason"),
         ("Alt+E", "decided in the referral meeting (team leaders)"), ("Alt+C", "confirm decision"),
         ("Alt+K", "keep my choice (the recommendation changed)"), ("Alt+N", "follow the new recommendation"),
+        ("Alt+I", "the criterion that applied (not suitable for the service)"),
+        ("Alt+L", "the matrix rationale (routing back to a service that returned the person)"),
         ("Ctrl+Return", "confirm the decision")),
         "every answer is one tab stop, and each answer moves on to the next question · Alt+1 to Alt+7 go to the "
         "section's first unanswered field · questionnaire items: 0–3 (WSAS 0–8) answers, Backspace clears, Up/Down "
@@ -194,7 +196,8 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+C", "change password")), "Return changes it, Escape leaves it as it was"),
     Context("new referral", "new referral", bound(
         ("Alt+N", "NHS number"), ("Alt+G", "given name"), ("Alt+F", "family name"), ("Alt+D", "date of birth"),
-        ("Alt+R", "received on"), ("Alt+S", "source"), ("Alt+P", "GP practice"), ("Alt+E", "referring GP")),
+        ("Alt+R", "received on"), ("Alt+S", "source"), ("Alt+P", "GP practice"), ("Alt+E", "referring GP"),
+        ("Alt+B", "came back from (another service)")),
         "Return creates it and starts its screening"),
     Context("matrix", "the matrix in force", (), "arrows move between cells · Escape closes"),
     Context("settings", "settings", bound(

@@ -149,7 +149,7 @@ class DecisionSection:
         )
         binder.bind("decision.return_rationale", self.return_rationale,
                     lambda: show_text(self.return_rationale, self.session.decision.return_rationale))  # fmt: skip
-        rationale_label = QLabel("Matrix ra&tionale")
+        rationale_label = QLabel("Matrix rationa&le")
         rationale_label.setBuddy(self.return_rationale)
         form.addRow(rationale_label, self.return_rationale)
         return form
