@@ -20,6 +20,10 @@ from triage.resources import resource_path
 from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, read_yaml, validation_problems
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS
 from triage.store.vocabulary import (
+    CLOSE_REASONS,
+    CONTACT_CHANNELS,
+    CONTACT_KINDS,
+    CONTACT_OUTCOMES,
     INTERVENTION_OUTCOMES,
     LETTER_KINDS,
     REFERRAL_SOURCES,
@@ -48,6 +52,10 @@ class Labels(StrictModel):
     risk_questions: dict[str, Text]
     roles: dict[str, Text]
     letter_kinds: dict[str, Text]
+    contact_kinds: dict[str, Text]
+    contact_channels: dict[str, Text]
+    contact_outcomes: dict[str, Text]
+    close_reasons: dict[str, Text]
 
 
 # Each mapping of the file and the closed vocabulary it labels, every code and no other.
@@ -59,6 +67,10 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "risk_questions": RISK_QUESTIONS,
     "roles": ROLES,
     "letter_kinds": LETTER_KINDS,
+    "contact_kinds": CONTACT_KINDS,
+    "contact_channels": CONTACT_CHANNELS,
+    "contact_outcomes": CONTACT_OUTCOMES,
+    "close_reasons": CLOSE_REASONS,
 }
 
 

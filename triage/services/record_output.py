@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from triage.labels import labels
+from triage.services.journey_record import journey_lines
 
 if TYPE_CHECKING:
     from triage.services.referral_record import (
@@ -73,6 +74,7 @@ def record_as_text(record: ReferralRecord) -> str:
         ("Decision", _decision(record.decision, record.decisions_recorded, record.names)),
         ("Letters", _letters(record)),
         ("Status history", _status_history(record)),
+        ("Journey and waits", _journey(record)),
         ("Other referrals for this person", _earlier(record)),
     ]
     title = f"Referral {record.referral.id}"
@@ -257,3 +259,7 @@ def _earlier(record: ReferralRecord) -> list[str]:
            if h.returned_from else "")
         for h in record.earlier_referrals
     ]  # fmt: skip
+
+
+def _journey(record: ReferralRecord) -> list[str]:
+    return [f"    - {value}" if label == "-" else _row(label, value) for label, value in journey_lines(record.journey)]
