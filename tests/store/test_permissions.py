@@ -62,11 +62,6 @@ from triage.services import (
 from triage.services.audit_trail import audit_events, export_audit_csv
 from triage.services.decisions import check_rescreen
 from triage.services.directory import import_practices_csv
-from triage.services.letter_addressee import address_gp_letter, letter_addressing
-from triage.services.letters import letter_signer
-from triage.services.login import open_authenticated
-from triage.services.maintenance import back_up, restore, signing_summary, verify_store
-from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
 from triage.services.journey import (
     CloseInput,
     ContactInput,
@@ -76,6 +71,11 @@ from triage.services.journey import (
     record_contact,
     record_treatment_start,
 )
+from triage.services.letter_addressee import address_gp_letter, letter_addressing
+from triage.services.letters import letter_signer
+from triage.services.login import open_authenticated
+from triage.services.maintenance import back_up, restore, signing_summary, verify_store
+from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
 from triage.services.references import set_reference_prefix
 from triage.services.service_settings import save_service_settings
 from triage.services.store_setup import initialise_store
