@@ -11,23 +11,24 @@ from typing import Any
 
 import pytest
 
+from tests import test_cli_store as cli_store
 from tests.store.conftest import make_nhs_number
-from tests.test_cli_store import (  # noqa: F401 (template, new_store and environment are fixtures)
+from tests.test_cli_store import (
     ADMIN,
     LEAD,
     PWP,
     ROW,
     audit_trail,
-    environment,
-    new_store,
     opened,
     referral_rows,
     refused,
     rows_file,
     run,
     run_as,
-    template,
 )
+
+# The CLI store tests' fixtures, shared: one template store per module, copied for each test.
+template, new_store, environment = cli_store.template, cli_store.new_store, cli_store.environment
 
 ANSWERS = {"phq9": (1, 2, 1, 0, 1, 2, 1, 0, 0), "gad7": (2, 1, 1, 0, 1, 2, 1), "chronicity": "medium",
            "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low"}  # fmt: skip
@@ -80,15 +81,30 @@ def test_every_lifecycle_path_from_the_command_line(tmp_path, capsys, new_store,
     assert code == 0 and full in out and "days without a GP letter" in out
     code, out, _ = referrals(capsys, db, "letters-not-sent", "--format", "json")
     assert [row["referral_id"] for row in json.loads(out)] == [full]
-    assert referrals(capsys, db, "treatment", full, "--started-on", "2024-05-29") == (0, "recorded: treatment start\n", "")
-    assert referrals(capsys, db, "close", full, "--reason", "treatment_started") == (0, "closed: treatment started\n", "")
+    assert referrals(capsys, db, "treatment", full, "--started-on", "2024-05-29") == (
+        0,
+        "recorded: treatment start\n",
+        "",
+    )
+    assert referrals(capsys, db, "close", full, "--reason", "treatment_started") == (
+        0,
+        "closed: treatment started\n",
+        "",
+    )
     record = show(capsys, db, full)
     assert [s["status"] for s in record["status_history"]] == ["received", "no_contact", "contacted", "screened",
                                                                 "decided", "closed"]  # fmt: skip
     journey = record["journey"]
     assert [(c["kind"], c["channel"], c["outcome"]) for c in journey["contacts"]] == [
-        ("opt_in_offered", "letter", None), ("attempt", "telephone", "no_answer"), ("opted_in", "online", None)]
-    assert (journey["opted_in_on"], journey["days_to_treatment"], journey["closed_reason"]) == ("2024-05-03", 28, "treatment_started")
+        ("opt_in_offered", "letter", None),
+        ("attempt", "telephone", "no_answer"),
+        ("opted_in", "online", None),
+    ]
+    assert (journey["opted_in_on"], journey["days_to_treatment"], journey["closed_reason"]) == (
+        "2024-05-03",
+        28,
+        "treatment_started",
+    )
     flags = {f["code"]: f["state"] for f in journey["flags"]}
     assert flags["treatment_28_days"] == "over" and flags["national_6_weeks"] == "within"  # day 28: over
     code, text, _ = referrals(capsys, db, "show", full)
@@ -97,7 +113,10 @@ def test_every_lifecycle_path_from_the_command_line(tmp_path, capsys, new_store,
 
     # received -> no contact -> closed (discharge), with a note kept out of the audit trail
     referrals(capsys, db, "contact", unreached, "--channel", "telephone", "--outcome", "wrong_number", "--at", "2024-05-02 11:00")  # fmt: skip
-    assert referrals(capsys, db, "close", unreached, "--reason", "no_contact", "--note", "letter returned, GP told")[0] == 0
+    assert (
+        referrals(capsys, db, "close", unreached, "--reason", "no_contact", "--note", "letter returned, GP told")[0]
+        == 0
+    )
     assert [s["status"] for s in show(capsys, db, unreached)["status_history"]] == ["received", "no_contact", "closed"]
     # received -> closed
     assert referrals(capsys, db, "close", declined, "--reason", "declined")[0] == 0
@@ -109,7 +128,9 @@ def test_every_lifecycle_path_from_the_command_line(tmp_path, capsys, new_store,
 def test_refused_steps_from_the_command_line_change_nothing(tmp_path, capsys, monkeypatch, new_store, template) -> None:  # type: ignore[no-untyped-def]
     db = new_store(tmp_path / "t.db")
     (referral_id,) = imported(tmp_path, capsys, db, template.key, 1)
-    closed_note = "the referral is closed: nothing more can be recorded on it (a person who comes back is a new referral)"
+    closed_note = (
+        "the referral is closed: nothing more can be recorded on it (a person who comes back is a new referral)"
+    )
     cases = [
         (PWP, ["treatment", referral_id, "--started-on", "2024-05-09"], 1,
          "error: started_on: treatment can be recorded only once the referral is decided\n"),
