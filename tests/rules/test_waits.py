@@ -13,8 +13,8 @@ from triage.rules.waits import (
     WaitsError,
     WaitTargets,
     default_wait_targets,
-    list_flag,
     load_wait_targets,
+    row_flag,
     wait_flag,
     wait_flags,
     waits,
@@ -59,9 +59,10 @@ def test_treatment_on_day_27_is_within_28_days_and_day_28_over_from_the_opt_in(d
 def test_a_wait_still_running_is_over_from_day_28(day: int, state: str) -> None:
     flag = wait_flag(BY_CODE["treatment_28_days"], TARGETS, JourneyDates(MARCH_1), today=MARCH_1 + timedelta(days=day))
     assert (flag.days, flag.state) == (day, state)
-    assert list_flag(
-        wait_flags(TARGETS, JourneyDates(MARCH_1, screened_on=MARCH_1), MARCH_1 + timedelta(days=day))
-    ) == ("Within target" if day == 27 else "Over target")
+    screened = JourneyDates(MARCH_1, first_contact_on=MARCH_1)
+    assert row_flag(TARGETS, "decided", screened, MARCH_1 + timedelta(days=day)) == (
+        "Within target" if day == 27 else "Over target"
+    )
 
 
 def test_an_opt_in_clock_not_yet_started_and_a_closed_referral_are_said_in_words() -> None:
@@ -71,7 +72,9 @@ def test_an_opt_in_clock_not_yet_started_and_a_closed_referral_are_said_in_words
     )
     closed = wait_flag(target, TARGETS, JourneyDates(MARCH_1, closed=True), date(2025, 6, 1))
     assert (closed.state, closed.days) == ("stopped", None)
-    assert list_flag(wait_flags(TARGETS, JourneyDates(MARCH_1, closed=True), date(2025, 6, 1))) == ""
+    assert row_flag(TARGETS, "closed", JourneyDates(MARCH_1, closed=True), date(2025, 6, 1)) == ""
+    assert row_flag(TARGETS, "received", JourneyDates(MARCH_1), MARCH_1 + timedelta(days=4)) == "Over target"  # 3 days
+    assert row_flag(TARGETS, "received", JourneyDates(MARCH_1), MARCH_1 + timedelta(days=3)) == "Within target"
 
 
 def test_the_national_standards_carry_their_source_and_are_unverified() -> None:

@@ -258,3 +258,17 @@ def test_the_export_carries_the_journey_fields(store: Store) -> None:
                                       "closed_note", "status")} == {
         "opted_in_on": "2024-05-02", "first_contact_on": "2024-05-02", "treatment_started_on": None,
         "closed_reason": "other", "closed_note": "moved to a private provider", "status": "closed"}  # fmt: skip
+
+
+def test_the_list_shows_days_waiting_and_the_flag_in_words(store: Store) -> None:
+    from triage.services.referral_list import ReferralFilter, referral_page
+
+    today = date.today()
+    late = create_referral(store, PWP, referral_input(1, received_on=(today - timedelta(days=4)).isoformat())).id
+    fresh = create_referral(store, PWP, referral_input(2, received_on=today.isoformat())).id
+    done = create_referral(store, PWP, referral_input(3)).id
+    close_referral(store, PWP, done, CloseInput(reason="duplicate"))
+    rows = {r.id: (r.days_waiting, r.wait_flag) for r in referral_page(store, PWP, ReferralFilter())}
+    assert rows == {late: (4, "Over target"), fresh: (0, "Within target"), done: (None, "")}
+    over = referral_page(store, PWP, ReferralFilter(journey="over_target"), sort="waiting")
+    assert [r.id for r in over] == [late]

@@ -180,10 +180,40 @@ def waits(dates: JourneyDates) -> dict[Measure, int | None]:
     return {m: (end - dates.received_on).days if (end := dates.end_of(m)) else None for m in MEASURES}
 
 
-def list_flag(flags: tuple[WaitFlag, ...]) -> str:
-    """The referral list's one word for a referral: over if any running wait is, within if some wait
-    is still running, else nothing (nothing is being waited for)."""
-    running = [flag for flag in flags if flag.state in ("waiting_within", "waiting_over")]
-    if any(flag.over for flag in running):
-        return "Over target"
-    return "Within target" if running else ""
+# The statuses before a screening: the assessment wait is still running (the list reads it from the
+# status, as the database filters it).
+BEFORE_SCREENING = ("received", "contacted", "no_contact")
+
+
+def running_measures(status: str, dates: JourneyDates) -> frozenset[Measure]:
+    """The waits still running for a referral in the list: none once closed; the first contact until
+    made, the screening while the status is before it, the treatment until it starts."""
+    if status == "closed":
+        return frozenset()
+    running: set[Measure] = set()
+    if dates.first_contact_on is None:
+        running.add("first_contact")
+    if status in BEFORE_SCREENING:
+        running.add("screening")
+    if dates.treatment_started_on is None:
+        running.add("treatment")
+    return frozenset(running)
+
+
+def row_flag(targets: WaitTargets, status: str, dates: JourneyDates, today: date) -> str:
+    """The list's word for one referral: "Over target" when a running wait is past its target,
+    "Within target" when waits are running within them, "" when nothing is being waited for."""
+    running = running_measures(status, dates)
+    counted = [
+        target.is_over((today - start).days)
+        for target in targets.targets
+        if target.measure in running and (start := clock_start(target, targets, dates)) is not None
+    ]
+    return ("Over target" if any(counted) else "Within target") if counted else ""
+
+
+def days_waiting(status: str, dates: JourneyDates, today: date) -> int | None:
+    """Days since the referral was received, while it is open and treatment has not started."""
+    if status == "closed" or dates.treatment_started_on is not None:
+        return None
+    return (today - dates.received_on).days
