@@ -150,9 +150,10 @@ CONTEXTS: tuple[Context, ...] = (
         ("Ctrl+E", "re-screen (resume the screening in progress, when there is a draft; refused in words where "
                    "the role or someone else's decision does not allow it)"),
         ("Alt+E", "re-screen, as Ctrl+E"), ("Esc", "back to the list"), ("Alt+B", "back to the list"),
-        ("PgUp", "scroll up"), ("PgDown", "scroll down")),
+        ("Ctrl+J", "the journey: record contact, the treatment start, close the referral (an open referral)"),
+        ("Alt+J", "the journey, as Ctrl+J"), ("PgUp", "scroll up"), ("PgDown", "scroll down")),
         "what Return opens (a referral not screened yet opens at its screening instead) · Tab / Shift+Tab from "
-        "section to section (the banner, risk, decision, referral, screening answers, ratings and trace, "
+        "section to section (the banner, risk, decision, referral, journey and waits, screening answers, ratings and trace, "
         "letters, status history, other referrals), the arrows within one · Ctrl+L letters", in_window=True),
     Context("screening", "screening", bound(
         *((f"Alt+{number}", section) for number, section in enumerate(SCREENING_SECTIONS, 1)),
@@ -177,6 +178,13 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+K", "the kind of letter"), ("Ctrl+P", "print"), ("Alt+P", "print"), ("Ctrl+S", "save as PDF"),
         ("Alt+S", "save as PDF"), ("PgUp", "previous page"), ("PgDown", "next page")),
         "Escape closes"),
+    Context("journey", "contact, treatment and closing", bound(
+        ("Alt+K", "kind (opt-in offered, opted in, contact attempt)"), ("Alt+H", "channel"), ("Alt+O", "outcome"),
+        ("Alt+D", "date"), ("Alt+I", "time"), ("Alt+R", "record contact"), ("Alt+S", "treatment started on"),
+        ("Alt+T", "record treatment start"), ("Alt+E", "reason for closing"), ("Alt+N", "note"),
+        ("Alt+C", "close the referral")),
+        "each action is recorded at once, or refused in words with nothing written · Escape closes and shows the "
+        "record again"),
     Context("high-risk alert", "high-risk alert", bound(
         ("Alt+C", "who was contacted"), ("Alt+W", "when"), ("Alt+A", "what was agreed")),
         "type who was contacted (a name or role, in words), Tab to when and what was agreed, Return records it; "

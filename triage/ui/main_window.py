@@ -10,7 +10,7 @@ Keyboard: Ctrl+N new referral, Ctrl+F search, Return opens the selected referral
 not screened yet, its screening), Ctrl+R resumes the selected (or newest) draft, Ctrl+W goes back to the
 list (Escape from a record), Ctrl+, settings, Ctrl+M the matrix, Ctrl+L the letters of the selected (or
 shown) decided referral, also offered as soon as a decision is confirmed. On a record, Ctrl+E re-screens.
-Ctrl+Shift+A the audit trail (an admin's).
+Ctrl+J (a record) the journey; Ctrl+Shift+A the audit trail (an admin's).
 
 With a logged-in user, every look is audited: opening a referral is one view of its record
 (``referral_record``, which also checks the role), each filter applied to the list is a search (the
@@ -270,6 +270,7 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         self.drop_screening(refresh=False)
         page = RecordView(record, may_screen=self.user.can("screen"), role=self.user.role,
                           has_draft=self._has_draft(record.referral.id))  # fmt: skip
+        page.journey_requested.connect(self.open_journey)
         page.back_requested.connect(self.close_screening)
         page.screen_requested.connect(self.screen_shown_record)
         page.letters_requested.connect(self.open_letters)
@@ -277,6 +278,13 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
         page.focus_first()
+
+    def open_journey(self) -> None:  # Ctrl+J on a record (docs/journey.md); the record shown afresh after
+        from triage.ui.journey_dialog import run_journey
+
+        shown = self.record_page.record if self.record_page is not None and not self.locked else None
+        if shown is not None and run_journey(self, self.store, self.user, shown):
+            self._show_record(self._record(shown.referral.id) or shown)
 
     def _has_draft(self, referral_id: str) -> bool:
         """Whether a screening in progress waits for this referral, as the list shows it (a draft of

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage.labels import labels
+from triage.services.permissions import PERMISSIONS
 from triage.services.referral_record import ReferralRecord
 from triage.ui.patient_banner import BannerFacts, PatientBanner
 from triage.ui.read_only_text import ReadOnlyText
@@ -37,6 +38,7 @@ from triage.ui.record_sections import sections
 
 FINISHED = ("letter_sent", "closed")  # the services refuse to screen these again
 SCREEN_KEYS = "Ctrl+E"
+JOURNEY_KEYS = "Ctrl+J"
 
 
 def screen_button_text(record: ReferralRecord, has_draft: bool) -> str:
@@ -49,11 +51,13 @@ class RecordView(QWidget):
     back_requested = Signal()
     screen_requested = Signal()  # re-screen, screen, or resume the draft: the window checks and starts it
     letters_requested = Signal()
+    journey_requested = Signal()  # contact, treatment start, closing (docs/journey.md): the window opens it
 
     def __init__(self, record: ReferralRecord, *, may_screen: bool, role: str, has_draft: bool = False,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         """``may_screen``: the role may screen (the services check again, with who decided it);
-        ``has_draft``: a screening in progress is waiting, so the action resumes it."""
+        ``has_draft``: a screening in progress is waiting, so the action resumes it. The journey's
+        button shows for a role that may record contact (the services check again)."""
         super().__init__(parent)
         self.record = record
         self.has_draft = has_draft
@@ -107,6 +111,12 @@ class RecordView(QWidget):
             self.letters_button = QPushButton("Letters… (Ctrl+L)")  # Ctrl+L is the window's Letters action
             self.letters_button.clicked.connect(self.letters_requested)
             bar.addWidget(self.letters_button)
+        self.journey_button: QPushButton | None = None
+        if role in PERMISSIONS["record_contact"] and record.referral.status != "closed":
+            self.journey_button = QPushButton(f"&Journey: contact, treatment, close… ({JOURNEY_KEYS})")
+            self.journey_button.clicked.connect(self.journey_requested)
+            bar.addWidget(self.journey_button)
+            self._shortcut(QKeySequence(JOURNEY_KEYS), self.journey_requested.emit)
         bar.addStretch(1)
         column.addLayout(bar)
         for button in self.buttons():
@@ -122,7 +132,8 @@ class RecordView(QWidget):
     # --- what it offers ----------------------------------------------------------------------------
 
     def buttons(self) -> list[QPushButton]:
-        return [b for b in (self.back_button, self.screen_button, self.letters_button) if b is not None]
+        buttons = (self.back_button, self.screen_button, self.letters_button, self.journey_button)
+        return [b for b in buttons if b is not None]
 
     def show_refusal(self, text: str) -> None:
         """Why the screening was not started, kept in view under the record."""
