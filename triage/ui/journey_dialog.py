@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QTime
 from PySide6.QtWidgets import (
@@ -45,6 +46,9 @@ from triage.services.referral_record import ReferralRecord
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.vocabulary import CLOSE_REASONS, CONTACT_CHANNELS, CONTACT_KINDS, CONTACT_OUTCOMES
+
+if TYPE_CHECKING:
+    from triage.ui.main_window import MainWindow
 
 
 @dataclass
@@ -201,3 +205,18 @@ def run_journey(parent: QWidget, store: Store, user: User, record: ReferralRecor
     dialog.exec()
     dialog.deleteLater()
     return dialog.changed
+
+
+def open_from_window(window: MainWindow) -> None:
+    """Ctrl+J in the main window: the journey of the record shown, or of the referral selected in the
+    list (opened as a record is: checked and audited as a view); afterwards the record is shown again,
+    or the list reloaded, so what was recorded is in view."""
+    shown = window.record_page.record if window.record_page is not None else None
+    selected = window.home.selected_referral() if shown is None and window.screening is None else None
+    chosen = shown or (window._record(selected) if selected else None)
+    if chosen is None or window.locked or not run_journey(window, window.store, window.user, chosen):
+        return
+    if shown is not None:
+        window._show_record(window._record(shown.referral.id) or shown)
+    else:
+        window.home.apply_filter()

@@ -76,6 +76,8 @@ MENUS: tuple[Menu, ...] = (
         Command("&Back to the list", "close_screening", "Ctrl+W", "back to the list"),
         Command("&Letters…", "open_letters", "Ctrl+L", "letters of the selected (or shown) decided referral",
                 needs="view_referral"),
+        Command("Con&tact, treatment, closing…", "open_journey", "Ctrl+J", "the journey of the shown (or selected) "
+                "referral: record contact, the treatment start, close it", needs="record_contact"),
         SEPARATOR,
         Command("&Quit", "close", "Ctrl+Q", "quit (you are logged out; the screening in progress is kept as "
                 "your draft)", while_locked=True),
@@ -150,8 +152,8 @@ CONTEXTS: tuple[Context, ...] = (
         ("Ctrl+E", "re-screen (resume the screening in progress, when there is a draft; refused in words where "
                    "the role or someone else's decision does not allow it)"),
         ("Alt+E", "re-screen, as Ctrl+E"), ("Esc", "back to the list"), ("Alt+B", "back to the list"),
-        ("Ctrl+J", "the journey: record contact, the treatment start, close the referral (an open referral)"),
-        ("Alt+J", "the journey, as Ctrl+J"), ("PgUp", "scroll up"), ("PgDown", "scroll down")),
+        ("Alt+J", "the journey: record contact, the treatment start, close the referral (an open referral)"),
+        ("PgUp", "scroll up"), ("PgDown", "scroll down")),
         "what Return opens (a referral not screened yet opens at its screening instead) · Tab / Shift+Tab from "
         "section to section (the banner, risk, decision, referral, journey and waits, screening answers, ratings and trace, "
         "letters, status history, other referrals), the arrows within one · Ctrl+L letters", in_window=True),

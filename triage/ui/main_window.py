@@ -270,21 +270,19 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         self.drop_screening(refresh=False)
         page = RecordView(record, may_screen=self.user.can("screen"), role=self.user.role,
                           has_draft=self._has_draft(record.referral.id))  # fmt: skip
-        page.journey_requested.connect(self.open_journey)
         page.back_requested.connect(self.close_screening)
         page.screen_requested.connect(self.screen_shown_record)
         page.letters_requested.connect(self.open_letters)
+        page.journey_requested.connect(self.open_journey)
         self.record_page = page
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
         page.focus_first()
 
-    def open_journey(self) -> None:  # Ctrl+J on a record (docs/journey.md); the record shown afresh after
-        from triage.ui.journey_dialog import run_journey
+    def open_journey(self) -> None:  # Ctrl+J: the record shown, or the referral selected (docs/journey.md)
+        from triage.ui.journey_dialog import open_from_window
 
-        shown = self.record_page.record if self.record_page is not None and not self.locked else None
-        if shown is not None and run_journey(self, self.store, self.user, shown):
-            self._show_record(self._record(shown.referral.id) or shown)
+        open_from_window(self)
 
     def _has_draft(self, referral_id: str) -> bool:
         """Whether a screening in progress waits for this referral, as the list shows it (a draft of

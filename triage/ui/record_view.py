@@ -38,7 +38,6 @@ from triage.ui.record_sections import sections
 
 FINISHED = ("letter_sent", "closed")  # the services refuse to screen these again
 SCREEN_KEYS = "Ctrl+E"
-JOURNEY_KEYS = "Ctrl+J"
 
 
 def screen_button_text(record: ReferralRecord, has_draft: bool) -> str:
@@ -113,10 +112,9 @@ class RecordView(QWidget):
             bar.addWidget(self.letters_button)
         self.journey_button: QPushButton | None = None
         if role in PERMISSIONS["record_contact"] and record.referral.status != "closed":
-            self.journey_button = QPushButton(f"&Journey: contact, treatment, close… ({JOURNEY_KEYS})")
+            self.journey_button = QPushButton("&Journey: contact, treatment, close… (Ctrl+J)")  # Ctrl+J: the window's
             self.journey_button.clicked.connect(self.journey_requested)
             bar.addWidget(self.journey_button)
-            self._shortcut(QKeySequence(JOURNEY_KEYS), self.journey_requested.emit)
         bar.addStretch(1)
         column.addLayout(bar)
         for button in self.buttons():
