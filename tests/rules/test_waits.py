@@ -16,7 +16,6 @@ from triage.rules.waits import (
     load_wait_targets,
     row_flag,
     wait_flag,
-    wait_flags,
     waits,
 )
 

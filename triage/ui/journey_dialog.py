@@ -186,10 +186,10 @@ class JourneyDialog(QDialog):
         try:
             step = action()
         except InvalidInput as exc:
-            self._say("Not recorded: " + "; ".join(exc.problems), warning=True)
+            self._say("Not recorded: " + "; ".join(exc.problems) + ".", warning=True)
             return
         except StoreError as exc:
-            self._say(f"Not recorded: {exc}", warning=True)
+            self._say(f"Not recorded: {exc}.", warning=True)
             return
         self.changed = True
         self._say(f"{done}. The referral is now {labels().statuses[step.status].lower()}.", warning=False)
