@@ -13,6 +13,10 @@ from triage.rules.datafile import UnusableDataFile, read_yaml
 from triage.rules.ruleset import default_ruleset
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS, ROUTES
 from triage.store.vocabulary import (
+    CLOSE_REASONS,
+    CONTACT_CHANNELS,
+    CONTACT_KINDS,
+    CONTACT_OUTCOMES,
     INTERVENTION_OUTCOMES,
     LETTER_KINDS,
     REFERRAL_SOURCES,
@@ -32,6 +36,10 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "roles": ROLES,
     "letter_kinds": LETTER_KINDS,
     "risk_questions": RISK_QUESTIONS,
+    "contact_kinds": CONTACT_KINDS,
+    "contact_channels": CONTACT_CHANNELS,
+    "contact_outcomes": CONTACT_OUTCOMES,
+    "close_reasons": CLOSE_REASONS,
 }
 
 
