@@ -37,7 +37,7 @@ from triage.services.permissions import User, record_search, require
 from triage.services.references import typed_reference
 from triage.store.database import Store
 from triage.store.models import Decision, Draft, Person, Referral
-from triage.store.vocabulary import ReferralStatus
+from triage.store.vocabulary import OPEN_STATUSES, ReferralStatus
 
 # "waiting": the days waiting, most first when descending (the received date, oldest first); "decided":
 # the latest decision's time, for the letters not yet sent (a subquery: use it on that short list).
@@ -213,7 +213,7 @@ def _filtered(
     status: ColumnElement[str] | InstrumentedAttribute[str] = Referral.status
     route: ColumnElement[str | None] | InstrumentedAttribute[str | None] = Referral.current_route
     if dialect == "sqlite" and sort is not None:
-        status = status if sort == "status" else status.concat("")
+        status = status if sort in ("status", "decided") else status.concat("")  # decided: a short list, sorted
         route = route if sort == "route" else route.concat("")
     if flt.statuses:
         conditions.append(status.in_(flt.statuses))
@@ -234,22 +234,26 @@ def _filtered(
 
 def _journey(flt: ReferralFilter, status: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
     """The journey filter in SQL, as rules.waits flags a row: a running wait past a target is one whose
-    clock started on or before ``target.over_since(today)``."""
+    clock started on or before ``target.over_since(today)``. Of the targets on one wait and one clock
+    only the one reached first counts (past 42 days is past 28): one range each, which an index answers
+    (the status and received date index for the screening, migration 0012's for the treatment)."""
     if flt.journey == "awaiting_contact":
         return status.in_(AWAITING_CONTACT)
     if flt.journey == "letter_not_sent":
         return status == "decided"
     targets, today = flt.wait_targets(), flt.as_of()
-    running = {
-        "first_contact": Referral.first_contact_on.is_(None),
-        "screening": status.in_(BEFORE_SCREENING),
-        "treatment": Referral.treatment_started_on.is_(None),
-    }
-    over = []
+    cutoffs: dict[tuple[str, bool], date] = {}  # (measure, on the opt-in clock) -> the latest over-since date
     for target in targets.targets:
-        start = Referral.opted_in_on if target.clock == "service" and targets.opt_in_clock else Referral.received_on
-        over.append(and_(running[target.measure], start <= target.over_since(today)))
-    return and_(status != "closed", or_(*over)) if over else false()
+        key = (target.measure, target.clock == "service" and targets.opt_in_clock)
+        cutoffs[key] = max(cutoffs.get(key, date.min), target.over_since(today))
+    running = {
+        "first_contact": and_(Referral.first_contact_on.is_(None), status.in_(OPEN_STATUSES)),
+        "screening": status.in_(BEFORE_SCREENING),
+        "treatment": and_(Referral.treatment_started_on.is_(None), status.in_(OPEN_STATUSES)),
+    }
+    over = [and_(running[measure], (Referral.opted_in_on if opt_in else Referral.received_on) <= cutoff)
+            for (measure, opt_in), cutoff in cutoffs.items()]  # fmt: skip
+    return or_(*over) if over else false()
 
 
 def _like_prefix(prefix: str) -> str:

@@ -170,6 +170,8 @@ class Referral(Base):
         Index("ix_referral_person_id_id", "person_id", "id"),
         Index("uq_referral_reference", "reference", unique=True),
         CheckConstraint(f"closed_reason IS NULL OR {sql_in('closed_reason', CLOSE_REASONS)}", name="closed_reason"),
+        # The list's "over target" filter for the treatment wait: not started, open, received by a date.
+        Index("ix_referral_treatment_status_received", "treatment_started_on", "status", "received_on"),
     )
 
     @property

@@ -4,7 +4,8 @@
   them (date and time, channel, outcome). Rows are never changed or deleted (guard triggers, as 0004).
 - ``referral.opted_in_on``, ``first_contact_on``, ``treatment_started_on``: the dates the waits are
   counted to, kept on the referral so the list flags waits in the database;
-- ``referral.closed_reason`` (a closed vocabulary) and ``closed_note`` (free text): why it was closed.
+- ``referral.closed_reason`` (a closed vocabulary) and ``closed_note`` (free text): why it was closed;
+- ``ix_referral_treatment_status_received``: the list's "over target" filter for the treatment wait.
 
 Existing referrals keep every row. A referral that reached ``contacted`` before this revision gets its
 first contact date from the status history (the date of its first ``contacted`` step, on UTC's clock:
@@ -63,6 +64,8 @@ def upgrade() -> None:
                    f"CONSTRAINT ck_referral_closed_reason CHECK ({reason_check})")  # fmt: skip
         op.execute("ALTER TABLE referral ADD COLUMN closed_note TEXT")
     _backfill_first_contact(bind)
+    op.create_index("ix_referral_treatment_status_received", "referral",
+                    ["treatment_started_on", "status", "received_on"])  # fmt: skip
     op.create_table(
         "contact_event",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -109,6 +112,7 @@ def _day(value: datetime | str) -> date:
 def downgrade() -> None:
     op.drop_index(op.f("ix_contact_event_referral_id"), table_name="contact_event")
     op.drop_table("contact_event")  # its triggers go with it, on both databases
+    op.drop_index("ix_referral_treatment_status_received", table_name="referral")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint("ck_referral_closed_reason", "referral", type_="check")
         for name in (*DATE_COLUMNS, "closed_reason", "closed_note"):
