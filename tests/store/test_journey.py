@@ -272,3 +272,15 @@ def test_the_list_shows_days_waiting_and_the_flag_in_words(store: Store) -> None
     assert rows == {late: (4, "Over target"), fresh: (0, "Within target"), done: (None, "")}
     over = referral_page(store, PWP, ReferralFilter(journey="over_target"), sort="waiting")
     assert [r.id for r in over] == [late]
+
+
+def test_contact_steps_are_never_changed_or_deleted(store: Store) -> None:
+    from sqlalchemy import delete, update
+
+    referral_id = create_referral(store, PWP, referral_input(1)).id
+    record_contact(store, PWP, referral_id, contact(outcome="no_answer"))
+    before = rows(store)
+    for statement in (update(ContactEvent).values(outcome="reached"), delete(ContactEvent)):
+        with pytest.raises(Exception, match="contact_event|refused|triage_refuse"), store.write() as session:
+            session.execute(statement)
+    assert rows(store) == before
