@@ -14,7 +14,7 @@ from tests.store.conftest import make_nhs_number, referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
 from tests.store.test_screenings import ANSWERS
 from tests.users import PWP, as_pwp
-from triage.rules.waits import JourneyDates, default_wait_targets, row_flag
+from triage.rules.waits import JourneyDates, WaitTargets, default_wait_targets, row_flag
 from triage.services import (
     SORT_KEYS,
     DecisionInput,
@@ -31,7 +31,9 @@ from triage.services.journey import ContactInput, TreatmentInput, record_contact
 from triage.store import Store
 from triage.store.models import Decision, Draft, Person, Referral
 
-OPT_IN_ONLY = default_wait_targets().model_copy(update={"opt_in_clock": True})
+# Only the 28-day treatment standard, on an opt-in clock: a referral with no opt-in is never over it.
+OPT_IN_ONLY = WaitTargets(opt_in_clock=True, targets=tuple(
+    t for t in default_wait_targets().targets if t.code == "treatment_28_days"))  # fmt: skip
 
 FAMILIES = ["smith", "Smithson", "smythe", "Jones", "jonas", "Ng", "smith", "Ab_c", "a%b", "abxc"]
 GIVEN = ["Anna", "Łukasz", "anton", "Bea", "Zoë", "Ben", "Łucja", "Cal", "Dee", "Eve"]
@@ -162,7 +164,7 @@ FILTERS = [
     ReferralFilter(drafts_only=True, statuses=("received",)),
     ReferralFilter(journey="over_target"),  # today: every open referral of 2024 is past a target
     ReferralFilter(journey="over_target", today=date(2024, 3, 20)),  # a mix, some received in the future
-    ReferralFilter(journey="over_target", today=date(2024, 7, 1), targets=OPT_IN_ONLY),
+    ReferralFilter(journey="over_target", today=date(2024, 7, 10), targets=OPT_IN_ONLY),  # the one opted in
     ReferralFilter(journey="awaiting_contact"),
     ReferralFilter(journey="letter_not_sent"),
 ]
@@ -205,6 +207,8 @@ def test_filters_find_what_they_should(listed: Store) -> None:
     # today every open referral of 2024 is past a target but the one in treatment, and the closed one is not
     assert count_referrals(listed, PWP, ReferralFilter(journey="over_target")) == 28
     assert 0 < count_referrals(listed, PWP, ReferralFilter(journey="over_target", today=date(2024, 3, 20))) < 20
+    opted_in = ReferralFilter(journey="over_target", today=date(2024, 7, 10), targets=OPT_IN_ONLY)  # day 30
+    assert count_referrals(listed, PWP, opted_in) == 1
 
 
 def test_a_row_carries_what_the_table_shows(listed: Store) -> None:
