@@ -157,3 +157,12 @@ def test_refused_steps_from_the_command_line_change_nothing(tmp_path, capsys, mo
                     ["opt-in", referral_id, "--channel", "online"]):  # fmt: skip
         assert referrals(capsys, db, *command) == (1, "", f"error: {closed_note}\n"), command
         assert referral_rows(db, template.key) == rows
+
+
+def test_the_commands_offer_the_stores_vocabularies() -> None:
+    from triage.cli import journey
+    from triage.store import vocabulary
+
+    assert journey.CONTACT_CHANNELS == vocabulary.CONTACT_CHANNELS
+    assert journey.CONTACT_OUTCOMES == vocabulary.CONTACT_OUTCOMES
+    assert journey.CLOSE_REASONS == vocabulary.CLOSE_REASONS

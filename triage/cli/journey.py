@@ -10,12 +10,18 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from triage.cli.common import EXIT_OK, InputError, login, print_json
-from triage.store.vocabulary import CLOSE_REASONS, CONTACT_CHANNELS, CONTACT_OUTCOMES
 
 if TYPE_CHECKING:
     from triage.cli.common import Commands
 
 WHEN_HELP = "when, as YYYY-MM-DD HH:MM on this computer's clock (default: now)"
+# The store's vocabularies (triage/store/vocabulary.py), written out: building the parser must not load
+# the store (a test checks the two stay equal).
+CONTACT_CHANNELS = ("telephone", "text_message", "letter", "email", "online", "in_person")
+CONTACT_OUTCOMES = ("reached", "no_answer", "voicemail_left", "message_sent", "wrong_number")
+CLOSE_REASONS = (
+    "referred_on", "treatment_started", "declined", "no_contact", "not_suitable", "moved_away", "duplicate", "other"
+)  # fmt: skip
 
 
 def register_journey(referrals: Commands, store: argparse.ArgumentParser) -> None:
