@@ -213,6 +213,7 @@ def test_a_decided_referral_read_back_goes_into_treatment_and_is_closed(
     in_journey(qtbot, (Qt.Key.Key_J, ALT), steps)
     assert said == ["Treatment start recorded. The referral is now decided.", "Closed. The referral is now closed."]
     assert statuses(store, referral_id)[-3:] == ["screened", "decided", "closed"]
+    qtbot.waitUntil(lambda: window.record_page is not page)
     shown = window.record_page
     assert shown is not None and shown is not page  # the record shown afresh
     assert "Closed because: Treatment started" in shown.sections["Journey and waits"].toPlainText()

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QTime
+import shiboken6
+from PySide6.QtCore import QDate, QTime, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -203,8 +204,9 @@ def run_journey(parent: QWidget, store: Store, user: User, record: ReferralRecor
     """The dialog, modal; whether anything was recorded (the caller shows the record again)."""
     dialog = JourneyDialog(store, user, record, parent)
     dialog.exec()
-    dialog.deleteLater()
-    return dialog.changed
+    changed = dialog.changed
+    shiboken6.delete(dialog)  # now, with its drop-downs' popups: a deferred delete could outlive the window
+    return changed
 
 
 def open_from_window(window: MainWindow) -> None:
@@ -216,7 +218,7 @@ def open_from_window(window: MainWindow) -> None:
     chosen = shown or (window._record(selected) if selected else None)
     if chosen is None or window.locked or not run_journey(window, window.store, window.user, chosen):
         return
-    if shown is not None:
-        window._show_record(window._record(shown.referral.id) or shown)
+    if shown is not None:  # once the press that opened the dialog is done with the page being replaced
+        QTimer.singleShot(0, lambda: window._show_record(window._record(shown.referral.id) or shown))
     else:
         window.home.apply_filter()
