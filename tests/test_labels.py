@@ -13,6 +13,10 @@ from triage.rules.datafile import UnusableDataFile, read_yaml
 from triage.rules.ruleset import default_ruleset
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS, ROUTES
 from triage.store.vocabulary import (
+    CLOSE_REASONS,
+    CONTACT_CHANNELS,
+    CONTACT_KINDS,
+    CONTACT_OUTCOMES,
     CORRECTION_REASONS,
     IDENTITY_FIELDS,
     INTERVENTION_OUTCOMES,
@@ -38,6 +42,10 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "identity_fields": IDENTITY_FIELDS,
     "correction_reasons": CORRECTION_REASONS,
     "returned_from": RETURNED_FROM,
+    "contact_kinds": CONTACT_KINDS,
+    "contact_channels": CONTACT_CHANNELS,
+    "contact_outcomes": CONTACT_OUTCOMES,
+    "close_reasons": CLOSE_REASONS,
 }
 
 

@@ -20,6 +20,10 @@ from triage.resources import resource_path
 from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, read_yaml, validation_problems
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS
 from triage.store.vocabulary import (
+    CLOSE_REASONS,
+    CONTACT_CHANNELS,
+    CONTACT_KINDS,
+    CONTACT_OUTCOMES,
     CORRECTION_REASONS,
     IDENTITY_FIELDS,
     INTERVENTION_OUTCOMES,
@@ -54,6 +58,10 @@ class Labels(StrictModel):
     identity_fields: dict[str, Text]
     correction_reasons: dict[str, Text]
     returned_from: dict[str, Text]  # the service a referral came back from (the ping-pong record)
+    contact_kinds: dict[str, Text]
+    contact_channels: dict[str, Text]
+    contact_outcomes: dict[str, Text]
+    close_reasons: dict[str, Text]
 
 
 # Each mapping of the file and the closed vocabulary it labels, every code and no other.
@@ -68,6 +76,10 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "identity_fields": IDENTITY_FIELDS,
     "correction_reasons": CORRECTION_REASONS,
     "returned_from": RETURNED_FROM,
+    "contact_kinds": CONTACT_KINDS,
+    "contact_channels": CONTACT_CHANNELS,
+    "contact_outcomes": CONTACT_OUTCOMES,
+    "close_reasons": CLOSE_REASONS,
 }
 
 

@@ -15,7 +15,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,15 @@ from triage.services import (
 from triage.services.audit_trail import audit_events, export_audit_csv
 from triage.services.decisions import check_rescreen
 from triage.services.directory import import_practices_csv
+from triage.services.journey import (
+    CloseInput,
+    ContactInput,
+    TreatmentInput,
+    close_referral,
+    letters_not_sent,
+    record_contact,
+    record_treatment_start,
+)
 from triage.services.letter_addressee import address_gp_letter, letter_addressing
 from triage.services.letters import letter_signer
 from triage.services.login import open_authenticated
@@ -196,6 +205,12 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
     ("view_referral", "letter_addressing", lambda w, u: letter_addressing(w.store, u, w.decided), None),
     ("print_letter", "address_gp_letter", lambda w, u: address_gp_letter(w.store, u, w.decided, "Dr A Example"), None),
     ("print_letter", "record_letter(printed)", lambda w, u: record_letter(w.store, u, w.decision, w.letter, "printed"), None),
+    ("record_contact", "record_contact", lambda w, u: record_contact(w.store, u, w.new, ContactInput(
+        kind="attempt", occurred_at=datetime(2024, 5, 2, 9, 0), channel="telephone", outcome="reached")), None),
+    ("record_contact", "record_treatment_start", lambda w, u: record_treatment_start(
+        w.store, u, w.decided, TreatmentInput(started_on=date(2024, 5, 20))), None),
+    ("close_referral", "close_referral", lambda w, u: close_referral(w.store, u, w.new, CloseInput(reason="declined")), None),
+    ("search", "letters_not_sent", lambda w, u: letters_not_sent(w.store, u), None),
     ("create_referral", "create_referral", lambda w, u: create_referral(w.store, u, referral_input(9)), None),
     ("create_referral", "update_referral", lambda w, u: update_referral(w.store, u, w.new, 1, ReferralUpdate(phone="07700900123")), None),
     ("create_referral", "change_status", lambda w, u: change_status(w.store, u, w.new, "contacted"), None),

@@ -4,16 +4,17 @@ checked against the same rules applied in Python to every referral, page by page
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.store.conftest import make_nhs_number, referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY
 from tests.store.test_screenings import ANSWERS
 from tests.users import PWP, as_pwp
+from triage.rules.waits import JourneyDates, WaitTargets, default_wait_targets, row_flag
 from triage.services import (
     SORT_KEYS,
     DecisionInput,
@@ -26,8 +27,13 @@ from triage.services import (
     referral_page,
     save_draft,
 )
+from triage.services.journey import ContactInput, TreatmentInput, record_contact, record_treatment_start
 from triage.store import Store
-from triage.store.models import Draft, Person, Referral
+from triage.store.models import Decision, Draft, Person, Referral
+
+# Only the 28-day treatment standard, on an opt-in clock: a referral with no opt-in is never over it.
+OPT_IN_ONLY = WaitTargets(opt_in_clock=True, targets=tuple(
+    t for t in default_wait_targets().targets if t.code == "treatment_28_days"))  # fmt: skip
 
 FAMILIES = ["smith", "Smithson", "smythe", "Jones", "jonas", "Ng", "smith", "Ab_c", "a%b", "abxc"]
 GIVEN = ["Anna", "Łukasz", "anton", "Bea", "Zoë", "Ben", "Łucja", "Cal", "Dee", "Eve"]
@@ -54,6 +60,11 @@ def listed(store: Store) -> Store:
     change_status(store, as_pwp("pwp"), ids[28], "closed")
     for referral_id in (ids[3], ids[26], ids[29]):
         save_draft(store, as_pwp("pwp"), referral_id, {"phq9": [1]})
+    # the journey (issue 15): an opt-in, a treatment start, a letter sent
+    record_contact(store, as_pwp("pwp"), ids[5], ContactInput(kind="opted_in", occurred_at=datetime(2024, 6, 10, 9, 0),
+                                                                channel="online"))  # fmt: skip
+    record_treatment_start(store, as_pwp("pwp"), ids[21], TreatmentInput(started_on=date(2024, 6, 20)))
+    change_status(store, as_pwp("pwp"), ids[22], "letter_sent")
     return store
 
 
@@ -62,12 +73,16 @@ def everything(store: Store) -> list[dict[str, Any]]:
     with store.read() as session:
         rows = session.execute(select(Referral, Person).join(Person, Person.id == Referral.person_id)).all()
         drafts = set(session.scalars(select(Draft.referral_id)))
+        decided = dict(session.execute(select(Decision.referral_id, func.max(Decision.decided_at)).group_by(Decision.referral_id)).all())  # fmt: skip
         return [
             {
                 "id": r.id, "received_on": r.received_on, "nhs_number": p.nhs_number, "given_name": p.given_name,
                 "family_name": p.family_name, "date_of_birth": p.date_of_birth, "status": r.status,
                 "route": r.current_route, "step": r.current_step, "has_draft": r.id in drafts,
                 "duplicate": r.duplicate_of_id is not None, "name_key": p.name_key, "person_id": p.id,
+                "dates": JourneyDates(r.received_on, r.opted_in_on, r.first_contact_on, None, r.treatment_started_on,
+                                      r.status == "closed"),
+                "decided_at": decided.get(r.id),
             }
             for r, p in rows
         ]  # fmt: skip
@@ -92,6 +107,7 @@ def expected(rows: list[dict[str, Any]], flt: ReferralFilter, sort: str, descend
             and (flt.received_from is None or row["received_on"] >= flt.received_from)
             and (flt.received_to is None or row["received_on"] <= flt.received_to)
             and (not flt.drafts_only or row["has_draft"])
+            and journey(row, flt)
         )
 
     keys = {
@@ -100,8 +116,33 @@ def expected(rows: list[dict[str, Any]], flt: ReferralFilter, sort: str, descend
         "status": lambda r: (r["status"], r["id"]),
         # no route yet: after every route ascending (and so before them descending)
         "route": lambda r: (r["route"] is None, r["route"] or "", r["id"]),
+        # most days waiting first when descending: the oldest received date, then the id (the same way)
+        "waiting": lambda r: (-r["received_on"].toordinal(), Reversed(r["id"])),
+        # no decision: after every decision ascending, before them descending (as the route's NULL)
+        "decided": lambda r: (r["decided_at"] is None, r["decided_at"] or NO_TIME, r["id"]),
     }
     return [r["id"] for r in sorted(filter(keep, rows), key=keys[sort], reverse=descending)]
+
+
+NO_TIME = datetime(2000, 1, 1).astimezone()
+
+
+class Reversed(str):
+    """A text that sorts the other way round."""
+
+    def __lt__(self, other: str) -> bool:
+        return str.__gt__(self, other)
+
+
+def journey(row: dict[str, Any], flt: ReferralFilter) -> bool:
+    """The journey filters as the list flags each row (rules.waits), not as the SQL says them."""
+    if flt.journey == "over_target":
+        return row_flag(flt.wait_targets(), row["status"], row["dates"], flt.as_of()) == "Over target"
+    if flt.journey == "awaiting_contact":
+        return row["status"] in ("received", "no_contact")
+    if flt.journey == "letter_not_sent":
+        return row["status"] == "decided"
+    return True
 
 
 FILTERS = [
@@ -121,6 +162,11 @@ FILTERS = [
     ReferralFilter(received_from=date(2024, 3, 1), received_to=date(2024, 4, 30)),
     ReferralFilter(drafts_only=True),
     ReferralFilter(drafts_only=True, statuses=("received",)),
+    ReferralFilter(journey="over_target"),  # today: every open referral of 2024 is past a target
+    ReferralFilter(journey="over_target", today=date(2024, 3, 20)),  # a mix, some received in the future
+    ReferralFilter(journey="over_target", today=date(2024, 7, 10), targets=OPT_IN_ONLY),  # the one opted in
+    ReferralFilter(journey="awaiting_contact"),
+    ReferralFilter(journey="letter_not_sent"),
 ]
 
 
@@ -154,7 +200,15 @@ def test_filters_find_what_they_should(listed: Store) -> None:
     assert count_referrals(listed, PWP, ReferralFilter(text="abx")) == 3
     assert count_referrals(listed, PWP, ReferralFilter(routes=("cmht",))) == 4
     assert count_referrals(listed, PWP, ReferralFilter(drafts_only=True)) == 3
-    assert count_referrals(listed, PWP, ReferralFilter(statuses=("decided",))) == 6
+    assert count_referrals(listed, PWP, ReferralFilter(statuses=("decided",))) == 5  # and one letter sent
+    # the journey: 30 less 6 decided, 1 contacted, 1 opted in and 1 closed are awaiting contact
+    assert count_referrals(listed, PWP, ReferralFilter(journey="awaiting_contact")) == 21
+    assert count_referrals(listed, PWP, ReferralFilter(journey="letter_not_sent")) == 5
+    # today every open referral of 2024 is past a target but the one in treatment, and the closed one is not
+    assert count_referrals(listed, PWP, ReferralFilter(journey="over_target")) == 28
+    assert 0 < count_referrals(listed, PWP, ReferralFilter(journey="over_target", today=date(2024, 3, 20))) < 20
+    opted_in = ReferralFilter(journey="over_target", today=date(2024, 7, 10), targets=OPT_IN_ONLY)  # day 30
+    assert count_referrals(listed, PWP, opted_in) == 1
 
 
 def test_a_row_carries_what_the_table_shows(listed: Store) -> None:

@@ -153,10 +153,12 @@ def shown_page(name: str, window: MainWindow, store: Store) -> None:
 
 def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     """Every dialog of the app, by its context's name in the registry."""
+    from triage.services.referral_record import referral_record
     from triage.services.settings_import import Difference, ImportOffer
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
     from triage.ui.account_menu import ChangePasswordForm
     from triage.ui.audit_viewer import AuditViewer
+    from triage.ui.journey_dialog import JourneyDialog
     from triage.ui.keyboard_help import KeyboardHelp
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.login import FirstRunDialog, LoginDialog
@@ -171,6 +173,7 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     return {
         "letters": lambda: LetterDialog(store, decided_referral(store, LEADER, decided_high_risk(store).referral_id),
                                         settings=SETTINGS, user=LEADER),
+        "journey": lambda: JourneyDialog(store, LEADER, referral_record(store, LEADER, decided_high_risk(store).referral_id)),
         "high-risk alert": lambda: HighRiskAlert(SETTINGS),
         "login": lambda: LoginDialog(lambda _u, _p: None, "triage.db"),
         "first run": lambda: FirstRunDialog(lambda _u, _n, _p: None, "triage.db"),

@@ -154,6 +154,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.ui.account_menu import ChangePasswordForm
     from triage.ui.addressee_dialog import AddresseeDialog
     from triage.ui.audit_viewer import AuditViewer
+    from triage.ui.journey_dialog import JourneyDialog
     from triage.ui.keyboard_help import KeyboardHelp
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.main_window import MainWindow
@@ -175,7 +176,8 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     def record() -> Built:
         window.open_referral(ids["decided"])  # its read-only record: the banner and the actions stay in view
         return window, ("record_page.banner", "record_page.back_button", "record_page.screen_button",
-                        "record_page.correct_button", "record_page.edit_button", "record_page.letters_button")  # fmt: skip
+                        "record_page.correct_button", "record_page.edit_button", "record_page.letters_button",
+                        "record_page.journey_button")  # fmt: skip
 
     def screening() -> Built:
         window.open_referral(ids["in_progress"])
@@ -204,6 +206,8 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
                                            user=PWP, parent=window), ("view", "print_button", "save_button",
                                                                       "close_button"))  # fmt: skip
     yield "high-risk-alert", lambda: (HighRiskAlert(SETTINGS, window), ("record",))
+    yield "journey", lambda: (JourneyDialog(store, PWP, referral_record(store, PWP, ids["decided"]), window),
+                              ("contact_button", "treatment_button", "close_button", "message"))  # fmt: skip
     yield "audit-trail", lambda: (AuditViewer(store, ADMIN, window), ())
     yield "users", lambda: (UsersDialog(store, ADMIN, window), ())
     yield "add-user", add_user_form

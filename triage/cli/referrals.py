@@ -1,4 +1,4 @@
-"""``triage referrals import|export|show``: referrals in and out of the store as JSON or CSV, and one
+"""``triage referrals import|export|show`` (and the journey's commands, triage/cli/journey.py): referrals in and out of the store as JSON or CSV, and one
 referral's whole record, after a login. The services (and with them the store) are imported when one
 of these commands runs."""
 
@@ -45,6 +45,9 @@ def register(commands: Commands) -> None:
     show.add_argument("id", metavar="ID", help="the referral's id")
     show.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     show.set_defaults(command="referrals show", handler=_referrals_show)
+    from triage.cli.journey import register_journey
+
+    register_journey(referrals, store)
 
 
 def _referrals_import(args: argparse.Namespace) -> int:

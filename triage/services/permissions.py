@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 Action = Literal[
     "screen", "decide", "confirm_in_meeting", "override_any", "view_referral", "create_referral", "search",
-    "print_letter", "export", "import", "settings", "rulesets", "users", "audit_view", "backup", "restore", "verify",
+    "print_letter", "record_contact", "close_referral", "export", "import", "settings", "rulesets", "users", "audit_view", "backup", "restore", "verify",
 ]  # fmt: skip
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
@@ -46,6 +46,8 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     "create_referral": CLINICAL,  # add or edit a referral, change its status
     "search": CLINICAL,  # search or list referrals (audited: the count, never the search text)
     "print_letter": CLINICAL,  # print or save a letter
+    "record_contact": CLINICAL,  # record the opt-in offered, an opt-in, a contact attempt, the treatment start
+    "close_referral": CLINICAL,  # close a referral, with a reason
     "export": LEADER,  # export referrals in bulk
     "import": CLINICAL,  # import referrals
     "settings": ADMIN,

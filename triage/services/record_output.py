@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from triage.labels import labels
 from triage.services.assessment_view import assessment_rows, protective_level_words
+from triage.services.journey_record import journey_lines
 
 if TYPE_CHECKING:
     from triage.services.referral_record import (
@@ -76,6 +77,7 @@ def record_as_text(record: ReferralRecord) -> str:
         ("Letters", _letters(record)),
         ("Status history", _status_history(record)),
         ("Corrections", _corrections(record)),
+        ("Journey and waits", _journey(record)),
         ("Other referrals for this person", _earlier(record)),
     ]
     title = f"Referral {record.referral.id}"
@@ -293,3 +295,7 @@ def _earlier(record: ReferralRecord) -> list[str]:
            if h.returned_from else "")
         for h in record.earlier_referrals
     ]  # fmt: skip
+
+
+def _journey(record: ReferralRecord) -> list[str]:
+    return [f"    - {value}" if label == "-" else _row(label, value) for label, value in journey_lines(record.journey)]

@@ -25,19 +25,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
+from triage.rules.waits import BEFORE_SCREENING, JourneyDates, WaitTargets, days_waiting, default_wait_targets, row_flag
 from triage.services.permissions import User, record_search, require
 from triage.services.references import typed_reference
 from triage.store.database import Store
-from triage.store.models import Draft, Person, Referral
-from triage.store.vocabulary import ReferralStatus
+from triage.store.models import Decision, Draft, Person, Referral
+from triage.store.vocabulary import OPEN_STATUSES, ReferralStatus
 
-SORT_KEYS = ("received_on", "family_name", "status", "route")
+# "waiting": the days waiting, most first when descending (the received date, oldest first); "decided":
+# the latest decision's time, for the letters not yet sent (a subquery: use it on that short list).
+SORT_KEYS = ("received_on", "family_name", "status", "route", "waiting", "decided")
+# The journey's filters (docs/journey.md): a running wait past its target; not yet reached (received,
+# or no contact made yet); decided with the GP letter not printed or saved.
+Journey = Literal["", "over_target", "awaiting_contact", "letter_not_sent"]
+AWAITING_CONTACT = ("received", "no_contact")
 _NHS_NUMBER = re.compile(r"[0-9]{10}")
 _HIGHEST = "\U0010ffff"  # sorts after every character in SQLite's binary collation
 
@@ -50,6 +57,15 @@ class ReferralFilter:
     received_from: date | None = None
     received_to: date | None = None
     drafts_only: bool = False
+    journey: Journey = ""
+    today: date | None = None  # what "over target" counts to (default: today)
+    targets: WaitTargets | None = None  # the service's wait targets (default: resources/waits.yaml)
+
+    def wait_targets(self) -> WaitTargets:
+        return self.targets or default_wait_targets()
+
+    def as_of(self) -> date:
+        return self.today or date.today()
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,8 @@ class ReferralRow:
     step: int | None
     has_draft: bool
     duplicate: bool
+    days_waiting: int | None = None  # while open and not yet in treatment (rules.waits.days_waiting)
+    wait_flag: str = ""  # "Over target", "Within target", or "" when nothing is being waited for
 
     def __repr__(self) -> str:  # identifiers stay out of logs and tracebacks
         return f"<ReferralRow {self.id}>"
@@ -92,24 +110,30 @@ def referral_page(
     """The rows ``offset .. offset+limit`` of the referrals matching ``flt`` in the order ``sort``."""
     require(user, "search", store=store)
     query = page_query(flt, dialect=store.dialect, sort=sort, descending=descending, offset=offset, limit=limit)
+    targets, today = flt.wait_targets(), flt.as_of()
     with store.read() as session:
-        return [
-            ReferralRow(
-                id=row[0],
-                received_on=row[1],
-                nhs_number=row[2],
-                given_name=row[3],
-                family_name=row[4],
-                date_of_birth=row[5],
-                status=row[6],
-                route=row[7],
-                step=row[8],
-                has_draft=bool(row[9]),
-                duplicate=bool(row[10]),
-                reference=row[11],
-            )  # fmt: skip
-            for row in session.execute(query)
-        ]
+        return [_row(row, targets, today) for row in session.execute(query)]
+
+
+def _row(row: Any, targets: WaitTargets, today: date) -> ReferralRow:
+    dates = JourneyDates(received_on=row[1], opted_in_on=row[12], first_contact_on=row[13],
+                         treatment_started_on=row[14], closed=row[6] == "closed")  # fmt: skip
+    return ReferralRow(
+        id=row[0],
+        received_on=row[1],
+        nhs_number=row[2],
+        given_name=row[3],
+        family_name=row[4],
+        date_of_birth=row[5],
+        status=row[6],
+        route=row[7],
+        step=row[8],
+        has_draft=bool(row[9]),
+        duplicate=bool(row[10]),
+        reference=row[11],
+        days_waiting=days_waiting(row[6], dates, today),
+        wait_flag=row_flag(targets, row[6], dates, today),
+    )
 
 
 def page_query(
@@ -126,6 +150,7 @@ def page_query(
         Referral.id, Referral.received_on, Person.nhs_number, Person.given_name, Person.family_name,
         Person.date_of_birth, Referral.status, Referral.current_route, Referral.current_step,
         has_draft.label("has_draft"), Referral.duplicate_of_id.is_not(None).label("duplicate"), Referral.reference,
+        Referral.opted_in_on, Referral.first_contact_on, Referral.treatment_started_on,
     ).select_from(Referral)  # fmt: skip
     query = _filtered(query, flt, dialect, joined=True, sort=sort)
     return query.order_by(*_order(sort, descending, dialect)).offset(offset).limit(limit)
@@ -141,6 +166,15 @@ def _order(sort: str, descending: bool, dialect: str) -> list[UnaryExpression[An
         return [way(Person.name_key), way(Person.id), way(Referral.id)]
     if sort == "status":
         return [way(Referral.status), way(Referral.id)]
+    if sort == "waiting":  # most days first when descending: the oldest received date
+        return [Referral.received_on.asc() if descending else Referral.received_on.desc(),
+                Referral.id.asc() if descending else Referral.id.desc()]  # fmt: skip
+    if sort == "decided":
+        latest = select(func.max(Decision.decided_at)).where(Decision.referral_id == Referral.id).scalar_subquery()
+        decided = way(latest)  # no decision: last ascending, first descending, on both (as the route below)
+        if dialect == "sqlite":
+            decided = decided.nulls_first() if descending else decided.nulls_last()
+        return [decided, way(Referral.id)]
     # route: NULL (no decision yet) after every route ascending, before them descending. That is
     # PostgreSQL's own rule (its index gives it for free); SQLite ranks NULL lowest, so say it there.
     route = way(Referral.current_route)
@@ -178,7 +212,7 @@ def _filtered(
     status: ColumnElement[str] | InstrumentedAttribute[str] = Referral.status
     route: ColumnElement[str | None] | InstrumentedAttribute[str | None] = Referral.current_route
     if dialect == "sqlite" and sort is not None:
-        status = status if sort == "status" else status.concat("")
+        status = status if sort in ("status", "decided") else status.concat("")  # decided: a short list, sorted
         route = route if sort == "route" else route.concat("")
     if flt.statuses:
         conditions.append(status.in_(flt.statuses))
@@ -190,9 +224,35 @@ def _filtered(
         conditions.append(Referral.received_on <= flt.received_to)
     if flt.drafts_only:
         conditions.append(exists().where(Draft.referral_id == Referral.id))
+    if flt.journey:
+        conditions.append(_journey(flt, status))
     if needs_person:
         query = query.join(Person, Person.id == Referral.person_id)
     return query.where(and_(*conditions)) if conditions else query
+
+
+def _journey(flt: ReferralFilter, status: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """The journey filter in SQL, as rules.waits flags a row: a running wait past a target is one whose
+    clock started on or before ``target.over_since(today)``. Of the targets on one wait and one clock
+    only the one reached first counts (past 42 days is past 28): one range each, which an index answers
+    (the status and received date index for the screening, migration 0012's for the treatment)."""
+    if flt.journey == "awaiting_contact":
+        return status.in_(AWAITING_CONTACT)
+    if flt.journey == "letter_not_sent":
+        return status == "decided"
+    targets, today = flt.wait_targets(), flt.as_of()
+    cutoffs: dict[tuple[str, bool], date] = {}  # (measure, on the opt-in clock) -> the latest over-since date
+    for target in targets.targets:
+        key = (target.measure, target.clock == "service" and targets.opt_in_clock)
+        cutoffs[key] = max(cutoffs.get(key, date.min), target.over_since(today))
+    running = {
+        "first_contact": and_(Referral.first_contact_on.is_(None), status.in_(OPEN_STATUSES)),
+        "screening": status.in_(BEFORE_SCREENING),
+        "treatment": and_(Referral.treatment_started_on.is_(None), status.in_(OPEN_STATUSES)),
+    }
+    over = [and_(running[measure], (Referral.opted_in_on if opt_in else Referral.received_on) <= cutoff)
+            for (measure, opt_in), cutoff in cutoffs.items()]  # fmt: skip
+    return or_(*over) if over else false()
 
 
 def _like_prefix(prefix: str) -> str:

@@ -32,9 +32,11 @@ from sqlalchemy.orm import Session, selectinload
 from triage.rules.engine import route
 from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.rules.vocabulary import VARIABLES
+from triage.rules.waits import WaitTargets, default_wait_targets
 from triage.services.corrections import CorrectionEntry, corrections_of
 from triage.services.decisions import json_shaped, replay_stored
 from triage.services.inputs import RiskItem, ScreeningInput
+from triage.services.journey_record import JourneyPart, journey_part
 from triage.services.letters import RecordedLetter, recorded_letter
 from triage.services.permissions import User, record_view, require
 from triage.services.record_output import record_as_json, record_as_text
@@ -52,7 +54,9 @@ __all__ = [
 ]  # fmt: skip
 
 # What the one audit event says was shown: the names of the parts, never their content.
-VIEW_SUMMARY = "viewed the referral's record (screening, decision and trace, letters, history, other referrals)"
+VIEW_SUMMARY = (
+    "viewed the referral's record (screening, decision and trace, letters, history, journey, other referrals)"
+)
 
 TraceBasis = Literal["replayed", "stored", "ruleset_in_force"]
 
@@ -253,6 +257,7 @@ class ReferralRecord:
     decisions_recorded: int
     letters: tuple[RecordedLetter, ...]  # every letter event, oldest first
     status_history: tuple[StatusEntry, ...]
+    journey: JourneyPart  # contact steps, journey dates, waits and their flags, why closed (docs/journey.md)
     earlier_referrals: tuple[HistoryEntry, ...]  # the person's other referrals, oldest first
     corrections: tuple[CorrectionEntry, ...]  # of the person's identifiers, oldest first
     names: Names
@@ -265,10 +270,12 @@ class ReferralRecord:
 
 
 def referral_record(
-    store: Store, user: User, referral_id: str, *, extra_rulesets: Iterable[Path] = ()
-) -> ReferralRecord:
+    store: Store, user: User, referral_id: str, *, extra_rulesets: Iterable[Path] = (),
+    wait_targets: WaitTargets | None = None, today: date | None = None,
+) -> ReferralRecord:  # fmt: skip
     """The whole read-only record of a referral (``view_referral``; one view of the referral, in the
-    same transaction as the reads). NotFoundError, naming no id, for an unknown referral."""
+    same transaction as the reads). NotFoundError, naming no id, for an unknown referral. Waits are
+    flagged against ``wait_targets`` (the service's; default the shipped file) as of ``today``."""
     require(user, "view_referral", store=store)
     with store.write() as session:  # written only by the audit event: what cannot be recorded is not shown
         referral = session.scalars(
@@ -280,15 +287,19 @@ def referral_record(
                 selectinload(Referral.status_changes),
                 selectinload(Referral.screenings),
                 selectinload(Referral.decisions),
+                selectinload(Referral.contacts),
             )
         ).one_or_none()
         if referral is None:
             raise NotFoundError("no referral with that id")
         record_view(session, user, "referral", referral.id, summary=VIEW_SUMMARY)
-        return _record(session, referral, tuple(extra_rulesets))
+        journey = journey_part(referral, wait_targets or default_wait_targets(), today or date.today())
+        return _record(session, referral, tuple(extra_rulesets), journey)
 
 
-def _record(session: Session, referral: Referral, extra_rulesets: tuple[Path, ...]) -> ReferralRecord:
+def _record(
+    session: Session, referral: Referral, extra_rulesets: tuple[Path, ...], journey: JourneyPart
+) -> ReferralRecord:
     latest = referral.screenings[-1] if referral.screenings else None
     decision = referral.decisions[-1] if referral.decisions else None
     trace, ruleset = _trace(referral, latest, decision, extra_rulesets)
@@ -303,6 +314,7 @@ def _record(session: Session, referral: Referral, extra_rulesets: tuple[Path, ..
         letters=_letters(session, referral.id),
         status_history=tuple(StatusEntry(c.status, c.changed_at, c.actor) for c in referral.status_changes),
         corrections=corrections_of(session, referral.person_id),
+        journey=journey,
         earlier_referrals=_earlier_referrals(session, referral),
         names=_names(ruleset or default_ruleset()),
     )

@@ -409,6 +409,8 @@ def move_to_status(session: Session, referral: Referral, status: ReferralStatus,
         raise RefusedError(f"a referral cannot go from {referral.status} to {status}")
     now = utc_now()
     referral.status, referral.updated_at = status, now
+    if status == "contacted" and referral.first_contact_on is None:  # a screening call is contact made
+        referral.first_contact_on = now.astimezone().date()
     session.add(StatusChange(referral_id=referral.id, status=status, changed_at=now, actor=actor))
     session.flush()
     record_event(session, actor=actor, entity_type="referral", entity_id=referral.id, action="update",

@@ -22,6 +22,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import IO, Any, Literal, TextIO
 
@@ -42,8 +43,11 @@ from triage.store.models import Person, Referral
 
 Format = Literal["json", "csv"]
 IMPORT_FIELDS = tuple(ReferralInput.model_fields)  # nhs_number ... returned_from, in the model's order
-EXPORT_ONLY_FIELDS = ("id", "status", "route", "step")
-EXPORT_FIELDS = ("id", *IMPORT_FIELDS, "status", "route", "step")
+# The journey's dates and close reason (migration 0012): exported, never imported (the journey of a
+# referral imported into another store starts again there).
+JOURNEY_FIELDS = ("opted_in_on", "first_contact_on", "treatment_started_on", "closed_reason", "closed_note")
+EXPORT_ONLY_FIELDS = ("id", "status", "route", "step", *JOURNEY_FIELDS)
+EXPORT_FIELDS = ("id", *IMPORT_FIELDS, "status", "route", "step", *JOURNEY_FIELDS)
 TOO_LARGE = f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB, the most one import takes; split it"
 BATCH_ROWS = 2000  # valid rows written at a time, in the import's one transaction
 MAX_LISTED_PROBLEMS = 1000  # problems kept for the report; the rows beyond are counted, not listed
@@ -303,8 +307,13 @@ def _export_rows(session: Session) -> Iterator[dict[str, Any]]:
             "status": referral.status,
             "route": referral.current_route,
             "step": referral.current_step,
+            **{name: _iso(getattr(referral, name)) for name in JOURNEY_FIELDS},
         }
         session.expunge(referral)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def write_records(records: Iterator[dict[str, Any]], stream: IO[str], fmt: Format) -> int:

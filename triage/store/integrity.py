@@ -32,6 +32,7 @@ GUARDS_SINCE = {
     "0002": GUARD_TRIGGERS,
     "0004": ("letter_no_update", "letter_no_delete"),
     "0007": ("audit_countersign_no_update", "audit_countersign_no_delete", "audit_key_no_delete"),
+    "0012": ("contact_event_no_update", "contact_event_no_delete"),
 }
 
 

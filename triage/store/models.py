@@ -7,6 +7,8 @@ Patient identifiers live on Person (one row per NHS number) and the contact deta
 Referral. ``__repr__`` never shows them, so a stray log line or traceback cannot leak them.
 """
 
+# Long on purpose: the whole schema in one module, read beside the migrations and docs/design.md's
+# diagram, where every foreign key's target is in view; split, the tables would import each other.
 from __future__ import annotations
 
 import uuid
@@ -32,6 +34,10 @@ from triage.rules.vocabulary import LEVELS, PROBLEM_DESCRIPTORS, ROUTES
 from triage.store.types import JsonDoc, UtcDateTime, utc_now
 from triage.store.vocabulary import (
     AUDIT_ACTIONS,
+    CLOSE_REASONS,
+    CONTACT_CHANNELS,
+    CONTACT_KINDS,
+    CONTACT_OUTCOMES,
     CORRECTION_REASONS,
     ENTITY_TYPES,
     IDENTITY_FIELDS,
@@ -132,6 +138,15 @@ class Referral(Base):
     # A code of the ``destination`` table, so any outcome of a ruleset in force (migration 0013).
     current_route: Mapped[str | None] = mapped_column(ForeignKey("destination.code"))
     current_step: Mapped[int | None] = mapped_column(Integer)
+    # The journey's dates (migration 0012, docs/journey.md), kept here by services/journey.py in the
+    # transaction that records them, so the list flags waits in the database: the first opt-in, the
+    # first contact made (the date on this computer's clock), the treatment start where known; and why
+    # the referral was closed (a CLOSE_REASONS code and free text, which never reaches the audit trail).
+    opted_in_on: Mapped[date | None] = mapped_column(Date)
+    first_contact_on: Mapped[date | None] = mapped_column(Date)
+    treatment_started_on: Mapped[date | None] = mapped_column(Date)
+    closed_reason: Mapped[str | None] = mapped_column(String(20))
+    closed_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -144,6 +159,7 @@ class Referral(Base):
     screenings: Mapped[list[Screening]] = relationship(back_populates="referral", order_by="Screening.screened_at")
     decisions: Mapped[list[Decision]] = relationship(back_populates="referral", order_by="Decision.decided_at")
     duplicate_of: Mapped[Referral | None] = relationship(remote_side=[id])
+    contacts: Mapped[list[ContactEvent]] = relationship(order_by="ContactEvent.occurred_at, ContactEvent.id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -158,6 +174,9 @@ class Referral(Base):
         Index("ix_referral_route_id", "current_route", "id"),
         Index("ix_referral_person_id_id", "person_id", "id"),
         Index("uq_referral_reference", "reference", unique=True),
+        CheckConstraint(f"closed_reason IS NULL OR {sql_in('closed_reason', CLOSE_REASONS)}", name="closed_reason"),
+        # The list's "over target" filter for the treatment wait: not started, open, received by a date.
+        Index("ix_referral_treatment_status_received", "treatment_started_on", "status", "received_on"),
     )
 
     @property
@@ -180,6 +199,30 @@ class StatusChange(Base):
     referral: Mapped[Referral] = relationship(back_populates="status_changes")
 
     __table_args__ = (CheckConstraint(sql_in("status", REFERRAL_STATUSES), name="status"),)
+
+
+class ContactEvent(Base):
+    """One step of reaching the person (migration 0012): the opt-in offered, the person opting in, or
+    an attempt to reach them, with when (date and time), the channel and, for an attempt, its outcome."""
+
+    __tablename__ = "contact_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    channel: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", CONTACT_KINDS), name="kind"),
+        CheckConstraint(sql_in("channel", CONTACT_CHANNELS), name="channel"),
+        CheckConstraint(f"outcome IS NULL OR {sql_in('outcome', CONTACT_OUTCOMES)}", name="outcome"),
+        # an attempt always has its outcome; an offer or an opt-in has none
+        CheckConstraint("(kind = 'attempt') = (outcome IS NOT NULL)", name="attempt_outcome"),
+    )
 
 
 class Screening(Base):

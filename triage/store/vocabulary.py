@@ -33,6 +33,23 @@ TRANSITIONS: dict[ReferralStatus, tuple[ReferralStatus, ...]] = {
 }
 OPEN_STATUSES: tuple[ReferralStatus, ...] = tuple(s for s in REFERRAL_STATUSES if s != "closed")
 
+# The journey before the screening (issue 15 item 1; docs/journey.md): the opt-in offered (how and
+# when), the person opting in, and each attempt to reach them with its outcome. "reached" is contact
+# made: it moves a referral received (or with no contact yet) to contacted; any other outcome moves a
+# received referral to no contact.
+ContactKind = Literal["opt_in_offered", "opted_in", "attempt"]
+CONTACT_KINDS: tuple[ContactKind, ...] = get_args(ContactKind)
+ContactChannel = Literal["telephone", "text_message", "letter", "email", "online", "in_person"]
+CONTACT_CHANNELS: tuple[ContactChannel, ...] = get_args(ContactChannel)
+ContactOutcome = Literal["reached", "no_answer", "voicemail_left", "message_sent", "wrong_number"]
+CONTACT_OUTCOMES: tuple[ContactOutcome, ...] = get_args(ContactOutcome)
+
+# Why a referral was closed: one of these, and free text (required for "other"; never audited).
+CloseReason = Literal[
+    "referred_on", "treatment_started", "declined", "no_contact", "not_suitable", "moved_away", "duplicate", "other"
+]  # fmt: skip
+CLOSE_REASONS: tuple[CloseReason, ...] = get_args(CloseReason)
+
 # A referral that comes back from another service (the IAPT <-> CMHT "ping-pong", requirements.md 6.2).
 ReturnedFrom = Literal["cmht", "crisis_team", "substance_misuse", "other_service"]
 RETURNED_FROM: tuple[ReturnedFrom, ...] = get_args(ReturnedFrom)

@@ -76,6 +76,8 @@ MENUS: tuple[Menu, ...] = (
         Command("&Back to the list", "close_screening", "Ctrl+W", "back to the list"),
         Command("&Letters…", "open_letters", "Ctrl+L", "letters of the selected (or shown) decided referral",
                 needs="view_referral"),
+        Command("Con&tact, treatment, closing…", "open_journey", "Ctrl+J", "the journey of the shown (or selected) "
+                "referral: record contact, the treatment start, close it", needs="record_contact"),
         SEPARATOR,
         Command("&Quit", "close", "Ctrl+Q", "quit (you are logged out; the screening in progress is kept as "
                 "your draft)", while_locked=True),
@@ -152,9 +154,10 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+E", "re-screen, as Ctrl+E"), ("Esc", "back to the list"), ("Alt+B", "back to the list"),
         ("Alt+I", "correct the name, date of birth or NHS number (with a reason)"),
         ("Alt+A", "edit the postal address and referring GP"),
+        ("Alt+J", "the journey: record contact, the treatment start, close the referral (an open referral)"),
         ("PgUp", "scroll up"), ("PgDown", "scroll down")),
         "what Return opens (a referral not screened yet opens at its screening instead) · Tab / Shift+Tab from "
-        "section to section (the banner, risk, decision, referral, screening answers, ratings and trace, "
+        "section to section (the banner, risk, decision, referral, journey and waits, screening answers, ratings and trace, "
         "letters, status history, other referrals), the arrows within one · Ctrl+L letters", in_window=True),
     Context("screening", "screening", bound(
         *((f"Alt+{number}", section) for number, section in enumerate(SCREENING_SECTIONS, 1)),
@@ -182,6 +185,13 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+S", "save as PDF"), ("Ctrl+Shift+S", "save as text"), ("Alt+T", "save as text"),
         ("PgUp", "previous page"), ("PgDown", "next page")),
         "Escape closes"),
+    Context("journey", "contact, treatment and closing", bound(
+        ("Alt+K", "kind (opt-in offered, opted in, contact attempt)"), ("Alt+H", "channel"), ("Alt+O", "outcome"),
+        ("Alt+D", "date"), ("Alt+I", "time"), ("Alt+R", "record contact"), ("Alt+S", "treatment started on"),
+        ("Alt+T", "record treatment start"), ("Alt+E", "reason for closing"), ("Alt+N", "note"),
+        ("Alt+C", "close the referral")),
+        "each action is recorded at once, or refused in words with nothing written · Escape closes and shows the "
+        "record again"),
     Context("high-risk alert", "high-risk alert", bound(
         ("Alt+C", "who was contacted"), ("Alt+W", "when"), ("Alt+A", "what was agreed")),
         "type who was contacted (a name or role, in words), Tab to when and what was agreed, Return records it; "

@@ -10,7 +10,7 @@ Keyboard: Ctrl+N new referral, Ctrl+F search, Return opens the selected referral
 not screened yet, its screening), Ctrl+R resumes the selected (or newest) draft, Ctrl+W goes back to the
 list (Escape from a record), Ctrl+, settings, Ctrl+M the matrix, Ctrl+L the letters of the selected (or
 shown) decided referral, also offered as soon as a decision is confirmed. On a record, Ctrl+E re-screens.
-Ctrl+Shift+A the audit trail (an admin's).
+Ctrl+J (a record) the journey; Ctrl+Shift+A the audit trail (an admin's).
 
 With a logged-in user, every look is audited: opening a referral is one view of its record
 (``referral_record``, which also checks the role), each filter applied to the list is a search (the
@@ -275,10 +275,16 @@ class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
         page.screen_requested.connect(self.screen_shown_record)
         page.letters_requested.connect(self.open_letters)
         connect_edits(self, page)  # correct identifiers, edit the address and GP
+        page.journey_requested.connect(self.open_journey)
         self.record_page = page
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
         page.focus_first()
+
+    def open_journey(self) -> None:  # Ctrl+J: the record shown, or the referral selected (docs/journey.md)
+        from triage.ui.journey_dialog import open_from_window
+
+        open_from_window(self)
 
     def _has_draft(self, referral_id: str) -> bool:
         """Whether a screening in progress waits for this referral, as the list shows it (a draft of

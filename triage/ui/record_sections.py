@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from triage.labels import labels
 from triage.rules.questionnaires import questionnaire
 from triage.services.assessment_view import assessment_rows, protective_level_words
+from triage.services.journey_record import journey_lines
 from triage.services.record_output import BASIS, PRESENT, correction_lines, uk_date, uk_time
 
 if TYPE_CHECKING:
@@ -22,13 +23,13 @@ if TYPE_CHECKING:
 
 NONE = "none recorded"
 # The sections' headings, in the order the page shows them (each also the section's accessible name).
-HEADINGS = ("Risk", "Decision", "Referral", "Screening answers", "Ratings and matrix trace", "Letters",
-            "Status history", "Corrections", "Other referrals for this person")  # fmt: skip
+HEADINGS = ("Risk", "Decision", "Referral", "Journey and waits", "Screening answers", "Ratings and matrix trace",
+            "Letters", "Status history", "Corrections", "Other referrals for this person")  # fmt: skip
 
 
 def sections(record: ReferralRecord) -> list[tuple[str, str]]:
     """(heading, rich text) for every section, in ``HEADINGS`` order."""
-    writers = (risk, decision, referral, screening_answers, trace, letters, status_history, corrections,
+    writers = (risk, decision, referral, journey, screening_answers, trace, letters, status_history, corrections,
                other_referrals)  # fmt: skip
     return [(heading, html(write(record))) for heading, write in zip(HEADINGS, writers, strict=True)]
 
@@ -138,6 +139,12 @@ def referral(record: ReferralRecord) -> list[str]:
         lines.append("⚠ Possible duplicate: another referral for this person was still open when this one arrived.")
     lines.append(row("Referral id", escape(r.id)))
     return lines
+
+
+def journey(record: ReferralRecord) -> list[str]:
+    """The contact steps, the journey's dates, the waits and each target's flag in words, with its source."""
+    return [item(escape(value)) if label == "-" else row(label, escape(value))
+            for label, value in journey_lines(record.journey)]  # fmt: skip
 
 
 def screening_answers(record: ReferralRecord) -> list[str]:

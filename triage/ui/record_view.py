@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage.labels import labels
+from triage.services.permissions import PERMISSIONS
 from triage.services.referral_record import ReferralRecord
 from triage.ui.patient_banner import BannerFacts, PatientBanner
 from triage.ui.read_only_text import ReadOnlyText
@@ -52,11 +53,13 @@ class RecordView(QWidget):
     letters_requested = Signal()
     correct_requested = Signal()  # correct the identifiers (record_edits.py: the dialog and the service)
     edit_requested = Signal()  # edit the postal address and the referring GP
+    journey_requested = Signal()  # contact, treatment start, closing (docs/journey.md): the window opens it
 
     def __init__(self, record: ReferralRecord, *, may_screen: bool, role: str, has_draft: bool = False,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         """``may_screen``: the role may screen (the services check again, with who decided it);
-        ``has_draft``: a screening in progress is waiting, so the action resumes it."""
+        ``has_draft``: a screening in progress is waiting, so the action resumes it. The journey's
+        button shows for a role that may record contact (the services check again)."""
         super().__init__(parent)
         self.record = record
         self.has_draft = has_draft
@@ -119,6 +122,11 @@ class RecordView(QWidget):
             self.letters_button = QPushButton("Letters… (Ctrl+L)")  # Ctrl+L is the window's Letters action
             self.letters_button.clicked.connect(self.letters_requested)
             bar.addWidget(self.letters_button)
+        self.journey_button: QPushButton | None = None
+        if role in PERMISSIONS["record_contact"] and record.referral.status != "closed":
+            self.journey_button = QPushButton("&Journey: contact, treatment, close… (Ctrl+J)")  # Ctrl+J: the window's
+            self.journey_button.clicked.connect(self.journey_requested)
+            bar.addWidget(self.journey_button)
         bar.addStretch(1)
         column.addLayout(bar)
         for button in self.buttons():
@@ -134,7 +142,8 @@ class RecordView(QWidget):
     # --- what it offers ----------------------------------------------------------------------------
 
     def buttons(self) -> list[QPushButton]:
-        buttons = (self.back_button, self.screen_button, self.correct_button, self.edit_button, self.letters_button)
+        buttons = (self.back_button, self.screen_button, self.correct_button, self.edit_button, self.letters_button,
+                   self.journey_button)  # fmt: skip
         return [b for b in buttons if b is not None]
 
     def show_refusal(self, text: str) -> None:

@@ -29,6 +29,8 @@ COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("Route", "route"),
     ("Draft", None),
     ("Reference", None),  # the service reference read on the telephone; search finds it exactly
+    ("Days waiting", "waiting"),  # since received, while open and not in treatment (docs/journey.md)
+    ("Wait", None),  # the flag in words: "Over target", "Within target" (never a colour alone)
 )
 
 
@@ -94,6 +96,10 @@ class ReferralListModel(PagedTableModel[ReferralRow]):
             return self._route_labels.get(row.route, row.route) + (f", step {row.step}" if row.step else "")
         if column == 7:
             return row.reference
+        if column == 8:
+            return "" if row.days_waiting is None else str(row.days_waiting)
+        if column == 9:
+            return row.wait_flag
         return "Draft saved" if row.has_draft else ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -103,6 +109,11 @@ class ReferralListModel(PagedTableModel[ReferralRow]):
         self._sort, self._descending = key, order == Qt.SortOrder.DescendingOrder
         if self._loaded:
             self.reload()
+
+    def set_order(self, key: str, descending: bool) -> None:
+        """The order of the next load (``set_filter`` reloads): one the columns do not offer, such as
+        the letters not yet sent, oldest decision first."""
+        self._sort, self._descending = key, descending
 
     def set_filter(self, flt: ReferralFilter) -> None:
         self._filter = flt

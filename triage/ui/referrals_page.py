@@ -34,10 +34,12 @@ from triage.rules.ruleset import Ruleset
 from triage.services import DraftSummary
 from triage.services.referral_list import ReferralFilter
 from triage.store.vocabulary import REFERRAL_STATUSES
-from triage.ui.referral_list import ReferralListModel, nhs_display
+from triage.ui.referral_list import COLUMNS, ReferralListModel, nhs_display
 from triage.ui.worker import busy_cursor
 
 EARLIEST = QDate(2000, 1, 1)  # "received from" at this date means no lower bound
+JOURNEY_FILTERS = (("Any wait", ""), ("Over target", "over_target"), ("Awaiting contact", "awaiting_contact"),
+                   ("GP letter not sent (oldest decision first)", "letter_not_sent"))  # fmt: skip
 
 
 class ReferralsPage(QWidget):
@@ -77,6 +79,10 @@ class ReferralsPage(QWidget):
         self.route.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.route.setMinimumContentsLength(22)
         self.route.view().setMinimumWidth(self.route.view().sizeHintForColumn(0) + 24)
+        self.journey = QComboBox()  # the journey's filters (docs/journey.md)
+        self.journey.setAccessibleName("Filter by wait")
+        for text, code in JOURNEY_FILTERS:
+            self.journey.addItem(text, code)
         self.received_from = QDateEdit(EARLIEST)
         self.received_to = QDateEdit(QDate.currentDate())
         for edit, name in ((self.received_from, "Received from"), (self.received_to, "Received to")):
@@ -86,6 +92,7 @@ class ReferralsPage(QWidget):
         filters.addWidget(self.search, 3)
         filters.addWidget(self.status, 1)
         filters.addWidget(self.route, 1)
+        filters.addWidget(self.journey, 1)
         filters.addWidget(QLabel("Received"))
         filters.addWidget(self.received_from)
         filters.addWidget(QLabel("to"))
@@ -131,7 +138,7 @@ class ReferralsPage(QWidget):
         model.loaded.connect(self._show_results)
         model.failed.connect(self._show_failure)
         model.worker.busy_changed.connect(self._show_busy)
-        for combo in (self.status, self.route):
+        for combo in (self.status, self.route, self.journey):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         for edit in (self.received_from, self.received_to):
             edit.dateChanged.connect(lambda _d: self.apply_filter())
@@ -172,13 +179,21 @@ class ReferralsPage(QWidget):
             routes=(route,) if route else (),
             received_from=None if self.received_from.date() == EARLIEST else start,  # type: ignore[arg-type]
             received_to=self.received_to.date().toPython(),  # type: ignore[arg-type]
+            journey=self.journey.currentData(),
         )
 
     def apply_filter(self) -> None:
         """Search with the filters as they are now, off the GUI thread (the services record it as a
         search, or refuse it); the results arrive in ``_show_results``."""
         self._debounce.stop()
-        self.model.set_filter(self.current_filter())
+        flt = self.current_filter()
+        if flt.journey == "letter_not_sent":  # the letters not yet sent: oldest decision first
+            self.model.set_order("decided", descending=False)
+        else:  # the order the table's header shows
+            header = self.table.horizontalHeader()
+            key = COLUMNS[header.sortIndicatorSection()][1] or "received_on"
+            self.model.set_order(key, header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder)
+        self.model.set_filter(flt)
         self.count.setText("Searching…")
 
     def _show_busy(self, busy: bool) -> None:

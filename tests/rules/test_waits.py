@@ -1,0 +1,123 @@
+"""Waits against targets (issue 15 item 3; requirements.md 9.33): the seeds' tests, both clocks, and the
+targets file checked at load."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from triage.rules.waits import (
+    JourneyDates,
+    WaitsError,
+    WaitTargets,
+    default_wait_targets,
+    load_wait_targets,
+    row_flag,
+    wait_flag,
+    waits,
+)
+
+TARGETS = default_wait_targets()
+BY_CODE = {target.code: target for target in TARGETS.targets}
+OPT_IN = TARGETS.model_copy(update={"opt_in_clock": True})
+MARCH_1 = date(2025, 3, 1)
+
+
+def test_a_referral_on_1_march_assessed_on_5_march_is_over_the_3_day_target() -> None:
+    flag = wait_flag(BY_CODE["assessment_3_days"], TARGETS, JourneyDates(MARCH_1, screened_on=date(2025, 3, 5)),
+                     today=date(2025, 3, 20))  # fmt: skip
+    assert (flag.days, flag.state, flag.word) == (4, "over", "Over target")
+
+
+def test_assessment_on_day_3_is_within_the_3_day_target() -> None:
+    flag = wait_flag(BY_CODE["assessment_3_days"], TARGETS, JourneyDates(MARCH_1, screened_on=date(2025, 3, 4)),
+                     today=date(2025, 3, 20))  # fmt: skip
+    assert (flag.days, flag.state) == (3, "within")
+
+
+@pytest.mark.parametrize(("day", "state"), [(27, "within"), (28, "over")])
+def test_treatment_on_day_27_is_within_28_days_and_day_28_over_from_the_received_date(day: int, state: str) -> None:
+    dates = JourneyDates(
+        MARCH_1, opted_in_on=MARCH_1 + timedelta(days=10), treatment_started_on=MARCH_1 + timedelta(days=day)
+    )
+    flag = wait_flag(BY_CODE["treatment_28_days"], TARGETS, dates, today=date(2025, 6, 1))
+    assert (flag.start, flag.days, flag.state) == (MARCH_1, day, state)
+
+
+@pytest.mark.parametrize(("day", "state"), [(27, "within"), (28, "over")])
+def test_treatment_on_day_27_is_within_28_days_and_day_28_over_from_the_opt_in(day: int, state: str) -> None:
+    opted = MARCH_1 + timedelta(days=10)  # received ten days before: day 28 from opt-in is day 38 from referral
+    dates = JourneyDates(MARCH_1, opted_in_on=opted, treatment_started_on=opted + timedelta(days=day))
+    flag = wait_flag(BY_CODE["treatment_28_days"], OPT_IN, dates, today=date(2025, 6, 1))
+    assert (flag.start, flag.days, flag.state) == (opted, day, state)
+
+
+@pytest.mark.parametrize(("day", "state"), [(27, "waiting_within"), (28, "waiting_over")])
+def test_a_wait_still_running_is_over_from_day_28(day: int, state: str) -> None:
+    flag = wait_flag(BY_CODE["treatment_28_days"], TARGETS, JourneyDates(MARCH_1), today=MARCH_1 + timedelta(days=day))
+    assert (flag.days, flag.state) == (day, state)
+    screened = JourneyDates(MARCH_1, first_contact_on=MARCH_1)
+    assert row_flag(TARGETS, "decided", screened, MARCH_1 + timedelta(days=day)) == (
+        "Within target" if day == 27 else "Over target"
+    )
+
+
+def test_an_opt_in_clock_not_yet_started_and_a_closed_referral_are_said_in_words() -> None:
+    target = BY_CODE["treatment_28_days"]
+    assert (
+        wait_flag(target, OPT_IN, JourneyDates(MARCH_1), date(2025, 6, 1)).word == "Clock not started (no opt-in yet)"
+    )
+    closed = wait_flag(target, TARGETS, JourneyDates(MARCH_1, closed=True), date(2025, 6, 1))
+    assert (closed.state, closed.days) == ("stopped", None)
+    assert row_flag(TARGETS, "closed", JourneyDates(MARCH_1, closed=True), date(2025, 6, 1)) == ""
+    assert row_flag(TARGETS, "received", JourneyDates(MARCH_1), MARCH_1 + timedelta(days=4)) == "Over target"  # 3 days
+    assert row_flag(TARGETS, "received", JourneyDates(MARCH_1), MARCH_1 + timedelta(days=3)) == "Within target"
+
+
+def test_the_national_standards_carry_their_source_and_are_unverified() -> None:
+    for code in ("national_6_weeks", "national_18_weeks"):
+        assert not BY_CODE[code].verified
+        assert "NHS England" in BY_CODE[code].source and "Not in the seed documents" in BY_CODE[code].source
+    assert {BY_CODE["national_6_weeks"].share_percent, BY_CODE["national_18_weeks"].share_percent} == {75, 95}
+    assert BY_CODE["assessment_3_days"].verified and BY_CODE["treatment_28_days"].verified
+
+
+def test_the_three_waits_are_counted_from_the_received_date() -> None:
+    dates = JourneyDates(MARCH_1, first_contact_on=date(2025, 3, 2), screened_on=date(2025, 3, 5))
+    assert waits(dates) == {"first_contact": 1, "screening": 4, "treatment": None}
+
+
+def test_a_service_can_hold_its_own_targets_as_one_field() -> None:
+    own = WaitTargets.model_validate({"opt_in_clock": True, "targets": (BY_CODE["treatment_28_days"].model_dump(),)})
+    assert own.opt_in_clock and own.targets[0].days == 28
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "version: 1\ntargets:\n  - {code: a, label: A, measure: treatment, days: 0, within: at_most, clock: received, "
+            "source: s, verified: true}\n",
+            "targets[0].days",
+        ),
+        (
+            "version: 1\ntargets:\n  - {code: a, label: A, measure: treatment, days: 3, within: at_most, clock: received, "
+            "verified: true}\n",
+            "targets[0].source",
+        ),
+        (
+            "version: 1\ntargets:\n  - {code: a, label: A, measure: waiting, days: 3, within: at_most, clock: received, "
+            "source: s, verified: true}\n",
+            "targets[0].measure",
+        ),
+        ("version: 1\nshade: red\ntargets: []\n", "shade: unknown key"),
+    ],
+)
+def test_a_bad_targets_file_is_refused_naming_the_field(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "waits.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(WaitsError) as caught:
+        load_wait_targets(path)
+    assert any(line.startswith(problem) for line in caught.value.problems), caught.value.problems
