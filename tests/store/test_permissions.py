@@ -61,6 +61,7 @@ from triage.services import (
     update_referral,
 )
 from triage.services.audit_trail import audit_events, export_audit_csv
+from triage.services.corrections import CorrectionInput, correct_identity
 from triage.services.decisions import check_rescreen
 from triage.services.directory import import_practices_csv
 from triage.services.journey import (
@@ -214,6 +215,8 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
     ("create_referral", "create_referral", lambda w, u: create_referral(w.store, u, referral_input(9)), None),
     ("create_referral", "update_referral", lambda w, u: update_referral(w.store, u, w.new, 1, ReferralUpdate(phone="07700900123")), None),
     ("create_referral", "change_status", lambda w, u: change_status(w.store, u, w.new, "contacted"), None),
+    ("create_referral", "correct_identity", lambda w, u: correct_identity(w.store, u, w.new, 1, CorrectionInput(
+        family_name="Corrected", reason_category="typing_error", reason="Misspelt when the referral was typed")), None),
     ("create_referral", "delete_referral", lambda w, u: delete_referral(w.store, u, w.new), RefusedError),
     ("search", "find_referrals", lambda w, u: find_referrals(w.store, u, family_name_prefix="Test"), None),
     ("search", "referral_page", lambda w, u: referral_page(w.store, u, ReferralFilter()), None),
