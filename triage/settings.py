@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from triage.events import Event
 from triage.files import atomic_write
 from triage.rules.datafile import loc_to_path
+from triage.rules.waits import WaitTargets, default_wait_targets
 
 SETTINGS_ENV = "TRIAGE_SETTINGS"
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -99,6 +100,16 @@ class ServiceSettings(BaseModel):
     # A ruleset the store holds the text of (its sha256, as decisions record it); None: the shipped one.
     ruleset_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
     idle_lock_minutes: float = Field(default=5.0, ge=1, le=60)  # the window locks after this long unused
+    # The waits the list and the record flag, and whether the clock starts at opt-in (docs/journey.md);
+    # the shipped targets (resources/waits.yaml), each with its source, unless the service sets its own.
+    wait_targets: WaitTargets = Field(default_factory=default_wait_targets)
+
+    @field_validator("wait_targets", mode="before")
+    @classmethod
+    def _wait_targets_as_data(cls, value: Any) -> Any:
+        """Stored, imported or typed wait targets are plain data (lists): checked as the data file is,
+        through JSON, where the strict model takes an array for each tuple."""
+        return WaitTargets.model_validate_json(json.dumps(value)) if isinstance(value, dict) else value
 
 
 # What a person reads for each field: the import offer and the audit trail's readers see these.

@@ -284,3 +284,29 @@ def test_contact_steps_are_never_changed_or_deleted(store: Store) -> None:
         with pytest.raises(Exception, match="contact_event|refused|triage_refuse"), store.write() as session:
             session.execute(statement)
     assert rows(store) == before
+
+
+def test_the_services_own_targets_kept_in_the_store_flag_the_list_and_the_record(store: Store) -> None:
+    """The targets a service configures are one field of its settings, kept in the store: a 5-day
+    assessment target, set by an admin, makes day 4 within target in the record and the list alike."""
+    from tests.users import ADMIN
+    from triage.rules.waits import default_wait_targets
+    from triage.services.referral_list import ReferralFilter, count_referrals, referral_page
+    from triage.services.service_settings import save_service_settings, service_settings
+
+    today = date.today()
+    referral_id = create_referral(store, PWP, referral_input(1, received_on=(today - timedelta(days=4)).isoformat())).id
+    screen(store, referral_id)  # screened today: day 4, over the shipped 3-day target
+    over = ReferralFilter(journey="over_target")
+
+    def assessment_word() -> str:
+        return {f.code: f.word for f in referral_record(store, PWP, referral_id).journey.flags}["assessment_3_days"]
+
+    assert assessment_word() == "Over target"
+    shipped = default_wait_targets()
+    own = shipped.model_copy(update={"targets": tuple(
+        t.model_copy(update={"days": 5}) if t.code == "assessment_3_days" else t for t in shipped.targets)})  # fmt: skip
+    save_service_settings(store, ADMIN, service_settings(store).model_copy(update={"wait_targets": own}))
+    assert service_settings(store).wait_targets == own  # read back from the store
+    assert assessment_word() == "Within target"
+    assert count_referrals(store, PWP, over) == 0 and referral_page(store, PWP, over) == []

@@ -113,7 +113,7 @@ def test_a_ruleset_in_force_is_kept_as_text_and_replays_with_its_file_gone(store
 
 def test_an_unusable_stored_value_is_named_and_an_unknown_one_ignored(store: Store) -> None:
     with store.write() as session:
-        session.add(ServiceSetting(name="wait_targets", value='{"weeks": 6}', changed_by="newer.version"))
+        session.add(ServiceSetting(name="a_field_of_a_newer_version", value='{"weeks": 6}', changed_by="newer.version"))
     assert service_settings(store) == ServiceSettings()  # a field a newer version added is left alone
     with store.write() as session:
         session.add(ServiceSetting(name="idle_lock_minutes", value="0", changed_by="admin"))

@@ -23,17 +23,18 @@ text); the pages of that result that follow are not counted again.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import UnaryExpression
 
 from triage.rules.waits import BEFORE_SCREENING, JourneyDates, WaitTargets, days_waiting, default_wait_targets, row_flag
 from triage.services.permissions import User, record_search, require
 from triage.services.references import typed_reference
+from triage.services.service_settings import read_service_settings
 from triage.store.database import Store
 from triage.store.models import Decision, Draft, Person, Referral
 from triage.store.vocabulary import OPEN_STATUSES, ReferralStatus
@@ -93,7 +94,7 @@ def count_referrals(store: Store, user: User, flt: ReferralFilter) -> int:
     """How many referrals match ``flt``: a search, recorded with its count in the same transaction."""
     require(user, "search", store=store)
     with store.write() as session:
-        count = int(session.scalar(count_query(flt, dialect=store.dialect)) or 0)
+        count = int(session.scalar(count_query(_with_targets(session, flt), dialect=store.dialect)) or 0)
         record_search(session, user, count)
         return count
 
@@ -109,10 +110,16 @@ def referral_page(
 ) -> list[ReferralRow]:  # fmt: skip
     """The rows ``offset .. offset+limit`` of the referrals matching ``flt`` in the order ``sort``."""
     require(user, "search", store=store)
-    query = page_query(flt, dialect=store.dialect, sort=sort, descending=descending, offset=offset, limit=limit)
-    targets, today = flt.wait_targets(), flt.as_of()
     with store.read() as session:
+        flt = _with_targets(session, flt)
+        query = page_query(flt, dialect=store.dialect, sort=sort, descending=descending, offset=offset, limit=limit)
+        targets, today = flt.wait_targets(), flt.as_of()
         return [_row(row, targets, today) for row in session.execute(query)]
+
+
+def _with_targets(session: Session, flt: ReferralFilter) -> ReferralFilter:
+    """``flt`` with the service's wait targets (the store's settings) unless it names its own."""
+    return flt if flt.targets is not None else replace(flt, targets=read_service_settings(session).wait_targets)
 
 
 def _row(row: Any, targets: WaitTargets, today: date) -> ReferralRow:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from triage.rules.engine import route
 from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.rules.vocabulary import VARIABLES
-from triage.rules.waits import WaitTargets, default_wait_targets
+from triage.rules.waits import WaitTargets
 from triage.services.corrections import CorrectionEntry, corrections_of
 from triage.services.decisions import json_shaped, replay_stored
 from triage.services.inputs import RiskItem, ScreeningInput
@@ -42,6 +42,7 @@ from triage.services.permissions import User, record_view, require
 from triage.services.record_output import record_as_json, record_as_text
 from triage.services.referrals import HistoryEntry, history_entry
 from triage.services.screenings import screening_input
+from triage.services.service_settings import read_service_settings
 from triage.store.database import Store
 from triage.store.errors import NotFoundError
 from triage.store.models import Decision, LetterRecord, Referral, Screening
@@ -293,7 +294,8 @@ def referral_record(
         if referral is None:
             raise NotFoundError("no referral with that id")
         record_view(session, user, "referral", referral.id, summary=VIEW_SUMMARY)
-        journey = journey_part(referral, wait_targets or default_wait_targets(), today or date.today())
+        targets = wait_targets or read_service_settings(session).wait_targets  # the service's, from the store
+        journey = journey_part(referral, targets, today or date.today())
         return _record(session, referral, tuple(extra_rulesets), journey)
 
 
