@@ -97,15 +97,19 @@ CONTACT = (Qt.Key.Key_J, CTRL)
 
 def test_no_answer_then_contact_made_from_the_list(qtbot, store: Store, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     referral_id = create_referral(store, PWP, referral_input(1, family_name="Journeyone")).id
+    reference = get_referral(store, PWP, referral_id).reference
     select_in_list(qtbot, window, "Journeyone")
     said: list[str] = []
 
     def steps(dialog: JourneyDialog) -> None:
+        # The heading names the short reference (never the id) and keeps up with each step.
+        assert dialog.heading.text() == f"Referral {reference}, now <b>Received</b>"
         choose(qtbot, Qt.Key.Key_K, dialog.kind, "Contact attempt")
         choose(qtbot, Qt.Key.Key_H, dialog.channel, "Telephone")
         choose(qtbot, Qt.Key.Key_O, dialog.outcome, "No answer")
         act(qtbot, Qt.Key.Key_R, dialog.contact_button)
         said.append(dialog.message.text())
+        assert dialog.heading.text() == f"Referral {reference}, now <b>No contact</b>"
         choose(qtbot, Qt.Key.Key_O, dialog.outcome, "Contact made")
         act(qtbot, Qt.Key.Key_R, dialog.contact_button)
         said.append(dialog.message.text())

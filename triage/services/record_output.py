@@ -124,6 +124,7 @@ def _referral(record: ReferralRecord) -> list[str]:
     r, words = record.referral, labels()
     practice = f"{r.gp_practice.name} ({r.gp_practice.code})" if r.gp_practice else NONE
     lines = [
+        _row("Reference", r.reference),
         _row("Received", f"{uk_date(r.received_on)}, {words.sources.get(r.source, r.source)}"),
         _row("Status", words.statuses.get(r.status, r.status)),
         _row("Current route", _route(record.names, r.current_route, r.current_step)),

@@ -83,6 +83,7 @@ class PracticePart:
 @dataclass(frozen=True, slots=True, repr=False)
 class ReferralPart:
     id: str
+    reference: str  # the short service reference a person reads on the phone (DON-000123)
     received_on: date
     source: str
     status: str
@@ -334,7 +335,7 @@ def _person(referral: Referral) -> PersonPart:
 def _referral(r: Referral) -> ReferralPart:
     practice = PracticePart(r.gp_practice.code, r.gp_practice.name) if r.gp_practice is not None else None
     return ReferralPart(
-        id=r.id, received_on=r.received_on, source=r.source, status=r.status, gp_practice=practice, phone=r.phone,
+        id=r.id, reference=r.reference, received_on=r.received_on, source=r.source, status=r.status, gp_practice=practice, phone=r.phone,
         address_lines=r.address_lines, postcode=r.postcode, referring_gp=r.referring_gp,
         letter_to_practice=r.letter_to_practice, interpreter_language=r.interpreter_language, notes=r.notes, returned_from=r.returned_from,
         duplicate_of_id=r.duplicate_of_id, current_route=r.current_route, current_step=r.current_step,

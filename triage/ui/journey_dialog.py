@@ -94,8 +94,11 @@ class JourneyDialog(QDialog):
         self.changed = False
         words = labels()
         column = QVBoxLayout(self)
-        status = words.statuses[record.referral.status]
-        column.addWidget(QLabel(f"Referral {record.referral.id[:8]}…, now <b>{status}</b>"))
+        # The short reference a person reads (not the id), and the status kept true after each action.
+        self.reference = record.referral.reference
+        self.heading = QLabel()
+        self._show_status(record.referral.status)
+        column.addWidget(self.heading)
 
         contact = QGroupBox("Reaching the person")
         rows = QFormLayout(contact)
@@ -193,7 +196,11 @@ class JourneyDialog(QDialog):
             self._say(f"Not recorded: {exc}.", warning=True)
             return
         self.changed = True
+        self._show_status(step.status)
         self._say(f"{done}. The referral is now {labels().statuses[step.status].lower()}.", warning=False)
+
+    def _show_status(self, status: str) -> None:
+        self.heading.setText(f"Referral {self.reference}, now <b>{labels().statuses[status]}</b>")
 
     def _say(self, text: str, *, warning: bool) -> None:
         self.message.setProperty("role", "warning" if warning else "")

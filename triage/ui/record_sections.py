@@ -124,6 +124,7 @@ def referral(record: ReferralRecord) -> list[str]:
     r, words, names = record.referral, labels(), record.names
     practice = f"{r.gp_practice.name} ({r.gp_practice.code})" if r.gp_practice else NONE
     lines = [
+        row("Reference", escape(r.reference)),
         row("Status", escape(words.statuses.get(r.status, r.status))),
         row("Current route", route_name(names, r.current_route, r.current_step)),
         row("Received", f"{uk_date(r.received_on)}, from {escape(words.sources.get(r.source, r.source))}"),
