@@ -45,6 +45,9 @@ def test_a_high_risk_summary_carries_every_risk_answer_typed(qtbot, window, stor
         assert focused() is page.risk_detail[key]
         qtbot.keyClicks(focused(), detail)
         press(qtbot, Qt.Key.Key_Tab)
+    # Tab follows the page: the protective factors' rating (optional), then what was said of them.
+    assert focused() is page.risk.protective_level
+    press(qtbot, Qt.Key.Key_Tab)
     assert focused() is page.protective
     qtbot.keyClicks(focused(), PROTECTIVE)
     press(qtbot, Qt.Key.Key_Tab)
