@@ -54,6 +54,9 @@ def test_a_new_referral_to_a_confirmed_decision_by_keyboard_alone(qtbot, window,
     kb = Keyboard(qtbot)
 
     def fill(dialog: NewReferralDialog) -> None:
+        # Typed only once the dialog's first field has the focus: keys typed before it went elsewhere,
+        # the dialog stayed open and the test hung until its timeout under load.
+        qtbot.waitUntil(dialog.fields["nhs_number"].hasFocus, timeout=10000)
         kb.type(NHS_NUMBER)
         kb.press(Qt.Key.Key_Tab)
         kb.type("Alex")
@@ -62,11 +65,16 @@ def test_a_new_referral_to_a_confirmed_decision_by_keyboard_alone(qtbot, window,
         kb.press(Qt.Key.Key_Tab)
         kb.type("14/03/1986")
         kb.press(Qt.Key.Key_Return)  # received today, from the GP: the defaults
+        if dialog.isVisible():  # refused: fail on what it said, not hang in its modal loop
+            refused.append(dialog.problems.text())
+            dialog.reject()
+
+    refused: list[str] = []
 
     when_modal(qtbot, NewReferralDialog, fill)
     kb.press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     page = window.screening
-    assert page is not None
+    assert page is not None and refused == [], refused
     qtbot.waitUntil(page.phq9.rows[0].hasFocus)  # focus comes back to the window once the dialog is gone
 
     kb.answer("221121110")  # PHQ-9, each digit answers and moves on
