@@ -56,18 +56,20 @@ def test_a_new_referral_to_a_confirmed_decision_by_keyboard_alone(qtbot, window,
     def fill(dialog: NewReferralDialog) -> None:
         # Typed only once the dialog's first field has the focus: keys typed before it went elsewhere,
         # the dialog stayed open and the test hung until its timeout under load.
-        qtbot.waitUntil(dialog.fields["nhs_number"].hasFocus, timeout=10000)
-        kb.type(NHS_NUMBER)
-        kb.press(Qt.Key.Key_Tab)
-        kb.type("Alex")
-        kb.press(Qt.Key.Key_Tab)
-        kb.type("Example")
-        kb.press(Qt.Key.Key_Tab)
-        kb.type("14/03/1986")
-        kb.press(Qt.Key.Key_Return)  # received today, from the GP: the defaults
-        if dialog.isVisible():  # refused: fail on what it said, not hang in its modal loop
-            refused.append(dialog.problems.text())
-            dialog.reject()
+        try:
+            qtbot.waitUntil(dialog.fields["nhs_number"].hasFocus, timeout=10000)
+            kb.type(NHS_NUMBER)
+            kb.press(Qt.Key.Key_Tab)
+            kb.type("Alex")
+            kb.press(Qt.Key.Key_Tab)
+            kb.type("Example")
+            kb.press(Qt.Key.Key_Tab)
+            kb.type("14/03/1986")
+            kb.press(Qt.Key.Key_Return)  # received today, from the GP: the defaults
+        finally:
+            if dialog.isVisible():  # refused, or never focused: fail on it, never hang in its modal loop
+                refused.append(dialog.problems.text() or "the dialog never had the focus")
+                dialog.reject()
 
     refused: list[str] = []
 
