@@ -85,10 +85,8 @@ class BackupSchedule(BaseModel):
         return folder
 
 
-class ServiceSettings(BaseModel):
-    """The service's settings, kept in the store (``triage.services.service_settings``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+class _LetterheadAndContacts(BaseModel):
+    """The fields the store's settings and a computer's old settings file have in common."""
 
     service_name: Line = "NHS Talking Therapies"
     address_lines: tuple[Line, ...] = Field(default=(), max_length=6)
@@ -97,6 +95,13 @@ class ServiceSettings(BaseModel):
     crisis_contacts: tuple[Contact, ...] = ()
     duty_contacts: tuple[Contact, ...] = ()
     national_contacts: tuple[Contact, ...] = Field(default=NATIONAL_CONTACTS, min_length=1)
+
+
+class ServiceSettings(_LetterheadAndContacts):
+    """The service's settings, kept in the store (``triage.services.service_settings``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
     # A ruleset the store holds the text of (its sha256, as decisions record it); None: the shipped one.
     ruleset_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
     idle_lock_minutes: float = Field(default=5.0, ge=1, le=60)  # the window locks after this long unused
@@ -132,18 +137,12 @@ def field_label(name: str) -> str:
 SERVICE_FIELDS = tuple(name for name in ServiceSettings.model_fields if name != "ruleset_sha256")
 
 
-class FileServiceValues(BaseModel):
+class FileServiceValues(_LetterheadAndContacts):
     """Service values as a computer's settings file held them before issue 14 (the ruleset as a path on
     that computer), read only to be offered to a store (``triage.services.settings_import``)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
 
-    service_name: Line = "NHS Talking Therapies"
-    address_lines: tuple[Line, ...] = Field(default=(), max_length=6)
-    phone: Line = ""
-    crisis_contacts: tuple[Contact, ...] = ()
-    duty_contacts: tuple[Contact, ...] = ()
-    national_contacts: tuple[Contact, ...] = Field(default=NATIONAL_CONTACTS, min_length=1)
     ruleset_path: str | None = None
     idle_lock_minutes: float = Field(default=5.0, ge=1, le=60)
 
