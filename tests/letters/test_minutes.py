@@ -23,7 +23,7 @@ from tests.letters.test_scripts import CYRILLIC, GREEK, IRISH, VIETNAMESE, WELSH
 from triage.letters.fonts import FALLBACK, PRIMARY
 from triage.letters.minutes import CASE_COLUMNS, Minutes, MinutesCase, render_minutes
 from triage.letters.minutes_text import load_minutes_text
-from triage.letters.render import FONT, paragraph_styles
+from triage.letters.render import FONT, LEFT, paragraph_styles
 from triage.letters.templates import LetterTemplateError
 from triage.resources import resource_path
 
@@ -143,16 +143,18 @@ def test_forty_cases_run_over_pages_numbered_with_the_table_header_repeated() ->
 def test_a_long_reason_wraps_within_its_column_and_is_printed_whole() -> None:
     pdf = render_minutes(sample())
     assert LONG_REASON in " ".join(page_texts(pdf))
-    lines: list[tuple[float, float, str]] = []  # x, y and text of each line of the reason
+    lines: list[tuple[float, float, str]] = []  # where each line of the reason starts on the page, and its text
     pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text(
-        visitor_text=lambda t, cm, tm, fd, fs: lines.append((tm[4], tm[5], t.strip()))
+        visitor_text=lambda t, cm, tm, fd, fs: lines.append((cm[4] + tm[4], cm[5] + tm[5], t.strip()))
         if len(t.strip()) > 8 and t.strip() in LONG_REASON else None
     )  # fmt: skip
     assert len({y for _, y, _ in lines}) >= 4  # wrapped over several lines
-    assert len({round(x) for x, _, _ in lines}) == 1  # each starting at the reason column's left edge
+    column_left = LEFT + sum(CASE_COLUMNS[:-1])
+    column_right = column_left + CASE_COLUMNS[-1]
     size = paragraph_styles(load_minutes_text().font_size)["cell"].fontSize
-    column = CASE_COLUMNS[-1] - 3 * mm  # less the cell's padding either side
-    assert all(stringWidth(text, FONT, size) <= column for _, _, text in lines)
+    for x, _, text in lines:
+        assert column_left < x < column_left + 3 * mm, text  # each line starts in the reason column
+        assert x + stringWidth(text, FONT, size) <= column_right, text  # and ends before its edge
 
 
 def test_the_cases_table_names_cases_by_reference_only() -> None:
