@@ -19,11 +19,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from tests.letters.cases import GOLDEN, REGENERATE, golden_text, normalised, page_texts
-from tests.letters.test_scripts import CYRILLIC, GREEK, IRISH, VIETNAMESE, WELSH, pdffonts, pdftotext
+from tests.letters.test_scripts import ARABIC, CYRILLIC, GREEK, IRISH, VIETNAMESE, WELSH, pdffonts, pdftotext
 from triage.letters.fonts import FALLBACK, PRIMARY
 from triage.letters.minutes import CASE_COLUMNS, Minutes, MinutesCase, render_minutes
 from triage.letters.minutes_text import load_minutes_text
-from triage.letters.render import FONT, LEFT, paragraph_styles
+from triage.letters.render import FONT, LEFT, UnprintableText, markup, paragraph_styles
 from triage.letters.templates import LetterTemplateError
 from triage.resources import resource_path
 
@@ -186,6 +186,15 @@ def test_a_guest_named_in_any_script_prints_as_typed_in_embedded_fonts(tmp_path:
     for name, embedded in pdffonts(pdf, tmp_path):
         assert embedded == "yes", name
         assert name.split("+")[-1].split("-")[0] in families, name  # never Helvetica
+
+
+def test_a_name_no_bundled_font_draws_stops_the_minutes_rather_than_print_a_box() -> None:
+    # The meeting refuses such a name when it is typed (triage/fields.py), as the letters do; should
+    # one reach the minutes, they are not drawn with a missing-glyph box in place of a name.
+    with pytest.raises(UnprintableText, match="U\\+0645"):
+        render_minutes(meeting(sample().cases, attendees=("Sam Leader", f"{ARABIC} (guest)")))
+    with pytest.raises(UnprintableText, match="U\\+0645"):  # a whole word of it, as a letter's text would be
+        markup(f"Seen by {ARABIC}")
 
 
 def test_typed_markup_is_printed_as_typed() -> None:
