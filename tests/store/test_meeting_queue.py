@@ -286,8 +286,8 @@ def test_a_high_risk_referral_a_pwp_decided_leaves_only_when_a_meeting_decides_i
     assert queued(store)[referral_id] == ("high_risk", "sent")
     decide_in_meeting(store, LEADER, meeting(store), referral_id, recommended(store, referral_id))
     assert queued(store) == {other: ("several_services",)}
-    left = [e.summary for e in events_of(store, referral_id) if "meeting queue" in e.summary]
-    assert left[-1] == "left the meeting queue"
+    moves = [(e.actor, e.summary) for e in events_of(store, referral_id) if "the meeting queue" in e.summary]
+    assert moves == [("pwp", "joined the meeting queue: high_risk"), ("lead", "left the meeting queue")]
 
 
 def events_of(store: Store, referral_id: str) -> list[AuditEvent]:

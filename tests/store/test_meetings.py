@@ -272,3 +272,48 @@ def test_defer_and_ask_take_only_queued_cases_and_name_bad_fields(store: Store) 
     with pytest.raises(NotFoundError):
         defer_case(store, LEADER, "no-such-meeting", queued_id, "later")
     assert meeting_info(store, LEADER, meeting_id).items == ()
+
+
+def test_the_minutes_data_is_built_from_the_stored_rows(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from triage.services.meeting_minutes import minutes_of
+
+    accounts(store)
+    decided, deferred_then_decided, deferred, asked = (screened(store, n, SEVERAL) for n in range(1, 5))
+    meeting_id = open_meeting(store, LEADER, meeting_input(chair=None, chair_guest="Dr Visiting",
+                                                          attendees=("lead", "pwp")))  # fmt: skip
+    decide_in_meeting(store, LEADER, meeting_id, decided, DecisionInput(
+        confirmed_route="substance_misuse", override_reason=CHANGE_REASON))  # fmt: skip
+    defer_case(store, LEADER, meeting_id, deferred_then_decided, "first look")
+    decide_in_meeting(store, LEADER, meeting_id, deferred_then_decided, as_recommended(store, deferred_then_decided))
+    defer_case(store, LEADER, meeting_id, deferred, "Waiting for the GP")
+    due = TODAY + timedelta(days=3)
+    ask_for_information(store, LEADER, meeting_id, asked, "The discharge letter", "Priya Shah", due)
+    closing = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    with store.read() as session:
+        meeting = session.get(Meeting, meeting_id)
+        assert meeting is not None
+        minutes = minutes_of(session, meeting, "lead", closing)
+        references = {r.id: r.reference for r in session.scalars(select(Referral))}
+    assert (minutes.meeting_id, minutes.held_on, minutes.closed_at, minutes.closed_by) == (
+        meeting_id, TODAY, closing, "Sam Leader")  # fmt: skip
+    assert minutes.chair == "Dr Visiting (guest)"
+    assert minutes.attendees == ("Dr Visiting (guest)", "Sam Leader", "Priya Shah", "Alex Morgan (guest)")
+    assert [(c.reference, c.outcome) for c in minutes.cases] == [
+        (references[decided], "another route or step chosen"),
+        (references[deferred_then_decided], "recommendation confirmed"),
+        (references[asked], "more information asked for"),
+    ]  # a case deferred then decided in the same meeting is not listed as deferred
+    changed = minutes.cases[0]
+    assert (changed.route_label, changed.reason, changed.action) == ("DaSH Substance Misuse Services", CHANGE_REASON,
+                                                                     None)  # fmt: skip
+    asked_case = minutes.cases[2]
+    assert (asked_case.route_label, asked_case.reason, asked_case.action, asked_case.action_owner,
+            asked_case.action_due) == (None, None, "The discharge letter", "Priya Shah", due)  # fmt: skip
+    assert [(c.reference, c.outcome, c.reason) for c in minutes.deferred] == [
+        (references[deferred], "deferred", "Waiting for the GP")]  # fmt: skip
+    with store.read() as session:
+        sha = session.scalars(select(Decision.ruleset_sha256)).first()
+    assert minutes.ruleset.startswith("doncaster") and f"sha256 {sha}" in minutes.ruleset
+    assert minutes.service_name

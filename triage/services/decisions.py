@@ -222,7 +222,7 @@ def record_decision(
                  summary=f"{summary}; referral {referral.id}")  # fmt: skip
     if referral.status == "screened":
         move_to_status(session, referral, "decided", actor)
-    refresh_queue(session, referral, ruleset=ruleset)  # an override or a return joins; a meeting's leaves
+    refresh_queue(session, referral, ruleset=ruleset, actor=actor)  # an override or a return joins; a meeting's leaves
     return decision
 
 
