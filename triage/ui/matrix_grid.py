@@ -28,7 +28,8 @@ BODY_PX = 24  # body text on a projector (issue 16: at least 24 px at 1280x720)
 HEADING_PX = 28  # headings, larger than the body
 MARKER = "▶"
 THIS_CASE = "this case"
-CELL_FRAME = 15  # px: a cell's border and padding, both sides (STYLE), and the room a wrapped label needs
+PANEL_BORDER = 4  # px: the definition panel's border (STYLE)
+CELL_FRAME = 14  # px: a cell's border and padding, both sides (STYLE), and 4 px of room
 ROW_HEADING_WIDTH = 208  # px at least: the variables' names, wrapped; the levels take what their lines need
 
 STYLE = """
@@ -65,6 +66,7 @@ class _Cell(QLabel):
         self.grid, self.row, self.column = grid, row, column
         self.setProperty("matrixCell", True)
         self.setWordWrap(True)
+        self.setIndent(0)  # else a framed label indents its text by half an "x", and the longest lines wrap
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -111,6 +113,9 @@ class MatrixGrid(QWidget):
         for column, level in enumerate(LEVELS, 1):
             self.grid.setColumnMinimumWidth(column, self._width_needed(level))
             self.grid.setColumnStretch(column, 2)
+        self.case_heading = heading("This case's levels, as the ruleset defines them", HEADING_PX, self)
+        self.case_heading.hide()
+        layout.addWidget(self.case_heading)
         self.case_definitions = QLabel(self)
         self.case_definitions.setWordWrap(True)
         self.case_definitions.setFont(large_font(self.font(), BODY_PX))
@@ -168,7 +173,7 @@ class MatrixGrid(QWidget):
             level = self.levels.get(variable)
             case = f"{THIS_CASE}: {self.ruleset.document.levels[level]}" if level in LEVELS else ""  # type: ignore[index]
             heading = self.row_headings[variable]
-            heading.setText(escape(label) + (f"<br><b>{escape(case)}</b>" if case else ""))
+            heading.setText(escape(label) + (f"<br><b>{MARKER} {THIS_CASE}</b>" if case else ""))
             heading.setAccessibleName(self.ruleset.variable_labels[variable] + (f", {case}" if case else ""))  # type: ignore[index]
             for level_id in LEVELS:
                 self._fill_cell(variable, level_id, marked=level == level_id)
@@ -210,6 +215,7 @@ class MatrixGrid(QWidget):
         ]
         self.case_definitions.setText("".join(lines))
         self.case_definitions.setVisible(bool(lines))
+        self.case_heading.setVisible(bool(lines))
         if self.levels:
             first = VARIABLES[0]
             self._place_cursor(0, LEVELS.index(self.levels.get(first, LEVELS[0])))  # type: ignore[arg-type]
@@ -277,7 +283,8 @@ class MatrixGrid(QWidget):
         width = area.width()
         margins = self.definition_panel.layout().contentsMargins()
         text_width = width - margins.left() - margins.right()
-        height = self.definition_text.heightForWidth(text_width) + margins.top() + margins.bottom()
+        frame = 2 * PANEL_BORDER
+        height = self.definition_text.heightForWidth(text_width - frame) + margins.top() + margins.bottom() + frame
         rows_below = self.cursor[0] < len(VARIABLES) // 2 + 1
         y = area.bottom() + 1 - height if rows_below else area.top() + self.grid.cellRect(0, 0).height()
         self.definition_panel.setGeometry(area.left(), max(y, area.top()), width, height)
