@@ -14,7 +14,7 @@ window, which closes a dialog).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
+from html import escape as html_escape
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QKeyEvent
@@ -23,6 +23,12 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLay
 from triage.rules.cell_labels import cell_labels
 from triage.rules.ruleset import Ruleset
 from triage.rules.vocabulary import LEVELS, VARIABLES
+
+
+def escape(text: str) -> str:
+    """Text as rich text shows it (an apostrophe stays one, for the reader and for a search of the text)."""
+    return html_escape(text, quote=False)
+
 
 BODY_PX = 24  # body text on a projector (issue 16: at least 24 px at 1280x720)
 HEADING_PX = 28  # headings, larger than the body
@@ -115,6 +121,7 @@ class MatrixGrid(QWidget):
             self.grid.setColumnStretch(column, 2)
         self.case_heading = heading("This case's levels, as the ruleset defines them", HEADING_PX, self)
         self.case_heading.hide()
+        self.case_heading.setContentsMargins(8, 6, 8, 0)
         layout.addWidget(self.case_heading)
         self.case_definitions = QLabel(self)
         self.case_definitions.setWordWrap(True)
@@ -122,6 +129,7 @@ class MatrixGrid(QWidget):
         self.case_definitions.setTextFormat(Qt.TextFormat.RichText)
         self.case_definitions.setAccessibleName("This case's levels, as the ruleset defines them")
         self.case_definitions.hide()
+        self.case_definitions.setContentsMargins(8, 0, 8, 0)
         layout.addWidget(self.case_definitions)
         layout.addStretch(1)  # spare height goes below the grid, never into its rows
         self._definition_panel()
@@ -134,7 +142,9 @@ class MatrixGrid(QWidget):
         corner = heading("Variable", HEADING_PX, self.cells_area)
         self.grid.addWidget(corner, 0, 0)
         for column, level in enumerate(LEVELS):
-            self.grid.addWidget(heading(self.ruleset.document.levels[level], HEADING_PX, self.cells_area), 0, column + 1)
+            self.grid.addWidget(
+                heading(self.ruleset.document.levels[level], HEADING_PX, self.cells_area), 0, column + 1
+            )
 
     def _width_needed(self, level: str) -> int:
         """The width of the level's longest line, marked (bold, with the marker) or not, and the frame:
@@ -184,7 +194,9 @@ class MatrixGrid(QWidget):
         cell.setText(f"{first}<br>{second}")
         cell.setProperty("marked", marked)
         cell.setAccessibleName(self.spoken(variable, level, marked=marked))
-        cell.setAccessibleDescription(f"{self.short.cells[(variable, level)]}; points to {' / '.join(self.destinations(variable, level))}")  # type: ignore[index]
+        cell.setAccessibleDescription(
+            f"{self.short.cells[(variable, level)]}; points to {' / '.join(self.destinations(variable, level))}"
+        )  # type: ignore[index]
         cell.style().unpolish(cell)
         cell.style().polish(cell)
 
