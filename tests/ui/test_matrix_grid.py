@@ -85,7 +85,7 @@ def test_any_definition_on_request_by_keyboard(qtbot) -> None:
     qtbot.waitUntil(lambda: grid.cells[("severity", "low")].hasFocus())
     for key in (Qt.Key.Key_Down,) * 5 + (Qt.Key.Key_Right,) * 2:
         qtbot.keyClick(QApplication.focusWidget(), key)
-    assert grid.cursor == (5, 2) and grid.cells[("risk", "high")].hasFocus()
+    assert grid.current == (5, 2) and grid.cells[("risk", "high")].hasFocus()
     assert not grid.definition_panel.isVisible()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert grid.definition_panel.isVisible() and RISK_HIGH in grid.definition_text.text()

@@ -154,7 +154,7 @@ def test_the_details_scroll_by_keyboard_and_a_new_case_starts_at_the_top(qtbot) 
     view.show_case(sample_case(RULESET), 1, 2)
     view.activateWindow()
     qtbot.waitUntil(view.isActiveWindow)
-    bar = view.scroll.verticalScrollBar()
+    bar = view.area.verticalScrollBar()
     qtbot.keyClick(QApplication.focusWidget() or view, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
     assert bar.value() > 0
     view.show_case(sample_case(RULESET), 2, 2)

@@ -89,7 +89,7 @@ class MatrixGrid(QWidget):
         self.ruleset = ruleset
         self.short = cell_labels(ruleset)
         self.levels: dict[str, str] = {}
-        self.cursor = (0, 0)
+        self.current = (0, 0)
         self.setStyleSheet(STYLE)
         self.setFont(large_font(self.font(), BODY_PX))
         self.setAccessibleName("Referral matrix: seven variables by three levels")
@@ -167,7 +167,7 @@ class MatrixGrid(QWidget):
     def _definition_panel(self) -> None:
         self.definition_panel = QFrame(self)
         self.definition_panel.setProperty("role", "definition")
-        inner = QVBoxLayout(self.definition_panel)
+        inner = self.panel_layout = QVBoxLayout(self.definition_panel)
         inner.setContentsMargins(16, 10, 16, 10)
         self.definition_text = QLabel(self.definition_panel)
         self.definition_text.setWordWrap(True)
@@ -194,9 +194,8 @@ class MatrixGrid(QWidget):
         cell.setText(f"{first}<br>{second}")
         cell.setProperty("marked", marked)
         cell.setAccessibleName(self.spoken(variable, level, marked=marked))
-        cell.setAccessibleDescription(
-            f"{self.short.cells[(variable, level)]}; points to {' / '.join(self.destinations(variable, level))}"
-        )  # type: ignore[index]
+        short = self.short.cells[(variable, level)]  # type: ignore[index]
+        cell.setAccessibleDescription(f"{short}; points to {' / '.join(self.destinations(variable, level))}")
         cell.style().unpolish(cell)
         cell.style().polish(cell)
 
@@ -238,9 +237,9 @@ class MatrixGrid(QWidget):
         return self.cells[(VARIABLES[row], LEVELS[column])]
 
     def _place_cursor(self, row: int, column: int) -> None:
-        previous = self.cell_at(*self.cursor)
+        previous = self.cell_at(*self.current)
         previous.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # one tab stop for the whole grid: the cursor's
-        self.cursor = (row, column)
+        self.current = (row, column)
         current = self.cell_at(row, column)
         current.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setFocusProxy(current)
@@ -250,8 +249,8 @@ class MatrixGrid(QWidget):
             self.show_definition()
 
     def move_cursor(self, rows: int, columns: int) -> None:
-        row = min(max(self.cursor[0] + rows, 0), len(VARIABLES) - 1)
-        column = min(max(self.cursor[1] + columns, 0), len(LEVELS) - 1)
+        row = min(max(self.current[0] + rows, 0), len(VARIABLES) - 1)
+        column = min(max(self.current[1] + columns, 0), len(LEVELS) - 1)
         self._place_cursor(row, column)
 
     def key(self, event: QKeyEvent) -> bool:
@@ -272,7 +271,7 @@ class MatrixGrid(QWidget):
         return True
 
     def show_definition(self) -> None:
-        variable, level = VARIABLES[self.cursor[0]], LEVELS[self.cursor[1]]
+        variable, level = VARIABLES[self.current[0]], LEVELS[self.current[1]]
         marked = self.levels.get(variable) == level
         title = f"{self.ruleset.variable_labels[variable]}, {self.ruleset.document.levels[level]}" + (
             f" ({THIS_CASE})" if marked else ""
@@ -293,11 +292,11 @@ class MatrixGrid(QWidget):
         """Over the half of the rows away from the cursor, so the cell asked about stays in sight."""
         area = self.cells_area.geometry()
         width = area.width()
-        margins = self.definition_panel.layout().contentsMargins()
+        margins = self.panel_layout.contentsMargins()
         text_width = width - margins.left() - margins.right()
         frame = 2 * PANEL_BORDER
         height = self.definition_text.heightForWidth(text_width - frame) + margins.top() + margins.bottom() + frame
-        rows_below = self.cursor[0] < len(VARIABLES) // 2 + 1
+        rows_below = self.current[0] < len(VARIABLES) // 2 + 1
         y = area.bottom() + 1 - height if rows_below else area.top() + self.grid.cellRect(0, 0).height()
         self.definition_panel.setGeometry(area.left(), max(y, area.top()), width, height)
 

@@ -43,14 +43,14 @@ class PresenterView(QWidget):
         fit_to_screen(self, QSize(1920, 1080))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the grid needs every pixel
-        self.scroll.setAccessibleName("The case")
-        outer.addWidget(self.scroll)
-        content = QWidget(self.scroll)
+        self.area = QScrollArea(self)
+        self.area.setWidgetResizable(True)
+        self.area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the grid needs every pixel
+        self.area.setAccessibleName("The case")
+        outer.addWidget(self.area)
+        content = QWidget(self.area)
         self.content = QVBoxLayout(content)
         self.content.setContentsMargins(0, 2, 0, 12)
         self.content.setSpacing(6)
@@ -64,7 +64,7 @@ class PresenterView(QWidget):
                            ("reasons", "Why it is in the meeting"), ("history", "Earlier referrals and bounces")):  # fmt: skip
             self.sections[key] = self._section(content, title)
         self.content.addStretch(1)
-        self.scroll.setWidget(content)
+        self.area.setWidget(content)
         self._keys()
 
     def _heading_row(self, content: QWidget) -> None:
@@ -104,7 +104,7 @@ class PresenterView(QWidget):
             shortcut.activated.connect(slot)
 
     def scroll_pages(self, pages: int) -> None:
-        bar = self.scroll.verticalScrollBar()
+        bar = self.area.verticalScrollBar()
         bar.setValue(bar.value() + pages * bar.pageStep())
 
     # --- one case --------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ class PresenterView(QWidget):
         self.grid.hide_definition()
         self.grid.show_levels({row.variable: row.level for row in case.rows})
         self._fill(case)
-        self.scroll.verticalScrollBar().setValue(0)
+        self.area.verticalScrollBar().setValue(0)
 
     def _fill(self, case: PresenterCase) -> None:
         self._set("fired", lines([f"<b>{escape(label)}</b>: {escape(why)}" for label, why in case.fired]) or NOTHING)
