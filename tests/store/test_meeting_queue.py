@@ -21,13 +21,13 @@ from triage.services import DecisionInput, ScreeningInput, confirm_decision, cre
 from triage.services.inputs import InvalidInput
 from triage.services.journey import CloseInput, close_referral
 from triage.services.meeting_queue import (
-    initials,
     meeting_queue,
     move_in_queue,
     send_to_meeting,
     set_supervisor,
     supervision_queue,
 )
+from triage.services.meeting_types import initials
 from triage.services.permissions import PermissionDenied
 from triage.services.users import add_account
 from triage.store import NotFoundError, RefusedError, Store

@@ -14,8 +14,8 @@ from tests.store.test_screenings import ANSWERS
 from triage.rules.ruleset import default_ruleset
 from triage.rules.vocabulary import VARIABLES
 from triage.services import DecisionInput, ScreeningInput, complete_screening, create_referral, referral_record
-from triage.services.meeting_types import QUEUE_REASON_TEXT, QueueEntry
-from triage.services.presenter_case import initials, presenter_case
+from triage.services.meeting_types import QUEUE_REASON_TEXT, QueueEntry, initials
+from triage.services.presenter_case import presenter_case
 from triage.store import Store
 
 RULESET = default_ruleset()

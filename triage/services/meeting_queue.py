@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from triage.rules.engine import matrix_outcome, rate
 from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.services.inputs import parse, register_input, strict_config
-from triage.services.meeting_types import QUEUE_REASONS, QueueEntry, QueueReason
+from triage.services.meeting_types import QUEUE_REASONS, QueueEntry, QueueReason, initials
 from triage.services.permissions import User, record_search, require
 from triage.services.service_settings import held_ruleset, read_service_settings
 from triage.settings import SettingsError
@@ -270,8 +270,3 @@ def _entries(session: Session) -> list[QueueEntry]:
         )  # fmt: skip
         for number, (row, reference, given, family, screened_by) in enumerate(session.execute(query), start=1)
     ]
-
-
-def initials(given_name: str, family_name: str) -> str:
-    """ "P. S." for Priya Shah: what a projector may show of a name."""
-    return " ".join(f"{name.strip()[:1].upper()}." for name in (given_name, family_name) if name.strip())

@@ -40,6 +40,12 @@ MEETING_OUTCOME_TEXT: Mapping[MeetingOutcome, str] = {
 }
 
 
+def initials(given_name: str, family_name: str) -> str:
+    """ "P. S." for Priya Shah: the first letter of each name, what a projector may show of a person."""
+    letters = [part.strip()[:1].upper() for part in (given_name, family_name) if part.strip()]
+    return " ".join(f"{letter}." for letter in letters) or "?"
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class QueueEntry:
     """One referral waiting for the team: why, since when, who screened it and what they asked."""

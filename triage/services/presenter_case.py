@@ -14,7 +14,7 @@ from triage.labels import labels
 from triage.rules.engine import join_words
 from triage.rules.ruleset import Ruleset
 from triage.rules.vocabulary import Level, VariableId
-from triage.services.meeting_types import QUEUE_REASON_TEXT, PresenterCase, PresenterRow, QueueEntry
+from triage.services.meeting_types import QUEUE_REASON_TEXT, PresenterCase, PresenterRow, QueueEntry, initials
 from triage.services.record_output import NONE, PRESENT, uk_date, uk_time
 from triage.services.referral_record import (
     DecisionPart,
@@ -26,12 +26,6 @@ from triage.services.referral_record import (
 
 NOT_SCREENED = "not screened yet: nothing to recommend"
 DUPLICATE = "Another referral for the person was open when this one arrived"
-
-
-def initials(given_name: str, family_name: str) -> str:
-    """ "P. S." for Priya Shah: the first letter of each name, what a projector may show of a person."""
-    letters = [part.strip()[:1].upper() for part in (given_name, family_name) if part.strip()]
-    return " ".join(f"{letter}." for letter in letters) or "?"
 
 
 def presenter_case(
