@@ -19,11 +19,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from tests.letters.cases import GOLDEN, REGENERATE, golden_text, normalised, page_texts
-from tests.letters.test_scripts import CYRILLIC, GREEK, IRISH, VIETNAMESE, WELSH, pdffonts, pdftotext
+from tests.letters.test_scripts import ARABIC, CYRILLIC, GREEK, IRISH, VIETNAMESE, WELSH, pdffonts, pdftotext
 from triage.letters.fonts import FALLBACK, PRIMARY
 from triage.letters.minutes import CASE_COLUMNS, Minutes, MinutesCase, render_minutes
 from triage.letters.minutes_text import load_minutes_text
-from triage.letters.render import FONT, paragraph_styles
+from triage.letters.render import FONT, LEFT, UnprintableText, markup, paragraph_styles
 from triage.letters.templates import LetterTemplateError
 from triage.resources import resource_path
 
@@ -143,16 +143,18 @@ def test_forty_cases_run_over_pages_numbered_with_the_table_header_repeated() ->
 def test_a_long_reason_wraps_within_its_column_and_is_printed_whole() -> None:
     pdf = render_minutes(sample())
     assert LONG_REASON in " ".join(page_texts(pdf))
-    lines: list[tuple[float, float, str]] = []  # x, y and text of each line of the reason
+    lines: list[tuple[float, float, str]] = []  # where each line of the reason starts on the page, and its text
     pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text(
-        visitor_text=lambda t, cm, tm, fd, fs: lines.append((tm[4], tm[5], t.strip()))
+        visitor_text=lambda t, cm, tm, fd, fs: lines.append((cm[4] + tm[4], cm[5] + tm[5], t.strip()))
         if len(t.strip()) > 8 and t.strip() in LONG_REASON else None
     )  # fmt: skip
     assert len({y for _, y, _ in lines}) >= 4  # wrapped over several lines
-    assert len({round(x) for x, _, _ in lines}) == 1  # each starting at the reason column's left edge
+    column_left = LEFT + sum(CASE_COLUMNS[:-1])
+    column_right = column_left + CASE_COLUMNS[-1]
     size = paragraph_styles(load_minutes_text().font_size)["cell"].fontSize
-    column = CASE_COLUMNS[-1] - 3 * mm  # less the cell's padding either side
-    assert all(stringWidth(text, FONT, size) <= column for _, _, text in lines)
+    for x, _, text in lines:
+        assert column_left < x < column_left + 3 * mm, text  # each line starts in the reason column
+        assert x + stringWidth(text, FONT, size) <= column_right, text  # and ends before its edge
 
 
 def test_the_cases_table_names_cases_by_reference_only() -> None:
@@ -184,6 +186,15 @@ def test_a_guest_named_in_any_script_prints_as_typed_in_embedded_fonts(tmp_path:
     for name, embedded in pdffonts(pdf, tmp_path):
         assert embedded == "yes", name
         assert name.split("+")[-1].split("-")[0] in families, name  # never Helvetica
+
+
+def test_a_name_no_bundled_font_draws_stops_the_minutes_rather_than_print_a_box() -> None:
+    # The meeting refuses such a name when it is typed (triage/fields.py), as the letters do; should
+    # one reach the minutes, they are not drawn with a missing-glyph box in place of a name.
+    with pytest.raises(UnprintableText, match="U\\+0645"):
+        render_minutes(meeting(sample().cases, attendees=("Sam Leader", f"{ARABIC} (guest)")))
+    with pytest.raises(UnprintableText, match="U\\+0645"):  # a whole word of it, as a letter's text would be
+        markup(f"Seen by {ARABIC}")
 
 
 def test_typed_markup_is_printed_as_typed() -> None:

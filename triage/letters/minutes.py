@@ -89,9 +89,9 @@ def render_minutes(minutes: Minutes, text: MinutesText | None = None) -> bytes:
 
 
 # The tables' columns, of the letters' text width (170 mm): a reason wraps in the widest.
-CASE_COLUMNS = [24 * mm, 47 * mm, 37 * mm, 62 * mm]
-ACTION_COLUMNS = [24 * mm, 80 * mm, 32 * mm, 34 * mm]
-DEFERRED_COLUMNS = [24 * mm, 146 * mm]
+CASE_COLUMNS = [27 * mm, 46 * mm, 36 * mm, 61 * mm]
+ACTION_COLUMNS = [27 * mm, 79 * mm, 30 * mm, 34 * mm]
+DEFERRED_COLUMNS = [27 * mm, 143 * mm]
 
 Styles = dict[str, ParagraphStyle]
 

@@ -72,8 +72,8 @@ class UnprintableText(ValueError):
     """Letter text with a character no bundled font draws (input validation refuses these in every
     field a person types, triage/fields.py): the letter is not built rather than printed with a box."""
 
-    def __init__(self, char: str) -> None:
-        super().__init__(f"the letter has a character its fonts cannot print (U+{ord(char):04X})")
+    def __init__(self, run: str) -> None:  # a run of such characters (a word in a script not bundled): its first
+        super().__init__(f"the letter has a character its fonts cannot print (U+{ord(run[0]):04X})")
 
 
 @lru_cache(maxsize=1)

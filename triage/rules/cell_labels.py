@@ -9,6 +9,7 @@ long for its cell. A ruleset the file does not list is labelled by its level nam
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -30,9 +31,23 @@ class CellLabelsError(UnusableDataFile):
     """A short-labels file that must not be used; ``problems`` lists every reason found."""
 
 
+class RulesetLabels(StrictModel):
+    variables: dict[VariableId, Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]] = {}
+    cells: dict[VariableId, dict[Level, ShortText]]
+
+
 class CellLabelsFile(StrictModel):
     version: Literal[1]
-    rulesets: dict[str, dict[VariableId, dict[Level, ShortText]]]
+    rulesets: dict[str, RulesetLabels]
+
+
+@dataclass(frozen=True)
+class ShortLabels:
+    """What the grid writes in each cell, and in each row's heading (a variable's own label unless the
+    file gives a shorter one)."""
+
+    cells: dict[CellKey, str]
+    variables: dict[VariableId, str]
 
 
 def load_cell_labels(path: Path | str) -> CellLabelsFile:
@@ -52,14 +67,16 @@ def shipped_cell_labels() -> CellLabelsFile:
     return load_cell_labels(resource_path(CELL_LABELS_FILE))
 
 
-def cell_labels(ruleset: Ruleset, labels: CellLabelsFile | None = None) -> dict[CellKey, str]:
-    """Each cell's short label for ``ruleset``: from the file when it lists the ruleset (every cell
-    labelled, or CellLabelsError naming each gap), else the ruleset's own name of the level."""
+def cell_labels(ruleset: Ruleset, labels: CellLabelsFile | None = None) -> ShortLabels:
+    """The short labels for ``ruleset``: from the file when it lists the ruleset (every cell labelled,
+    or CellLabelsError naming each gap), else the ruleset's own names of the levels and variables."""
     found = (labels or shipped_cell_labels()).rulesets.get(ruleset.id)
+    names = dict(ruleset.variable_labels)
     if found is None:
-        return {(v, level): ruleset.document.levels[level] for v in VARIABLES for level in LEVELS}
-    missing = [f"rulesets.{ruleset.id}.{v}.{level}: no short label" for v in VARIABLES for level in LEVELS
-               if level not in found.get(v, {})]  # fmt: skip
+        return ShortLabels({(v, level): ruleset.document.levels[level] for v in VARIABLES for level in LEVELS}, names)
+    missing = [f"rulesets.{ruleset.id}.cells.{v}.{level}: no short label" for v in VARIABLES for level in LEVELS
+               if level not in found.cells.get(v, {})]  # fmt: skip
     if missing:
         raise CellLabelsError(CELL_LABELS_FILE, missing)
-    return {(v, level): found[v][level] for v in VARIABLES for level in LEVELS}
+    cells = {(v, level): found.cells[v][level] for v in VARIABLES for level in LEVELS}
+    return ShortLabels(cells, {**names, **found.variables})
