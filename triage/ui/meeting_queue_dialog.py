@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -62,6 +62,8 @@ class MeetingQueueDialog(QDialog):
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         fit_to_screen(self, PREFERRED)
+        self._fit_rows = QTimer(self, singleShot=True, interval=0)
+        self._fit_rows.timeout.connect(lambda: self.table.resizeRowsToContents())
         column = QVBoxLayout(self)
         self.table = self._table(QueueTable(state, self))
         label = QLabel(heading)  # its &Q reaches the table
@@ -99,6 +101,9 @@ class MeetingQueueDialog(QDialog):
         for index, width in WRAPPED_WIDTHS.items():
             header.resizeSection(index, width)
         header.setSectionResizeMode(COLUMNS.index("Question for the team"), QHeaderView.ResizeMode.Stretch)
+        # A wrapped cell's height depends on its column's width: fitted again whenever a width changes
+        # (the question's column stretches with the dialog), so no row keeps the height of a narrower one.
+        header.sectionResized.connect(lambda *_: self._fit_rows.start())
         return table
 
     def _actions(self) -> QHBoxLayout:
