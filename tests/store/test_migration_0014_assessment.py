@@ -36,7 +36,7 @@ def test_screenings_stored_before_0014_are_kept_and_read_back_with_nothing_new_r
     before = snapshot(database_url, old_columns)
 
     with open_store(database_url) as store:  # opening it migrates it to the head
-        assert schema_revision(store.engine) == "0014"
+        assert schema_revision(store.engine) == REVISIONS[-1]  # the head: later revisions run too
         assert verify_database(store) == []
     assert snapshot(database_url, old_columns) == before  # every old row and column kept as it was
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 Action = Literal[
     "screen", "decide", "confirm_in_meeting", "override_any", "view_referral", "create_referral", "search",
     "print_letter", "record_contact", "close_referral", "export", "import", "settings", "rulesets", "users", "audit_view", "backup", "restore", "verify",
+    "send_to_meeting", "run_meeting", "supervise",
 ]  # fmt: skip
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
@@ -57,6 +58,10 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     "backup": ADMIN,
     "restore": ADMIN,
     "verify": ADMIN | LEADER,  # integrity check and audit-chain verification (no patient data shown)
+    # the referral meeting (issue 16)
+    "send_to_meeting": CLINICAL,  # send a referral to the referral meeting, with a question for the team
+    "run_meeting": LEADER,  # open, run and close a meeting, reorder and view its queue, change a locked decision
+    "supervise": LEADER,  # view the "discuss in supervision" queue of the accounts one supervises
 }
 assert set(PERMISSIONS) == set(ACTIONS)
 

@@ -24,6 +24,7 @@ TYPE_NAMES = {
     "Date": "date",
     "UtcDateTime": "datetime",
     "JSON": "json",
+    "LargeBinary": "blob",
 }
 
 

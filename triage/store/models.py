@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -43,6 +44,7 @@ from triage.store.vocabulary import (
     IDENTITY_FIELDS,
     LETTER_EVENTS,
     LETTER_KINDS,
+    MEETING_OUTCOME_CODES,
     REFERRAL_SOURCES,
     REFERRAL_STATUSES,
     RETURNED_FROM,
@@ -343,6 +345,10 @@ class Decision(Base):
     return_rationale: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(100))
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    # The referral meeting it was taken in (migration 0015; issue 16), and the locked meeting decision a
+    # later decision changes: a closed meeting's decisions are never edited, a new one refers back.
+    meeting_id: Mapped[str | None] = mapped_column(ForeignKey("meeting.id"))
+    revises_id: Mapped[str | None] = mapped_column(ForeignKey("decision.id"))
 
     referral: Mapped[Referral] = relationship(back_populates="decisions")
     screening: Mapped[Screening] = relationship()
@@ -505,6 +511,9 @@ class UserAccount(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The username of the team leader who supervises this account (migration 0015; issue 16 item 6):
+    # whose "discuss in supervision" queue its flagged screenings join. NULL: no supervisor.
+    supervisor: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (CheckConstraint(sql_in("role", ROLES), name="role"),)
 
@@ -561,3 +570,109 @@ class ServiceRuleset(Base):
     text: Mapped[str] = mapped_column(Text)
     added_by: Mapped[str] = mapped_column(String(100))
     added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+# --- the referral meeting (migration 0015; issue 16) ----------------------------------------------
+
+
+class Meeting(Base):
+    """One referral meeting: when, who chaired it (an account or a guest), who opened and closed it.
+    Once closed (``closed_at`` set) its items are locked, and the minutes PDF is kept with its sha256."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    held_on: Mapped[date] = mapped_column(Date)
+    chair_username: Mapped[str | None] = mapped_column(String(100))
+    chair_guest: Mapped[str | None] = mapped_column(String(100))
+    opened_by: Mapped[str] = mapped_column(String(100))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    minutes_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    minutes_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    attendees: Mapped[list[MeetingAttendee]] = relationship(order_by="MeetingAttendee.position")
+    items: Mapped[list[MeetingItem]] = relationship(order_by="MeetingItem.id")
+
+    __table_args__ = (
+        CheckConstraint("(chair_username IS NULL) <> (chair_guest IS NULL)", name="one_chair"),
+        # closed means closed by someone, with its minutes: never half
+        CheckConstraint("(closed_at IS NULL) = (closed_by IS NULL)", name="closed_by"),
+        CheckConstraint("(closed_at IS NULL) = (minutes_pdf IS NULL)", name="minutes_pdf"),
+        CheckConstraint("(closed_at IS NULL) = (minutes_sha256 IS NULL)", name="minutes_sha256"),
+        Index("ix_meeting_closed_at", "closed_at"),
+    )
+
+
+class MeetingAttendee(Base):
+    """Someone at a meeting besides the chair, in the order listed: an account or a guest by name."""
+
+    __tablename__ = "meeting_attendee"
+
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(100))
+    guest_name: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("(username IS NULL) <> (guest_name IS NULL)", name="one_name"),
+        CheckConstraint("position > 0", name="position"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<MeetingAttendee {self.meeting_id} {self.position}>"
+
+
+class MeetingItem(Base):
+    """One outcome of one case in a meeting: confirmed or changed (with the decision taken), deferred
+    (with the reason) or more information asked for (what, from whom, by when)."""
+
+    __tablename__ = "meeting_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), index=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    decision_id: Mapped[str | None] = mapped_column(ForeignKey("decision.id"))
+    route: Mapped[str | None] = mapped_column(ForeignKey("destination.code"))
+    step: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    action_owner: Mapped[str | None] = mapped_column(String(200))
+    action_due: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+    __table_args__ = (
+        CheckConstraint(sql_in("outcome", MEETING_OUTCOME_CODES), name="outcome"),
+        # a confirmed or changed route is a decision; deferring or asking is not
+        CheckConstraint("(outcome IN ('confirmed', 'changed')) = (decision_id IS NOT NULL)", name="decision"),
+        CheckConstraint("(outcome IN ('confirmed', 'changed')) = (route IS NOT NULL)", name="route"),
+        CheckConstraint("outcome = 'confirmed' OR reason IS NOT NULL", name="reason"),
+        CheckConstraint(
+            "(outcome = 'more_info') = (action_owner IS NOT NULL AND action_due IS NOT NULL)", name="action"
+        ),
+    )
+
+
+class MeetingQueueEntry(Base):
+    """A referral waiting for the team: why (QUEUE_REASON_CODES, derived by services/meeting_queue.py
+    from its latest screening and decision, plus "sent"), where it stands in the order a team leader
+    arranged, since when, and what a PWP asked or a meeting deferred or asked for."""
+
+    __tablename__ = "meeting_queue_entry"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), primary_key=True)
+    reasons: Mapped[list[str]] = mapped_column(JsonDoc)
+    position: Mapped[int] = mapped_column(Integer)
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    sent_by: Mapped[str | None] = mapped_column(String(100))
+    question: Mapped[str | None] = mapped_column(Text)
+    deferred_reason: Mapped[str | None] = mapped_column(Text)
+    information_asked: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("position > 0", name="position"),
+        CheckConstraint("(sent_by IS NULL) = (question IS NULL)", name="sent_question"),
+        Index("ix_meeting_queue_entry_position", "position"),
+    )

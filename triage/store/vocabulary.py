@@ -84,9 +84,19 @@ AuditAction = Literal[
 AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
 
 EntityType = Literal[
-    "referral", "person", "screening", "decision", "draft", "gp_practice", "database", "user_account", "audit_trail"
+    "referral", "person", "screening", "decision", "draft", "gp_practice", "database", "user_account", "audit_trail",
+    "meeting",  # issue 16: a referral meeting opened, run and closed (migration 0015)
 ]  # fmt: skip
 ENTITY_TYPES: tuple[EntityType, ...] = get_args(EntityType)
+
+
+# The referral meeting (issue 16; repeated from services/meeting_types.py so the store does not import
+# the services; a test checks the two stay equal): why a referral waits for the team, and what the
+# meeting did with a case.
+QueueReasonCode = Literal["high_risk", "several_services", "override", "returned_service", "supervision", "sent"]
+QUEUE_REASON_CODES: tuple[QueueReasonCode, ...] = get_args(QueueReasonCode)
+MeetingOutcomeCode = Literal["confirmed", "changed", "deferred", "more_info"]
+MEETING_OUTCOME_CODES: tuple[MeetingOutcomeCode, ...] = get_args(MeetingOutcomeCode)
 
 
 def sql_in(column: str, values: tuple[str, ...]) -> str:
