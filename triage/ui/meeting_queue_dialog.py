@@ -63,9 +63,9 @@ class MeetingQueueDialog(QDialog):
         self.setAccessibleName(title)
         fit_to_screen(self, PREFERRED)
         self._fit_rows = QTimer(self, singleShot=True, interval=0)
-        self._fit_rows.timeout.connect(lambda: self.table.resizeRowsToContents())
         column = QVBoxLayout(self)
-        self.table = self._table(QueueTable(state, self))
+        self.table: QTableView = self._table(QueueTable(state, self))
+        self._fit_rows.timeout.connect(self.table.resizeRowsToContents)
         label = QLabel(heading)  # its &Q reaches the table
         label.setWordWrap(True)
         label.setBuddy(self.table)
@@ -108,13 +108,15 @@ class MeetingQueueDialog(QDialog):
 
     def _actions(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.up_button = self.down_button = self.meeting_button = None
+        self.up_button: QPushButton | None = None  # the meeting's queue only: the supervision queue is read only
+        self.down_button: QPushButton | None = None
+        self.meeting_button: QPushButton | None = None
         if self.state.may_reorder:
-            self.up_button = _button("Move up (Alt+Up)", lambda: self.move(-1))
-            self.down_button = _button("Move down (Alt+Down)", lambda: self.move(+1))
+            self.up_button = _button("Move up (Alt+Up)", lambda: self.move_selected(-1))
+            self.down_button = _button("Move down (Alt+Down)", lambda: self.move_selected(+1))
             for keys, delta in (("Alt+Up", -1), ("Alt+Down", +1)):
                 shortcut = QShortcut(QKeySequence(keys), self)
-                shortcut.activated.connect(lambda delta=delta: self.move(delta))
+                shortcut.activated.connect(lambda delta=delta: self.move_selected(delta))
             row.addWidget(self.up_button)
             row.addWidget(self.down_button)
         row.addStretch(1)
@@ -142,7 +144,7 @@ class MeetingQueueDialog(QDialog):
         rows = self.table.selectionModel().selectedRows()
         return rows[0].row() if rows else None
 
-    def move(self, delta: int) -> None:
+    def move_selected(self, delta: int) -> None:
         """Alt+Up / Alt+Down: the selected referral one place up or down, stored, the selection with it."""
         row = self.selected_row()
         if row is None:
