@@ -77,6 +77,13 @@ from triage.services.letter_addressee import address_gp_letter, letter_addressin
 from triage.services.letters import letter_signer
 from triage.services.login import open_authenticated
 from triage.services.maintenance import back_up, restore, signing_summary, verify_store
+from triage.services.meeting_queue import (
+    meeting_queue,
+    move_in_queue,
+    send_to_meeting,
+    set_supervisor,
+    supervision_queue,
+)
 from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
 from triage.services.references import set_reference_prefix
 from triage.services.service_settings import read_ruleset_file, save_computer_settings, save_service_settings
@@ -85,7 +92,7 @@ from triage.services.store_setup import initialise_store
 from triage.services.transfer import export_records, export_to_file, export_to_stream, import_file, import_stream
 from triage.services.users import add_user, list_users, remove_user, reset_password, set_role, unlock_account
 from triage.settings import ComputerSettings, ServiceSettings
-from triage.store import RefusedError, Store
+from triage.store import NotFoundError, RefusedError, Store
 from triage.store.keys import key_file_path
 from triage.store.models import Base
 from triage.store.vocabulary import ROLES
@@ -253,6 +260,12 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
     ("restore", "restore", lambda w, u: restore(w.store, u, w.path.with_name("backup.db"), w.path), None),
     ("verify", "verify_store", lambda w, u: verify_store(w.store, u), None),
     ("verify", "signing_summary", lambda w, u: signing_summary(w.store, u), None),
+    # the referral meeting (issue 16)
+    ("send_to_meeting", "send_to_meeting", lambda w, u: send_to_meeting(w.store, u, w.screened, "Step 3 or the CMHT?"), None),
+    ("run_meeting", "meeting_queue", lambda w, u: meeting_queue(w.store, u), None),
+    ("run_meeting", "move_in_queue", lambda w, u: move_in_queue(w.store, u, w.new, 1), NotFoundError),
+    ("supervise", "supervision_queue", lambda w, u: supervision_queue(w.store, u), None),
+    ("users", "set_supervisor", lambda w, u: set_supervisor(w.store, u, "author", PEOPLE["team_leader"]), None),
 ]  # fmt: skip
 
 

@@ -22,6 +22,7 @@ from triage.rules.engine import route
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset, RulesetError, default_ruleset, default_ruleset_path, load_ruleset
 from triage.services.inputs import DecisionInput, ScreeningInput
+from triage.services.meeting_queue import refresh_queue
 from triage.services.outcome_choice import check_outcome, check_return, register_outcomes, services_that_returned
 from triage.services.permissions import Action, PermissionDenied, User, allowed, record_view, require
 from triage.services.referrals import load_referral, move_to_status
@@ -197,6 +198,7 @@ def record_decision(
                  summary=f"{summary}; referral {referral.id}")  # fmt: skip
     if referral.status == "screened":
         move_to_status(session, referral, "decided", actor)
+    refresh_queue(session, referral, ruleset=ruleset)  # an override or a return joins; a meeting's leaves
     return decision
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from triage.services.inputs import InvalidInput, ReferralInput, ReferralUpdate, address_problems
+from triage.services.meeting_queue import refresh_queue
 from triage.services.permissions import User, record_search, record_view, require
 from triage.services.references import carried_reference_problems, next_references
 from triage.store.audit import describe_changes, record_event, record_events
@@ -415,6 +416,8 @@ def move_to_status(session: Session, referral: Referral, status: ReferralStatus,
     session.flush()
     record_event(session, actor=actor, entity_type="referral", entity_id=referral.id, action="update",
                  summary=f"status: {status}")  # fmt: skip
+    if status == "closed":  # however it is closed, a closed referral leaves the meeting queue
+        refresh_queue(session, referral)
 
 
 def change_status(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from triage.services.draft_format import exactly
 from triage.services.inputs import AS_STORED, ScreeningInput
+from triage.services.meeting_queue import refresh_queue
 from triage.services.permissions import User, record_search, record_view, require
 from triage.services.referrals import load_referral, move_to_status
 from triage.store.audit import record_event
@@ -185,6 +186,7 @@ def record_screening(session: Session, referral: Referral, data: ScreeningInput,
         session.flush()
         record_event(session, actor=actor, entity_type="draft", entity_id=referral.id, action="delete",
                      summary="screening draft replaced by the saved screening")  # fmt: skip
+    refresh_queue(session, referral)  # high risk, several services, supervision: the queue follows at once
     return screening
 
 
