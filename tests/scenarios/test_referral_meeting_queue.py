@@ -36,6 +36,7 @@ from triage.services.meeting_queue import (
 )
 from triage.services.meeting_types import QUEUE_REASON_TEXT
 from triage.services.permissions import PermissionDenied
+from triage.services.users import add_account
 from triage.store import Store
 from triage.ui.main_window import MainWindow
 from triage.ui.meeting_queue_dialog import MeetingQueueDialog
@@ -195,6 +196,9 @@ def test_a_pwp_is_offered_no_queue_and_the_services_refuse_it_but_may_send(qtbot
 
 @OFFSCREEN_POPUPS
 def test_the_supervision_queue_shows_a_flagged_referral_to_its_supervisor_only(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
+    with store.write() as session:
+        for name, role in (("pwp", "pwp"), ("lead.one", "team_leader"), ("lead.two", "team_leader")):
+            add_account(session, name, name, role, "a long enough password 1", actor="setup")
     set_supervisor(store, ADMIN, "pwp", "lead.one")  # decided() screens as "pwp"
     flagged, _ = decided(store, {**ANSWERS, "discuss_in_supervision": True}, serial=31)
     decided(store, serial=32)  # not flagged
