@@ -9,7 +9,7 @@ import copy
 import pytest
 import yaml
 
-from tests.letters.cases import CASES, GOLDEN, HIGH_RISK_DETAILS, build, normalised
+from tests.letters.cases import CASES, GOLDEN, HIGH_RISK_DETAILS, build, kinds_for, normalised
 from triage.letters.templates import default_templates
 from triage.resources import resource_path
 from triage.settings import NATIONAL_CONTACTS
@@ -109,6 +109,20 @@ def test_the_team_talked_about_it_only_for_a_decision_taken_in_the_meeting() -> 
     assert sentence not in text_of(data, "patient")  # an override by one person is not a team decision
     data["decision"]["in_meeting"] = True
     assert sentence in text_of(data, "patient")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_only_a_meeting_decision_says_the_team_decided_whatever_the_outcome(name: str) -> None:
+    """Issue 16 item 5: letters that follow a meeting decision say so, and only then; for every fixture
+    (every route, step, risk level and outcome), each of its letters both ways."""
+    sentence = "Our team talked about your situation together"
+    data = copy.deepcopy(CASES[name])
+    data.setdefault("decision", {})["in_meeting"] = False
+    for kind in kinds_for(data):
+        assert sentence not in text_of(data, kind), kind
+    data["decision"]["in_meeting"] = True
+    if "patient" in kinds_for(data):  # a route of the matrix: the person has a copy, which says so
+        assert sentence in text_of(data, "patient")
 
 
 def test_the_summary_carries_every_risk_answer_and_the_contact_details() -> None:

@@ -19,7 +19,7 @@ from tests.needs import needs
 from triage.fields import no_control_characters
 from triage.letters.fonts import FALLBACK, PRIMARY, coverage, unprintable_character
 from triage.letters.particulars import Patient
-from triage.letters.render import UnprintableText, _styles, markup
+from triage.letters.render import UnprintableText, markup, paragraph_styles
 from triage.services.inputs import GpPracticeInput, InvalidInput, ReferralInput, parse
 
 VIETNAMESE = ("Nguyễn Thị", "Ánh")  # given name, family name: "Nguyễn Thị Ánh"
@@ -98,7 +98,7 @@ def test_no_font_is_left_unembedded_in_any_letter(tmp_path: Path) -> None:
 
 
 def test_a_fallback_run_keeps_the_weight_of_the_text_around_it() -> None:
-    styles = _styles(11)
+    styles = paragraph_styles(11)
     assert markup("Dear Nguyễn Thị", styles["body"]) == 'Dear <font face="NotoSans">Nguyễn Thị</font>'
     assert markup("Nguyễn", styles["value"]) == '<font face="NotoSans-Bold">Nguyễn</font>'  # a bold style
     assert markup("**Ŵyn** and Ŵyn", styles["body"]) == (
@@ -110,7 +110,7 @@ def test_a_fallback_run_keeps_the_weight_of_the_text_around_it() -> None:
 def test_a_name_typed_with_combining_accents_prints_as_the_same_letters() -> None:
     decomposed = unicodedata.normalize("NFD", "Nguyễn")
     assert decomposed != "Nguyễn" and unprintable_character(decomposed) is None
-    assert markup(decomposed, _styles(11)["body"]) == '<font face="NotoSans">Nguyễn</font>'
+    assert markup(decomposed, paragraph_styles(11)["body"]) == '<font face="NotoSans">Nguyễn</font>'
 
 
 def test_coverage_is_read_from_the_bundled_fonts() -> None:
@@ -168,4 +168,4 @@ def test_the_control_check_still_comes_first() -> None:
 def test_letter_text_no_font_draws_stops_the_build_rather_than_print_a_box() -> None:
     # Every typed field is refused at input; this is the guard behind it (a template, a stored note).
     with pytest.raises(UnprintableText, match=r"U\+738B"):
-        markup("Seen by 王", _styles(11)["body"])
+        markup("Seen by 王", paragraph_styles(11)["body"])

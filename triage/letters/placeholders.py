@@ -24,7 +24,8 @@ def score_range(ruleset: Ruleset, measure: str, level: Level) -> str:
     return f"{low}–{high}"
 
 
-def _date(value: date, common: Common) -> str:
+def written_date(value: date, common: Common) -> str:
+    """A date as the letters write it: 3 March 2025 (the minutes write theirs the same way)."""
     return f"{value.day} {common.words.months[value.month - 1]} {value.year}"
 
 
@@ -55,15 +56,15 @@ def placeholder_values(case: Case) -> dict[str, str]:
         "patient_name": protect(p.patient.full_name),
         "given_name": protect(p.patient.given_name),
         "family_name": protect(p.patient.family_name),
-        "date_of_birth": _date(p.patient.date_of_birth, common),
+        "date_of_birth": written_date(p.patient.date_of_birth, common),
         "nhs_number": p.patient.nhs_number_display,
         "gp_name": protect(gp_name(case)),
         "practice_name": protect(p.gp.practice_name),
         "service_name": protect(service_name),
         "screener_name": protect(p.screener.name),
         "screener_role": protect(p.screener.role),
-        "letter_date": _date(case.letter_date, common),
-        "received_on": _date(p.referral.received_on, common),
+        "letter_date": written_date(case.letter_date, common),
+        "received_on": written_date(p.referral.received_on, common),
         "source": words.sources[p.referral.source],
         "phq9": str(phq9),
         "gad7": str(gad7),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -71,8 +72,8 @@ class UnprintableText(ValueError):
     """Letter text with a character no bundled font draws (input validation refuses these in every
     field a person types, triage/fields.py): the letter is not built rather than printed with a box."""
 
-    def __init__(self, char: str) -> None:
-        super().__init__(f"the letter has a character its fonts cannot print (U+{ord(char):04X})")
+    def __init__(self, run: str) -> None:  # a run of such characters (a word in a script not bundled): its first
+        super().__init__(f"the letter has a character its fonts cannot print (U+{ord(run[0]):04X})")
 
 
 @lru_cache(maxsize=1)
@@ -113,7 +114,7 @@ def markup(text: str, style: ParagraphStyle | None = None) -> str:
     return "".join(out)
 
 
-def _para(text: str, style: ParagraphStyle) -> Paragraph:
+def para(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(markup(text, style), style)
 
 
@@ -145,7 +146,7 @@ def pdf_date(created: date | datetime) -> str:
 
 
 @lru_cache(maxsize=8)
-def _styles(size: float) -> dict[str, ParagraphStyle]:
+def paragraph_styles(size: float) -> dict[str, ParagraphStyle]:
     leading = round(size * 1.32, 1)
     body = ParagraphStyle("body", fontName=FONT, fontSize=size, leading=leading, textColor=TEXT, spaceAfter=size * 0.55)
     return {
@@ -183,7 +184,19 @@ def render_pdf(content: LetterContent, created: date | datetime) -> tuple[bytes,
     """The letter as PDF bytes, and its number of pages. ``created`` is the PDF's creation date: when
     the letter's event happened, as stored, so that building the same letter again gives the same bytes."""
     register_fonts()
-    styles = _styles(content.font_size)
+    story = _story(content, paragraph_styles(content.font_size))
+    return render_story(story, title=content.title, author=content.sender[0], later_pages=restore(content.later_pages),
+                        footer=(restore(content.footer_left), content.footer_rules), page_label=content.page_label,
+                        created=created)  # fmt: skip
+
+
+def render_story(
+    story: list[Flowable], *, title: str, author: str, later_pages: str, footer: tuple[str, str], page_label: str,
+    created: date | datetime,
+) -> tuple[bytes, int]:  # fmt: skip
+    """Any document the letters draw (a letter, the meeting's minutes) as A4 PDF bytes, and its number
+    of pages: ``later_pages`` heads every page after the first, ``footer`` (left, rules line) ends every
+    page, and ``page_label`` ("Page {page} of {pages}") numbers them. Call ``register_fonts`` first."""
     buffer = io.BytesIO()
     pages: list[int] = []
     doc = BaseDocTemplate(
@@ -194,11 +207,11 @@ def render_pdf(content: LetterContent, created: date | datetime) -> tuple[bytes,
         topMargin=TOP,
         bottomMargin=BOTTOM,
         invariant=1,
-        title=content.title,
-        author=content.sender[0],
+        title=title,
+        author=author,
         creator="triage",
         producer="triage (reportlab)",
-        subject=content.title,
+        subject=title,
         lang=LANGUAGE,
         # The canvas starts every page with a font selected; reportlab's default is Helvetica, which
         # would be referenced (and not embedded) though no text is set in it.
@@ -210,19 +223,19 @@ def render_pdf(content: LetterContent, created: date | datetime) -> tuple[bytes,
     doc.addPageTemplates(
         [
             PageTemplate("first", [Frame(LEFT, BOTTOM, WIDTH, PAGE_H - TOP - BOTTOM, id="first", **_NO_PAD)],
-                         onPageEnd=lambda c, d: _footer(c, d, content)),
+                         onPageEnd=lambda c, d: _footer(c, *footer)),
             PageTemplate("later", [Frame(LEFT, BOTTOM, WIDTH, PAGE_H - later_top - BOTTOM, id="later", **_NO_PAD)],
-                         onPage=lambda c, d: _later_page(c, d, content), onPageEnd=lambda c, d: _footer(c, d, content)),
+                         onPage=lambda c, d: _later_page(c, later_pages), onPageEnd=lambda c, d: _footer(c, *footer)),
         ]
     )  # fmt: skip
-    doc.build(_story(content, styles), canvasmaker=_numbered_canvas(content, pages, pdf_date(created)))
+    doc.build([NextPageTemplate("later"), *story], canvasmaker=_numbered_canvas(page_label, pages, pdf_date(created)))
     return buffer.getvalue(), pages[0]
 
 
 _NO_PAD = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
 
 
-def _numbered_canvas(content: LetterContent, pages: list[int], created: str) -> type[Canvas]:
+def _numbered_canvas(page_label: str, pages: list[int], created: str) -> type[Canvas]:
     """A canvas that holds every page until the end, so each can say "Page N of M", and dates the PDF
     ``created`` (invariant mode would otherwise write 1 January 2000)."""
 
@@ -242,7 +255,7 @@ def _numbered_canvas(content: LetterContent, pages: list[int], created: str) -> 
             for number, state in enumerate(self._saved, start=1):
                 self.__dict__.update(state)
                 self.setFillColor(GREY)
-                draw_text(self, PAGE_W - RIGHT, 14 * mm, content.page_label.format(page=number, pages=total), 8.5,
+                draw_text(self, PAGE_W - RIGHT, 14 * mm, page_label.format(page=number, pages=total), 8.5,
                           right=True)  # fmt: skip
                 super().showPage()
             super().save()
@@ -250,43 +263,42 @@ def _numbered_canvas(content: LetterContent, pages: list[int], created: str) -> 
     return NumberedCanvas
 
 
-def _footer(canvas: Canvas, doc: BaseDocTemplate, content: LetterContent) -> None:
+def _footer(canvas: Canvas, left: str, rules: str) -> None:
     canvas.saveState()
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.5)
     canvas.line(LEFT, 18 * mm, PAGE_W - RIGHT, 18 * mm)
     canvas.setFillColor(GREY)
-    draw_text(canvas, LEFT, 14 * mm, restore(content.footer_left), 8.5)
-    draw_text(canvas, LEFT, 10 * mm, content.footer_rules, 7.5)
+    draw_text(canvas, LEFT, 14 * mm, left, 8.5)
+    draw_text(canvas, LEFT, 10 * mm, rules, 7.5)
     canvas.restoreState()
 
 
-def _later_page(canvas: Canvas, doc: BaseDocTemplate, content: LetterContent) -> None:
+def _later_page(canvas: Canvas, text: str) -> None:
     # A page that comes apart from the first must still say whose it is (at its top, read first).
     canvas.saveState()
     canvas.setFillColor(GREY)
     y = PAGE_H - TOP - 2 * mm
-    draw_text(canvas, LEFT, y, restore(content.later_pages), 8.5)
+    draw_text(canvas, LEFT, y, text, 8.5)
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.5)
     canvas.line(LEFT, y - 2.5 * mm, PAGE_W - RIGHT, y - 2.5 * mm)
     canvas.restoreState()
 
 
-def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
+def table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
     # A table selects its cells' font before drawing each, even a Paragraph or an empty cell: without
     # this it selects Helvetica, which the PDF would then reference without embedding it.
     return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
 
 
 def _story(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    story: list[Flowable] = [NextPageTemplate("later")]
-    story += _letterhead(content, styles)
-    story.append(_para(content.subject, styles["subject"]))
+    story: list[Flowable] = _letterhead(content, styles)
+    story.append(para(content.subject, styles["subject"]))
     story.append(_identity(content, styles))
     story.append(Spacer(1, content.font_size * 0.9))
     if content.salutation:
-        story.append(_para(content.salutation, styles["body"]))
+        story.append(para(content.salutation, styles["body"]))
     last = 2 if len(content.parts) > 1 and _leads_a_list(content.parts, len(content.parts) - 2) else 1
     body = content.parts[:-last]
     for index, part in enumerate(body):
@@ -304,10 +316,10 @@ def _story(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Fl
     # The sign-off never stands alone on a page: it is kept with the part before it (a short table
     # too, whole; a short list with its lead-in), and the copy line with it.
     sign_off = [_part(part, styles, keep=False) for part in content.parts[-last:]]
-    sign_off += [_para(content.closing, styles["body"]), Spacer(1, SIGNATURE_SPACE)]
-    sign_off += [_para(line, styles["address"]) for line in content.signature]
+    sign_off += [para(content.closing, styles["body"]), Spacer(1, SIGNATURE_SPACE)]
+    sign_off += [para(line, styles["address"]) for line in content.signature]
     if content.copy_to:
-        sign_off += [Spacer(1, content.font_size * 0.6), _para(content.copy_to, styles["small"])]
+        sign_off += [Spacer(1, content.font_size * 0.6), para(content.copy_to, styles["small"])]
     story.append(KeepTogether(sign_off))
     return story
 
@@ -327,14 +339,14 @@ def _break_at_hyphen(text: str, longest: int = 20) -> str:
 
 def _letterhead(content: LetterContent, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     service, *details = content.sender
-    head: list[Flowable] = [_para(service, styles["service"])]
-    head += [_para(line, styles["sender"]) for line in details]
-    recipient = [_para(line, styles["address"]) for line in content.recipient]
+    head: list[Flowable] = [para(service, styles["service"])]
+    head += [para(line, styles["sender"]) for line in details]
+    recipient = [para(line, styles["address"]) for line in content.recipient]
     dated = Table(
-        [[_para(label, styles["label"]), Paragraph(_break_at_hyphen(markup(value, styles["address"])), styles["address"])]
+        [[para(label, styles["label"]), Paragraph(_break_at_hyphen(markup(value, styles["address"])), styles["address"])]
          for label, value in content.dated],
         colWidths=[28 * mm, 42 * mm],
-        style=_table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        style=table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                           ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
                           ("VALIGN", (0, 0), (-1, -1), "TOP")]),
     )  # fmt: skip
@@ -344,7 +356,7 @@ def _letterhead(content: LetterContent, styles: dict[str, ParagraphStyle]) -> li
     address = Table(
         [[recipient, dated]],
         colWidths=[WIDTH - 72 * mm, 72 * mm],
-        style=_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        style=table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                           ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                           ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (1, 0), (1, 0), 2 * mm)]),
     )  # fmt: skip
@@ -360,7 +372,7 @@ def _identity(content: LetterContent, styles: dict[str, ParagraphStyle]) -> Flow
     spans: list[int] = []
     pending: list[Any] = []
     for label, value in content.identity:
-        cells = [_para(label, styles["label"]), _para(value, styles["value"])]
+        cells = [para(label, styles["label"]), para(value, styles["value"])]
         if len(value) > 34:
             if pending:
                 rows.append(pending + ["", ""])
@@ -386,7 +398,7 @@ def _identity(content: LetterContent, styles: dict[str, ParagraphStyle]) -> Flow
     ]
     commands += [("SPAN", (1, row), (3, row)) for row in spans]
     return Table(
-        rows, colWidths=[label_w, half - label_w, label_w, half - label_w], hAlign="LEFT", style=_table_style(commands)
+        rows, colWidths=[label_w, half - label_w, label_w, half - label_w], hAlign="LEFT", style=table_style(commands)
     )
 
 
@@ -394,11 +406,11 @@ def _part(part: Part, styles: dict[str, ParagraphStyle], *, keep: bool = True) -
     """One part of the body. ``keep``: a short table is kept whole on its page (False: it goes into
     a KeepTogether of the caller's, which would not measure a nested one)."""
     if part.kind == "heading":
-        return _para(part.text, styles["heading"])
+        return para(part.text, styles["heading"])
     if part.kind == "paragraph":
         if part.style in ("box", "alert"):
-            return _callout(_para(part.text, styles[part.style]), part.style, styles)
-        return _para(part.text, styles[part.style])
+            return _callout(para(part.text, styles[part.style]), part.style, styles)
+        return para(part.text, styles[part.style])
     if part.kind == "bullets":
         return _bullets(part.items, styles)
     return _table(part, styles, keep=keep)
@@ -409,7 +421,7 @@ def _leads_a_list(parts: tuple[Part, ...] | list[Part], index: int) -> bool:
 
 
 def _bullets(items: tuple[str, ...] | list[str], styles: dict[str, ParagraphStyle]) -> Flowable:
-    listed = [ListItem(_para(item, styles["body"]), leftIndent=5 * mm) for item in items]
+    listed = [ListItem(para(item, styles["body"]), leftIndent=5 * mm) for item in items]
     return ListFlowable(
         listed,  # type: ignore[arg-type]  # reportlab takes ListItems here; types-reportlab allows only flowables
         bulletType="bullet", start="•", leftIndent=5 * mm, bulletFontName=FONT, bulletColor=BLUE,
@@ -424,7 +436,7 @@ def _callout(paragraph: Paragraph, style: str, styles: dict[str, ParagraphStyle]
         colWidths=[WIDTH],
         hAlign="LEFT",
         spaceAfter=styles["body"].spaceAfter,
-        style=_table_style([
+        style=table_style([
             ("BACKGROUND", (0, 0), (-1, -1), fill),
             ("LINEBEFORE", (0, 0), (0, -1), 4, bar),
             ("LEFTPADDING", (0, 0), (-1, -1), 4 * mm),
@@ -444,11 +456,21 @@ _COLUMNS: dict[str, list[float]] = {
 
 
 def _table(part: Part, styles: dict[str, ParagraphStyle], *, keep: bool = True) -> Flowable:
+    table = data_table(part.rows, _COLUMNS[part.table], styles, strong_rows=part.strong_rows)
+    if part.table == "criteria" or not keep:
+        return table  # long (verbatim definitions): may split, its header repeats
+    return KeepTogether([table])  # a short table reads badly split over two pages
+
+
+def data_table(
+    rows: Sequence[Sequence[str]], widths: list[float], styles: dict[str, ParagraphStyle], *,
+    strong_rows: Sequence[int] = (),
+) -> Table:  # fmt: skip
+    """A table as the letters draw one: the first row its header, repeated on each page the table
+    spans; every cell's text wraps in its column; a ``strong_rows`` row is bold on pale yellow."""
     head, cell = styles["cell_head"], styles["cell"]
-    rows = [[_para(text, head) for text in part.rows[0]]]
-    for index, row in enumerate(part.rows[1:], start=1):
-        style = head if index in part.strong_rows else cell
-        rows.append([_para(text, style) for text in row])
+    cells = [[para(text, head if index == 0 or index in strong_rows else cell) for text in row]
+             for index, row in enumerate(rows)]  # fmt: skip
     commands: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, 0), 1, BLUE),
@@ -458,16 +480,13 @@ def _table(part: Part, styles: dict[str, ParagraphStyle], *, keep: bool = True) 
         ("TOPPADDING", (0, 0), (-1, -1), 0.8 * mm),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2 * mm),
     ]
-    commands += [("BACKGROUND", (0, i), (-1, i), PALE_YELLOW) for i in part.strong_rows]
-    table = Table(
-        rows,
-        colWidths=_COLUMNS[part.table],
+    commands += [("BACKGROUND", (0, i), (-1, i), PALE_YELLOW) for i in strong_rows]
+    return Table(
+        cells,
+        colWidths=widths,
         hAlign="LEFT",
         repeatRows=1,
         spaceBefore=1 * mm,
         spaceAfter=styles["body"].spaceAfter * 1.5,
-        style=_table_style(commands),
+        style=table_style(commands),
     )
-    if part.table == "criteria" or not keep:
-        return table  # long (verbatim definitions): may split, its header repeats
-    return KeepTogether([table])  # a short table reads badly split over two pages

@@ -257,6 +257,21 @@ CONTEXTS: tuple[Context, ...] = (
     Context("supervision queue", "the supervision queue", bound(("Alt+Q", "the queue")),
             "arrows move between referrals · Escape closes"),
     Context("keyboard shortcuts", "keyboard shortcuts (F1)", (), "arrows and Page Up/Down scroll · Escape closes"),
+    Context("open meeting", "open a referral meeting (team leaders)", bound(
+        ("Alt+D", "date"), ("Alt+H", "chair"), ("Alt+A", "attendees"), ("Alt+G", "guests (one per line)"),
+        ("Alt+O", "open the meeting")),
+        "in the attendees, Up/Down move and Space ticks or clears one (the chair is ticked) · Tab leaves the "
+        "guests' box · Return opens the meeting, Escape leaves"),
+    Context("meeting", "referral meeting (the chair's window)", bound(
+        ("Alt+S", "the cases"), ("Alt+C", "confirm the recommendation"), ("Alt+R", "another route or step"),
+        ("Alt+E", "why this route"), ("Alt+A", "choose another route"), ("Alt+F", "why deferred"),
+        ("Alt+D", "defer"), ("Alt+W", "what information is needed"), ("Alt+H", "who is asked"), ("Alt+U", "due by"),
+        ("Alt+I", "ask for information"), ("Alt+N", "reveal the name"),
+        ("Ctrl+Shift+N", "reveal the name, for this case, on both screens (recorded)"),
+        ("Alt+Right", "next case"), ("PgDown", "next case"), ("Alt+Left", "previous case"),
+        ("PgUp", "previous case"), ("Alt+P", "show on the projector"), ("Alt+L", "close the meeting")),
+        "each outcome is recorded at once, or refused in words with nothing written, and the projector moves on "
+        "to the next case not yet taken · in the cases, Up/Down choose the case shown"),
 )  # fmt: skip
 
 
