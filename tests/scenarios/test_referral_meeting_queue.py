@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMenu
+from sqlalchemy import func, select
 
 from tests.keys import answer, focused, press, when_modal
 from tests.scenarios.clinical import ALT, CTRL, confirm, main_window, none_in_section_6, section, to
@@ -38,6 +39,7 @@ from triage.services.meeting_types import QUEUE_REASON_TEXT
 from triage.services.permissions import PermissionDenied
 from triage.services.users import add_account
 from triage.store import Store
+from triage.store.models import Meeting
 from triage.ui.main_window import MainWindow
 from triage.ui.meeting_queue_dialog import MeetingQueueDialog
 from triage.ui.meeting_queue_model import COLUMNS
@@ -232,3 +234,31 @@ def test_an_empty_queue_says_so(qtbot, store: Store) -> None:  # type: ignore[no
     dialog.show()
     assert dialog.table.model().rowCount() == 0
     assert dialog.empty.isVisible() and dialog.empty.text() == "No referral is waiting for the referral meeting."
+
+
+@OFFSCREEN_POPUPS
+def test_open_a_meeting_from_the_queue_and_from_the_menu(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
+    """Alt+O in the queue closes it and the window asks for the meeting's date, chair and attendees (the
+    meeting's own dialog); so does the Meeting menu's Open (Alt+G, O). Escape there opens no meeting."""
+    from triage.ui.meeting_open_dialog import MeetingOpenDialog
+
+    referral_id, _ = decided(store, serial=41)
+    send_to_meeting(store, PWP, referral_id, "A question")
+    window = main_window(qtbot, store, LEADER)
+    asked: list[str] = []
+    when_modal(qtbot, MeetingOpenDialog, lambda dialog: (asked.append("from the queue"), dialog.reject()))
+
+    def open_from_queue(dialog: MeetingQueueDialog) -> None:
+        to(qtbot, dialog.table)
+        assert dialog.meeting_button is not None
+        act(qtbot, Qt.Key.Key_O, dialog.meeting_button)
+
+    in_dialog(qtbot, MeetingQueueDialog, lambda: press(qtbot, Qt.Key.Key_M, CTRL | Qt.KeyboardModifier.ShiftModifier),
+              open_from_queue)  # fmt: skip
+    qtbot.waitUntil(lambda: asked == ["from the queue"], timeout=10_000)
+    to(qtbot, window.home.table)
+    in_dialog(qtbot, MeetingOpenDialog, from_meeting_menu(qtbot, window, Qt.Key.Key_O), lambda d: asked.append("menu"))
+    assert asked == ["from the queue", "menu"]
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Meeting)) == 0  # Escape: no meeting opened
+    window.close()

@@ -45,8 +45,11 @@ class WindowMeeting(_Window):
         """Meeting > Referral meeting queue (Ctrl+Shift+M): the queue, to read and reorder before the meeting."""
         from triage.ui.meeting_queue_dialog import run_meeting_queue
 
-        if not self.locked:
-            run_meeting_queue(self, self.store, self.user)
+        if self.locked:
+            return
+        if run_meeting_queue(self, self.store, self.user):  # Alt+O: the queue closed, asking for a meeting
+            self.open_meeting()
+        else:
             self.activateWindow()
 
     def open_supervision_queue(self) -> None:
@@ -62,8 +65,7 @@ class WindowMeeting(_Window):
         from triage.ui.meeting_window import start_meeting
 
         if not self.locked:
-            start_meeting(self, self.store, self.user)
-            self.activateWindow()
+            start_meeting(self, self.store, self.user)  # its control window, once opened, takes the keys
 
     def send_to_referral_meeting(self) -> None:
         """Meeting > Send to the referral meeting: the record shown, else the referral selected in the list

@@ -5,9 +5,9 @@ One row a referral, in the queue's order: its position, reference and initials (
 be on a projector), why it waits for the team, how many days it has waited, who screened it, the
 screener's question, and what an earlier meeting deferred it for or asked. A team leader reorders the
 meeting's queue before the meeting by keyboard: Alt+Up and Alt+Down move the selected referral, the
-services store the new order, and the selection follows it. Return opens nothing here; Alt+O opens a
-meeting (meeting_window.py). The state is ``QueueState`` (meeting_queue_model.py); the services
-(``services.meeting_queue``) check the role, scope the queue and audit the look.
+services store the new order, and the selection follows it. Return opens nothing here; Alt+O closes the
+queue and the main window opens a meeting (meeting_window.py). The state is ``QueueState``
+(meeting_queue_model.py); the services (``services.meeting_queue``) check the role and audit the look.
 
 Sized for a 1280×720 screen: the long columns (why, the question, what the meeting said) wrap, the
 short ones fit their text, and the table scrolls rather than the buttons leaving the window.
@@ -52,13 +52,14 @@ def _button(text: str, slot: Callable[[], None]) -> QPushButton:
 
 
 class MeetingQueueDialog(QDialog):
-    """The queue ``state`` holds. ``on_open_meeting`` (the meeting's queue only) is what Alt+O runs."""
+    """The queue ``state`` holds. ``offers_meeting`` (the meeting's queue only): Alt+O closes the queue
+    with ``meeting_asked`` set, and the main window opens the meeting (its windows outlive this dialog)."""
 
-    def __init__(self, state: QueueState, *, title: str, heading: str, empty: str,
-                 on_open_meeting: Callable[[QWidget], None] | None = None,
+    def __init__(self, state: QueueState, *, title: str, heading: str, empty: str, offers_meeting: bool = False,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
-        self.state, self.on_open_meeting = state, on_open_meeting
+        self.state, self.offers_meeting = state, offers_meeting
+        self.meeting_asked = False
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         fit_to_screen(self, PREFERRED)
@@ -120,7 +121,7 @@ class MeetingQueueDialog(QDialog):
             row.addWidget(self.up_button)
             row.addWidget(self.down_button)
         row.addStretch(1)
-        if self.on_open_meeting is not None:
+        if self.offers_meeting:
             self.meeting_button = _button("&Open a meeting…", self.open_meeting)
             row.addWidget(self.meeting_button)
         close = _button("Close", self.reject)
@@ -156,27 +157,16 @@ class MeetingQueueDialog(QDialog):
             self.table.setFocus()
 
     def open_meeting(self) -> None:
-        """Alt+O: the meeting's own windows; the queue read again once they are done."""
-        if self.on_open_meeting is not None:
-            self.on_open_meeting(self)
-            self.state.reload()
-            self.activateWindow()
-
-
-def _meeting(store: Store, user: User) -> Callable[[QWidget], None]:
-    def start(parent: QWidget) -> None:
-        from triage.ui.meeting_window import start_meeting  # the meeting's windows load on first use
-
-        start_meeting(parent, store, user)
-
-    return start
+        """Alt+O: the queue closes, asking for a meeting (the main window opens it, in the queue's order)."""
+        self.meeting_asked = True
+        self.accept()
 
 
 def meeting_queue_dialog(store: Store, user: User, parent: QWidget | None = None) -> MeetingQueueDialog:
     """The referral meeting's queue, reorderable, with Open a meeting (a team leader's: the services check)."""
     state = QueueState(lambda: meeting_queue(store, user),
                        lambda referral_id, position: move_in_queue(store, user, referral_id, position))  # fmt: skip
-    return MeetingQueueDialog(state, title="Referral meeting queue", on_open_meeting=_meeting(store, user),
+    return MeetingQueueDialog(state, title="Referral meeting queue", offers_meeting=True,
                               heading="The &queue, in the order the team will take it (Alt+Up and Alt+Down "
                               "move the selected referral)",
                               empty="No referral is waiting for the referral meeting.", parent=parent)  # fmt: skip
@@ -190,13 +180,16 @@ def supervision_queue_dialog(store: Store, user: User, parent: QWidget | None = 
                               empty="No referral is flagged to discuss in supervision with you.")  # fmt: skip
 
 
-def _run(dialog: QDialog) -> None:
+def _run(dialog: MeetingQueueDialog) -> bool:
     dialog.exec()
+    asked = dialog.meeting_asked
     shiboken6.delete(dialog)  # now: a deferred delete could outlive the window
+    return asked
 
 
-def run_meeting_queue(parent: QWidget, store: Store, user: User) -> None:
-    _run(meeting_queue_dialog(store, user, parent))
+def run_meeting_queue(parent: QWidget, store: Store, user: User) -> bool:
+    """The meeting's queue, modal; whether a meeting was asked for (Alt+O)."""
+    return _run(meeting_queue_dialog(store, user, parent))
 
 
 def run_supervision_queue(parent: QWidget, store: Store, user: User) -> None:
