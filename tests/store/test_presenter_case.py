@@ -72,7 +72,7 @@ def test_a_decided_high_risk_case_shows_its_rows_reasons_decision_risk_and_histo
         ("History of self-harm, suicide attempts or harm to others", "Yes (overdose 2019)"),
     )  # fmt: skip
     assert case.protective_factors == HIGH_RISK["risk_details"]["protective_factors"]
-    assert case.actions.startswith("Safety plan agreed; crisis numbers given.; contacted Duty senior PWP at ")
+    assert case.actions.startswith("Safety plan agreed; crisis numbers given; contacted Duty senior PWP at ")
     assert case.question == QUESTION and case.screened_by == "pwp.one" and case.waited_days == 4
     assert case.reasons == tuple(QUEUE_REASON_TEXT[r] for r in ("high_risk", "override", "sent"))
     assert case.history == ("Referral received 09/01/2023 (Self-referral), closed: no decision",)

@@ -164,6 +164,7 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     from triage.ui.login import FirstRunDialog, LoginDialog
     from triage.ui.matrix_view import MatrixView
     from triage.ui.meeting_queue_dialog import meeting_queue_dialog, supervision_queue_dialog
+    from triage.ui.presenter_view import PresenterView
     from triage.ui.referral_dialog import NewReferralDialog
     from triage.ui.risk_alert import HighRiskAlert
     from triage.ui.send_to_meeting_dialog import SendToMeetingDialog
@@ -182,6 +183,7 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
         "change my password": lambda: ChangePasswordForm(PWP, lambda _old, _new: None),
         "new referral": lambda: NewReferralDialog([]),
         "matrix": lambda: MatrixView(RULESET),
+        "presenter": lambda: PresenterView(RULESET),
         "settings": lambda: SettingsDialog(store, RULESET, SETTINGS, ADMIN),
         "import settings": lambda: SettingsImportDialog(ImportOffer("store", SETTINGS, None, (
             Difference("service_name", "Service name", "Doncaster", "NHS Talking Therapies", True),

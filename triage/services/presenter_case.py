@@ -122,8 +122,8 @@ def _risk_answers(risk: RiskPart) -> tuple[tuple[str, str], ...]:
 
 def _actions(risk: RiskPart) -> str:
     contact = f"contacted {risk.contacted}" + (f" at {uk_time(risk.contacted_at)}" if risk.contacted_at else "")
-    parts = [part for part in (risk.actions_taken, contact if risk.contacted else "") if part]
-    return "; ".join(parts) or NONE
+    parts = [part.strip().rstrip(".;") for part in (risk.actions_taken, contact if risk.contacted else "")]
+    return "; ".join(part for part in parts if part) or NONE
 
 
 def _history(record: ReferralRecord, ruleset: Ruleset) -> tuple[str, ...]:

@@ -220,7 +220,13 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+R", "received on"), ("Alt+S", "source"), ("Alt+P", "GP practice"), ("Alt+E", "referring GP"),
         ("Alt+B", "came back from (another service)")),
         "Return creates it and starts its screening"),
-    Context("matrix", "the matrix in force", (), "arrows move between cells · Escape closes"),
+    Context("matrix", "the matrix in force", (), "arrows move between cells · Return or Space shows the cell's full "
+            "definition, Escape hides it · Escape again closes"),
+    Context("presenter", "presenter view (the referral meeting's projector; the meeting's window drives it)", bound(
+        ("PgDown", "next case"), ("PgUp", "previous case"), ("Ctrl+Shift+N", "reveal the full name (recorded)"),
+        ("Ctrl+Down", "scroll down to the case's details"), ("Ctrl+Up", "scroll back up")),
+        "with the presenter window itself in focus · arrows move between the matrix's cells · Return or Space shows "
+        "the cell's full definition, Escape hides it"),
     Context("settings", "settings", bound(
         ("Alt+N", "service name"), ("Alt+A", "address"), ("Alt+P", "phone"), ("Alt+X", "reference prefix"),
         ("Alt+C", "crisis contacts"),

@@ -41,9 +41,10 @@ from PySide6.QtWidgets import (
 
 from triage.files import atomic_write
 from triage.rules.ruleset import Ruleset, default_ruleset
+from triage.services.meeting_people import meeting_accounts
 from triage.services.meeting_queue import meeting_queue
 from triage.services.meeting_types import QUEUE_REASON_TEXT, MeetingInfo, PresenterCase
-from triage.services.meetings import MeetingInput, meeting_accounts, meeting_info, open_meeting
+from triage.services.meetings import MeetingInput, meeting_info, open_meeting
 from triage.services.permissions import User
 from triage.services.route_choice import IAPT_ROUTES
 from triage.store.database import Store
@@ -289,7 +290,7 @@ class MeetingWindow(QWidget):
     def show_presenter(self) -> None:
         """The presenter view: full screen on the second screen when there is one, else a window of its own."""
         if self.presenter is None:
-            self.presenter = PresenterView()
+            self.presenter = PresenterView(self.session.ruleset)
             self.presenter.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
             self.presenter.next_requested.connect(self.session.next_case)
             self.presenter.previous_requested.connect(self.session.previous_case)
