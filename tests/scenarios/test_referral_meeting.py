@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -58,7 +58,6 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 CHAIR = User("lead.one", "Lena Lead", "team_leader")
 ACCOUNTS = (("lead.one", "Lena Lead", "team_leader"), ("pwp.one", "Pat One", "pwp"), ("pwp.two", "Sam Two", "pwp"),
             ("pwp.three", "Kit Three", "pwp"))  # fmt: skip
-HELD_ON = "24/11/2026"  # typed: a fixed day, so the minutes are the golden file's on any day they are built
 GUEST = "Dr Grace Visitor"
 QUESTION = "Step 3 straight away, or guided self-help first while the history is explored?"
 DEFERRED = "Waiting for the crisis team's assessment notes"
@@ -68,10 +67,10 @@ FAMILIES = {"high": "Meetinghigh", "sent": "Meetingsent", "override": "Meetingov
 
 def three_referrals(store: Store) -> dict[str, str]:
     """The three that wait for the team, by what brought each to the queue: {kind: referral id}."""
-    high, _ = decided(store, HIGH_RISK, serial=31, referral={"family_name": FAMILIES["high"]}, override_reason=REASON)
-    sent, _ = decided(store, serial=32, referral={"family_name": FAMILIES["sent"]})
+    high, _ = decided(store, HIGH_RISK, serial=40, referral={"family_name": FAMILIES["high"]}, override_reason=REASON)
+    sent, _ = decided(store, serial=45, referral={"family_name": FAMILIES["sent"]})
     send_to_meeting(store, as_pwp("pwp"), sent, QUESTION)
-    override, _ = decided(store, serial=33, referral={"family_name": FAMILIES["override"]}, confirmed_route="cmht",
+    override, _ = decided(store, serial=50, referral={"family_name": FAMILIES["override"]}, confirmed_route="cmht",
                           confirmed_step=None, override_reason="The GP asks for the CMHT")  # fmt: skip
     return {"high": high, "sent": sent, "override": override}
 
@@ -93,7 +92,7 @@ def full_name(store: Store, referral_id: str) -> str:
     return f"{person.given_name} {person.family_name}"
 
 
-def open_the_meeting(qtbot, window: MainWindow) -> MeetingWindow:  # type: ignore[no-untyped-def]
+def open_the_meeting(qtbot, window: MainWindow, held_on: date) -> MeetingWindow:  # type: ignore[no-untyped-def]
     """Alt+G, O: the dialog typed into; Alt+O opens the meeting, and its control window comes."""
     done: list[bool] = []
 
@@ -102,7 +101,7 @@ def open_the_meeting(qtbot, window: MainWindow) -> MeetingWindow:  # type: ignor
             to(qtbot, dialog.held_on)
             press(qtbot, Qt.Key.Key_D, ALT)
             press(qtbot, Qt.Key.Key_A, CTRL)
-            qtbot.keyClicks(focused(), HELD_ON)
+            qtbot.keyClicks(focused(), held_on.strftime("%d/%m/%Y"))
             press(qtbot, Qt.Key.Key_H, ALT)
             assert focused() is dialog.chair and dialog.chair.currentText() == "Lena Lead"  # the leader opening
             press(qtbot, Qt.Key.Key_A, ALT)
@@ -137,11 +136,18 @@ def presenter_of(control: MeetingWindow) -> PresenterView:
     return control.presenter
 
 
-def answer_box(qtbot, key: Qt.Key) -> Callable[[QMessageBox], None]:  # type: ignore[no-untyped-def]
-    def then(box: QMessageBox) -> None:
-        qtbot.keyClick(box, key, ALT)
+def yes(qtbot, then: Callable[[], None] = lambda: None) -> Callable[[QMessageBox], None]:  # type: ignore[no-untyped-def]
+    """A question answered Yes by keyboard (Alt+Y, once the box has the focus); then ``then``."""
 
-    return then
+    def answer(box: QMessageBox) -> None:
+        button = box.button(QMessageBox.StandardButton.Yes)
+        assert button is not None, box.text()
+        to(qtbot, button)
+        with qtbot.waitSignal(button.clicked, timeout=3000):
+            press(qtbot, Qt.Key.Key_Y, ALT)
+        then()
+
+    return answer
 
 
 @OFFSCREEN_POPUPS
@@ -150,15 +156,17 @@ def test_a_team_leader_runs_a_whole_meeting_by_keyboard(qtbot, store: Store, tmp
     ids = three_referrals(store)
     kind_of = {referral_id: kind for kind, referral_id in ids.items()}
     names = {kind: full_name(store, referral_id) for kind, referral_id in ids.items()}
+    assert len(set(names.values())) == 3, names  # three people, not one referred thrice
     window = main_window(qtbot, store, CHAIR)
-    control = open_the_meeting(qtbot, window)
+    held_on = date.today() + timedelta(days=7)  # a meeting may be opened up to 31 days ahead
+    control = open_the_meeting(qtbot, window, held_on)
     session = control.session
     assert sorted(kind_of[case.entry.referral_id] for case in session.cases) == ["high", "override", "sent"]
     assert [control.cases.item(row).text().split(" ")[1] for row in range(3)] == [
         case.entry.reference for case in session.cases
     ]  # the queue's order
 
-    press(qtbot, Qt.Key.Key_P, ALT)  # the presenter view, a window of its own on a one-screen laptop
+    act(qtbot, Qt.Key.Key_P, control.projector_button)  # the presenter view, a window of its own on a one-screen laptop
     presenter = presenter_of(control)
     qtbot.waitUntil(control.isActiveWindow)  # the laptop keeps the keyboard
     for name in names.values():
@@ -202,23 +210,17 @@ def test_a_team_leader_runs_a_whole_meeting_by_keyboard(qtbot, store: Store, tmp
             assert names[kind] not in texts(presenter)
 
     monkeypatch.setattr(MeetingWindow, "choose_file", lambda _self, name: tmp_path / name)
-    when_modal(
-        qtbot,
-        QMessageBox,
-        lambda box: (
-            answer_box(qtbot, Qt.Key.Key_Y)(box),
-            when_modal(qtbot, QMessageBox, answer_box(qtbot, Qt.Key.Key_Y)),
-        ),
-    )
+    # "Close the meeting?" Yes; then "Save its minutes as a PDF?" Yes.
+    when_modal(qtbot, QMessageBox, yes(qtbot, lambda: when_modal(qtbot, QMessageBox, yes(qtbot))))
     to(qtbot, control.cases)
     with qtbot.waitSignal(control.close_button.clicked, timeout=3000):
         press(qtbot, Qt.Key.Key_L, ALT)
     qtbot.waitUntil(lambda: session.closed and "saved" in control.message.text(), timeout=10_000)
     saved = list(tmp_path.glob("*.pdf"))
-    assert [path.name for path in saved] == ["referral-meeting-minutes-2026-11-24.pdf"]  # no patient data
+    assert [path.name for path in saved] == [f"referral-meeting-minutes-{held_on:%Y-%m-%d}.pdf"]  # no patient data
 
     info = meeting_info(store, CHAIR, session.meeting_id)
-    assert info.closed and info.held_on == date(2026, 11, 24)
+    assert info.closed and info.held_on == held_on
     assert [a.name for a in info.attendees] == ["Lena Lead", "Pat One", "Sam Two", GUEST]
     outcomes = {kind_of[item.referral_id]: item for item in info.items}
     assert {kind: item.outcome for kind, item in outcomes.items()} == {
@@ -231,11 +233,20 @@ def test_a_team_leader_runs_a_whole_meeting_by_keyboard(qtbot, store: Store, tmp
         decide_in_meeting(store, CHAIR, session.meeting_id, ids["high"], DecisionInput(
             confirmed_route="crisis_team", override_reason=REASON, warnings_acknowledged=True))  # fmt: skip
 
-    check_golden(saved[0].read_bytes(), session.meeting_id)
+    check_golden(saved[0].read_bytes(), session.meeting_id, held_on)
     trail = meeting_trail(store)
-    assert ("reveal", revealed) in [(e.action, e.entity_id) for e in trail] or any(
-        "reveal" in (e.summary or "") for e in trail
-    )
+    of_meeting = [e.summary.split(":")[0] for e in trail if e.entity_type == "meeting" and e.action != "view"]
+    assert [what.split(",")[0] for what in of_meeting] == [
+        "meeting opened for " + held_on.isoformat(), "case deferred", "case confirmed", "case changed",
+        "meeting closed"]  # fmt: skip
+    taken = [
+        e for e in trail if e.action == "decision" and f"in the referral meeting {session.meeting_id}" in e.summary
+    ]
+    assert [e.entity_id for e in taken] == [outcomes["sent"].decision_id, outcomes["override"].decision_id]
+    reveals = [e for e in trail if "revealed" in e.summary]
+    assert [(e.actor, e.entity_id, session.meeting_id in e.summary) for e in reveals] == [
+        (CHAIR.username, revealed, True)
+    ]  # one reveal, the one the chair asked for
 
 
 def stored_decisions(store: Store, meeting_id: str, outcomes: dict) -> None:  # type: ignore[type-arg]
@@ -255,13 +266,17 @@ def meeting_trail(store: Store) -> list[AuditEvent]:
         return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
 
 
-def check_golden(pdf: bytes, meeting_id: str) -> None:
-    """The minutes' text against its golden file; the meeting's id and the closing time, which change each
-    run, read as placeholders."""
+def check_golden(pdf: bytes, meeting_id: str, held_on: date) -> None:
+    """The minutes' text against its golden file; the meeting's id, its day and the closing time, which
+    change each run, read as placeholders."""
     actual = golden_text(page_texts(pdf))
     actual = actual.replace(meeting_id, "<meeting id>")
+    for written in (f"{held_on:%d/%m/%Y}", f"{held_on.day} {held_on:%B %Y}"):
+        actual = actual.replace(written, "<held on>")
     actual = re.sub(r"\b\d{1,2}:\d{2}\b", "<time>", actual)
-    actual = actual.replace(date.today().strftime("%d/%m/%Y"), "<today>")
+    today = date.today()
+    for written in (f"{today:%d/%m/%Y}", f"{today.day} {today:%B %Y}"):  # the day it closed
+        actual = actual.replace(written, "<today>")
     if REGENERATE:
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(actual, encoding="utf-8")

@@ -122,6 +122,7 @@ class MeetingWindow(QWidget):
         self.cases = QListWidget()
         self.cases.setAccessibleName("Cases")
         self.cases.setMinimumWidth(300)
+        self.cases.setWordWrap(True)
         self.cases.currentRowChanged.connect(self._case_chosen)
         left.addWidget(_label("Ca&ses (the queue at opening)", self.cases))
         left.addWidget(self.cases, 1)
@@ -230,7 +231,8 @@ class MeetingWindow(QWidget):
         self.cases.clear()
         for number, case in enumerate(session.cases, 1):
             entry = case.entry
-            self.cases.addItem(f"{number}. {entry.reference} {entry.initials}: {case.status}")
+            why = "; ".join(QUEUE_REASON_TEXT[reason] for reason in entry.reasons)
+            self.cases.addItem(f"{number}. {entry.reference} {entry.initials}: {case.status}\n    {why}")
         self.cases.setCurrentRow(session.index)
         self.cases.blockSignals(False)
         shown = self._presented()
