@@ -137,7 +137,7 @@ class MeetingSession:
         except StoreError as exc:
             self._refused(str(exc))
             return
-        data = {"confirmed_route": routing.route, "confirmed_step": routing.step,
+        data: dict[str, object] = {"confirmed_route": routing.route, "confirmed_step": routing.step,
                 "override_reason": self.form.reason.strip() or None,
                 # The warnings are on the projector with the case: the team confirming has read them.
                 "warnings_acknowledged": True}  # fmt: skip
@@ -156,7 +156,7 @@ class MeetingSession:
         if problems:
             self._refused("; ".join(problems))
             return
-        data = {"confirmed_route": form.route, "confirmed_step": form.step, "override_reason": form.reason.strip(),
+        data: dict[str, object] = {"confirmed_route": form.route, "confirmed_step": form.step, "override_reason": form.reason.strip(),
                 "warnings_acknowledged": True}  # fmt: skip
         self._decide(case, data, "changed", "Another route recorded")
 
