@@ -106,7 +106,7 @@ def _screening_reasons(session: Session, screening: Screening, ruleset: Ruleset 
         found.add("high_risk")
     if screening.discuss_in_supervision:
         found.add("supervision")
-    rules = ruleset or _ruleset_in_force(session)
+    rules = ruleset or store_ruleset(session)
     ratings = rate(screening_input(screening).to_routing(), rules)
     # As the engine counts them: a cell naming alternatives (CMHT/CRHTT) is one service to decide on.
     if matrix_outcome(ratings, rules).services_outside_iapt > 1:
@@ -114,9 +114,10 @@ def _screening_reasons(session: Session, screening: Screening, ruleset: Ruleset 
     return found
 
 
-def _ruleset_in_force(session: Session) -> Ruleset:
+def store_ruleset(session: Session) -> Ruleset:
     """The store's ruleset in force, read in the caller's transaction; the shipped one when none is
-    set or the kept one cannot be used (the queue must never stop a screening being saved)."""
+    set or the kept one cannot be used: for a queue reason or a minutes line, never to choose a route
+    (the queue must never stop a screening being saved)."""
     try:
         sha256 = read_service_settings(session).ruleset_sha256
     except SettingsError:
