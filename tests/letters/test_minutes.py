@@ -140,6 +140,22 @@ def test_forty_cases_run_over_pages_numbered_with_the_table_header_repeated() ->
         assert sum(f"DON-{n:06d}" in text for text in pages) == 1
 
 
+HEADINGS = ("Cases taken, in order", "Actions", "Deferred cases")
+
+
+@pytest.mark.parametrize("count", range(14, 30))
+def test_a_heading_and_its_table_header_never_end_a_page_without_a_row(count: int) -> None:
+    # Ever more short cases put the actions' heading at every height of the page in turn; its first
+    # action is long, so heading, header and that row need more room than a heading alone.
+    cases = tuple(case(n, action=f"{LONG_REASON} {LONG_REASON}" if n == 1 else None, action_owner="Priya Shah",
+                       action_due=date(2026, 12, 8)) for n in range(1, count + 1))  # fmt: skip
+    for number, text in enumerate(page_texts(render_minutes(meeting(cases))), start=1):
+        for heading in HEADINGS:
+            if heading in text:
+                after = text[text.index(heading) + len(heading) :]
+                assert after.startswith(" None") or re.search(r"DON-\d{6}", after), f"{heading} ends page {number}"
+
+
 def test_a_long_reason_wraps_within_its_column_and_is_printed_whole() -> None:
     pdf = render_minutes(sample())
     assert LONG_REASON in " ".join(page_texts(pdf))

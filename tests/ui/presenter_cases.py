@@ -18,7 +18,10 @@ def sample_case(ruleset: Ruleset, levels: Mapping[str, str] = HIGH_RISK_LEVELS, 
                 reference: str = "DON-000123") -> PresenterCase:  # fmt: skip
     rows = tuple(
         PresenterRow(
-            variable=v, label=ruleset.variable_labels[v], level=levels[v], level_label=ruleset.document.levels[levels[v]],  # type: ignore[index]
+            variable=v,
+            label=ruleset.variable_labels[v],
+            level=levels[v],
+            level_label=ruleset.document.levels[levels[v]],  # type: ignore[index]
             definition=ruleset.variable(v).definitions[levels[v]],  # type: ignore[index]
             destinations=tuple(ruleset.destination_labels[c] for c in ruleset.cell_destinations[(v, levels[v])]),  # type: ignore[index]
             note="thoughts most days, no plan" if v == "risk" else None,

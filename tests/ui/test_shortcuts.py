@@ -14,7 +14,7 @@ exactly the keys its widgets have, the menus are its menus, and docs/keyboard.md
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -172,6 +172,9 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     from triage.ui.settings_import_dialog import SettingsImportDialog
     from triage.ui.users_dialog import UsersDialog
 
+    from triage.services.meeting_people import Colleague
+    from triage.ui.meeting_open_dialog import MeetingOpenDialog
+
     account = UserInfo("pwp.one", "PWP One", "pwp", datetime(2025, 1, 6, 9, 0), None, False)
     return {
         "letters": lambda: LetterDialog(store, decided_referral(store, LEADER, decided_high_risk(store).referral_id),
@@ -194,10 +197,23 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
         "change role": lambda: RoleForm(account, lambda _role: None),
         "audit": lambda: AuditViewer(store, ADMIN),
         "keyboard shortcuts": lambda: KeyboardHelp(),
+        "open meeting": lambda: MeetingOpenDialog([Colleague("lead.one", "Lead One", "team_leader"),
+                                                   Colleague("pwp.one", "PWP One", "pwp")]),
+        "meeting": lambda: meeting_window(store),
         "send to meeting": lambda: SendToMeetingDialog(store, PWP, new_referral(store), "DON-000001"),
         "meeting queue": lambda: meeting_queue_dialog(store, LEADER),
         "supervision queue": lambda: supervision_queue_dialog(store, LEADER),
     }  # fmt: skip
+
+
+def meeting_window(store: Store) -> QWidget:
+    """The chair's window of a meeting just opened (a guest in the chair: no account is needed)."""
+    from triage.services.meetings import MeetingInput, open_meeting
+    from triage.ui.meeting_window import MeetingWindow
+
+    decided_high_risk(store)  # one case waiting, so every control is there
+    meeting_id = open_meeting(store, LEADER, MeetingInput(held_on=date(2025, 3, 3), chair_guest="Guest Chair"))
+    return MeetingWindow.for_meeting(store, LEADER, meeting_id, RULESET)
 
 
 PAGES = [c.name for c in CONTEXTS if c.in_window]

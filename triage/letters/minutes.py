@@ -140,10 +140,14 @@ def _section(
     heading: str, rows: list[list[str]], widths: list[float], text: MinutesText, styles: Styles
 ) -> list[Flowable]:
     """A heading and its table (which may run over pages, its header repeated), or "None" when the
-    table has no rows."""
+    table has no rows. The heading never ends a page, nor the table's header: both start a page
+    with at least the first row, however long its reason."""
     if len(rows) == 1:
         return _paragraph_section(heading, text.none, styles)
-    return [CondPageBreak(30 * mm), render.para(heading, styles["heading"]), render.data_table(rows, widths, styles)]
+    title = render.para(heading, styles["heading"])
+    start = [title, render.data_table(rows[:2], widths, styles)]
+    needed = sum(part.wrap(render.WIDTH, render.PAGE_H)[1] + part.getSpaceBefore() for part in start)
+    return [CondPageBreak(needed + styles["heading"].spaceAfter), title, render.data_table(rows, widths, styles)]
 
 
 def _paragraph_section(heading: str, body: str, styles: Styles) -> list[Flowable]:

@@ -14,7 +14,7 @@ window, which closes a dialog).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
+from html import escape as html_escape
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QKeyEvent
@@ -23,6 +23,12 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLay
 from triage.rules.cell_labels import cell_labels
 from triage.rules.ruleset import Ruleset
 from triage.rules.vocabulary import LEVELS, VARIABLES
+
+
+def escape(text: str) -> str:
+    """Text as rich text shows it (an apostrophe stays one, for the reader and for a search of the text)."""
+    return html_escape(text, quote=False)
+
 
 BODY_PX = 24  # body text on a projector (issue 16: at least 24 px at 1280x720)
 HEADING_PX = 28  # headings, larger than the body
@@ -83,7 +89,7 @@ class MatrixGrid(QWidget):
         self.ruleset = ruleset
         self.short = cell_labels(ruleset)
         self.levels: dict[str, str] = {}
-        self.cursor = (0, 0)
+        self.current = (0, 0)
         self.setStyleSheet(STYLE)
         self.setFont(large_font(self.font(), BODY_PX))
         self.setAccessibleName("Referral matrix: seven variables by three levels")
@@ -115,6 +121,7 @@ class MatrixGrid(QWidget):
             self.grid.setColumnStretch(column, 2)
         self.case_heading = heading("This case's levels, as the ruleset defines them", HEADING_PX, self)
         self.case_heading.hide()
+        self.case_heading.setContentsMargins(8, 6, 8, 0)
         layout.addWidget(self.case_heading)
         self.case_definitions = QLabel(self)
         self.case_definitions.setWordWrap(True)
@@ -122,6 +129,7 @@ class MatrixGrid(QWidget):
         self.case_definitions.setTextFormat(Qt.TextFormat.RichText)
         self.case_definitions.setAccessibleName("This case's levels, as the ruleset defines them")
         self.case_definitions.hide()
+        self.case_definitions.setContentsMargins(8, 0, 8, 0)
         layout.addWidget(self.case_definitions)
         layout.addStretch(1)  # spare height goes below the grid, never into its rows
         self._definition_panel()
@@ -134,7 +142,9 @@ class MatrixGrid(QWidget):
         corner = heading("Variable", HEADING_PX, self.cells_area)
         self.grid.addWidget(corner, 0, 0)
         for column, level in enumerate(LEVELS):
-            self.grid.addWidget(heading(self.ruleset.document.levels[level], HEADING_PX, self.cells_area), 0, column + 1)
+            self.grid.addWidget(
+                heading(self.ruleset.document.levels[level], HEADING_PX, self.cells_area), 0, column + 1
+            )
 
     def _width_needed(self, level: str) -> int:
         """The width of the level's longest line, marked (bold, with the marker) or not, and the frame:
@@ -157,7 +167,7 @@ class MatrixGrid(QWidget):
     def _definition_panel(self) -> None:
         self.definition_panel = QFrame(self)
         self.definition_panel.setProperty("role", "definition")
-        inner = QVBoxLayout(self.definition_panel)
+        inner = self.panel_layout = QVBoxLayout(self.definition_panel)
         inner.setContentsMargins(16, 10, 16, 10)
         self.definition_text = QLabel(self.definition_panel)
         self.definition_text.setWordWrap(True)
@@ -184,7 +194,8 @@ class MatrixGrid(QWidget):
         cell.setText(f"{first}<br>{second}")
         cell.setProperty("marked", marked)
         cell.setAccessibleName(self.spoken(variable, level, marked=marked))
-        cell.setAccessibleDescription(f"{self.short.cells[(variable, level)]}; points to {' / '.join(self.destinations(variable, level))}")  # type: ignore[index]
+        short = self.short.cells[(variable, level)]  # type: ignore[index]
+        cell.setAccessibleDescription(f"{short}; points to {' / '.join(self.destinations(variable, level))}")
         cell.style().unpolish(cell)
         cell.style().polish(cell)
 
@@ -226,9 +237,9 @@ class MatrixGrid(QWidget):
         return self.cells[(VARIABLES[row], LEVELS[column])]
 
     def _place_cursor(self, row: int, column: int) -> None:
-        previous = self.cell_at(*self.cursor)
+        previous = self.cell_at(*self.current)
         previous.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # one tab stop for the whole grid: the cursor's
-        self.cursor = (row, column)
+        self.current = (row, column)
         current = self.cell_at(row, column)
         current.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setFocusProxy(current)
@@ -238,8 +249,8 @@ class MatrixGrid(QWidget):
             self.show_definition()
 
     def move_cursor(self, rows: int, columns: int) -> None:
-        row = min(max(self.cursor[0] + rows, 0), len(VARIABLES) - 1)
-        column = min(max(self.cursor[1] + columns, 0), len(LEVELS) - 1)
+        row = min(max(self.current[0] + rows, 0), len(VARIABLES) - 1)
+        column = min(max(self.current[1] + columns, 0), len(LEVELS) - 1)
         self._place_cursor(row, column)
 
     def key(self, event: QKeyEvent) -> bool:
@@ -260,7 +271,7 @@ class MatrixGrid(QWidget):
         return True
 
     def show_definition(self) -> None:
-        variable, level = VARIABLES[self.cursor[0]], LEVELS[self.cursor[1]]
+        variable, level = VARIABLES[self.current[0]], LEVELS[self.current[1]]
         marked = self.levels.get(variable) == level
         title = f"{self.ruleset.variable_labels[variable]}, {self.ruleset.document.levels[level]}" + (
             f" ({THIS_CASE})" if marked else ""
@@ -281,11 +292,11 @@ class MatrixGrid(QWidget):
         """Over the half of the rows away from the cursor, so the cell asked about stays in sight."""
         area = self.cells_area.geometry()
         width = area.width()
-        margins = self.definition_panel.layout().contentsMargins()
+        margins = self.panel_layout.contentsMargins()
         text_width = width - margins.left() - margins.right()
         frame = 2 * PANEL_BORDER
         height = self.definition_text.heightForWidth(text_width - frame) + margins.top() + margins.bottom() + frame
-        rows_below = self.cursor[0] < len(VARIABLES) // 2 + 1
+        rows_below = self.current[0] < len(VARIABLES) // 2 + 1
         y = area.bottom() + 1 - height if rows_below else area.top() + self.grid.cellRect(0, 0).height()
         self.definition_panel.setGeometry(area.left(), max(y, area.top()), width, height)
 

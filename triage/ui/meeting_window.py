@@ -148,6 +148,14 @@ class MeetingWindow(QWidget):
         session.observe(self._show)
         self._show()
 
+    @classmethod
+    def for_meeting(
+        cls, store: Store, user: User, meeting_id: str, ruleset: Ruleset, parent: QWidget | None = None
+    ) -> MeetingWindow:
+        """The window of an open meeting, its cases the queue as it stands now."""
+        session = MeetingSession(store, user, meeting_id, meeting_queue(store, user), ruleset)
+        return cls(session, meeting_info(store, user, meeting_id), parent)
+
     # --- building ------------------------------------------------------------------------------
 
     def _outcomes(self) -> QGroupBox:
@@ -367,8 +375,7 @@ def start_meeting(parent: QWidget, store: Store, user: User, ruleset: Ruleset | 
     dialog.deleteLater()
     if not accepted or not opened:
         return
-    session = MeetingSession(store, user, opened[0], meeting_queue(store, user), ruleset)
-    window = MeetingWindow(session, meeting_info(store, user, opened[0]), parent)
+    window = MeetingWindow.for_meeting(store, user, opened[0], ruleset, parent)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.resize(1280, 720)
     window.show()

@@ -13,8 +13,6 @@ scroll to the details and back (the grid keeps the whole width, so there is no s
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QTextDocumentFragment
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
@@ -22,7 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 from triage.rules.ruleset import Ruleset
 from triage.services.meeting_types import PresenterCase
 from triage.ui.fit import fit_to_screen
-from triage.ui.matrix_grid import BODY_PX, HEADING_PX, MatrixGrid, large_font
+from triage.ui.matrix_grid import BODY_PX, HEADING_PX, MatrixGrid, escape, large_font
 
 TITLE = "Referral meeting: presenter view"
 TITLE_PX = 34  # the case's own heading, larger than the sections'
@@ -45,14 +43,14 @@ class PresenterView(QWidget):
         fit_to_screen(self, QSize(1920, 1080))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the grid needs every pixel
-        self.scroll.setAccessibleName("The case")
-        outer.addWidget(self.scroll)
-        content = QWidget(self.scroll)
+        self.area = QScrollArea(self)
+        self.area.setWidgetResizable(True)
+        self.area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the grid needs every pixel
+        self.area.setAccessibleName("The case")
+        outer.addWidget(self.area)
+        content = QWidget(self.area)
         self.content = QVBoxLayout(content)
         self.content.setContentsMargins(0, 2, 0, 12)
         self.content.setSpacing(6)
@@ -66,7 +64,7 @@ class PresenterView(QWidget):
                            ("reasons", "Why it is in the meeting"), ("history", "Earlier referrals and bounces")):  # fmt: skip
             self.sections[key] = self._section(content, title)
         self.content.addStretch(1)
-        self.scroll.setWidget(content)
+        self.area.setWidget(content)
         self._keys()
 
     def _heading_row(self, content: QWidget) -> None:
@@ -106,7 +104,7 @@ class PresenterView(QWidget):
             shortcut.activated.connect(slot)
 
     def scroll_pages(self, pages: int) -> None:
-        bar = self.scroll.verticalScrollBar()
+        bar = self.area.verticalScrollBar()
         bar.setValue(bar.value() + pages * bar.pageStep())
 
     # --- one case --------------------------------------------------------------------------------
@@ -122,11 +120,14 @@ class PresenterView(QWidget):
         self.grid.hide_definition()
         self.grid.show_levels({row.variable: row.level for row in case.rows})
         self._fill(case)
-        self.scroll.verticalScrollBar().setValue(0)
+        self.area.verticalScrollBar().setValue(0)
 
     def _fill(self, case: PresenterCase) -> None:
         self._set("fired", lines([f"<b>{escape(label)}</b>: {escape(why)}" for label, why in case.fired]) or NOTHING)
-        self._set("notes", lines([f"<b>{escape(row.label)}:</b> {escape(row.note)}" for row in case.rows if row.note]) or NOTHING)
+        self._set(
+            "notes",
+            lines([f"<b>{escape(row.label)}:</b> {escape(row.note)}" for row in case.rows if row.note]) or NOTHING,
+        )
         decided = escape(case.decided) if case.decided else "not decided yet"
         self._set("route", f"<b>The matrix recommends:</b> {escape(case.recommendation)}<br>"
                            f"<b>The screener chose:</b> {decided}")  # fmt: skip
@@ -135,10 +136,16 @@ class PresenterView(QWidget):
                  f"<b>Actions taken and agreed:</b> {escape(case.actions)}"]  # fmt: skip
         self._set("risk", lines(risk))
         self._set("question", escape(case.question) if case.question else "no question sent")
-        waited = [] if case.waited_days is None else [f"waiting {case.waited_days} day{'' if case.waited_days == 1 else 's'}"]
+        waited = (
+            []
+            if case.waited_days is None
+            else [f"waiting {case.waited_days} day{'' if case.waited_days == 1 else 's'}"]
+        )
         screened = [f"screened by {escape(case.screened_by)}"] if case.screened_by else []
         self._set("reasons", lines([escape(reason) for reason in case.reasons] + waited + screened) or NOTHING)
-        self._set("history", lines([escape(line) for line in case.history]) or "none: this is the person's only referral")
+        self._set(
+            "history", lines([escape(line) for line in case.history]) or "none: this is the person's only referral"
+        )
 
     def _set(self, key: str, html: str) -> None:
         label = self.sections[key]
