@@ -212,7 +212,7 @@ def meeting_window(store: Store) -> QWidget:
     from triage.ui.meeting_window import MeetingWindow
 
     decided_high_risk(store)  # one case waiting, so every control is there
-    meeting_id = open_meeting(store, LEADER, MeetingInput(held_on=date(2025, 3, 3), chair_guest="Guest Chair"))
+    meeting_id = open_meeting(store, LEADER, MeetingInput(held_on=date.today(), chair_guest="Guest Chair"))
     return MeetingWindow.for_meeting(store, LEADER, meeting_id, RULESET)
 
 
