@@ -153,6 +153,7 @@ def shown_page(name: str, window: MainWindow, store: Store) -> None:
 
 def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     """Every dialog of the app, by its context's name in the registry."""
+    from triage.services.meeting_people import Colleague
     from triage.services.referral_record import referral_record
     from triage.services.settings_import import Difference, ImportOffer
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
@@ -163,6 +164,7 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.login import FirstRunDialog, LoginDialog
     from triage.ui.matrix_view import MatrixView
+    from triage.ui.meeting_open_dialog import MeetingOpenDialog
     from triage.ui.meeting_queue_dialog import meeting_queue_dialog, supervision_queue_dialog
     from triage.ui.presenter_view import PresenterView
     from triage.ui.referral_dialog import NewReferralDialog
@@ -171,9 +173,6 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     from triage.ui.settings_dialog import SettingsDialog
     from triage.ui.settings_import_dialog import SettingsImportDialog
     from triage.ui.users_dialog import UsersDialog
-
-    from triage.services.meeting_people import Colleague
-    from triage.ui.meeting_open_dialog import MeetingOpenDialog
 
     account = UserInfo("pwp.one", "PWP One", "pwp", datetime(2025, 1, 6, 9, 0), None, False)
     return {
