@@ -44,7 +44,7 @@ def test_a_missing_cell_label_is_named(tmp_path) -> None:
     ("version: 1\nrulesets:\n  x:\n    cells:\n      risk: {extreme: a}\n", "rulesets.x.cells.risk.extreme"),
     ("version: 1\nrulesets:\n  x:\n    cells:\n      risk: {low: " + "a" * 27 + "}\n", "rulesets.x.cells.risk.low"),
     ("version: 1\nrulesets:\n  x:\n    cell: {}\n", "rulesets.x.cell: unknown key"),
-])  # fmt: skip
+], ids=["unknown-variable", "unknown-level", "too-long", "unknown-key"])  # fmt: skip
 def test_an_unknown_or_too_long_label_fails_the_load(tmp_path, body: str, problem: str) -> None:
     with pytest.raises(CellLabelsError) as raised:
         load_cell_labels(write(tmp_path, body))

@@ -16,25 +16,30 @@ def test_ctrl_m_then_arrows_and_return_read_a_cells_full_definition(qtbot, windo
     read: dict[str, object] = {}
 
     def move_and_read(view: MatrixView) -> None:
-        qtbot.waitUntil(lambda: view.grid.cells[("severity", "low")].hasFocus())
-        for key in [Qt.Key.Key_Down] * 5 + [Qt.Key.Key_Right] * 2:
-            press(qtbot, key)
-        read["focused"] = focused().accessibleName()
-        press(qtbot, Qt.Key.Key_Return)
-        read["shown"] = view.grid.definition_panel.isVisible()
-        read["definition"] = view.grid.definition_text.text()
-        press(qtbot, Qt.Key.Key_Escape)
-        read["hidden"] = not view.grid.definition_panel.isVisible()
-        press(qtbot, Qt.Key.Key_Escape)
+        try:
+            qtbot.waitUntil(lambda: view.grid.cells[("severity", "low")].hasFocus())
+            for key in [Qt.Key.Key_Down] * 5 + [Qt.Key.Key_Right] * 2:
+                press(qtbot, key)
+            read["focused"] = focused().accessibleName()
+            press(qtbot, Qt.Key.Key_Return)
+            read["shown"] = view.grid.definition_panel.isVisible()
+            read["definition"] = view.grid.definition_text.text()
+            press(qtbot, Qt.Key.Key_Escape)
+            read["hidden"] = not view.grid.definition_panel.isVisible()
+            press(qtbot, Qt.Key.Key_Escape)
+            read["closed"] = not view.isVisible()
+        finally:  # whatever stopped the typing, the dialog goes, so the test fails instead of hanging
+            read["done"] = True
+            view.reject()
 
     when_modal(qtbot, MatrixView, move_and_read)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     press(qtbot, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: "hidden" in read)
+    qtbot.waitUntil(lambda: "done" in read)
 
     definition = default_ruleset().variable("risk").definitions["high"]
     assert read["focused"] == f"Risk, high: {definition}"
-    assert read["shown"] is True and read["hidden"] is True
+    assert read["shown"] is True and read["hidden"] is True and read["closed"] is True
     assert definition in str(read["definition"]) and "DaSH CRHTT / DaSH CMHT" in str(read["definition"])
     assert not any(isinstance(w, MatrixView) and w.isVisible() for w in window.findChildren(MatrixView))

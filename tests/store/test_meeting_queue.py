@@ -257,3 +257,60 @@ def test_the_queue_is_listed_fast_with_100k_referrals_in_the_store(tmp_path) -> 
                 "meeting_queue_entry.referral_id ORDER BY meeting_queue_entry.position")))  # fmt: skip
         assert "SCAN referral" not in plan  # referrals are looked up by key, never scanned
         assert f"SCAN {MeetingQueueEntry.__tablename__} USING INDEX ix_meeting_queue_entry_position" in plan
+
+
+# --- out of the queue by a meeting's decision (the meetings themselves: tests/store/test_meetings.py) ---
+
+
+def meeting(store: Store) -> str:
+    from triage.services.meetings import MeetingInput, open_meeting
+
+    return open_meeting(store, LEADER, MeetingInput(held_on=date.today(), chair_guest="Dr Chair"))
+
+
+def recommended(store: Store, referral_id: str) -> DecisionInput:
+    from triage.services import recommend
+
+    routing = recommend(store, LEADER, referral_id)
+    return DecisionInput(confirmed_route=routing.route, confirmed_step=routing.step,
+                         override_reason="reviewed by the team" if routing.route == "crisis_team" else None,
+                         warnings_acknowledged=bool(routing.warnings))  # fmt: skip
+
+
+def test_a_high_risk_referral_a_pwp_decided_leaves_only_when_a_meeting_decides_it(store: Store) -> None:
+    from triage.services.meetings import decide_in_meeting
+
+    referral_id, other = screened(store, 1, HIGH_RISK), screened(store, 2, SEVERAL)
+    send_to_meeting(store, PWP, referral_id, QUESTION)
+    confirm_decision(store, PWP, referral_id, recommended(store, referral_id))
+    assert queued(store)[referral_id] == ("high_risk", "sent")
+    decide_in_meeting(store, LEADER, meeting(store), referral_id, recommended(store, referral_id))
+    assert queued(store) == {other: ("several_services",)}
+    moves = [(e.actor, e.summary) for e in events_of(store, referral_id) if "the meeting queue" in e.summary]
+    assert moves == [("pwp", "joined the meeting queue: high_risk"), ("lead", "left the meeting queue")]
+
+
+def events_of(store: Store, referral_id: str) -> list[AuditEvent]:
+    with store.read() as session:
+        rows = list(
+            session.scalars(select(AuditEvent).where(AuditEvent.entity_id == referral_id).order_by(AuditEvent.id))
+        )
+        session.expunge_all()
+        return rows
+
+
+def test_a_deferred_case_stays_with_its_reason_until_a_later_meeting_decides_it(store: Store) -> None:
+    from triage.services.meetings import close_meeting, decide_in_meeting, defer_case
+
+    referral_id = screened(store, 1, SEVERAL)
+    first = meeting(store)
+    defer_case(store, LEADER, first, referral_id, "Waiting for the GP's review")
+    close_meeting(store, LEADER, first)
+    (entry,) = meeting_queue(store, LEADER)
+    assert (entry.referral_id, entry.reasons, entry.deferred_reason) == (
+        referral_id, ("several_services",), "Waiting for the GP's review")  # fmt: skip
+    decide_in_meeting(store, LEADER, meeting(store), referral_id, recommended(store, referral_id))
+    assert queued(store) == {}
+    # a new screening after the meeting's decision puts it back, for the team to look at again
+    save_screening(store, PWP, referral_id, ScreeningInput.model_validate(SEVERAL))
+    assert queued(store) == {referral_id: ("several_services",)}

@@ -84,6 +84,20 @@ from triage.services.meeting_queue import (
     set_supervisor,
     supervision_queue,
 )
+from triage.services.meetings import (
+    MeetingInput,
+    ask_for_information,
+    close_meeting,
+    decide_in_meeting,
+    defer_case,
+    meeting_case_record,
+    meeting_info,
+    minutes_pdf,
+    open_meeting,
+    open_meetings,
+    require_presenter,
+    reveal_name,
+)
 from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
 from triage.services.references import set_reference_prefix
 from triage.services.service_settings import read_ruleset_file, save_computer_settings, save_service_settings
@@ -266,6 +280,22 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
     ("run_meeting", "move_in_queue", lambda w, u: move_in_queue(w.store, u, w.new, 1), NotFoundError),
     ("supervise", "supervision_queue", lambda w, u: supervision_queue(w.store, u), None),
     ("users", "set_supervisor", lambda w, u: set_supervisor(w.store, u, "author", PEOPLE["team_leader"]), None),
+    ("run_meeting", "open_meeting", lambda w, u: open_meeting(w.store, u, MeetingInput(
+        held_on=date.today(), chair=PEOPLE["team_leader"])), None),
+    ("run_meeting", "open_meetings", lambda w, u: open_meetings(w.store, u), None),
+    # a meeting nobody opened: allowed, the call reaches the store and finds none; refused, nothing is read
+    ("run_meeting", "meeting_info", lambda w, u: meeting_info(w.store, u, "no-meeting"), NotFoundError),
+    ("run_meeting", "require_presenter", lambda w, u: require_presenter(w.store, u, "no-meeting"), None),
+    ("run_meeting", "meeting_case_record", lambda w, u: meeting_case_record(w.store, u, "no-meeting", w.screened),
+     NotFoundError),
+    ("run_meeting", "reveal_name", lambda w, u: reveal_name(w.store, u, "no-meeting", w.screened), NotFoundError),
+    ("run_meeting", "decide_in_meeting", lambda w, u: decide_in_meeting(w.store, u, "no-meeting", w.screened,
+                                                                         w.recommended), NotFoundError),
+    ("run_meeting", "defer_case", lambda w, u: defer_case(w.store, u, "no-meeting", w.screened, "later"), NotFoundError),
+    ("run_meeting", "ask_for_information", lambda w, u: ask_for_information(
+        w.store, u, "no-meeting", w.screened, "the letter", "Ann", date.today()), NotFoundError),
+    ("run_meeting", "close_meeting", lambda w, u: close_meeting(w.store, u, "no-meeting"), NotFoundError),
+    ("run_meeting", "minutes_pdf", lambda w, u: minutes_pdf(w.store, u, "no-meeting"), NotFoundError),
 ]  # fmt: skip
 
 

@@ -58,6 +58,16 @@ def register(commands: Commands) -> None:
     users_role.add_argument("username")
     users_role.add_argument("role", choices=ROLES)
     users_role.set_defaults(command="users set-role", handler=_users_set_role)
+    users_supervisor = users.add_parser(
+        "set-supervisor", parents=[store], help="name the team leader who supervises a user (their supervision queue)",
+        description="The screenings USERNAME flags to discuss in supervision join SUPERVISOR's supervision queue. "
+        "SUPERVISOR must be an active team leader; --none removes the supervisor.",
+    )  # fmt: skip
+    users_supervisor.add_argument("username")
+    chosen = users_supervisor.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("supervisor", nargs="?", help="the supervising team leader's username")
+    chosen.add_argument("--none", action="store_true", help="no supervisor")
+    users_supervisor.set_defaults(command="users set-supervisor", handler=_users_set_supervisor)
     users_passwd = users.add_parser("passwd", parents=[store], help="change your own password (any role; "
                                     "the new one from TRIAGE_NEW_PASSWORD, else asked twice)")  # fmt: skip
     users_passwd.set_defaults(command="users passwd", handler=_users_passwd)
@@ -159,6 +169,14 @@ def _users_set_role(args: argparse.Namespace) -> int:
 
     return _account_change(args, lambda store, admin, name: set_role(store, admin, name, args.role),
                            f"{{name}} is now {args.role}")  # fmt: skip
+
+
+def _users_set_supervisor(args: argparse.Namespace) -> int:
+    from triage.services.meeting_queue import set_supervisor
+
+    leader = None if args.none else args.supervisor
+    done = "{name} has no supervisor" if leader is None else f"{{name}} is supervised by {leader.strip().casefold()}"
+    return _account_change(args, lambda store, admin, name: set_supervisor(store, admin, name, leader), done)
 
 
 def _users_passwd(args: argparse.Namespace) -> int:

@@ -32,7 +32,7 @@ from triage.services.service_settings import held_ruleset
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import NotFoundError, RefusedError
-from triage.store.models import Decision, Referral, Screening
+from triage.store.models import Decision, Meeting, Referral, Screening
 from triage.store.types import utc_now
 
 log = logging.getLogger(__name__)
@@ -88,13 +88,28 @@ def _decided_by_others(session: Session, referral_id: str, user: User) -> bool:
 
 
 def _require_decider(store: Store, user: User, referral_id: str, action: Action) -> None:
-    """``action``, and ``override_any`` too when someone else has decided this referral. Checked
-    before the write, so that a refusal is audited in its own transaction."""
+    """``action``, and ``override_any`` too when someone else has decided this referral, and
+    ``run_meeting`` when its latest decision is a closed meeting's (locked: only a team leader changes
+    it, by a new decision that revises it). Checked before the write, so that a refusal is audited in
+    its own transaction."""
     require(user, action, store=store)
     with store.read() as session:
         others = _decided_by_others(session, referral_id, user)
+        locked = locked_meeting_decision(session, referral_id) is not None
     if others:
         require(user, "override_any", store=store)
+    if locked:
+        require(user, "run_meeting", store=store)
+
+
+def locked_meeting_decision(session: Session, referral_id: str) -> Decision | None:
+    """The referral's latest decision when a meeting that has since closed took it, else None."""
+    latest = session.scalars(select(Decision).where(Decision.referral_id == referral_id)
+                             .order_by(Decision.decided_at.desc()).limit(1)).first()  # fmt: skip
+    if latest is None or latest.meeting_id is None:
+        return None
+    meeting = session.get(Meeting, latest.meeting_id)
+    return latest if meeting is not None and meeting.closed_at is not None else None
 
 
 def _note(in_meeting: bool) -> str:
@@ -105,6 +120,8 @@ def _still_allowed(session: Session, user: User, referral_id: str) -> None:
     """Inside the write: someone else may have decided the referral since ``_require_decider``."""
     if not allowed(user, "override_any") and _decided_by_others(session, referral_id, user):
         raise PermissionDenied("override_any")
+    if not allowed(user, "run_meeting") and locked_meeting_decision(session, referral_id) is not None:
+        raise PermissionDenied("run_meeting")
 
 
 def complete_screening(
@@ -150,13 +167,16 @@ _REASON_REFUSALS: dict[ReasonNeeded, str] = {
 
 def record_decision(
     session: Session, referral: Referral, screening: Screening, data: DecisionInput, actor: str, ruleset: Ruleset,
-    *, in_meeting: bool = False,
+    *, in_meeting: bool = False, meeting_id: str | None = None,
 ) -> Decision:  # fmt: skip
     """The decision on ``screening`` inside the caller's transaction: stored with the routing as the
-    engine returned it, audited, the referral moved to decided and its current route kept on it."""
+    engine returned it, audited, the referral moved to decided and its current route kept on it.
+    ``meeting_id``: the referral meeting it is taken in. When the latest decision is a closed
+    meeting's, the new one revises it (``revises_id``, said so in the trail): the old is never edited."""
     routing = route(screening_input(screening).to_routing(), ruleset)
     check_outcome(ruleset, data)
     return_rationale = check_return(services_that_returned(session, referral.person_id), data)
+    revises = locked_meeting_decision(session, referral.id)
     # An override, or any choice for high risk, is stored with its reason (kept in override_reason either way).
     needed = reason_needed(routing, data.confirmed_route, data.confirmed_step)
     if needed and data.override_reason is None:
@@ -180,6 +200,8 @@ def record_decision(
         in_meeting=in_meeting,
         outcome_criterion=data.outcome_criterion,
         return_rationale=return_rationale,
+        meeting_id=meeting_id,
+        revises_id=revises.id if revises is not None else None,
         decided_by=actor,
         decided_at=utc_now(),
     )
@@ -194,11 +216,13 @@ def record_decision(
         f"; {'override of' if needed == 'override' else 'as'} the recommendation ({ruleset.id} {ruleset.version})"
     )
     summary += f"; {_note(in_meeting)}" if in_meeting else ""
+    summary += f" {meeting_id}" if meeting_id is not None else ""
+    summary += f"; revises the meeting decision {revises.id}" if revises is not None else ""
     record_event(session, actor=actor, entity_type="decision", entity_id=decision.id, action="decision",
                  summary=f"{summary}; referral {referral.id}")  # fmt: skip
     if referral.status == "screened":
         move_to_status(session, referral, "decided", actor)
-    refresh_queue(session, referral, ruleset=ruleset)  # an override or a return joins; a meeting's leaves
+    refresh_queue(session, referral, ruleset=ruleset, actor=actor)  # an override or a return joins; a meeting's leaves
     return decision
 
 

@@ -51,10 +51,12 @@ class SendToMeeting(BaseModel):
 # --- the one derivation ----------------------------------------------------------------------------
 
 
-def refresh_queue(session: Session, referral: Referral, *, ruleset: Ruleset | None = None) -> None:
+def refresh_queue(
+    session: Session, referral: Referral, *, ruleset: Ruleset | None = None, actor: str = "system"
+) -> None:
     """Work out ``referral``'s reasons to wait for the team and add, change or remove its queue row,
     in the caller's transaction. ``ruleset``: the one the caller routed by (default the store's in
-    force). A closed referral leaves the queue; one whose latest decision a meeting took on its latest
+    force); ``actor``: whose write moved it (the audit trail names them). A closed referral leaves the queue; one whose latest decision a meeting took on its latest
     screening has been reviewed: only a fresh sending keeps it there."""
     entry = session.get(MeetingQueueEntry, referral.id)
     reasons = () if referral.status == "closed" else _reasons(session, referral, entry, ruleset)
@@ -62,14 +64,14 @@ def refresh_queue(session: Session, referral: Referral, *, ruleset: Ruleset | No
         if entry is not None:
             session.delete(entry)
             session.flush()
-            _audit(session, referral.id, "left the meeting queue")
+            _audit(session, referral.id, "left the meeting queue", actor)
         return
     codes: list[str] = list(reasons)
     if entry is None:
         last = session.scalar(select(func.max(MeetingQueueEntry.position))) or 0
         session.add(MeetingQueueEntry(referral_id=referral.id, reasons=codes, position=last + 1, joined_at=utc_now()))
         session.flush()
-        _audit(session, referral.id, f"joined the meeting queue: {', '.join(codes)}")
+        _audit(session, referral.id, f"joined the meeting queue: {', '.join(codes)}", actor)
     elif entry.reasons != codes:
         entry.reasons = codes
         session.flush()
@@ -106,7 +108,7 @@ def _screening_reasons(session: Session, screening: Screening, ruleset: Ruleset 
         found.add("high_risk")
     if screening.discuss_in_supervision:
         found.add("supervision")
-    rules = ruleset or _ruleset_in_force(session)
+    rules = ruleset or store_ruleset(session)
     ratings = rate(screening_input(screening).to_routing(), rules)
     # As the engine counts them: a cell naming alternatives (CMHT/CRHTT) is one service to decide on.
     if matrix_outcome(ratings, rules).services_outside_iapt > 1:
@@ -114,9 +116,10 @@ def _screening_reasons(session: Session, screening: Screening, ruleset: Ruleset 
     return found
 
 
-def _ruleset_in_force(session: Session) -> Ruleset:
+def store_ruleset(session: Session) -> Ruleset:
     """The store's ruleset in force, read in the caller's transaction; the shipped one when none is
-    set or the kept one cannot be used (the queue must never stop a screening being saved)."""
+    set or the kept one cannot be used: for a queue reason or a minutes line, never to choose a route
+    (the queue must never stop a screening being saved)."""
     try:
         sha256 = read_service_settings(session).ruleset_sha256
     except SettingsError:
@@ -135,7 +138,7 @@ def _latest_decision(session: Session, referral_id: str) -> Decision | None:
                            .order_by(Decision.decided_at.desc()).limit(1)).first()  # fmt: skip
 
 
-def _audit(session: Session, referral_id: str, summary: str, actor: str = "system") -> None:
+def _audit(session: Session, referral_id: str, summary: str, actor: str) -> None:
     record_event(session, actor=actor, entity_type="referral", entity_id=referral_id, action="update", summary=summary)
 
 
@@ -159,7 +162,7 @@ def send_to_meeting(store: Store, user: User, referral_id: str, question: str) -
         entry.sent_by, entry.question = user.username, data.question
         session.flush()
         _audit(session, referral.id, "sent to the referral meeting (with a question)", user.username)
-        refresh_queue(session, referral)
+        refresh_queue(session, referral, actor=user.username)
 
 
 def meeting_queue(store: Store, user: User) -> list[QueueEntry]:

@@ -417,7 +417,7 @@ def move_to_status(session: Session, referral: Referral, status: ReferralStatus,
     record_event(session, actor=actor, entity_type="referral", entity_id=referral.id, action="update",
                  summary=f"status: {status}")  # fmt: skip
     if status == "closed":  # however it is closed, a closed referral leaves the meeting queue
-        refresh_queue(session, referral)
+        refresh_queue(session, referral, actor=actor)
 
 
 def change_status(

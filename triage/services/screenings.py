@@ -186,7 +186,7 @@ def record_screening(session: Session, referral: Referral, data: ScreeningInput,
         session.flush()
         record_event(session, actor=actor, entity_type="draft", entity_id=referral.id, action="delete",
                      summary="screening draft replaced by the saved screening")  # fmt: skip
-    refresh_queue(session, referral)  # high risk, several services, supervision: the queue follows at once
+    refresh_queue(session, referral, actor=actor)  # high risk, several services, supervision: the queue follows at once
     return screening
 
 

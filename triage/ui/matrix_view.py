@@ -11,6 +11,7 @@ from triage.rules.ruleset import Ruleset
 from triage.ui.fit import fit_to_screen
 from triage.ui.matrix_grid import HEADING_PX, MatrixGrid, large_font
 
+SIDE = 6  # px either side of the heading and the footer
 KEYS_HINT = "Arrow keys move between cells · Return or Space shows a cell's full definition · Escape hides it"
 
 
@@ -29,6 +30,7 @@ class MatrixView(QDialog):
             banner.setAccessibleName("Draft ruleset warning")
             layout.addWidget(banner)
         top = QHBoxLayout()
+        top.setContentsMargins(SIDE, 0, SIDE, 0)  # the grid alone takes the whole width
         self.heading = QLabel(doc.title)
         self.heading.setFont(large_font(self.font(), HEADING_PX, bold=True))
         self.heading.setAccessibleName(doc.title)
@@ -40,6 +42,7 @@ class MatrixView(QDialog):
         self.grid = MatrixGrid(ruleset, self)
         layout.addWidget(self.grid, 1)
         footer_row = QHBoxLayout()
+        footer_row.setContentsMargins(SIDE, 0, SIDE, 0)
         self.footer = QLabel(
             f"Source: {doc.source.document}; {doc.source.author or ''}, {doc.source.dated or ''}"
             f"<br>Ruleset {doc.id} {doc.version} ({doc.status}) · sha256 {ruleset.sha256}"

@@ -208,7 +208,7 @@ def render(out: Path) -> list[Path]:
             ("high-risk-alert", HighRiskAlert(SETTINGS, window), (620, 420)),
             ("new-referral", NewReferralDialog([], window), (620, 520)),
             ("settings", SettingsDialog(store, ruleset, SETTINGS, ADMIN, window), (760, 700)),
-            ("matrix", MatrixView(ruleset, window), (1200, 760)),
+            ("matrix", MatrixView(ruleset, window), (1264, 660)),  # the whole grid: 1280x720 less the frame
             ("keyboard-help", KeyboardHelp(window), None),
             (
                 "letter-preview",

@@ -17,6 +17,10 @@ still satisfies it). Downgrading removes the column's foreign key clause the sam
 dropping it (SQLite refuses to drop a column a foreign key names), and refuses once the audit trail
 names a meeting: audit events are never deleted.
 
+The lock, in the database as well as in the services: an outcome (``meeting_item``) is never changed
+or deleted, none is added to a closed meeting, a closed meeting is never changed, no meeting is
+deleted, and a decision taken in a closed meeting is never changed (a later one revises it).
+
 Revision ID: 0015
 Revises: 0014
 """
@@ -45,6 +49,60 @@ DECISION_KEYS = (
 )
 
 
+# (trigger, table, operation, SQLite WHEN condition or None): refused outright or when the meeting is closed
+LOCKS = (
+    ("meeting_item_no_update", "meeting_item", "UPDATE", None),
+    ("meeting_item_no_delete", "meeting_item", "DELETE", None),
+    ("meeting_no_delete", "meeting", "DELETE", None),
+    ("meeting_closed_no_update", "meeting", "UPDATE", "OLD.closed_at IS NOT NULL"),
+    ("meeting_item_closed_meeting", "meeting_item", "INSERT",
+     "(SELECT closed_at FROM meeting WHERE id = NEW.meeting_id) IS NOT NULL"),
+    ("decision_closed_meeting", "decision", "UPDATE",
+     "OLD.meeting_id IS NOT NULL AND (SELECT closed_at FROM meeting WHERE id = OLD.meeting_id) IS NOT NULL"),
+)  # fmt: skip
+POSTGRESQL_LOCK = """
+CREATE FUNCTION triage_meeting_locked() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    locked_id varchar;
+BEGIN
+    IF TG_TABLE_NAME = 'meeting' THEN
+        locked_id := OLD.id;
+    ELSIF TG_OP = 'INSERT' THEN
+        locked_id := NEW.meeting_id;
+    ELSE
+        locked_id := OLD.meeting_id;
+    END IF;
+    IF EXISTS (SELECT 1 FROM meeting WHERE id = locked_id AND closed_at IS NOT NULL) THEN
+        RAISE EXCEPTION '%: % refused (the meeting is closed: its outcomes are locked)', TG_TABLE_NAME, TG_OP
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END $$
+"""
+
+
+def _create_locks(postgresql: bool) -> None:
+    if postgresql:
+        op.execute(POSTGRESQL_LOCK)
+    for name, table, operation, when in LOCKS:
+        if postgresql:
+            function = "triage_refuse" if when is None else "triage_meeting_locked"
+            op.execute(
+                f"CREATE TRIGGER {name} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
+            )
+        else:
+            condition = f" WHEN {when}" if when else ""
+            op.execute(f"CREATE TRIGGER {name} BEFORE {operation} ON {table}{condition} BEGIN SELECT "
+                       f"RAISE(ABORT, '{table}: {operation} refused (the meeting is closed: its outcomes are locked)'); END")  # fmt: skip
+
+
+def _drop_locks(postgresql: bool) -> None:
+    for name, table, _, _ in reversed(LOCKS):
+        op.execute(f"DROP TRIGGER {name} ON {table}" if postgresql else f"DROP TRIGGER {name}")
+    if postgresql:
+        op.execute("DROP FUNCTION triage_meeting_locked()")
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -66,6 +124,7 @@ def upgrade() -> None:
             op.execute(f"ALTER TABLE decision ADD COLUMN {column} {type_} {key}")
         op.execute("ALTER TABLE user_account ADD COLUMN supervisor VARCHAR(100)")
         _edit_sqlite_tables([("audit_event", _in("entity_type", OLD_ENTITIES), _in("entity_type", NEW_ENTITIES))])
+    _create_locks(postgresql)
 
 
 def downgrade() -> None:
@@ -74,6 +133,7 @@ def downgrade() -> None:
     named = bind.execute(sa.text("SELECT count(*) FROM audit_event WHERE entity_type = 'meeting'")).scalar()
     if named:
         raise RuntimeError("the audit trail names referral meetings; it cannot be downgraded past them")
+    _drop_locks(postgresql)
     if postgresql:
         op.execute("ALTER TABLE audit_event DROP CONSTRAINT ck_audit_event_entity_type")
         op.execute(f"ALTER TABLE audit_event ADD CONSTRAINT ck_audit_event_entity_type "
