@@ -287,3 +287,74 @@ def check_golden(pdf: bytes, meeting_id: str, held_on: date) -> None:
         diff = "\n".join(difflib.unified_diff(expected.splitlines(), actual.splitlines(), "golden", "built",
                                               lineterm="", n=1))  # fmt: skip
         pytest.fail(f"{GOLDEN.name} differs from the minutes built (TRIAGE_REGENERATE_GOLDEN=1 to accept):\n{diff}")
+
+
+def shown_meeting(qtbot, store: Store) -> MeetingWindow:  # type: ignore[no-untyped-def]
+    """The chair's window of a meeting opened through the services, shown and active."""
+    from tests.ui.conftest import RULESET
+    from triage.services.meetings import MeetingInput, open_meeting
+
+    meeting_id = open_meeting(store, CHAIR, MeetingInput(held_on=date.today(), chair=CHAIR.username))
+    control = MeetingWindow.for_meeting(store, CHAIR, meeting_id, RULESET)
+    qtbot.addWidget(control)
+    control.resize(1280, 720)
+    control.show()
+    to(qtbot, control.cases)
+    return control
+
+
+@OFFSCREEN_POPUPS
+def test_the_presenter_shows_no_name_until_ctrl_shift_n_pressed_in_it_and_the_reveal_is_audited(qtbot, store) -> None:  # type: ignore[no-untyped-def]
+    accounts(store)
+    ids = three_referrals(store)
+    control = shown_meeting(qtbot, store)
+    act(qtbot, Qt.Key.Key_P, control.projector_button)
+    presenter = presenter_of(control)
+    first = control.session.cases[0].entry.referral_id
+    name = full_name(store, first)
+    assert name not in texts(presenter) and name not in texts(control)
+    to(qtbot, presenter)  # the presenter's own window has the keyboard: its keys ask the meeting's window
+    press(qtbot, Qt.Key.Key_N, CTRL | SHIFT)
+    qtbot.waitUntil(lambda: name in texts(presenter))
+    assert name in texts(control)
+    with store.read() as session:
+        reveals = [e for e in session.scalars(select(AuditEvent)) if "revealed" in e.summary]
+    assert [(e.actor, e.entity_id) for e in reveals] == [(CHAIR.username, first)]
+    press(qtbot, Qt.Key.Key_PageDown)  # the next case, by its initials: the name revealed was this case's only
+    qtbot.waitUntil(lambda: control.session.index == 1)
+    assert name not in texts(presenter) and name not in texts(control)
+    assert set(ids.values()) == {case.entry.referral_id for case in control.session.cases}
+
+
+def test_an_outcome_without_what_it_needs_is_refused_naming_the_fields_and_nothing_is_stored(qtbot, store) -> None:  # type: ignore[no-untyped-def]
+    accounts(store)
+    three_referrals(store)
+    control = shown_meeting(qtbot, store)
+    act(qtbot, Qt.Key.Key_A, control.change_button)  # another route: none chosen, no reason
+    assert control.message.text() == ("Not recorded: Route or step: choose the route the team decided; Why this "
+                                      "route: say why the team chose other than the recommendation.")  # fmt: skip
+    act(qtbot, Qt.Key.Key_I, control.ask_button)
+    assert control.message.text().startswith("Not recorded: What is needed: ")
+    assert "Who: " in control.message.text() and "Due by: must be a date written dd/mm/yyyy" in control.message.text()
+    act(qtbot, Qt.Key.Key_D, control.defer_button)
+    assert control.message.text() == "Not recorded: Why deferred: say why the case waits for a later meeting."
+    assert meeting_info(store, CHAIR, control.session.meeting_id).items == ()
+    assert control.session.index == 0 and control.session.current is not None
+    assert control.session.current.outcome is None
+
+
+def test_the_open_dialog_refuses_a_date_it_cannot_read_naming_the_field_and_opens_nothing(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from triage.services.meeting_people import Colleague
+
+    opened: list[object] = []
+    dialog = MeetingOpenDialog([Colleague("lead.one", "Lena Lead", "team_leader")], opener=opened.append,
+                               chair="lead.one")  # fmt: skip
+    qtbot.addWidget(dialog)
+    dialog.show()
+    to(qtbot, dialog.held_on)
+    press(qtbot, Qt.Key.Key_A, CTRL)
+    qtbot.keyClicks(focused(), "31/02/2026")
+    act(qtbot, Qt.Key.Key_O, dialog.open_button)
+    assert dialog.isVisible() and opened == [] and dialog.meeting is None
+    assert dialog.problems.text() == "Please check:<br><b>Date</b>: must be a date written dd/mm/yyyy, e.g. 15/06/1980"
+    assert focused() is dialog.held_on
