@@ -309,8 +309,7 @@ class MeetingWindow(QWidget):
         if len(screens) > 1:
             self.presenter.setGeometry(screens[1].geometry())
             self.presenter.showFullScreen()
-        else:
-            self.presenter.resize(1280, 720)
+        else:  # one screen: a window of its own, as big as the screen allows (the view fits itself)
             self.presenter.show()
         self._show()
         self.activateWindow()  # the laptop keeps the keyboard: the chair drives from here
