@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from triage.rules.ruleset import Ruleset
 from triage.services.decisions import recommend
 from triage.services.inputs import DecisionInput, InvalidInput, parse
-from triage.services.meeting_types import MEETING_OUTCOME_TEXT, MeetingOutcome, PresenterCase, QueueEntry
+from triage.services.meeting_types import (
+    MEETING_OUTCOME_TEXT,
+    MeetingItem,
+    MeetingOutcome,
+    PresenterCase,
+    QueueEntry,
+)
 from triage.services.meetings import (
     ask_for_information,
     close_meeting,
@@ -81,6 +87,14 @@ class MeetingSession:
         self.form = OutcomeForm()
         self._records: dict[str, ReferralRecord] = {}  # each case's record, read once (a read is audited)
         self._listeners: list[Listener] = []
+
+    def taken(self, items: Sequence[MeetingItem]) -> None:
+        """The outcomes this meeting already recorded (a meeting continued): each case's latest."""
+        latest = {item.referral_id: item.outcome for item in items}
+        for case in self.cases:
+            case.outcome = latest.get(case.entry.referral_id, case.outcome)
+        if self.current is not None and self.current.outcome is not None:
+            self._move_on()
 
     # --- observing -------------------------------------------------------------------------------
 

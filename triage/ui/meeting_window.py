@@ -44,7 +44,7 @@ from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.services.meeting_people import meeting_accounts
 from triage.services.meeting_queue import meeting_queue
 from triage.services.meeting_types import QUEUE_REASON_TEXT, MeetingInfo, PresenterCase
-from triage.services.meetings import MeetingInput, meeting_info, open_meeting
+from triage.services.meetings import MeetingInput, meeting_info, open_meeting, open_meetings
 from triage.services.permissions import User
 from triage.services.route_choice import IAPT_ROUTES
 from triage.store.database import Store
@@ -155,7 +155,9 @@ class MeetingWindow(QWidget):
     ) -> MeetingWindow:
         """The window of an open meeting, its cases the queue as it stands now."""
         session = MeetingSession(store, user, meeting_id, meeting_queue(store, user), ruleset)
-        return cls(session, meeting_info(store, user, meeting_id), parent)
+        info = meeting_info(store, user, meeting_id)
+        session.taken(info.items)  # a meeting continued: what it already did with a case still queued
+        return cls(session, info, parent)
 
     # --- building ------------------------------------------------------------------------------
 
@@ -362,9 +364,13 @@ def start_meeting(parent: QWidget, store: Store, user: User, ruleset: Ruleset | 
     ruleset = ruleset or (getattr(parent, "ruleset", None) if isinstance(getattr(parent, "ruleset", None), Ruleset)
                           else None) or default_ruleset()  # fmt: skip
     try:
+        still_open = open_meetings(store, user)
         accounts = meeting_accounts(store, user)
     except StoreError as exc:
         QMessageBox.warning(parent, "No meeting opened", f"The meeting could not be opened: {exc}.")
+        return
+    if still_open and _continue(parent, still_open[0]):  # the laptop died, or its window was closed
+        _show(MeetingWindow.for_meeting(store, user, still_open[0].id, ruleset, parent))
         return
     opened: list[str] = []
 
@@ -376,7 +382,19 @@ def start_meeting(parent: QWidget, store: Store, user: User, ruleset: Ruleset | 
     dialog.deleteLater()
     if not accepted or not opened:
         return
-    window = MeetingWindow.for_meeting(store, user, opened[0], ruleset, parent)
+    _show(MeetingWindow.for_meeting(store, user, opened[0], ruleset, parent))
+
+
+def _continue(parent: QWidget, meeting: MeetingInfo) -> bool:
+    """Whether to carry on with a meeting left open, rather than open a new one."""
+    asked = (f"The referral meeting of {meeting.held_on:%d/%m/%Y}, chaired by {meeting.chair.name}, is still open "
+             f"({len(meeting.items)} outcome{'' if len(meeting.items) == 1 else 's'} recorded). Continue it? "
+             "(No opens a new meeting.)")  # fmt: skip
+    answer = QMessageBox.question(parent, "A meeting is still open", asked)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def _show(window: MeetingWindow) -> None:
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.resize(1280, 720)
     window.show()
