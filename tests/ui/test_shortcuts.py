@@ -14,7 +14,7 @@ exactly the keys its widgets have, the menus are its menus, and docs/keyboard.md
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -153,6 +153,7 @@ def shown_page(name: str, window: MainWindow, store: Store) -> None:
 
 def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     """Every dialog of the app, by its context's name in the registry."""
+    from triage.services.meeting_people import Colleague
     from triage.services.referral_record import referral_record
     from triage.services.settings_import import Difference, ImportOffer
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
@@ -163,9 +164,12 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.login import FirstRunDialog, LoginDialog
     from triage.ui.matrix_view import MatrixView
+    from triage.ui.meeting_open_dialog import MeetingOpenDialog
+    from triage.ui.meeting_queue_dialog import meeting_queue_dialog, supervision_queue_dialog
     from triage.ui.presenter_view import PresenterView
     from triage.ui.referral_dialog import NewReferralDialog
     from triage.ui.risk_alert import HighRiskAlert
+    from triage.ui.send_to_meeting_dialog import SendToMeetingDialog
     from triage.ui.settings_dialog import SettingsDialog
     from triage.ui.settings_import_dialog import SettingsImportDialog
     from triage.ui.users_dialog import UsersDialog
@@ -192,7 +196,23 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
         "change role": lambda: RoleForm(account, lambda _role: None),
         "audit": lambda: AuditViewer(store, ADMIN),
         "keyboard shortcuts": lambda: KeyboardHelp(),
+        "open meeting": lambda: MeetingOpenDialog([Colleague("lead.one", "Lead One", "team_leader"),
+                                                   Colleague("pwp.one", "PWP One", "pwp")]),
+        "meeting": lambda: meeting_window(store),
+        "send to meeting": lambda: SendToMeetingDialog(store, PWP, new_referral(store), "DON-000001"),
+        "meeting queue": lambda: meeting_queue_dialog(store, LEADER),
+        "supervision queue": lambda: supervision_queue_dialog(store, LEADER),
     }  # fmt: skip
+
+
+def meeting_window(store: Store) -> QWidget:
+    """The chair's window of a meeting just opened (a guest in the chair: no account is needed)."""
+    from triage.services.meetings import MeetingInput, open_meeting
+    from triage.ui.meeting_window import MeetingWindow
+
+    decided_high_risk(store)  # one case waiting, so every control is there
+    meeting_id = open_meeting(store, LEADER, MeetingInput(held_on=date.today(), chair_guest="Guest Chair"))
+    return MeetingWindow.for_meeting(store, LEADER, meeting_id, RULESET)
 
 
 PAGES = [c.name for c in CONTEXTS if c.in_window]
@@ -282,7 +302,7 @@ def test_docs_keyboard_md_has_the_registrys_tables() -> None:
 
 
 SLOTS = [command.slot for menu in MENUS for command in menu.commands() if command.keys]
-ROLE_ONLY = {"open_settings", "open_audit_trail", "open_users"}  # an admin's: a PWP is not offered them
+ROLE_ONLY = {"open_settings", "open_audit_trail", "open_users", "open_meeting_queue"}  # not a PWP's: not offered
 WHILE_LOCKED = {"close", "log_out", "show_keyboard_help"}  # no patient detail shown, or the session left
 
 
@@ -338,9 +358,12 @@ def test_f1_shows_every_menu_and_every_key_window_by_window(qtbot, store) -> Non
         assert where in read[0] and all(part in read[0] for part in parts), where
 
 
+ACCOUNT_MENU = [menu.title for menu in MENUS].index("&My account")
+
+
 def test_an_ampersand_in_a_name_is_shown_in_the_account_menu_and_is_no_access_key(qtbot, store) -> None:
     window = main_window(qtbot, store, User("sj", "Smith & Jones", "pwp"))
-    first = menu_of(window.menuBar().actions()[3]).actions()[0]
+    first = menu_of(window.menuBar().actions()[ACCOUNT_MENU]).actions()[0]
     assert first.text() == "Logged in: Smith && Jones (PWP)" and not first.isEnabled()
     assert QKeySequence.mnemonic(first.text()).isEmpty()
 
@@ -351,7 +374,7 @@ def test_who_is_logged_in_shows_on_every_page_and_heads_the_account_menu(qtbot, 
     shown_page(page, window, store)
     label = window.statusBar().findChild(QLabel, "logged-in")
     assert label is not None and label.isVisible() and label.text() == "Logged in: team.leader (Team leader)"
-    assert menu_of(window.menuBar().actions()[3]).actions()[0].text() == label.text()
+    assert menu_of(window.menuBar().actions()[ACCOUNT_MENU]).actions()[0].text() == label.text()
 
 
 @pytest.mark.qt_log_ignore("does not support raise", "does not support grabbing the keyboard")  # offscreen popups
@@ -362,7 +385,7 @@ def test_a_menu_opens_by_its_access_key_and_runs_a_command_by_its_letter(qtbot, 
     window = main_window(qtbot, store, PWP)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
-    account = menu_of(window.menuBar().actions()[3])
+    account = menu_of(window.menuBar().actions()[ACCOUNT_MENU])
     press(qtbot, window, "Alt+M")
     qtbot.waitUntil(account.isVisible)
     qtbot.keyClick(account, Qt.Key.Key_W)

@@ -66,8 +66,9 @@ class Menu:
         return tuple(item for item in self.items if isinstance(item, Command))
 
 
-# Menu titles are access keys wherever the window is: none of F, T, D, M, H is a letter of a page's
-# (home N O R; record B E; screening W P A V R S O E C K N; lock U W). Quit is the File menu's last.
+# Menu titles are access keys wherever the window is: none of F, G, T, D, M, H is a letter of a page's
+# (home N O R; record B E I A J; screening W P A V R S O E C K N I L; lock U W), so the meeting's menu is
+# Meetin&g, not M&eeting (Alt+E re-screens a record). Quit is the File menu's last.
 MENUS: tuple[Menu, ...] = (
     Menu("&File", (
         Command("&New referral", "new_referral", "Ctrl+N", "new referral", needs="create_referral"),
@@ -81,6 +82,16 @@ MENUS: tuple[Menu, ...] = (
         SEPARATOR,
         Command("&Quit", "close", "Ctrl+Q", "quit (you are logged out; the screening in progress is kept as "
                 "your draft)", while_locked=True),
+    )),
+    Menu("Meetin&g", (
+        Command("Referral meeting &queue…", "open_meeting_queue", "Ctrl+Shift+M", "the referral meeting's queue "
+                "(team leaders): reorder it, open a meeting", needs="run_meeting"),
+        Command("&Open a meeting…", "open_meeting", does="open a referral meeting (team leaders)",
+                needs="run_meeting"),
+        Command("&Supervision queue…", "open_supervision_queue", does="the referrals flagged for your supervision "
+                "(team leaders)", needs="supervise"),
+        Command("Send to the referral &meeting…", "send_to_referral_meeting", does="send the shown (or selected) "
+                "referral to the meeting, with a question for the team", needs="send_to_meeting"),
     )),
     Menu("&Tools", (
         Command("The &matrix in force", "show_matrix", "Ctrl+M", "the matrix in force"),
@@ -241,7 +252,32 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+F", "from"), ("Alt+T", "to"), ("Alt+U", "user, action, record"), ("Alt+R", "refresh"),
         ("F5", "refresh"), ("Alt+E", "export CSV"), ("Ctrl+E", "export CSV"), ("Alt+C", "close")),
         "the filters come first in the tab order, then the table"),
+    Context("send to meeting", "send to the referral meeting", bound(
+        ("Alt+Q", "the question for the team"), ("Alt+S", "send to the meeting")),
+        "Escape closes without sending; a refusal is said under the form and nothing is sent"),
+    Context("meeting queue", "the referral meeting's queue (Ctrl+Shift+M)", bound(
+        ("Alt+Q", "the queue"), ("Alt+Up", "move the selected referral up"),
+        ("Alt+Down", "move the selected referral down"), ("Alt+O", "open a meeting")),
+        "arrows move between referrals (Return opens nothing here) · the new order is stored at once · "
+        "Escape closes"),
+    Context("supervision queue", "the supervision queue", bound(("Alt+Q", "the queue")),
+            "arrows move between referrals · Escape closes"),
     Context("keyboard shortcuts", "keyboard shortcuts (F1)", (), "arrows and Page Up/Down scroll · Escape closes"),
+    Context("open meeting", "open a referral meeting (team leaders)", bound(
+        ("Alt+D", "date"), ("Alt+H", "chair"), ("Alt+A", "attendees"), ("Alt+G", "guests (one per line)"),
+        ("Alt+O", "open the meeting")),
+        "in the attendees, Up/Down move and Space ticks or clears one (the chair is ticked) · Tab leaves the "
+        "guests' box · Return opens the meeting, Escape leaves"),
+    Context("meeting", "referral meeting (the chair's window)", bound(
+        ("Alt+S", "the cases"), ("Alt+C", "confirm the recommendation"), ("Alt+R", "another route or step"),
+        ("Alt+E", "why this route"), ("Alt+A", "choose another route"), ("Alt+F", "why deferred"),
+        ("Alt+D", "defer"), ("Alt+W", "what information is needed"), ("Alt+H", "who is asked"), ("Alt+U", "due by"),
+        ("Alt+I", "ask for information"), ("Alt+N", "reveal the name"),
+        ("Ctrl+Shift+N", "reveal the name, for this case, on both screens (recorded)"),
+        ("Alt+Right", "next case"), ("PgDown", "next case"), ("Alt+Left", "previous case"),
+        ("PgUp", "previous case"), ("Alt+P", "show on the projector"), ("Alt+L", "close the meeting")),
+        "each outcome is recorded at once, or refused in words with nothing written, and the projector moves on "
+        "to the next case not yet taken · in the cases, Up/Down choose the case shown"),
 )  # fmt: skip
 
 

@@ -426,12 +426,7 @@ class LetterDialog(QDialog):
         return printer if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def choose_file(self, name: str) -> Path | None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        chosen, _ = QFileDialog.getSaveFileName(self, "Save the letter as PDF", str(Path(folder) / name), "PDF (*.pdf)")
-        if not chosen:
-            return None
-        path = Path(chosen)
-        return path if path.suffix.lower() == ".pdf" else path.with_name(path.name + ".pdf")
+        return choose_pdf_file(self, "Save the letter as PDF", name)
 
     def choose_text_file(self, name: str) -> Path | None:
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
@@ -448,6 +443,17 @@ class LetterDialog(QDialog):
 
     def inform(self, title: str, message: str) -> None:
         QMessageBox.warning(self, title, message)
+
+
+def choose_pdf_file(parent: QWidget, title: str, name: str) -> Path | None:
+    """Where to save a PDF, asked with the system's save dialog, in the Documents folder under ``name``
+    (which carries no patient data); ".pdf" added when the name typed has none. None if cancelled."""
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(Path(folder) / name), "PDF (*.pdf)")
+    if not chosen:
+        return None
+    path = Path(chosen)
+    return path if path.suffix.lower() == ".pdf" else path.with_name(path.name + ".pdf")
 
 
 def print_pdf(document: QPdfDocument, printer: QPrinter, dpi: int = PRINT_DPI) -> bool:

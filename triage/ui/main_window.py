@@ -1,16 +1,15 @@
 """The main window: the referral list (home), and one referral at a time, its read-only record or its
 screening, and the dialogs it opens.
 
-Its rooms: the home page is referrals_page.py, the record record_view.py, the menu and its shortcuts
-main_window_menu.py, the idle lock main_window_lock.py, the heading above a screening
-referral_heading.py; the window itself (opening a referral, starting, saving and confirming a
-screening, letters, the admin's dialogs) is here.
+Its rooms: the home page is referrals_page.py, the record record_view.py, the menus main_window_menu.py (the Meeting
+menu main_window_meeting.py), the idle lock main_window_lock.py, the heading above a screening referral_heading.py; the
+window itself (opening a referral, starting, saving and confirming a screening, letters, the admin's dialogs) is here.
 
 Keyboard: Ctrl+N new referral, Ctrl+F search, Return opens the selected referral (its record; a referral
 not screened yet, its screening), Ctrl+R resumes the selected (or newest) draft, Ctrl+W goes back to the
 list (Escape from a record), Ctrl+, settings, Ctrl+M the matrix, Ctrl+L the letters of the selected (or
 shown) decided referral, also offered as soon as a decision is confirmed. On a record, Ctrl+E re-screens.
-Ctrl+J (a record) the journey; Ctrl+Shift+A the audit trail (an admin's).
+Ctrl+J (a record) the journey; Ctrl+Shift+A the audit trail (an admin's); Ctrl+Shift+M the meeting queue.
 
 With a logged-in user, every look is audited: opening a referral is one view of its record
 (``referral_record``, which also checks the role), each filter applied to the list is a search (the
@@ -57,6 +56,7 @@ from triage.ui.account_menu import WindowAccount
 from triage.ui.fit import fit_to_screen
 from triage.ui.lock import IdleMonitor, LockPage
 from triage.ui.main_window_lock import WindowLock
+from triage.ui.main_window_meeting import WindowMeeting
 from triage.ui.main_window_menu import WindowMenu
 from triage.ui.matrix_view import MatrixView
 from triage.ui.pages import Page
@@ -88,7 +88,7 @@ def refusal(exc: StoreError, record: ReferralRecord) -> str:
     return f"{exc}."
 
 
-class MainWindow(WindowMenu, WindowLock, WindowAccount, QMainWindow):
+class MainWindow(WindowMenu, WindowMeeting, WindowLock, WindowAccount, QMainWindow):
     def __init__(self, store: Store, ruleset: Ruleset, settings: ServiceSettings, user: User, *,
                  unlock_check: Callable[[str], bool] | None = None,
                  idle_minutes: float = 5.0, on_lock_change: Callable[[str], None] | None = None) -> None:  # fmt: skip
