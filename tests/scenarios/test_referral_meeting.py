@@ -37,6 +37,7 @@ from tests.scenarios.clinical import ALT, CTRL, down_to, main_window, to
 from tests.scenarios.test_journey_by_keyboard import act
 from tests.store.test_letters_store import decided
 from tests.store.test_referral_record import HIGH_RISK, REASON
+from tests.store.test_screenings import ANSWERS
 from tests.users import ADMIN, as_pwp
 from triage.services import get_referral
 from triage.services.inputs import DecisionInput
@@ -391,3 +392,35 @@ def test_a_meeting_left_open_is_continued_from_the_menu_with_what_it_already_did
     cases = {case.entry.referral_id: case for case in again.session.cases}
     assert cases[deferred].outcome == "deferred" and "deferred" in again.cases.item(0).text()
     assert again.session.current is not None and again.session.current.outcome is None
+
+
+ITEM_9_ABOVE_ZERO = {**ANSWERS, "phq9": (1, 2, 1, 0, 1, 2, 1, 0, 1)}  # risk low: the ruleset warns
+
+
+@OFFSCREEN_POPUPS
+def test_a_case_with_warnings_is_decided_only_once_the_chair_says_the_team_read_them(qtbot, store) -> None:  # type: ignore[no-untyped-def]
+    """The routing's warnings are shown to the team and never assumed read because the case is on the
+    projector: Confirm is refused naming the tick box, nothing stored; Alt+K, then Alt+C, records it."""
+    accounts(store)
+    referral_id, _ = decided(store, ITEM_9_ABOVE_ZERO, serial=60)
+    send_to_meeting(store, as_pwp("pwp"), referral_id, QUESTION)
+    control = shown_meeting(qtbot, store)
+    act(qtbot, Qt.Key.Key_P, control.projector_button)
+    presenter = presenter_of(control)
+    assert control.session.current is not None and control.session.current.entry.referral_id == referral_id
+    for shown in (texts(control), texts(presenter)):
+        assert "PHQ-9 item 9" in shown and "review the risk rating before confirming" in shown
+    act(qtbot, Qt.Key.Key_C, control.confirm_button)
+    assert control.message.text().startswith("Not recorded: Warnings read to the team: ")
+    assert meeting_info(store, CHAIR, control.session.meeting_id).items == ()
+    to(qtbot, control.cases)
+    press(qtbot, Qt.Key.Key_K, ALT)
+    qtbot.waitUntil(control.warnings_read.isChecked)  # a mnemonic clicks the box once its animation ends
+    act(qtbot, Qt.Key.Key_C, control.confirm_button)
+    assert not control.session.warning, control.session.said
+    (item,) = meeting_info(store, CHAIR, control.session.meeting_id).items
+    from triage.store.models import Decision
+
+    with store.read() as session:
+        decision = session.get(Decision, item.decision_id)
+        assert decision is not None and decision.in_meeting and decision.warnings_acknowledged

@@ -138,3 +138,6 @@ class PresenterCase:
     history: tuple[str, ...]  # earlier referrals and bounces, one line each, no names
     screened_by: str | None
     waited_days: int | None
+    # The routing's warnings, as the ruleset words them: shown to the team, who must say they read them
+    # before a route is confirmed (never assumed because the case is on the projector).
+    warnings: tuple[str, ...] = ()

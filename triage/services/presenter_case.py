@@ -50,6 +50,7 @@ def presenter_case(
         history=_history(record, ruleset),
         screened_by=(entry.screened_by if entry else None) or (screening.screened_by if screening else None),
         waited_days=entry.waited_days if entry else None,
+        warnings=trace.warnings if trace else (),
     )
 
 

@@ -269,7 +269,8 @@ CONTEXTS: tuple[Context, ...] = (
         "in the attendees, Up/Down move and Space ticks or clears one (the chair is ticked) · Tab leaves the "
         "guests' box · Return opens the meeting, Escape leaves"),
     Context("meeting", "referral meeting (the chair's window)", bound(
-        ("Alt+S", "the cases"), ("Alt+C", "confirm the recommendation"), ("Alt+R", "another route or step"),
+        ("Alt+S", "the cases"), ("Alt+K", "warnings read to the team"), ("Alt+C", "confirm the recommendation"),
+        ("Alt+R", "another route or step"),
         ("Alt+E", "why this route"), ("Alt+A", "choose another route"), ("Alt+F", "why deferred"),
         ("Alt+D", "defer"), ("Alt+W", "what information is needed"), ("Alt+H", "who is asked"), ("Alt+U", "due by"),
         ("Alt+I", "ask for information"), ("Alt+N", "reveal the name"),

@@ -57,6 +57,7 @@ class OutcomeForm:
     what: str = ""  # the information the team needs
     owner: str = ""  # who is asked: an attendee's name, or typed
     due_on: str = ""  # dd/mm/yyyy as typed
+    warnings_read: bool = False  # the chair says the team read the routing's warnings (never assumed)
 
 
 @dataclass
@@ -146,6 +147,8 @@ class MeetingSession:
         case = self._case_to_take()
         if case is None:
             return
+        if not self._warnings_read():
+            return
         try:
             routing = recommend(self.store, self.user, case.entry.referral_id, self.ruleset)
         except StoreError as exc:
@@ -153,8 +156,7 @@ class MeetingSession:
             return
         data: dict[str, object] = {"confirmed_route": routing.route, "confirmed_step": routing.step,
                 "override_reason": self.form.reason.strip() or None,
-                # The warnings are on the projector with the case: the team confirming has read them.
-                "warnings_acknowledged": True}  # fmt: skip
+                "warnings_acknowledged": self.form.warnings_read}  # fmt: skip
         self._decide(case, data, "confirmed", "Recommendation confirmed")
 
     def change(self) -> None:
@@ -170,9 +172,20 @@ class MeetingSession:
         if problems:
             self._refused("; ".join(problems))
             return
+        if not self._warnings_read():
+            return
         data: dict[str, object] = {"confirmed_route": form.route, "confirmed_step": form.step, "override_reason": form.reason.strip(),
-                "warnings_acknowledged": True}  # fmt: skip
+                "warnings_acknowledged": form.warnings_read}  # fmt: skip
         self._decide(case, data, "changed", "Another route recorded")
+
+    def _warnings_read(self) -> bool:
+        """A route is recorded only once the chair says the team read the case's warnings, if it has any
+        (refused, naming the tick box, otherwise: the services would refuse it too)."""
+        shown = self.presented()
+        if shown is not None and shown.warnings and not self.form.warnings_read:
+            self._refused("Warnings read to the team: the case has warnings; tick this once the team has read them")
+            return False
+        return True
 
     def _decide(self, case: Case, data: dict[str, object], outcome: MeetingOutcome, done: str) -> None:
         def act() -> None:

@@ -25,6 +25,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -164,6 +165,10 @@ class MeetingWindow(QWidget):
     def _outcomes(self) -> QGroupBox:
         box = QGroupBox("The team's outcome for this case")
         rows = QFormLayout(box)
+        self.warnings_read = QCheckBox("Warnings read to the team and ac&knowledged")
+        self.warnings_read.setAccessibleName("Warnings read to the team")
+        self.warnings_read.toggled.connect(lambda ticked: setattr(self.session.form, "warnings_read", ticked))
+        rows.addRow(self.warnings_read)
         self.confirm_button = _button("&Confirm the recommendation")
         self.confirm_button.clicked.connect(self.session.confirm)
         rows.addRow(self.confirm_button)
@@ -245,13 +250,15 @@ class MeetingWindow(QWidget):
                            (self.what, form.what), (self.due, form.due_on)):  # fmt: skip
             if line.text() != text:
                 line.setText(text)
+        if self.warnings_read.isChecked() != form.warnings_read:
+            self.warnings_read.setChecked(form.warnings_read)
         if self.owner.currentText() != form.owner:
             self.owner.setCurrentIndex(-1)
             self.owner.setEditText(form.owner)
         self.message.setProperty("role", "warning" if session.warning else "")
         self.message.setText(session.said)
         self.message.style().polish(self.message)
-        for widget in (self.confirm_button, self.change_button, self.defer_button, self.ask_button,
+        for widget in (self.warnings_read, self.confirm_button, self.change_button, self.defer_button, self.ask_button,
                        self.reveal_button, self.route, self.reason, self.defer_reason, self.what, self.owner,
                        self.due):  # fmt: skip
             widget.setEnabled(not session.closed and session.current is not None)
@@ -282,6 +289,9 @@ class MeetingWindow(QWidget):
             parts.append(f"<p><b>Recommended:</b> {escape(shown.recommendation)}"
                          + (f" · <b>the screener decided:</b> {escape(shown.decided)}" if shown.decided else "")
                          + "</p>")  # fmt: skip
+        if shown is not None and shown.warnings:
+            parts.append("<p><b>Warnings for the team</b> (tick Warnings read to the team once read):</p><ul>"
+                         + "".join(f"<li>{escape(warning)}</li>" for warning in shown.warnings) + "</ul>")  # fmt: skip
         if entry.deferred_reason:
             parts.append(f"<p><b>Deferred before:</b> {escape(entry.deferred_reason)}</p>")
         waited = f"waited {entry.waited_days} day{'' if entry.waited_days == 1 else 's'}"

@@ -59,6 +59,7 @@ class PresenterView(QWidget):
         self.content.addWidget(self.grid)
         self.sections: dict[str, QLabel] = {}
         for key, title in (("fired", "Destinations fired, and why"), ("route", "Recommendation and decision"),
+                           ("warnings", "Warnings for the team"),
                            ("notes", "The screener's rating notes"), ("risk", "Risk"),
                            ("question", "The screener's question"),
                            ("reasons", "Why it is in the meeting"), ("history", "Earlier referrals and bounces")):  # fmt: skip
@@ -131,6 +132,7 @@ class PresenterView(QWidget):
         decided = escape(case.decided) if case.decided else "not decided yet"
         self._set("route", f"<b>The matrix recommends:</b> {escape(case.recommendation)}<br>"
                            f"<b>The screener chose:</b> {decided}")  # fmt: skip
+        self._set("warnings", lines([escape(warning) for warning in case.warnings]) or "none")
         risk = [f"<b>{escape(question)}:</b> {escape(answer)}" for question, answer in case.risk]
         risk += [f"<b>Protective factors:</b> {escape(case.protective_factors)}",
                  f"<b>Actions taken and agreed:</b> {escape(case.actions)}"]  # fmt: skip
