@@ -148,6 +148,9 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.resources import resource_path
     from triage.rules.ruleset import load_ruleset
     from triage.services import decided_referral
+    from triage.services.meeting_people import meeting_accounts
+    from triage.services.meeting_queue import send_to_meeting
+    from triage.services.permissions import User
     from triage.services.referral_record import referral_record
     from triage.services.users import add_user, list_users
     from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
@@ -159,10 +162,13 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.ui.letter_dialog import LetterDialog
     from triage.ui.main_window import MainWindow
     from triage.ui.matrix_view import MatrixView
+    from triage.ui.meeting_open_dialog import MeetingOpenDialog
+    from triage.ui.meeting_queue_dialog import meeting_queue_dialog
     from triage.ui.record_edits import CorrectionDialog, DetailsDialog
     from triage.ui.referral_dialog import NewReferralDialog
     from triage.ui.risk_alert import HighRiskAlert
     from triage.ui.screenshots import ADMIN, PWP, SETTINGS, seed
+    from triage.ui.send_to_meeting_dialog import SendToMeetingDialog
     from triage.ui.settings_dialog import SettingsDialog
     from triage.ui.settings_import_dialog import SettingsImportDialog
     from triage.ui.users_dialog import UsersDialog
@@ -170,6 +176,11 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     ids = seed(store)
     for username, name, role in (("priya.shah", "Priya Shah", "pwp"), ("lee.lead", "Lee Lead", "team_leader")):
         add_user(store, ADMIN, username, name, role, "a long enough password")
+    leader = User("lee.lead", "Lee Lead", "team_leader")
+    send_to_meeting(
+        store, PWP, ids["decided"], "Step 3 straight away, or guided self-help first while the history is explored?"
+    )
+    reference = referral_record(store, PWP, ids["decided"]).referral.reference
     ruleset = load_ruleset(resource_path("rules", "doncaster-2007.yaml"))
     window = MainWindow(store, ruleset, SETTINGS, PWP, unlock_check=lambda _password: False)
 
@@ -208,6 +219,11 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     yield "high-risk-alert", lambda: (HighRiskAlert(SETTINGS, window), ("record",))
     yield "journey", lambda: (JourneyDialog(store, PWP, referral_record(store, PWP, ids["decided"]), window),
                               ("contact_button", "treatment_button", "close_button", "message"))  # fmt: skip
+    yield "send-to-meeting", lambda: (SendToMeetingDialog(store, PWP, ids["decided"], reference, window),
+                                      ("send_button", "message"))  # fmt: skip
+    yield "meeting-queue", lambda: (meeting_queue_dialog(store, leader, window), ("meeting_button", "message"))
+    yield "open-meeting", lambda: (MeetingOpenDialog(meeting_accounts(store, leader), window, chair="lee.lead"),
+                                   ("open_button",))  # fmt: skip
     yield "audit-trail", lambda: (AuditViewer(store, ADMIN, window), ())
     yield "users", lambda: (UsersDialog(store, ADMIN, window), ())
     yield "add-user", add_user_form
