@@ -251,6 +251,26 @@ def test_a_team_leader_runs_a_whole_meeting_by_keyboard(qtbot, store: Store, tmp
         (CHAIR.username, revealed, True)
     ]  # one reveal, the one the chair asked for
 
+    # Alt+M: the minutes as kept in the store, printed by the letters' path, and the print audited.
+    printed = tmp_path / "printer" / "minutes.pdf"
+    printed.parent.mkdir()
+    monkeypatch.setattr(MeetingWindow, "choose_printer", lambda _self: pdf_printer(printed))
+    to(qtbot, control.cases)
+    act(qtbot, Qt.Key.Key_M, control.print_button)
+    assert control.message.text() == "The minutes were sent to the printer.", control.message.text()
+    assert printed.stat().st_size > 1000
+    assert [e.summary.split(" (")[0] for e in meeting_trail(store) if e.action == "print"] == ["minutes printed"]
+
+
+def pdf_printer(path: Path):  # type: ignore[no-untyped-def]
+    """A printer that prints into a PDF file: what the print dialog would have returned."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    return printer
+
 
 def stored_decisions(store: Store, meeting_id: str, outcomes: dict) -> None:  # type: ignore[type-arg]
     """The confirmed and changed cases are decisions taken in the meeting, naming it; the deferred one is none."""

@@ -276,7 +276,8 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+I", "ask for information"), ("Alt+N", "reveal the name"),
         ("Ctrl+Shift+N", "reveal the name, for this case, on both screens (recorded)"),
         ("Alt+Right", "next case"), ("PgDown", "next case"), ("Alt+Left", "previous case"),
-        ("PgUp", "previous case"), ("Alt+P", "show on the projector"), ("Alt+L", "close the meeting")),
+        ("PgUp", "previous case"), ("Alt+P", "show on the projector"), ("Alt+L", "close the meeting"),
+        ("Alt+M", "print the minutes, once the meeting is closed")),
         "each outcome is recorded at once, or refused in words with nothing written, and the projector moves on "
         "to the next case not yet taken · in the cases, Up/Down choose the case shown"),
 )  # fmt: skip

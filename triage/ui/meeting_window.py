@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QGuiApplication, QKeySequence, QPageSize, QShortcut
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,12 +47,12 @@ from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.services.meeting_people import meeting_accounts
 from triage.services.meeting_queue import meeting_queue
 from triage.services.meeting_types import QUEUE_REASON_TEXT, MeetingInfo, PresenterCase
-from triage.services.meetings import MeetingInput, meeting_info, open_meeting, open_meetings
+from triage.services.meetings import MeetingInput, meeting_info, minutes_pdf, open_meeting, open_meetings
 from triage.services.permissions import User
 from triage.services.route_choice import IAPT_ROUTES
 from triage.store.database import Store
 from triage.store.errors import StoreError
-from triage.ui.letter_dialog import choose_pdf_file
+from triage.ui.letter_dialog import choose_pdf_file, print_pdf
 from triage.ui.meeting_model import MeetingSession
 from triage.ui.meeting_open_dialog import MeetingOpenDialog
 from triage.ui.presenter_view import PresenterView
@@ -218,9 +220,12 @@ class MeetingWindow(QWidget):
         self.projector_button.clicked.connect(self.show_presenter)
         self.close_button = _button("C&lose the meeting")
         self.close_button.clicked.connect(self.close_meeting)
+        self.print_button = _button("Print the &minutes")
+        self.print_button.clicked.connect(self.print_minutes)
         for button in (self.reveal_button, self.projector_button):
             row.addWidget(button)
         row.addStretch(1)
+        row.addWidget(self.print_button)
         row.addWidget(self.close_button)
         return row
 
@@ -263,6 +268,7 @@ class MeetingWindow(QWidget):
                        self.due):  # fmt: skip
             widget.setEnabled(not session.closed and session.current is not None)
         self.close_button.setEnabled(not session.closed)
+        self.print_button.setEnabled(session.closed)
         if self.presenter is not None and shown is not None:
             self.presenter.show_case(shown, session.index + 1, len(session.cases))
 
@@ -350,6 +356,31 @@ class MeetingWindow(QWidget):
         self.session.said, self.session.warning = f"The minutes were saved as {path.name}.", False
         self._show()
 
+    def print_minutes(self) -> None:
+        """The closed meeting's minutes as kept in the store (read through the services: audited as a
+        print), on the printer chosen, by the letters' own print path."""
+        printer = self.choose_printer()
+        if printer is None:
+            return
+        try:
+            pdf = minutes_pdf(self.session.store, self.session.user, self.session.meeting_id)
+        except StoreError as exc:
+            self.inform("Not printed", f"The minutes could not be read: {exc}.")
+            return
+        buffer = QBuffer(self)
+        buffer.setData(QByteArray(pdf))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        document = QPdfDocument(self)
+        document.load(buffer)
+        printed = print_pdf(document, printer)
+        document.close()
+        buffer.close()
+        if not printed:
+            self.inform("Not printed", "The printer could not be started.")
+            return
+        self.session.said, self.session.warning = "The minutes were sent to the printer.", False
+        self._show()
+
     def closeEvent(self, event: object) -> None:  # Qt's name
         if self.presenter is not None:
             self.presenter.close()
@@ -363,6 +394,13 @@ class MeetingWindow(QWidget):
 
     def choose_file(self, name: str):  # type: ignore[no-untyped-def]
         return choose_pdf_file(self, "Save the minutes as PDF", name)
+
+    def choose_printer(self) -> QPrinter | None:
+        printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        printer.setDocName(f"referral-meeting-minutes-{self.info.held_on:%Y-%m-%d}")  # print queues show it
+        dialog = QPrintDialog(printer, self)
+        return printer if dialog.exec() == QPrintDialog.DialogCode.Accepted else None
 
     def inform(self, title: str, message: str) -> None:
         QMessageBox.warning(self, title, message)
