@@ -179,7 +179,7 @@ def test_a_pwp_is_offered_no_queue_and_the_services_refuse_it_but_may_send(qtbot
     referral_id, _ = decided(store, serial=21)
     offered = {action.text(): action.isEnabled() for action in meeting_menu(window).actions()}
     assert offered == {"Referral meeting &queue…": False, "&Open a meeting…": False, "&Supervision queue…": False,
-                       "Send to the referral &meeting…": True}  # fmt: skip
+                       "Send to the referral &meeting…": True, "&Follow a meeting I attend…": True}  # fmt: skip
     press(qtbot, Qt.Key.Key_M, CTRL | Qt.KeyboardModifier.ShiftModifier)
     assert not isinstance(QApplication.activeModalWidget(), MeetingQueueDialog)
     for refused in (lambda: meeting_queue(store, PWP), lambda: supervision_queue(store, PWP),

@@ -169,7 +169,7 @@ def meeting_queue(store: Store, user: User) -> list[QueueEntry]:
     """The queue in its order (``run_meeting``), audited as a search: the count, never a name."""
     require(user, "run_meeting", store=store)
     with store.write() as session:
-        entries = _entries(session)
+        entries = queue_entries(session)
         record_search(session, user, len(entries))
         return entries
 
@@ -181,7 +181,7 @@ def supervision_queue(store: Store, user: User, supervisor: str | None = None) -
     leader = normalise_username(supervisor or user.username)
     with store.write() as session:
         supervised = set(session.scalars(select(UserAccount.username).where(UserAccount.supervisor == leader)))
-        entries = [e for e in _entries(session) if "supervision" in e.reasons and e.screened_by in supervised]
+        entries = [e for e in queue_entries(session) if "supervision" in e.reasons and e.screened_by in supervised]
         record_search(session, user, len(entries))
         return entries
 
@@ -239,7 +239,7 @@ def _referral(session: Session, referral_id: str) -> Referral:
     return referral
 
 
-def _entries(session: Session) -> list[QueueEntry]:
+def queue_entries(session: Session) -> list[QueueEntry]:
     """Every queue row, with its referral's reference, the person's initials and the latest screener:
     only queue rows are read (by the position index), each joined by primary key."""
     screener = (

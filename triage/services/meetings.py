@@ -27,7 +27,8 @@ from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.services.decisions import record_decision
 from triage.services.inputs import DecisionInput, parse, register_input, strict_config
 from triage.services.meeting_minutes import chair_of, display_names, minutes_of
-from triage.services.meeting_types import Attendee, MeetingInfo, MeetingItem, MeetingOutcome
+from triage.services.meeting_queue import queue_entries
+from triage.services.meeting_types import Attendee, MeetingInfo, MeetingItem, MeetingOutcome, QueueEntry
 from triage.services.permissions import User, allowed, record_search, record_view, require
 from triage.services.referral_record import ReferralRecord, referral_record
 from triage.services.screenings import screening_input
@@ -147,6 +148,29 @@ def open_meetings(store: Store, user: User) -> list[MeetingInfo]:
         infos = [_info(session, row) for row in rows]
         record_search(session, user, len(infos), entity_type="meeting")
         return infos
+
+
+def attended_meetings(store: Store, user: User) -> list[MeetingInfo]:
+    """The open meetings ``user`` is listed at (as chair or attendee), the latest held first: what a PWP
+    may follow on their own screen (``view_referral``; a search of meetings, the count only)."""
+    require(user, "view_referral", store=store)
+    with store.write() as session:
+        rows = session.scalars(select(Meeting).where(Meeting.closed_at.is_(None))
+                               .order_by(Meeting.held_on.desc(), Meeting.opened_at.desc()))  # fmt: skip
+        infos = [_info(session, row) for row in rows if user.username in _usernames(session, row)]
+        record_search(session, user, len(infos), entity_type="meeting")
+        return infos
+
+
+def meeting_cases(store: Store, user: User, meeting_id: str) -> list[QueueEntry]:
+    """The cases waiting for the meeting, in the queue's order, for its presenter view: a team
+    leader's, or an account listed at the meeting (a search: the count, never a name)."""
+    require_presenter(store, user, meeting_id)
+    with store.write() as session:
+        load_meeting(session, meeting_id)
+        entries = queue_entries(session)
+        record_search(session, user, len(entries))
+        return entries
 
 
 def presenter_allowed(info: MeetingInfo, user: User) -> bool:

@@ -92,6 +92,8 @@ MENUS: tuple[Menu, ...] = (
                 "(team leaders)", needs="supervise"),
         Command("Send to the referral &meeting…", "send_to_referral_meeting", does="send the shown (or selected) "
                 "referral to the meeting, with a question for the team", needs="send_to_meeting"),
+        Command("&Follow a meeting I attend…", "follow_meeting", does="the presenter view of an open meeting you "
+                "are listed at, on this screen", needs="view_referral"),
     )),
     Menu("&Tools", (
         Command("The &matrix in force", "show_matrix", "Ctrl+M", "the matrix in force"),

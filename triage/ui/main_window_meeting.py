@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow
 
+    from triage.rules.ruleset import Ruleset
     from triage.services.permissions import User
     from triage.services.referral_record import ReferralRecord
     from triage.store.database import Store
@@ -31,6 +32,7 @@ class WindowMeeting(_Window):
     if TYPE_CHECKING:  # what the slots need of the window they are mixed into
         store: Store
         user: User
+        ruleset: Ruleset
         home: ReferralsPage
         record_page: RecordView | None
         screening: ScreeningPage | None
@@ -66,6 +68,14 @@ class WindowMeeting(_Window):
 
         if not self.locked:
             start_meeting(self, self.store, self.user)  # its control window, once opened, takes the keys
+
+    def follow_meeting(self) -> None:
+        """Meeting > Follow a meeting I attend: the presenter view of an open meeting this account is
+        listed at, on this screen (meeting_follow.py)."""
+        from triage.ui.meeting_follow import follow_meeting
+
+        if not self.locked:
+            self._followed = follow_meeting(self, self.store, self.user, self.ruleset)
 
     def send_to_referral_meeting(self) -> None:
         """Meeting > Send to the referral meeting: the record shown, else the referral selected in the list
