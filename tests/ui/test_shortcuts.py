@@ -156,7 +156,7 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     from triage.services.meeting_people import Colleague
     from triage.services.referral_record import referral_record
     from triage.services.settings_import import Difference, ImportOffer
-    from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
+    from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm, SupervisorForm
     from triage.ui.account_menu import ChangePasswordForm
     from triage.ui.audit_viewer import AuditViewer
     from triage.ui.journey_dialog import JourneyDialog
@@ -194,6 +194,7 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
         "add user": lambda: AddUserForm(lambda *_args: ADMIN),
         "reset password": lambda: PasswordForm("pwp.one", lambda _password: None),
         "change role": lambda: RoleForm(account, lambda _role: None),
+        "supervisor": lambda: SupervisorForm(account, [account], lambda _supervisor: None),
         "audit": lambda: AuditViewer(store, ADMIN),
         "keyboard shortcuts": lambda: KeyboardHelp(),
         "open meeting": lambda: MeetingOpenDialog([Colleague("lead.one", "Lead One", "team_leader"),

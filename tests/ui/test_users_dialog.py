@@ -308,11 +308,11 @@ def test_the_dialog_is_keyboard_operable(qtbot, team: Accounts):
     qtbot.keyClick(dialog.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)  # the last account
     assert dialog.selected_username() == "pwp.one"
     seen = []
-    for _ in range(6):
+    for _ in range(7):
         qtbot.keyClick(focused(), Qt.Key.Key_Tab)
         seen.append(focused())
-    assert seen == [dialog.add_button, dialog.reset_button, dialog.role_button, dialog.unlock_button,
-                    dialog.remove_button, dialog.close_button]  # fmt: skip
+    assert seen == [dialog.add_button, dialog.reset_button, dialog.role_button, dialog.supervisor_button,
+                    dialog.unlock_button, dialog.remove_button, dialog.close_button]  # fmt: skip
     qtbot.keyClick(focused(), Qt.Key.Key_U, Qt.KeyboardModifier.AltModifier)  # Alt+U unlocks
     qtbot.waitUntil(lambda: dialog.status.text().startswith("Unlocked pwp.one"))  # (a mnemonic animates the click)
     assert focused() is dialog.table

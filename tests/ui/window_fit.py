@@ -153,7 +153,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.services.permissions import User
     from triage.services.referral_record import referral_record
     from triage.services.users import add_user, list_users
-    from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm
+    from triage.ui.account_forms import AddUserForm, PasswordForm, RoleForm, SupervisorForm
     from triage.ui.account_menu import ChangePasswordForm
     from triage.ui.addressee_dialog import AddresseeDialog
     from triage.ui.audit_viewer import AuditViewer
@@ -229,6 +229,8 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     yield "add-user", add_user_form
     yield "password-form", lambda: (PasswordForm("priya.shah", lambda _password: None, window), ("ok",))
     yield "role-form", lambda: (RoleForm(list_users(store, ADMIN)[0], lambda _role: None, window), ("ok",))
+    yield "supervisor-form", lambda: (SupervisorForm(list_users(store, ADMIN)[0], list_users(store, ADMIN),
+                                                     lambda _chosen: None, window), ("ok",))  # fmt: skip
     yield "change-my-password", lambda: (ChangePasswordForm(PWP, lambda _old, _new: None, window), ("ok",))
     yield "keyboard-shortcuts", lambda: (KeyboardHelp(window), ("text",))
     yield "record", record

@@ -42,6 +42,7 @@ class UserInfo:
     created_at: datetime
     disabled_at: datetime | None
     locked: bool
+    supervisor: str | None = None  # the team leader who supervises this account (issue 15 item 4)
 
 
 def list_users(store: Store, actor: User) -> list[UserInfo]:
@@ -52,7 +53,8 @@ def list_users(store: Store, actor: User) -> list[UserInfo]:
         rows = session.scalars(select(UserAccount).order_by(UserAccount.username)).all()
         return [UserInfo(r.username, r.display_name, r.role, r.created_at, r.disabled_at,
                          (state.locked_until(r.username, now) is not None) if state
-                         else (r.locked_until is not None and r.locked_until > now)) for r in rows]  # fmt: skip
+                         else (r.locked_until is not None and r.locked_until > now), r.supervisor)
+                for r in rows]  # fmt: skip
 
 
 def add_user(store: Store, actor: User, username: str, display_name: str, role: str, password: str) -> User:

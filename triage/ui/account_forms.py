@@ -8,7 +8,7 @@ Each form takes Enter for its OK button.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from PySide6.QtCore import Qt
@@ -22,6 +22,7 @@ from triage.services.users import UserInfo
 from triage.store.errors import StoreError
 from triage.store.vocabulary import ROLES
 from triage.ui.users_model import role_label
+from triage.ui.value_combo import select_value, value_combo
 
 ROLE_HELP = ("PWP: screens referrals and decides routes. Team leader: also decides in the referral meeting, "
              "overrides and exports. Admin: settings, users and the audit trail; sees no patient record.")  # fmt: skip
@@ -214,3 +215,39 @@ class RoleForm(AccountForm):
     def apply(self) -> None:
         if self.chosen != self.current:  # the same role again would only add a meaningless audit event
             self._set_role(self.chosen)
+
+
+NO_SUPERVISOR = "No supervisor"
+
+
+class SupervisorForm(AccountForm):
+    """Who supervises an account: one of the active team leaders, or nobody. The supervision queue
+    (Meeting > Supervision queue) shows a team leader the flagged referrals of those they supervise."""
+
+    refused_as = "The supervisor was not changed"
+
+    def __init__(self, info: UserInfo, leaders: Sequence[UserInfo], set_supervisor: Callable[[str | None], None],
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__("Supervisor", "S&et supervisor", parent)
+        self._set_supervisor = set_supervisor
+        self.current = info.supervisor
+        now = next((leader.display_name for leader in leaders if leader.username == info.supervisor), None)
+        intro = QLabel(f"Who supervises {info.username}; now {now or info.supervisor or 'nobody'}.")
+        intro.setWordWrap(True)
+        self.form.addRow(intro)
+        self.supervisor = value_combo("Supervisor", [(None, NO_SUPERVISOR)] + [
+            (leader.username, f"{leader.display_name} ({leader.username})") for leader in leaders
+            if leader.username != info.username])  # fmt: skip
+        select_value(self.supervisor, info.supervisor)
+        self.add_field("&Supervisor", self.supervisor)
+        self.add_note('A team leader. They see this account\'s referrals flagged "discuss in supervision".')
+        self.supervisor.setFocus()
+
+    @property
+    def chosen(self) -> str | None:
+        value = self.supervisor.currentData()
+        return str(value) if value else None
+
+    def apply(self) -> None:
+        if self.chosen != self.current:  # the same again would only add a meaningless audit event
+            self._set_supervisor(self.chosen)

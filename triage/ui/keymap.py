@@ -243,13 +243,14 @@ CONTEXTS: tuple[Context, ...] = (
         "Return imports the ticked ones, Escape keeps the store's values"),
     Context("users", "users", bound(
         ("Alt+T", "the accounts"), ("Alt+A", "add user"), ("Alt+R", "reset password"), ("Alt+C", "change role"),
-        ("Alt+U", "unlock"), ("Alt+M", "remove"), ("Alt+L", "close"))),
+        ("Alt+S", "supervisor"), ("Alt+U", "unlock"), ("Alt+M", "remove"), ("Alt+L", "close"))),
     Context("add user", "add user", bound(
         ("Alt+U", "username"), ("Alt+N", "name shown in the app"), ("Alt+R", "role"), ("Alt+P", "password"),
         ("Alt+F", "confirm password"), ("Alt+A", "add user"))),
     Context("reset password", "reset a password", bound(
         ("Alt+P", "password"), ("Alt+F", "confirm password"), ("Alt+S", "set password"))),
     Context("change role", "change a role", bound(("Alt+R", "role"), ("Alt+C", "change role"))),
+    Context("supervisor", "an account's supervisor", bound(("Alt+S", "supervisor"), ("Alt+E", "set supervisor"))),
     Context("audit", "audit trail", bound(
         ("Alt+F", "from"), ("Alt+T", "to"), ("Alt+U", "user, action, record"), ("Alt+R", "refresh"),
         ("F5", "refresh"), ("Alt+E", "export CSV"), ("Ctrl+E", "export CSV"), ("Alt+C", "close")),

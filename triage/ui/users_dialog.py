@@ -30,11 +30,21 @@ from PySide6.QtWidgets import (
 )
 
 from triage.services import users
+from triage.services.meeting_queue import set_supervisor
 from triage.services.permissions import PermissionDenied, User
 from triage.services.users import UserInfo
 from triage.store.database import Store
 from triage.store.errors import StoreError
-from triage.ui.account_forms import AccountForm, AddUserForm, PasswordForm, RoleForm, busy, refusal, warning_label
+from triage.ui.account_forms import (
+    AccountForm,
+    AddUserForm,
+    PasswordForm,
+    RoleForm,
+    SupervisorForm,
+    busy,
+    refusal,
+    warning_label,
+)
 from triage.ui.fit import fit_to_screen
 from triage.ui.users_model import COLUMNS, UsersModel, role_label
 
@@ -102,12 +112,14 @@ class UsersDialog(QDialog):
         self.add_button = _button("&Add user…")
         self.reset_button = _button("&Reset password…")
         self.role_button = _button("&Change role…")
+        self.supervisor_button = _button("&Supervisor…")
         self.unlock_button = _button("&Unlock")
         self.remove_button = _button("Re&move…")
         self.close_button = _button("C&lose")
         row = QHBoxLayout()
         for button, slot in ((self.add_button, self.add_account), (self.reset_button, self.reset_password),
-                             (self.role_button, self.change_role), (self.unlock_button, self.unlock),
+                             (self.role_button, self.change_role), (self.supervisor_button, self.change_supervisor),
+                             (self.unlock_button, self.unlock),
                              (self.remove_button, self.remove)):  # fmt: skip
             button.clicked.connect(slot)
             row.addWidget(button)
@@ -158,6 +170,7 @@ class UsersDialog(QDialog):
         # would stay as it is in this session until you log out; removing yourself the services refuse.
         for button in (self.reset_button, self.role_button, self.remove_button):
             button.setEnabled(live and not yours)
+        self.supervisor_button.setEnabled(live)
         self.unlock_button.setEnabled(live and info is not None and info.locked)
         self.hint.setText(self._hint(info, yours))
 
@@ -226,6 +239,17 @@ class UsersDialog(QDialog):
             changed = form.chosen != info.role
             self._done(f"{info.username} is now {role_label(form.chosen)}." if changed
                        else f"{info.username} stays {role_label(info.role)}; nothing was changed.")  # fmt: skip
+
+    def change_supervisor(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        leaders = [a for a in self.model.users if a.role == "team_leader" and a.disabled_at is None]
+        form = SupervisorForm(info, leaders, lambda chosen: set_supervisor(self.store, self.user, info.username,
+                                                                            chosen), self)  # fmt: skip
+        if self._run(form):
+            self._done(f"{info.username}'s supervisor is now {form.chosen or 'nobody'}." if form.chosen != info.supervisor
+                       else f"{info.username}'s supervisor is unchanged.")  # fmt: skip
 
     def unlock(self) -> None:
         info = self.selected()

@@ -41,6 +41,10 @@ class UsersModel(QAbstractTableModel):
         self._rows = list(users)
         self.endResetModel()
 
+    @property
+    def users(self) -> tuple[UserInfo, ...]:
+        return tuple(self._rows)
+
     def info(self, row: int) -> UserInfo | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
