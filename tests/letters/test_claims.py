@@ -116,13 +116,16 @@ def test_only_a_meeting_decision_says_the_team_decided_whatever_the_outcome(name
     """Issue 16 item 5: letters that follow a meeting decision say so, and only then; for every fixture
     (every route, step, risk level and outcome), each of its letters both ways."""
     sentence = "Our team talked about your situation together"
+    decided = "in its weekly referral meeting"  # the GP letter and the referral-on summary
     data = copy.deepcopy(CASES[name])
     data.setdefault("decision", {})["in_meeting"] = False
     for kind in kinds_for(data):
-        assert sentence not in text_of(data, kind), kind
+        assert sentence not in text_of(data, kind) and decided not in text_of(data, kind), kind
     data["decision"]["in_meeting"] = True
     if "patient" in kinds_for(data):  # a route of the matrix: the person has a copy, which says so
         assert sentence in text_of(data, "patient")
+    for kind in set(kinds_for(data)) & {"gp", "referral-on"}:
+        assert decided in text_of(data, kind), kind
 
 
 def test_the_summary_carries_every_risk_answer_and_the_contact_details() -> None:
