@@ -31,6 +31,7 @@ from triage.services.meeting_types import Attendee, MeetingInfo, MeetingItem, Me
 from triage.services.permissions import User, allowed, record_search, record_view, require
 from triage.services.referral_record import ReferralRecord, referral_record
 from triage.services.screenings import screening_input
+from triage.services.teams import require_meeting_scope
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import NotFoundError, RefusedError
@@ -200,6 +201,7 @@ def decide_in_meeting(
     "changed" (another route or step: ``override_reason`` required, as for any override). The
     referral leaves the queue. Returns the decision's id."""
     require(user, "run_meeting", store=store)
+    require_meeting_scope(store, user, referral_id)  # its own team's meeting decides it (issue 16 item 7)
     with store.write() as session:
         meeting = open_meeting_row(session, meeting_id)
         referral = _referral(session, referral_id)
@@ -223,6 +225,7 @@ def decide_in_meeting(
 def defer_case(store: Store, user: User, meeting_id: str, referral_id: str, reason: str) -> None:
     """The meeting defers a case in the queue (``run_meeting``): it stays there, with the reason."""
     require(user, "run_meeting", store=store)
+    require_meeting_scope(store, user, referral_id)  # its own team's meeting decides it (issue 16 item 7)
     data = parse(DeferInput, {"reason": reason})
     with store.write() as session:
         meeting = open_meeting_row(session, meeting_id)
@@ -238,6 +241,7 @@ def ask_for_information(
     """The meeting asks for more information on a case in the queue (``run_meeting``): what, from whom
     (a name as typed), by when. The case stays in the queue."""
     require(user, "run_meeting", store=store)
+    require_meeting_scope(store, user, referral_id)  # its own team's meeting decides it (issue 16 item 7)
     data = parse(InformationInput, {"what": what, "owner": owner, "due_on": due_on})
     with store.write() as session:
         meeting = open_meeting_row(session, meeting_id)
