@@ -182,14 +182,10 @@ def assign_clinician(store: Store, user: User, referral_id: str, username: str |
     name = None if username is None else normalise_username(username)
     with store.write() as session:
         referral = find_referral(session, referral_id)
-        if name is not None:
-            account = _account(session, name, "clinician", active=True)
-            if account.role not in CLINICIAN_ROLES:
-                raise RefusedError("clinician: must be an active PWP or team leader")
-            if referral.team_code is not None and referral.team_code not in teams_of(session, name):
-                raise RefusedError(f"clinician: must be a member of the referral's team {referral.team_code}")
         mine = name == user.username or (name is None and referral.assigned_to == user.username)
-        if user.role == "team_leader" or mine:
+        if user.role == "team_leader" or mine:  # the person's authority first, then the clinician's fitness
+            if name is not None:
+                _clinician_for(session, referral, name)
             old, referral.assigned_to = referral.assigned_to, name
             session.flush()
             record_event(session, actor=user.username, entity_type="referral", entity_id=referral.id,
@@ -232,6 +228,14 @@ def _account(session: Session, name: str, field: str, *, active: bool) -> UserAc
     if account is None or (active and account.disabled_at is not None):
         raise NotFoundError(f"{field}: there is no such active user")
     return account
+
+
+def _clinician_for(session: Session, referral: Referral, name: str) -> None:
+    account = _account(session, name, "clinician", active=True)
+    if account.role not in CLINICIAN_ROLES:
+        raise RefusedError("clinician: must be an active PWP or team leader")
+    if referral.team_code is not None and referral.team_code not in teams_of(session, name):
+        raise RefusedError(f"clinician: must be a member of the referral's team {referral.team_code}")
 
 
 def _refuse(store: Store, user: User, referral_id: str, summary: str, message: str) -> NoReturn:
