@@ -25,10 +25,11 @@ from triage.services.teams import (
     leave_team,
     list_teams,
     set_referral_team,
+    set_team_and_clinician,
     teams_of,
 )
 from triage.services.users import add_account
-from triage.store import NotFoundError, RefusedError, Store
+from triage.store import ConflictError, NotFoundError, RefusedError, Store
 from triage.store.models import AuditEvent, Referral
 
 ADMIN, NORTH_LEAD, SOUTH_LEAD, FREE_LEAD = as_admin("admin"), as_leader("north"), as_leader("south"), as_leader("lead")
@@ -236,3 +237,17 @@ def test_a_meeting_outcome_outside_the_chairs_teams_is_refused_audited_and_chang
     decide_in_meeting(teams, NORTH_LEAD, meeting_id, north, decision)  # its own team's: taken
     decide_in_meeting(teams, NORTH_LEAD, meeting_id, service, decision)  # the service's: taken
     assert [e.referral_id for e in meeting_queue(teams, FREE_LEAD)] == [south]
+
+
+def test_the_team_and_the_clinician_together_are_one_write_one_refused_neither_written(teams: Store) -> None:
+    referral_id = create_referral(teams, FREE_LEAD, referral_input(1)).id
+    version = referral(teams, referral_id).version
+    with pytest.raises(OutsideTeam, match="^clinician: "):  # the team is the PWP's own; the clinician is not them
+        set_team_and_clinician(teams, PWP, referral_id, {"team": "NORTH", "clinician": "north"}, version=version)
+    assert (referral(teams, referral_id).team_code, referral(teams, referral_id).version) == (None, version)
+    assert last_event(teams).action == "permission_denied"
+    with pytest.raises(ConflictError):  # someone saved since the editor opened it
+        set_team_and_clinician(teams, PWP, referral_id, {"team": "NORTH"}, version=version - 1)
+    new = set_team_and_clinician(teams, PWP, referral_id, {"team": "NORTH", "clinician": "pwp"}, version=version)
+    row = referral(teams, referral_id)
+    assert (row.team_code, row.assigned_to, row.version) == ("NORTH", "pwp", new)

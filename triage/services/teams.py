@@ -17,7 +17,7 @@ rolled back, its audit is not).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -28,7 +28,7 @@ from triage.services.permissions import User, require
 from triage.services.references import typed_reference
 from triage.store.audit import record_event
 from triage.store.database import Store
-from triage.store.errors import NotFoundError, RefusedError
+from triage.store.errors import ConflictError, NotFoundError, RefusedError
 from triage.store.keys import normalise_username
 from triage.store.models import Referral, Team, TeamMember, UserAccount
 
@@ -158,41 +158,87 @@ def join_creators_team(session: Session, referral_id: str, username: str) -> Non
 def set_referral_team(store: Store, user: User, referral_id: str, code: str | None) -> None:
     """Move a referral into a team, or to none (the whole service's). A PWP moves it only into one of
     their own teams; a team leader into any team, or to none."""
-    require(user, "create_referral", store=store)
-    team_code = None if code is None else _code(code)
-    with store.write() as session:
-        referral = find_referral(session, referral_id)
-        if team_code is not None:
-            _team(session, team_code)
-        if user.role == "team_leader" or (team_code is not None and team_code in teams_of(session, user.username)):
-            old, referral.team_code = referral.team_code, team_code
-            session.flush()
-            record_event(session, actor=user.username, entity_type="referral", entity_id=referral.id,
-                         action="update", summary=f"team set: {old or 'none'} → {team_code or 'none'}")  # fmt: skip
-            return
-        refused_id = referral.id
-    _refuse(store, user, refused_id, "refused: set the team of a referral",
-            "team: a PWP may move a referral only into one of their own teams")  # fmt: skip
+    set_team_and_clinician(store, user, referral_id, {"team": code})
 
 
 def assign_clinician(store: Store, user: User, referral_id: str, username: str | None) -> None:
     """Assign the referral to a clinician (an active PWP or team leader, in the referral's team when it
     has one), or to nobody. A PWP assigns only themselves (or unassigns themselves); a team leader anyone."""
+    set_team_and_clinician(store, user, referral_id, {"clinician": username})
+
+
+def set_team_and_clinician(
+    store: Store, user: User, referral_id: str, changes: Mapping[str, str | None], *, version: int | None = None
+) -> int:
+    """The team (key "team") and then the clinician (key "clinician"), each given, in ONE transaction:
+    one refused, neither is written. ``version``: the referral's version the editor opened (a save
+    since is ConflictError). Returns the new version."""
     require(user, "create_referral", store=store)
-    name = None if username is None else normalise_username(username)
-    with store.write() as session:
-        referral = find_referral(session, referral_id)
-        mine = name == user.username or (name is None and referral.assigned_to == user.username)
-        if user.role == "team_leader" or mine:  # the person's authority first, then the clinician's fitness
-            if name is not None:
-                _clinician_for(session, referral, name)
-            old, referral.assigned_to = referral.assigned_to, name
-            session.flush()
-            record_event(session, actor=user.username, entity_type="referral", entity_id=referral.id,
-                         action="update", summary=f"assigned clinician: {old or 'none'} → {name or 'none'}")  # fmt: skip
-            return
-        refused_id = referral.id
-    _refuse(store, user, refused_id, "refused: assign a clinician", "clinician: a PWP may assign only themselves")
+    team = changes.get("team")
+    team_code = None if team is None else _code(team)
+    clinician = changes.get("clinician")
+    name = None if clinician is None else normalise_username(clinician)
+    try:
+        with store.write() as session:
+            referral = find_referral(session, referral_id)
+            if version is not None and referral.version != version:
+                raise ConflictError()
+            if "team" in changes:
+                _set_team(session, user, referral, team_code)
+            if "clinician" in changes:
+                _assign(session, user, referral, name)
+            return referral.version
+    except _Refused as refused:
+        _refuse(store, user, refused.referral_id, refused.summary, refused.message)
+
+
+class _Refused(Exception):
+    """Raised in the transaction (so it rolls back) and audited after it."""
+
+    def __init__(self, referral_id: str, summary: str, message: str) -> None:
+        super().__init__(message)
+        self.referral_id, self.summary, self.message = referral_id, summary, message
+
+
+def _set_team(session: Session, user: User, referral: Referral, team_code: str | None) -> None:
+    if team_code is not None:
+        _team(session, team_code)
+    if user.role != "team_leader" and (team_code is None or team_code not in teams_of(session, user.username)):
+        raise _Refused(referral.id, "refused: set the team of a referral",
+                       "team: a PWP may move a referral only into one of their own teams")  # fmt: skip
+    old, referral.team_code = referral.team_code, team_code
+    session.flush()
+    record_event(session, actor=user.username, entity_type="referral", entity_id=referral.id,
+                 action="update", summary=f"team set: {old or 'none'} → {team_code or 'none'}")  # fmt: skip
+
+
+def _assign(session: Session, user: User, referral: Referral, name: str | None) -> None:
+    mine = name == user.username or (name is None and referral.assigned_to == user.username)
+    if user.role != "team_leader" and not mine:  # the person's authority first, then the clinician's fitness
+        raise _Refused(referral.id, "refused: assign a clinician", "clinician: a PWP may assign only themselves")
+    if name is not None:
+        _clinician_for(session, referral, name)
+    old, referral.assigned_to = referral.assigned_to, name
+    session.flush()
+    record_event(session, actor=user.username, entity_type="referral", entity_id=referral.id,
+                 action="update", summary=f"assigned clinician: {old or 'none'} → {name or 'none'}")  # fmt: skip
+
+
+def team_choices(store: Store, user: User) -> list[tuple[str, str]]:
+    """Every team as (code, name), by code, for a clinician's drop-down (``view_referral``)."""
+    require(user, "view_referral", store=store)
+    with store.read() as session:
+        return [(team.code, team.name) for team in session.scalars(select(Team).order_by(Team.code))]
+
+
+def clinician_choices(store: Store, user: User) -> list[tuple[str, str]]:
+    """Every active PWP and team leader as (username, display name), by name (``view_referral``)."""
+    require(user, "view_referral", store=store)
+    with store.read() as session:
+        accounts = session.scalars(select(UserAccount).where(UserAccount.role.in_(CLINICIAN_ROLES),
+                                                             UserAccount.disabled_at.is_(None))
+                                   .order_by(UserAccount.display_name, UserAccount.username))  # fmt: skip
+        return [(account.username, account.display_name) for account in accounts]
 
 
 def find_referral(session: Session, key: str) -> Referral:
