@@ -8,7 +8,8 @@ revises the meeting one, never an edit.
 
 Only a team leader (``run_meeting``) opens, runs and closes a meeting. A PWP listed as an attendee may
 see its cases as the presenter does (``meeting_info``, ``meeting_case_record``, ``reveal_name``).
-Teams do not exist yet (the journey issue): meetings and the queue are the store's, not per team.
+Scoped by team (services/teams.py): a team leader in teams decides only their teams' referrals and the
+service's (no team), and one in no team any; an outcome outside is refused and audited.
 """
 
 from __future__ import annotations
