@@ -14,6 +14,7 @@ One module per command group, each with a ``register(commands)`` that adds its p
 - referrals.py  ``referrals import|export|show``
 - db.py         ``db verify|backup|restore``
 - settings.py   ``settings show|import`` (the service's settings in the store)
+- teams.py      ``teams add|list|join|leave`` and ``referrals assign|team``
 - common.py     the exit statuses, JSON input and output, the ruleset in force, logging in
 
 Building the parser imports only argparse and those modules: each command imports the rules, the
@@ -80,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 @lru_cache(maxsize=1)
 def _parser() -> argparse.ArgumentParser:
-    from triage.cli import db, letter, referrals, rules, settings, users
+    from triage.cli import db, letter, referrals, rules, settings, teams, users
 
     parser = argparse.ArgumentParser(
         prog="triage",
@@ -95,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.set_defaults(command=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for group in (rules, letter, users, referrals, db, settings):  # the order of the help's list
+    for group in (rules, letter, users, teams, referrals, db, settings):  # the order of the help's list
         group.register(commands)
     return parser
 

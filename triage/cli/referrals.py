@@ -48,6 +48,9 @@ def register(commands: Commands) -> None:
     from triage.cli.journey import register_journey
 
     register_journey(referrals, store)
+    from triage.cli.teams import register_referral_commands
+
+    register_referral_commands(referrals, store)
 
 
 def _referrals_import(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ the records it is drawn from.
 
 The queue never holds up safety: nothing here refuses or delays a decision, a letter or a crisis
 action. A high-risk referral a PWP decided at once stays in the queue until a meeting reviews it.
-Teams do not exist yet (the journey issue): the queue is the store's, one for everyone.
+A team leader sees only their teams' referrals and the service's (no team); one in no team sees all.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from triage.services.inputs import parse, register_input, strict_config
 from triage.services.meeting_types import QUEUE_REASONS, QueueEntry, QueueReason, initials
 from triage.services.permissions import User, record_search, require
 from triage.services.service_settings import held_ruleset, read_service_settings
+from triage.services.teams import referrals_in_scope
 from triage.settings import SettingsError
 from triage.store.audit import record_event
 from triage.store.database import Store
@@ -169,7 +170,7 @@ def meeting_queue(store: Store, user: User) -> list[QueueEntry]:
     """The queue in its order (``run_meeting``), audited as a search: the count, never a name."""
     require(user, "run_meeting", store=store)
     with store.write() as session:
-        entries = queue_entries(session)
+        entries = scoped_entries(session, user.username)
         record_search(session, user, len(entries))
         return entries
 
@@ -181,7 +182,8 @@ def supervision_queue(store: Store, user: User, supervisor: str | None = None) -
     leader = normalise_username(supervisor or user.username)
     with store.write() as session:
         supervised = set(session.scalars(select(UserAccount.username).where(UserAccount.supervisor == leader)))
-        entries = [e for e in queue_entries(session) if "supervision" in e.reasons and e.screened_by in supervised]
+        entries = [e for e in scoped_entries(session, user.username)
+                   if "supervision" in e.reasons and e.screened_by in supervised]  # fmt: skip
         record_search(session, user, len(entries))
         return entries
 
@@ -237,6 +239,14 @@ def _referral(session: Session, referral_id: str) -> Referral:
     if referral is None:
         raise NotFoundError("no referral with that id")
     return referral
+
+
+def scoped_entries(session: Session, username: str) -> list[QueueEntry]:
+    """The queue as ``username``'s meeting holds it: the referrals of their teams and of no team
+    (services/teams.py; everything for someone in no team)."""
+    entries = queue_entries(session)
+    allowed = referrals_in_scope(session, username, [entry.referral_id for entry in entries])
+    return [entry for entry in entries if entry.referral_id in allowed]
 
 
 def queue_entries(session: Session) -> list[QueueEntry]:

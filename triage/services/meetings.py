@@ -8,7 +8,8 @@ revises the meeting one, never an edit.
 
 Only a team leader (``run_meeting``) opens, runs and closes a meeting. A PWP listed as an attendee may
 see its cases as the presenter does (``meeting_info``, ``meeting_case_record``, ``reveal_name``).
-Teams do not exist yet (the journey issue): meetings and the queue are the store's, not per team.
+Scoped by team (services/teams.py): a team leader in teams decides only their teams' referrals and the
+service's (no team), and one in no team any; an outcome outside is refused and audited.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from triage.rules.ruleset import Ruleset, default_ruleset
 from triage.services.decisions import record_decision
 from triage.services.inputs import DecisionInput, parse, register_input, strict_config
 from triage.services.meeting_minutes import chair_of, display_names, minutes_of
-from triage.services.meeting_queue import queue_entries
+from triage.services.meeting_queue import scoped_entries
 from triage.services.meeting_types import Attendee, MeetingInfo, MeetingItem, MeetingOutcome, QueueEntry
 from triage.services.permissions import User, allowed, record_search, record_view, require
 from triage.services.referral_record import ReferralRecord, referral_record
 from triage.services.screenings import screening_input
+from triage.services.teams import require_meeting_scope
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import NotFoundError, RefusedError
@@ -167,8 +169,8 @@ def meeting_cases(store: Store, user: User, meeting_id: str) -> list[QueueEntry]
     leader's, or an account listed at the meeting (a search: the count, never a name)."""
     require_presenter(store, user, meeting_id)
     with store.write() as session:
-        load_meeting(session, meeting_id)
-        entries = queue_entries(session)
+        meeting = load_meeting(session, meeting_id)
+        entries = scoped_entries(session, meeting.opened_by)  # the cases of the team leader running it
         record_search(session, user, len(entries))
         return entries
 
@@ -224,6 +226,7 @@ def decide_in_meeting(
     "changed" (another route or step: ``override_reason`` required, as for any override). The
     referral leaves the queue. Returns the decision's id."""
     require(user, "run_meeting", store=store)
+    require_meeting_scope(store, user, referral_id)  # its own team's meeting decides it (issue 16 item 7)
     with store.write() as session:
         meeting = open_meeting_row(session, meeting_id)
         referral = _referral(session, referral_id)
@@ -247,6 +250,7 @@ def decide_in_meeting(
 def defer_case(store: Store, user: User, meeting_id: str, referral_id: str, reason: str) -> None:
     """The meeting defers a case in the queue (``run_meeting``): it stays there, with the reason."""
     require(user, "run_meeting", store=store)
+    require_meeting_scope(store, user, referral_id)  # its own team's meeting decides it (issue 16 item 7)
     data = parse(DeferInput, {"reason": reason})
     with store.write() as session:
         meeting = open_meeting_row(session, meeting_id)
@@ -262,6 +266,7 @@ def ask_for_information(
     """The meeting asks for more information on a case in the queue (``run_meeting``): what, from whom
     (a name as typed), by when. The case stays in the queue."""
     require(user, "run_meeting", store=store)
+    require_meeting_scope(store, user, referral_id)  # its own team's meeting decides it (issue 16 item 7)
     data = parse(InformationInput, {"what": what, "owner": owner, "due_on": due_on})
     with store.write() as session:
         meeting = open_meeting_row(session, meeting_id)

@@ -133,6 +133,8 @@ def _referral(record: ReferralRecord) -> list[str]:
         _row("Postal address", ", ".join([*r.address_lines, r.postcode or ""]).strip(", ") or NONE),
         _row("Referring GP", r.referring_gp or ("the practice (chosen)" if r.letter_to_practice else NONE)),
         _row("Interpreter", r.interpreter_language or "not needed"),
+        _row("Team", r.team_code or "none (the whole service's)"),
+        _row("Assigned clinician", r.assigned_to or "nobody"),
     ]
     if r.returned_from:
         lines.append(

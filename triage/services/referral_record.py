@@ -99,6 +99,8 @@ class ReferralPart:
     duplicate_of_id: str | None  # another referral for the person was open when this one arrived
     current_route: str | None
     current_step: int | None
+    team_code: str | None  # the team it belongs to; None: the whole service's
+    assigned_to: str | None  # the assigned clinician's username
     created_at: datetime
     updated_at: datetime
     version: int  # what an edit started from this record hands back to update_referral
@@ -339,6 +341,7 @@ def _referral(r: Referral) -> ReferralPart:
         address_lines=r.address_lines, postcode=r.postcode, referring_gp=r.referring_gp,
         letter_to_practice=r.letter_to_practice, interpreter_language=r.interpreter_language, notes=r.notes, returned_from=r.returned_from,
         duplicate_of_id=r.duplicate_of_id, current_route=r.current_route, current_step=r.current_step,
+        team_code=r.team_code, assigned_to=r.assigned_to,
         created_at=r.created_at, updated_at=r.updated_at, version=r.version,
     )  # fmt: skip
 

@@ -20,6 +20,7 @@ from triage.services.inputs import InvalidInput, ReferralInput, ReferralUpdate, 
 from triage.services.meeting_queue import refresh_queue
 from triage.services.permissions import User, record_search, record_view, require
 from triage.services.references import carried_reference_problems, next_references
+from triage.services.teams import join_creators_team
 from triage.store.audit import describe_changes, record_event, record_events
 from triage.store.database import Store
 from triage.store.errors import ConflictError, NotFoundError, RefusedError, StoreError
@@ -138,7 +139,9 @@ def _add_referral(session: Session, data: ReferralInput, actor: str) -> CreatedR
 def create_referral(store: Store, user: User, data: ReferralInput) -> CreatedReferral:
     require(user, "create_referral", store=store)
     with store.write() as session:
-        return _add_referral(session, data, user.username)
+        created = _add_referral(session, data, user.username)
+        join_creators_team(session, created.id, user.username)  # services/teams.py: one team, that team
+        return created
 
 
 def import_referrals(

@@ -149,6 +149,10 @@ class Referral(Base):
     treatment_started_on: Mapped[date | None] = mapped_column(Date)
     closed_reason: Mapped[str | None] = mapped_column(String(20))
     closed_note: Mapped[str | None] = mapped_column(Text)
+    # The one team the referral belongs to, NULL: the whole service's (every referral before migration
+    # 0016); and the clinician it is assigned to (services/teams.py sets both, audited).
+    team_code: Mapped[str | None] = mapped_column(ForeignKey("team.code"), index=True)
+    assigned_to: Mapped[str | None] = mapped_column(ForeignKey("user_account.username"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -676,3 +680,30 @@ class MeetingQueueEntry(Base):
         CheckConstraint("(sent_by IS NULL) = (question IS NULL)", name="sent_question"),
         Index("ix_meeting_queue_entry_position", "position"),
     )
+
+
+# Both databases have ltrim(text, characters): nothing is left once every allowed character is trimmed.
+TEAM_CODE_CHECK = "length(code) BETWEEN 2 AND 20 AND ltrim(code, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-') = ''"
+
+
+class Team(Base):
+    """A team of the service (migration 0016; issue 15 item 4): accounts belong to one or more, a
+    referral to at most one. A team leader's meeting queue holds their teams' referrals and the
+    service's (no team); see services/teams.py."""
+
+    __tablename__ = "team"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+    __table_args__ = (CheckConstraint(TEAM_CODE_CHECK, name="code"),)
+
+
+class TeamMember(Base):
+    """One account in one team."""
+
+    __tablename__ = "team_member"
+
+    team_code: Mapped[str] = mapped_column(ForeignKey("team.code"), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("user_account.username"), primary_key=True, index=True)

@@ -10,7 +10,7 @@ record again, read afresh. The window wires the record's requests here (``connec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,7 +22,8 @@ from triage.services.corrections import CorrectionInput, correct_identity
 from triage.services.directory import list_practices
 from triage.services.inputs import InvalidInput, ReferralUpdate, parse
 from triage.services.referrals import update_referral
-from triage.store.errors import StoreError
+from triage.services.teams import clinician_choices, set_team_and_clinician, team_choices
+from triage.store.errors import NotFoundError, RefusedError, StoreError
 from triage.store.vocabulary import CORRECTION_REASONS
 from triage.ui.referral_dialog import UK_DATE_HELP, parse_uk_date
 
@@ -38,6 +39,7 @@ LABELS = {
     "nhs_number": "NHS number", "reason_category": "Reason", "reason": "Why, in words",
     "address_line1": "Address line 1", "address_line2": "Address line 2", "address_line3": "Town or city",
     "postcode": "Postcode", "referring_gp": "Referring GP", "input": "Correction",
+    "team": "Team", "code": "Team", "clinician": "Assigned clinician",
 }  # fmt: skip
 
 
@@ -137,9 +139,11 @@ class CorrectionDialog(_EditDialog):
 
 
 class DetailsDialog(_EditDialog):
-    """The postal address and the referring GP (one of the practice's GPs, or a name typed)."""
+    """The postal address and the referring GP (one of the practice's GPs, or a name typed), the
+    referral's team and its assigned clinician (services/teams.py decides who may set which)."""
 
-    def __init__(self, record: ReferralRecord, practice_gps: tuple[str, ...], parent: QWidget | None = None) -> None:
+    def __init__(self, record: ReferralRecord, practice_gps: tuple[str, ...], parent: QWidget | None = None, *,
+                 teams: Sequence[tuple[str, str]] = (), clinicians: Sequence[tuple[str, str]] = ()) -> None:  # fmt: skip
         super().__init__("Edit address and GP", "Save the changes", parent)
         r = record.referral
         lines = [*r.address_lines, "", "", ""][:3]
@@ -157,6 +161,32 @@ class DetailsDialog(_EditDialog):
         line.setAccessibleName("Referring GP")
         self.form.addRow("Referring GP", self.referring_gp)
         self.recorded_gp = r.referring_gp or ""
+        self.version = r.version  # what the next save starts from (the team's change moves it on)
+        team_items = [("No team (the whole service's)", None), *((f"{code}: {name}", code) for code, name in teams)]
+        self.team = self._choice("team", "Team", team_items, r.team_code)
+        people = [("Nobody", None), *((f"{name} ({username})", username) for username, name in clinicians)]
+        self.clinician = self._choice("clinician", "Assigned clinician", people, r.assigned_to)
+        self.recorded_assignment: dict[str, str | None] = {"team": r.team_code, "clinician": r.assigned_to}
+        self.assignment: dict[str, str | None] = {}
+
+    def _choice(self, key: str, label: str, items: list[tuple[str, str | None]], current: str | None) -> QComboBox:
+        box = QComboBox()
+        box.setAccessibleName(label)
+        for text, code in items:
+            box.addItem(text, code)
+        if box.findData(current) < 0:  # e.g. a clinician since disabled: shown as recorded
+            box.addItem(str(current), current)
+        box.setCurrentIndex(box.findData(current))
+        self.form.addRow(label, box)
+        self.focus_targets[key] = box
+        if key == "team":
+            self.focus_targets["code"] = box
+        return box
+
+    def assigned(self, version: int) -> None:
+        """The team and clinician were saved: the next save starts from them."""
+        self.version = version
+        self.recorded_assignment.update(self.assignment)
 
     def accept(self) -> None:
         data: dict[str, object] = {k: e.text().strip() or None for k, e in self.fields.items()
@@ -164,6 +194,8 @@ class DetailsDialog(_EditDialog):
         gp = self.referring_gp.currentText().strip()
         if gp != self.recorded_gp:
             data["referring_gp"] = gp or None
+        chosen = {"team": self.team.currentData(), "clinician": self.clinician.currentData()}
+        self.assignment = {k: v for k, v in chosen.items() if v != self.recorded_assignment[k]}
         self.submit(ReferralUpdate, data)
 
 
@@ -185,10 +217,20 @@ def _correct(window: MainWindow, record: ReferralRecord) -> None:
 def _edit(window: MainWindow, record: ReferralRecord) -> None:
     practice = record.referral.gp_practice
     gps = next((p.gp_names for p in list_practices(window.store) if practice and p.code == practice.code), ())
-    dialog = DetailsDialog(record, gps, window)
-    dialog.save = lambda data: update_referral(
-        window.store, window.user, record.referral.id, record.referral.version, data
-    )
+    teams, people = team_choices(window.store, window.user), clinician_choices(window.store, window.user)
+    dialog = DetailsDialog(record, gps, window, teams=teams, clinicians=people)
+
+    def save(data: ReferralUpdate) -> None:
+        if dialog.assignment:  # first, in one transaction: one refused, neither written, nothing else
+            try:
+                version = set_team_and_clinician(window.store, window.user, record.referral.id, dialog.assignment,
+                                                 version=dialog.version)  # fmt: skip
+            except (RefusedError, NotFoundError) as exc:  # each names its field: team, code or clinician
+                raise InvalidInput([str(exc)]) from None
+            dialog.assigned(version)
+        dialog.version = update_referral(window.store, window.user, record.referral.id, dialog.version, data)
+
+    dialog.save = save
     _run(window, dialog, record.referral.id)
 
 

@@ -133,6 +133,8 @@ def referral(record: ReferralRecord) -> list[str]:
         row("Postal address", escape(", ".join([*r.address_lines, r.postcode or ""]).strip(", ") or NONE)),
         row("Referring GP", escape(r.referring_gp or ("the practice (chosen)" if r.letter_to_practice else NONE))),
         row("Interpreter", escape(r.interpreter_language or "not needed")),
+        row("Team", escape(r.team_code or "none (the whole service's)")),
+        row("Assigned clinician", escape(r.assigned_to or "nobody")),
     ]
     if r.returned_from:
         lines.append(row("Came back from", escape(names.routes.get(r.returned_from, r.returned_from))))
