@@ -7,6 +7,7 @@ addresses are synthetic.
 from __future__ import annotations
 
 import copy
+import difflib
 import io
 import os
 import textwrap
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pypdf
+import pytest
 
 from triage.letters.command import letter_from_request, parse_letter_input
 from triage.letters.letter import Letter
@@ -245,3 +247,21 @@ def golden_text(pages: list[str]) -> str:
 
 def normalised(text: str) -> str:
     return " ".join(text.split())
+
+
+def matches_golden(path: Path, actual: str, what: str) -> None:
+    """``actual`` against the golden file ``path``, whitespace aside; with TRIAGE_REGENERATE_GOLDEN=1 the
+    file is written instead, to be reviewed as a diff (never in CI: there every golden is compared)."""
+    if REGENERATE:
+        if os.environ.get("CI"):
+            pytest.fail("TRIAGE_REGENERATE_GOLDEN is set in CI: goldens are compared there, never rewritten")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        pytest.skip(f"regenerated {path.name}: review git diff before committing")
+    assert path.exists(), f"no golden {path.name}; run with TRIAGE_REGENERATE_GOLDEN=1 and review it"
+    expected = path.read_text(encoding="utf-8")
+    if normalised(expected) != normalised(actual):
+        diff = "\n".join(
+            difflib.unified_diff(expected.splitlines(), actual.splitlines(), "golden", "built", lineterm="", n=1)
+        )
+        pytest.fail(f"{path.name} differs from the {what} built (TRIAGE_REGENERATE_GOLDEN=1 to accept):\n{diff}")

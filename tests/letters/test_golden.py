@@ -11,11 +11,9 @@ then read the diff (git diff tests/letters/golden) before committing it.
 
 from __future__ import annotations
 
-import difflib
-
 import pytest
 
-from tests.letters.cases import CASES, GOLDEN, REGENERATE, build, golden_text, kinds_for, normalised, page_texts
+from tests.letters.cases import CASES, GOLDEN, build, golden_text, kinds_for, matches_golden, page_texts
 
 PAIRS = [(name, kind) for name, data in CASES.items() for kind in kinds_for(data)]
 
@@ -24,18 +22,7 @@ PAIRS = [(name, kind) for name, data in CASES.items() for kind in kinds_for(data
 def test_letter_text_matches_golden(name: str, kind: str) -> None:
     letter = build(CASES[name], kind)
     actual = golden_text(page_texts(letter.pdf))
-    path = GOLDEN / f"{name}.{kind}.txt"
-    if REGENERATE:
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {path.name}: review git diff before committing")
-    assert path.exists(), f"no golden {path.name}; run with TRIAGE_REGENERATE_GOLDEN=1 and review it"
-    expected = path.read_text(encoding="utf-8")
-    if normalised(expected) != normalised(actual):
-        diff = "\n".join(
-            difflib.unified_diff(expected.splitlines(), actual.splitlines(), "golden", "built", lineterm="", n=1)
-        )
-        pytest.fail(f"{path.name} differs from the built letter (TRIAGE_REGENERATE_GOLDEN=1 to accept):\n{diff}")
+    matches_golden(GOLDEN / f"{name}.{kind}.txt", actual, "letter")
 
 
 def test_every_golden_file_belongs_to_a_fixture() -> None:

@@ -6,7 +6,6 @@ printed as typed (not as boxes) in embedded fonts, and "None" under an empty hea
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
 from datetime import UTC, date, datetime
@@ -18,7 +17,7 @@ import yaml
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from tests.letters.cases import GOLDEN, REGENERATE, golden_text, normalised, page_texts
+from tests.letters.cases import GOLDEN, golden_text, matches_golden, page_texts
 from tests.letters.test_scripts import ARABIC, CYRILLIC, GREEK, IRISH, VIETNAMESE, WELSH, pdffonts, pdftotext
 from triage.letters.fonts import FALLBACK, PRIMARY
 from triage.letters.minutes import CASE_COLUMNS, Minutes, MinutesCase, render_minutes
@@ -73,18 +72,7 @@ def sample() -> Minutes:
 
 def test_the_minutes_text_matches_the_golden_file() -> None:
     actual = golden_text(page_texts(render_minutes(sample())))
-    path = MINUTES_GOLDEN / "sample.txt"
-    if REGENERATE:
-        MINUTES_GOLDEN.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {path.name}: review git diff before committing")
-    assert path.exists(), f"no golden {path.name}; run with TRIAGE_REGENERATE_GOLDEN=1 and review it"
-    expected = path.read_text(encoding="utf-8")
-    if normalised(expected) != normalised(actual):
-        diff = "\n".join(
-            difflib.unified_diff(expected.splitlines(), actual.splitlines(), "golden", "built", lineterm="")
-        )
-        pytest.fail(f"{path.name} differs from the built minutes (TRIAGE_REGENERATE_GOLDEN=1 to accept):\n{diff}")
+    matches_golden(MINUTES_GOLDEN / "sample.txt", actual, "minutes")
 
 
 def test_the_minutes_say_what_the_brief_lists_in_order() -> None:

@@ -20,7 +20,6 @@ control window and the presenter are photographed at 1280×720 (/tmp/meeting-con
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTextEdit, QWid
 from sqlalchemy import select
 
 from tests.keys import focused, press, when_modal
-from tests.letters.cases import REGENERATE, golden_text, normalised, page_texts
+from tests.letters.cases import golden_text, matches_golden, page_texts
 from tests.scenarios.clinical import ALT, CTRL, down_to, main_window, to
 from tests.scenarios.test_journey_by_keyboard import act
 from tests.store.test_letters_store import decided
@@ -300,16 +299,7 @@ def check_golden(pdf: bytes, meeting_id: str, held_on: date) -> None:
     today = date.today()
     for written in (f"{today:%d/%m/%Y}", f"{today.day} {today:%B %Y}"):  # the day it closed
         actual = actual.replace(written, "<today>")
-    if REGENERATE:
-        GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {GOLDEN.name}: review git diff before committing")
-    assert GOLDEN.exists(), f"no golden {GOLDEN.name}; run with TRIAGE_REGENERATE_GOLDEN=1 and review it"
-    expected = GOLDEN.read_text(encoding="utf-8")
-    if normalised(expected) != normalised(actual):
-        diff = "\n".join(difflib.unified_diff(expected.splitlines(), actual.splitlines(), "golden", "built",
-                                              lineterm="", n=1))  # fmt: skip
-        pytest.fail(f"{GOLDEN.name} differs from the minutes built (TRIAGE_REGENERATE_GOLDEN=1 to accept):\n{diff}")
+    matches_golden(GOLDEN, actual, "minutes")
 
 
 def shown_meeting(qtbot, store: Store) -> MeetingWindow:  # type: ignore[no-untyped-def]
