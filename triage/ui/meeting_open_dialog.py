@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from html import escape
 from typing import Protocol
 
 from PySide6.QtCore import Qt
@@ -38,7 +37,7 @@ from triage.labels import labels
 from triage.services.inputs import InvalidInput, parse
 from triage.services.meetings import MeetingInput
 from triage.store.errors import StoreError
-from triage.ui.referral_dialog import UK_DATE_HELP, parse_uk_date
+from triage.ui.referral_dialog import UK_DATE_HELP, parse_uk_date, problems_html
 
 FIELD_LABELS = {"held_on": "Date", "chair": "Chair", "attendees": "Attendees", "guests": "Guests", "meeting": "Meeting"}
 
@@ -190,12 +189,7 @@ class MeetingOpenDialog(QDialog):
         super().accept()
 
     def show_problems(self, problems: Sequence[str]) -> None:
-        lines = []
-        for problem in problems:
-            name, _, message = problem.partition(": ")
-            label = FIELD_LABELS.get(name.split(".")[0], name)
-            lines.append(f"<b>{escape(label)}</b>: {escape(message or problem)}")
-        self.problems.setText("Please check:<br>" + "<br>".join(lines))
+        self.problems.setText(problems_html(problems, FIELD_LABELS))
         self.problems.setVisible(True)
         first = problems[0].partition(":")[0].split(".")[0] if problems else ""
         widget = {"held_on": self.held_on, "chair": self.chair, "attendees": self.attendees,

@@ -11,7 +11,6 @@ record again, read afresh. The window wires the record's requests here (``connec
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from html import escape
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -25,7 +24,7 @@ from triage.services.referrals import update_referral
 from triage.services.teams import clinician_choices, set_team_and_clinician, team_choices
 from triage.store.errors import NotFoundError, RefusedError, StoreError
 from triage.store.vocabulary import CORRECTION_REASONS
-from triage.ui.referral_dialog import UK_DATE_HELP, parse_uk_date
+from triage.ui.referral_dialog import UK_DATE_HELP, parse_uk_date, problems_html
 
 if TYPE_CHECKING:
     from triage.services.referral_record import ReferralRecord
@@ -93,11 +92,7 @@ class _EditDialog(QDialog):
         super().accept()
 
     def show_problems(self, problems: list[str]) -> None:
-        lines = []
-        for problem in problems:
-            field, _, message = problem.partition(": ")
-            lines.append(f"<b>{escape(LABELS.get(field, field))}</b>: {escape(message or problem)}")
-        self.problems.setText("Please check:<br>" + "<br>".join(lines))
+        self.problems.setText(problems_html(problems, LABELS))
         self.problems.setVisible(True)
         first = problems[0].partition(":")[0] if problems else ""
         if first in self.focus_targets:

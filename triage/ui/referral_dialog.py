@@ -3,6 +3,7 @@ shown by its field, never with what was typed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from html import escape
 
@@ -173,13 +174,18 @@ class NewReferralDialog(QDialog):
         super().accept()
 
     def show_problems(self, problems: list[str]) -> None:
-        lines = []
-        for problem in problems:
-            field, _, message = problem.partition(": ")
-            label = FIELD_LABELS.get(field.split(".")[0], field)
-            lines.append(f"<b>{escape(label)}</b>: {escape(message or problem)}")
-        self.problems.setText("Please check:<br>" + "<br>".join(lines))
+        self.problems.setText(problems_html(problems, FIELD_LABELS))
         self.problems.setVisible(True)
         first = problems[0].partition(":")[0].split(".")[0] if problems else ""
         if first in self.fields:
             self.fields[first].setFocus()
+
+
+def problems_html(problems: Sequence[str], labels: Mapping[str, str]) -> str:
+    """The services' "field: what is allowed" problems as a form shows them, each field by its label."""
+    lines = []
+    for problem in problems:
+        field, _, message = problem.partition(": ")
+        label = labels.get(field.split(".")[0], field)
+        lines.append(f"<b>{escape(label)}</b>: {escape(message or problem)}")
+    return "Please check:<br>" + "<br>".join(lines)
