@@ -7,6 +7,9 @@ and every permission both ways with each refusal audited."""
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from sqlalchemy import select, text
 from tests.store.test_meeting_queue import HIGH_RISK, PWP, QUESTION, SEVERAL, last_event, queued, screened
 from tests.store.test_screenings import ANSWERS
 from tests.users import as_admin, as_leader, as_pwp
-from triage.services import DecisionInput, confirm_decision, recommend
+from triage.services import DecisionInput, confirm_decision, meetings, recommend
 from triage.services.inputs import InvalidInput, parse
 from triage.services.meeting_queue import meeting_queue, send_to_meeting
 from triage.services.meetings import (
@@ -35,8 +38,9 @@ from triage.services.meetings import (
 )
 from triage.services.permissions import PermissionDenied
 from triage.services.users import add_account
-from triage.store import NotFoundError, RefusedError, Store
+from triage.store import NotFoundError, RefusedError, Store, open_store
 from triage.store.models import AuditEvent, Decision, Meeting, Referral
+from triage.store.models import MeetingItem as MeetingItemRow
 
 LEADER = as_leader("lead")
 TODAY = date.today()
@@ -317,3 +321,41 @@ def test_the_minutes_data_is_built_from_the_stored_rows(store: Store) -> None:
         sha = session.scalars(select(Decision.ruleset_sha256)).first()
     assert minutes.ruleset.startswith("doncaster") and f"sha256 {sha}" in minutes.ruleset
     assert minutes.service_name
+
+
+def test_a_decision_racing_the_close_is_in_the_minutes(
+    store: Store, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two laptops on the team server: one decides a case while the other closes the meeting. The
+    decision is paused after its meeting item is written and before it commits, and the close starts
+    in that pause: the close must wait for it and list it in the minutes, never close over an
+    uncommitted decision and leave a decided case in a closed meeting that its minutes do not list.
+    Each side has its own store, as two processes would."""
+    accounts(store)
+    case = screened(store, 10, SEVERAL)
+    meeting_id = open_meeting(store, LEADER, meeting_input())
+    data, written = as_recommended(store, case), threading.Event()
+    add_item = meetings._add_item
+
+    def add_item_then_pause(*args: object, **kwargs: object) -> None:
+        add_item(*args, **kwargs)  # type: ignore[arg-type]
+        written.set()
+        time.sleep(0.5)  # the decision's transaction is still open: the close runs now
+
+    monkeypatch.setattr(meetings, "_add_item", add_item_then_pause)
+    deciding, closing = open_store(database_url), open_store(database_url)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            decided = pool.submit(decide_in_meeting, deciding, LEADER, meeting_id, case, data)
+            assert written.wait(30), "the decision never wrote its item"
+            closed = pool.submit(close_meeting, closing, LEADER, meeting_id)
+            decision_id, _ = decided.result(timeout=60), closed.result(timeout=60)
+    finally:
+        deciding.close()
+        closing.close()
+    with store.read() as session:
+        items = session.scalars(select(MeetingItemRow).where(MeetingItemRow.meeting_id == meeting_id)).all()
+        assert [item.decision_id for item in items] == [decision_id]
+        closing_event = session.scalars(select(AuditEvent).where(AuditEvent.entity_id == meeting_id,
+                                        AuditEvent.summary.startswith("meeting closed"))).one()  # fmt: skip
+    assert "1 cases" in closing_event.summary, closing_event.summary  # the minutes list the decision
