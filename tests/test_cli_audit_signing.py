@@ -11,6 +11,7 @@ import re
 from tests.store.audit_attacks import rewrite_trail
 from tests.test_cli_store import (  # noqa: F401 - fixtures: the template store, its copies, the environment
     ADMIN,
+    LEAD,
     PASSWORDS,
     PWP,
     ROW,
@@ -72,3 +73,61 @@ def test_the_admin_fingerprint_is_shown_at_init_beside_the_recovery_key_and_by_v
     code, out, _ = run(capsys, "--database", db, "db", "backup", tmp_path / "backup.db")
     assert code == 0 and f"admin key: {ADMIN} {shown}" in out.splitlines()
     assert re.search(rf"countersigned: last at event \d+ \(backup, .* UTC\) by {ADMIN}, key {shown}", out), out
+
+
+def admin_keys(capsys, monkeypatch, db) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """What `db verify` lists as each active admin key: username -> fingerprint."""
+    code, out, _ = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "verify")
+    assert code == 0, out
+    found = (re.fullmatch(rf"admin key: (\S+) ({FINGERPRINT.pattern})", line) for line in out.splitlines())
+    return {m.group(1): m.group(2) for m in found if m}
+
+
+def shown_fingerprint(out: str, name: str) -> str | None:
+    if f"ADMIN KEY FINGERPRINT of {name}" not in out:
+        return None
+    (shown,) = FINGERPRINT.findall(out.split(f"ADMIN KEY FINGERPRINT of {name}")[1])
+    return shown
+
+
+def test_each_new_admin_key_is_shown_for_the_paper_when_an_admin_is_added_promoted_or_reset(
+    tmp_path, capsys, monkeypatch, new_store  # noqa: F811 - the fixture imported above
+) -> None:  # fmt: skip
+    """An admin's key is an anchor the auditor checks against the paper: a new admin, a user made an
+    admin and an admin whose password another admin set (a new key, the old retired) each have their
+    fingerprint printed, the one `db verify` then lists; a PWP added has none printed."""
+    db = new_store(tmp_path / "t.db")
+    monkeypatch.setenv("TRIAGE_NEW_PASSWORD", "second admin password")
+    code, out, _ = run_as(monkeypatch, capsys, ADMIN, "--database", db, "users", "add", "admin2", "--role", "admin")
+    added = shown_fingerprint(out, "admin2")
+    assert code == 0 and added is not None and admin_keys(capsys, monkeypatch, db)["admin2"] == added
+
+    code, out, _ = run_as(monkeypatch, capsys, ADMIN, "--database", db, "users", "add", "pwp9", "--role", "pwp")
+    assert code == 0 and "FINGERPRINT" not in out  # not an admin: no anchor to write down
+
+    code, out, _ = run_as(monkeypatch, capsys, ADMIN, "--database", db, "users", "reset-password", "admin2")
+    reset = shown_fingerprint(out, "admin2")
+    assert code == 0 and reset is not None and reset != added and "the old one is retired" in out
+    assert admin_keys(capsys, monkeypatch, db)["admin2"] == reset
+
+    code, out, _ = run_as(monkeypatch, capsys, ADMIN, "--database", db, "users", "set-role", LEAD, "admin")
+    promoted = shown_fingerprint(out, LEAD)
+    assert code == 0 and promoted is not None and admin_keys(capsys, monkeypatch, db)[LEAD] == promoted
+    code, out, _ = run_as(monkeypatch, capsys, ADMIN, "--database", db, "users", "set-role", LEAD, "team_leader")
+    assert code == 0 and "FINGERPRINT" not in out
+
+
+def test_the_recovery_key_prints_the_admins_new_fingerprint(tmp_path, capsys, monkeypatch) -> None:
+    db = tmp_path / "new.db"
+    as_user(monkeypatch, ADMIN)
+    out = run(capsys, "init", "--database", db)[1]
+    recovery = out.split("shown once, stored nowhere in clear):")[1].split()[0]
+    (first,) = FINGERPRINT.findall(out[out.index("ADMIN KEY FINGERPRINT") :])
+    monkeypatch.setenv("TRIAGE_RECOVERY_KEY", recovery)
+    monkeypatch.setenv("TRIAGE_NEW_PASSWORD", "a new admin password")
+    code, out, _ = run(capsys, "--database", db, "users", "recover", ADMIN)
+    recovered = shown_fingerprint(out, ADMIN)
+    assert code == 0 and recovered is not None and recovered != first and "recovery key" in out
+    monkeypatch.setenv("TRIAGE_PASSWORD", "a new admin password")
+    code, out, _ = run(capsys, "--database", db, "db", "verify")
+    assert code == 0 and f"admin key: {ADMIN} {recovered}" in out.splitlines()

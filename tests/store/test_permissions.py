@@ -115,7 +115,15 @@ from triage.services.teams import (
     team_choices,
 )
 from triage.services.transfer import export_records, export_to_file, export_to_stream, import_file, import_stream
-from triage.services.users import add_user, list_users, remove_user, reset_password, set_role, unlock_account
+from triage.services.users import (
+    add_user,
+    admin_fingerprint,
+    list_users,
+    remove_user,
+    reset_password,
+    set_role,
+    unlock_account,
+)
 from triage.settings import ComputerSettings, ServiceSettings
 from triage.store import NotFoundError, RefusedError, Store
 from triage.store.keys import key_file_path
@@ -277,6 +285,7 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
         w.store, u, ServiceSettings(ruleset_sha256=SHIPPED.ruleset.sha256), ruleset=SHIPPED), None),
     ("users", "add_user", lambda w, u: add_user(w.store, u, "new.one", "New One", "pwp", PASSWORD), None),
     ("users", "list_users", lambda w, u: list_users(w.store, u), None),
+    ("users", "admin_fingerprint", lambda w, u: admin_fingerprint(w.store, u, "author"), None),
     ("users", "set_role", lambda w, u: set_role(w.store, u, "author", "team_leader"), None),
     ("users", "remove_user", lambda w, u: remove_user(w.store, u, "author"), None),
     ("users", "reset_password", lambda w, u: reset_password(w.store, u, "author", "another long password"), None),

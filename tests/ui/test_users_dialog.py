@@ -20,6 +20,7 @@ from triage.services.store_setup import initialise_store
 from triage.services.users import add_user, list_users, remove_user
 from triage.store import Store
 from triage.store.models import AuditEvent
+from triage.store.signing import active_key, fingerprint
 from triage.ui import users_dialog
 from triage.ui.account_forms import AccountForm, AddUserForm, PasswordForm, RoleForm
 from triage.ui.users_dialog import UsersDialog, open_users_dialog
@@ -329,3 +330,30 @@ def test_enter_in_the_table_changes_nothing(qtbot, team: Accounts, monkeypatch):
     choose(dialog, "pwp.one")
     qtbot.keyClick(dialog.table, Qt.Key.Key_Return)
     assert dialog.isVisible() and dialog.status.text() == ""
+
+
+def test_a_new_admin_key_is_shown_for_the_paper(qtbot, team: Accounts, monkeypatch):
+    """An admin added (or reset, a new key) gets their key fingerprint in the message, the one the
+    store holds: the paper kept with the recovery key is the trail's anchor (docs/access.md)."""
+
+    def active_fingerprint(username: str) -> str:
+        with team.store.read() as session:
+            key = active_key(session, username)
+            assert key is not None
+            return fingerprint(key.key_id)
+
+    forms: list[AccountForm] = []
+    monkeypatch.setattr(UsersDialog, "run_form", filling(qtbot, [new_user(role="A")], forms))
+    dialog = dialog_for(qtbot, team)
+    dialog.add_button.click()
+    added = active_fingerprint("sam.new")
+    assert dialog.status.text() == ("Added sam.new as Admin. Their admin key fingerprint, for the paper kept with "
+                                    f"the recovery key: {added}.")  # fmt: skip
+    monkeypatch.setattr(UsersDialog, "run_form", filling(qtbot, [{"password": NEW_PASSWORD,
+                                                                  "confirm": NEW_PASSWORD}], forms))  # fmt: skip
+    dialog.reset_button.click()
+    reset = active_fingerprint("sam.new")
+    assert reset != added and dialog.status.text().endswith(f"the recovery key: {reset}.")
+    choose(dialog, "pwp.one")
+    dialog.reset_button.click()
+    assert "fingerprint" not in dialog.status.text()  # a PWP's key is no anchor

@@ -110,14 +110,25 @@ def _init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _show_admin_fingerprint(name: str, fingerprint: str | None, why: str) -> None:
+    """An admin's key is an anchor of the audit trail: each new one goes on the paper (docs/access.md)."""
+    if fingerprint is not None:
+        print(
+            f"\nADMIN KEY FINGERPRINT of {name} ({why}):\n\n    {fingerprint}\n\n"
+            "Write it on the paper kept with the recovery key. `triage db verify` and every backup print each "
+            "admin's fingerprint; an auditor compares them with the paper."
+        )
+
+
 def _users_add(args: argparse.Namespace) -> int:
-    from triage.services.users import add_user
+    from triage.services.users import add_user, admin_fingerprint
 
     store, admin = login(args, "users")
     with store:
         new_password = password("New user's password: ", NEW_PASSWORD_ENV, twice=True)
         user = add_user(store, admin, args.username, args.display_name or args.username, args.role, new_password)
-    print(f"ok: added {user.username} ({user.role})")
+        print(f"ok: added {user.username} ({user.role})")
+        _show_admin_fingerprint(user.username, admin_fingerprint(store, admin, user.username), "a new admin")
     return EXIT_OK
 
 
@@ -132,12 +143,18 @@ def _users_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _account_change(args: argparse.Namespace, change: Callable[..., None], done: str) -> int:
-    """An admin's change to ``args.username``'s account: ``change(store, admin, username)``."""
+def _account_change(args: argparse.Namespace, change: Callable[..., None], done: str, *, new_key: str = "") -> int:
+    """An admin's change to ``args.username``'s account: ``change(store, admin, username)``. ``new_key``:
+    why the account may now hold an admin key to write down (its fingerprint is shown if so)."""
+    name = args.username.strip().casefold()
     store, admin = login(args, "users")
     with store:
         change(store, admin, args.username)
-    print(f"ok: {done.format(name=args.username.strip().casefold())}")
+        print(f"ok: {done.format(name=name)}")
+        if new_key:
+            from triage.services.users import admin_fingerprint
+
+            _show_admin_fingerprint(name, admin_fingerprint(store, admin, name), new_key)
     return EXIT_OK
 
 
@@ -161,14 +178,15 @@ def _users_reset_password(args: argparse.Namespace) -> int:
     def reset(store: Any, admin: Any, name: str) -> None:  # the new password is asked after the admin's
         reset_password(store, admin, name, password("New password: ", NEW_PASSWORD_ENV, twice=True))
 
-    return _account_change(args, reset, "set a new password for {name}")
+    return _account_change(args, reset, "set a new password for {name}",
+                           new_key="a new key: a password set by another admin; the old one is retired")  # fmt: skip
 
 
 def _users_set_role(args: argparse.Namespace) -> int:
     from triage.services.users import set_role
 
     return _account_change(args, lambda store, admin, name: set_role(store, admin, name, args.role),
-                           f"{{name}} is now {args.role}")  # fmt: skip
+                           f"{{name}} is now {args.role}", new_key="now an admin")  # fmt: skip
 
 
 def _users_set_supervisor(args: argparse.Namespace) -> int:
@@ -194,6 +212,10 @@ def _users_recover(args: argparse.Namespace) -> int:
 
     recovery = password("Recovery key: ", RECOVERY_KEY_ENV)
     new_password = password("New password: ", NEW_PASSWORD_ENV, twice=True)
-    recover_with_recovery_key(args.database, recovery, args.username, new_password)
-    print(f"ok: set a new password for {args.username.strip().casefold()} with the recovery key")
+    name = args.username.strip().casefold()
+    fingerprint = recover_with_recovery_key(args.database, recovery, args.username, new_password)
+    print(f"ok: set a new password for {name} with the recovery key")
+    _show_admin_fingerprint(
+        name, fingerprint, "a new key: a password set with the recovery key; the old one is retired"
+    )
     return EXIT_OK

@@ -21,7 +21,7 @@ from triage.services.credentials import check_new_account, check_password
 from triage.services.login_state import forget_user
 from triage.services.permissions import User
 from triage.services.signing_keys import countersign_if_admin, start_signing
-from triage.services.users import add_account, set_password
+from triage.services.users import add_account, admin_key_fingerprint, set_password
 from triage.store.audit import record_event
 from triage.store.database import Store, open_store
 from triage.store.errors import StoreError
@@ -156,9 +156,11 @@ def encrypt_store(database: str | Path, username: str, display_name: str, passwo
     return _first_admin(path, key, database_id, admin, display_name, password, ("update", "plaintext store encrypted"))
 
 
-def recover_with_recovery_key(database: str | Path, recovery_key: str, username: str, new_password: str) -> None:
+def recover_with_recovery_key(database: str | Path, recovery_key: str, username: str, new_password: str) -> str | None:
     """A forgotten password (the last admin's, typically): the recovery key opens the store and sets
-    a new password for ``username`` (audited as done with the recovery key)."""
+    a new password for ``username`` (audited as done with the recovery key). The password is set by
+    someone other than the user, so the account gets a new audit-signing key: returns its fingerprint
+    when the account is an admin's, for the paper (the old one is retired), else None."""
     check_password(new_password)
     path = Path(str(resolve_database_url(database).database))
     keys = KeyFile.load(key_file_path(path))
@@ -171,3 +173,5 @@ def recover_with_recovery_key(database: str | Path, recovery_key: str, username:
         set_password(store, normalise_username(username), new_password, actor="recovery key",
                      summary="password set with the recovery key")  # fmt: skip
         forget_user(path, normalise_username(username))
+        with store.read() as session:
+            return admin_key_fingerprint(session, normalise_username(username))

@@ -23,13 +23,13 @@ from triage.services.credentials import AccountError, check_new_account, check_p
 from triage.services.login import AuthenticationError, verify_password
 from triage.services.login_state import LoginState, forget_user
 from triage.services.permissions import User, require
-from triage.services.signing_keys import key_for_new_password
+from triage.services.signing_keys import key_for_new_password, signing_ready
 from triage.store.audit import record_event
 from triage.store.database import SIGNER_INFO, Store
 from triage.store.errors import NotFoundError
 from triage.store.keys import KeyFile, key_file_path, normalise_username
 from triage.store.models import UserAccount
-from triage.store.signing import Signer
+from triage.store.signing import Signer, active_key, fingerprint
 from triage.store.types import utc_now
 from triage.store.vocabulary import ROLES
 
@@ -66,6 +66,24 @@ def add_user(store: Store, actor: User, username: str, display_name: str, role: 
         signing = _private(key_for_new_password(store, session, name, password))
         _rewrap(store, lambda keys, key: keys.set_user(key, name, password, signing=signing))
     return User(name, display_name.strip(), role)
+
+
+def admin_fingerprint(store: Store, actor: User, username: str) -> str | None:
+    """The fingerprint of an admin account's audit-signing key, for the paper beside the recovery key
+    (docs/access.md, "The anchor is on paper"): shown when an admin is added, made an admin, or given a
+    new key by a password someone else set. None for an account that is not an admin's, or a store
+    without signing keys."""
+    require(actor, "users", store=store)
+    with store.read() as session:
+        return admin_key_fingerprint(session, normalise_username(username))
+
+
+def admin_key_fingerprint(session: Session, name: str) -> str | None:
+    role = session.scalar(select(UserAccount.role).where(UserAccount.username == name))
+    if role != "admin" or not signing_ready(session):
+        return None
+    key = active_key(session, name)
+    return None if key is None else fingerprint(key.key_id)
 
 
 def change_password(store: Store, user: User, old_password: str, new_password: str) -> None:

@@ -44,7 +44,13 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
     from triage.store.signing import Signer
-SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000")
+# cache_size: 64 MiB of page cache a connection (SQLite's default is 2 MiB). SQLCipher decrypts every
+# page it reads into the cache, so once the indexes outgrow it each lookup and insert re-reads and
+# re-decrypts pages: a 100,000-row import took 150 s with the default and 86 s with this (issue 13,
+# item 19; docs/benchmarks.md, "Import"). The cache fills only as pages are used.
+SQLITE_PRAGMAS = (
+    "journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000", "cache_size=-65536",
+)  # fmt: skip
 _IMMEDIATE = "triage_immediate"
 # PostgreSQL: every write transaction takes this transaction-scoped advisory lock first, so writers
 # queue as they do on SQLite: the audit chain cannot fork and two writers cannot deadlock.

@@ -219,7 +219,8 @@ class UsersDialog(QDialog):
 
         form = AddUserForm(add, self)
         if self._run(form) and form.added is not None:
-            self._done(f"Added {form.added.username} as {role_label(form.added.role)}.", form.added.username)
+            added = form.added.username
+            self._done(self._with_fingerprint(f"Added {added} as {role_label(form.added.role)}.", added), added)
 
     def reset_password(self) -> None:
         info = self.selected()
@@ -228,7 +229,8 @@ class UsersDialog(QDialog):
         form = PasswordForm(info.username, lambda new: users.reset_password(self.store, self.user,
                                                                            info.username, new), self)  # fmt: skip
         if self._run(form):
-            self._done(f"Set a new password for {info.username}; their old one no longer works.")
+            self._done(self._with_fingerprint(f"Set a new password for {info.username}; their old one no longer works.",
+                                              info.username))  # fmt: skip
 
     def change_role(self) -> None:
         info = self.selected()
@@ -237,8 +239,8 @@ class UsersDialog(QDialog):
         form = RoleForm(info, lambda role: users.set_role(self.store, self.user, info.username, role), self)
         if self._run(form):
             changed = form.chosen != info.role
-            self._done(f"{info.username} is now {role_label(form.chosen)}." if changed
-                       else f"{info.username} stays {role_label(info.role)}; nothing was changed.")  # fmt: skip
+            self._done(self._with_fingerprint(f"{info.username} is now {role_label(form.chosen)}.", info.username)
+                       if changed else f"{info.username} stays {role_label(info.role)}; nothing was changed.")  # fmt: skip
 
     def change_supervisor(self) -> None:
         info = self.selected()
@@ -283,6 +285,14 @@ class UsersDialog(QDialog):
             self.table.setFocus()
             return
         self._done(done)
+
+    def _with_fingerprint(self, text: str, username: str) -> str:
+        """An admin's new key is an anchor of the audit trail: its fingerprint goes on the paper kept
+        with the recovery key (docs/access.md), so the message gives it."""
+        shown = users.admin_fingerprint(self.store, self.user, username)
+        if shown is None:
+            return text
+        return f"{text} Their admin key fingerprint, for the paper kept with the recovery key: {shown}."
 
     def _done(self, text: str, select: str | None = None) -> None:
         self.reload()
