@@ -24,8 +24,9 @@ from tests.test_cli_store import (  # noqa: F401 - fixtures: the template store,
     template,
 )
 from triage.services.login import authenticate
+from triage.store import backup as backup_module
 from triage.store import open_store
-from triage.store.models import AuditEvent
+from triage.store.models import AuditCountersign, AuditEvent
 
 FINGERPRINT = re.compile(r"(?:[0-9A-F]{4} ){7}[0-9A-F]{4}")
 
@@ -131,3 +132,58 @@ def test_the_recovery_key_prints_the_admins_new_fingerprint(tmp_path, capsys, mo
     monkeypatch.setenv("TRIAGE_PASSWORD", "a new admin password")
     code, out, _ = run(capsys, "--database", db, "db", "verify")
     assert code == 0 and f"admin key: {ADMIN} {recovered}" in out.splitlines()
+
+
+def forged_import(tmp_path, capsys, monkeypatch, db) -> int:  # type: ignore[no-untyped-def]
+    """The PWP's own import event rewritten and re-chained, as the first test does: the id forged."""
+    assert run_as(monkeypatch, capsys, PWP, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))[0] == 0
+    key, _ = authenticate(db, PWP, PASSWORDS[PWP])
+    with open_store(db, key=key, migrate=False) as store:
+        with store.read() as session:
+            (forged,) = session.query(AuditEvent.id).filter_by(actor=PWP, action="import").one()
+
+        def rewrite(rows: list[dict[str, object]]) -> None:
+            for row in rows:
+                if row["id"] == forged:
+                    row["summary"] = "imported 0 referrals"
+
+        rewrite_trail(store, rewrite)
+    return int(forged)
+
+
+def test_a_store_whose_trail_has_a_problem_is_backed_up_with_it_said_and_restored_only_if_accepted(
+    tmp_path, capsys, monkeypatch, new_store  # noqa: F811 - the fixture imported above
+) -> None:  # fmt: skip
+    """Before, `db backup` of such a store was refused (the copy "failed verification"), and so was
+    every scheduled backup at every close: the one moment a copy matters most, none could be made."""
+    db = new_store(tmp_path / "t.db")
+    forged = forged_import(tmp_path, capsys, monkeypatch, db)
+    code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "backup", tmp_path / "b.db")
+    assert code == 0 and "verified as a copy of this store, which already has 1 problems" in out, (out, err)
+    assert err.startswith(f"warning: audit event {forged}: the signature does not verify"), err
+    assert "countersigned nothing" in out and (tmp_path / "b.db").is_file()
+    key, _ = authenticate(db, ADMIN, PASSWORDS[ADMIN])
+    with open_store(db, key=key, migrate=False) as store, store.read() as session:
+        made = session.query(AuditEvent).filter(AuditEvent.summary.startswith("backup made")).one()
+        assert made.summary == "backup made, carrying the 1 problems its store's own checks already find " \
+                               "(db verify lists them)"  # fmt: skip
+        assert session.query(AuditCountersign).filter_by(reason="backup").count() == 0  # nothing vouched for
+
+    code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "restore", tmp_path / "b.db")
+    assert code == 1 and "--accept-problems" in err and f"audit event {forged}" in err, err
+    code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "restore", tmp_path / "b.db",
+                            "--accept-problems")  # fmt: skip
+    assert code == 0 and "with the problems it carries" in out, (out, err)
+    code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "verify")
+    assert code == 1 and f"error: audit event {forged}: the signature does not verify" in err  # still said
+
+
+def test_a_backup_copy_with_a_problem_its_store_has_not_is_refused_and_left_nowhere(
+    tmp_path, capsys, monkeypatch, new_store  # noqa: F811 - the fixture imported above
+) -> None:  # fmt: skip
+    db = new_store(tmp_path / "t.db")
+    real = backup_module._verify_file
+    monkeypatch.setattr(backup_module, "_verify_file", lambda path, key=None: [*real(path, key), "page 3: damaged"])
+    code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "backup", tmp_path / "b.db")
+    assert code == 1 and "the backup copy failed verification: page 3: damaged" in err, (out, err)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("b.db")) == []

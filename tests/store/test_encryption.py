@@ -228,7 +228,7 @@ def test_backup_and_restore_of_an_encrypted_store(tmp_path: Path) -> None:
     key = store._key
     with store:
         create_referral(store, as_pwp("admin"), referral_input(1, family_name="Zyxwfamily1"))
-        backup = backup_database(store, tmp_path / "backup.db")
+        backup = backup_database(store, tmp_path / "backup.db").path
         create_referral(store, as_pwp("admin"), referral_input(2))
     content = backup.read_bytes()
     assert not content.startswith(SQLITE_HEADER) and b"Zyxwfamily1" not in content

@@ -5,6 +5,7 @@ the store are imported when one of these commands runs."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,9 @@ def register(commands: Commands) -> None:
     restore.add_argument("--keep-previous", type=_at_least_one, default=None, metavar="N",
                          help="how many copies of replaced databases to keep beside it (default 3); older ones are "
                               "removed once the restore has succeeded")  # fmt: skip
+    restore.add_argument("--accept-problems", action="store_true",
+                         help="restore a backup that verification finds problems in, as it is: a backup of a store "
+                              "whose audit trail already had problems carries them (its backup said so)")  # fmt: skip
     restore.set_defaults(command="db restore", handler=_db_restore)
     prefix = db.add_parser("prefix", parents=[store],
                            help="show, or (admin) set, the three letters that start this store's new referral "
@@ -97,9 +101,15 @@ def _db_backup(args: argparse.Namespace) -> int:
         raise InputError(f"db backup works on a SQLite file; {SERVER_TOOLS}")
     store, user = login(args, "backup", migrate=False)
     with store:
-        written = back_up(store, user, args.dest)
+        made = back_up(store, user, args.dest)
         signing = signing_summary(store, user)
-    print(f"ok: backed up to {written} and verified")
+    if made.carried:
+        print(f"ok: backed up to {made.path}; verified as a copy of this store, which already has "
+              f"{len(made.carried)} problems (`triage db verify` lists them; the copy carries them as they are):")  # fmt: skip
+        print("\n".join(f"warning: {problem}" for problem in made.carried), file=sys.stderr)
+        print("This backup countersigned nothing. Restoring it needs `triage db restore --accept-problems`.")
+    else:
+        print(f"ok: backed up to {made.path} and verified")
     print("\n".join(signing))
     print(COMPARE)
     return EXIT_OK
@@ -117,10 +127,11 @@ def _db_restore(args: argparse.Namespace) -> int:
     target = Path(str(url.database))
     store = _store_to_replace(args, target)
     if store is not None:
-        previous = restore(*store, args.src, target, keep=keep)
+        previous = restore(*store, args.src, target, keep=keep, accept_problems=args.accept_problems)
     else:
         previous = _restore_without_a_store(args, target, keep)
-    print(f"ok: restored {url.database} from {args.src}, verified")
+    accepted = " with the problems it carries (`triage db verify` lists them)" if args.accept_problems else ", verified"
+    print(f"ok: restored {url.database} from {args.src}{accepted}")
     if previous is not None:
         kept = kept_copies(target)
         used = sum(path.stat().st_size for path in kept)
@@ -157,4 +168,4 @@ def _restore_without_a_store(args: argparse.Namespace, target: Path, keep: int) 
             if Path(f"{source}{suffix}").is_file():
                 shutil.copy2(f"{source}{suffix}", Path(folder) / f"backup.db{suffix}")
         store, user = login(args, "restore", migrate=False, database=str(Path(folder) / "backup.db"))
-        return restore(store, user, source, target, keep=keep)
+        return restore(store, user, source, target, keep=keep, accept_problems=args.accept_problems)

@@ -10,7 +10,7 @@ from pathlib import Path
 from triage.services.permissions import User, require
 from triage.services.signing_keys import countersign_if_admin
 from triage.store.audit import record_event
-from triage.store.backup import KEEP_PREVIOUS, backup_database, restore_database
+from triage.store.backup import KEEP_PREVIOUS, BackupMade, backup_database, restore_database
 from triage.store.database import Store
 from triage.store.integrity import verify_database
 from triage.store.signature_check import describe_signing
@@ -22,23 +22,25 @@ def verify_store(store: Store, user: User, *, older_schema_ok: bool = False) -> 
     return verify_database(store, older_schema_ok=older_schema_ok)
 
 
-def back_up(store: Store, user: User, destination: Path) -> Path:
+def back_up(store: Store, user: User, destination: Path) -> BackupMade:
     """Copy the live store to a new file and verify the copy (``backup``). Audited as what happened:
     "backup made" once the copy is verified, in the same step that gives it its name (no backup
     without its record); a failed attempt as "backup failed" (a try at copying every record is worth
-    knowing about), unless the store itself cannot be written to by then."""
+    knowing about), unless the store itself cannot be written to by then. A store whose trail already
+    has problems is backed up with them, said in the audit and in ``BackupMade.carried``; an admin's
+    backup of it countersigns nothing (a countersignature vouches for the trail it covers)."""
     require(user, "backup", store=store)
     return _audited_backup(store, user, destination, "backup")
 
 
-def scheduled_back_up(store: Store, user: User, destination: Path) -> Path:
+def scheduled_back_up(store: Store, user: User, destination: Path) -> BackupMade:
     """The backup an admin scheduled in Settings, made as ``user`` closes triage: any role's close
     makes it (the admin chose that, and where it goes; the person closing chooses nothing), audited
     as "scheduled backup made" (or failed) under their name, like ``back_up``."""
     return _audited_backup(store, user, destination, "scheduled backup")
 
 
-def _audited_backup(store: Store, user: User, destination: Path, what: str) -> Path:
+def _audited_backup(store: Store, user: User, destination: Path, what: str) -> BackupMade:
     def audit(summary: str) -> None:
         with store.write() as session:
             record_event(session, actor=user.username, entity_type="database", entity_id="backup", action="export",
@@ -47,11 +49,17 @@ def _audited_backup(store: Store, user: User, destination: Path, what: str) -> P
                 countersign_if_admin(session, user, store.signer, "backup")
 
     try:
-        return backup_database(store, destination, made=lambda: audit(f"{what} made"))
+        return backup_database(store, destination, made=lambda carried: audit(f"{what} made" + _carrying(carried)))
     except Exception:
         with suppress(Exception):  # the backup's own error is the one to show
             audit(f"{what} failed")
         raise
+
+
+def _carrying(carried: tuple[str, ...]) -> str:
+    if not carried:
+        return ""
+    return f", carrying the {len(carried)} problems its store's own checks already find (db verify lists them)"
 
 
 def signing_summary(store: Store, user: User) -> list[str]:
@@ -62,12 +70,15 @@ def signing_summary(store: Store, user: User) -> list[str]:
         return describe_signing(session)
 
 
-def restore(store: Store, user: User, source: Path, target: Path, *, keep: int = KEEP_PREVIOUS) -> Path | None:
+def restore(
+    store: Store, user: User, source: Path, target: Path, *, keep: int = KEEP_PREVIOUS, accept_problems: bool = False
+) -> Path | None:
     """Replace the store at ``target`` with the backup ``source`` (``restore``). ``store`` is open only
     to check who is asking and to lend its key: the store being replaced, or a throwaway copy of the
     backup on a computer without one. It is closed here; the restored store is verified first.
-    Returns where the replaced database was kept (None when there was none); ``keep`` copies are kept."""
+    Returns where the replaced database was kept (None when there was none); ``keep`` copies are kept.
+    ``accept_problems``: the admin restores a backup verification finds problems in, as it is."""
     require(user, "restore", store=store)
     key = store._key
     store.close()
-    return restore_database(source, target, key=key, keep=keep)
+    return restore_database(source, target, key=key, keep=keep, accept_problems=accept_problems)

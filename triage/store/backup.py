@@ -16,6 +16,13 @@ are kept (a restore removes older ones once it has succeeded).
 
 A backup is written under ``<destination>.partial``, created new (O_EXCL, never through a symbolic
 link) and renamed into place once verified; a file already in the way is refused, never removed.
+A store whose audit trail already has a problem (an event written outside the app, unsigned, or
+signed with another user's key) is still backed up: the copy must match its source, problems included
+(a problem the copy has and the store has not is a failed copy), and the problems it carries are
+returned to be said (``BackupMade.carried``). Restoring such a backup is refused unless the admin
+accepts its problems (``accept_problems``; ``db restore --accept-problems``), so a tampered trail is
+never restored unannounced, nor is the only backup left unusable.
+
 Every failure (an unwritable folder, a full disk, a copy that fails verification) removes what this
 backup wrote (the part file, its -wal/-shm, the key file beside it) and is one ``BackupError``.
 Everything written here is 0600 on POSIX (``triage.store.location.private_files``).
@@ -44,6 +51,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,17 +77,30 @@ class BackupError(StoreError):
     pass
 
 
-def backup_database(store: Store, destination: Path, *, made: Callable[[], object] | None = None) -> Path:
-    """Copy the live database to ``destination`` (a new file), then verify the copy. Refused
-    (``StoreBusy``) while another backup, restore or migration of the store runs. ``made`` (the
-    audit of the backup) is called once the copy is verified, just before it takes its name: if it
-    fails, so does the backup, and nothing is left; so no backup exists without its record."""
+@dataclass(frozen=True)
+class BackupMade:
+    """A verified backup: where it is, and the problems it carries from its store (empty when sound)."""
+
+    path: Path
+    carried: tuple[str, ...] = ()
+
+
+def backup_database(
+    store: Store, destination: Path, *, made: Callable[[tuple[str, ...]], object] | None = None
+) -> BackupMade:
+    """Copy the live database to ``destination`` (a new file), then verify the copy: it must have no
+    problem its store has not. Refused (``StoreBusy``) while another backup, restore or migration of
+    the store runs. ``made`` (the audit of the backup, given the problems carried) is called once the
+    copy is verified, just before it takes its name: if it fails, so does the backup, and nothing is
+    left; so no backup exists without its record."""
     source = _sqlite_path(store)
     with operation(source, "the backup"):
         return _backup(store, source, destination, made)
 
 
-def _backup(store: Store, source: Path, destination: Path, made: Callable[[], object] | None) -> Path:
+def _backup(
+    store: Store, source: Path, destination: Path, made: Callable[[tuple[str, ...]], object] | None
+) -> BackupMade:
     key = store._key
     _tidy(source)  # first: what a killed backup left may be in this one's way
     destination = destination.expanduser().absolute()
@@ -100,14 +121,12 @@ def _backup(store: Store, source: Path, destination: Path, made: Callable[[], ob
     wrote_keys = False
     try:
         _copy(source, partial, key)
-        problems = _verify_file(partial, key)
-        if problems:
-            raise BackupError("the backup copy failed verification: " + "; ".join(problems))
+        carried = _carried(store, _verify_file(partial, key))
         if key is not None:
             wrote_keys = True  # from here on the key file beside the backup is this backup's own
             atomic_write(keys, key_file_path(source).read_bytes())
         if made is not None:
-            made()
+            made(carried)
         os.replace(partial, destination)  # a half-written backup never appears under the chosen name
     except BaseException as exc:
         _remove_sqlite_files(partial)
@@ -116,7 +135,20 @@ def _backup(store: Store, source: Path, destination: Path, made: Callable[[], ob
         raise _failed(exc, f"the backup to {destination}", destination.parent, "nothing was left behind") from None
     finally:
         record.unlink(missing_ok=True)
-    return destination
+    return BackupMade(destination, carried)
+
+
+def _carried(store: Store, problems: list[str]) -> tuple[str, ...]:
+    """The copy's problems, each one its store has too (checked now, after the copy: events written
+    since are the store's alone, so the copy's are a subset); a problem only the copy has is a
+    failed copy."""
+    if not problems:
+        return ()
+    own = set(verify_database(store, older_schema_ok=True))
+    failed = [problem for problem in problems if problem not in own]
+    if failed:
+        raise BackupError("the backup copy failed verification: " + "; ".join(failed))
+    return tuple(problems)
 
 
 def _tidy(store_file: Path) -> None:
@@ -183,7 +215,9 @@ def _failed(exc: BaseException, what: str, folder: Path, outcome: str) -> BaseEx
     return BackupError(f"{what} failed: {why}; {outcome}")
 
 
-def restore_database(source: Path, target: Path, *, key: bytes | None = None, keep: int = KEEP_PREVIOUS) -> Path | None:
+def restore_database(
+    source: Path, target: Path, *, key: bytes | None = None, keep: int = KEEP_PREVIOUS, accept_problems: bool = False
+) -> Path | None:
     """Replace the database at ``target`` with the backup ``source``, after verifying the backup.
     The database being replaced is first copied to ``<target>.previous-<UTC time>`` (a new file); that
     path is returned (None when there was no database at ``target``). Refused (``StoreBusy``) while
@@ -195,7 +229,9 @@ def restore_database(source: Path, target: Path, *, key: bytes | None = None, ke
 
     ``key``: the store's key (an encrypted store); a backup that this key does not open is refused.
     ``keep``: how many copies of replaced databases to keep (at least 1: the one just made); older
-    ones are removed once the restore has succeeded, never after a failure."""
+    ones are removed once the restore has succeeded, never after a failure.
+    ``accept_problems``: restore a backup that verification finds problems in (a backup carrying its
+    store's audit-trail problems) as it is; without it such a backup is refused."""
     if keep < 1:
         raise BackupError("at least the copy of the database being replaced is kept (keep must be 1 or more)")
     source, target = source.expanduser().absolute(), target.expanduser().absolute()
@@ -203,18 +239,18 @@ def restore_database(source: Path, target: Path, *, key: bytes | None = None, ke
         raise BackupError(f"the backup {source} does not exist")
     check_local_path(target)
     with exclusive(target, "the restore"):
-        previous = _restore(source, target, key)
+        previous = _restore(source, target, key, accept_problems)
         _prune_previous(target, keep)
         return previous
 
 
-def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
+def _restore(source: Path, target: Path, key: bytes | None, accept_problems: bool) -> Path | None:
     staged = target.with_name(target.name + ".restoring")
     _tidy(target)
     previous: Path | None = None
     set_aside = False
     try:
-        _stage(source, staged, key)
+        accepted = _stage(source, staged, key, accept_problems)
         if target.exists():
             if intact(target, key):
                 previous = _keep_copy(target, key)
@@ -255,13 +291,14 @@ def _restore(source: Path, target: Path, key: bytes | None) -> Path | None:
         problems = verify_database(store)
     finally:
         store.close()
-    if problems:
-        raise BackupError("the restored database failed verification after its update: " + "; ".join(problems) + kept)
+    failed = [problem for problem in problems if problem not in accepted]
+    if failed:
+        raise BackupError("the restored database failed verification after its update: " + "; ".join(failed) + kept)
     return previous
 
 
-def _stage(source: Path, staged: Path, key: bytes | None) -> None:
-    """The backup copied beside the target and verified there."""
+def _stage(source: Path, staged: Path, key: bytes | None, accept_problems: bool) -> set[str]:
+    """The backup copied beside the target and verified there; returns the problems accepted."""
     # Even a read-only open of a WAL database leaves -wal/-shm files beside it: read a private copy,
     # so the backup (on a USB stick, say) stays exactly as it was.
     # Beside the target, not in a temporary folder: a restore killed mid-way leaves it where the next
@@ -276,8 +313,11 @@ def _stage(source: Path, staged: Path, key: bytes | None) -> None:
     finally:
         _remove_sqlite_files(private)
     problems = _verify_file(staged, key)
-    if problems:
-        raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems))
+    if problems and not accept_problems:
+        raise BackupError("the backup failed verification, nothing was replaced: " + "; ".join(problems) + ". If "
+                          "these are problems its store already had when it was backed up (the backup said so), "
+                          "`triage db restore --accept-problems` restores it as it is")  # fmt: skip
+    return set(problems)
 
 
 def _keep_copy(target: Path, key: bytes | None, note: str = "", verify: bool = False) -> Path:
