@@ -37,7 +37,14 @@ def when_modal(qtbot, kind, then) -> None:  # type: ignore[no-untyped-def]
         dialog = QApplication.activeModalWidget()
         if isinstance(dialog, kind) and dialog.isVisible():
             alive[0] = False
-            then(dialog)
+            try:
+                then(dialog)
+            except BaseException:
+                # Left open, the dialog's exec() would never return and the test would hang (seen:
+                # a worker stuck for 15 minutes); closed, the test goes on and pytest-qt reports this.
+                if dialog.isVisible():
+                    getattr(dialog, "reject", dialog.close)()
+                raise
         else:
             QTimer.singleShot(20, check)
 
