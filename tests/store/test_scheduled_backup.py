@@ -132,3 +132,24 @@ def test_a_postgresql_store_is_not_backed_up_from_here(postgres_server: str, tmp
                            settings_file=tmp_path / "settings.json", now=START)  # fmt: skip
     assert outcome is not None and not outcome.ok and "pg_dump" in outcome.detail
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scheduled-backup.json"]
+
+
+def test_a_store_with_a_problem_is_still_backed_up_at_close_and_settings_says_so(
+    live: Store, tmp_path: Path, settings_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, a store whose checks found a problem failed its scheduled backup at every close."""
+    import triage.store.backup as backup
+
+    found = ["audit event 2: the chain is broken (its hash does not follow from the event before)"]
+    monkeypatch.setattr(backup, "verify_database", lambda store, older_schema_ok=False: list(found))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert closes(live, BackupSchedule(when="daily", folder=str(folder)), settings_file, [START]) == [True]
+    (made,) = scheduled_backups(folder, "triage")
+    state = load_state(settings_file)
+    assert state.last_success == START and state.last is not None
+    assert state.last.detail == (f"made: {made}, a copy of the store with the problem its own checks already find "
+                                 "(an admin's `triage db verify` lists them)")  # fmt: skip
+    with live.read() as session:
+        assert [e.summary for e in events_for(session, "database", "backup")] == [
+            "scheduled backup made, carrying the problem its store's own checks already find (db verify lists them)"]  # fmt: skip

@@ -348,12 +348,12 @@ def test_a_new_admin_key_is_shown_for_the_paper(qtbot, team: Accounts, monkeypat
     dialog.add_button.click()
     added = active_fingerprint("sam.new")
     assert dialog.status.text() == ("Added sam.new as Admin. Their admin key fingerprint, for the paper kept with "
-                                    f"the recovery key: {added}.")  # fmt: skip
+                                    f"the recovery key:\n{added}")  # fmt: skip
     monkeypatch.setattr(UsersDialog, "run_form", filling(qtbot, [{"password": NEW_PASSWORD,
                                                                   "confirm": NEW_PASSWORD}], forms))  # fmt: skip
     dialog.reset_button.click()
     reset = active_fingerprint("sam.new")
-    assert reset != added and dialog.status.text().endswith(f"the recovery key: {reset}.")
+    assert reset != added and dialog.status.text().endswith(f"the recovery key:\n{reset}")
     choose(dialog, "pwp.one")
     dialog.reset_button.click()
     assert "fingerprint" not in dialog.status.text()  # a PWP's key is no anchor

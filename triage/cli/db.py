@@ -104,8 +104,9 @@ def _db_backup(args: argparse.Namespace) -> int:
         made = back_up(store, user, args.dest)
         signing = signing_summary(store, user)
     if made.carried:
-        print(f"ok: backed up to {made.path}; verified as a copy of this store, which already has "
-              f"{len(made.carried)} problems (`triage db verify` lists them; the copy carries them as they are):")  # fmt: skip
+        problems = "1 problem" if len(made.carried) == 1 else f"{len(made.carried)} problems"
+        print(f"ok: backed up to {made.path}; verified as a copy of this store, which already has {problems} "
+              "(`triage db verify` lists them; the copy carries them as they are):")  # fmt: skip
         print("\n".join(f"warning: {problem}" for problem in made.carried), file=sys.stderr)
         print("This backup countersigned nothing. Restoring it needs `triage db restore --accept-problems`.")
     else:
@@ -130,7 +131,8 @@ def _db_restore(args: argparse.Namespace) -> int:
         previous = restore(*store, args.src, target, keep=keep, accept_problems=args.accept_problems)
     else:
         previous = _restore_without_a_store(args, target, keep)
-    accepted = " with the problems it carries (`triage db verify` lists them)" if args.accept_problems else ", verified"
+    accepted = (", verified except for any problems it carried, restored as they are (`triage db verify` lists them)"
+                if args.accept_problems else ", verified")  # fmt: skip
     print(f"ok: restored {url.database} from {args.src}{accepted}")
     if previous is not None:
         kept = kept_copies(target)

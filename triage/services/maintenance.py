@@ -59,7 +59,8 @@ def _audited_backup(store: Store, user: User, destination: Path, what: str) -> B
 def _carrying(carried: tuple[str, ...]) -> str:
     if not carried:
         return ""
-    return f", carrying the {len(carried)} problems its store's own checks already find (db verify lists them)"
+    problems = "the problem" if len(carried) == 1 else f"the {len(carried)} problems"
+    return f", carrying {problems} its store's own checks already find (db verify lists them)"
 
 
 def signing_summary(store: Store, user: User) -> list[str]:

@@ -292,7 +292,7 @@ class UsersDialog(QDialog):
         shown = users.admin_fingerprint(self.store, self.user, username)
         if shown is None:
             return text
-        return f"{text} Their admin key fingerprint, for the paper kept with the recovery key: {shown}."
+        return f"{text} Their admin key fingerprint, for the paper kept with the recovery key:\n{shown}"
 
     def _done(self, text: str, select: str | None = None) -> None:
         self.reload()
