@@ -128,8 +128,8 @@ def _back_up(store: Store, user: User, schedule: BackupSchedule, now: datetime) 
     _prune(folder, stem, schedule.keep)
     if made.carried:  # made, as a copy of a store whose own checks already find problems
         log.warning("scheduled backup made, carrying %d problems of the store: %s", len(made.carried), made.path)
-        problems = "the problem" if len(made.carried) == 1 else f"the {len(made.carried)} problems"
-        detail = (f"made: {made.path}, a copy of the store with {problems} its own checks already find (an admin's "
+        carried = "the problem" if len(made.carried) == 1 else f"the {len(made.carried)} problems"
+        detail = (f"made: {made.path}, a copy of the store with {carried} its own checks already find (an admin's "
                   "`triage db verify` lists them)")  # fmt: skip
         return BackupOutcome(at=now, ok=True, detail=detail)
     log.info("scheduled backup made and verified: %s", made.path)
