@@ -38,20 +38,10 @@ def test_an_insider_rewriting_their_own_import_is_reported_by_position_and_verif
     open the database, rewrite their own import event's summary, recompute the SHA-256 chain and the
     head, and re-create the guard triggers exactly as they were."""
     db = new_store(tmp_path / "t.db")
-    assert run_as(monkeypatch, capsys, PWP, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))[0] == 0
-    key, _ = authenticate(db, PWP, PASSWORDS[PWP])  # the PWP's password: all it takes to read every record
-    with open_store(db, key=key, migrate=False) as store:
-        with store.read() as session:
-            (forged,) = session.query(AuditEvent.id).filter_by(actor=PWP, action="import").one()
-
-        def rewrite(rows: list[dict[str, object]]) -> None:
-            for row in rows:
-                if row["id"] == forged:
-                    row["summary"] = "imported 0 referrals"
-
-        rewrite_trail(store, rewrite)
-        with store.read() as session:
-            assert session.get(AuditEvent, forged).summary == "imported 0 referrals"  # type: ignore[union-attr]
+    forged = forged_import(tmp_path, capsys, monkeypatch, db)
+    key, _ = authenticate(db, PWP, PASSWORDS[PWP])
+    with open_store(db, key=key, migrate=False) as store, store.read() as session:
+        assert session.get(AuditEvent, forged).summary == "imported 0 referrals"  # type: ignore[union-attr]
     code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "verify")
     assert code == 1 and out.startswith("FAILED: ")
     assert f"error: audit event {forged}: the signature does not verify (forged, rewritten" in err
@@ -135,9 +125,10 @@ def test_the_recovery_key_prints_the_admins_new_fingerprint(tmp_path, capsys, mo
 
 
 def forged_import(tmp_path, capsys, monkeypatch, db) -> int:  # type: ignore[no-untyped-def]
-    """The PWP's own import event rewritten and re-chained, as the first test does: the id forged."""
+    """The PWP imports a row, then rewrites their own import event's summary and recomputes the chain:
+    the id of the event forged."""
     assert run_as(monkeypatch, capsys, PWP, "--database", db, "referrals", "import", rows_file(tmp_path, [ROW]))[0] == 0
-    key, _ = authenticate(db, PWP, PASSWORDS[PWP])
+    key, _ = authenticate(db, PWP, PASSWORDS[PWP])  # the PWP's password: all it takes to read every record
     with open_store(db, key=key, migrate=False) as store:
         with store.read() as session:
             (forged,) = session.query(AuditEvent.id).filter_by(actor=PWP, action="import").one()
@@ -159,7 +150,10 @@ def test_a_store_whose_trail_has_a_problem_is_backed_up_with_it_said_and_restore
     db = new_store(tmp_path / "t.db")
     forged = forged_import(tmp_path, capsys, monkeypatch, db)
     code, out, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "db", "backup", tmp_path / "b.db")
-    assert code == 0 and "verified as a copy of this store, which already has 1 problem " in out, (out, err)
+    assert code == 0 and "verified as a copy of this store and of the problem its own checks already find" in out, (
+        out,
+        err,
+    )
     assert err.startswith(f"warning: audit event {forged}: the signature does not verify"), err
     assert "countersigned nothing" in out and (tmp_path / "b.db").is_file()
     key, _ = authenticate(db, ADMIN, PASSWORDS[ADMIN])

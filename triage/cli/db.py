@@ -104,9 +104,10 @@ def _db_backup(args: argparse.Namespace) -> int:
         made = back_up(store, user, args.dest)
         signing = signing_summary(store, user)
     if made.carried:
-        problems = "1 problem" if len(made.carried) == 1 else f"{len(made.carried)} problems"
-        print(f"ok: backed up to {made.path}; verified as a copy of this store, which already has {problems} "
-              "(`triage db verify` lists them; the copy carries them as they are):")  # fmt: skip
+        from triage.store.backup import carried_in_words
+
+        print(f"ok: backed up to {made.path}; verified as a copy of this store and of {carried_in_words(made.carried)} "
+              "its own checks already find (`triage db verify` lists them; the copy carries them as they are):")  # fmt: skip
         print("\n".join(f"warning: {problem}" for problem in made.carried), file=sys.stderr)
         print("This backup countersigned nothing. Restoring it needs `triage db restore --accept-problems`.")
     else:

@@ -10,7 +10,7 @@ from pathlib import Path
 from triage.services.permissions import User, require
 from triage.services.signing_keys import countersign_if_admin
 from triage.store.audit import record_event
-from triage.store.backup import KEEP_PREVIOUS, BackupMade, backup_database, restore_database
+from triage.store.backup import KEEP_PREVIOUS, BackupMade, backup_database, carried_in_words, restore_database
 from triage.store.database import Store
 from triage.store.integrity import verify_database
 from triage.store.signature_check import describe_signing
@@ -59,8 +59,7 @@ def _audited_backup(store: Store, user: User, destination: Path, what: str) -> B
 def _carrying(carried: tuple[str, ...]) -> str:
     if not carried:
         return ""
-    problems = "the problem" if len(carried) == 1 else f"the {len(carried)} problems"
-    return f", carrying {problems} its store's own checks already find (db verify lists them)"
+    return f", carrying {carried_in_words(carried)} its store's own checks already find (db verify lists them)"
 
 
 def signing_summary(store: Store, user: User) -> list[str]:

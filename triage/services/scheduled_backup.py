@@ -27,6 +27,7 @@ from triage.files import atomic_write
 from triage.services.maintenance import scheduled_back_up
 from triage.services.permissions import User
 from triage.settings import BackupSchedule, settings_path
+from triage.store.backup import carried_in_words
 from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.store.keys import key_file_path
@@ -128,8 +129,7 @@ def _back_up(store: Store, user: User, schedule: BackupSchedule, now: datetime) 
     _prune(folder, stem, schedule.keep)
     if made.carried:  # made, as a copy of a store whose own checks already find problems
         log.warning("scheduled backup made, carrying %d problems of the store: %s", len(made.carried), made.path)
-        carried = "the problem" if len(made.carried) == 1 else f"the {len(made.carried)} problems"
-        detail = (f"made: {made.path}, a copy of the store with {carried} its own checks already find (an admin's "
+        detail = (f"made: {made.path}, a copy of the store with {carried_in_words(made.carried)} its own checks already find (an admin's "
                   "`triage db verify` lists them)")  # fmt: skip
         return BackupOutcome(at=now, ok=True, detail=detail)
     log.info("scheduled backup made and verified: %s", made.path)

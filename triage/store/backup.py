@@ -85,6 +85,11 @@ class BackupMade:
     carried: tuple[str, ...] = ()
 
 
+def carried_in_words(carried: tuple[str, ...]) -> str:
+    """ "the problem" or "the 3 problems": how a backup's carried problems are named wherever it is said."""
+    return "the problem" if len(carried) == 1 else f"the {len(carried)} problems"
+
+
 def backup_database(
     store: Store, destination: Path, *, made: Callable[[tuple[str, ...]], object] | None = None
 ) -> BackupMade:
