@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.store.conftest import make_nhs_number, referral_input
-from tests.store.test_decisions import HIGH_COMPLEXITY
+from tests.store.test_decisions import HIGH_COMPLEXITY, HIGH_RISK
 from tests.store.test_screenings import ANSWERS
-from tests.users import PWP, as_pwp
+from tests.users import PWP, as_leader, as_pwp
 from triage.rules.waits import JourneyDates, WaitTargets, default_wait_targets, row_flag
 from triage.services import (
     SORT_KEYS,
@@ -26,10 +26,13 @@ from triage.services import (
     create_referral,
     referral_page,
     save_draft,
+    save_screening,
 )
 from triage.services.journey import ContactInput, TreatmentInput, record_contact, record_treatment_start
+from triage.services.teams import assign_clinician
+from triage.services.users import add_account
 from triage.store import Store
-from triage.store.models import Decision, Draft, Person, Referral
+from triage.store.models import Decision, Draft, Person, Referral, Screening
 
 # Only the 28-day treatment standard, on an opt-in clock: a referral with no opt-in is never over it.
 OPT_IN_ONLY = WaitTargets(opt_in_clock=True, targets=tuple(
@@ -65,6 +68,17 @@ def listed(store: Store) -> Store:
                                                                 channel="online"))  # fmt: skip
     record_treatment_start(store, as_pwp("pwp"), ids[21], TreatmentInput(started_on=date(2024, 6, 20)))
     change_status(store, as_pwp("pwp"), ids[22], "letter_sent")
+    # the caseload (issue 15, items 4 and 5): screened with no decision yet, one at high risk; assigned
+    save_screening(store, as_pwp("lead"), ids[6], ScreeningInput.model_validate(HIGH_RISK))
+    save_screening(store, as_pwp("lead"), ids[7], ScreeningInput.model_validate(ANSWERS))
+    save_screening(store, as_pwp("lead"), ids[8], ScreeningInput.model_validate(HIGH_RISK))  # then redone: low
+    save_screening(store, as_pwp("lead"), ids[8], ScreeningInput.model_validate(ANSWERS))
+    with store.write() as session:
+        for name, role in ((PWP.username, "pwp"), ("lead", "team_leader")):
+            add_account(session, name, name.title(), role, "a long enough password 1", actor="setup")
+    for referral_id in (ids[0], ids[6], ids[21]):
+        assign_clinician(store, PWP, referral_id, PWP.username)
+    assign_clinician(store, as_leader("lead"), ids[1], "lead")
     return store
 
 
@@ -74,6 +88,9 @@ def everything(store: Store) -> list[dict[str, Any]]:
         rows = session.execute(select(Referral, Person).join(Person, Person.id == Referral.person_id)).all()
         drafts = set(session.scalars(select(Draft.referral_id)))
         decided = dict(session.execute(select(Decision.referral_id, func.max(Decision.decided_at)).group_by(Decision.referral_id)).all())  # fmt: skip
+        latest_risk = {
+            s.referral_id: s.risk for s in session.scalars(select(Screening).order_by(Screening.screened_at))
+        }
         return [
             {
                 "id": r.id, "received_on": r.received_on, "nhs_number": p.nhs_number, "given_name": p.given_name,
@@ -82,7 +99,7 @@ def everything(store: Store) -> list[dict[str, Any]]:
                 "duplicate": r.duplicate_of_id is not None, "name_key": p.name_key, "person_id": p.id,
                 "dates": JourneyDates(r.received_on, r.opted_in_on, r.first_contact_on, None, r.treatment_started_on,
                                       r.status == "closed"),
-                "decided_at": decided.get(r.id),
+                "decided_at": decided.get(r.id), "assigned_to": r.assigned_to, "risk": latest_risk.get(r.id),
             }
             for r, p in rows
         ]  # fmt: skip
@@ -142,7 +159,16 @@ def journey(row: dict[str, Any], flt: ReferralFilter) -> bool:
         return row["status"] in ("received", "no_contact")
     if flt.journey == "letter_not_sent":
         return row["status"] == "decided"
+    if flt.journey == "awaiting_decision":
+        return row["status"] == "screened"
+    if flt.journey == "high_risk":
+        return row["risk"] == "high" and row["status"] != "closed"
+    if flt.journey == "mine":
+        return row["assigned_to"] == PWP_VIEWER
     return True
+
+
+PWP_VIEWER = PWP.username  # whose caseload "mine" is in these tests: the user asking
 
 
 FILTERS = [
@@ -167,6 +193,10 @@ FILTERS = [
     ReferralFilter(journey="over_target", today=date(2024, 7, 10), targets=OPT_IN_ONLY),  # the one opted in
     ReferralFilter(journey="awaiting_contact"),
     ReferralFilter(journey="letter_not_sent"),
+    ReferralFilter(journey="awaiting_decision"),
+    ReferralFilter(journey="high_risk"),
+    ReferralFilter(journey="mine"),
+    ReferralFilter(journey="mine", viewer="lead"),  # the services ask for the user asking, not a viewer passed in
 ]
 
 
@@ -201,9 +231,14 @@ def test_filters_find_what_they_should(listed: Store) -> None:
     assert count_referrals(listed, PWP, ReferralFilter(routes=("cmht",))) == 4
     assert count_referrals(listed, PWP, ReferralFilter(drafts_only=True)) == 3
     assert count_referrals(listed, PWP, ReferralFilter(statuses=("decided",))) == 5  # and one letter sent
-    # the journey: 30 less 6 decided, 1 contacted, 1 opted in and 1 closed are awaiting contact
-    assert count_referrals(listed, PWP, ReferralFilter(journey="awaiting_contact")) == 21
+    # the journey: 30 less 6 decided, 3 screened, 1 contacted, 1 opted in and 1 closed are awaiting contact
+    assert count_referrals(listed, PWP, ReferralFilter(journey="awaiting_contact")) == 18
     assert count_referrals(listed, PWP, ReferralFilter(journey="letter_not_sent")) == 5
+    assert count_referrals(listed, PWP, ReferralFilter(journey="awaiting_decision")) == 3
+    assert count_referrals(listed, PWP, ReferralFilter(journey="high_risk")) == 1  # the other redone as low
+    assert count_referrals(listed, PWP, ReferralFilter(journey="mine")) == 3
+    assert count_referrals(listed, as_leader("lead"), ReferralFilter(journey="mine")) == 1
+    assert count_referrals(listed, PWP, ReferralFilter(journey="mine", viewer="lead")) == 3
     # today every open referral of 2024 is past a target but the one in treatment, and the closed one is not
     assert count_referrals(listed, PWP, ReferralFilter(journey="over_target")) == 28
     assert 0 < count_referrals(listed, PWP, ReferralFilter(journey="over_target", today=date(2024, 3, 20))) < 20

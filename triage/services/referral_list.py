@@ -36,15 +36,16 @@ from triage.services.permissions import User, record_search, require
 from triage.services.references import typed_reference
 from triage.services.service_settings import read_service_settings
 from triage.store.database import Store
-from triage.store.models import Decision, Draft, Person, Referral
+from triage.store.models import Decision, Draft, Person, Referral, Screening
 from triage.store.vocabulary import OPEN_STATUSES, ReferralStatus
 
 # "waiting": the days waiting, most first when descending (the received date, oldest first); "decided":
 # the latest decision's time, for the letters not yet sent (a subquery: use it on that short list).
 SORT_KEYS = ("received_on", "family_name", "status", "route", "waiting", "decided")
 # The journey's filters (docs/journey.md): a running wait past its target; not yet reached (received,
-# or no contact made yet); decided with the GP letter not printed or saved.
-Journey = Literal["", "over_target", "awaiting_contact", "letter_not_sent"]
+# or no contact made yet); screened with no decision yet; open at high risk (the latest screening's
+# rating); assigned to the person looking; decided with the GP letter not printed or saved.
+Journey = Literal["", "over_target", "awaiting_contact", "awaiting_decision", "high_risk", "mine", "letter_not_sent"]
 AWAITING_CONTACT = ("received", "no_contact")
 _NHS_NUMBER = re.compile(r"[0-9]{10}")
 _HIGHEST = "\U0010ffff"  # sorts after every character in SQLite's binary collation
@@ -61,6 +62,7 @@ class ReferralFilter:
     journey: Journey = ""
     today: date | None = None  # what "over target" counts to (default: today)
     targets: WaitTargets | None = None  # the service's wait targets (default: resources/waits.yaml)
+    viewer: str = ""  # whose caseload "mine" is: the services set it to the user asking, never the caller
 
     def wait_targets(self) -> WaitTargets:
         return self.targets or default_wait_targets()
@@ -94,7 +96,7 @@ def count_referrals(store: Store, user: User, flt: ReferralFilter) -> int:
     """How many referrals match ``flt``: a search, recorded with its count in the same transaction."""
     require(user, "search", store=store)
     with store.write() as session:
-        count = int(session.scalar(count_query(_with_targets(session, flt), dialect=store.dialect)) or 0)
+        count = int(session.scalar(count_query(_for(session, user, flt), dialect=store.dialect)) or 0)
         record_search(session, user, count)
         return count
 
@@ -111,15 +113,17 @@ def referral_page(
     """The rows ``offset .. offset+limit`` of the referrals matching ``flt`` in the order ``sort``."""
     require(user, "search", store=store)
     with store.read() as session:
-        flt = _with_targets(session, flt)
+        flt = _for(session, user, flt)
         query = page_query(flt, dialect=store.dialect, sort=sort, descending=descending, offset=offset, limit=limit)
         targets, today = flt.wait_targets(), flt.as_of()
         return [_row(row, targets, today) for row in session.execute(query)]
 
 
-def _with_targets(session: Session, flt: ReferralFilter) -> ReferralFilter:
-    """``flt`` with the service's wait targets (the store's settings) unless it names its own."""
-    return flt if flt.targets is not None else replace(flt, targets=read_service_settings(session).wait_targets)
+def _for(session: Session, user: User, flt: ReferralFilter) -> ReferralFilter:
+    """``flt`` as ``user`` asks it: their caseload for "mine", and the service's wait targets (the
+    store's settings) unless it names its own."""
+    targets = flt.targets if flt.targets is not None else read_service_settings(session).wait_targets
+    return replace(flt, targets=targets, viewer=user.username)
 
 
 def _row(row: Any, targets: WaitTargets, today: date) -> ReferralRow:
@@ -247,6 +251,14 @@ def _journey(flt: ReferralFilter, status: ColumnElement[str] | InstrumentedAttri
         return status.in_(AWAITING_CONTACT)
     if flt.journey == "letter_not_sent":
         return status == "decided"
+    if flt.journey == "awaiting_decision":
+        return status == "screened"
+    if flt.journey == "mine":
+        return Referral.assigned_to == flt.viewer
+    if flt.journey == "high_risk":
+        # the referrals with any high-risk screening first (few), so the latest is looked up only for them
+        ever_high = select(Screening.referral_id).where(Screening.risk == "high")
+        return and_(Referral.id.in_(ever_high), status.in_(OPEN_STATUSES), _latest_risk() == "high")
     targets, today = flt.wait_targets(), flt.as_of()
     cutoffs: dict[tuple[str, bool], date] = {}  # (measure, on the opt-in clock) -> the latest over-since date
     for target in targets.targets:
@@ -260,6 +272,12 @@ def _journey(flt: ReferralFilter, status: ColumnElement[str] | InstrumentedAttri
     over = [and_(running[measure], (Referral.opted_in_on if opt_in else Referral.received_on) <= cutoff)
             for (measure, opt_in), cutoff in cutoffs.items()]  # fmt: skip
     return or_(*over) if over else false()
+
+
+def _latest_risk() -> ColumnElement[str | None]:
+    """The risk rating of the referral's latest screening (a screening redone replaces the earlier's)."""
+    latest = select(Screening.risk).where(Screening.referral_id == Referral.id)
+    return latest.order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1).scalar_subquery()
 
 
 def _like_prefix(prefix: str) -> str:

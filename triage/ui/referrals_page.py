@@ -38,7 +38,10 @@ from triage.ui.referral_list import COLUMNS, ReferralListModel, nhs_display
 from triage.ui.worker import busy_cursor
 
 EARLIEST = QDate(2000, 1, 1)  # "received from" at this date means no lower bound
-JOURNEY_FILTERS = (("Any wait", ""), ("Over target", "over_target"), ("Awaiting contact", "awaiting_contact"),
+# The caseload's filters (docs/journey.md, "The list"), worked out by services.referral_list.
+JOURNEY_FILTERS = (("Any stage", ""), ("Over target", "over_target"), ("Awaiting contact", "awaiting_contact"),
+                   ("Awaiting decision", "awaiting_decision"), ("High risk (open)", "high_risk"),
+                   ("Mine (assigned to me)", "mine"),
                    ("GP letter not sent (oldest decision first)", "letter_not_sent"))  # fmt: skip
 
 
@@ -80,7 +83,7 @@ class ReferralsPage(QWidget):
         self.route.setMinimumContentsLength(22)
         self.route.view().setMinimumWidth(self.route.view().sizeHintForColumn(0) + 24)
         self.journey = QComboBox()  # the journey's filters (docs/journey.md)
-        self.journey.setAccessibleName("Filter by wait")
+        self.journey.setAccessibleName("Filter by stage, wait, risk or caseload")
         for text, code in JOURNEY_FILTERS:
             self.journey.addItem(text, code)
         self.received_from = QDateEdit(EARLIEST)
