@@ -4,7 +4,8 @@ The list's stage filter (its accessible name says what it filters by) offers "Mi
 "Awaiting decision" and "High risk (open)" beside the waits. The PWP reaches it by Tab from the
 search, moves through it with Down, and each choice shows only its referrals, counted in words under
 the list: theirs and no one else's, screened with no decision yet, and open at high risk by the
-latest screening (a screening redone at low risk is not high risk any more)."""
+latest screening (a screening redone at low risk is not high risk any more). The list's Risk column
+says the latest rating in a word, beside the assigned clinician and who screened it."""
 
 from __future__ import annotations
 
@@ -48,6 +49,12 @@ def shown(window: MainWindow) -> set[str]:
     return {row.family_name for row in rows if row is not None}
 
 
+def column(window: MainWindow, row: int, heading: str) -> str:
+    """The text the list shows in ``row`` under ``heading``."""
+    headings = [window.model.headerData(c, Qt.Orientation.Horizontal) for c in range(window.model.columnCount())]
+    return str(window.model.data(window.model.index(row, headings.index(heading))))
+
+
 def test_a_pwp_filters_to_their_caseload_awaiting_decision_and_high_risk_by_keyboard(
     qtbot, store: Store, window: MainWindow
 ) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +78,10 @@ def test_a_pwp_filters_to_their_caseload_awaiting_decision_and_high_risk_by_keyb
 
     choose("Awaiting decision", {"Highrisk", "Redone"})
     choose("High risk (open)", {"Highrisk"})  # Redone's latest screening is low risk
+    assert column(window, 0, "Risk") == "High" and column(window, 0, "Screened by") == LEAD.username  # words
     choose("Mine (assigned to me)", {"Mineone", "Minetwo"})  # not the colleague's
+    assert {column(window, row, "Clinician") for row in (0, 1)} == {PWP.username}
+    assert {column(window, row, "Risk") for row in (0, 1)} == {""}  # not screened yet
     press(qtbot, Qt.Key.Key_Home)  # back to every referral
     qtbot.waitUntil(lambda: not window.model.loading and len(shown(window)) == 5, timeout=5000)
     assert combo.currentText() == "Any stage"

@@ -259,6 +259,9 @@ def test_a_row_carries_what_the_table_shows(listed: Store) -> None:
     drafted = referral_page(listed, PWP, ReferralFilter(drafts_only=True))
     assert all(r.has_draft for r in drafted) and len(drafted) == 3
     assert number not in repr(first) and "Smithson" not in repr(first)
+    mine = {(r.risk, r.assigned_to, r.screened_by) for r in referral_page(listed, PWP, ReferralFilter(journey="mine"))}
+    # ids[0] unscreened, ids[6] screened at high risk, ids[21] decided (HIGH_COMPLEXITY, its risk low)
+    assert mine == {(None, PWP.username, None), ("high", PWP.username, "lead"), ("low", PWP.username, "lead")}
 
 
 def test_an_nhs_number_search_is_exact_and_other_digits_are_a_name_prefix(listed: Store) -> None:

@@ -87,6 +87,9 @@ class ReferralRow:
     duplicate: bool
     days_waiting: int | None = None  # while open and not yet in treatment (rules.waits.days_waiting)
     wait_flag: str = ""  # "Over target", "Within target", or "" when nothing is being waited for
+    risk: str | None = None  # the latest screening's risk rating (low, medium, high); None: not screened
+    assigned_to: str | None = None  # the assigned clinician's username
+    screened_by: str | None = None  # who did the latest screening
 
     def __repr__(self) -> str:  # identifiers stay out of logs and tracebacks
         return f"<ReferralRow {self.id}>"
@@ -116,7 +119,18 @@ def referral_page(
         flt = _for(session, user, flt)
         query = page_query(flt, dialect=store.dialect, sort=sort, descending=descending, offset=offset, limit=limit)
         targets, today = flt.wait_targets(), flt.as_of()
-        return [_row(row, targets, today) for row in session.execute(query)]
+        rows = [_row(row, targets, today) for row in session.execute(query)]
+        latest = _latest_screenings(session, [row.id for row in rows])
+        return [replace(row, risk=latest[row.id][0], screened_by=latest[row.id][1]) if row.id in latest else row
+                for row in rows]  # fmt: skip
+
+
+def _latest_screenings(session: Session, referral_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """The risk rating and screener of each referral's latest screening, for one page of the list: a
+    second query on the page's ids, so no order or filter ever computes them for every match."""
+    query = (select(Screening.referral_id, Screening.risk, Screening.screened_by)
+             .where(Screening.referral_id.in_(referral_ids)).order_by(Screening.screened_at, Screening.id))  # fmt: skip
+    return {referral_id: (risk, by) for referral_id, risk, by in session.execute(query)} if referral_ids else {}
 
 
 def _for(session: Session, user: User, flt: ReferralFilter) -> ReferralFilter:
@@ -144,6 +158,7 @@ def _row(row: Any, targets: WaitTargets, today: date) -> ReferralRow:
         reference=row[11],
         days_waiting=days_waiting(row[6], dates, today),
         wait_flag=row_flag(targets, row[6], dates, today),
+        assigned_to=row[15],
     )
 
 
@@ -162,6 +177,7 @@ def page_query(
         Person.date_of_birth, Referral.status, Referral.current_route, Referral.current_step,
         has_draft.label("has_draft"), Referral.duplicate_of_id.is_not(None).label("duplicate"), Referral.reference,
         Referral.opted_in_on, Referral.first_contact_on, Referral.treatment_started_on,
+        Referral.assigned_to,
     ).select_from(Referral)  # fmt: skip
     query = _filtered(query, flt, dialect, joined=True, sort=sort)
     return query.order_by(*_order(sort, descending, dialect)).offset(offset).limit(limit)
@@ -258,7 +274,7 @@ def _journey(flt: ReferralFilter, status: ColumnElement[str] | InstrumentedAttri
     if flt.journey == "high_risk":
         # the referrals with any high-risk screening first (few), so the latest is looked up only for them
         ever_high = select(Screening.referral_id).where(Screening.risk == "high")
-        return and_(Referral.id.in_(ever_high), status.in_(OPEN_STATUSES), _latest_risk() == "high")
+        return and_(Referral.id.in_(ever_high), status.in_(OPEN_STATUSES), _latest(Screening.risk) == "high")
     targets, today = flt.wait_targets(), flt.as_of()
     cutoffs: dict[tuple[str, bool], date] = {}  # (measure, on the opt-in clock) -> the latest over-since date
     for target in targets.targets:
@@ -274,9 +290,9 @@ def _journey(flt: ReferralFilter, status: ColumnElement[str] | InstrumentedAttri
     return or_(*over) if over else false()
 
 
-def _latest_risk() -> ColumnElement[str | None]:
-    """The risk rating of the referral's latest screening (a screening redone replaces the earlier's)."""
-    latest = select(Screening.risk).where(Screening.referral_id == Referral.id)
+def _latest(column: InstrumentedAttribute[str]) -> ColumnElement[str | None]:
+    """``column`` of the referral's latest screening (a screening redone replaces the earlier one)."""
+    latest = select(column).where(Screening.referral_id == Referral.id)
     return latest.order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1).scalar_subquery()
 
 

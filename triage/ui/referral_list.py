@@ -31,6 +31,9 @@ COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("Reference", None),  # the service reference read on the telephone; search finds it exactly
     ("Days waiting", "waiting"),  # since received, while open and not in treatment (docs/journey.md)
     ("Wait", None),  # the flag in words: "Over target", "Within target" (never a colour alone)
+    ("Risk", None),  # the latest screening's rating, a word: "High", never a colour alone
+    ("Clinician", None),  # the assigned clinician
+    ("Screened by", None),  # who did the latest screening
 )
 
 
@@ -100,6 +103,12 @@ class ReferralListModel(PagedTableModel[ReferralRow]):
             return "" if row.days_waiting is None else str(row.days_waiting)
         if column == 9:
             return row.wait_flag
+        if column == 10:
+            return (row.risk or "").capitalize()
+        if column == 11:
+            return row.assigned_to or ""
+        if column == 12:
+            return row.screened_by or ""
         return "Draft saved" if row.has_draft else ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

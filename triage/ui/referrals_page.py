@@ -37,6 +37,7 @@ from triage.store.vocabulary import REFERRAL_STATUSES
 from triage.ui.referral_list import COLUMNS, ReferralListModel, nhs_display
 from triage.ui.worker import busy_cursor
 
+PAGE_ROWS = 100  # how many rows a column's width is measured on (about a page)
 EARLIEST = QDate(2000, 1, 1)  # "received from" at this date means no lower bound
 # The caseload's filters (docs/journey.md, "The list"), worked out by services.referral_list.
 JOURNEY_FILTERS = (("Any stage", ""), ("Over target", "over_target"), ("Awaiting contact", "awaiting_contact"),
@@ -111,7 +112,13 @@ class ReferralsPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # The name and the route take the room left; the other columns (dates, numbers, words) their text's
+        # width, so thirteen columns fit at 1280 pixels without cutting a name short.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(PAGE_ROWS)  # measured on the rows in view, not every page fetched
+        for stretched in (1, 5):  # Name, Route
+            header.setSectionResizeMode(stretched, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
         self.count = QLabel()
         self.count.setAccessibleDescription("Number of referrals shown")  # a name would be read instead of the count
