@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.store.conftest import make_nhs_number, referral_input
 from tests.store.test_decisions import HIGH_COMPLEXITY, HIGH_RISK
 from tests.store.test_screenings import ANSWERS
-from tests.users import PWP, as_leader, as_pwp
+from tests.users import PWP, as_admin, as_leader, as_pwp
 from triage.rules.waits import JourneyDates, WaitTargets, default_wait_targets, row_flag
 from triage.services import (
     SORT_KEYS,
@@ -29,7 +29,7 @@ from triage.services import (
     save_screening,
 )
 from triage.services.journey import ContactInput, TreatmentInput, record_contact, record_treatment_start
-from triage.services.teams import assign_clinician
+from triage.services.teams import add_team, assign_clinician, join_team, set_referral_team
 from triage.services.users import add_account
 from triage.store import Store
 from triage.store.models import Decision, Draft, Person, Referral, Screening
@@ -79,6 +79,13 @@ def listed(store: Store) -> Store:
     for referral_id in (ids[0], ids[6], ids[21]):
         assign_clinician(store, PWP, referral_id, PWP.username)
     assign_clinician(store, as_leader("lead"), ids[1], "lead")
+    with store.write() as session:
+        add_account(session, "admin", "Admin", "admin", "a long enough password 1", actor="setup")
+    for code in ("NORTH", "SOUTH"):
+        add_team(store, as_admin("admin"), code, code.title())
+    join_team(store, as_admin("admin"), "NORTH", PWP.username)
+    set_referral_team(store, as_leader("lead"), ids[2], "NORTH")
+    set_referral_team(store, as_leader("lead"), ids[4], "SOUTH")  # not the PWP's team
     return store
 
 
@@ -100,6 +107,7 @@ def everything(store: Store) -> list[dict[str, Any]]:
                 "dates": JourneyDates(r.received_on, r.opted_in_on, r.first_contact_on, None, r.treatment_started_on,
                                       r.status == "closed"),
                 "decided_at": decided.get(r.id), "assigned_to": r.assigned_to, "risk": latest_risk.get(r.id),
+                "team_code": r.team_code,
             }
             for r, p in rows
         ]  # fmt: skip
@@ -165,10 +173,12 @@ def journey(row: dict[str, Any], flt: ReferralFilter) -> bool:
         return row["risk"] == "high" and row["status"] != "closed"
     if flt.journey == "mine":
         return row["assigned_to"] == PWP_VIEWER
+    if flt.journey == "team":
+        return row["team_code"] in (None, *PWP_TEAMS)
     return True
 
 
-PWP_VIEWER = PWP.username  # whose caseload "mine" is in these tests: the user asking
+PWP_VIEWER, PWP_TEAMS = PWP.username, ("NORTH",)  # whose caseload and teams, in these tests: the user asking
 
 
 FILTERS = [
@@ -197,6 +207,8 @@ FILTERS = [
     ReferralFilter(journey="high_risk"),
     ReferralFilter(journey="mine"),
     ReferralFilter(journey="mine", viewer="lead"),  # the services ask for the user asking, not a viewer passed in
+    ReferralFilter(journey="team"),
+    ReferralFilter(journey="team", viewer_teams=frozenset({"SOUTH"})),  # likewise the teams
 ]
 
 
@@ -239,6 +251,8 @@ def test_filters_find_what_they_should(listed: Store) -> None:
     assert count_referrals(listed, PWP, ReferralFilter(journey="mine")) == 3
     assert count_referrals(listed, as_leader("lead"), ReferralFilter(journey="mine")) == 1
     assert count_referrals(listed, PWP, ReferralFilter(journey="mine", viewer="lead")) == 3
+    assert count_referrals(listed, PWP, ReferralFilter(journey="team")) == 29  # all but SOUTH's
+    assert count_referrals(listed, as_leader("lead"), ReferralFilter(journey="team")) == 30  # in no team: all
     # today every open referral of 2024 is past a target but the one in treatment, and the closed one is not
     assert count_referrals(listed, PWP, ReferralFilter(journey="over_target")) == 28
     assert 0 < count_referrals(listed, PWP, ReferralFilter(journey="over_target", today=date(2024, 3, 20))) < 20

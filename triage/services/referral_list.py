@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import UnaryExpression
 
@@ -35,6 +35,7 @@ from triage.rules.waits import BEFORE_SCREENING, JourneyDates, WaitTargets, days
 from triage.services.permissions import User, record_search, require
 from triage.services.references import typed_reference
 from triage.services.service_settings import read_service_settings
+from triage.services.teams import meeting_scope
 from triage.store.database import Store
 from triage.store.models import Decision, Draft, Person, Referral, Screening
 from triage.store.vocabulary import OPEN_STATUSES, ReferralStatus
@@ -44,8 +45,11 @@ from triage.store.vocabulary import OPEN_STATUSES, ReferralStatus
 SORT_KEYS = ("received_on", "family_name", "status", "route", "waiting", "decided")
 # The journey's filters (docs/journey.md): a running wait past its target; not yet reached (received,
 # or no contact made yet); screened with no decision yet; open at high risk (the latest screening's
-# rating); assigned to the person looking; decided with the GP letter not printed or saved.
-Journey = Literal["", "over_target", "awaiting_contact", "awaiting_decision", "high_risk", "mine", "letter_not_sent"]
+# rating); assigned to the person looking; in their teams (as their meeting holds them: with the
+# service's own, and every referral for a person in no team); decided with the GP letter not printed or saved.
+Journey = Literal[
+    "", "over_target", "awaiting_contact", "awaiting_decision", "high_risk", "mine", "team", "letter_not_sent"
+]
 AWAITING_CONTACT = ("received", "no_contact")
 _NHS_NUMBER = re.compile(r"[0-9]{10}")
 _HIGHEST = "\U0010ffff"  # sorts after every character in SQLite's binary collation
@@ -63,6 +67,7 @@ class ReferralFilter:
     today: date | None = None  # what "over target" counts to (default: today)
     targets: WaitTargets | None = None  # the service's wait targets (default: resources/waits.yaml)
     viewer: str = ""  # whose caseload "mine" is: the services set it to the user asking, never the caller
+    viewer_teams: frozenset[str] | None = None  # the asker's teams for "team" (None: in no team), set likewise
 
     def wait_targets(self) -> WaitTargets:
         return self.targets or default_wait_targets()
@@ -137,7 +142,7 @@ def _for(session: Session, user: User, flt: ReferralFilter) -> ReferralFilter:
     """``flt`` as ``user`` asks it: their caseload for "mine", and the service's wait targets (the
     store's settings) unless it names its own."""
     targets = flt.targets if flt.targets is not None else read_service_settings(session).wait_targets
-    return replace(flt, targets=targets, viewer=user.username)
+    return replace(flt, targets=targets, viewer=user.username, viewer_teams=meeting_scope(session, user.username))
 
 
 def _row(row: Any, targets: WaitTargets, today: date) -> ReferralRow:
@@ -271,6 +276,9 @@ def _journey(flt: ReferralFilter, status: ColumnElement[str] | InstrumentedAttri
         return status == "screened"
     if flt.journey == "mine":
         return Referral.assigned_to == flt.viewer
+    if flt.journey == "team":
+        scope = flt.viewer_teams
+        return true() if scope is None else or_(Referral.team_code.is_(None), Referral.team_code.in_(sorted(scope)))
     if flt.journey == "high_risk":
         # the referrals with any high-risk screening first (few), so the latest is looked up only for them
         ever_high = select(Screening.referral_id).where(Screening.risk == "high")
