@@ -105,6 +105,12 @@ def _measure(store: Any, path: Path, numbers: list[str], families: list[str], im
     prefix = families[rng.randrange(len(families))][:4].lower()
     cases: list[tuple[str, str, ReferralFilter, dict[str, Any], float]] = [
         ("search by NHS number (page)", "page", ReferralFilter(text=number), {}, LIST_EXACT_SEARCH_MS),
+        # what a caller reads out (issue 15, item 5): the number's first six digits, a date of birth
+        (f"search by the NHS number's start '{number[:6]}' (page)", "page", ReferralFilter(text=number[:6]), {},
+         LIST_NAME_SEARCH_MS),
+        ("search by date of birth 14/03/1985 (page)", "page", ReferralFilter(text="14/03/1985"), {},
+         LIST_NAME_SEARCH_MS),
+        ("count by date of birth 14/03/1985", "count", ReferralFilter(text="14/03/1985"), {}, LIST_NAME_SEARCH_MS),
         (f"search by family-name prefix '{prefix}' (page)", "page", ReferralFilter(text=prefix), {}, LIST_NAME_SEARCH_MS),
         ("first screen: newest 100 (page)", "page", ReferralFilter(), {}, LIST_FIRST_SCREEN_MS),
         ("first screen: count all", "count", ReferralFilter(), {}, LIST_FIRST_SCREEN_MS),

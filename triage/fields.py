@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from nhs_number.validate import is_valid as nhs_number_is_valid
@@ -132,3 +132,22 @@ def has_words(text: str | None, minimum: int = MIN_LETTERS) -> bool:
     """Whether ``text`` says something: at least ``minimum`` letters, so that "." or "-" or "1" is not
     taken as a name, a role or an agreed action (live-call issue, defect 5)."""
     return text is not None and len(_LETTER.findall(text)) >= minimum
+
+
+# What a screener types for a date on a call: 15/06/1980, 15/6/1980, 15-06-1980, 15.06.1980, or the
+# eight digits 15061980 (only eight: 1121980 could be 11 Feb or 1 Dec).
+UK_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+UK_DATE_HELP = "must be a date written dd/mm/yyyy, e.g. 15/06/1980"
+
+
+def parse_uk_date(text: str) -> date | None:
+    """A UK date as typed, or None: the dialog then names the field in the form the placeholder
+    shows, not in the ISO form the service's validator speaks of."""
+    text = text.strip()
+    layouts = ("%d%m%Y",) if text.isdigit() and len(text) == 8 else () if text.isdigit() else UK_DATE_FORMATS
+    for layout in layouts:
+        try:
+            return datetime.strptime(text, layout).date()
+        except ValueError:
+            continue
+    return None

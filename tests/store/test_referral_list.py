@@ -3,6 +3,7 @@ checked against the same rules applied in Python to every referral, page by page
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -117,8 +118,17 @@ def expected(rows: list[dict[str, Any]], flt: ReferralFilter, sort: str, descend
     def keep(row: dict[str, Any]) -> bool:
         text = flt.text.strip()
         digits = text.replace(" ", "").replace("-", "")
+        typed_date = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
         if len(digits) == 10 and digits.isdigit():
             if row["nhs_number"] != digits:
+                return False
+        elif typed_date:
+            day, month, year = map(int, typed_date.groups())
+            if (row["date_of_birth"].day, row["date_of_birth"].month, row["date_of_birth"].year) != (day, month, year):
+                return False
+        elif digits.isdigit():
+            as_date = row["date_of_birth"].strftime("%d%m%Y") == digits and digits == text
+            if not (row["nhs_number"].startswith(digits) or as_date):
                 return False
         elif text:
             family, _, given = text.partition(",")
@@ -191,6 +201,11 @@ FILTERS = [
     ReferralFilter(text="ab_"),  # LIKE wildcards are literal
     ReferralFilter(text="a%"),
     ReferralFilter(text="zzz"),
+    ReferralFilter(text="999"),  # the start of an NHS number
+    ReferralFilter(text="999 000 1"),
+    ReferralFilter(text="14/03/1985"),  # a date of birth
+    ReferralFilter(text="14031985"),  # eight digits: the start of a number, or a date of birth
+    ReferralFilter(text="31/02/1985"),  # no such date
     ReferralFilter(statuses=("received",)),
     ReferralFilter(statuses=("decided", "closed", "contacted")),
     ReferralFilter(routes=("cmht",)),
@@ -278,10 +293,25 @@ def test_a_row_carries_what_the_table_shows(listed: Store) -> None:
     assert mine == {(None, PWP.username, None), ("high", PWP.username, "lead"), ("low", PWP.username, "lead")}
 
 
-def test_an_nhs_number_search_is_exact_and_other_digits_are_a_name_prefix(listed: Store) -> None:
+def test_an_nhs_number_search_is_exact_and_fewer_digits_are_its_start(listed: Store) -> None:
     number = make_nhs_number(1010)
-    assert count_referrals(listed, PWP, ReferralFilter(text=number[:9])) == 0
     assert count_referrals(listed, PWP, ReferralFilter(text="9999999999")) == 0
+    # the start of a number, as read off a letter: its person's two referrals, whichever way it is spaced
+    for typed in (number[:9], f"{number[:3]} {number[3:6]} {number[6:9]}", f"{number[:3]}-{number[3:6]}-{number[6:9]}"):
+        rows = referral_page(listed, PWP, ReferralFilter(text=typed))
+        assert {r.nhs_number for r in rows} == {number}, typed
+    assert count_referrals(listed, PWP, ReferralFilter(text=number[:3])) == 30  # every one starts 999
+
+
+def test_a_date_of_birth_typed_as_on_the_form_finds_its_people(listed: Store) -> None:
+    (row,) = {r.date_of_birth for r in referral_page(listed, PWP, ReferralFilter(text=make_nhs_number(1010)))}
+    born = row
+    everyone = {r.id for r in referral_page(listed, PWP, ReferralFilter(), limit=100) if r.date_of_birth == born}
+    assert everyone  # the oracle's set is not empty
+    for typed in (f"{born:%d/%m/%Y}", f"{born.day}/{born.month}/{born.year}", f"{born:%d-%m-%Y}", f"{born:%d.%m.%Y}",
+                  f"{born:%d%m%Y}"):  # fmt: skip
+        assert {r.id for r in referral_page(listed, PWP, ReferralFilter(text=typed))} >= everyone, typed
+    assert count_referrals(listed, PWP, ReferralFilter(text="31/02/1985")) == 0  # no such date: nothing, no error
 
 
 def test_the_route_follows_the_latest_decision(listed: Store) -> None:

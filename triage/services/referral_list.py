@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import UnaryExpression
 
+from triage.fields import parse_uk_date
 from triage.rules.waits import BEFORE_SCREENING, JourneyDates, WaitTargets, days_waiting, default_wait_targets, row_flag
 from triage.services.permissions import User, record_search, require
 from triage.services.references import typed_reference
@@ -52,12 +53,17 @@ Journey = Literal[
 ]
 AWAITING_CONTACT = ("received", "no_contact")
 _NHS_NUMBER = re.compile(r"[0-9]{10}")
+_DATE_TYPED = re.compile(r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}")  # as the referral form reads one
 _HIGHEST = "\U0010ffff"  # sorts after every character in SQLite's binary collation
 
 
 @dataclass(frozen=True)
 class ReferralFilter:
-    text: str = ""  # an NHS number (10 digits; spaces/dashes allowed) -> exact match; otherwise a family-name prefix, optionally "family, given-prefix"
+    # What the search box holds (docs/journey.md, "The list"): an NHS number (10 digits; spaces and dashes
+    # allowed) -> that number; fewer digits -> NHS numbers starting with them (eight digits also a date of
+    # birth, 15061980); a date (15/06/1980, 15-6-1980, 15.06.1980) -> that date of birth; a reference
+    # (DON-000123) -> that referral; otherwise a family-name prefix, optionally "family, given-prefix".
+    text: str = ""
     statuses: tuple[ReferralStatus, ...] = ()  # empty = any
     routes: tuple[str, ...] = ()  # latest confirmed outcome (a route, a discharge, a local service); empty = any
     received_from: date | None = None
@@ -223,8 +229,17 @@ def _filtered(
     digits = re.sub(r"[\s-]", "", text)
     needs_person = joined
     reference = typed_reference(text)
+    born = parse_uk_date(text) if _DATE_TYPED.fullmatch(text) or (len(digits) == 8 and digits == text) else None
     if _NHS_NUMBER.fullmatch(digits):
         conditions.append(Person.nhs_number == digits)
+        needs_person = True
+    elif _DATE_TYPED.fullmatch(text):  # 15/06/1980: a date of birth (or nothing, when it is no date)
+        conditions.append(Person.date_of_birth == born if born else false())
+        needs_person = True
+    elif digits.isdigit():  # the start of an NHS number, read off a letter a digit at a time; as a range,
+        # which the number's unique index answers on both databases
+        number = Person.nhs_number.between(digits, digits + ":")  # ":" sorts after "9"
+        conditions.append(or_(number, Person.date_of_birth == born) if born else number)
         needs_person = True
     elif reference is not None:
         conditions.append(Referral.reference == reference)

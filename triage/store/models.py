@@ -105,6 +105,7 @@ class Person(Base):
     __table_args__ = (
         Index("ix_person_name_key", "name_key", postgresql_ops={"name_key": "varchar_pattern_ops"}),
         Index("ix_person_name_key_id", "name_key", "id"),  # the referral list sorted by family name
+        Index("ix_person_date_of_birth", "date_of_birth"),  # the list's search by a date of birth (0017)
     )
 
 

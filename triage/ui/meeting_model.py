@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from triage.fields import UK_DATE_HELP, parse_uk_date
 from triage.rules.ruleset import Ruleset
 from triage.services.decisions import recommend
 from triage.services.inputs import DecisionInput, InvalidInput, parse
@@ -41,7 +42,6 @@ from triage.services.presenter_case import presenter_case
 from triage.services.referral_record import ReferralRecord
 from triage.store.database import Store
 from triage.store.errors import StoreError
-from triage.ui.referral_dialog import UK_DATE_HELP, parse_uk_date
 
 Listener = Callable[[], None]
 

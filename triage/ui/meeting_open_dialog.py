@@ -3,7 +3,7 @@ user accounts, and guests typed one a line.
 
 ``MeetingForm`` is what the fields hold, the one source of truth the widgets write to; Open hands it
 to the services' ``MeetingInput`` check. A date is typed as dates are typed elsewhere in the app
-(dd/mm/yyyy, read by the new-referral dialog's ``parse_uk_date``; today by default). What is refused is
+(dd/mm/yyyy, read by ``triage.fields.parse_uk_date``; today by default). What is refused is
 shown under the form, each problem naming its field; nothing is opened until all is well.
 
 Keyboard: Alt+D the date, Alt+H the chair, Alt+A the attendees (Up/Down move, Space ticks or clears
@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage.fields import UK_DATE_HELP, parse_uk_date
 from triage.labels import labels
 from triage.services.inputs import InvalidInput, parse
 from triage.services.meetings import MeetingInput
 from triage.store.errors import StoreError
-from triage.ui.referral_dialog import UK_DATE_HELP, parse_uk_date, problems_html
+from triage.ui.referral_dialog import problems_html
 
 FIELD_LABELS = {"held_on": "Date", "chair": "Chair", "attendees": "Attendees", "guests": "Guests", "meeting": "Meeting"}
 

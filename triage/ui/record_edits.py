@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from triage.fields import UK_DATE_HELP, parse_uk_date
 from triage.labels import labels
 from triage.services.corrections import CorrectionInput, correct_identity
 from triage.services.directory import list_practices
@@ -24,7 +25,7 @@ from triage.services.referrals import update_referral
 from triage.services.teams import clinician_choices, set_team_and_clinician, team_choices
 from triage.store.errors import NotFoundError, RefusedError, StoreError
 from triage.store.vocabulary import CORRECTION_REASONS
-from triage.ui.referral_dialog import UK_DATE_HELP, parse_uk_date, problems_html
+from triage.ui.referral_dialog import problems_html
 
 if TYPE_CHECKING:
     from triage.services.referral_record import ReferralRecord

@@ -4,7 +4,7 @@ shown by its field, never with what was typed."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from html import escape
 
 from PySide6.QtCore import Qt
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage.fields import UK_DATE_HELP, parse_uk_date
 from triage.labels import labels
 from triage.services.directory import PracticeEntry
 from triage.services.inputs import InvalidInput, ReferralInput, parse
@@ -44,25 +45,6 @@ FIELD_LABELS = {
     "notes": "Notes",
     "returned_from": "Came back from",
 }
-
-
-# What a screener types for a date on a call: 15/06/1980, 15/6/1980, 15-06-1980, 15.06.1980, or the
-# eight digits 15061980 (only eight: 1121980 could be 11 Feb or 1 Dec).
-UK_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
-UK_DATE_HELP = "must be a date written dd/mm/yyyy, e.g. 15/06/1980"
-
-
-def parse_uk_date(text: str) -> date | None:
-    """A UK date as typed, or None: the dialog then names the field in the form the placeholder
-    shows, not in the ISO form the service's validator speaks of."""
-    text = text.strip()
-    layouts = ("%d%m%Y",) if text.isdigit() and len(text) == 8 else () if text.isdigit() else UK_DATE_FORMATS
-    for layout in layouts:
-        try:
-            return datetime.strptime(text, layout).date()
-        except ValueError:
-            continue
-    return None
 
 
 class NewReferralDialog(QDialog):

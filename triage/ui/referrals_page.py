@@ -62,9 +62,9 @@ class ReferralsPage(QWidget):
         filters = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setPlaceholderText(
-            "Search: NHS number, reference (e.g. DON-000123), or family name (e.g. Smith, Jo)   Ctrl+F"
+            "Search: NHS number or its start, date of birth, reference (DON-000123), family name (Smith, Jo)   Ctrl+F"
         )
-        self.search.setAccessibleName("Search by NHS number, reference or name")
+        self.search.setAccessibleName("Search by NHS number, date of birth, reference or name")
         self.search.setClearButtonEnabled(True)
         self.status = QComboBox()
         self.status.setAccessibleName("Filter by status")
