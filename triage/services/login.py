@@ -120,13 +120,15 @@ def open_authenticated(
     username: str,
     password: str,
     *,
-    policy: LoginPolicy = DEFAULT_POLICY,
+    policy: LoginPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     migrate: bool = True,
 ) -> tuple[Store, User]:
     """Log in and open the store: THE way the app and the command line open data. Raises
     ``AuthenticationError`` ("unknown user or wrong password"), ``AccountLocked``, ``KeyFileError``,
-    ``PlaintextStoreError`` or another ``StoreError``, each with a message safe to show."""
+    ``PlaintextStoreError`` or another ``StoreError``, each with a message safe to show. ``policy``:
+    the service's (``DEFAULT_POLICY``, read at the call, so a service or a test that changes it is heard)."""
+    policy = policy or DEFAULT_POLICY
     url = resolve_database_url(database)
     if url.get_backend_name() == "sqlite":
         return _login_local(Path(str(url.database)), username, password, policy, sleep, migrate)
@@ -134,12 +136,12 @@ def open_authenticated(
 
 
 def authenticate(
-    database: str | Path, username: str, password: str, *, policy: LoginPolicy = DEFAULT_POLICY,
+    database: str | Path, username: str, password: str, *, policy: LoginPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[bytes, User]:  # fmt: skip
     """The local store's key and the user, for a caller that opens the store itself
     (``open_store(path, key=key)``). Prefer ``open_authenticated``."""
-    store, user = _login_local(Path(database), username, password, policy, sleep, True)
+    store, user = _login_local(Path(database), username, password, policy or DEFAULT_POLICY, sleep, True)
     key = store._key
     store.close()
     assert key is not None
@@ -336,10 +338,11 @@ def lock_session(store: Store, user: User, *, reason: str = "idle") -> None:
                      action="lock", summary=f"session locked ({reason[:40]})")  # fmt: skip
 
 
-def unlock_session(store: Store, user: User, password: str, *, policy: LoginPolicy = DEFAULT_POLICY,
+def unlock_session(store: Store, user: User, password: str, *, policy: LoginPolicy | None = None,
                    sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
     """Unlock with the password, or raise ``AuthenticationError`` (audited; the failures count towards
     the lockout as at login; a locked account must log in again after the lockout)."""
+    policy = policy or DEFAULT_POLICY
     now = utc_now()
     if store.encrypted:
         with updating(Path(str(store.url.database))) as state:  # counted as at login, under the same lock
