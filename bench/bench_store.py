@@ -78,7 +78,8 @@ def synthetic(count: int, seed: int = 7) -> tuple[list[dict[str, str]], list[str
 
 def run() -> list[str]:
     rows, numbers, families = synthetic(REFERRALS)
-    raw = json.dumps(rows).encode()
+    # one element a line, as an export writes them: an import refuses a line over 1,000,000 characters
+    raw = ("[\n" + ",\n".join(json.dumps(row) for row in rows) + "\n]\n").encode()
     with tempfile.TemporaryDirectory(prefix="triage-bench-") as folder:
         path = Path(folder) / "bench.db"
         store = open_store(path)
