@@ -12,7 +12,7 @@ from tests.store.conftest import referral_input
 from tests.store.test_meeting_queue import HIGH_RISK, last_event, screened
 from tests.store.test_meetings import meeting_input
 from tests.users import as_admin, as_leader, as_pwp
-from triage.services import DecisionInput, create_referral
+from triage.services import DecisionInput, create_referral, import_referrals
 from triage.services.meeting_queue import meeting_queue, set_supervisor, supervision_queue
 from triage.services.meetings import ask_for_information, decide_in_meeting, defer_case, open_meeting
 from triage.services.permissions import PermissionDenied
@@ -120,6 +120,19 @@ def test_a_referral_joins_its_creators_only_team_and_no_team_otherwise(teams: St
     assert "team set: none → NORTH (its creator's only team)" in events
     record = referral_record(teams, PWP, mine)
     assert (record.referral.team_code, record.referral.assigned_to) == ("NORTH", None)
+
+
+def test_imported_referrals_join_the_importers_only_team_and_no_team_otherwise(teams: Store) -> None:
+    # Issue 15, item 4: a file imported by someone in one team took no team, unlike a referral typed in.
+    join_team(teams, ADMIN, "SOUTH", "north")  # north is now in two teams
+    mine = [c.id for c in import_referrals(teams, PWP, [referral_input(11), referral_input(12)])]
+    two_teams = [c.id for c in import_referrals(teams, NORTH_LEAD, [referral_input(13)])]
+    no_team = [c.id for c in import_referrals(teams, FREE_LEAD, [referral_input(14)])]
+    assert [referral(teams, r).team_code for r in mine + two_teams + no_team] == ["NORTH", "NORTH", None, None]
+    with teams.read() as session:
+        events = session.scalars(select(AuditEvent.summary).where(AuditEvent.entity_id.in_(mine + two_teams))).all()
+    assert sum("; in team NORTH (its importer's only team)" in e for e in events) == 2
+    assert not any("in team" in e for e in events if "NORTH" not in e)
 
 
 def test_a_pwp_moves_a_referral_only_into_their_own_team_and_a_leader_anywhere(teams: Store) -> None:

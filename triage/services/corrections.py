@@ -109,8 +109,8 @@ def correct_identity(store: Store, user: User, referral_id: str, expected_versio
                 corrected_by=user.username, corrected_at=now,
             ))  # fmt: skip
             setattr(person, name, value)
-        if "family_name" in changes:
-            person.name_key = person.family_name.casefold()
+        # the list's search keys follow the names (services/referral_list.py)
+        person.name_key, person.given_key = person.family_name.casefold(), person.given_name.casefold()
         session.flush()  # UPDATE ... WHERE version = expected: a concurrent save makes this fail
         record_event(session, actor=user.username, entity_type="person", entity_id=person.id, action="update",
                      summary=f"identity corrected: {', '.join(sorted(changes))} (reason: {data.reason_category})")  # fmt: skip

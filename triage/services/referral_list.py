@@ -287,8 +287,8 @@ def _journey(flt: ReferralFilter, status: ColumnElement[str] | InstrumentedAttri
         return status.in_(AWAITING_CONTACT)
     if flt.journey == "letter_not_sent":
         return status == "decided"
-    if flt.journey == "awaiting_decision":
-        return status == "screened"
+    if flt.journey == "awaiting_decision":  # a short list: read off the status index, then sorted
+        return Referral.status == "screened"
     if flt.journey == "mine":
         return Referral.assigned_to == flt.viewer
     if flt.journey == "team":
@@ -333,7 +333,9 @@ def _family_prefix(prefix: str, dialect: str) -> ColumnElement[bool]:
 
 
 def _given_prefix(prefix: str, dialect: str) -> ColumnElement[bool]:
-    # Not indexed: a given-name prefix narrows a family-name search (or, alone, scans). SQLite's
-    # lower() is ASCII-only, so the store registers a Unicode-aware triage_lower() on its connections.
-    folded = func.triage_lower(Person.given_name) if dialect == "sqlite" else func.lower(Person.given_name)
-    return folded.like(_like_prefix(prefix.lower()), escape="\\")
+    # given_key holds the case-folded given name, indexed as name_key is (migration 0017): a given
+    # name alone ("Smith" unknown, ", Jo") reads its index rather than every person.
+    folded = prefix.casefold()
+    if dialect == "sqlite":
+        return and_(Person.given_key >= folded, Person.given_key < folded + _HIGHEST)
+    return Person.given_key.like(_like_prefix(folded), escape="\\")

@@ -20,7 +20,7 @@ from triage.services.inputs import InvalidInput, ReferralInput, ReferralUpdate, 
 from triage.services.meeting_queue import refresh_queue
 from triage.services.permissions import User, record_search, record_view, require
 from triage.services.references import carried_reference_problems, next_references
-from triage.services.teams import join_creators_team
+from triage.services.teams import creators_team, join_creators_team
 from triage.store.audit import describe_changes, record_event, record_events
 from triage.store.database import Store
 from triage.store.errors import ConflictError, NotFoundError, RefusedError, StoreError
@@ -76,6 +76,7 @@ def _person_for(session: Session, referral: ReferralInput, actor: str) -> Person
             given_name=referral.given_name,
             family_name=referral.family_name,
             name_key=referral.family_name.casefold(),
+            given_key=referral.given_name.casefold(),
             date_of_birth=referral.date_of_birth,
         )
         session.add(person)
@@ -88,7 +89,7 @@ def _person_for(session: Session, referral: ReferralInput, actor: str) -> Person
     changed = [f for f in ("given_name", "family_name") if getattr(person, f) != getattr(referral, f)]
     if changed:  # names change (marriage, preferred name); the newest referral's names are kept
         person.given_name, person.family_name = referral.given_name, referral.family_name
-        person.name_key = referral.family_name.casefold()
+        person.name_key, person.given_key = referral.family_name.casefold(), referral.given_name.casefold()
         session.flush()
         record_event(session, actor=actor, entity_type="person", entity_id=person.id, action="update",
                      summary=describe_changes(changed))  # fmt: skip
@@ -254,6 +255,7 @@ def add_referral_rows(
     changes: list[dict[str, Any]] = []
     events: list[tuple[str, EntityType, str, AuditAction, str]] = []
     carried = carried_reference_problems(session, {row.reference for _, row in rows if row.reference})
+    team = creators_team(session, actor)  # an importer's only team, as for a referral typed in
     for number, data in rows:
         if data.gp_practice_code is not None and data.gp_practice_code not in known_codes:
             refused.append((number, RefusedError(UNKNOWN_PRACTICE)))
@@ -285,11 +287,14 @@ def add_referral_rows(
             "id": referral_id, "person_id": person.id, "received_on": data.received_on, "source": data.source,
             "status": "received", **_particulars(data), "reference": data.reference, "duplicate_of_id": duplicate_of,
             "current_route": None, "current_step": None, "created_at": now, "updated_at": now, "version": 1,
+            "team_code": team,
         })  # fmt: skip
         changes.append({"referral_id": referral_id, "status": "received", "changed_at": now, "actor": actor})
         summary = f"referral received (source {data.source})"
         if duplicate_of is not None:
             summary += f"; flagged as a possible duplicate of open referral {duplicate_of}"
+        if team is not None:
+            summary += f"; in team {team} (its importer's only team)"
         events.append((actor, "referral", referral_id, "create", summary))
         if open_referral is None or (data.received_on, now, referral_id) > open_referral:
             newest_open[person.id] = (data.received_on, now, referral_id)
@@ -301,7 +306,8 @@ def add_referral_rows(
     if new_people:
         session.execute(insert(cast(Table, Person.__table__)), [
             {"id": p.id, "nhs_number": nhs, "given_name": p.given_name, "family_name": p.family_name,
-             "name_key": p.family_name.casefold(), "date_of_birth": p.date_of_birth, "version": p.version}
+             "name_key": p.family_name.casefold(), "given_key": p.given_name.casefold(),
+             "date_of_birth": p.date_of_birth, "version": p.version}
             for nhs, p in people.items() if not p.stored
         ])  # fmt: skip
     renamed = [p for p in people.values() if p.stored and p.renamed]
@@ -309,7 +315,8 @@ def add_referral_rows(
         session.execute(
             update(Person.__table__).where(Person.__table__.c.id == bindparam("pid")),  # type: ignore[arg-type]
             [{"pid": p.id, "given_name": p.given_name, "family_name": p.family_name,
-              "name_key": p.family_name.casefold(), "version": p.version} for p in renamed],
+              "name_key": p.family_name.casefold(), "given_key": p.given_name.casefold(), "version": p.version}
+             for p in renamed],
         )  # fmt: skip
     if referrals:
         session.execute(insert(cast(Table, Referral.__table__)), referrals)

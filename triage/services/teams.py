@@ -141,15 +141,22 @@ def require_meeting_scope(store: Store, user: User, referral_id: str) -> None:
 # --- a referral's team and clinician (clinical) --------------------------------------------------
 
 
+def creators_team(session: Session, username: str) -> str | None:
+    """The team a referral created (or imported) by ``username`` joins: their only team, or none when
+    they are in none or in several (a person then chooses)."""
+    teams = teams_of(session, username)
+    return next(iter(teams)) if len(teams) == 1 else None
+
+
 def join_creators_team(session: Session, referral_id: str, username: str) -> None:
     """In the creating transaction: a referral created by someone in exactly one team joins it."""
-    teams = teams_of(session, username)
-    if len(teams) != 1:
+    team = creators_team(session, username)
+    if team is None:
         return
     referral = session.get(Referral, referral_id)
     if referral is None:
         raise NotFoundError("no referral with that id")
-    referral.team_code = next(iter(teams))
+    referral.team_code = team
     session.flush()
     record_event(session, actor=username, entity_type="referral", entity_id=referral_id, action="update",
                  summary=f"team set: none → {referral.team_code} (its creator's only team)")  # fmt: skip

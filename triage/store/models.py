@@ -96,6 +96,9 @@ class Person(Base):
     family_name: Mapped[str] = mapped_column(String(100))
     # Case-folded family name, indexed for "search by name prefix" on both databases.
     name_key: Mapped[str] = mapped_column(String(100))
+    # The given name case-folded, as name_key is the family name's: the list's search by a given name
+    # reads an index (migration 0017); every write of a name writes its key.
+    given_key: Mapped[str] = mapped_column(String(100), server_default="")
     date_of_birth: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -106,6 +109,7 @@ class Person(Base):
         Index("ix_person_name_key", "name_key", postgresql_ops={"name_key": "varchar_pattern_ops"}),
         Index("ix_person_name_key_id", "name_key", "id"),  # the referral list sorted by family name
         Index("ix_person_date_of_birth", "date_of_birth"),  # the list's search by a date of birth (0017)
+        Index("ix_person_given_key", "given_key", postgresql_ops={"given_key": "varchar_pattern_ops"}),
     )
 
 
