@@ -252,16 +252,10 @@ def _connect_privately(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
-    # SQLite's own lower() folds ASCII only; searches by name need Unicode (Zoë, Łukasz).
-    dbapi_connection.create_function("triage_lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
-
-
-def _lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
 
 
 def _sqlite_begin(connection: Connection) -> None:
