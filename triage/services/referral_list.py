@@ -145,8 +145,9 @@ def _latest_screenings(session: Session, referral_ids: list[str]) -> dict[str, t
 
 
 def _for(session: Session, user: User, flt: ReferralFilter) -> ReferralFilter:
-    """``flt`` as ``user`` asks it: their caseload for "mine", and the service's wait targets (the
-    store's settings) unless it names its own."""
+    """``flt`` as ``user`` asks it: their caseload for "mine", their teams for "team" (both from the
+    login, whatever ``flt`` says), and the service's wait targets (the store's settings) unless it
+    names its own."""
     targets = flt.targets if flt.targets is not None else read_service_settings(session).wait_targets
     return replace(flt, targets=targets, viewer=user.username, viewer_teams=meeting_scope(session, user.username))
 
