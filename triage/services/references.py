@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -86,6 +87,14 @@ def set_reference_prefix(store: Store, user: User, prefix: str) -> None:
         session.execute(update(ReferenceCounter).where(ReferenceCounter.id == 1).values(prefix=prefix))
         record_event(session, actor=user.username, entity_type="database", entity_id="referrals", action="update",
                      summary=f"reference prefix changed from {before} to {prefix}")  # fmt: skip
+
+
+def give_references(session: Session, referrals: list[dict[str, Any]]) -> None:
+    """This store's references, in file order, for the rows that carry none from another store. Two
+    rows of one file carrying the same reference meet the unique index: the whole batch is refused."""
+    unnumbered = [row for row in referrals if row["reference"] is None]
+    for row, reference in zip(unnumbered, next_references(session, len(unnumbered)), strict=True):
+        row["reference"] = reference
 
 
 def carried_reference_problems(session: Session, references: Collection[str]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from triage.services.inputs import InvalidInput, ReferralInput, ReferralUpdate, address_problems
 from triage.services.meeting_queue import refresh_queue
 from triage.services.permissions import User, record_search, record_view, require
-from triage.services.references import carried_reference_problems, next_references
+from triage.services.references import carried_reference_problems, give_references, next_references
 from triage.services.teams import creators_team, join_creators_team
 from triage.store.audit import describe_changes, record_event, record_events
 from triage.store.database import Store
@@ -301,7 +301,7 @@ def add_referral_rows(
         created.append(CreatedReferral(referral_id, person.id, duplicate_of))
     if refused and not write:
         return [], refused
-    _give_references(session, referrals)
+    give_references(session, referrals)
     # SQLAlchemy types a mapped class's __table__ as any FromClause; these are plain tables.
     if new_people:
         session.execute(insert(cast(Table, Person.__table__)), [
@@ -323,14 +323,6 @@ def add_referral_rows(
         session.execute(insert(cast(Table, StatusChange.__table__)), changes)
     record_events(session, events)
     return created, refused
-
-
-def _give_references(session: Session, referrals: list[dict[str, Any]]) -> None:
-    """This store's references, in file order, for the rows that carry none from another store. Two
-    rows of one file carrying the same reference meet the unique index: the whole batch is refused."""
-    unnumbered = [row for row in referrals if row["reference"] is None]
-    for row, reference in zip(unnumbered, next_references(session, len(unnumbered)), strict=True):
-        row["reference"] = reference
 
 
 def _audit_import(session: Session, actor: str, created: Sequence[CreatedReferral], *, skipped: int,
