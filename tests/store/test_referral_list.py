@@ -29,7 +29,9 @@ from triage.services import (
     save_draft,
     save_screening,
 )
+from triage.services.completeness import missing
 from triage.services.journey import ContactInput, TreatmentInput, record_contact, record_treatment_start
+from triage.services.referral_record import referral_record
 from triage.services.teams import add_team, assign_clinician, join_team, set_referral_team
 from triage.services.users import add_account
 from triage.store import Store
@@ -74,6 +76,8 @@ def listed(store: Store) -> Store:
     save_screening(store, as_pwp("lead"), ids[7], ScreeningInput.model_validate(ANSWERS))
     save_screening(store, as_pwp("lead"), ids[8], ScreeningInput.model_validate(HIGH_RISK))  # then redone: low
     save_screening(store, as_pwp("lead"), ids[8], ScreeningInput.model_validate(ANSWERS))
+    complete = {**ANSWERS, "assessment": {"circumstances": {"employment_status": "employed"}}}
+    save_screening(store, as_pwp("lead"), ids[9], ScreeningInput.model_validate(complete))  # nothing missing
     with store.write() as session:
         for name, role in ((PWP.username, "pwp"), ("lead", "team_leader")):
             add_account(session, name, name.title(), role, "a long enough password 1", actor="setup")
@@ -93,6 +97,10 @@ def listed(store: Store) -> Store:
 def everything(store: Store) -> list[dict[str, Any]]:
     """Every referral with what the list shows and sorts by, read without the list's query."""
     with store.read() as session:
+        ids = list(session.scalars(select(Referral.id)))
+    # what the record says is missing, as both record views show it (services/completeness.py)
+    incomplete = {referral_id for referral_id in ids if missing(referral_record(store, PWP, referral_id))}
+    with store.read() as session:
         rows = session.execute(select(Referral, Person).join(Person, Person.id == Referral.person_id)).all()
         drafts = set(session.scalars(select(Draft.referral_id)))
         decided = dict(session.execute(select(Decision.referral_id, func.max(Decision.decided_at)).group_by(Decision.referral_id)).all())  # fmt: skip
@@ -108,7 +116,7 @@ def everything(store: Store) -> list[dict[str, Any]]:
                 "dates": JourneyDates(r.received_on, r.opted_in_on, r.first_contact_on, None, r.treatment_started_on,
                                       r.status == "closed"),
                 "decided_at": decided.get(r.id), "assigned_to": r.assigned_to, "risk": latest_risk.get(r.id),
-                "team_code": r.team_code,
+                "team_code": r.team_code, "incomplete": r.id in incomplete,
             }
             for r, p in rows
         ]  # fmt: skip
@@ -185,6 +193,8 @@ def journey(row: dict[str, Any], flt: ReferralFilter) -> bool:
         return row["assigned_to"] == PWP_VIEWER
     if flt.journey == "team":
         return row["team_code"] in (None, *PWP_TEAMS)
+    if flt.journey == "incomplete":
+        return bool(row["incomplete"])
     return True
 
 
@@ -223,6 +233,7 @@ FILTERS = [
     ReferralFilter(journey="mine"),
     ReferralFilter(journey="mine", viewer="lead"),  # the services ask for the user asking, not a viewer passed in
     ReferralFilter(journey="team"),
+    ReferralFilter(journey="incomplete"),
     ReferralFilter(journey="team", viewer_teams=frozenset({"SOUTH"})),  # likewise the teams
 ]
 
@@ -258,15 +269,17 @@ def test_filters_find_what_they_should(listed: Store) -> None:
     assert count_referrals(listed, PWP, ReferralFilter(routes=("cmht",))) == 4
     assert count_referrals(listed, PWP, ReferralFilter(drafts_only=True)) == 3
     assert count_referrals(listed, PWP, ReferralFilter(statuses=("decided",))) == 5  # and one letter sent
-    # the journey: 30 less 6 decided, 3 screened, 1 contacted, 1 opted in and 1 closed are awaiting contact
-    assert count_referrals(listed, PWP, ReferralFilter(journey="awaiting_contact")) == 18
+    # the journey: 30 less 6 decided, 4 screened, 1 contacted, 1 opted in and 1 closed are awaiting contact
+    assert count_referrals(listed, PWP, ReferralFilter(journey="awaiting_contact")) == 17
     assert count_referrals(listed, PWP, ReferralFilter(journey="letter_not_sent")) == 5
-    assert count_referrals(listed, PWP, ReferralFilter(journey="awaiting_decision")) == 3
+    assert count_referrals(listed, PWP, ReferralFilter(journey="awaiting_decision")) == 4
     assert count_referrals(listed, PWP, ReferralFilter(journey="high_risk")) == 1  # the other redone as low
     assert count_referrals(listed, PWP, ReferralFilter(journey="mine")) == 3
     assert count_referrals(listed, as_leader("lead"), ReferralFilter(journey="mine")) == 1
     assert count_referrals(listed, PWP, ReferralFilter(journey="mine", viewer="lead")) == 3
     assert count_referrals(listed, PWP, ReferralFilter(journey="team")) == 29  # all but SOUTH's
+    # every referral lacks something (no screening, or no employment status) but the one screened in full
+    assert count_referrals(listed, PWP, ReferralFilter(journey="incomplete")) == 29
     assert count_referrals(listed, as_leader("lead"), ReferralFilter(journey="team")) == 30  # in no team: all
     # today every open referral of 2024 is past a target but the one in treatment, and the closed one is not
     assert count_referrals(listed, PWP, ReferralFilter(journey="over_target")) == 28

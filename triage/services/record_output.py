@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from triage.labels import labels
 from triage.services.assessment_view import assessment_rows, protective_level_words
+from triage.services.completeness import missing, missing_line
 from triage.services.journey_record import journey_lines
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def record_as_json(record: ReferralRecord) -> dict[str, Any]:
     data: dict[str, Any] = {name: _jsonable(value) for name, value in sections.items()}
     if record.decision is not None:
         data["decision"]["overridden"] = record.decision.overridden
+    data["missing"] = list(missing(record))  # services/completeness.py: what the record still lacks
     return data
 
 
@@ -135,6 +137,7 @@ def _referral(record: ReferralRecord) -> list[str]:
         _row("Interpreter", r.interpreter_language or "not needed"),
         _row("Team", r.team_code or "none (the whole service's)"),
         _row("Assigned clinician", r.assigned_to or "nobody"),
+        _row("Still missing", missing_line(record)),
     ]
     if r.returned_from:
         lines.append(

@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import UnaryExpression
 
 from triage.fields import parse_uk_date
@@ -39,7 +39,7 @@ from triage.services.service_settings import read_service_settings
 from triage.services.teams import meeting_scope
 from triage.store.database import Store
 from triage.store.models import Decision, Draft, Person, Referral, Screening
-from triage.store.vocabulary import OPEN_STATUSES, ReferralStatus
+from triage.store.vocabulary import OPEN_STATUSES, RISK_QUESTIONS, ReferralStatus
 
 # "waiting": the days waiting, most first when descending (the received date, oldest first); "decided":
 # the latest decision's time, for the letters not yet sent (a subquery: use it on that short list).
@@ -47,9 +47,18 @@ SORT_KEYS = ("received_on", "family_name", "status", "route", "waiting", "decide
 # The journey's filters (docs/journey.md): a running wait past its target; not yet reached (received,
 # or no contact made yet); screened with no decision yet; open at high risk (the latest screening's
 # rating); assigned to the person looking; in their teams (as their meeting holds them: with the
-# service's own, and every referral for a person in no team); decided with the GP letter not printed or saved.
+# service's own, and every referral for a person in no team); with something still missing from its
+# record (services/completeness.py); decided with the GP letter not printed or saved.
 Journey = Literal[
-    "", "over_target", "awaiting_contact", "awaiting_decision", "high_risk", "mine", "team", "letter_not_sent"
+    "",
+    "over_target",
+    "awaiting_contact",
+    "awaiting_decision",
+    "high_risk",
+    "mine",
+    "team",
+    "incomplete",
+    "letter_not_sent",
 ]
 AWAITING_CONTACT = ("received", "no_contact")
 _NHS_NUMBER = re.compile(r"[0-9]{10}")
@@ -295,6 +304,8 @@ def _journey(flt: ReferralFilter, status: ColumnElement[str] | InstrumentedAttri
     if flt.journey == "team":
         scope = flt.viewer_teams
         return true() if scope is None else or_(Referral.team_code.is_(None), Referral.team_code.in_(sorted(scope)))
+    if flt.journey == "incomplete":
+        return _incomplete()
     if flt.journey == "high_risk":
         # the referrals with any high-risk screening first (few), so the latest is looked up only for them
         ever_high = select(Screening.referral_id).where(Screening.risk == "high")
@@ -318,6 +329,21 @@ def _latest(column: InstrumentedAttribute[str]) -> ColumnElement[str | None]:
     """``column`` of the referral's latest screening (a screening redone replaces the earlier one)."""
     latest = select(column).where(Screening.referral_id == Referral.id)
     return latest.order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1).scalar_subquery()
+
+
+def _incomplete() -> ColumnElement[bool]:
+    """services.completeness.missing in SQL: not screened yet, or the latest screening without its
+    problem descriptor, its employment status or any risk question answered yes or no."""
+    latest = aliased(Screening)
+    latest_id = (select(Screening.id).where(Screening.referral_id == Referral.id)
+                 .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)
+                 .correlate(Referral).scalar_subquery())  # two levels down: named, or it would select its own  # fmt: skip
+    asked = or_(*(latest.risk_details[(question, "present")].as_string().in_(("yes", "no"))
+                  for question in RISK_QUESTIONS))  # fmt: skip
+    lacking = or_(latest.problem_descriptor.is_(None),
+                  latest.assessment[("circumstances", "employment_status")].as_string().is_(None), ~asked)  # fmt: skip
+    return or_(~exists().where(Screening.referral_id == Referral.id),
+               exists().where(latest.id == latest_id, lacking))  # fmt: skip
 
 
 def _like_prefix(prefix: str) -> str:

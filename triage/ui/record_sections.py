@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from triage.labels import labels
 from triage.rules.questionnaires import questionnaire
 from triage.services.assessment_view import assessment_rows, protective_level_words
+from triage.services.completeness import missing_line
 from triage.services.journey_record import journey_lines
 from triage.services.record_output import BASIS, PRESENT, correction_lines, uk_date, uk_time
 
@@ -135,6 +136,7 @@ def referral(record: ReferralRecord) -> list[str]:
         row("Interpreter", escape(r.interpreter_language or "not needed")),
         row("Team", escape(r.team_code or "none (the whole service's)")),
         row("Assigned clinician", escape(r.assigned_to or "nobody")),
+        row("Still missing", escape(missing_line(record))),
     ]
     if r.returned_from:
         lines.append(row("Came back from", escape(names.routes.get(r.returned_from, r.returned_from))))

@@ -43,6 +43,7 @@ EARLIEST = QDate(2000, 1, 1)  # "received from" at this date means no lower boun
 JOURNEY_FILTERS = (("Any stage", ""), ("Over target", "over_target"), ("Awaiting contact", "awaiting_contact"),
                    ("Awaiting decision", "awaiting_decision"), ("High risk (open)", "high_risk"),
                    ("Mine (assigned to me)", "mine"), ("My teams' (and the service's)", "team"),
+                   ("Incomplete record (something still missing)", "incomplete"),
                    ("GP letter not sent (oldest decision first)", "letter_not_sent"))  # fmt: skip
 
 
