@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from tests.store.test_migration_0014_assessment import screened_referral
-from tests.store.test_migrations import REVISIONS, snapshot, table_columns
+from tests.store.test_migrations import REVISIONS, downgrade_to, snapshot, table_columns
 from triage.store import open_store, schema_revision, verify_database
-from triage.store.database import create_store_engine, downgrade_schema
-from triage.store.location import resolve_database_url
+from triage.store.database import downgrade_schema
 
 BEFORE = REVISIONS[REVISIONS.index("0016") - 1]
 NEW_TABLES = {"team", "team_member"}
@@ -35,11 +34,7 @@ def test_referrals_stored_before_0016_are_kept_with_no_team_and_come_back_on_dow
     assert set(table_columns(database_url)) >= NEW_TABLES
     assert snapshot(database_url, old_columns) == before  # every old row and column kept as it was
 
-    engine = create_store_engine(resolve_database_url(database_url))
-    try:
-        downgrade_schema(engine, BEFORE)
-    finally:
-        engine.dispose()
+    downgrade_to(database_url, BEFORE)
     assert table_columns(database_url) == old_columns
     assert snapshot(database_url, old_columns) == before
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from tests.store.conftest import referral_input
-from tests.store.test_migrations import REVISIONS, snapshot, table_columns
+from tests.store.test_migrations import REVISIONS, downgrade_to, snapshot, table_columns
 from tests.users import PWP
 from triage.services import ReferralFilter, count_referrals, create_referral
 from triage.store import open_store, schema_revision, verify_database
-from triage.store.database import create_store_engine, downgrade_schema
-from triage.store.location import resolve_database_url
+from triage.store.database import downgrade_schema
 
 BEFORE = REVISIONS[REVISIONS.index("0017") - 1]
 GIVEN = {1: "Łucja", 2: "STRASSE", 3: "Zoë"}
@@ -40,10 +39,6 @@ def test_people_stored_before_0017_get_their_given_key_and_come_back_on_downgrad
     unaudited = {table: columns for table, columns in old_columns.items() if not table.startswith("audit")}
     before = snapshot(database_url, unaudited)
 
-    engine = create_store_engine(resolve_database_url(database_url))
-    try:
-        downgrade_schema(engine, BEFORE)
-    finally:
-        engine.dispose()
+    downgrade_to(database_url, BEFORE)
     assert table_columns(database_url) == old_columns
     assert snapshot(database_url, unaudited) == before

@@ -41,6 +41,15 @@ def snapshot(database_url: str, columns: dict[str, list[str]] | None = None) -> 
         engine.dispose()
 
 
+def downgrade_to(database_url: str, revision: str) -> None:
+    """The store at ``database_url`` taken down to ``revision`` through its own engine (no store open)."""
+    engine = create_store_engine(resolve_database_url(database_url))
+    try:
+        downgrade_schema(engine, revision)
+    finally:
+        engine.dispose()
+
+
 def table_columns(database_url: str) -> dict[str, list[str]]:
     engine = create_store_engine(resolve_database_url(database_url))
     try:

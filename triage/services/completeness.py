@@ -17,7 +17,6 @@ if TYPE_CHECKING:  # referral_record's text output imports this module
 
 # In the order the issue lists them; each is the words the record shows.
 NOT_SCREENED = ("problem descriptor", "risk", "PHQ-9", "GAD-7", "employment status")
-SCREENED = ("screened", "decided", "letter_sent")  # the statuses after a screening (closed: by its history)
 
 
 def missing(record: ReferralRecord) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from triage.services.referrals import load_referral
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import ConflictError, RefusedError
-from triage.store.models import IdentityCorrection, Person, Referral
+from triage.store.models import IdentityCorrection, Person, Referral, person_names
 from triage.store.types import utc_now
 from triage.store.vocabulary import IDENTITY_FIELDS, CorrectionReason, IdentityField
 
@@ -109,8 +109,8 @@ def correct_identity(store: Store, user: User, referral_id: str, expected_versio
                 corrected_by=user.username, corrected_at=now,
             ))  # fmt: skip
             setattr(person, name, value)
-        # the list's search keys follow the names (services/referral_list.py)
-        person.name_key, person.given_key = person.family_name.casefold(), person.given_name.casefold()
+        for key, text in person_names(person.given_name, person.family_name).items():  # the search keys too
+            setattr(person, key, text)
         session.flush()  # UPDATE ... WHERE version = expected: a concurrent save makes this fail
         record_event(session, actor=user.username, entity_type="person", entity_id=person.id, action="update",
                      summary=f"identity corrected: {', '.join(sorted(changes))} (reason: {data.reason_category})")  # fmt: skip

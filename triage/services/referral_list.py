@@ -328,16 +328,16 @@ def _journey(flt: ReferralFilter, status: ColumnElement[str] | InstrumentedAttri
 def _latest(column: InstrumentedAttribute[str]) -> ColumnElement[str | None]:
     """``column`` of the referral's latest screening (a screening redone replaces the earlier one)."""
     latest = select(column).where(Screening.referral_id == Referral.id)
-    return latest.order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1).scalar_subquery()
+    # correlated by name: used two levels down (``_incomplete``) it would otherwise select its own referral
+    latest = latest.order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1).correlate(Referral)
+    return latest.scalar_subquery()
 
 
 def _incomplete() -> ColumnElement[bool]:
     """services.completeness.missing in SQL: not screened yet, or the latest screening without its
     problem descriptor, its employment status or any risk question answered yes or no."""
     latest = aliased(Screening)
-    latest_id = (select(Screening.id).where(Screening.referral_id == Referral.id)
-                 .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)
-                 .correlate(Referral).scalar_subquery())  # two levels down: named, or it would select its own  # fmt: skip
+    latest_id = _latest(Screening.id)
     asked = or_(*(latest.risk_details[(question, "present")].as_string().in_(("yes", "no"))
                   for question in RISK_QUESTIONS))  # fmt: skip
     lacking = or_(latest.problem_descriptor.is_(None),

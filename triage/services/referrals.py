@@ -24,7 +24,7 @@ from triage.services.teams import creators_team, join_creators_team
 from triage.store.audit import describe_changes, record_event, record_events
 from triage.store.database import Store
 from triage.store.errors import ConflictError, NotFoundError, RefusedError, StoreError
-from triage.store.models import Decision, GpPractice, Person, Referral, StatusChange, new_id
+from triage.store.models import Decision, GpPractice, Person, Referral, StatusChange, new_id, person_names
 from triage.store.types import utc_now
 from triage.store.vocabulary import OPEN_STATUSES, TRANSITIONS, AuditAction, EntityType, ReferralStatus
 
@@ -73,11 +73,8 @@ def _person_for(session: Session, referral: ReferralInput, actor: str) -> Person
     if person is None:
         person = Person(
             nhs_number=referral.nhs_number,
-            given_name=referral.given_name,
-            family_name=referral.family_name,
-            name_key=referral.family_name.casefold(),
-            given_key=referral.given_name.casefold(),
             date_of_birth=referral.date_of_birth,
+            **person_names(referral.given_name, referral.family_name),
         )
         session.add(person)
         session.flush()
@@ -88,8 +85,8 @@ def _person_for(session: Session, referral: ReferralInput, actor: str) -> Person
         raise IdentityMismatch(IDENTITY_MISMATCH)
     changed = [f for f in ("given_name", "family_name") if getattr(person, f) != getattr(referral, f)]
     if changed:  # names change (marriage, preferred name); the newest referral's names are kept
-        person.given_name, person.family_name = referral.given_name, referral.family_name
-        person.name_key, person.given_key = referral.family_name.casefold(), referral.given_name.casefold()
+        for name, value in person_names(referral.given_name, referral.family_name).items():
+            setattr(person, name, value)
         session.flush()
         record_event(session, actor=actor, entity_type="person", entity_id=person.id, action="update",
                      summary=describe_changes(changed))  # fmt: skip
@@ -305,8 +302,7 @@ def add_referral_rows(
     # SQLAlchemy types a mapped class's __table__ as any FromClause; these are plain tables.
     if new_people:
         session.execute(insert(cast(Table, Person.__table__)), [
-            {"id": p.id, "nhs_number": nhs, "given_name": p.given_name, "family_name": p.family_name,
-             "name_key": p.family_name.casefold(), "given_key": p.given_name.casefold(),
+            {"id": p.id, "nhs_number": nhs, **person_names(p.given_name, p.family_name),
              "date_of_birth": p.date_of_birth, "version": p.version}
             for nhs, p in people.items() if not p.stored
         ])  # fmt: skip
@@ -314,9 +310,7 @@ def add_referral_rows(
     if renamed:
         session.execute(
             update(Person.__table__).where(Person.__table__.c.id == bindparam("pid")),  # type: ignore[arg-type]
-            [{"pid": p.id, "given_name": p.given_name, "family_name": p.family_name,
-              "name_key": p.family_name.casefold(), "given_key": p.given_name.casefold(), "version": p.version}
-             for p in renamed],
+            [{"pid": p.id, **person_names(p.given_name, p.family_name), "version": p.version} for p in renamed],
         )  # fmt: skip
     if referrals:
         session.execute(insert(cast(Table, Referral.__table__)), referrals)

@@ -87,6 +87,13 @@ class GpPractice(Base):
     gp_names: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
 
 
+def person_names(given_name: str, family_name: str) -> dict[str, str]:
+    """A person's names with the search keys the referral list reads (case-folded, indexed): the one
+    way every write of a name, ORM or multi-row, fills ``name_key`` and ``given_key``."""
+    return {"given_name": given_name, "family_name": family_name, "name_key": family_name.casefold(),
+            "given_key": given_name.casefold()}  # fmt: skip
+
+
 class Person(Base):
     __tablename__ = "person"
 
@@ -97,7 +104,7 @@ class Person(Base):
     # Case-folded family name, indexed for "search by name prefix" on both databases.
     name_key: Mapped[str] = mapped_column(String(100))
     # The given name case-folded, as name_key is the family name's: the list's search by a given name
-    # reads an index (migration 0017); every write of a name writes its key.
+    # reads an index (migration 0017); every write of a name writes its key (``person_names``).
     given_key: Mapped[str] = mapped_column(String(100), server_default="")
     date_of_birth: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
