@@ -159,6 +159,47 @@ def test_refused_steps_from_the_command_line_change_nothing(tmp_path, capsys, mo
         assert referral_rows(db, template.key) == rows
 
 
+def test_a_referral_is_flagged_inappropriate_from_the_command_line(
+    tmp_path, capsys, monkeypatch, new_store, template
+) -> None:  # type: ignore[no-untyped-def]
+    db = new_store(tmp_path / "t.db")
+    (referral_id,) = imported(tmp_path, capsys, db, template.key, 1)
+    rows = referral_rows(db, template.key)
+    cases = [
+        (PWP, ["inappropriate", referral_id], 2, "error: reason: required (one of substance_dependency, "
+         "needs_secondary_care, outside_remit, not_consented, missing_information, other), or --clear\n"),
+        (PWP, ["inappropriate", referral_id, "--reason", "outside_remit"], 2, "error: referrer: required; say who made the referral (the GP, practice or partner to feed back to)\n"),
+        (PWP, ["inappropriate", referral_id, "--reason", "other", "--referrer", "Dr A Patel"], 2,
+         "error: note: required when the reason is other (say why the referral was inappropriate)\n"),
+        (PWP, ["inappropriate", referral_id, "--clear", "--reason", "other"], 2,
+         "error: clear: takes the flag off; give it without --reason, --referrer or --note\n"),
+        (PWP, ["inappropriate", referral_id, "--clear"], 1,
+         "error: the referral is not flagged as inappropriate: there is no flag to take off\n"),
+        (ADMIN, ["inappropriate", referral_id, "--reason", "outside_remit", "--referrer", "Dr A Patel"], 1,
+         refused("create referral")),
+    ]  # fmt: skip
+    for user, command, exit_code, message in cases:
+        code, out, err = run_as(monkeypatch, capsys, user, "--database", db, "referrals", *command)
+        assert (code, out, err) == (exit_code, "", message), command
+        assert referral_rows(db, template.key) == rows
+
+    def as_pwp(*command: str) -> tuple[int, str, str]:
+        return run_as(monkeypatch, capsys, PWP, "--database", db, "referrals", *command)  # type: ignore[no-any-return]
+
+    def shown() -> dict[str, Any]:
+        return json.loads(as_pwp("show", referral_id, "--format", "json")[1])  # type: ignore[no-any-return]
+
+    assert as_pwp("inappropriate", referral_id, "--reason", "substance_dependency", "--referrer",
+                     "Jobcentre Plus", "--note", "alcohol") == (
+        0, "flagged as inappropriate: substance dependency\n", "")  # fmt: skip
+    assert shown()["journey"]["inappropriate"] == {
+        "reason": "substance_dependency", "referrer": "Jobcentre Plus", "note": "alcohol", "flagged_by": PWP}  # fmt: skip
+    code, text, _ = as_pwp("show", referral_id)
+    assert code == 0 and "Inappropriate referral: Drug or alcohol dependency (for substance misuse services)" in text
+    assert as_pwp("inappropriate", referral_id, "--clear") == (0, "inappropriate flag taken off\n", "")
+    assert shown()["journey"]["inappropriate"] is None
+
+
 def test_the_commands_offer_the_stores_vocabularies() -> None:
     from triage.cli import journey
     from triage.store import vocabulary
@@ -166,3 +207,4 @@ def test_the_commands_offer_the_stores_vocabularies() -> None:
     assert journey.CONTACT_CHANNELS == vocabulary.CONTACT_CHANNELS
     assert journey.CONTACT_OUTCOMES == vocabulary.CONTACT_OUTCOMES
     assert journey.CLOSE_REASONS == vocabulary.CLOSE_REASONS
+    assert journey.INAPPROPRIATE_REASONS == vocabulary.INAPPROPRIATE_REASONS

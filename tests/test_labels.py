@@ -19,6 +19,7 @@ from triage.store.vocabulary import (
     CONTACT_OUTCOMES,
     CORRECTION_REASONS,
     IDENTITY_FIELDS,
+    INAPPROPRIATE_REASONS,
     INTERVENTION_OUTCOMES,
     LETTER_KINDS,
     REFERRAL_SOURCES,
@@ -46,6 +47,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "contact_channels": CONTACT_CHANNELS,
     "contact_outcomes": CONTACT_OUTCOMES,
     "close_reasons": CLOSE_REASONS,
+    "inappropriate_reasons": INAPPROPRIATE_REASONS,
 }
 
 

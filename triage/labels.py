@@ -26,6 +26,7 @@ from triage.store.vocabulary import (
     CONTACT_OUTCOMES,
     CORRECTION_REASONS,
     IDENTITY_FIELDS,
+    INAPPROPRIATE_REASONS,
     INTERVENTION_OUTCOMES,
     LETTER_KINDS,
     REFERRAL_SOURCES,
@@ -62,6 +63,7 @@ class Labels(StrictModel):
     contact_channels: dict[str, Text]
     contact_outcomes: dict[str, Text]
     close_reasons: dict[str, Text]
+    inappropriate_reasons: dict[str, Text]
 
 
 # Each mapping of the file and the closed vocabulary it labels, every code and no other.
@@ -80,6 +82,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "contact_channels": CONTACT_CHANNELS,
     "contact_outcomes": CONTACT_OUTCOMES,
     "close_reasons": CLOSE_REASONS,
+    "inappropriate_reasons": INAPPROPRIATE_REASONS,
 }
 
 

@@ -258,6 +258,12 @@ def test_the_export_carries_the_journey_fields(store: Store) -> None:
                                       "closed_note", "status")} == {
         "opted_in_on": "2024-05-02", "first_contact_on": "2024-05-02", "treatment_started_on": None,
         "closed_reason": "other", "closed_note": "moved to a private provider", "status": "closed"}  # fmt: skip
+    # The contact steps, in the order they happened (JSON only: a CSV row cannot hold a list), and the
+    # team and clinician fields (none here), so nothing the journey recorded is missing from the export.
+    assert exported["contacts"] == [{"kind": "opted_in", "occurred_at": exported["contacts"][0]["occurred_at"],
+                                     "channel": "telephone", "outcome": None, "recorded_by": PWP.username}]  # fmt: skip
+    assert datetime.fromisoformat(exported["contacts"][0]["occurred_at"]) == WHEN.astimezone()
+    assert (exported["team_code"], exported["assigned_to"], exported["inappropriate_reason"]) == (None, None, None)
 
 
 def test_the_list_shows_days_waiting_and_the_flag_in_words(store: Store) -> None:

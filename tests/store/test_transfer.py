@@ -26,6 +26,7 @@ from triage.services import (
 from triage.services.references import set_reference_prefix
 from triage.services.transfer import (
     EXPORT_FIELDS,
+    JSON_EXPORT_FIELDS,
     TransferError,
     export_records,
     export_to_file,
@@ -248,7 +249,7 @@ def export_text(store: Store, fmt: str) -> str:
 
 def without_ids(document: str, fmt: str) -> list[dict[str, Any]]:
     records = json.loads(document) if fmt == "json" else list(csv.DictReader(io.StringIO(document)))
-    assert all(list(r) == list(EXPORT_FIELDS) for r in records)
+    assert all(list(r) == list(JSON_EXPORT_FIELDS if fmt == "json" else EXPORT_FIELDS) for r in records)
     return [{k: v for k, v in r.items() if k != "id"} for r in records]
 
 

@@ -1,4 +1,4 @@
-"""``triage referrals offer-opt-in|opt-in|contact|treatment|close|letters-not-sent``: the referral's
+"""``triage referrals offer-opt-in|opt-in|contact|treatment|close|inappropriate|letters-not-sent``: the referral's
 journey from the command line (docs/journey.md), as the app records it: each checked and audited by
 the services, each refusal one line naming what is not allowed, with nothing written."""
 
@@ -21,6 +21,9 @@ CONTACT_CHANNELS = ("telephone", "text_message", "letter", "email", "online", "i
 CONTACT_OUTCOMES = ("reached", "no_answer", "voicemail_left", "message_sent", "wrong_number")
 CLOSE_REASONS = (
     "referred_on", "treatment_started", "declined", "no_contact", "not_suitable", "moved_away", "duplicate", "other"
+)  # fmt: skip
+INAPPROPRIATE_REASONS = (
+    "substance_dependency", "needs_secondary_care", "outside_remit", "not_consented", "missing_information", "other"
 )  # fmt: skip
 
 
@@ -46,6 +49,15 @@ def register_journey(referrals: Commands, store: argparse.ArgumentParser) -> Non
     close.add_argument("--reason", required=True, choices=CLOSE_REASONS)
     close.add_argument("--note", help="free text: why (kept with the referral, never in the audit trail)")
     close.set_defaults(command="referrals close", handler=_close)
+    flag = referrals.add_parser("inappropriate", parents=[store], help="flag a referral as inappropriate, or take the flag off",
+                                description="Flag a referral as inappropriate: why, who made it, and a note (required "
+                                "for other); or --clear to take the flag off.")  # fmt: skip
+    flag.add_argument("id", metavar="ID", help="the referral's id")
+    flag.add_argument("--reason", choices=INAPPROPRIATE_REASONS)
+    flag.add_argument("--referrer", help="who made the referral (the GP, practice or partner to feed back to)")
+    flag.add_argument("--note", help="free text: why (kept with the referral, never in the audit trail)")
+    flag.add_argument("--clear", action="store_true", help="take the flag off instead")
+    flag.set_defaults(command="referrals inappropriate", handler=_inappropriate)
     unsent = referrals.add_parser("letters-not-sent", parents=[store],
                                   help="decided referrals whose GP letter has not been printed or saved, oldest first")  # fmt: skip
     unsent.add_argument("--format", choices=("text", "json"), default="text")
@@ -98,6 +110,27 @@ def _close(args: argparse.Namespace) -> int:
     with store:
         close_referral(store, user, args.id, data)
     print(f"closed: {args.reason.replace('_', ' ')}")
+    return EXIT_OK
+
+
+def _inappropriate(args: argparse.Namespace) -> int:
+    from triage.services.journey import InappropriateInput, flag_inappropriate, parse_journey
+
+    if args.clear and (args.reason or args.referrer or args.note):
+        raise InputError("clear: takes the flag off; give it without --reason, --referrer or --note")
+    if not args.clear and not args.reason:
+        raise InputError("reason: required (one of " + ", ".join(INAPPROPRIATE_REASONS) + "), or --clear")
+    data = (
+        None
+        if args.clear
+        else parse_journey(InappropriateInput, {"reason": args.reason, "referrer": args.referrer, "note": args.note})
+    )
+    store, user = login(args, "create_referral")
+    with store:
+        flag_inappropriate(store, user, args.id, data)
+    print(
+        "inappropriate flag taken off" if data is None else f"flagged as inappropriate: {args.reason.replace('_', ' ')}"
+    )
     return EXIT_OK
 
 

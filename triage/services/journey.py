@@ -1,6 +1,7 @@
-"""The referral's journey around the screening (issue 15 items 1 and 10; docs/journey.md): the opt-in
-offered, the person opting in, each attempt to reach them, the treatment start, and closing the
-referral with a reason; and the decided referrals whose GP letter has not left the service yet.
+"""The referral's journey around the screening (issue 15 items 1, 6 and 10; docs/journey.md): the opt-in
+offered, the person opting in, each attempt to reach them, the treatment start, closing the referral
+with a reason, flagging it as inappropriate (why, and who made it); and the decided referrals whose GP
+letter has not left the service yet.
 
 Each action is checked (``record_contact``, ``close_referral``), audited in its own transaction and
 moves the referral along ``TRANSITIONS`` (``move_to_status``, which audits each step):
@@ -19,12 +20,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.fields import no_control_characters_but_line_breaks
-from triage.services.inputs import InvalidInput
+from triage.services.inputs import InvalidInput, Name
 from triage.services.permissions import User, record_search, require
 from triage.services.referrals import load_referral, move_to_status
 from triage.store.audit import record_event
@@ -32,7 +41,7 @@ from triage.store.database import Store
 from triage.store.errors import ConflictError, RefusedError
 from triage.store.models import ContactEvent, Decision, Person, Referral
 from triage.store.types import utc_now
-from triage.store.vocabulary import CloseReason, ContactChannel, ContactKind, ContactOutcome
+from triage.store.vocabulary import CloseReason, ContactChannel, ContactKind, ContactOutcome, InappropriateReason
 
 M = TypeVar("M", bound=BaseModel)
 NOT_BEFORE_RECEIVED = "must not be before the date the referral was received"
@@ -96,6 +105,30 @@ class CloseInput(BaseModel):
     def _note_for_other(self) -> CloseInput:
         if self.reason == "other" and not self.note:
             raise ValueError("note: required when the reason is other (say why the referral is closed)")
+        return self
+
+
+class InappropriateInput(BaseModel):
+    """Why a referral was not one for this service (a category; free text required for "other") and who
+    made it: the referrer the service counts these by and feeds back to (requirements.md 9.37)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True, frozen=True)
+
+    reason: InappropriateReason
+    referrer: Name
+    note: Note | None = None
+
+    @field_validator("referrer", mode="before")
+    @classmethod
+    def _referrer_given(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValueError("required; say who made the referral (the GP, practice or partner to feed back to)")
+        return value
+
+    @model_validator(mode="after")
+    def _note_for_other(self) -> InappropriateInput:
+        if self.reason == "other" and not self.note:
+            raise ValueError("note: required when the reason is other (say why the referral was inappropriate)")
         return self
 
 
@@ -202,6 +235,33 @@ def close_referral(
         move_to_status(session, referral, "closed", user.username)  # audited as the status step
         record_event(session, actor=user.username, entity_type="referral", entity_id=referral.id, action="update",
                      summary=f"closed: reason {data.reason}" + (" (with a note)" if data.note else ""))  # fmt: skip
+        return Step(referral.version, referral.status)
+
+
+def flag_inappropriate(
+    store: Store, user: User, referral_id: str, data: InappropriateInput | None, *, expected_version: int | None = None
+) -> Step:
+    """Flag a referral as inappropriate (``create_referral``), or with ``None`` take the flag off, at any
+    status: a referral closed as not suitable is often the one flagged. Audited by reason code, never
+    the referrer or the note."""
+    require(user, "create_referral", store=store)
+    with store.write() as session:
+        referral = load_referral(session, referral_id)
+        if expected_version is not None and referral.version != expected_version:
+            raise ConflictError()
+        if data is None and referral.inappropriate_reason is None:
+            raise RefusedError("the referral is not flagged as inappropriate: there is no flag to take off")
+        referral.inappropriate_reason = data.reason if data else None
+        referral.inappropriate_referrer = data.referrer if data else None
+        referral.inappropriate_note = (data.note or None) if data else None
+        referral.inappropriate_by = user.username if data else None
+        referral.updated_at = utc_now()
+        session.flush()
+        summary = (
+            f"flagged as an inappropriate referral: reason {data.reason}" if data else "inappropriate flag taken off"
+        )
+        record_event(session, actor=user.username, entity_type="referral", entity_id=referral.id, action="update",
+                     summary=summary)  # fmt: skip
         return Step(referral.version, referral.status)
 
 

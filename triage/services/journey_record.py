@@ -1,6 +1,6 @@
 """The journey part of a referral's read-only record (docs/journey.md): the contact steps, the dates the
-waits are counted between, the three waits and each target's flag with its source, and why the
-referral was closed. Built by ``referral_record`` in its one transaction; shown in words by
+waits are counted between, the three waits and each target's flag with its source, why the
+referral was closed, and whether it was flagged as inappropriate (why, and who made it). Built by ``referral_record`` in its one transaction; shown in words by
 ``journey_lines`` (the same lines in ``triage referrals show`` and, escaped, in the app's record).
 """
 
@@ -44,6 +44,16 @@ class WaitPart:
 
 
 @dataclass(frozen=True, slots=True, repr=False)
+class InappropriatePart:
+    """The inappropriate-referral flag: a reason code, the referrer, free text, and who flagged it."""
+
+    reason: str
+    referrer: str
+    note: str | None
+    flagged_by: str | None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class JourneyPart:
     received_on: date
     opted_in_on: date | None
@@ -58,6 +68,7 @@ class JourneyPart:
     flags: tuple[WaitPart, ...]
     closed_reason: str | None
     closed_note: str | None
+    inappropriate: InappropriatePart | None
 
 
 def journey_dates(referral: Referral) -> JourneyDates:
@@ -85,7 +96,15 @@ def journey_part(referral: Referral, targets: WaitTargets, today: date) -> Journ
             for f in wait_flags(targets, dates, today)
         ),
         closed_reason=referral.closed_reason, closed_note=referral.closed_note,
+        inappropriate=_inappropriate(referral),
     )  # fmt: skip
+
+
+def _inappropriate(referral: Referral) -> InappropriatePart | None:
+    if referral.inappropriate_reason is None:
+        return None
+    return InappropriatePart(referral.inappropriate_reason, referral.inappropriate_referrer or "",
+                             referral.inappropriate_note, referral.inappropriate_by)  # fmt: skip
 
 
 # --- in words ------------------------------------------------------------------------------------
@@ -137,4 +156,12 @@ def journey_lines(journey: JourneyPart) -> list[tuple[str, str]]:
     if journey.closed_reason:
         rows.append(("Closed because", words.close_reasons[journey.closed_reason]))
         rows.append(("Closing note", journey.closed_note or NONE))
+    flag = journey.inappropriate
+    rows.append(("Inappropriate referral", words.inappropriate_reasons[flag.reason] if flag else "not flagged"))
+    if flag:
+        rows += [
+            ("Referred by", flag.referrer),
+            ("Why (note)", flag.note or NONE),
+            ("Flagged by", flag.flagged_by or NONE),
+        ]
     return rows

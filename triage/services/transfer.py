@@ -7,7 +7,8 @@ Import fields: ``nhs_number``, ``given_name``, ``family_name``, ``date_of_birth`
 the exporting store gave it, unless it has this store's own prefix or is already here: that row is
 refused (triage/services/references.py), and the file imports once each store has its own prefix.
 Export writes the same fields plus ``id``, ``status``, ``route`` and ``step`` (the latest confirmed
-decision); import ignores those four, so an export can be imported again (as new referrals).
+decision) and the journey's fields (``JOURNEY_FIELDS``; JSON also ``contacts``); import ignores them,
+so an export can be imported again (as new referrals).
 
 Rows are numbered from 1 in file order (for CSV, not counting the header). Problems name the row and
 the field, never a value: a file of referrals is full of identifiers.
@@ -39,15 +40,22 @@ from triage.services.referrals import add_referral_rows, audit_import
 from triage.services.spreadsheet_csv import SpreadsheetWriter, delimiter, restore
 from triage.store.audit import record_event
 from triage.store.database import Store
-from triage.store.models import Person, Referral
+from triage.store.models import ContactEvent, Person, Referral
 
 Format = Literal["json", "csv"]
 IMPORT_FIELDS = tuple(ReferralInput.model_fields)  # nhs_number ... returned_from, in the model's order
-# The journey's dates and close reason (migration 0012): exported, never imported (the journey of a
-# referral imported into another store starts again there).
-JOURNEY_FIELDS = ("opted_in_on", "first_contact_on", "treatment_started_on", "closed_reason", "closed_note")
-EXPORT_ONLY_FIELDS = ("id", "status", "route", "step", *JOURNEY_FIELDS)
-EXPORT_FIELDS = ("id", *IMPORT_FIELDS, "status", "route", "step", *JOURNEY_FIELDS)
+# The journey's dates and close reason (migration 0012), the team and clinician (0016) and the
+# inappropriate-referral flag (0018): exported, never imported (the journey of a referral imported into
+# another store starts again there, in that store's teams). The JSON export also lists each referral's
+# contact steps (``contacts``); a CSV row cannot hold a list.
+JOURNEY_FIELDS = (
+    "opted_in_on", "first_contact_on", "treatment_started_on", "closed_reason", "closed_note", "team_code",
+    "assigned_to", "inappropriate_reason", "inappropriate_referrer", "inappropriate_note", "inappropriate_by",
+)  # fmt: skip
+EXPORT_ONLY_FIELDS = ("id", "status", "route", "step", *JOURNEY_FIELDS, "contacts")
+EXPORT_FIELDS = ("id", *IMPORT_FIELDS, "status", "route", "step", *JOURNEY_FIELDS)  # a CSV export's columns
+JSON_EXPORT_FIELDS = (*EXPORT_FIELDS, "contacts")  # a JSON export's keys, in this order
+CONTACT_FIELDS = ("kind", "occurred_at", "channel", "outcome", "recorded_by")
 TOO_LARGE = f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB, the most one import takes; split it"
 BATCH_ROWS = 2000  # valid rows written at a time, in the import's one transaction
 MAX_LISTED_PROBLEMS = 1000  # problems kept for the report; the rows beyond are counted, not listed
@@ -281,39 +289,58 @@ def _export_rows(session: Session) -> Iterator[dict[str, Any]]:
         select(Referral, Person.nhs_number, Person.given_name, Person.family_name, Person.date_of_birth)
         .join(Person, Person.id == Referral.person_id)
         .order_by(Referral.received_on, Referral.created_at, Referral.id)
-        .execution_options(yield_per=2000)
+        .execution_options(yield_per=BATCH_ROWS)
     )
-    for referral, nhs, given, family, born in session.execute(query):
-        yield {
-            "id": referral.id,
-            "nhs_number": nhs,
-            "given_name": given,
-            "family_name": family,
-            "date_of_birth": born.isoformat(),
-            "received_on": referral.received_on.isoformat(),
-            "source": referral.source,
-            "gp_practice_code": referral.gp_practice_code,
-            "phone": referral.phone,
-            "postcode": referral.postcode,
-            "interpreter_language": referral.interpreter_language,
-            "notes": referral.notes,
-            "returned_from": referral.returned_from,
-            "address_line1": referral.address_line1,
-            "address_line2": referral.address_line2,
-            "address_line3": referral.address_line3,
-            "referring_gp": referral.referring_gp,
-            "letter_to_practice": referral.letter_to_practice,
-            "reference": referral.reference,
-            "status": referral.status,
-            "route": referral.current_route,
-            "step": referral.current_step,
-            **{name: _iso(getattr(referral, name)) for name in JOURNEY_FIELDS},
-        }
-        session.expunge(referral)
+    for batch in session.execute(query).partitions():
+        contacts = _contacts_of(session, [row[0].id for row in batch])
+        for referral, nhs, given, family, born in batch:
+            yield _export_record(referral, nhs, given, family, born) | {"contacts": contacts.get(referral.id, [])}
+            session.expunge(referral)
+
+
+def _contacts_of(session: Session, referral_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The contact steps of a batch of referrals, in the order they happened: one query a batch."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    query = (
+        select(ContactEvent.referral_id, *(getattr(ContactEvent, name) for name in CONTACT_FIELDS))
+        .where(ContactEvent.referral_id.in_(referral_ids))
+        .order_by(ContactEvent.referral_id, ContactEvent.occurred_at, ContactEvent.id)
+    )
+    for referral_id, *values in session.execute(query):
+        found.setdefault(referral_id, []).append({n: _iso(v) for n, v in zip(CONTACT_FIELDS, values, strict=True)})
+    return found
+
+
+def _export_record(referral: Referral, nhs: str, given: str, family: str, born: date) -> dict[str, Any]:
+    return {
+        "id": referral.id,
+        "nhs_number": nhs,
+        "given_name": given,
+        "family_name": family,
+        "date_of_birth": born.isoformat(),
+        "received_on": referral.received_on.isoformat(),
+        "source": referral.source,
+        "gp_practice_code": referral.gp_practice_code,
+        "phone": referral.phone,
+        "postcode": referral.postcode,
+        "interpreter_language": referral.interpreter_language,
+        "notes": referral.notes,
+        "returned_from": referral.returned_from,
+        "address_line1": referral.address_line1,
+        "address_line2": referral.address_line2,
+        "address_line3": referral.address_line3,
+        "referring_gp": referral.referring_gp,
+        "letter_to_practice": referral.letter_to_practice,
+        "reference": referral.reference,
+        "status": referral.status,
+        "route": referral.current_route,
+        "step": referral.current_step,
+        **{name: _iso(getattr(referral, name)) for name in JOURNEY_FIELDS},
+    }
 
 
 def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+    return value.isoformat() if isinstance(value, date) else value  # a datetime is a date too
 
 
 def write_records(records: Iterator[dict[str, Any]], stream: IO[str], fmt: Format) -> int:

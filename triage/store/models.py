@@ -42,6 +42,7 @@ from triage.store.vocabulary import (
     CORRECTION_REASONS,
     ENTITY_TYPES,
     IDENTITY_FIELDS,
+    INAPPROPRIATE_REASONS,
     LETTER_EVENTS,
     LETTER_KINDS,
     MEETING_OUTCOME_CODES,
@@ -165,6 +166,13 @@ class Referral(Base):
     # 0016); and the clinician it is assigned to (services/teams.py sets both, audited).
     team_code: Mapped[str | None] = mapped_column(ForeignKey("team.code"), index=True)
     assigned_to: Mapped[str | None] = mapped_column(ForeignKey("user_account.username"), index=True)
+    # The inappropriate-referral flag (migration 0018, services/journey.py): why, by category, who made
+    # the referral (the referrer the service feeds back to), free text, and who flagged it. All NULL:
+    # not flagged. The reason and the referrer are set together (a CHECK says so).
+    inappropriate_reason: Mapped[str | None] = mapped_column(String(30))
+    inappropriate_referrer: Mapped[str | None] = mapped_column(String(100))
+    inappropriate_note: Mapped[str | None] = mapped_column(Text)
+    inappropriate_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -193,6 +201,13 @@ class Referral(Base):
         Index("ix_referral_person_id_id", "person_id", "id"),
         Index("uq_referral_reference", "reference", unique=True),
         CheckConstraint(f"closed_reason IS NULL OR {sql_in('closed_reason', CLOSE_REASONS)}", name="closed_reason"),
+        CheckConstraint(
+            f"inappropriate_reason IS NULL OR {sql_in('inappropriate_reason', INAPPROPRIATE_REASONS)}",
+            name="inappropriate_reason",
+        ),
+        CheckConstraint(
+            "(inappropriate_reason IS NULL) = (inappropriate_referrer IS NULL)", name="inappropriate_referrer"
+        ),
         # The list's "over target" filter for the treatment wait: not started, open, received by a date.
         Index("ix_referral_treatment_status_received", "treatment_started_on", "status", "received_on"),
     )

@@ -54,6 +54,14 @@ CLOSE_REASONS: tuple[CloseReason, ...] = get_args(CloseReason)
 ReturnedFrom = Literal["cmht", "crisis_team", "substance_misuse", "other_service"]
 RETURNED_FROM: tuple[ReturnedFrom, ...] = get_args(ReturnedFrom)
 
+# Why a referral was inappropriate, by category (issue 15 item 6; requirements.md 9.37; seed
+# 002:1857-1878, 1923-1932, 2091-2093): kept with the referrer, so a service can count them by referrer
+# and feed back to GPs and partners what it can and cannot help with.
+InappropriateReason = Literal[
+    "substance_dependency", "needs_secondary_care", "outside_remit", "not_consented", "missing_information", "other"
+]  # fmt: skip
+INAPPROPRIATE_REASONS: tuple[InappropriateReason, ...] = get_args(InappropriateReason)
+
 InterventionOutcome = Literal["helpful", "partly_helpful", "unhelpful", "not_completed", "unknown"]
 INTERVENTION_OUTCOMES: tuple[InterventionOutcome, ...] = get_args(InterventionOutcome)
 

@@ -1,5 +1,6 @@
 """The referral's journey, from its record (Ctrl+J; docs/journey.md): record the opt-in offered, an
-opt-in, a contact attempt and its outcome; the treatment start; close the referral with a reason.
+opt-in, a contact attempt and its outcome; the treatment start; close the referral with a reason;
+flag it as inappropriate (why, and who made it) or take the flag off.
 
 The form is ``JourneyForm``, a plain-Python model the widgets write to; each action hands it to the
 services (``services.journey``), which check the role, validate, refuse what is not allowed and audit.
@@ -22,7 +23,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QTimeEdit,
@@ -35,9 +38,11 @@ from triage.services.inputs import InvalidInput
 from triage.services.journey import (
     CloseInput,
     ContactInput,
+    InappropriateInput,
     Step,
     TreatmentInput,
     close_referral,
+    flag_inappropriate,
     parse_journey,
     record_contact,
     record_treatment_start,
@@ -46,7 +51,13 @@ from triage.services.permissions import User
 from triage.services.referral_record import ReferralRecord
 from triage.store.database import Store
 from triage.store.errors import StoreError
-from triage.store.vocabulary import CLOSE_REASONS, CONTACT_CHANNELS, CONTACT_KINDS, CONTACT_OUTCOMES
+from triage.store.vocabulary import (
+    CLOSE_REASONS,
+    CONTACT_CHANNELS,
+    CONTACT_KINDS,
+    CONTACT_OUTCOMES,
+    INAPPROPRIATE_REASONS,
+)
 
 if TYPE_CHECKING:
     from triage.ui.main_window import MainWindow
@@ -64,6 +75,9 @@ class JourneyForm:
     started_on: date = field(default_factory=date.today)
     reason: str = "declined"
     note: str = ""
+    flag_reason: str = INAPPROPRIATE_REASONS[0]
+    referrer: str = ""
+    flag_note: str = ""
 
     def contact(self) -> ContactInput:
         data = {"kind": self.kind, "occurred_at": datetime.combine(self.day, self.at), "channel": self.channel}
@@ -74,6 +88,28 @@ class JourneyForm:
 
     def closing(self) -> CloseInput:
         return parse_journey(CloseInput, {"reason": self.reason, "note": self.note.strip() or None})
+
+    def inappropriate(self) -> InappropriateInput:
+        data = {"reason": self.flag_reason, "referrer": self.referrer, "note": self.flag_note.strip() or None}
+        return parse_journey(InappropriateInput, data)
+
+
+def default_referrer(record: ReferralRecord) -> str:
+    """Who made the referral, as the record has it: the referring GP, else the practice; else empty
+    (a self-referral or a partner's: the person flagging types who)."""
+    referral = record.referral
+    if referral.referring_gp:
+        return referral.referring_gp
+    return referral.gp_practice.name if referral.gp_practice else ""
+
+
+def _note_box(name: str, write: Callable[[str], None]) -> QPlainTextEdit:
+    box = QPlainTextEdit()
+    box.setAccessibleName(name)
+    box.setTabChangesFocus(True)
+    box.setMaximumHeight(70)
+    box.textChanged.connect(lambda: write(box.toPlainText()))
+    return box
 
 
 def _combo(name: str, codes: tuple[str, ...], words: dict[str, str], write: Callable[[str], None]) -> QComboBox:
@@ -99,6 +135,13 @@ class JourneyDialog(QDialog):
         self.heading = QLabel()
         self._show_status(record.referral.status)
         column.addWidget(self.heading)
+        # Two columns, read left then right (the Tab order too): before and after the decision on the
+        # left, the referral's end and its flag on the right, so the dialog fits a 1280x720 screen.
+        halves = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        halves.addLayout(left)
+        halves.addLayout(right)
+        column.addLayout(halves)
 
         contact = QGroupBox("Reaching the person")
         rows = QFormLayout(contact)
@@ -124,7 +167,7 @@ class JourneyDialog(QDialog):
         self.contact_button = QPushButton("&Record contact")
         self.contact_button.clicked.connect(self.record_contact)
         rows.addRow(self.contact_button)
-        column.addWidget(contact)
+        left.addWidget(contact)
 
         treatment = QGroupBox("Treatment")
         rows = QFormLayout(treatment)
@@ -138,31 +181,57 @@ class JourneyDialog(QDialog):
         self.treatment_button = QPushButton("Record &treatment start")
         self.treatment_button.clicked.connect(self.record_treatment)
         rows.addRow(self.treatment_button)
-        column.addWidget(treatment)
+        left.addWidget(treatment)
+        left.addStretch(1)
 
         closing = QGroupBox("Closing the referral")
         rows = QFormLayout(closing)
         self.reason = _combo("Reason", CLOSE_REASONS, words.close_reasons, lambda v: setattr(self.form, "reason", v))
         self.reason.setCurrentIndex(CLOSE_REASONS.index("declined"))
-        self.note = QPlainTextEdit()
-        self.note.setAccessibleName("Note")
-        self.note.setTabChangesFocus(True)
-        self.note.setMaximumHeight(70)
-        self.note.textChanged.connect(lambda: setattr(self.form, "note", self.note.toPlainText()))
+        self.note = _note_box("Note", lambda v: setattr(self.form, "note", v))
         rows.addRow(self._label("R&eason", self.reason), self.reason)
         rows.addRow(self._label("&Note", self.note), self.note)
         self.close_button = QPushButton("&Close the referral")
         self.close_button.clicked.connect(self.close_the_referral)
         rows.addRow(self.close_button)
-        column.addWidget(closing)
+        right.addWidget(closing)
+        right.addWidget(self._inappropriate_box(record))
+        right.addStretch(1)
 
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("What happened")
         column.addWidget(self.message)
-        for button in (self.contact_button, self.treatment_button, self.close_button):
+        for button in (self.contact_button, self.treatment_button, self.close_button, self.flag_button,
+                       self.unflag_button):  # fmt: skip
             button.setAutoDefault(False)
             button.setAccessibleName(button.text().replace("&", ""))
+
+    def _inappropriate_box(self, record: ReferralRecord) -> QGroupBox:
+        """Why the referral was not one for this service, and who made it: counted by referrer in the
+        reports, so the service can feed back what it can and cannot help with."""
+        box = QGroupBox("Inappropriate referral")
+        rows = QFormLayout(box)
+        words = labels().inappropriate_reasons
+        self.flag_reason = _combo("Why it was inappropriate", INAPPROPRIATE_REASONS, words,
+                                  lambda v: setattr(self.form, "flag_reason", v))  # fmt: skip
+        self.referrer = QLineEdit(default_referrer(record))
+        self.referrer.setAccessibleName("Referred by")
+        self.referrer.setMaxLength(100)
+        self.referrer.textChanged.connect(lambda v: setattr(self.form, "referrer", v))
+        self.form.referrer = self.referrer.text()
+        self.flag_note = _note_box("Why (note)", lambda v: setattr(self.form, "flag_note", v))
+        rows.addRow(self._label("&Why", self.flag_reason), self.flag_reason)
+        rows.addRow(self._label("Referred &by", self.referrer), self.referrer)
+        rows.addRow(self._label("Wh&y, in words", self.flag_note), self.flag_note)
+        self.flag_button = QPushButton("&Flag as inappropriate")
+        self.flag_button.clicked.connect(self.flag_inappropriate)
+        self.unflag_button = QPushButton("Take the f&lag off")
+        self.unflag_button.clicked.connect(self.take_flag_off)
+        self.unflag_button.setEnabled(record.journey.inappropriate is not None)
+        rows.addRow(self.flag_button)
+        rows.addRow(self.unflag_button)
+        return box
 
     @staticmethod
     def _label(text: str, buddy: QWidget) -> QLabel:
@@ -185,6 +254,14 @@ class JourneyDialog(QDialog):
 
     def close_the_referral(self) -> None:
         self._run(lambda: close_referral(self.store, self.user, self.referral_id, self.form.closing()), "Closed")
+
+    def flag_inappropriate(self) -> None:
+        self._run(lambda: flag_inappropriate(self.store, self.user, self.referral_id, self.form.inappropriate()),
+                  "Flagged as inappropriate")  # fmt: skip
+        self.unflag_button.setEnabled(self.unflag_button.isEnabled() or self.changed)
+
+    def take_flag_off(self) -> None:
+        self._run(lambda: flag_inappropriate(self.store, self.user, self.referral_id, None), "Flag taken off")
 
     def _run(self, action: Callable[[], Step], done: str) -> None:
         try:

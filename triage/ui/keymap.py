@@ -202,7 +202,8 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+K", "kind (opt-in offered, opted in, contact attempt)"), ("Alt+H", "channel"), ("Alt+O", "outcome"),
         ("Alt+D", "date"), ("Alt+I", "time"), ("Alt+R", "record contact"), ("Alt+S", "treatment started on"),
         ("Alt+T", "record treatment start"), ("Alt+E", "reason for closing"), ("Alt+N", "note"),
-        ("Alt+C", "close the referral")),
+        ("Alt+C", "close the referral"), ("Alt+W", "why the referral was inappropriate"), ("Alt+B", "referred by"),
+        ("Alt+Y", "why, in words"), ("Alt+F", "flag as inappropriate"), ("Alt+L", "take the flag off")),
         "each action is recorded at once, or refused in words with nothing written · Escape closes and shows the "
         "record again"),
     Context("high-risk alert", "high-risk alert", bound(
