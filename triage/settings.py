@@ -108,6 +108,9 @@ class ServiceSettings(_LetterheadAndContacts):
     # The waits the list and the record flag, and whether the clock starts at opt-in (docs/journey.md);
     # the shipped targets (resources/waits.yaml), each with its source, unless the service sets its own.
     wait_targets: WaitTargets = Field(default_factory=default_wait_targets)
+    # A report meant to leave the service hides a count of fewer people than this (docs/reports.md):
+    # 5, "a common choice" (issue 17), not a figure from the seed documents; the service sets its own.
+    small_number_threshold: int = Field(default=5, ge=2, le=50)
 
     @field_validator("wait_targets", mode="before")
     @classmethod
@@ -127,6 +130,7 @@ FIELD_LABELS: dict[str, str] = {
     "national_contacts": "National numbers",
     "ruleset_sha256": "Ruleset in force",
     "idle_lock_minutes": "Lock after (minutes)",
+    "small_number_threshold": "Hide counts under (reports leaving the service)",
 }
 
 

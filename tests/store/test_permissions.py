@@ -67,8 +67,10 @@ from triage.services.directory import import_practices_csv
 from triage.services.journey import (
     CloseInput,
     ContactInput,
+    InappropriateInput,
     TreatmentInput,
     close_referral,
+    flag_inappropriate,
     letters_not_sent,
     record_contact,
     record_treatment_start,
@@ -103,6 +105,7 @@ from triage.services.meetings import (
 )
 from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
 from triage.services.references import set_reference_prefix
+from triage.services.reports import ReportRange, run_report
 from triage.services.service_settings import read_ruleset_file, save_computer_settings, save_service_settings
 from triage.services.settings_import import Difference, ImportOffer, answer_import_offer, import_settings_document
 from triage.services.store_setup import initialise_store
@@ -136,7 +139,7 @@ ANSWERS = {"phq9": (1, 2, 1, 1, 1, 1, 1, 1, 0), "gad7": (1, 1, 1, 1, 1, 1, 0), "
 PRACTICE = GpPracticeInput(code="C84001", name="Example Surgery", address="1 Example Road\nDoncaster\nDN1 1AA",
                            gp_names=("Dr A Example",))  # fmt: skip
 SHIPPED = read_ruleset_file(default_ruleset_path())  # the shipped file's text, as a service's own would be kept
-PEOPLE = {"pwp": "pwp.one", "team_leader": "leader.one", "admin": "admin"}
+PEOPLE = {"pwp": "pwp.one", "team_leader": "leader.one", "admin": "admin", "service_manager": "manager.one"}
 
 
 @pytest.fixture(autouse=True)
@@ -173,11 +176,11 @@ def make_world(folder: Path, database: str | None = None) -> World:
     initialise_store(database or path, "admin", "Admin", PASSWORD)
     store, admin = open_authenticated(database or path, "admin", PASSWORD, sleep=lambda _s: None)
     people = {"admin": admin}
-    for role in ("pwp", "team_leader"):
+    for role in ("pwp", "team_leader", "service_manager"):
         people[role] = add_user(store, admin, PEOPLE[role], PEOPLE[role], role, PASSWORD)
     author = add_user(store, admin, "author", "Ann Author", "pwp", PASSWORD)
     signers = {admin.username: store.signer}
-    for name in (PEOPLE["pwp"], PEOPLE["team_leader"], "author"):
+    for name in (PEOPLE["pwp"], PEOPLE["team_leader"], PEOPLE["service_manager"], "author"):
         own, _ = open_authenticated(database or path, name, PASSWORD, sleep=lambda _s: None)
         signers[name] = own.signer
         own.close()
@@ -253,7 +256,10 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
     ("record_contact", "record_treatment_start", lambda w, u: record_treatment_start(
         w.store, u, w.decided, TreatmentInput(started_on=date(2024, 5, 20))), None),
     ("close_referral", "close_referral", lambda w, u: close_referral(w.store, u, w.new, CloseInput(reason="declined")), None),
+    ("create_referral", "flag_inappropriate", lambda w, u: flag_inappropriate(w.store, u, w.new, InappropriateInput(
+        reason="outside_remit", referrer="Dr A Example")), None),
     ("search", "letters_not_sent", lambda w, u: letters_not_sent(w.store, u), None),
+    ("run_reports", "run_report", lambda w, u: run_report(w.store, u, "waits", ReportRange(date(2024, 1, 1), date(2024, 12, 31))), None),
     ("create_referral", "create_referral", lambda w, u: create_referral(w.store, u, referral_input(9)), None),
     ("create_referral", "update_referral", lambda w, u: update_referral(w.store, u, w.new, 1, ReferralUpdate(phone="07700900123")), None),
     ("create_referral", "change_status", lambda w, u: change_status(w.store, u, w.new, "contacted"), None),

@@ -15,6 +15,7 @@ One module per command group, each with a ``register(commands)`` that adds its p
 - db.py         ``db verify|backup|restore``
 - settings.py   ``settings show|import`` (the service's settings in the store)
 - teams.py      ``teams add|list|join|leave`` and ``referrals assign|team``
+- report.py     ``report NAME --from --to`` (the service's reports)
 - common.py     the exit statuses, JSON input and output, the ruleset in force, logging in
 
 Building the parser imports only argparse and those modules: each command imports the rules, the
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 @lru_cache(maxsize=1)
 def _parser() -> argparse.ArgumentParser:
-    from triage.cli import db, letter, referrals, rules, settings, teams, users
+    from triage.cli import db, letter, referrals, report, rules, settings, teams, users
 
     parser = argparse.ArgumentParser(
         prog="triage",
@@ -96,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.set_defaults(command=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for group in (rules, letter, users, teams, referrals, db, settings):  # the order of the help's list
+    for group in (rules, letter, users, teams, referrals, report, db, settings):  # the order of the help's list
         group.register(commands)
     return parser
 

@@ -14,7 +14,7 @@ from triage.cli.common import EXIT_OK, NEW_PASSWORD_ENV, RECOVERY_KEY_ENV, login
 if TYPE_CHECKING:
     from triage.cli.common import Commands
 
-ROLES = ("pwp", "team_leader", "admin")
+ROLES = ("pwp", "team_leader", "admin", "service_manager")
 
 
 def register(commands: Commands) -> None:

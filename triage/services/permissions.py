@@ -6,7 +6,8 @@ reads or writes patient data takes the logged-in ``User`` as its second argument
 (``record_view``), searches as a count of results (``record_search``), never the search text.
 
 Roles (issue 6): a PWP screens and decides; a team leader also confirms decisions in the referral
-meeting and overrides any decision; an admin manages settings, rulesets, users and the audit trail.
+meeting and overrides any decision; an admin manages settings, rulesets, users and the audit trail; a
+service manager (issue 17) runs the reports and exports, and neither screens nor decides.
 Caldicott's need-to-know: the admin role sees no patient record, and bulk export is a team leader's.
 
 ``require(user, action, store=store)`` raises ``PermissionDenied``; given the store, the refusal is
@@ -30,13 +31,14 @@ if TYPE_CHECKING:
 Action = Literal[
     "screen", "decide", "confirm_in_meeting", "override_any", "view_referral", "create_referral", "search",
     "print_letter", "record_contact", "close_referral", "export", "import", "settings", "rulesets", "users", "audit_view", "backup", "restore", "verify",
-    "send_to_meeting", "run_meeting", "supervise",
+    "send_to_meeting", "run_meeting", "supervise", "run_reports",
 ]  # fmt: skip
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 CLINICAL = frozenset({"pwp", "team_leader"})
 LEADER = frozenset({"team_leader"})
 ADMIN = frozenset({"admin"})
+MANAGER = frozenset({"service_manager"})
 
 PERMISSIONS: Mapping[Action, frozenset[str]] = {
     "screen": CLINICAL,  # save a screening, save or discard a draft
@@ -49,7 +51,7 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     "print_letter": CLINICAL,  # print or save a letter
     "record_contact": CLINICAL,  # record the opt-in offered, an opt-in, a contact attempt, the treatment start
     "close_referral": CLINICAL,  # close a referral, with a reason
-    "export": LEADER,  # export referrals in bulk
+    "export": LEADER | MANAGER,  # export referrals in bulk
     "import": CLINICAL,  # import referrals
     "settings": ADMIN,
     "rulesets": ADMIN,
@@ -62,6 +64,8 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     "send_to_meeting": CLINICAL,  # send a referral to the referral meeting, with a question for the team
     "run_meeting": LEADER,  # open, run and close a meeting, reorder and view its queue, change a locked decision
     "supervise": LEADER,  # view the "discuss in supervision" queue of the accounts one supervises
+    # the service's figures (issue 17): a team leader's scoped to their own teams, a manager's to all
+    "run_reports": LEADER | MANAGER,
 }
 assert set(PERMISSIONS) == set(ACTIONS)
 

@@ -112,5 +112,6 @@ def sql_in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-Role = Literal["pwp", "team_leader", "admin"]
+# The service manager (migration 0019) runs the reports and exports: no screening, no deciding.
+Role = Literal["pwp", "team_leader", "admin", "service_manager"]
 ROLES: tuple[Role, ...] = get_args(Role)

@@ -8,11 +8,9 @@ ever recommends one of its five routes. ``decision.return_rationale`` keeps why 
 to a service that returned this person before (the ping-pong record, issue 15 item 6).
 
 The table starts with the five matrix routes, so every decision already stored names a row.
-PostgreSQL drops and adds constraints. SQLite cannot drop a CHECK without rebuilding the table, and a
-rebuild would drop the tables' guard triggers and trip the foreign keys pointing at them; so its
-stored table definitions are edited in place, as SQLite documents for removing a CHECK constraint
-("Making Other Kinds Of Table Schema Changes", sqlite.org/lang_altertable.html), inside the upgrade's
-one transaction, then the foreign keys are checked.
+PostgreSQL drops and adds constraints. SQLite cannot drop a CHECK without rebuilding the table, so its
+stored table definitions are edited in place (``triage/store/migrations/sqlite_schema.py`` says why and
+how), then the foreign keys are checked.
 
 Revision ID: 0013
 Revises: 0009
@@ -22,6 +20,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from triage.store.migrations.sqlite_schema import edit_sqlite_tables
 
 revision = "0013"
 down_revision = "0012"
@@ -78,7 +78,7 @@ def upgrade() -> None:
         op.add_column("decision", sa.Column("outcome_criterion", sa.String(length=40), nullable=True))
         op.add_column("decision", sa.Column("return_rationale", sa.Text(), nullable=True))
     else:
-        _edit_sqlite_tables([(table, old, new) for table, old, new in SQLITE_EDITS])
+        edit_sqlite_tables([(table, old, new) for table, old, new in SQLITE_EDITS])
         op.execute("ALTER TABLE decision ADD COLUMN outcome_criterion VARCHAR(40)")
         op.execute("ALTER TABLE decision ADD COLUMN return_rationale TEXT")
 
@@ -97,27 +97,5 @@ def downgrade() -> None:
     else:
         op.execute("ALTER TABLE decision DROP COLUMN return_rationale")
         op.execute("ALTER TABLE decision DROP COLUMN outcome_criterion")
-        _edit_sqlite_tables([(table, new, old) for table, old, new in SQLITE_EDITS])
+        edit_sqlite_tables([(table, new, old) for table, old, new in SQLITE_EDITS])
     op.drop_table("destination")
-
-
-def _edit_sqlite_tables(edits: list[tuple[str, str, str]]) -> None:
-    """Replace one clause in each table's stored definition (each must be there exactly once), bump
-    the schema version so every connection rereads the schema, and check the foreign keys."""
-    bind = op.get_bind()
-    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar_one())
-    bind.exec_driver_sql("PRAGMA writable_schema=ON")
-    try:
-        for table, old, new in edits:
-            sql = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :n"),
-                               {"n": table}).scalar()  # fmt: skip
-            if sql is None or sql.count(old) != 1:
-                raise RuntimeError(f"{table}: its definition is not the one this migration knows")
-            bind.execute(sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = :n"),
-                         {"sql": sql.replace(old, new), "n": table})  # fmt: skip
-        bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
-    finally:
-        bind.exec_driver_sql("PRAGMA writable_schema=OFF")
-    for table, _, _ in edits:
-        if bind.exec_driver_sql(f"PRAGMA foreign_key_check({table})").first() is not None:
-            raise RuntimeError(f"{table}: a row names no destination")

@@ -42,8 +42,8 @@ def upgrade() -> None:
         op.add_column("referral", sa.Column("inappropriate_referrer", sa.String(100), nullable=True))
         op.add_column("referral", sa.Column("inappropriate_note", sa.Text(), nullable=True))
         op.add_column("referral", sa.Column("inappropriate_by", sa.String(100), nullable=True))
-        op.create_check_constraint("ck_referral_inappropriate_reason", "referral", REASON_CHECK)
-        op.create_check_constraint("ck_referral_inappropriate_referrer", "referral", PAIRED)
+        op.create_check_constraint(op.f("ck_referral_inappropriate_reason"), "referral", REASON_CHECK)
+        op.create_check_constraint(op.f("ck_referral_inappropriate_referrer"), "referral", PAIRED)
         return
     op.execute(f"ALTER TABLE referral ADD COLUMN inappropriate_reason VARCHAR(30) "
                f"CONSTRAINT ck_referral_inappropriate_reason CHECK ({REASON_CHECK})")  # fmt: skip
@@ -55,8 +55,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.drop_constraint("ck_referral_inappropriate_referrer", "referral", type_="check")
-        op.drop_constraint("ck_referral_inappropriate_reason", "referral", type_="check")
+        op.drop_constraint(op.f("ck_referral_inappropriate_referrer"), "referral", type_="check")
+        op.drop_constraint(op.f("ck_referral_inappropriate_reason"), "referral", type_="check")
         for name in COLUMNS:
             op.drop_column("referral", name)
         return

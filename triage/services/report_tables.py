@@ -1,0 +1,99 @@
+"""A report's tables, and small-number suppression (issue 17, items 1 and 2; docs/reports.md).
+
+Pure Python over plain values: no store, no Qt. A ``Table`` is a caption, how it was counted, its
+columns and rows. Each column says what it holds: a count of people (``count``), a figure that rests
+on one (``derived``: a share, a median), or words. ``suppress`` makes the copy of a table that may
+leave the service:
+
+- **primary**: a count of 1 to ``threshold - 1`` people is hidden (0 is shown: it names nobody);
+- **secondary**: in a table with a total row, a column with exactly one hidden count would give it
+  away (the total less the others), so the smallest other non-zero count of that column is hidden
+  too;
+- a derived figure is hidden wherever the count it rests on is.
+
+The default threshold, 5, is "a common choice" (the issue's words), not a rule found in the seed
+documents; a service sets its own. The table then says how many figures were hidden, and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+Kind = Literal["label", "count", "derived", "text"]
+Value = int | float | str | None  # None: nothing to show (no figure), or a figure hidden
+HIDDEN = "*"
+DEFAULT_THRESHOLD = 5
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind = "count"
+    rests_on: int | None = None  # for a derived figure: the index of the count column it rests on
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a report; ``hidden`` holds the (row, column) cells suppression hid."""
+
+    caption: str
+    counted: str  # how the figures were counted, in words, shown with the table
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Value, ...], ...]
+    total_row: bool = False  # the last row is the total of the rows above it
+    hidden: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+
+    def shown(self, row: int, column: int) -> str:
+        """A cell as a person reads it: hidden cells as ``*``, shares with one decimal."""
+        if (row, column) in self.hidden:
+            return HIDDEN
+        value = self.rows[row][column]
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return f"{value:.1f}"
+        return str(value)
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part`` as a percentage of ``whole``; None when there is nothing to divide by."""
+    return 100.0 * part / whole if whole else None
+
+
+def with_total(rows: Sequence[tuple[Value, ...]], columns: Sequence[Column], label: str = "Total") -> tuple[tuple[Value, ...], ...]:  # fmt: skip
+    """``rows`` and a total row under them: each count column summed, the first column ``label``."""
+    total: list[Value] = [label]
+    for index, column in enumerate(columns[1:], 1):
+        total.append(sum(int(row[index] or 0) for row in rows) if column.kind == "count" else None)
+    return (*rows, tuple(total))
+
+
+def suppress(table: Table, threshold: int = DEFAULT_THRESHOLD) -> Table:
+    """The table with its small numbers hidden (the module says how); the figures kept are unchanged."""
+    hidden: set[tuple[int, int]] = set()
+    body = range(len(table.rows) - 1) if table.total_row else range(len(table.rows))
+    for c, column in enumerate(table.columns):
+        if column.kind != "count":
+            continue
+        small = {r for r, row in enumerate(table.rows) if isinstance(row[c], int) and 0 < row[c] < threshold}  # type: ignore[operator]
+        hidden |= {(r, c) for r in small}
+        in_body = small & set(body)
+        if table.total_row and len(in_body) == 1:
+            others = [(int(table.rows[r][c] or 0), r) for r in body if r not in small and table.rows[r][c]]
+            if others:
+                hidden.add((min(others)[1], c))
+    for c, column in enumerate(table.columns):
+        if column.kind == "derived" and column.rests_on is not None:
+            hidden |= {(r, c) for r in range(len(table.rows)) if (r, column.rests_on) in hidden}
+    return replace(table, hidden=frozenset(hidden))
+
+
+def suppression_note(tables: Sequence[Table], threshold: int) -> str:
+    count = sum(len(t.hidden) for t in tables)
+    if not count:
+        return f"No figure needed hiding: none counted 1 to {threshold - 1} people."
+    return (f"{count} figure{'s' if count != 1 else ''} hidden ({HIDDEN}): a count of 1 to {threshold - 1} people, "
+            f"a second figure of a column that would reveal one by difference from its total, and any share "
+            f"or wait resting on a hidden count.")  # fmt: skip
