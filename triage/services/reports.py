@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import func, or_, select
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from triage.labels import labels
 from triage.rules.waits import MEASURE_NAMES, MEASURES, JourneyDates, WaitTargets, wait_flag, waits
+from triage.services.export_file import export_stream
 from triage.services.permissions import User, require
 from triage.services.report_tables import Column, Table, Value, share, suppress, suppression_note, with_total
 from triage.services.service_settings import read_service_settings
@@ -32,7 +34,7 @@ from triage.services.teams import meeting_scope
 from triage.store.audit import record_event
 from triage.store.database import Store
 from triage.store.errors import RefusedError
-from triage.store.models import Destination, GpPractice, Referral, Screening
+from triage.store.models import Destination, GpPractice, Referral, Screening, Team
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,17 @@ def run_report(store: Store, user: User, name: str, when: ReportRange, *, today:
                      summary=f"report {name}, referrals received {when.start} to {when.end}"
                      f"{' (to leave the service)' if when.leaving else ''}: {len(facts)} referrals")  # fmt: skip
     return Report(name, title, when, made_on, len(facts), tables, tuple(notes))
+
+
+def report_teams(store: Store, user: User) -> list[tuple[str, str]]:
+    """The teams ``user`` may run a report for, as (code, name): a team leader's own, a manager's all."""
+    require(user, "run_reports", store=store)
+    with store.read() as session:
+        scope = meeting_scope(session, user.username) if user.role == "team_leader" else None
+        query = select(Team.code, Team.name).order_by(Team.code)
+        if scope is not None:
+            query = query.where(Team.code.in_(sorted(scope)))
+        return [(code, name) for code, name in session.execute(query)]
 
 
 def _scope_note(when: ReportRange, scope: frozenset[str] | None) -> str:
@@ -325,6 +338,15 @@ def report_text(report: Report) -> str:
         if not table.rows:
             out.append("(none)")
     return "\n".join(out) + "\n"
+
+
+def save_report_csv(report: Report, path: Path) -> None:
+    """``report`` as CSV at ``path``, whole or not at all (services/export_file.py)."""
+    path = path.expanduser().absolute()
+    if not path.parent.is_dir():
+        raise RefusedError(f"the folder {path.parent} does not exist")
+    with export_stream(path, encoding="utf-8", newline="") as stream:
+        write_report_csv(report, stream)
 
 
 def write_report_csv(report: Report, stream: IO[str]) -> None:
