@@ -71,3 +71,40 @@ def test_a_bad_field_is_named_and_nothing_is_written(tmp_path, capsys, monkeypat
     assert code == 2 and "idle_lock_minutes: Input should be greater than or equal to 1" in err
     with opened(db, template.key) as store:
         assert service_settings(store) == ServiceSettings()
+
+
+def test_wait_targets_and_the_lists_of_conditions_import_and_show(tmp_path, capsys, monkeypatch, new_store,
+                                                                    template) -> None:  # fmt: skip
+    """The generic import takes the wait targets (shaped as resources/waits.yaml) and the lists offered on
+    the screening form; a bad target is named by its field and nothing is written."""
+    from triage.rules.waits import default_wait_targets
+
+    db = new_store(tmp_path / "team.db")
+    targets = default_wait_targets().model_dump(mode="json")
+    targets["opt_in_clock"] = True
+    targets["targets"][0]["days"] = 5
+    document = {"wait_targets": targets, "long_term_conditions": ["Diabetes (type 1 or 2)", "Coeliac disease"],
+                "medically_unexplained_symptoms": ["Fibromyalgia"]}  # fmt: skip
+    path = tmp_path / "service.json"
+    bad = {**targets, "targets": [{**targets["targets"][0], "days": 0}]}
+    path.write_text(json.dumps({**document, "wait_targets": bad}), encoding="utf-8")
+    code, _, err = run_as(monkeypatch, capsys, ADMIN, "--database", db, "settings", "import", path)
+    assert code == 2 and "wait_targets.targets[0].days: Input should be greater than or equal to 1" in err
+    with opened(db, template.key) as store:
+        assert service_settings(store) == ServiceSettings()
+    path.write_text(json.dumps(document), encoding="utf-8")
+    code, out, err = run(capsys, "--database", db, "settings", "import", path)
+    assert code == 0, err
+    assert out.endswith("ok: 3 settings changed: wait_targets, long_term_conditions, medically_unexplained_symptoms\n")
+    with opened(db, template.key) as store:
+        stored = service_settings(store)
+    assert (stored.wait_targets.opt_in_clock, stored.wait_targets.targets[0].days) == (True, 5)
+    assert stored.long_term_conditions == ("Diabetes (type 1 or 2)", "Coeliac disease")
+    assert audit_trail(db, template.key)[-1] == (ADMIN, "import", "changed: long_term_conditions, "
+                                                 "medically_unexplained_symptoms, wait_targets (imported from a "
+                                                 "settings file)")  # fmt: skip
+    code, out, _ = run(capsys, "--database", db, "settings", "show")
+    shown = json.loads(out)
+    assert shown["wait_targets"]["targets"][0]["days"] == 5 and shown["medically_unexplained_symptoms"] == [
+        "Fibromyalgia"
+    ]

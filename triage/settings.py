@@ -4,7 +4,8 @@
 (issue 14): the service name, address and phone for letterheads; the crisis and duty contacts shown
 offline when risk is high and printed on the patient copy before the national numbers (defaults, each
 with its source); the ruleset in force (``ruleset_sha256``: a ruleset whose text the store holds, None
-for the shipped one); the idle lock. They are read and changed through
+for the shipped one); the idle lock; the wait targets the list and the record flag; the long-term
+conditions and kinds of MUS the screening form offers. They are read and changed through
 ``triage.services.service_settings`` (an admin's, audited by field). A later setting is one more field
 here, with its default: the store keeps one row per field, and a store without the row reads the default.
 
@@ -25,16 +26,31 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from triage.events import Event
+from triage.fields import no_control_characters
 from triage.files import atomic_write
+from triage.rules.conditions import shipped_condition_lists
 from triage.rules.datafile import loc_to_path
 from triage.rules.waits import WaitTargets, default_wait_targets
 
 SETTINGS_ENV = "TRIAGE_SETTINGS"
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+# One entry of a service's list of conditions: one line, as the form's tick box shows it.
+ConditionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+                          AfterValidator(no_control_characters)]  # fmt: skip
+MAX_CONDITIONS = 60  # a list the form can still show as tick boxes
 
 
 class Contact(BaseModel):
@@ -111,6 +127,30 @@ class ServiceSettings(_LetterheadAndContacts):
     # A report meant to leave the service hides a count of fewer people than this (docs/reports.md):
     # 5, "a common choice" (issue 17), not a figure from the seed documents; the service sets its own.
     small_number_threshold: int = Field(default=5, ge=2, le=50)
+    # The long-term physical conditions and kinds of MUS the screening form offers (any one leads to
+    # integrated IAPT); the shipped lists (resources/conditions.yaml) unless the service sets its own.
+    long_term_conditions: tuple[ConditionName, ...] = Field(
+        default_factory=lambda: shipped_condition_lists().long_term_conditions
+    )
+    medically_unexplained_symptoms: tuple[ConditionName, ...] = Field(
+        default_factory=lambda: shipped_condition_lists().medically_unexplained_symptoms
+    )
+
+    @field_validator("long_term_conditions", "medically_unexplained_symptoms")
+    @classmethod
+    def _a_list_the_form_can_offer(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        """At least one entry, at most ``MAX_CONDITIONS``, each once (ignoring case)."""
+        if not names:
+            raise PydanticCustomError("empty", "at least one entry (the form also offers None and a line for others)")
+        if len(names) > MAX_CONDITIONS:
+            raise PydanticCustomError("too_many", "at most {most} entries, not {count}",
+                                      {"most": MAX_CONDITIONS, "count": len(names)})  # fmt: skip
+        keys = [name.casefold() for name in names]
+        repeated = [name for index, name in enumerate(names) if keys[index] in keys[:index]]
+        if repeated:
+            raise PydanticCustomError("repeated", "each entry once; repeated: {names}",
+                                      {"names": "; ".join(dict.fromkeys(repeated))})  # fmt: skip
+        return names
 
     @field_validator("wait_targets", mode="before")
     @classmethod
@@ -131,6 +171,9 @@ FIELD_LABELS: dict[str, str] = {
     "ruleset_sha256": "Ruleset in force",
     "idle_lock_minutes": "Lock after (minutes)",
     "small_number_threshold": "Hide counts under (reports leaving the service)",
+    "wait_targets": "Wait targets",
+    "long_term_conditions": "Long-term conditions offered",
+    "medically_unexplained_symptoms": "Medically unexplained symptoms offered",
 }
 
 

@@ -1,8 +1,10 @@
 """``triage settings show|import``: the service's settings kept in the store (issue 14), for a service
 that configures a server store without the app. ``show`` prints them as JSON (anyone logged in: every
-user sees them in the app); ``import FILE`` takes a JSON object of any of their fields, or a computer's
-old settings file whole, over the store's (an admin's; audited by field name, as an import). A
-``ruleset_path`` in the file (relative to the file) is read, validated and its text kept in the store."""
+user sees them in the app); ``import FILE`` takes a JSON object of any of their fields (``wait_targets``
+shaped as resources/waits.yaml, ``long_term_conditions`` and ``medically_unexplained_symptoms`` as
+arrays of names), or a computer's old settings file whole, over the store's (an admin's; audited by
+field name, as an import). A ``ruleset_path`` in the file (relative to the file) is read, validated and
+its text kept in the store."""
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -33,8 +32,8 @@ from triage.fields import (
     normalise_postcode,
     parse_iso_date,
 )
-from triage.resources import resource_path
-from triage.rules.datafile import read_yaml
+from triage.rules.conditions import ConditionLists as ConditionLists
+from triage.rules.conditions import shipped_condition_lists
 from triage.rules.outcomes import CRITERION_CODE, OUTCOME_CODE
 from triage.rules.screening import Screening as RoutingScreening
 from triage.rules.vocabulary import Level, ProblemDescriptor, VariableId
@@ -204,27 +203,21 @@ class GpPracticeInput(BaseModel):
 # --- screenings ----------------------------------------------------------------------------------
 
 
-class ConditionLists(BaseModel):
-    """The long-term conditions and kinds of MUS offered on the form (resources/conditions.yaml)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    source: Annotated[str, Field(min_length=1)]
-    long_term_conditions: tuple[Annotated[str, Field(min_length=1)], ...] = Field(strict=False, min_length=1)
-    medically_unexplained_symptoms: tuple[Annotated[str, Field(min_length=1)], ...] = Field(strict=False, min_length=1)
-
-
-@lru_cache(maxsize=1)
 def condition_lists() -> ConditionLists:
-    return ConditionLists.model_validate(read_yaml(resource_path("conditions.yaml")))
+    """The shipped lists (resources/conditions.yaml); the form offers the service's own, which start
+    as these (``ServiceSettings.long_term_conditions``, ``medically_unexplained_symptoms``)."""
+    return shipped_condition_lists()
 
 
 def check_mus_kind(value: str, info: ValidationInfo) -> str:
-    # A stored kind stays readable after a service edits its list (AS_STORED).
+    """A kind of MUS must be one the form offered: the service's list, given as the validation context
+    ``{"mus_kinds": (...)}`` by the screening session; the shipped list without one. A stored kind
+    stays readable after a service edits its list (AS_STORED)."""
     if info.context and info.context.get("as_stored"):
         return value
-    if value not in condition_lists().medically_unexplained_symptoms:
-        raise ValueError("must be one of the kinds of medically unexplained symptoms in resources/conditions.yaml")
+    offered = (info.context or {}).get("mus_kinds") or condition_lists().medically_unexplained_symptoms
+    if value not in offered:
+        raise ValueError("must be one of the kinds of medically unexplained symptoms on the service's list (Settings)")
     return value
 
 
@@ -410,12 +403,13 @@ class InvalidInput(ValueError):
         super().__init__("; ".join(problems))
 
 
-def parse(model: type[M], data: object) -> M:
-    """Validate ``data`` (a mapping) as ``model``; raise InvalidInput with safe messages."""
+def parse(model: type[M], data: object, context: dict[str, Any] | None = None) -> M:
+    """Validate ``data`` (a mapping) as ``model``; raise InvalidInput with safe messages. ``context``:
+    pydantic's validation context (the service's list of MUS kinds, for a screening)."""
     if not isinstance(data, dict):
         raise InvalidInput(["input: must be an object of named fields"])
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise InvalidInput(input_problems(exc)) from None
 

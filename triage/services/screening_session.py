@@ -33,7 +33,7 @@ from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset
 from triage.rules.vocabulary import RATED_VARIABLES, Level, ProblemDescriptor, RatedVariable
 from triage.services.draft_format import SessionDraft, SessionForm, dump_draft, load_draft, screening_data, to_v1
-from triage.services.inputs import DecisionInput, InvalidInput, ScreeningInput, parse
+from triage.services.inputs import ConditionLists, DecisionInput, InvalidInput, ScreeningInput, condition_lists, parse
 from triage.services.route_choice import (
     IAPT_ROUTES,
     Chosen,
@@ -49,6 +49,7 @@ from triage.services.route_choice import (
     reason_needed,
 )
 from triage.services.screening_form import InterventionRow, LiveView, live_view
+from triage.services.settings_lists import offered_lists
 from triage.store.vocabulary import RISK_QUESTIONS
 
 Measure = Literal["phq9", "gad7", "wsas"]
@@ -96,6 +97,7 @@ class ScreeningSession:
         draft = draft or SessionDraft()
         self._form, self._decision, self._dirty = draft.form, draft.decision, False
         self._high_risk_drawn = False
+        self._conditions = offered_lists(condition_lists(), self._form.mus_kinds)  # the shipped, until offer()
         self._recommendation = self._recommend()
         self._conflict = in_conflict(self._decision.route_choice, self._recommendation)
         self.changed: Event[FieldPath] = Event()
@@ -116,6 +118,16 @@ class ScreeningSession:
     @property
     def form(self) -> SessionForm:
         return self._form
+
+    @property
+    def conditions(self) -> ConditionLists:
+        """The long-term conditions and kinds of MUS the form offers, and a kind ticked must be one of."""
+        return self._conditions
+
+    def offer(self, lists: ConditionLists) -> None:
+        """Offer the service's lists (``settings_lists.service_condition_lists``), keeping any kind of
+        MUS this screening already has that they no longer list."""
+        self._conditions = offered_lists(lists, self._form.mus_kinds)
 
     @property
     def decision(self) -> DecisionDraft:
@@ -385,7 +397,11 @@ class ScreeningSession:
 
     def screening_input(self) -> ScreeningInput:
         """The screening, validated: ``model_validate`` of the form's dump; raises InvalidInput."""
-        return parse(ScreeningInput, screening_data(self._form))
+        return parse(
+            ScreeningInput,
+            screening_data(self._form),
+            context={"mus_kinds": self._conditions.medically_unexplained_symptoms},
+        )
 
     def to_inputs(self) -> SessionInputs:
         """The service inputs; raises InvalidInput listing everything that is not done yet."""

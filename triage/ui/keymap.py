@@ -237,7 +237,13 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+L", "lock after"), ("Alt+B", "back up (scheduled backups)"), ("Alt+E", "every N closes"),
         ("Alt+O", "backup folder"), ("Alt+H", "choose the backup folder"), ("Alt+K", "keep the newest"),
         ("Alt+I", "import practices from CSV"),
-        ("Alt+F", "choose a service ruleset file"), ("Alt+S", "use the shipped ruleset"))),
+        ("Alt+F", "choose a service ruleset file"), ("Alt+S", "use the shipped ruleset"),
+        ("Alt+V", "where the service's clock starts"), ("Alt+W", "the wait targets"),
+        ("Alt+M", "remove the selected target"), ("Alt+G", "a new local target's label"),
+        ("Alt+Y", "long-term physical conditions offered"), ("Alt+U", "medically unexplained symptoms offered")),
+        "wait targets: the arrows move, F2 or any key edits the cell, Return keeps it, Tab leaves the table · Return "
+        "in the new target's label, days or source adds it · the lists of conditions: one per line, Tab leaves the "
+        "box"),
     Context("import settings", "import this computer's settings (an admin's first login here)", bound(
         ("Alt+I", "import the ticked values"), ("Alt+K", "keep the store's values")),
         "Tab moves between the fields that differ · Space ticks or clears one (ticked: take this computer's value) · "

@@ -1,5 +1,6 @@
 """The screening's conditions section (section 6): tick boxes for the long-term physical conditions and the
-medically unexplained symptoms on the service's lists, a line for any other long-term condition, and
+medically unexplained symptoms on the service's lists (its Settings; ``session.conditions``), each list
+headed by the pathway it leads to (the ruleset's integrated IAPT route), a line for any other long-term condition, and
 for each list an explicit "None" (live-call issue, defect 2: unanswered is never "none", and an IAPT
 recommendation waits for this section).
 
@@ -14,7 +15,6 @@ from html import escape
 
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QVBoxLayout
 
-from triage.services.screening_form import condition_lists
 from triage.services.screening_session import ScreeningSession
 from triage.ui.binder import Binder, show_text
 
@@ -26,8 +26,10 @@ class ConditionQuestions:
 
     def __init__(self, section: QVBoxLayout, session: ScreeningSession, binder: Binder) -> None:
         self.session, self.binder = session, binder
-        lists = condition_lists()
-        section.addWidget(QLabel("Long-term physical conditions (any one means integrated IAPT):"))
+        lists = session.conditions
+        pathway = escape(session.ruleset.document.iapt_routes.integrated.label)
+        section.addWidget(_heading(f"Long-term physical conditions (any one leads to the integrated pathway: "
+                                   f"<b>{pathway}</b>):"))  # fmt: skip
         self.ltc_none = self._none_box("No long-term physical conditions", "long_term_conditions", section,
                                        self._write_ltc)  # fmt: skip
         self.ltc_boxes = self._boxes(section, lists.long_term_conditions, "long_term_conditions",
@@ -38,7 +40,7 @@ class ConditionQuestions:
         self.ltc_other.textEdited.connect(lambda _t: self._write_ltc(self.ltc_other))
         binder.bind("long_term_conditions.other", self.ltc_other, self._show_ltc)
         section.addWidget(self.ltc_other)
-        section.addWidget(QLabel("Medically unexplained symptoms:"))
+        section.addWidget(_heading(f"Medically unexplained symptoms (any one also leads to <b>{pathway}</b>):"))
         self.mus_none = self._none_box("No medically unexplained symptoms", "mus_kinds", section, self._write_mus)
         self.mus_boxes = self._boxes(section, lists.medically_unexplained_symptoms, "mus_kinds",
                                      "Medically unexplained symptoms", self._write_mus)  # fmt: skip
@@ -88,7 +90,7 @@ class ConditionQuestions:
 
     def _show_ltc(self) -> None:
         answer = self.session.form.long_term_conditions
-        known = set(condition_lists().long_term_conditions)
+        known = set(self.session.conditions.long_term_conditions)
         _show_boxes(self.ltc_none, self.ltc_boxes, answer)
         others = [c for c in answer or () if c not in known]
         if _typed(self.ltc_other.text()) != others:  # "Psoriasis; " as typed stays until the next one comes
@@ -96,6 +98,12 @@ class ConditionQuestions:
 
     def _show_mus(self) -> None:
         _show_boxes(self.mus_none, self.mus_boxes, self.session.form.mus_kinds)
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
 
 
 def _typed(text: str) -> list[str]:

@@ -32,6 +32,7 @@ from triage.rules.questionnaires import questionnaire
 from triage.rules.vocabulary import RATED_VARIABLES, RatedVariable
 from triage.services.inputs import InvalidInput
 from triage.services.screening_session import FieldPath, ScreeningSession, SessionInputs, section_of
+from triage.services.settings_lists import service_condition_lists
 from triage.settings import LiveSettings
 from triage.ui import screening_layout
 from triage.ui.binder import Binder, can_focus
@@ -119,6 +120,7 @@ class ScreeningPage(QWidget):
         secondary = QVBoxLayout()  # after the main problem, before the previous interventions (as the tab order)
         self.secondary = SecondaryProblems(secondary, session, self.binder)
         self.sections["history"].layout_.insertLayout(2, secondary)
+        session.offer(service_condition_lists(settings.current))  # the service's lists, as Settings has them
         self.conditions = ConditionQuestions(self.sections["conditions"].layout_, session, self.binder)
         self.choice = ChoiceQuestions(self.sections["summary"].layout_, session, self.binder)
         self.decision = DecisionSection(self.sections["summary"].layout_, session, self.binder, self.ruleset,

@@ -1,7 +1,8 @@
 """Settings for a service admin. The service's, kept in the store and the same on every computer that
 opens it (``triage.services.service_settings``): service details for letters, the store's reference
 prefix, crisis and duty contacts, the national numbers the patient copy prints after them, the idle
-lock, the GP practice directory, and the ruleset in force (its text kept in the store). This
+lock, the GP practice directory, the ruleset in force (its text kept in the store), the wait targets
+and the lists of conditions the screening form offers (``settings_lists``). This
 computer's own, in its settings file: scheduled backups of its store (``backup_settings``).
 Everything is validated before anything is saved."""
 
@@ -54,6 +55,7 @@ from triage.store.database import Store
 from triage.store.errors import StoreError
 from triage.ui.backup_settings import BackupSection
 from triage.ui.fit import fit_to_screen, follow_focus
+from triage.ui.settings_lists import ConditionListsSection, WaitTargetsSection
 
 CONTACT_HELP = "One per line: name | phone | hours (hours optional)"
 NATIONAL_HELP = (
@@ -205,6 +207,10 @@ class SettingsDialog(QDialog):
         column.addLayout(buttons)
         layout.addWidget(rules)
         self._describe_ruleset(ruleset, note="")
+        self.waits = WaitTargetsSection(settings.wait_targets, self._problems, editable=user.can("settings"))
+        layout.addWidget(self.waits)
+        self.conditions = ConditionListsSection(settings, editable=user.can("settings"))
+        layout.addWidget(self.conditions)
         layout.addStretch(1)
         outer.addWidget(_scrolling(sections), 1)
         layout = outer
@@ -294,7 +300,7 @@ class SettingsDialog(QDialog):
 
     def _problems(self, lines: list[str]) -> None:
         self.problems.setText("<br>".join(escape(line) for line in lines))
-        self.problems.setVisible(True)
+        self.problems.setVisible(bool(lines))
 
     def accept(self) -> None:
         data = {
@@ -306,6 +312,8 @@ class SettingsDialog(QDialog):
             "national_contacts": parse_contacts(self.national.toPlainText()),
             "ruleset_sha256": self.ruleset_sha256,
             "idle_lock_minutes": self.idle_minutes.value(),
+            "wait_targets": self.waits.value(),
+            **self.conditions.value(),
         }
         try:  # everything is checked before anything is saved
             settings = ServiceSettings.model_validate(data)
@@ -313,7 +321,7 @@ class SettingsDialog(QDialog):
                 {**self.computer.model_dump(), "scheduled_backup": self.backups.value()}
             )
         except ValidationError as exc:
-            self._problems(problems_of(exc))
+            self._problems([self.waits.explain(problem) for problem in problems_of(exc)])
             return
         prefix = self.prefix.text().strip()
         if problems := ([BAD_PREFIX] if not PREFIX.fullmatch(prefix) else []) + folder_problems(
