@@ -168,6 +168,7 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
     from triage.ui.meeting_queue_dialog import meeting_queue_dialog, supervision_queue_dialog
     from triage.ui.presenter_view import PresenterView
     from triage.ui.referral_dialog import NewReferralDialog
+    from triage.ui.reports_dialog import ReportsDialog
     from triage.ui.risk_alert import HighRiskAlert
     from triage.ui.send_to_meeting_dialog import SendToMeetingDialog
     from triage.ui.settings_dialog import SettingsDialog
@@ -203,6 +204,7 @@ def dialogs(store: Store) -> dict[str, Callable[[], QWidget]]:
         "send to meeting": lambda: SendToMeetingDialog(store, PWP, new_referral(store), "DON-000001"),
         "meeting queue": lambda: meeting_queue_dialog(store, LEADER),
         "supervision queue": lambda: supervision_queue_dialog(store, LEADER),
+        "reports": lambda: ReportsDialog(store, LEADER),
     }  # fmt: skip
 
 
@@ -303,7 +305,13 @@ def test_docs_keyboard_md_has_the_registrys_tables() -> None:
 
 
 SLOTS = [command.slot for menu in MENUS for command in menu.commands() if command.keys]
-ROLE_ONLY = {"open_settings", "open_audit_trail", "open_users", "open_meeting_queue"}  # not a PWP's: not offered
+ROLE_ONLY = {
+    "open_settings",
+    "open_audit_trail",
+    "open_users",
+    "open_meeting_queue",
+    "open_reports",
+}  # not a PWP's: not offered
 WHILE_LOCKED = {"close", "log_out", "show_keyboard_help"}  # no patient detail shown, or the session left
 
 

@@ -166,6 +166,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.ui.meeting_queue_dialog import meeting_queue_dialog
     from triage.ui.record_edits import CorrectionDialog, DetailsDialog
     from triage.ui.referral_dialog import NewReferralDialog
+    from triage.ui.reports_dialog import ReportsDialog
     from triage.ui.risk_alert import HighRiskAlert
     from triage.ui.screenshots import ADMIN, PWP, SETTINGS, seed
     from triage.ui.send_to_meeting_dialog import SendToMeetingDialog
@@ -225,6 +226,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     yield "open-meeting", lambda: (MeetingOpenDialog(meeting_accounts(store, leader), window, chair="lee.lead"),
                                    ("open_button",))  # fmt: skip
     yield "audit-trail", lambda: (AuditViewer(store, ADMIN, window), ())
+    yield "reports", lambda: (ReportsDialog(store, leader, window), ("run_button", "save_button", "message"))
     yield "users", lambda: (UsersDialog(store, ADMIN, window), ())
     yield "add-user", add_user_form
     yield "password-form", lambda: (PasswordForm("priya.shah", lambda _password: None, window), ("ok",))

@@ -97,6 +97,8 @@ MENUS: tuple[Menu, ...] = (
     )),
     Menu("&Tools", (
         Command("The &matrix in force", "show_matrix", "Ctrl+M", "the matrix in force"),
+        Command("&Reports…", "open_reports", "Ctrl+Shift+R", "the service's reports (team leaders and service "
+                "managers)", needs="run_reports"),
         Command("&Settings", "open_settings", "Ctrl+,", "settings (admins)", needs="settings"),
     )),
     Menu("A&dmin", (
@@ -206,6 +208,11 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+Y", "why, in words"), ("Alt+F", "flag as inappropriate"), ("Alt+L", "take the flag off")),
         "each action is recorded at once, or refused in words with nothing written · Escape closes and shows the "
         "record again"),
+    Context("reports", "reports", bound(
+        ("Alt+R", "the report"), ("Alt+F", "received from"), ("Alt+T", "received to"), ("Alt+E", "team"),
+        ("Alt+L", "meant to leave the service (small numbers and people hidden)"), ("Alt+U", "run"),
+        ("Alt+C", "save as CSV")),
+        "each table says how it was counted; Tab reaches the report, the arrows read it · Escape closes"),
     Context("high-risk alert", "high-risk alert", bound(
         ("Alt+C", "who was contacted"), ("Alt+W", "when"), ("Alt+A", "what was agreed")),
         "type who was contacted (a name or role, in words), Tab to when and what was agreed, Return records it; "

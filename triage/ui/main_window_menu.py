@@ -1,5 +1,5 @@
 """The main window's menus, built from the keyboard registry (keymap.py's ``MENUS``): File, Tools, Admin,
-My account and Help, each command with its shortcut. Every command is also an action of the window
+My account and Help, each command with its shortcut, and the slots of Help and of Tools > Reports. Every command is also an action of the window
 itself, so its shortcut works while the menus are closed. A command is enabled only for a role the
 services would let do it (they check again), only once the window has the session hook it needs
 (account_menu.py), and, while the window is locked, only if it shows no patient detail (Quit, Log out,
@@ -15,9 +15,12 @@ from triage.ui.account_menu import logged_in_menu_text
 from triage.ui.keymap import LOGGED_IN, MENUS, SEPARATOR, Command, Item
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMainWindow, QMenu, QPushButton
+    from collections.abc import Callable
+
+    from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QPushButton, QWidget
 
     from triage.services.permissions import Action, User
+    from triage.store.database import Store
     from triage.ui.referrals_page import ReferralsPage
 
     _Window = QMainWindow  # what mypy checks the mixin against; at run time MainWindow brings it
@@ -34,6 +37,8 @@ class WindowMenu(_Window):
 
         @property
         def locked(self) -> bool: ...
+
+        def _run_admin_dialog(self, opener: Callable[[Store, User, QWidget], QDialog | None]) -> None: ...
 
     def add_menu(self) -> None:
         """Every menu of ``MENUS``, in order; each command's action kept by its slot's name."""
@@ -86,3 +91,9 @@ class WindowMenu(_Window):
         sheet.exec()
         sheet.deleteLater()
         self.activateWindow()
+
+    def open_reports(self) -> None:
+        """Tools > Reports (Ctrl+Shift+R): the service's reports (team leaders and service managers)."""
+        from triage.ui.reports_dialog import open_reports
+
+        self._run_admin_dialog(open_reports)
