@@ -101,6 +101,7 @@ from triage.services.meetings import (
     require_presenter,
     reveal_name,
 )
+from triage.services.merges import MergeInput, UndoMergeInput, merge_people, merge_preview, undo_merge
 from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
 from triage.services.references import set_reference_prefix
 from triage.services.service_settings import read_ruleset_file, save_computer_settings, save_service_settings
@@ -331,6 +332,12 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
         w.store, u, "no-referral", {"team": None}), NotFoundError),
     ("view_referral", "team_choices", lambda w, u: team_choices(w.store, u), None),
     ("view_referral", "clinician_choices", lambda w, u: clinician_choices(w.store, u), None),
+    # two records of one person (issue 15 item 9): the new referral's person and the drafted one's
+    ("merge_people", "merge_preview", lambda w, u: merge_preview(w.store, u, w.new, w.drafted), None),
+    ("merge_people", "merge_people", lambda w, u: merge_people(w.store, u, w.new, w.drafted, 1, 1, MergeInput(
+        nhs_number=make_nhs_number(1), reason_category="gp_record", reason="One person on the GP record")), None),
+    ("merge_people", "undo_merge", lambda w, u: undo_merge(w.store, u, 999, UndoMergeInput(
+        undo_reason="Two people after all")), NotFoundError),
 ]  # fmt: skip
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 Action = Literal[
     "screen", "decide", "confirm_in_meeting", "override_any", "view_referral", "create_referral", "search",
     "print_letter", "record_contact", "close_referral", "export", "import", "settings", "rulesets", "users", "audit_view", "backup", "restore", "verify",
-    "send_to_meeting", "run_meeting", "supervise",
+    "send_to_meeting", "run_meeting", "supervise", "merge_people",
 ]  # fmt: skip
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
@@ -62,6 +62,8 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     "send_to_meeting": CLINICAL,  # send a referral to the referral meeting, with a question for the team
     "run_meeting": LEADER,  # open, run and close a meeting, reorder and view its queue, change a locked decision
     "supervise": LEADER,  # view the "discuss in supervision" queue of the accounts one supervises
+    # two records of one person (issue 15 item 9): look at both side by side, merge them, undo a merge
+    "merge_people": LEADER,
 }
 assert set(PERMISSIONS) == set(ACTIONS)
 
