@@ -62,6 +62,7 @@ def test_a_leader_merges_two_records_by_keyboard_and_undoes_it(qtbot, store) -> 
         dialog.grab().save(str(SCREENSHOT))
         press(qtbot, Qt.Key.Key_Return)
         seen["refused"] = dialog.problems.text()
+        dialog.grab().save(str(SCREENSHOT.with_name("merge-dialog-refused.png")))
         assert focused() is dialog.nhs_number
         press(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
         qtbot.keyClicks(dialog.nhs_number, make_nhs_number(1))

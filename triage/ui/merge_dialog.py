@@ -122,9 +122,20 @@ class _Form(QDialog):
     def show_problems(self, problems: list[str]) -> None:
         self.problems.setText(problems_html(problems, LABELS))
         self.problems.setVisible(True)
+        self._fit_height()
         first = problems[0].partition(":")[0] if problems else ""
         if first in self.focus_targets:
             self.focus_targets[first].setFocus()
+
+    def _fit_height(self) -> None:
+        """Grow to show the problems in full (a wrapped label's height depends on the width it gets)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+            wanted = (
+                layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+            )
+            self.resize(self.width(), max(self.height(), wanted))
 
     def clear_problems(self) -> None:
         self.problems.clear()
@@ -143,7 +154,7 @@ class MergeDialog(_Form):
         self.note = QLabel(NOTE)
         self.note.setWordWrap(True)
         self.note.setAccessibleName("What to do")
-        self.column.insertWidget(1, self.note)
+        self.form.addRow(self.note)
         self.table = QTableWidget(len(ROWS), 2)
         self.table.setAccessibleName("The two records side by side")
         self.table.setHorizontalHeaderLabels(["This record", "The other record"])
@@ -154,9 +165,7 @@ class MergeDialog(_Form):
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setFixedHeight(self.table.verticalHeader().length() + self.table.horizontalHeader().sizeHint().height()
                                   + 2 * self.table.frameWidth())  # fmt: skip
-        self.column.insertWidget(2, self.table)
-        self.form = QFormLayout()  # the rest of the form, under the two records
-        self.column.insertLayout(3, self.form)
+        self.form.addRow(self.table)
         self.keep = QComboBox()
         self.add_row("keep", self.keep)
         self.nhs_number = self.line("nhs_number", "the kept record's NHS number, typed again")
