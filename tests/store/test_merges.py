@@ -256,3 +256,16 @@ def test_the_preview_says_why_not_and_an_unknown_record_names_the_field(store: S
             merge_preview(store, LEADER, kept, typed)
     with pytest.raises(PermissionDenied):
         merge_preview(store, PWP, kept, born_apart)
+
+
+def test_a_referral_arriving_later_with_the_merged_records_number_joins_that_record_which_says_so(store: Store) -> None:
+    """Not the kept person: the number may be another person's. Its record shows the merge, and a
+    merge of it waits for the first to be undone (HAZ-034's planned control: flag it on arrival)."""
+    kept, other, _ = two_records(store)
+    merge_id = merge_people(store, LEADER, kept, other, 1, 1, merge_input(make_nhs_number(1)))
+    late = create_referral(store, PWP, referral_input(2, family_name="Testfamily1", received_on="2024-08-01")).id
+    assert person_of(store, late) != person_of(store, kept)
+    record = referral_record(store, PWP, late)
+    assert [(m.id, m.kept) for m in record.merges] == [(merge_id, False)]
+    assert f"merge {merge_id}: merged into the record with NHS number" in record_as_text(record)
+    assert "one of the two records was merged into another" in merge_preview(store, LEADER, kept, late).problems[0]
