@@ -29,6 +29,7 @@ from triage.store.vocabulary import (
     INAPPROPRIATE_REASONS,
     INTERVENTION_OUTCOMES,
     LETTER_KINDS,
+    MERGE_REASONS,
     REFERRAL_SOURCES,
     REFERRAL_STATUSES,
     RETURNED_FROM,
@@ -58,6 +59,7 @@ class Labels(StrictModel):
     letter_kinds: dict[str, Text]
     identity_fields: dict[str, Text]
     correction_reasons: dict[str, Text]
+    merge_reasons: dict[str, Text]
     returned_from: dict[str, Text]  # the service a referral came back from (the ping-pong record)
     contact_kinds: dict[str, Text]
     contact_channels: dict[str, Text]
@@ -77,6 +79,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "letter_kinds": LETTER_KINDS,
     "identity_fields": IDENTITY_FIELDS,
     "correction_reasons": CORRECTION_REASONS,
+    "merge_reasons": MERGE_REASONS,
     "returned_from": RETURNED_FROM,
     "contact_kinds": CONTACT_KINDS,
     "contact_channels": CONTACT_CHANNELS,

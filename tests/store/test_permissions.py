@@ -103,9 +103,10 @@ from triage.services.meetings import (
     require_presenter,
     reveal_name,
 )
+from triage.services.merges import MergeInput, UndoMergeInput, merge_people, merge_preview, undo_merge
 from triage.services.permissions import ACTIONS, PERMISSIONS, Action, PermissionDenied, User
 from triage.services.references import set_reference_prefix
-from triage.services.reports import ReportRange, run_report
+from triage.services.reports import ReportRange, report_teams, run_report
 from triage.services.service_settings import read_ruleset_file, save_computer_settings, save_service_settings
 from triage.services.settings_import import Difference, ImportOffer, answer_import_offer, import_settings_document
 from triage.services.store_setup import initialise_store
@@ -260,6 +261,7 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
         reason="outside_remit", referrer="Dr A Example")), None),
     ("search", "letters_not_sent", lambda w, u: letters_not_sent(w.store, u), None),
     ("run_reports", "run_report", lambda w, u: run_report(w.store, u, "waits", ReportRange(date(2024, 1, 1), date(2024, 12, 31))), None),
+    ("run_reports", "report_teams", lambda w, u: report_teams(w.store, u), None),
     ("create_referral", "create_referral", lambda w, u: create_referral(w.store, u, referral_input(9)), None),
     ("create_referral", "update_referral", lambda w, u: update_referral(w.store, u, w.new, 1, ReferralUpdate(phone="07700900123")), None),
     ("create_referral", "change_status", lambda w, u: change_status(w.store, u, w.new, "contacted"), None),
@@ -337,6 +339,12 @@ CASES: list[tuple[Action, str, Call, type[Exception] | None]] = [
         w.store, u, "no-referral", {"team": None}), NotFoundError),
     ("view_referral", "team_choices", lambda w, u: team_choices(w.store, u), None),
     ("view_referral", "clinician_choices", lambda w, u: clinician_choices(w.store, u), None),
+    # two records of one person (issue 15 item 9): the new referral's person and the drafted one's
+    ("merge_people", "merge_preview", lambda w, u: merge_preview(w.store, u, w.new, w.drafted), None),
+    ("merge_people", "merge_people", lambda w, u: merge_people(w.store, u, w.new, w.drafted, 1, 1, MergeInput(
+        nhs_number=make_nhs_number(1), reason_category="gp_record", reason="One person on the GP record")), None),
+    ("merge_people", "undo_merge", lambda w, u: undo_merge(w.store, u, 999, UndoMergeInput(
+        undo_reason="Two people after all")), NotFoundError),
 ]  # fmt: skip
 
 

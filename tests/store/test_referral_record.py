@@ -284,7 +284,7 @@ def test_the_json_has_stable_keys_and_iso_dates(store: Store) -> None:
     data = json.loads(json.dumps(record_as_json(referral_record(store, PWP, case.referral_id))))
     assert list(data) == ["person", "referral", "screening", "screenings_recorded", "trace", "decision",
                           "decisions_recorded", "letters", "status_history", "journey", "earlier_referrals",
-                          "corrections", "missing"]  # fmt: skip
+                          "corrections", "merges", "missing"]  # fmt: skip
     assert data["person"]["date_of_birth"] == "1985-03-14" and data["referral"]["received_on"] == "2024-05-01"
     assert data["decision"]["confirmed_route"] == "cmht" and data["decision"]["overridden"] is True
     assert data["decision"]["override_reason"] == REASON and data["decision"]["decided_at"].endswith("+00:00")

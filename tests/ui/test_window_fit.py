@@ -26,9 +26,10 @@ SCREENS = {"1366x768": (1366, 768), "1280x720": (1280, 720)}
 TITLE_AND_TASKBAR = 60  # what a window's own height leaves for the title bar and the taskbar
 WINDOWS = ("first-run", "login-error", "main-window", "record", "screening", "locked", "new-referral", "gp-addressee", "settings",
            "matrix", "letters", "high-risk-alert", "journey", "audit-trail", "users", "add-user", "password-form", "role-form",
-           "keyboard-shortcuts", "send-to-meeting", "meeting-queue", "open-meeting", "supervisor-form")  # fmt: skip
+           "keyboard-shortcuts", "send-to-meeting", "meeting-queue", "open-meeting", "supervisor-form", "leader-record",
+           "merge-records", "undo-merge")  # fmt: skip
 WINDOW_BASES = {"QDialog", "QMainWindow", "AccountForm"}
-ABSTRACT = {"AccountForm", "_EditDialog"}  # never shown themselves: their forms are
+ABSTRACT = {"AccountForm", "_EditDialog", "_Form"}  # never shown themselves: their forms are
 
 
 @functools.cache

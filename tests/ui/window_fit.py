@@ -164,6 +164,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     from triage.ui.matrix_view import MatrixView
     from triage.ui.meeting_open_dialog import MeetingOpenDialog
     from triage.ui.meeting_queue_dialog import meeting_queue_dialog
+    from triage.ui.merge_dialog import MergeDialog, UndoMergeDialog
     from triage.ui.record_edits import CorrectionDialog, DetailsDialog
     from triage.ui.referral_dialog import NewReferralDialog
     from triage.ui.reports_dialog import ReportsDialog
@@ -191,6 +192,11 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
                         "record_page.correct_button", "record_page.edit_button", "record_page.letters_button",
                         "record_page.journey_button")  # fmt: skip
 
+    def leader_record() -> Built:  # a team leader's record has the merge actions too
+        leader_window = MainWindow(store, ruleset, SETTINGS, leader, unlock_check=lambda _password: False)
+        leader_window.open_referral(ids["decided"])
+        return leader_window, ("record_page.back_button", "record_page.journey_button", "record_page.merge_button")
+
     def screening() -> Built:
         window.open_referral(ids["in_progress"])
         return window, ("screening",)
@@ -210,6 +216,10 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
                                           ("save_button",))  # fmt: skip
     yield "edit-address-and-gp", lambda: (DetailsDialog(referral_record(store, PWP, ids["decided"]), ("Dr A",), window),
                                           ("save_button",))  # fmt: skip
+    yield "merge-records", lambda: (MergeDialog(window, referral_record(store, PWP, ids["decided"])),
+                                    ("action_button", "table", "reason"))  # fmt: skip
+    yield "undo-merge", lambda: (UndoMergeDialog(window, referral_record(store, PWP, ids["decided"])),
+                                 ("action_button", "undo_reason"))  # fmt: skip
     yield "gp-addressee", lambda: (AddresseeDialog(("Dr A Example", "Dr B Sample"), window), ())
     yield "settings", lambda: (SettingsDialog(store, ruleset, SETTINGS, ADMIN, window), ())
     yield "settings-import", lambda: (SettingsImportDialog(every_field_differs(), window), ())
@@ -236,6 +246,7 @@ def session(store: Any, app: QApplication) -> Iterator[tuple[str, Callable[[], B
     yield "change-my-password", lambda: (ChangePasswordForm(PWP, lambda _old, _new: None, window), ("ok",))
     yield "keyboard-shortcuts", lambda: (KeyboardHelp(window), ("text",))
     yield "record", record
+    yield "leader-record", leader_record
     yield "screening", screening
     yield "locked", locked
 

@@ -1,4 +1,5 @@
-"""``triage referrals import|export|show`` (and the journey's commands, triage/cli/journey.py): referrals in and out of the store as JSON or CSV, and one
+"""``triage referrals import|export|show`` (and the journey's commands, triage/cli/journey.py; merging
+two records of one person, triage/cli/merges.py): referrals in and out of the store as JSON or CSV, and one
 referral's whole record, after a login. The services (and with them the store) are imported when one
 of these commands runs."""
 
@@ -51,6 +52,9 @@ def register(commands: Commands) -> None:
     from triage.cli.teams import register_referral_commands
 
     register_referral_commands(referrals, store)
+    from triage.cli.merges import register_merge_commands
+
+    register_merge_commands(referrals, store)
 
 
 def _referrals_import(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 Action = Literal[
     "screen", "decide", "confirm_in_meeting", "override_any", "view_referral", "create_referral", "search",
     "print_letter", "record_contact", "close_referral", "export", "import", "settings", "rulesets", "users", "audit_view", "backup", "restore", "verify",
-    "send_to_meeting", "run_meeting", "supervise", "run_reports",
+    "send_to_meeting", "run_meeting", "supervise", "merge_people", "run_reports",
 ]  # fmt: skip
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
@@ -64,6 +64,8 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     "send_to_meeting": CLINICAL,  # send a referral to the referral meeting, with a question for the team
     "run_meeting": LEADER,  # open, run and close a meeting, reorder and view its queue, change a locked decision
     "supervise": LEADER,  # view the "discuss in supervision" queue of the accounts one supervises
+    # two records of one person (issue 15 item 9): look at both side by side, merge them, undo a merge
+    "merge_people": LEADER,
     # the service's figures (issue 17): a team leader's scoped to their own teams, a manager's to all
     "run_reports": LEADER | MANAGER,
 }

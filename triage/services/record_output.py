@@ -79,6 +79,7 @@ def record_as_text(record: ReferralRecord) -> str:
         ("Letters", _letters(record)),
         ("Status history", _status_history(record)),
         ("Corrections", _corrections(record)),
+        ("Merges", [f"  {line}" for line in merge_lines(record)] or [f"  {NONE}"]),
         ("Journey and waits", _journey(record)),
         ("Other referrals for this person", _earlier(record)),
     ]
@@ -282,6 +283,24 @@ def correction_lines(record: ReferralRecord) -> list[str]:
         f"({words.correction_reasons.get(c.reason_category, c.reason_category)}: {c.reason}) by {c.corrected_by}"
         for c in record.corrections
     ]
+
+
+def merge_lines(record: ReferralRecord) -> list[str]:
+    """Each merge of two records this person took part in, and its undoing, as lines of plain text."""
+    words, lines = labels(), []
+    for m in record.merges:
+        moved = f"{len(m.referral_ids)} referral{'' if len(m.referral_ids) == 1 else 's'}"
+        other = f"the record with NHS number {_shown('nhs_number', m.other_nhs_number)}"
+        what = (
+            f"{other} merged into this one ({moved} moved here)"
+            if m.kept
+            else f"merged into {other} ({moved} moved there)"
+        )
+        lines.append(f"{uk_time(m.merged_at)} merge {m.id}: {what} "
+                     f"({words.merge_reasons.get(m.reason_category, m.reason_category)}: {m.reason}) by {m.merged_by}")  # fmt: skip
+        if m.undone_at is not None:
+            lines.append(f"{uk_time(m.undone_at)} merge {m.id} undone ({m.undo_reason}) by {m.undone_by}")
+    return lines
 
 
 def _shown(field: str, value: str) -> str:

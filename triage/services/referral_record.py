@@ -38,6 +38,7 @@ from triage.services.decisions import json_shaped, replay_stored
 from triage.services.inputs import RiskItem, ScreeningInput
 from triage.services.journey_record import JourneyPart, journey_part
 from triage.services.letters import RecordedLetter, recorded_letter
+from triage.services.merges import MergeEntry, merges_of
 from triage.services.permissions import User, record_view, require
 from triage.services.record_output import record_as_json, record_as_text
 from triage.services.referrals import HistoryEntry, history_entry
@@ -49,14 +50,14 @@ from triage.store.models import Decision, LetterRecord, Referral, Screening
 from triage.store.vocabulary import RISK_QUESTIONS
 
 __all__ = [
-    "CorrectionEntry", "DecisionPart", "DestinationPart", "InterventionPart", "MatrixTrace", "Names", "PersonPart", "PracticePart",
+    "CorrectionEntry", "DecisionPart", "DestinationPart", "InterventionPart", "MatrixTrace", "MergeEntry", "Names", "PersonPart", "PracticePart",
     "Rating", "RatingNote", "ReferralPart", "ReferralRecord", "RiskAnswer", "RiskPart", "ScreeningPart",
     "StatusEntry", "record_as_json", "record_as_text", "referral_record",
 ]  # fmt: skip
 
 # What the one audit event says was shown: the names of the parts, never their content.
 VIEW_SUMMARY = (
-    "viewed the referral's record (screening, decision and trace, letters, history, journey, other referrals)"
+    "viewed the referral's record (screening, decision and trace, letters, history, merges, journey, other referrals)"
 )
 
 TraceBasis = Literal["replayed", "stored", "ruleset_in_force"]
@@ -264,6 +265,7 @@ class ReferralRecord:
     journey: JourneyPart  # contact steps, journey dates, waits and their flags, why closed (docs/journey.md)
     earlier_referrals: tuple[HistoryEntry, ...]  # the person's other referrals, oldest first
     corrections: tuple[CorrectionEntry, ...]  # of the person's identifiers, oldest first
+    merges: tuple[MergeEntry, ...]  # the person kept or merged in a merge of two records, oldest first, with any undo
     names: Names
 
     def __repr__(self) -> str:
@@ -319,6 +321,7 @@ def _record(
         letters=_letters(session, referral.id),
         status_history=tuple(StatusEntry(c.status, c.changed_at, c.actor) for c in referral.status_changes),
         corrections=corrections_of(session, referral.person_id),
+        merges=merges_of(session, referral.person_id),
         journey=journey,
         earlier_referrals=_earlier_referrals(session, referral),
         names=_names(ruleset or default_ruleset()),

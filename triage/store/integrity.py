@@ -33,6 +33,7 @@ GUARDS_SINCE = {
     "0004": ("letter_no_update", "letter_no_delete"),
     "0007": ("audit_countersign_no_update", "audit_countersign_no_delete", "audit_key_no_delete"),
     "0012": ("contact_event_no_update", "contact_event_no_delete"),
+    "0020": ("person_merge_no_delete", "person_merge_undone_no_update"),
 }
 
 

@@ -46,6 +46,7 @@ from triage.store.vocabulary import (
     LETTER_EVENTS,
     LETTER_KINDS,
     MEETING_OUTCOME_CODES,
+    MERGE_REASONS,
     REFERRAL_SOURCES,
     REFERRAL_STATUSES,
     RETURNED_FROM,
@@ -109,6 +110,9 @@ class Person(Base):
     given_key: Mapped[str] = mapped_column(String(100), server_default="")
     date_of_birth: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set when a team leader merged this record into another found to be the same person (migration
+    # 0020, services/merges.py): its referrals moved there; the row is kept, so the merge can be undone.
+    merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
 
     referrals: Mapped[list[Referral]] = relationship(back_populates="person", order_by="Referral.received_on")
 
@@ -521,6 +525,34 @@ class IdentityCorrection(Base):
     __table_args__ = (
         CheckConstraint(sql_in("field", IDENTITY_FIELDS), name="field"),
         CheckConstraint(sql_in("reason_category", CORRECTION_REASONS), name="reason_category"),
+    )
+
+
+class PersonMerge(Base):
+    """Two records found to be one person, merged by a team leader (issue 15, item 9): the person kept,
+    the person merged into it (kept too, marked ``merged_into_id``), exactly which referrals moved,
+    why (a category and the words typed), by whom and when; and, once, its undoing. Never deleted."""
+
+    __tablename__ = "person_merge"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kept_person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    merged_person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    referral_ids: Mapped[list[str]] = mapped_column(JsonDoc)  # the referrals moved, which an undo moves back
+    reason_category: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(String(500))
+    merged_by: Mapped[str] = mapped_column(String(100))
+    merged_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    undone_by: Mapped[str | None] = mapped_column(String(100))
+    undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    undo_reason: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        CheckConstraint(sql_in("reason_category", MERGE_REASONS), name="reason_category"),
+        CheckConstraint("kept_person_id <> merged_person_id", name="two_people"),
+        CheckConstraint(
+            "(undone_at IS NULL) = (undone_by IS NULL) AND (undone_at IS NULL) = (undo_reason IS NULL)", name="undone"
+        ),  # fmt: skip
     )
 
 

@@ -82,6 +82,9 @@ IdentityField = Literal["given_name", "family_name", "date_of_birth", "nhs_numbe
 IDENTITY_FIELDS: tuple[IdentityField, ...] = get_args(IdentityField)
 CorrectionReason = Literal["typing_error", "confirmed_with_person", "gp_record", "other"]
 CORRECTION_REASONS: tuple[CorrectionReason, ...] = get_args(CorrectionReason)
+# Why two records were found to be one person and merged by a team leader (issue 15, item 9).
+MergeReason = Literal["confirmed_with_person", "gp_record", "nhs_number_mistyped", "other"]
+MERGE_REASONS: tuple[MergeReason, ...] = get_args(MergeReason)
 
 AuditAction = Literal[
     "create", "update", "decision", "letter", "import", "export", "attempted_deletion", "delete",

@@ -67,7 +67,7 @@ class Menu:
 
 
 # Menu titles are access keys wherever the window is: none of F, G, T, D, M, H is a letter of a page's
-# (home N O R; record B E I A J; screening W P A V R S O E C K N I L; lock U W), so the meeting's menu is
+# (home N O R; record B E I A J R U; screening W P A V R S O E C K N I L; lock U W), so the meeting's menu is
 # Meetin&g, not M&eeting (Alt+E re-screens a record). Quit is the File menu's last.
 MENUS: tuple[Menu, ...] = (
     Menu("&File", (
@@ -170,10 +170,12 @@ CONTEXTS: tuple[Context, ...] = (
         ("Alt+I", "correct the name, date of birth or NHS number (with a reason)"),
         ("Alt+A", "edit the postal address and referring GP"),
         ("Alt+J", "the journey: record contact, the treatment start, close the referral (an open referral)"),
+        ("Alt+R", "merge with another record of the same person (team leaders)"),
+        ("Alt+U", "undo a merge into this person (team leaders, where one is in place)"),
         ("PgUp", "scroll up"), ("PgDown", "scroll down")),
         "what Return opens (a referral not screened yet opens at its screening instead) · Tab / Shift+Tab from "
         "section to section (the banner, risk, decision, referral, journey and waits, screening answers, ratings and trace, "
-        "letters, status history, other referrals), the arrows within one · Ctrl+L letters", in_window=True),
+        "letters, status history, corrections, merges, other referrals), the arrows within one · Ctrl+L letters", in_window=True),
     Context("screening", "screening", bound(
         *((f"Alt+{number}", section) for number, section in enumerate(SCREENING_SECTIONS, 1)),
         ("Alt+W", "also ask the WSAS"), ("Alt+P", "main problem"), ("Alt+A", "add a previous intervention"),

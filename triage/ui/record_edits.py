@@ -25,6 +25,7 @@ from triage.services.referrals import update_referral
 from triage.services.teams import clinician_choices, set_team_and_clinician, team_choices
 from triage.store.errors import NotFoundError, RefusedError, StoreError
 from triage.store.vocabulary import CORRECTION_REASONS
+from triage.ui.merge_dialog import MergeDialog, UndoMergeDialog
 from triage.ui.referral_dialog import problems_html
 
 if TYPE_CHECKING:
@@ -196,10 +197,15 @@ class DetailsDialog(_EditDialog):
 
 
 def connect_edits(window: MainWindow, page: RecordView) -> None:
-    """The record's "Correct identifiers" and "Edit address and GP" open their dialogs; after a change
-    the record is read again and shown."""
+    """The record's "Correct identifiers", "Edit address and GP", "Merge records" and "Undo
+    merge" open their dialogs; after a change the record is read again and shown."""
     page.correct_requested.connect(lambda: _correct(window, page.record))
     page.edit_requested.connect(lambda: _edit(window, page.record))
+    # two records of one person (a team leader's; merge_dialog.py): merge with another, undo a merge
+    page.merge_requested.connect(lambda: _run(window, MergeDialog(window, page.record), page.record.referral.id))
+    page.unmerge_requested.connect(
+        lambda: _run(window, UndoMergeDialog(window, page.record), page.record.referral.id)
+    )  # fmt: skip
 
 
 def _correct(window: MainWindow, record: ReferralRecord) -> None:

@@ -17,7 +17,7 @@ from triage.rules.questionnaires import questionnaire
 from triage.services.assessment_view import assessment_rows, protective_level_words
 from triage.services.completeness import missing_line
 from triage.services.journey_record import journey_lines
-from triage.services.record_output import BASIS, PRESENT, correction_lines, uk_date, uk_time
+from triage.services.record_output import BASIS, PRESENT, correction_lines, merge_lines, uk_date, uk_time
 
 if TYPE_CHECKING:
     from triage.services.referral_record import Names, ReferralRecord, ScreeningPart
@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 NONE = "none recorded"
 # The sections' headings, in the order the page shows them (each also the section's accessible name).
 HEADINGS = ("Risk", "Decision", "Referral", "Journey and waits", "Screening answers", "Ratings and matrix trace",
-            "Letters", "Status history", "Corrections", "Other referrals for this person")  # fmt: skip
+            "Letters", "Status history", "Corrections", "Merges", "Other referrals for this person")  # fmt: skip
 
 
 def sections(record: ReferralRecord) -> list[tuple[str, str]]:
     """(heading, rich text) for every section, in ``HEADINGS`` order."""
     writers = (risk, decision, referral, journey, screening_answers, trace, letters, status_history, corrections,
-               other_referrals)  # fmt: skip
+               merges, other_referrals)  # fmt: skip
     return [(heading, html(write(record))) for heading, write in zip(HEADINGS, writers, strict=True)]
 
 
@@ -247,6 +247,11 @@ def status_history(record: ReferralRecord) -> list[str]:
 def corrections(record: ReferralRecord) -> list[str]:
     """Each identifier corrected (what it was, what it became, why, by whom, when), as `triage referrals show` does."""
     return [escape(line) for line in correction_lines(record)] or [NONE]
+
+
+def merges(record: ReferralRecord) -> list[str]:
+    """Each merge of two records of the person, and its undoing, as `triage referrals show` says it."""
+    return [escape(line) for line in merge_lines(record)] or [NONE]
 
 
 def other_referrals(record: ReferralRecord) -> list[str]:

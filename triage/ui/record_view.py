@@ -8,7 +8,8 @@ each a heading and one focusable read-only text named by that heading, so Tab an
 section to section, the arrow keys read within one, and a screen reader names each. At the bottom,
 fixed, the actions: Back to the list (Escape) and, for a role that may screen, Re-screen (Alt+E,
 Ctrl+E) or Resume the draft when one is waiting, Correct identifiers (Alt+I) and Edit address and
-GP (Alt+A); the window checks the permission when it is pressed
+GP (Alt+A), and for a team leader Merge records (Alt+R) and, where a merge into the person
+is in place, Undo merge (Alt+U); the window checks the permission when it is pressed
 and says here why not. Page Up and Page Down scroll the record.
 """
 
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage.labels import labels
+from triage.services.merges import undoable
 from triage.services.permissions import PERMISSIONS
 from triage.services.referral_record import ReferralRecord
 from triage.ui.patient_banner import BannerFacts, PatientBanner
@@ -54,6 +56,8 @@ class RecordView(QWidget):
     correct_requested = Signal()  # correct the identifiers (record_edits.py: the dialog and the service)
     edit_requested = Signal()  # edit the postal address and the referring GP
     journey_requested = Signal()  # contact, treatment start, closing (docs/journey.md): the window opens it
+    merge_requested = Signal()  # merge another record of the same person into this one (merge_dialog.py)
+    unmerge_requested = Signal()  # undo a merge into this person
 
     def __init__(self, record: ReferralRecord, *, may_screen: bool, role: str, has_draft: bool = False,
                  parent: QWidget | None = None) -> None:  # fmt: skip
@@ -127,10 +131,23 @@ class RecordView(QWidget):
             self.journey_button = QPushButton("&Journey: contact, treatment, close… (Ctrl+J)")  # Ctrl+J: the window's
             self.journey_button.clicked.connect(self.journey_requested)
             bar.addWidget(self.journey_button)
+        # Two records of one person: a team leader's (the services check again). Undo shows only where a
+        # merge into this person is in place, but is always made, so its key is always the record's.
+        self.merge_button = self.unmerge_button = None
+        if role in PERMISSIONS["merge_people"]:
+            self.merge_button = QPushButton("Me&rge records…")
+            self.merge_button.clicked.connect(self.merge_requested)
+            self.unmerge_button = QPushButton("&Undo merge…")
+            self.unmerge_button.clicked.connect(self.unmerge_requested)
+            bar.addWidget(self.merge_button)
+            bar.addWidget(self.unmerge_button)
         bar.addStretch(1)
         column.addLayout(bar)
-        for button in self.buttons():
-            button.setAccessibleName(button.text().replace("&", ""))
+        for button in (*self.buttons(), self.unmerge_button):
+            if button is not None:
+                button.setAccessibleName(button.text().replace("&", ""))
+        if self.unmerge_button is not None:  # made, named, then hidden where no merge into the person is in place
+            self.unmerge_button.setVisible(bool(undoable(record.merges)))
         self._set_note(self._why_not(record, may_screen, role))
 
         for keys, slot in ((QKeySequence(Qt.Key.Key_Escape), self.back_requested.emit),
@@ -143,8 +160,8 @@ class RecordView(QWidget):
 
     def buttons(self) -> list[QPushButton]:
         buttons = (self.back_button, self.screen_button, self.correct_button, self.edit_button, self.letters_button,
-                   self.journey_button)  # fmt: skip
-        return [b for b in buttons if b is not None]
+                   self.journey_button, self.merge_button, self.unmerge_button)  # fmt: skip
+        return [b for b in buttons if b is not None and not b.isHidden()]  # Undo merge: hidden where none is in place
 
     def show_refusal(self, text: str) -> None:
         """Why the screening was not started, kept in view under the record."""
