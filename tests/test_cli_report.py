@@ -53,6 +53,10 @@ def test_a_service_manager_runs_the_reports(tmp_path, capsys, monkeypatch, new_s
     )
     code, out, _ = run(capsys, "--database", db, "report", "waits", *span)
     assert code == 0 and "People over target" in out
+    pdf = tmp_path / "waits.pdf"
+    assert run(capsys, "--database", db, "report", "waits", *span, "--format", "pdf", "--out", pdf) == (
+        0, f"saved the waits report to {pdf}\n", "")  # fmt: skip
+    assert pdf.read_bytes().startswith(b"%PDF-")
     with opened(db, template.key) as store, store.engine.connect() as connection:
         summaries = [row[0] for row in connection.exec_driver_sql(
             "SELECT summary FROM audit_event WHERE entity_id = 'reports' ORDER BY id")]  # fmt: skip
@@ -65,6 +69,8 @@ def test_refusals_and_bad_input_name_what_is_wrong(tmp_path, capsys, monkeypatch
                   "--to", "2024-12-31") == (1, "", refused("run reports"))  # fmt: skip
     assert run_as(monkeypatch, capsys, ADMIN, "--database", db, "report", "waits", "--from", "2024-01-01",
                   "--to", "2024-12-31") == (1, "", refused("run reports"))  # fmt: skip
+    assert run(capsys, "--database", db, "report", "waits", "--from", "2024-01-01", "--to", "2024-12-31",
+               "--format", "pdf") == (2, "", "error: out: a PDF report needs a file: give --out FILE\n")  # fmt: skip
     assert run(capsys, "--database", db, "report", "waits", "--from", "1 May", "--to", "2024-12-31") == (
         2, "", "error: from: must be a date as YYYY-MM-DD\n")  # fmt: skip
     assert run(capsys, "--database", db, "report", "waits", "--from", "2024-12-31", "--to", "2024-01-01") == (

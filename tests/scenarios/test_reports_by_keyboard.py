@@ -5,11 +5,12 @@ Ctrl+Shift+R opens Reports on last month (the month end a service reports on). A
 report, Alt+U runs it: each table shows with how it was counted, read through the accessibility
 interface as a screen reader reads it. Alt+L makes the copy meant to leave the service: a source of
 one person is hidden, and with it the figure that would give it away by difference. Alt+C saves it as
-CSV. The menu offers Reports to a manager and a team leader, never to a PWP; the run is audited."""
+CSV, Alt+P as a PDF with its charts. The menu offers Reports to a manager and a team leader, never to a PWP; the run is audited."""
 
 from __future__ import annotations
 
 import csv
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from triage.services import create_referral
 from triage.services.permissions import User
 from triage.store import Store
 from triage.store.models import AuditEvent
-from triage.ui.reports_dialog import ReportsDialog, last_month
+from triage.ui.reports_dialog import BarChart, ReportsDialog, last_month
 
 MANAGER = User("manager.one", "Manager One", "service_manager")
 
@@ -80,10 +81,13 @@ def test_a_manager_runs_last_months_referrals_report_and_saves_the_copy_that_lea
             qtbot.waitUntil(lambda: dialog.report is not None and dialog.report.range.leaving)
             read["leaving"] = spoken(dialog)
             read["notes"] = " ".join(label.text() for label in dialog.output.findChildren(QLabel))
-            dialog.choose_csv_path = lambda: saved  # the file dialog's answer
+            dialog.choose_path = lambda kind: saved.with_suffix(f".{kind}")  # the file dialog's answer
             press(qtbot, Qt.Key.Key_C, ALT)
             qtbot.waitUntil(saved.exists)
             read["saved"] = dialog.message.text()
+            press(qtbot, Qt.Key.Key_P, ALT)
+            qtbot.waitUntil(saved.with_suffix(".pdf").exists)
+            read["charts"] = " ".join(chart.accessibleName() for chart in dialog.output.findChildren(BarChart))
         finally:
             dialog.reject()
 
@@ -98,6 +102,10 @@ def test_a_manager_runs_last_months_referrals_report_and_saves_the_copy_that_lea
     leaving = read["leaving"]["Referrals by source"]
     assert ("GP", "*", "*") in leaving and ("Self-referral", "*", "*") in leaving and ("Total", "7", "100.0") in leaving
     assert "hidden (*)" in read["notes"]
+    assert "Chart of Referrals by source" in read["charts"]  # a chart beside the table, named for what it shows
+    pdf = subprocess.run(["pdftotext", "-layout", str(saved.with_suffix(".pdf")), "-"], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    assert "Referrals by source" in pdf and "Self-referral (hidden)" in pdf  # the chart: no bar for a hidden one
     rows = list(csv.reader(saved.open(encoding="utf-8")))
     assert ["Self-referral", "*", "*"] in rows and read["saved"] == "Saved as referrals.csv."
     with store.read() as session:

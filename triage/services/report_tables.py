@@ -44,6 +44,17 @@ class Table:
     rows: tuple[tuple[Value, ...], ...]
     total_row: bool = False  # the last row is the total of the rows above it
     hidden: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+    chart: int | None = None  # the column drawn as bars, where a person would rather look than read
+
+    def bars(self) -> tuple[tuple[str, float | None], ...]:
+        """The chart's (row label, figure) pairs, without the total; None where the figure is hidden."""
+        if self.chart is None:
+            return ()
+        body = self.rows[:-1] if self.total_row else self.rows
+        return tuple(
+            (str(row[0]), None if (r, self.chart) in self.hidden else float(row[self.chart] or 0))
+            for r, row in enumerate(body)
+        )
 
     def shown(self, row: int, column: int) -> str:
         """A cell as a person reads it: hidden cells as ``*``, shares with one decimal."""

@@ -23,7 +23,9 @@ from typing import IO, Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from triage.files import atomic_write
 from triage.labels import labels
+from triage.letters.report_pdf import ReportChart, ReportDocument, ReportTable, render_report
 from triage.rules.waits import MEASURE_NAMES, MEASURES, JourneyDates, WaitTargets, wait_flag, waits
 from triage.services.export_file import export_stream
 from triage.services.permissions import User, require
@@ -191,7 +193,7 @@ def _counted(caption: str, counted: str, heading: str, counts: Iterable[tuple[st
     rows = [(label, n) for label, n in counts]
     with_sum = with_total(rows, columns[:2])
     return Table(caption, counted, columns, tuple((*row, share(int(row[1] or 0), total)) for row in with_sum),
-                 total_row=True)  # fmt: skip
+                 total_row=True, chart=1)  # fmt: skip
 
 
 def _by(facts: list[Fact], key: Callable[[Fact], str], order: Iterable[str] = ()) -> list[tuple[str, int]]:
@@ -297,7 +299,7 @@ def waits_report(facts: list[Fact], context: Context) -> tuple[Table, ...]:
                         for f, flag in over]  # fmt: skip
     against = Table("Waits against the service's targets", f"Each referral a target's clock has started for, "
                     f"finished or still waiting on {context.today:%d/%m/%Y}; over: the wait is over the target, "
-                    f"or still running past it.", target_columns, tuple(target_rows))  # fmt: skip
+                    f"or still running past it.", target_columns, tuple(target_rows), chart=3)  # fmt: skip
     if context.leaving:
         return distribution, against
     people_columns = (Column("Reference", "label"), Column("Received", "text"), Column("Target", "text"),
@@ -338,6 +340,37 @@ def report_text(report: Report) -> str:
         if not table.rows:
             out.append("(none)")
     return "\n".join(out) + "\n"
+
+
+def report_document(report: Report, service_name: str) -> ReportDocument:
+    """``report`` as the PDF draws it (triage/letters/report_pdf.py): plain words, each table's charted
+    column as bars."""
+    lines = (f"Made on {report.made_on:%d/%m/%Y}; {report.referrals} referrals counted.", *report.notes)
+    tables = tuple(
+        ReportTable(
+            t.caption, t.counted,
+            (tuple(c.name for c in t.columns),
+             *(tuple(t.shown(r, c) for c in range(len(t.columns))) for r in range(len(t.rows)))),
+            t.total_row,
+            ReportChart(t.bars(), t.columns[t.chart].name) if t.chart is not None else None,
+        )
+        for t in report.tables
+    )  # fmt: skip
+    return ReportDocument(service_name, report.title, lines, tables, report.made_on)
+
+
+def report_pdf(report: Report, service_name: str) -> bytes:
+    """The report as PDF bytes, with its charts."""
+    return render_report(report_document(report, service_name))
+
+
+def save_report_pdf(report: Report, path: Path, service_name: str) -> None:
+    """The report as a PDF at ``path``, whole or not at all."""
+    data = report_pdf(report, service_name)
+    path = path.expanduser().absolute()
+    if not path.parent.is_dir():
+        raise RefusedError(f"the folder {path.parent} does not exist")
+    atomic_write(path, data)
 
 
 def save_report_csv(report: Report, path: Path) -> None:

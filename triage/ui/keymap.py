@@ -213,7 +213,7 @@ CONTEXTS: tuple[Context, ...] = (
     Context("reports", "reports", bound(
         ("Alt+R", "the report"), ("Alt+F", "received from"), ("Alt+T", "received to"), ("Alt+E", "team"),
         ("Alt+L", "meant to leave the service (small numbers and people hidden)"), ("Alt+U", "run"),
-        ("Alt+C", "save as CSV")),
+        ("Alt+C", "save as CSV"), ("Alt+P", "save as PDF, with the charts")),
         "each table says how it was counted; Tab reaches the report, the arrows read it · Escape closes"),
     Context("high-risk alert", "high-risk alert", bound(
         ("Alt+C", "who was contacted"), ("Alt+W", "when"), ("Alt+A", "what was agreed")),

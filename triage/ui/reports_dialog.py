@@ -7,12 +7,14 @@ scope a team leader to their teams, count and audit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QRect, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,7 +35,15 @@ from PySide6.QtWidgets import (
 
 from triage.services.permissions import User
 from triage.services.report_tables import Table
-from triage.services.reports import REPORTS, Report, ReportRange, report_teams, run_report, save_report_csv
+from triage.services.reports import (
+    REPORTS,
+    Report,
+    ReportRange,
+    report_teams,
+    run_report,
+    save_report_csv,
+    save_report_pdf,
+)
 from triage.store.database import Store
 from triage.store.errors import StoreError
 
@@ -87,8 +97,52 @@ class ReportView(QWidget):
             caption.setBuddy(grid)
             self.tables.append(grid)
             self.column.addWidget(grid)
+            if table.chart is not None and table.bars():
+                self.column.addWidget(BarChart(table.bars(), table.columns[table.chart].name, table.caption))
         self.column.addStretch(1)
         self.column.activate()  # laid out now, with every table's height, not at the next event
+
+
+class BarChart(QWidget):
+    """A table's charted column as horizontal bars, drawn by Qt (the PDF draws the same bars with
+    reportlab). It repeats the table above it for the eye; a screen reader has the table, so the chart
+    says only what it is. A hidden figure has no bar and is labelled "hidden"."""
+
+    BAR, GAP, LABELS = 18, 6, 300
+
+    def __init__(self, bars: tuple[tuple[str, float | None], ...], measure: str, caption: str) -> None:
+        super().__init__()
+        self.bars, self.measure = bars, measure
+        self.setAccessibleName(f"Chart of {caption}")
+        self.setAccessibleDescription(f"{measure}, as bars: the same figures as the table above")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFixedHeight(len(bars) * (self.BAR + self.GAP) + self.GAP)
+        self.setMinimumWidth(self.LABELS + 200)
+        self.setMaximumWidth(self.LABELS + 600)  # bars a glance can compare, not the window's width
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt's name
+        painter = QPainter(self)
+        palette = self.palette()
+        largest = max([value or 0.0 for _, value in self.bars] + [1.0])
+        room = max(self.width() - self.LABELS - 60, 10)
+        metrics = painter.fontMetrics()
+        for row, (label, value) in enumerate(self.bars):
+            top = self.GAP + row * (self.BAR + self.GAP)
+            text = f"{label} (hidden)" if value is None else label
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, self.LABELS - 8)
+            painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+            painter.drawText(QRect(0, top, self.LABELS - 8, self.BAR), Qt.AlignmentFlag.AlignRight
+                             | Qt.AlignmentFlag.AlignVCenter, text)  # fmt: skip
+            if value is None:
+                continue
+            width = round(room * value / largest)
+            painter.fillRect(QRect(self.LABELS, top, width, self.BAR), QColor(NHS_BLUE))
+            painter.drawText(QRect(self.LABELS + width + 4, top, 60, self.BAR), Qt.AlignmentFlag.AlignVCenter,
+                             f"{value:g}")  # fmt: skip
+        painter.end()
+
+
+NHS_BLUE = "#005EB8"  # the letters' blue (triage/letters/render.py BLUE)
 
 
 def _wrapped(text: str) -> QLabel:
@@ -143,10 +197,11 @@ def _date_edit(name: str, value: date) -> QDateEdit:
 
 
 class ReportsDialog(QDialog):
-    def __init__(self, store: Store, user: User, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, user: User, parent: QWidget | None = None, *, service_name: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Reports")
         self.store, self.user, self.form = store, user, ReportForm()
+        self.service_name = service_name or "NHS Talking Therapies"  # the PDF's letterhead
         self.report: Report | None = None
         column = QVBoxLayout(self)
         rows = QFormLayout()
@@ -177,8 +232,11 @@ class ReportsDialog(QDialog):
         self.run_button.clicked.connect(self.run)
         self.save_button = QPushButton("Save as &CSV…")
         self.save_button.clicked.connect(self.save_csv)
-        self.save_button.setEnabled(False)
-        for button in (self.run_button, self.save_button):
+        self.pdf_button = QPushButton("Save as &PDF…")
+        self.pdf_button.clicked.connect(self.save_pdf)
+        for button in (self.save_button, self.pdf_button):
+            button.setEnabled(False)
+        for button in (self.run_button, self.save_button, self.pdf_button):
             button.setAutoDefault(False)
             button.setAccessibleName(button.text().replace("&", ""))
             buttons.addWidget(button)
@@ -214,27 +272,32 @@ class ReportsDialog(QDialog):
             self.report = None
             self._say(f"Not run: {exc}.")
             self.save_button.setEnabled(False)
+            self.pdf_button.setEnabled(False)
             return
         self.output.show_report(self.report)
         self.save_button.setEnabled(True)
+        self.pdf_button.setEnabled(True)
         self._say(f"{self.report.title}: {self.report.referrals} referrals counted.")
 
-    def choose_csv_path(self) -> Path | None:
-        """Ask where to save the CSV (tests replace this)."""
+    def choose_path(self, kind: str) -> Path | None:
+        """Ask where to save the report as ``kind`` ("csv" or "pdf"; tests replace this)."""
         report = self.report
-        name = f"report-{report.name}-{report.range.start}-{report.range.end}.csv" if report else "report.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Save the report as CSV", str(Path.home() / name),
-                                              "CSV files (*.csv)")  # fmt: skip
+        name = f"report-{report.name}-{report.range.start}-{report.range.end}.{kind}" if report else f"report.{kind}"
+        path, _ = QFileDialog.getSaveFileName(self, f"Save the report as {kind.upper()}", str(Path.home() / name),
+                                              f"{kind.upper()} files (*.{kind})")  # fmt: skip
         return Path(path) if path else None
 
     def save_csv(self) -> None:
-        if self.report is None:
-            return
-        path = self.choose_csv_path()
-        if path is None:
+        self._save("csv", save_report_csv)
+
+    def save_pdf(self) -> None:
+        self._save("pdf", lambda report, path: save_report_pdf(report, path, self.service_name))
+
+    def _save(self, kind: str, write: Callable[[Report, Path], None]) -> None:
+        if self.report is None or (path := self.choose_path(kind)) is None:
             return
         try:
-            save_report_csv(self.report, path)
+            write(self.report, path)
         except (StoreError, OSError) as exc:
             self._say(f"Not saved: {exc.strerror if isinstance(exc, OSError) else exc}.")
             return
@@ -245,4 +308,11 @@ class ReportsDialog(QDialog):
 
 
 def open_reports(store: Store, user: User, parent: QWidget) -> QDialog:
-    return ReportsDialog(store, user, parent)
+    from triage.services.service_settings import service_settings
+    from triage.settings import SettingsError
+
+    try:
+        name = service_settings(store).service_name  # the letterhead's: anyone logged in reads it
+    except (StoreError, SettingsError):
+        name = ""
+    return ReportsDialog(store, user, parent, service_name=name)
