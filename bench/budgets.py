@@ -20,6 +20,7 @@ LIST_SORTED_PAGE_MS = 20.0  # first page sorted by any column
 LIST_VS_RAW_SQL = 2.0  # each list query against raw SQL on the same engine and rows
 IMPORT_VS_BARE_INSERT = 3.0  # against a bare sqlite3 insert with ids and one chained audit row each
 IMPORT_PEAK_MB = 400.0  # peak resident memory of a 1,000,000-row import (it must not grow with the file)
+REPORT_S = 2.0  # any report over 100,000 referrals on the encrypted store
 AUTOSAVE_MS = 20.0
 KEYSTROKES = 40  # keyboard-only screening, beyond typed text (tests/ui, docs/keyboard.md)
 
