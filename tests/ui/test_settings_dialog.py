@@ -314,3 +314,22 @@ def test_every_new_field_has_a_name_and_a_pwp_cannot_edit_them(qtbot, store, tmp
     assert len(fields) >= 14
     assert all(w.accessibleName() for w in fields), [type(w).__name__ for w in fields if not w.accessibleName()]
     assert not any(w.isEnabled() for w in fields)
+
+
+def test_the_small_number_threshold_is_typed_saved_and_a_pwp_cannot_change_it(qtbot, store, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from tests.users import PWP
+
+    dialog, _ = make_dialog(qtbot, store, tmp_path)
+    spin = dialog.small_numbers
+    assert spin.value() == 5 and spin.text() == "fewer than 5 people"  # the default, in words
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(spin, "10")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)  # Save
+    assert dialog.saved_settings is not None, dialog.problems.text()
+    assert service_settings(store).small_number_threshold == 10
+    theirs = SettingsDialog(store, RULESET, SETTINGS, PWP, settings_file=tmp_path / "pwp.json")
+    qtbot.addWidget(theirs)
+    assert not theirs.small_numbers.isEnabled()

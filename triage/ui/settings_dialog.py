@@ -170,6 +170,22 @@ class SettingsDialog(QDialog):
         form.addRow("", QLabel("<small>Takes effect as soon as the settings are saved.</small>"))
         layout.addWidget(security)
 
+        reports = QGroupBox("Reports that leave the service")
+        form = QFormLayout(reports)
+        self.small_numbers = QSpinBox()
+        self.small_numbers.setRange(2, 50)
+        self.small_numbers.setValue(settings.small_number_threshold)
+        self.small_numbers.setEnabled(user.can("settings"))
+        self.small_numbers.setPrefix("fewer than ")
+        self.small_numbers.setSuffix(" people")
+        self.small_numbers.setAccessibleName(
+            "Hide a count of fewer than this many people in a report that leaves the service"
+        )
+        form.addRow("Hide a count of", self.small_numbers)
+        form.addRow("", QLabel("<small>5 is a common choice, not a national rule (docs/reports.md); 0 is always "
+                               "shown.</small>"))  # fmt: skip
+        layout.addWidget(reports)
+
         self.backups = BackupSection(
             self.computer.scheduled_backup, editable=user.can("settings"), settings_file=settings_file
         )
@@ -312,6 +328,7 @@ class SettingsDialog(QDialog):
             "national_contacts": parse_contacts(self.national.toPlainText()),
             "ruleset_sha256": self.ruleset_sha256,
             "idle_lock_minutes": self.idle_minutes.value(),
+            "small_number_threshold": self.small_numbers.value(),
             "wait_targets": self.waits.value(),
             **self.conditions.value(),
         }
