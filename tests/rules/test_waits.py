@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from triage.rules.waits import (
     JourneyDates,
@@ -15,6 +17,7 @@ from triage.rules.waits import (
     default_wait_targets,
     load_wait_targets,
     row_flag,
+    tally,
     wait_flag,
     waits,
 )
@@ -121,3 +124,26 @@ def test_a_bad_targets_file_is_refused_naming_the_field(tmp_path: Path, text: st
     with pytest.raises(WaitsError) as caught:
         load_wait_targets(path)
     assert any(line.startswith(problem) for line in caught.value.problems), caught.value.problems
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.none() | st.integers(0, 10), st.none() | st.integers(0, 40),
+                          st.none() | st.integers(0, 40), st.none() | st.integers(0, 80), st.booleans()),
+                max_size=30), st.booleans())  # fmt: skip
+def test_a_reports_tally_counts_exactly_what_each_referrals_flag_says(journeys, opt_in: bool) -> None:  # type: ignore[no-untyped-def]
+    """``tally`` (the reports' pass over every referral) and ``wait_flag`` (one referral) are one rule."""
+    targets = default_wait_targets().model_copy(update={"opt_in_clock": opt_in})
+    today = date(2025, 6, 1)
+    many = []
+    for ago, opted, contact, screened, treated, closed in journeys:
+        received = today - timedelta(days=ago)
+        day = [
+            None if days is None else received + timedelta(days=days) for days in (opted, contact, screened, treated)
+        ]
+        many.append(JourneyDates(received_on=received, opted_in_on=day[0], first_contact_on=day[1], screened_on=day[2],
+                                 treatment_started_on=day[3], closed=closed))  # fmt: skip
+    for target in targets.targets:
+        flags = [wait_flag(target, targets, dates, today) for dates in many]
+        counted, over = tally(target, targets, many, today)
+        assert counted == sum(1 for f in flags if f.state in ("within", "over", "waiting_within", "waiting_over"))
+        assert over == [(i, f.days, f.state) for i, f in enumerate(flags) if f.over]

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from triage.files import atomic_write
 from triage.labels import labels
 from triage.letters.report_pdf import ReportChart, ReportDocument, ReportTable, render_report
-from triage.rules.waits import MEASURE_NAMES, MEASURES, JourneyDates, WaitTargets, wait_flag, waits
+from triage.rules.waits import MEASURE_NAMES, MEASURES, STATE_WORDS, JourneyDates, WaitTargets, tally, waits
 from triage.services.export_file import export_stream
 from triage.services.permissions import User, require
 from triage.services.report_tables import Column, Table, Value, share, suppress, suppression_note, with_total
@@ -163,7 +163,7 @@ def _facts(session: Session, when: ReportRange, scope: frozenset[str] | None) ->
         query = query.where(or_(Referral.team_code.is_(None), Referral.team_code.in_(sorted(scope))))
     if when.clinician is not None:
         query = query.where(Referral.assigned_to == when.clinician)
-    rows = session.execute(query).all()
+    rows = session.connection().execute(query).all()  # Core rows: no ORM loading for 100,000 tuples
     screenings = _screenings(session, query.with_only_columns(Referral.id).order_by(None))
     facts = []
     for rid, reference, received, source, status, route, step, opted, contact, treated, practice, why, by in rows:
@@ -179,7 +179,7 @@ def _screenings(session: Session, referral_ids: Any) -> dict[str, tuple[date | N
                     Screening.medically_unexplained_symptoms)
              .where(Screening.referral_id.in_(referral_ids)).order_by(Screening.screened_at, Screening.id))  # fmt: skip
     found: dict[str, tuple[date | None, bool, bool, bool]] = {}
-    for referral_id, at, conditions, mus in session.execute(query):
+    for referral_id, at, conditions, mus in session.connection().execute(query):
         first = found[referral_id][0] if referral_id in found else at.astimezone().date()
         found[referral_id] = (first, any(str(c).strip() for c in conditions or ()), bool(mus), True)
     return found
@@ -259,6 +259,9 @@ def inappropriate_report(facts: list[Fact], context: Context) -> tuple[Table, ..
     return of_all, reasons, by_referrer
 
 
+PEOPLE_LISTED = 100  # a report lists the longest waits; the referral list filters every one
+
+
 def percentile(values: list[int], percent: int) -> int | None:
     """Nearest rank: the smallest value at or below which ``percent`` of the values lie."""
     if not values:
@@ -269,13 +272,15 @@ def percentile(values: list[int], percent: int) -> int | None:
 
 
 def waits_report(facts: list[Fact], context: Context) -> tuple[Table, ...]:
-    dates = [(f, _dates(f)) for f in facts]
+    dates = [_dates(f) for f in facts]
+    counted_waits = [waits(d) for d in dates]  # once a referral: 100,000 of them must fit in the budget
     columns = [Column("Wait", "label"), Column("Reached"), Column("Median (days)", "derived", rests_on=1),
                Column("90th percentile (days)", "derived", rests_on=1), Column("Still waiting")]  # fmt: skip
     rows = []
     for measure in MEASURES:
-        done = [w for _, d in dates if (w := waits(d)[measure]) is not None]
-        waiting = sum(1 for f, d in dates if waits(d)[measure] is None and f.status != "closed")
+        done = [w for each in counted_waits if (w := each[measure]) is not None]
+        waiting = sum(1 for f, each in zip(facts, counted_waits, strict=True)
+                      if each[measure] is None and f.status != "closed")  # fmt: skip
         median = statistics.median(done) if done else None
         rows.append((MEASURE_NAMES[measure], len(done), float(median) if median is not None else None,
                      percentile(done, 90), waiting))  # fmt: skip
@@ -289,14 +294,13 @@ def waits_report(facts: list[Fact], context: Context) -> tuple[Table, ...]:
     target_rows: list[tuple[Value, ...]] = []
     over_people: list[tuple[str, str, str, int, str]] = []
     for target in context.targets.targets:
-        flags = [(f, wait_flag(target, context.targets, d, context.today)) for f, d in dates]
-        counted = [(f, flag) for f, flag in flags if flag.state in ("within", "over", "waiting_within", "waiting_over")]
-        over = [(f, flag) for f, flag in counted if flag.state in ("over", "waiting_over")]
+        counted, over = tally(target, context.targets, dates, context.today)
         source = target.source + ("" if target.verified else " (UNVERIFIED: not in the seed documents)")
-        target_rows.append((f"{target.label} [{target.rule}]", len(counted), len(over), share(len(over), len(counted)),
-                            source))  # fmt: skip
-        over_people += [(f.reference, f"{f.received_on:%d/%m/%Y}", target.label, flag.days or 0, flag.word)
-                        for f, flag in over]  # fmt: skip
+        target_rows.append((f"{target.label} [{target.rule}]", counted, len(over), share(len(over), counted), source))
+        if not context.leaving:  # the longest waits first, at most PEOPLE_LISTED a target
+            longest = sorted(over, key=lambda item: (-item[1], facts[item[0]].reference))[:PEOPLE_LISTED]
+            over_people += [(facts[i].reference, f"{facts[i].received_on:%d/%m/%Y}", target.label, days,
+                             STATE_WORDS[state]) for i, days, state in longest]  # fmt: skip
     against = Table("Waits against the service's targets", f"Each referral a target's clock has started for, "
                     f"finished or still waiting on {context.today:%d/%m/%Y}; over: the wait is over the target, "
                     f"or still running past it.", target_columns, tuple(target_rows), chart=3)  # fmt: skip
@@ -306,8 +310,9 @@ def waits_report(facts: list[Fact], context: Context) -> tuple[Table, ...]:
                       Column("Days", "text"), Column("State", "text"))  # fmt: skip
     order = {target.label: n for n, target in enumerate(context.targets.targets)}
     over_people.sort(key=lambda p: (order[p[2]], -p[3], p[0]))  # in the targets' order, the longest wait first
-    people = Table("People over target", "One line per referral and target it is over; by reference only.",
-                   people_columns, tuple(over_people))  # fmt: skip
+    people = Table("People over target", f"One line per referral and target it is over, by reference only: the "
+                   f"{PEOPLE_LISTED} longest waits of each target at most (the referral list's 'Over target' filter "
+                   f"shows every one).", people_columns, tuple(over_people))  # fmt: skip
     return distribution, against, people
 
 
