@@ -27,6 +27,7 @@ from triage.store.vocabulary import (
     CORRECTION_REASONS,
     IDENTITY_FIELDS,
     INTERVENTION_OUTCOMES,
+    INTERVENTION_STEPS,
     LETTER_KINDS,
     REFERRAL_SOURCES,
     REFERRAL_STATUSES,
@@ -52,6 +53,7 @@ class Labels(StrictModel):
     sources: dict[str, Text]
     problem_descriptors: dict[str, Text]
     intervention_outcomes: dict[str, Text]
+    intervention_steps: dict[str, Text]
     risk_questions: dict[str, Text]
     roles: dict[str, Text]
     letter_kinds: dict[str, Text]
@@ -70,6 +72,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "sources": REFERRAL_SOURCES,
     "problem_descriptors": PROBLEM_DESCRIPTORS,
     "intervention_outcomes": INTERVENTION_OUTCOMES,
+    "intervention_steps": INTERVENTION_STEPS,
     "risk_questions": RISK_QUESTIONS,
     "roles": ROLES,
     "letter_kinds": LETTER_KINDS,
