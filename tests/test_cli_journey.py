@@ -31,7 +31,8 @@ from tests.test_cli_store import (
 template, new_store, environment = cli_store.template, cli_store.new_store, cli_store.environment
 
 ANSWERS = {"phq9": (1, 2, 1, 0, 1, 2, 1, 0, 0), "gad7": (2, 1, 1, 0, 1, 2, 1), "chronicity": "medium",
-           "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low"}  # fmt: skip
+           "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low",
+           "problem_descriptor": "depression"}  # fmt: skip
 
 
 def imported(tmp_path: Path, capsys: pytest.CaptureFixture[str], db: Path, key: bytes, count: int) -> list[str]:

@@ -260,7 +260,8 @@ def decided_referral_id(db: Path, key: bytes) -> str:
 
     pwp = User(PWP, PWP, "pwp")
     answers = {"phq9": (1, 2, 1, 0, 1, 2, 1, 0, 0), "gad7": (2, 1, 1, 0, 1, 2, 1), "chronicity": "medium",
-               "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low"}  # fmt: skip
+               "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low",
+               "problem_descriptor": "depression"}  # fmt: skip
     (referral_id,) = [row[0] for row in referral_rows(db, key)]
     with opened(db, key) as store:
         save_screening(store, pwp, referral_id, ScreeningInput.model_validate(answers))

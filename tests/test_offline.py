@@ -90,6 +90,7 @@ with open_store(database) as store:
     save_screening(store, pwp, referral.id, ScreeningInput.model_validate({
         "phq9": (1, 2, 1, 0, 1, 2, 1, 0, 0), "gad7": (2, 1, 1, 0, 1, 2, 1),
         "chronicity": "medium", "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low",
+        "problem_descriptor": "depression",
     }))
     routing = recommend(store, pwp, referral.id)
     confirm_decision(store, pwp, referral.id, DecisionInput(

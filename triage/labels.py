@@ -28,6 +28,7 @@ from triage.store.vocabulary import (
     IDENTITY_FIELDS,
     INAPPROPRIATE_REASONS,
     INTERVENTION_OUTCOMES,
+    INTERVENTION_STEPS,
     LETTER_KINDS,
     MERGE_REASONS,
     REFERRAL_SOURCES,
@@ -54,6 +55,7 @@ class Labels(StrictModel):
     sources: dict[str, Text]
     problem_descriptors: dict[str, Text]
     intervention_outcomes: dict[str, Text]
+    intervention_steps: dict[str, Text]
     risk_questions: dict[str, Text]
     roles: dict[str, Text]
     letter_kinds: dict[str, Text]
@@ -74,6 +76,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "sources": REFERRAL_SOURCES,
     "problem_descriptors": PROBLEM_DESCRIPTORS,
     "intervention_outcomes": INTERVENTION_OUTCOMES,
+    "intervention_steps": INTERVENTION_STEPS,
     "risk_questions": RISK_QUESTIONS,
     "roles": ROLES,
     "letter_kinds": LETTER_KINDS,

@@ -122,7 +122,17 @@ CASES: dict[str, dict[str, Any]] = {
     "integrated-mus-step3": case(
         phq9=[2, 2, 1, 2, 1, 1, 1, 1, 0], medically_unexplained_symptoms=True, previous_unhelpful_interventions=1,
         problem_descriptor="health_anxiety",
-        details={"previous_interventions": [{"intervention": "Guided self-help, 2023", "outcome": "unhelpful"}]},
+        details={"previous_interventions": [{"intervention": "Guided self-help", "outcome": "unhelpful",
+                                             "step": "iapt_step_2", "year": 2023}]},
+    ),
+    # The same, with the GP's confirmation that no physical illness was missed recorded, and its date:
+    # the letter thanks the GP instead of asking (issue 15, item 7).
+    "integrated-mus-confirmed": case(
+        phq9=[2, 2, 1, 2, 1, 1, 1, 1, 0], medically_unexplained_symptoms=True, previous_unhelpful_interventions=1,
+        problem_descriptor="health_anxiety",
+        details={"previous_interventions": [{"intervention": "Guided self-help", "outcome": "unhelpful",
+                                             "step": "iapt_step_2", "year": 2023}],
+                 "mus_gp_confirmed": True, "mus_confirmed_on": "2025-02-27"},
     ),
     # CMHT by high complexity and impairment; medium risk; previous interventions and a formulation.
     "cmht-complexity-impairment": case(
@@ -131,8 +141,9 @@ CASES: dict[str, dict[str, Any]] = {
         decision={"risk_actions": RISK_ACTIONS},
         details={
             "previous_interventions": [
-                {"intervention": "Counselling (6 sessions), 2022", "outcome": "unhelpful"},
-                {"intervention": "CBT, step 3, 2024", "outcome": "unhelpful"},
+                {"intervention": "Counselling (6 sessions)", "outcome": "unhelpful", "step": "outside_iapt",
+                 "year": 2022},
+                {"intervention": "CBT", "outcome": "unhelpful", "step": "iapt_step_3", "year": 2024},
                 {"intervention": "Sertraline, 2021-2023", "outcome": "partly_helpful"},
             ],
             "risk_formulation": "Regular thoughts of suicide with passive intent, no plan; protective factors are "

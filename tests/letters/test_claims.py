@@ -32,6 +32,9 @@ CONDITIONAL: list[tuple[str, str]] = [
     ("referral-on", "Risk formulation:"),
     ("referral-on", "As the referral records them:"),
     ("referral-on", "Needs an interpreter:"),
+    ("gp", "Please confirm that no new physical illness has been missed before psychological treatment"),
+    ("gp", "Thank you for confirming, on 27 February 2025, that no new physical illness has been missed"),
+    ("referral-on", "CBT (IAPT step 3, 2024)"),
 ]
 # Promises the product cannot keep, and the matrix's generic wording where the GP asked for the answers.
 NEVER = ["We will write to you again when treatment ends", "moderate to severe (but not mild) depression"]
@@ -77,6 +80,32 @@ def test_a_claim_follows_its_fact_both_ways(kind: str, fact: str, sentence: str)
     assert sentence in text_of(data, kind)
     data["details"][fact] = False
     assert sentence not in text_of(data, kind)
+
+
+ASK_MUS = "Please confirm that no new physical illness has been missed before psychological treatment"
+THANK_MUS = "that no new physical illness has been missed: psychological treatment for the medically"
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "on", "said"),
+    [(False, None, ASK_MUS), (True, "2025-02-27", f"Thank you for confirming, on 27 February 2025, {THANK_MUS}"),
+     (True, None, f"Thank you for confirming {THANK_MUS}")],
+    ids=["not-yet", "confirmed-with-its-date", "confirmed-undated"],
+)  # fmt: skip
+def test_the_gp_is_asked_for_the_mus_confirmation_only_while_it_is_not_given(
+    confirmed: bool, on: str | None, said: str
+) -> None:
+    """Issue 15, item 7: for MUS, the GP letter asks whether a physical illness was missed until the
+    screening records the GP's confirmation; then it thanks the GP instead, never both (003:197-205)."""
+    data = copy.deepcopy(CASES["integrated-mus-step3"])
+    data["details"].update({"mus_gp_confirmed": confirmed, **({"mus_confirmed_on": on} if on else {})})
+    text = text_of(data, "gp")
+    assert said in text
+    assert (ASK_MUS in text) is not confirmed and ("Thank you for confirming" in text) is confirmed
+    data["medically_unexplained_symptoms"] = False  # no MUS: neither, whatever is recorded
+    data["long_term_conditions"] = ["asthma"]
+    text = text_of(data, "gp")
+    assert ASK_MUS not in text and "Thank you for confirming" not in text
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,9 @@ def test_a_recommendation_that_moved_after_the_choice_is_followed_when_the_perso
 
     dialog = confirm(qtbot, window)
     screening, decision = stored(store, referral_id)
-    assert screening.previous_interventions == [{"intervention": "Guided self-help, 2022", "outcome": "unhelpful"}]
+    assert screening.previous_interventions == [  # no step or year typed: stored as not recorded
+        {"intervention": "Guided self-help, 2022", "outcome": "unhelpful", "step": None, "year": None}
+    ]
     assert (decision.recommended_route, decision.recommended_step) == ("core_iapt", 3)
     assert (decision.confirmed_route, decision.confirmed_step, decision.override_reason) == ("core_iapt", 3, None)
     gp = letter_text(qtbot, dialog, "gp")

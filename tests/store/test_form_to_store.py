@@ -53,7 +53,8 @@ FULL_FORM = ScreeningForm(
     medically_unexplained_symptoms=True,
     mus_kinds=[MUS[0], MUS[2]],
     problem_descriptor="depression",
-    previous_interventions=[InterventionRow(intervention="Guided self-help, 2023", outcome="unhelpful")],
+    previous_interventions=[InterventionRow(intervention="Guided self-help", outcome="unhelpful", step="iapt_step_2",
+                                            year="2023")],
     secondary_descriptors=["ptsd", "social_anxiety"],
     discuss_in_supervision=True,
     assessment={
@@ -65,6 +66,7 @@ FULL_FORM = ScreeningForm(
         "choice": {"options_offered": ["guided_self_help", "cbt"], "preferred_option": "cbt",
                    "modalities": ["one_to_one", "telephone"], "locations": ["gp_practice"],
                    "contact_times": "Mornings before 10"},
+        "mus_confirmation": {"gp_confirmed": True, "confirmed_on": "2026-11-20"},
     },
 )  # fmt: skip
 

@@ -135,8 +135,16 @@ from triage.store.models import Base
 from triage.store.vocabulary import ROLES
 
 PASSWORD = "a long enough password"
-ANSWERS = {"phq9": (1, 2, 1, 1, 1, 1, 1, 1, 0), "gad7": (1, 1, 1, 1, 1, 1, 0), "chronicity": "low",
-           "complexity": "low", "impairment": "low", "substance_use": "low", "risk": "low"}  # fmt: skip
+ANSWERS = {
+    "phq9": (1, 2, 1, 1, 1, 1, 1, 1, 0),
+    "gad7": (1, 1, 1, 1, 1, 1, 0),
+    "chronicity": "low",
+    "complexity": "low",
+    "impairment": "low",
+    "substance_use": "low",
+    "risk": "low",
+    "problem_descriptor": "depression",
+}  # fmt: skip  (an IAPT route needs the main problem: HAZ-025)
 PRACTICE = GpPracticeInput(code="C84001", name="Example Surgery", address="1 Example Road\nDoncaster\nDN1 1AA",
                            gp_names=("Dr A Example",))  # fmt: skip
 SHIPPED = read_ruleset_file(default_ruleset_path())  # the shipped file's text, as a service's own would be kept

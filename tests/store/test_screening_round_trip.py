@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -31,17 +31,18 @@ from triage.services import (
     record_as_json,
     record_as_text,
     referral_record,
+    save_screening,
 )
 from triage.services.assessment import assessment_words
 from triage.services.draft_format import AWAITING_INPUT_FIELDS, FORM_ONLY_FIELDS, SessionForm, exactly, screening_data
 from triage.services.inputs import AS_STORED, RiskDetails, RiskItem, ScreeningInput
 from triage.services.referral_record import RECORD_ONLY_FIELDS, RiskPart, ScreeningPart
-from triage.services.route_choice import reason_needed
+from triage.services.route_choice import IAPT_ROUTES, reason_needed
 from triage.services.screening_form import InterventionRow, condition_lists
 from triage.services.screenings import screening_input
 from triage.store import Store
 from triage.store.models import SCREENING_STORE_COLUMNS, Screening, answer_columns, screening_answer_columns
-from triage.store.vocabulary import INTERVENTION_OUTCOMES, RISK_QUESTIONS
+from triage.store.vocabulary import INTERVENTION_OUTCOMES, INTERVENTION_STEPS, RISK_QUESTIONS
 
 LISTS = condition_lists()
 WORDS = assessment_words()
@@ -117,7 +118,9 @@ def complete_forms(draw: st.DrawFn) -> SessionForm:
     }
     kinds = draw(st.lists(st.sampled_from(LISTS.medically_unexplained_symptoms), unique=True))
     conditions = st.sampled_from(LISTS.long_term_conditions) | texts  # from the list, or typed: "Coeliac", "Ménière's"
-    rows = st.builds(InterventionRow, intervention=texts, outcome=st.sampled_from(INTERVENTION_OUTCOMES))
+    rows = st.builds(InterventionRow, intervention=texts, outcome=st.sampled_from(INTERVENTION_OUTCOMES),
+                     step=st.none() | st.sampled_from(INTERVENTION_STEPS),
+                     year=st.just("") | st.integers(1950, date.today().year).map(str))  # fmt: skip
     problem = draw(st.none() | st.sampled_from(PROBLEM_DESCRIPTORS))
     others = [d for d in PROBLEM_DESCRIPTORS if d != problem]
     secondary = draw(st.lists(st.sampled_from(others), unique=True, max_size=3)) if problem else []
@@ -136,8 +139,16 @@ def complete_forms(draw: st.DrawFn) -> SessionForm:
         previous_interventions=tuple(draw(st.lists(rows, max_size=3))),
         secondary_descriptors=tuple(secondary),
         discuss_in_supervision=draw(st.booleans()),
-        assessment=draw(assessments()),
+        assessment={**draw(assessments()), **({"mus_confirmation": draw(mus_confirmations())} if kinds else {})},
     )
+
+
+@st.composite
+def mus_confirmations(draw: st.DrawFn) -> dict[str, Any]:
+    """The GP's confirmation that no physical illness was missed: not yet, or yes with or without its date."""
+    confirmed = draw(st.booleans())
+    on = draw(st.none() | st.dates(date(2000, 1, 1), date.today())) if confirmed else None
+    return {"gp_confirmed": confirmed, "confirmed_on": on.isoformat() if on else None}
 
 
 def codes(list_name: str) -> st.SearchStrategy[list[str]]:
@@ -223,7 +234,11 @@ def test_a_complete_form_stored_and_read_back_through_the_record_is_what_went_in
 ) -> None:
     typed = parse(ScreeningInput, screening_data(form))  # what the session hands complete_screening
     referral_id = create_referral(store, SCREENER, referral_input(next(SERIALS))).id
-    complete_screening(store, SCREENER, referral_id, typed, confirmation(typed))
+    decision = confirmation(typed)
+    if decision.confirmed_route in IAPT_ROUTES and typed.problem_descriptor is None:
+        save_screening(store, SCREENER, referral_id, typed)  # no IAPT decision without the main problem (HAZ-025)
+    else:
+        complete_screening(store, SCREENER, referral_id, typed, decision)
 
     record = referral_record(store, SCREENER, referral_id)
     assert record.screening is not None

@@ -4,7 +4,7 @@ drafts round-trip and open from today's format (triage/services/draft_format.py)
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, get_args
 
 import pytest
@@ -28,7 +28,7 @@ from triage.services.draft_format import (
 from triage.services.inputs import DecisionInput, RiskDetails, ScreeningInput
 from triage.services.screening_form import SECTIONS, InterventionRow, ScreeningForm, condition_lists
 from triage.services.screening_session import ScreeningSession
-from triage.store.vocabulary import INTERVENTION_OUTCOMES
+from triage.store.vocabulary import INTERVENTION_OUTCOMES, INTERVENTION_STEPS
 
 RULESET = default_ruleset()
 LISTS = condition_lists()
@@ -115,7 +115,9 @@ def sessions(draw: st.DrawFn, complete: bool = True) -> ScreeningSession:
         draw(maybe_none(st.lists(st.sampled_from(LISTS.medically_unexplained_symptoms), unique=True)))
     )
     session.set_problem_descriptor(draw(st.sampled_from(PROBLEM_DESCRIPTORS)))
-    rows = st.builds(InterventionRow, intervention=texts, outcome=st.sampled_from(INTERVENTION_OUTCOMES))
+    rows = st.builds(InterventionRow, intervention=texts, outcome=st.sampled_from(INTERVENTION_OUTCOMES),
+                     step=st.none() | st.sampled_from(INTERVENTION_STEPS),
+                     year=st.just("") | st.integers(1950, date.today().year).map(str))  # fmt: skip
     session.set_previous_interventions(draw(st.lists(rows, max_size=3)))
     assessment = draw(assessments())
     for part in ("access_needs", "circumstances", "choice"):
@@ -148,8 +150,9 @@ def test_a_complete_session_gives_inputs_that_round_trip(session: ScreeningSessi
     # Every answer of the form is in the input, as it was: nothing copied by hand, nothing lost.
     expected = session.form.model_dump(exclude=set(FORM_ONLY_FIELDS | AWAITING_INPUT_FIELDS))
     assert inputs.screening.model_dump() == ScreeningInput.model_validate(expected).model_dump()
-    # The two nested parts the form holds as typed and the input has every default of (the first check above covers them).
-    nested = {"risk_details", "assessment"}
+    # The nested parts the form holds as typed and the input has every default of, or reads (a year typed
+    # as text is a number in the input): the first check above covers them.
+    nested = {"risk_details", "assessment", "previous_interventions"}
     assert inputs.screening.model_dump(include=set(expected) - nested) == {
         k: v for k, v in expected.items() if k not in nested
     }

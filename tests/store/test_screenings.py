@@ -91,7 +91,9 @@ def test_saving_the_screening_stores_every_answer_and_removes_the_draft(store: S
     assert screening.rating_notes == {"chronicity": "two years, worse since the winter"}
     assert screening.risk_details["thoughts"] == {"present": "yes", "detail": "fleeting"}
     assert screening.risk_details["actions_taken"] == "safety plan discussed"
-    assert screening.previous_interventions == [{"intervention": "guided self-help", "outcome": "unhelpful"}]
+    assert screening.previous_interventions == [  # the step and the year not given: stored as not recorded
+        {"intervention": "guided self-help", "outcome": "unhelpful", "step": None, "year": None}
+    ]
     assert (screening.long_term_conditions, screening.problem_descriptor) == (["diabetes"], "depression")
     assert [c.status for c in stored.status_changes] == ["received", "contacted", "screened"]
     assert verify_database(store) == []

@@ -44,8 +44,10 @@ ANSWERS = {
     "long_term_conditions": ("Asthma", "Ménière's disease"),
     "medically_unexplained_symptoms": True, "mus_kinds": (MUS[0], MUS[2]),
     "problem_descriptor": "health_anxiety",
-    "previous_interventions": ({"intervention": "Guided self-help, 2021", "outcome": "unhelpful"},
-                               {"intervention": "Counselling at the surgery, 2023", "outcome": "partly_helpful"}),
+    "previous_interventions": ({"intervention": "Guided self-help", "outcome": "unhelpful", "step": "iapt_step_2",
+                                "year": 2021},
+                               {"intervention": "Counselling at the surgery", "outcome": "partly_helpful",
+                                "step": "outside_iapt", "year": 2023}),
     "secondary_descriptors": ("panic", "ocd"), "discuss_in_supervision": True,
     "assessment": {
         "access_needs": {"interpreter_language": "Kurdish (Sorani)", "advocate": True, "information_format": "easy_read",
@@ -55,6 +57,7 @@ ANSWERS = {
         "goals": "To walk the dog again <without panicking>",
         "choice": {"options_offered": ("pure_self_help", "cbt"), "preferred_option": "pure_self_help",
                    "modalities": ("group",), "locations": ("community_venue",), "contact_times": "After 6pm & Sundays"},
+        "mus_confirmation": {"gp_confirmed": True, "confirmed_on": "2025-02-27"},
     },
 }  # fmt: skip
 
@@ -115,12 +118,14 @@ def expected_lines(screening: ScreeningInput, decision: DecisionInput) -> dict[s
         "Preferred way of working: Group", "Preferred location: Community venue", "Contact times: After 6pm & Sundays",
     ])  # fmt: skip
     shown["long_term_conditions"] = ("Screening answers", list(screening.long_term_conditions))
-    shown["medically_unexplained_symptoms"] = ("Screening answers", ["Medically unexplained symptoms: yes"])
+    shown["medically_unexplained_symptoms"] = ("Screening answers", ["Medically unexplained symptoms: yes",
+                                                                     "GP confirmed no physical illness missed: yes, on 27/02/2025"])  # fmt: skip
     shown["mus_kinds"] = ("Screening answers", list(screening.mus_kinds))
     shown["problem_descriptor"] = ("Screening answers",
                                    [f"Problem descriptor: {words.problem_descriptors[screening.problem_descriptor or '']}"])  # fmt: skip
     shown["previous_interventions"] = ("Screening answers", [
-        f"{row.intervention}: {words.intervention_outcomes[row.outcome]}" for row in screening.previous_interventions])  # fmt: skip
+        "Guided self-help: Unhelpful; IAPT step 2, 2021",
+        "Counselling at the surgery: Partly helpful; Outside IAPT (e.g. CMHT, private), 2023"])  # fmt: skip
     chosen = f"Chosen: {RULESET.route_labels[decision.confirmed_route]}, step {decision.confirmed_step}"
     shown["decision"] = ("Decision", [chosen, f"Reason: {REASON}"])
     return shown

@@ -24,9 +24,16 @@ CONTROLS = {"ask_wsas", "add_intervention", "confirm", "decision.conflict.keep",
             "assessment.choice.caveat"}  # fmt: skip
 
 
-from triage.services.assessment import AccessNeeds, Assessment, ChoiceRecord, Circumstances  # noqa: E402
+from triage.services.assessment import (  # noqa: E402
+    AccessNeeds,
+    Assessment,
+    ChoiceRecord,
+    Circumstances,
+    MusConfirmation,
+)
 
-assert set(Assessment.model_fields) == {"access_needs", "circumstances", "goals", "choice"}  # each part covered below
+assert set(Assessment.model_fields) == {"access_needs", "circumstances", "goals", "choice", "mus_confirmation"}
+# each part covered below
 
 
 def form_leaves(rows: int) -> set[str]:
@@ -36,11 +43,13 @@ def form_leaves(rows: int) -> set[str]:
     leaves |= {f"risk_details.{q}.{part}" for q in RISK_QUESTIONS for part in ("present", "detail")}
     leaves |= {"risk_details.protective_factors", "risk_details.contacted", "risk_details.actions_taken", *ALERT_FIELDS}
     leaves |= {"long_term_conditions", "mus_kinds", "problem_descriptor"}
-    leaves |= {f"previous_interventions.{i}.{part}" for i in range(rows) for part in ("intervention", "outcome")}
+    leaves |= {f"previous_interventions.{i}.{part}" for i in range(rows)
+               for part in ("intervention", "outcome", "step", "year")}  # fmt: skip
     # The assessment's content (issue 15, item 7): every field of each part, each list's boxes under it.
     leaves |= {"risk_details.protective_level", "discuss_in_supervision", "secondary_descriptors", "assessment.goals"}
     leaves |= {f"assessment.{part}.{name}" for part, model in (("access_needs", AccessNeeds),
-               ("circumstances", Circumstances), ("choice", ChoiceRecord)) for name in model.model_fields}  # fmt: skip
+               ("circumstances", Circumstances), ("choice", ChoiceRecord), ("mus_confirmation", MusConfirmation))
+               for name in model.model_fields}  # fmt: skip
     assert {leaf.split(".")[0] for leaf in leaves} | NOT_SHOWN == set(SessionForm.model_fields)
     return leaves
 

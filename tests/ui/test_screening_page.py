@@ -338,12 +338,13 @@ def test_tab_follows_the_layout_from_an_added_row_and_never_goes_back_up_the_pag
         qtbot.keyClick(page.history.add_button, Qt.Key.Key_Space)
     focus(qtbot, page.interventions[1].what)
     path = []
-    for _ in range(5):
+    for _ in range(7):
         qtbot.keyClick(focused(), Qt.Key.Key_Tab)
         path.append(focused())
     row = page.interventions[1]
-    assert path[:3] == [row.outcome, row.remove, page.history.add_button]
-    assert page.sections["conditions"].isAncestorOf(path[3])
+    # The row left to right: what, outcome, where and at which step, year, Remove; then Add, then section 6.
+    assert path[:5] == [row.outcome, row.step, row.year, row.remove, page.history.add_button]
+    assert page.sections["conditions"].isAncestorOf(path[5])
 
     focus(qtbot, page.phq9.rows[0])
     seen, last_y = [focused()], -1

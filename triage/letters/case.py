@@ -88,6 +88,8 @@ def facts_of(case: Case) -> dict[str, Any]:
         "long_term_conditions": bool(screening.long_term_conditions),
         "several_long_term_conditions": len(screening.long_term_conditions) > 1,
         "medically_unexplained_symptoms": screening.medically_unexplained_symptoms,
+        "mus_confirmed": d.mus_gp_confirmed,
+        "mus_confirmed_on_given": d.mus_confirmed_on is not None,
         "phq9_item9_recorded": screening.phq9_item9 is not None,
         "service_phone_given": bool(p.service and p.service.phone),
         "risk_actions_given": bool(outcome.risk_actions),

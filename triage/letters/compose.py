@@ -18,9 +18,9 @@ from triage.letters.case import Case, drivers_of, facts_of, helplines, holds
 from triage.letters.content import LetterContent, Part, protect
 from triage.letters.outcome import Outcome, decide
 from triage.letters.outcome_templates import outcome_template
-from triage.letters.particulars import Decision, Helpline, LetterInputError, Particulars
+from triage.letters.particulars import Decision, Helpline, LetterInputError, Particulars, PreviousIntervention
 from triage.letters.placeholders import gp_name, placeholder_values, score_range
-from triage.letters.templates import Block, KindTemplate, Labels, LetterKind, LetterTemplates, default_templates
+from triage.letters.templates import Block, KindTemplate, Labels, LetterKind, LetterTemplates, Words, default_templates
 from triage.rules.routing import Routing
 from triage.rules.ruleset import Ruleset
 from triage.rules.ruleset_checks import SCALE_MAX
@@ -259,6 +259,13 @@ def _helpline(line: Helpline, labels: Labels) -> str:
     return labels.helpline.format(name=name, phone=phone)
 
 
+def _intervention_cell(item: PreviousIntervention, words: Words) -> str:
+    """What it was, then where and when when recorded: "Guided self-help (IAPT step 2, 2023)"."""
+    where = [words.steps[item.step]] if item.step else []
+    where += [str(item.year)] if item.year is not None else []
+    return protect(item.intervention) + (f" ({', '.join(where)})" if where else "")
+
+
 def _table(name: str, case: Case) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...]]:
     words, labels, ruleset, routing = case.common.words, case.common.labels, case.ruleset, case.routing
     if name == "scores":
@@ -275,10 +282,8 @@ def _table(name: str, case: Case) -> tuple[tuple[tuple[str, ...], ...], tuple[in
         return tuple(rows), ()
     if name == "interventions":
         rows = [tuple(labels.interventions_header)]
-        rows += [
-            (protect(i.intervention), words.outcomes[i.outcome])
-            for i in case.particulars.details.previous_interventions
-        ]
+        rows += [(_intervention_cell(i, words), words.outcomes[i.outcome])
+                 for i in case.particulars.details.previous_interventions]  # fmt: skip
         return tuple(rows), ()
     header = labels.ratings_header if name == "ratings" else labels.criteria_header
     rows, strong = [tuple(header)], []

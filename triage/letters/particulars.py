@@ -31,6 +31,8 @@ ReferralSource = Literal[
 REFERRAL_SOURCES: tuple[ReferralSource, ...] = get_args(ReferralSource)
 InterventionOutcome = Literal["helpful", "partly_helpful", "unhelpful", "not_completed", "unknown"]
 INTERVENTION_OUTCOMES: tuple[InterventionOutcome, ...] = get_args(InterventionOutcome)
+InterventionStep = Literal["iapt_step_2", "iapt_step_3", "outside_iapt"]
+INTERVENTION_STEPS: tuple[InterventionStep, ...] = get_args(InterventionStep)
 
 
 def _config() -> ConfigDict:
@@ -155,10 +157,14 @@ class Service(BaseModel):
 
 
 class PreviousIntervention(BaseModel):
+    """One episode of the stepping history; the step and the year when recorded."""
+
     model_config = _config()
 
     intervention: Text200
     outcome: InterventionOutcome
+    step: InterventionStep | None = None
+    year: Annotated[int, Field(ge=1950, le=9999)] | None = None
 
 
 class RiskAnswer(BaseModel):
@@ -188,6 +194,10 @@ class Details(BaseModel):
     patient_copy_sent: bool = False  # the patient copy was printed or saved for this decision
     gp_letter_sent: bool = False  # the GP letter was printed or saved for this decision
     referral_on_sent: bool = False  # the referral-on summary was printed or saved for this decision
+    # Medically unexplained symptoms: the GP has confirmed that no physical illness was missed (and
+    # when, if recorded). Not confirmed, the GP letter asks for it; confirmed, it thanks the GP.
+    mus_gp_confirmed: bool = False
+    mus_confirmed_on: IsoDate | None = None
 
 
 class Decision(BaseModel):
@@ -259,10 +269,13 @@ ALLOWED: dict[str, str] = {
     "service.national_lines.hours": "text of 1 to 200 characters on one line",
     "details": "an object with optional previous_interventions, risk_formulation, signposting, risk_answers,"
     " protective_factors, agreed, patient_phone, interpreter_language, patient_copy_sent,"
-    " gp_letter_sent and referral_on_sent",
-    "details.previous_interventions": "a list of up to 20 objects with intervention and outcome",
+    " gp_letter_sent, referral_on_sent, mus_gp_confirmed and mus_confirmed_on",
+    "details.previous_interventions": "a list of up to 20 objects with intervention, outcome and optionally step "
+    "and year",
     "details.previous_interventions.intervention": "text of 1 to 200 characters on one line",
     "details.previous_interventions.outcome": "one of " + ", ".join(INTERVENTION_OUTCOMES),
+    "details.previous_interventions.step": "one of " + ", ".join(INTERVENTION_STEPS),
+    "details.previous_interventions.year": "a year from 1950, written as a number such as 2023",
     "details.risk_formulation": "text of 1 to 2000 characters",
     "details.signposting": "a list of up to 10 texts, each 1 to 200 characters on one line",
     "details.risk_answers": "a list of up to 4 objects with question, present and optionally detail",
@@ -276,6 +289,8 @@ ALLOWED: dict[str, str] = {
     "details.patient_copy_sent": "true or false",
     "details.gp_letter_sent": "true or false",
     "details.referral_on_sent": "true or false",
+    "details.mus_gp_confirmed": "true or false",
+    "details.mus_confirmed_on": "a date written YYYY-MM-DD",
     "decision": "an object with optional confirmed_route, confirmed_step, override_reason, risk_actions and in_meeting",
     "decision.confirmed_route": "one of core_iapt, integrated_iapt, cmht, crisis_team, substance_misuse",
     "decision.confirmed_step": "2 or 3 for an IAPT route, left out otherwise",

@@ -113,6 +113,8 @@ def placeholder_values(case: Case) -> dict[str, str]:
         values["other_destinations"] = _join([words.routes[code] for code in others], common)  # type: ignore[index]
     if case.screening.phq9_item9 is not None:
         values["phq9_item9"] = str(case.screening.phq9_item9)
+    if p.details.mus_confirmed_on is not None:
+        values["mus_confirmed_on"] = written_date(p.details.mus_confirmed_on, common)
     return values
 
 

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
-from triage.letters.particulars import INTERVENTION_OUTCOMES, REFERRAL_SOURCES, InterventionOutcome, ReferralSource
+from triage.letters.particulars import (
+    INTERVENTION_OUTCOMES,
+    INTERVENTION_STEPS,
+    REFERRAL_SOURCES,
+    InterventionOutcome,
+    InterventionStep,
+    ReferralSource,
+)
 from triage.resources import resource_path
 from triage.rules.datafile import DataFileError, StrictModel, UnusableDataFile, loc_to_path, read_yaml
 from triage.rules.vocabulary import (
@@ -92,6 +99,8 @@ class Condition(StrictModel):
     long_term_conditions: bool | None = None
     several_long_term_conditions: bool | None = None
     medically_unexplained_symptoms: bool | None = None
+    mus_confirmed: bool | None = None  # the GP has confirmed no physical illness was missed
+    mus_confirmed_on_given: bool | None = None  # and when
     phq9_item9_recorded: bool | None = None
     service_phone_given: bool | None = None
     risk_actions_given: bool | None = None
@@ -167,6 +176,7 @@ class Words(StrictModel):
     levels: dict[Level, Text]
     sources: dict[ReferralSource, Text]
     outcomes: dict[InterventionOutcome, Text]
+    steps: dict[InterventionStep, Text]  # where a previous intervention was had (the stepping history)
     problems: dict[ProblemDescriptor, Text]
     routes: dict[RouteCode, Text]
     routes_plain: dict[RouteCode, Text]
@@ -284,6 +294,7 @@ GUARDED: dict[str, tuple[Callable[[Condition | None], bool], str]] = {
     "protective_factors": (_requires(protective_factors_given=True), "protective_factors_given: true"),
     "referral_id": (_requires(referral_id_given=True), "referral_id_given: true"),
     "problem": (_requires(problem_given=True), "problem_given: true"),
+    "mus_confirmed_on": (_requires(mus_confirmed_on_given=True), "mus_confirmed_on_given: true"),
     "long_term_conditions": (_requires(long_term_conditions=True), "long_term_conditions: true"),
     "other_destinations": (_requires(other_destinations=True), "other_destinations: true"),
     "phq9_item9": (_item9_only, "phq9_item9_recorded: true or phq9_item9_min"),
@@ -381,6 +392,7 @@ def _check_common(common: Common) -> list[str]:
         "levels": (words.levels, LEVELS),
         "sources": (words.sources, REFERRAL_SOURCES),
         "outcomes": (words.outcomes, INTERVENTION_OUTCOMES),
+        "steps": (words.steps, INTERVENTION_STEPS),
         "problems": (words.problems, PROBLEM_DESCRIPTORS),
         "routes": (words.routes, ROUTES),
         "routes_plain": (words.routes_plain, ROUTES),

@@ -12,13 +12,24 @@ service edits the list. Messages name the field and the rule, never what was typ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from datetime import date
 from functools import lru_cache
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 
-from triage.fields import no_control_characters
+from triage.fields import UK_DATE_HELP, no_control_characters, parse_iso_date, parse_uk_date
 from triage.resources import resource_path
 from triage.rules.datafile import StrictModel, read_yaml
 from triage.rules.vocabulary import ProblemDescriptor
@@ -166,6 +177,42 @@ class ChoiceRecord(BaseModel):
         return self
 
 
+def _confirmed_date(value: Any) -> Any:
+    """A date as stored (ISO) or as the form's dates are typed (dd/mm/yyyy, triage.fields.parse_uk_date);
+    blank is "not given"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and not re.fullmatch(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*", value):
+        parsed = parse_uk_date(value)
+        if parsed is None:
+            raise ValueError(UK_DATE_HELP)
+        return parsed
+    return parse_iso_date(value)
+
+
+def _not_in_future(value: date | None) -> date | None:
+    if value is not None and value > date.today():
+        raise ValueError("must not be in the future")
+    return value
+
+
+class MusConfirmation(BaseModel):
+    """For medically unexplained symptoms: whether the GP has confirmed that no physical illness was
+    missed (seed 003:197-205: treatment once the GP is happy none was), and optionally when. Not
+    confirmed, the GP letter asks for it; confirmed, it thanks the GP instead."""
+
+    model_config = _config()
+
+    gp_confirmed: Flag = False  # False: not yet
+    confirmed_on: Annotated[date | None, BeforeValidator(_confirmed_date), AfterValidator(_not_in_future)] = None
+
+    @model_validator(mode="after")
+    def _date_only_when_confirmed(self) -> MusConfirmation:
+        if self.confirmed_on is not None and not self.gp_confirmed:
+            raise ValueError("confirmed_on: only when the GP has confirmed that no physical illness was missed")
+        return self
+
+
 class Assessment(BaseModel):
     """The assessment's content beyond the matrix, one field of ScreeningInput."""
 
@@ -175,9 +222,12 @@ class Assessment(BaseModel):
     circumstances: Circumstances = Circumstances()
     goals: Goals = ""
     choice: ChoiceRecord = ChoiceRecord()
+    # Only with medically unexplained symptoms recorded (ScreeningInput checks it).
+    mus_confirmation: MusConfirmation = MusConfirmation()
 
 
-ASSESSMENT_MODELS: tuple[type[BaseModel], ...] = (AccessNeeds, Circumstances, ChoiceRecord, Assessment)
+ASSESSMENT_MODELS: tuple[type[BaseModel], ...] = (AccessNeeds, Circumstances, ChoiceRecord, MusConfirmation,
+                                                  Assessment)  # fmt: skip
 
 
 # --- the prompts -----------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ list is shown as it is stored); what was not asked says so, never a guessed "no"
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import date
+from typing import Any, Protocol
 
 from triage.labels import labels
 from triage.services.assessment import Assessment, assessment_words
@@ -26,6 +27,40 @@ def _label(names: Mapping[Any, str], code: str | None, empty: str = NOT_ASKED) -
 
 def _labels(names: Mapping[Any, str], codes: Sequence[str]) -> str:
     return "; ".join(names.get(code, code) for code in codes) or NOT_RECORDED
+
+
+class SteppedIntervention(Protocol):
+    @property
+    def intervention(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def step(self) -> str | None: ...
+    @property
+    def year(self) -> int | None: ...
+
+
+def intervention_words(item: SteppedIntervention) -> str:
+    """One episode of the stepping history: "Guided self-help: Unhelpful; IAPT step 2, 2023"; the step
+    and the year only when recorded (an older record has neither)."""
+    words = labels()
+    where = [words.intervention_steps.get(item.step, item.step)] if item.step else []
+    where += [str(item.year)] if item.year is not None else []
+    said = f"{item.intervention}: {words.intervention_outcomes.get(item.outcome, item.outcome)}"
+    return f"{said}; {', '.join(where)}" if where else said
+
+
+def mus_confirmation_words(assessment: Mapping[str, Any]) -> str:
+    """Whether the GP has confirmed that no physical illness was missed, and when if recorded."""
+    confirmation = Assessment.model_validate(dict(assessment), context=AS_STORED).mus_confirmation
+    if not confirmation.gp_confirmed:
+        return "not yet"
+    on = confirmation.confirmed_on
+    return f"yes, on {_uk_date(on)}" if on else "yes"
+
+
+def _uk_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
 
 
 def protective_level_words(level: str | None) -> str:

@@ -26,7 +26,7 @@ from triage.services.meeting_queue import refresh_queue
 from triage.services.outcome_choice import check_outcome, check_return, register_outcomes, services_that_returned
 from triage.services.permissions import Action, PermissionDenied, User, allowed, record_view, require
 from triage.services.referrals import load_referral, move_to_status
-from triage.services.route_choice import ReasonNeeded, reason_needed
+from triage.services.route_choice import IAPT_ROUTES, ReasonNeeded, reason_needed
 from triage.services.screenings import record_screening, screening_input
 from triage.services.service_settings import held_ruleset
 from triage.store.audit import record_event
@@ -163,6 +163,11 @@ _REASON_REFUSALS: dict[ReasonNeeded, str] = {
     "high_risk": "override_reason: required when risk is high: say why this route was chosen (the crisis team or "
     "the CMHT), whichever it is",
 }
+# HAZ-025: an IAPT route (core or integrated, at either step) is offered for the problem the person
+# describes; the screening session asks for it too, but the service refuses it whoever calls.
+DESCRIPTOR_REFUSAL = (
+    "problem_descriptor: required before an IAPT route can be confirmed; record the main problem in the screening"
+)
 
 
 def record_decision(
@@ -173,8 +178,11 @@ def record_decision(
     engine returned it, audited, the referral moved to decided and its current route kept on it.
     ``meeting_id``: the referral meeting it is taken in. When the latest decision is a closed
     meeting's, the new one revises it (``revises_id``, said so in the trail): the old is never edited."""
-    routing = route(screening_input(screening).to_routing(), ruleset)
+    answers = screening_input(screening)
+    routing = route(answers.to_routing(), ruleset)
     check_outcome(ruleset, data)
+    if data.confirmed_route in IAPT_ROUTES and answers.problem_descriptor is None:
+        raise RefusedError(DESCRIPTOR_REFUSAL)
     return_rationale = check_return(services_that_returned(session, referral.person_id), data)
     revises = locked_meeting_decision(session, referral.id)
     # An override, or any choice for high risk, is stored with its reason (kept in override_reason either way).

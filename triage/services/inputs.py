@@ -38,7 +38,7 @@ from triage.rules.outcomes import CRITERION_CODE, OUTCOME_CODE
 from triage.rules.screening import Screening as RoutingScreening
 from triage.rules.vocabulary import Level, ProblemDescriptor, VariableId
 from triage.services.assessment import ASSESSMENT_MODELS, Assessment, ProtectiveLevel
-from triage.store.vocabulary import InterventionOutcome, ReferralSource, ReturnedFrom
+from triage.store.vocabulary import InterventionOutcome, InterventionStep, ReferralSource, ReturnedFrom
 
 MAX_AGE_YEARS = 120
 # Validation context for reading a stored screening back: it was checked against the rules of the day
@@ -266,11 +266,36 @@ class RiskDetails(BaseModel):
         return problems
 
 
+EARLIEST_INTERVENTION_YEAR = 1950  # an earlier year is a typing slip, not a treatment a referral would name
+
+
+def check_year(value: Any) -> Any:
+    """A year as typed or stored: four digits, from 1950 to this year; blank is "not given"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, bool) or not (
+        (isinstance(text, int) and 1000 <= text <= 9999) or (isinstance(text, str) and re.fullmatch(r"[0-9]{4}", text))
+    ):
+        raise ValueError("must be a year of 4 digits, such as 2023")
+    year = int(text)
+    if year > date.today().year:
+        raise ValueError("must not be in the future")
+    if year < EARLIEST_INTERVENTION_YEAR:
+        raise ValueError(f"must be {EARLIEST_INTERVENTION_YEAR} or later")
+    return year
+
+
 class PreviousIntervention(BaseModel):
+    """One episode of the stepping history: what it was, where and at which step (optional: older
+    records have none), the year (optional) and its outcome. Every unhelpful one counts."""
+
     model_config = _strict_config()
 
     intervention: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     outcome: InterventionOutcome
+    step: InterventionStep | None = None
+    year: Annotated[int | None, BeforeValidator(check_year)] = None
 
 
 class ScreeningInput(BaseModel):
@@ -312,6 +337,8 @@ class ScreeningInput(BaseModel):
             raise ValueError("mus_kinds: only when medically_unexplained_symptoms is recorded")
         if len(set(self.mus_kinds)) != len(self.mus_kinds):
             raise ValueError("mus_kinds: each kind only once")
+        if self.assessment.mus_confirmation.gp_confirmed and not self.medically_unexplained_symptoms:
+            raise ValueError("assessment.mus_confirmation: only when medically_unexplained_symptoms is recorded")
         self._secondary_problems_agree()
         # High risk: who was contacted, when, and what was agreed are part of the record, never optional
         # (requirements.md 9 D.28). One line each (input_problems splits them); not re-checked on a
@@ -334,6 +361,10 @@ class ScreeningInput(BaseModel):
 
     @property
     def previous_unhelpful_interventions(self) -> int:
+        # Every unhelpful row, IAPT or not: the matrix's variable is the "Number of previous
+        # interventions with unhelpful outcomes" (seed 002, Appendix D, 002:2594-2604, as
+        # resources/rules/doncaster-2007.yaml cites it), not IAPT episodes only. The step is recorded
+        # beside each row, never a filter of the count.
         return sum(1 for item in self.previous_interventions if item.outcome == "unhelpful")
 
     def to_routing(self) -> RoutingScreening:

@@ -268,6 +268,7 @@ def _particulars(
     gp = gp_for(referral.gp_practice, referral.referring_gp)
     person = referral.person
     risk = answers.risk_details
+    mus = answers.assessment.mus_confirmation
 
     def make() -> Particulars:
         return Particulars(
@@ -280,7 +281,8 @@ def _particulars(
             screener=screener,
             service=service,
             details=Details(
-                previous_interventions=tuple(PreviousIntervention(intervention=i.intervention, outcome=i.outcome)
+                previous_interventions=tuple(PreviousIntervention(intervention=i.intervention, outcome=i.outcome,
+                                                                  step=i.step, year=i.year)
                                              for i in answers.previous_interventions),
                 # The screener's note on the risk rating is the risk formulation the receiving service reads.
                 risk_formulation=screening.rating_notes.get("risk") or None,
@@ -295,6 +297,9 @@ def _particulars(
                 patient_copy_sent="patient" in sent,
                 gp_letter_sent="gp" in sent,
                 referral_on_sent="referral-on" in sent,
+                # The GP's confirmation that no physical illness was missed: the GP letter asks for it until given.
+                mus_gp_confirmed=mus.gp_confirmed and answers.medically_unexplained_symptoms,
+                mus_confirmed_on=mus.confirmed_on if answers.medically_unexplained_symptoms else None,
             ),
         )  # fmt: skip
 

@@ -14,7 +14,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from triage.labels import labels
-from triage.services.assessment_view import assessment_rows, protective_level_words
+from triage.services.assessment_view import (
+    assessment_rows,
+    intervention_words,
+    mus_confirmation_words,
+    protective_level_words,
+)
 from triage.services.completeness import missing, missing_line
 from triage.services.journey_record import journey_lines
 
@@ -168,12 +173,16 @@ def _screening(screening: ScreeningPart | None, count: int, names: Names) -> lis
         _row("Problem descriptor", words.problem_descriptors.get(problem, problem) if problem else NONE),
         _row("Long-term conditions", "; ".join(screening.long_term_conditions) or NONE),
         _row("Medically unexplained symptoms", _mus(screening)),
+        *([_row(MUS_CONFIRMED, mus_confirmation_words(screening.assessment))]
+          if screening.medically_unexplained_symptoms else []),
         _row("Previous interventions", NONE if not screening.previous_interventions else ""),
     ]  # fmt: skip
-    lines += [f"    - {i.intervention}: {words.intervention_outcomes.get(i.outcome, i.outcome)}"
-              for i in screening.previous_interventions]  # fmt: skip
+    lines += [f"    - {intervention_words(i)}" for i in screening.previous_interventions]
     lines += [_row(f"Note on {names.variables.get(n.variable, n.variable)}", n.note) for n in screening.rating_notes]
     return lines
+
+
+MUS_CONFIRMED = "GP confirmed no physical illness missed"
 
 
 def _mus(screening: ScreeningPart) -> str:

@@ -128,6 +128,8 @@ class RiskPart:
 class InterventionPart:
     intervention: str
     outcome: str
+    step: str | None = None  # where and at which step (INTERVENTION_STEPS); None: not recorded (older records)
+    year: int | None = None
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -356,7 +358,8 @@ def _screening(screening: Screening) -> ScreeningPart:
     shown: dict[str, Any] = {
         "rating_notes": tuple(RatingNote(v, answers.rating_notes[v]) for v in VARIABLES if answers.rating_notes.get(v)),
         "risk_details": _risk(answers),
-        "previous_interventions": tuple(InterventionPart(i.intervention, i.outcome) for i in answers.previous_interventions),
+        "previous_interventions": tuple(InterventionPart(i.intervention, i.outcome, i.step, i.year)
+                                        for i in answers.previous_interventions),
         "assessment": answers.assessment.model_dump(mode="json"),
     }  # fmt: skip
     carried: dict[str, Any] = {name: shown.get(name, getattr(answers, name)) for name in ScreeningInput.model_fields}

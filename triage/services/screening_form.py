@@ -31,7 +31,7 @@ from triage.rules.vocabulary import (
 from triage.services.inputs import ConditionLists as ConditionLists  # re-exported: the form offers these
 from triage.services.inputs import InvalidInput, PreviousIntervention, ScreeningInput, input_problems
 from triage.services.inputs import condition_lists as condition_lists
-from triage.store.vocabulary import InterventionOutcome
+from triage.store.vocabulary import InterventionOutcome, InterventionStep
 
 Answer = Annotated[int, Field(ge=0, le=8)] | None
 
@@ -49,6 +49,13 @@ class InterventionRow(BaseModel):
 
     intervention: str = ""
     outcome: InterventionOutcome | None = None
+    step: InterventionStep | None = None  # where and at which step; optional (older drafts have none)
+    year: str = ""  # as typed; checked as a year (PreviousIntervention) when the screening is completed
+
+    @classmethod
+    def of(cls, item: PreviousIntervention) -> InterventionRow:
+        return cls(intervention=item.intervention, outcome=item.outcome, step=item.step,
+                   year="" if item.year is None else str(item.year))  # fmt: skip
 
 
 def _unanswered(items: int) -> list[int | None]:
@@ -92,6 +99,7 @@ class ScreeningForm(BaseModel):
         return needed
 
     def previous_unhelpful_interventions(self) -> int:
+        # Every unhelpful row, whatever its step: as ScreeningInput counts them (the matrix's variable).
         return sum(1 for row in self.previous_interventions if row.outcome == "unhelpful")
 
     def to_routing(self) -> RoutingScreening:
@@ -126,7 +134,7 @@ class ScreeningForm(BaseModel):
             "mus_kinds": tuple(self.mus_kinds),
             "problem_descriptor": self.problem_descriptor,
             "previous_interventions": tuple(
-                PreviousIntervention(intervention=row.intervention, outcome=row.outcome)  # type: ignore[arg-type]
+                {"intervention": row.intervention, "outcome": row.outcome, "step": row.step, "year": row.year}
                 for row in self.previous_interventions
             ),
             "secondary_descriptors": tuple(self.secondary_descriptors),
@@ -154,8 +162,7 @@ class ScreeningForm(BaseModel):
             medically_unexplained_symptoms=screening.medically_unexplained_symptoms,
             mus_kinds=list(screening.mus_kinds),
             problem_descriptor=screening.problem_descriptor,
-            previous_interventions=[InterventionRow(intervention=item.intervention, outcome=item.outcome)
-                                    for item in screening.previous_interventions],
+            previous_interventions=[InterventionRow.of(item) for item in screening.previous_interventions],
             secondary_descriptors=list(screening.secondary_descriptors),
             discuss_in_supervision=screening.discuss_in_supervision,
             assessment=screening.assessment.model_dump(mode="json"),

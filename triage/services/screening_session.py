@@ -64,7 +64,8 @@ _SECTION_OF_FIELD = {"phq9": "severity", "gad7": "severity", "wsas": "severity",
                      "risk_details": "risk", "problem_descriptor": "history", "previous_interventions": "history",
                      "long_term_conditions": "conditions", "mus_kinds": "conditions", "decision": "summary",
                      "secondary_descriptors": "history", "discuss_in_supervision": "summary",
-                     "assessment": "details", "assessment.choice": "summary"}  # fmt: skip
+                     "assessment": "details", "assessment.choice": "summary",
+                     "assessment.mus_confirmation": "conditions"}  # fmt: skip
 # What confirming an IAPT route (core or integrated, step 2 or 3) needs and the screen says is missing
 # (requirements.md 9 B.14), whether the route follows the recommendation or overrides it.
 DESCRIPTOR_NEEDED = "not yet recorded: Problem descriptor (the main problem; an IAPT route needs one, Alt+5)"
@@ -185,7 +186,16 @@ class ScreeningSession:
         """None: not asked yet; an empty list: asked, and none."""
         cleaned = None if kinds is None else tuple(k.strip() for k in kinds if k.strip())
         present = None if cleaned is None else bool(cleaned)
-        self._update("mus_kinds", medically_unexplained_symptoms=present, mus_kinds=cleaned)
+        assessment = dict(self._form.assessment)
+        if not present:  # the GP's confirmation is about MUS: with none recorded it is no answer at all
+            assessment.pop("mus_confirmation", None)
+        self._update("mus_kinds", medically_unexplained_symptoms=present, mus_kinds=cleaned, assessment=assessment)
+
+    def set_mus_confirmation(self, gp_confirmed: bool, confirmed_on: str = "") -> None:
+        """The GP's confirmation that no physical illness was missed, and the date as typed (only when
+        confirmed: unticking forgets it); checked as ``MusConfirmation`` when the screening is completed."""
+        self.update_assessment("mus_confirmation", {"gp_confirmed": gp_confirmed,
+                                                    "confirmed_on": confirmed_on if gp_confirmed else ""})  # fmt: skip
 
     def set_problem_descriptor(self, descriptor: ProblemDescriptor | None) -> None:
         self._update("problem_descriptor", problem_descriptor=descriptor)

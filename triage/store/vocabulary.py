@@ -64,6 +64,10 @@ INAPPROPRIATE_REASONS: tuple[InappropriateReason, ...] = get_args(InappropriateR
 
 InterventionOutcome = Literal["helpful", "partly_helpful", "unhelpful", "not_completed", "unknown"]
 INTERVENTION_OUTCOMES: tuple[InterventionOutcome, ...] = get_args(InterventionOutcome)
+# Where a previous intervention was had, and at which step (issue 15, item 7: the stepping history).
+# Stored in the screening's JSON (screening.previous_interventions), so no CHECK constraint holds it.
+InterventionStep = Literal["iapt_step_2", "iapt_step_3", "outside_iapt"]
+INTERVENTION_STEPS: tuple[InterventionStep, ...] = get_args(InterventionStep)
 
 # The four risk questions every screening asks, in the form's order (RiskDetails has one field each).
 RiskQuestion = Literal["thoughts", "intent", "plan", "history"]

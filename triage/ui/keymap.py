@@ -189,7 +189,10 @@ CONTEXTS: tuple[Context, ...] = (
         "section's first unanswered field · questionnaire items: 0–3 (WSAS 0–8) answers, Backspace clears, Up/Down "
         "move between items; a digit typed on an answered item does not replace it (Backspace first) · matrix "
         "ratings: 1 low, 2 medium, 3 high (the note is a Tab away), Backspace clears · risk prompts: N for No moves "
-        "on to the next prompt, Y for Yes to its detail · section 6: Space ticks \"None\" or a condition · summary: "
+        "on to the next prompt, Y for Yes to its detail · a previous intervention's row: Tab from what it was to its "
+        "outcome, where and at which step (I for IAPT, O for outside it), the year, then Remove · section 6: Space "
+        "ticks \"None\" or a condition; with MUS ticked, Space ticks \"GP has confirmed no physical illness was "
+        "missed\" and its date is a Tab away · summary: "
         "the route follows the recommendation (\"As recommended\") until you choose one with the arrows; a "
         "reason is typed when overriding or when risk is high",
         in_window=True),

@@ -14,10 +14,15 @@ from typing import TYPE_CHECKING
 
 from triage.labels import labels
 from triage.rules.questionnaires import questionnaire
-from triage.services.assessment_view import assessment_rows, protective_level_words
+from triage.services.assessment_view import (
+    assessment_rows,
+    intervention_words,
+    mus_confirmation_words,
+    protective_level_words,
+)
 from triage.services.completeness import missing_line
 from triage.services.journey_record import journey_lines
-from triage.services.record_output import BASIS, PRESENT, correction_lines, merge_lines, uk_date, uk_time
+from triage.services.record_output import BASIS, MUS_CONFIRMED, PRESENT, correction_lines, merge_lines, uk_date, uk_time
 
 if TYPE_CHECKING:
     from triage.services.referral_record import Names, ReferralRecord, ScreeningPart
@@ -174,10 +179,11 @@ def screening_answers(record: ReferralRecord) -> list[str]:
             ("yes" if screening.medically_unexplained_symptoms else "no")
             + (f": {escape('; '.join(screening.mus_kinds))}" if screening.mus_kinds else ""),
         ),
+        *([row(MUS_CONFIRMED, escape(mus_confirmation_words(screening.assessment)))]
+          if screening.medically_unexplained_symptoms else []),
         row("Previous interventions", "" if screening.previous_interventions else NONE),
-    ]
-    lines += [item(f"{escape(i.intervention)}: {escape(words.intervention_outcomes.get(i.outcome, i.outcome))}")
-              for i in screening.previous_interventions]  # fmt: skip
+    ]  # fmt: skip
+    lines += [item(escape(intervention_words(i))) for i in screening.previous_interventions]
     lines.append("<b>Assessment: access needs, circumstances, goals and choice:</b>")
     rows = assessment_rows(screening.assessment, screening.secondary_descriptors, screening.discuss_in_supervision)
     lines += [item(row(label, escape(value))) for label, value in rows]

@@ -6,15 +6,21 @@ recommendation waits for this section).
 
 Each list is bound to the session as one value: None (not asked yet: nothing ticked), () ("None"
 ticked) or the conditions ticked and typed. Ticking "None" clears the list; ticking a condition clears
-"None"."""
+"None".
+
+With medically unexplained symptoms ticked, the GP's confirmation that no physical illness was missed
+(seed 003:197-205) is asked after them: a tick box and the date it was confirmed (optional, dd/mm/yyyy),
+each enabled only when it means something. The GP letter asks for it while it is not ticked."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from html import escape
 
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout
 
+from triage.fields import UK_DATE_HELP
 from triage.services.screening_session import ScreeningSession
 from triage.ui.binder import Binder, show_text
 
@@ -44,11 +50,29 @@ class ConditionQuestions:
         self.mus_none = self._none_box("No medically unexplained symptoms", "mus_kinds", section, self._write_mus)
         self.mus_boxes = self._boxes(section, lists.medically_unexplained_symptoms, "mus_kinds",
                                      "Medically unexplained symptoms", self._write_mus)  # fmt: skip
+        self._mus_confirmation(section)
         source = QLabel(f"<small>Lists: {escape(lists.source)}</small>")
         source.setWordWrap(True)
         section.addWidget(source)
 
     # --- building --------------------------------------------------------------------------------
+
+    def _mus_confirmation(self, section: QVBoxLayout) -> None:
+        self.mus_confirmed = QCheckBox("GP has confirmed no physical illness was missed")
+        self.mus_confirmed.setAccessibleName("GP has confirmed no physical illness was missed")
+        self.mus_confirmed.setToolTip("Not ticked: not yet. The GP letter asks for the confirmation until it is given.")
+        self.mus_confirmed.toggled.connect(lambda _on: self._write_confirmation())
+        self.mus_confirmed_on = QLineEdit()
+        self.mus_confirmed_on.setAccessibleName("Date the GP confirmed no physical illness was missed (dd/mm/yyyy)")
+        self.mus_confirmed_on.setPlaceholderText("Date confirmed, dd/mm/yyyy (optional)")
+        self.mus_confirmed_on.setToolTip(UK_DATE_HELP.replace("must be", "A"))
+        self.mus_confirmed_on.textEdited.connect(lambda _t: self._write_confirmation())
+        self.binder.bind("assessment.mus_confirmation.gp_confirmed", self.mus_confirmed, self._show_confirmation)
+        self.binder.bind("assessment.mus_confirmation.confirmed_on", self.mus_confirmed_on, self._show_confirmation)
+        row = QHBoxLayout()
+        row.addWidget(self.mus_confirmed)
+        row.addWidget(self.mus_confirmed_on, 1)
+        section.addLayout(row)
 
     def _none_box(self, text: str, path: str, section: QVBoxLayout, write: Callable[[QCheckBox], None]) -> QCheckBox:
         box = QCheckBox(text)
@@ -86,7 +110,24 @@ class ConditionQuestions:
         ticked = [box.text() for box in self.mus_boxes if box.isChecked()]
         self.session.set_mus_kinds(_answer(touched is self.mus_none, self.mus_none.isChecked(), ticked))
 
+    def _write_confirmation(self) -> None:
+        self.session.set_mus_confirmation(self.mus_confirmed.isChecked(), self.mus_confirmed_on.text())
+
     # --- showing ---------------------------------------------------------------------------------
+
+    def _show_confirmation(self) -> None:
+        form = self.session.form
+        answer = form.assessment.get("mus_confirmation") or {}
+        confirmed = bool(answer.get("gp_confirmed"))
+        self.mus_confirmed.setEnabled(bool(form.medically_unexplained_symptoms))
+        self.mus_confirmed_on.setEnabled(bool(form.medically_unexplained_symptoms) and confirmed)
+        if self.mus_confirmed.isChecked() != confirmed:
+            was = self.mus_confirmed.blockSignals(True)
+            self.mus_confirmed.setChecked(confirmed)
+            self.mus_confirmed.blockSignals(was)
+        typed = _uk(str(answer.get("confirmed_on") or ""))
+        if self.mus_confirmed_on.text() != typed:
+            show_text(self.mus_confirmed_on, typed)
 
     def _show_ltc(self) -> None:
         answer = self.session.form.long_term_conditions
@@ -104,6 +145,14 @@ def _heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     return label
+
+
+def _uk(text: str) -> str:
+    """A stored (ISO) date shown as the form's dates are typed, dd/mm/yyyy; anything else as it is."""
+    try:
+        return date.fromisoformat(text).strftime("%d/%m/%Y") if len(text) == 10 and text[4] == "-" else text
+    except ValueError:
+        return text
 
 
 def _typed(text: str) -> list[str]:

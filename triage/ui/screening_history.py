@@ -1,5 +1,6 @@
 """The screening's problem-and-history section (section 5): the main problem descriptor, and one row per
-previous psychological intervention with its outcome (each unhelpful one counts towards the matrix).
+previous psychological intervention (the stepping history): what it was, where and at which step, the
+year, and its outcome (each unhelpful one counts towards the matrix, whatever its step).
 
 The rows are the session's list: adding, editing or removing one writes the whole list to the session,
 and the rows on screen are redrawn from it (as many as it has), their tab order re-applied, so a row
@@ -14,21 +15,32 @@ from triage.labels import labels
 from triage.rules.vocabulary import PROBLEM_DESCRIPTORS
 from triage.services.screening_form import InterventionRow
 from triage.services.screening_session import ScreeningSession
-from triage.store.vocabulary import INTERVENTION_OUTCOMES
+from triage.store.vocabulary import INTERVENTION_OUTCOMES, INTERVENTION_STEPS
 from triage.ui.binder import Binder, show_text
 from triage.ui.value_combo import select_value, value_combo
 
 
 class InterventionRowWidget(QWidget):
-    """One previous intervention: what it was, its outcome, and a button to remove the row."""
+    """One previous intervention, left to right as the tab goes: what it was and its outcome (the two
+    every row needs, next to each other as before), then where and at which step and the year (both
+    optional), and a button to remove the row."""
 
     def __init__(self, number: int) -> None:
         super().__init__()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.what = QLineEdit()
-        self.what.setPlaceholderText("What was it (e.g. guided self-help, 2019)")
+        self.what.setPlaceholderText("What was it (e.g. guided self-help)")
         self.what.setAccessibleName(f"Previous intervention {number}")
+        self.step = value_combo(
+            f"Where and at which step was previous intervention {number}",
+            [(None, "— where, step —")] + [(s, labels().intervention_steps[s]) for s in INTERVENTION_STEPS],
+        )
+        self.year = QLineEdit()
+        self.year.setPlaceholderText("Year")
+        self.year.setMaxLength(4)
+        self.year.setAccessibleName(f"Year of previous intervention {number} (optional, 4 digits)")
+        self.year.setFixedWidth(self.year.fontMetrics().horizontalAdvance("00000") + 16)
         self.outcome = value_combo(
             f"Outcome of previous intervention {number}",
             [(None, "— outcome —")] + [(o, labels().intervention_outcomes[o]) for o in INTERVENTION_OUTCOMES],
@@ -37,10 +49,13 @@ class InterventionRowWidget(QWidget):
         self.remove.setAccessibleName(f"Remove previous intervention {number}")
         row.addWidget(self.what, 3)
         row.addWidget(self.outcome, 1)
+        row.addWidget(self.step, 2)
+        row.addWidget(self.year)
         row.addWidget(self.remove)
 
     def value(self) -> InterventionRow:
-        return InterventionRow(intervention=self.what.text(), outcome=self.outcome.currentData())
+        return InterventionRow(intervention=self.what.text(), outcome=self.outcome.currentData(),
+                               step=self.step.currentData(), year=self.year.text())  # fmt: skip
 
 
 class HistoryQuestions:
@@ -60,7 +75,8 @@ class HistoryQuestions:
         section.addLayout(form)
         section.addWidget(
             QLabel(
-                "Previous psychological interventions and their outcomes (each unhelpful one counts towards the matrix):"
+                "Previous psychological interventions, in IAPT or outside it, and their outcomes (each unhelpful one"
+                " counts towards the matrix):"
             )
         )
         self.rows_box = QVBoxLayout()
@@ -103,6 +119,8 @@ class HistoryQuestions:
         index = len(self.rows)
         widget = InterventionRowWidget(index + 1)
         widget.what.textEdited.connect(lambda _t: self._write())
+        widget.step.currentIndexChanged.connect(lambda _i: self._write())
+        widget.year.textEdited.connect(lambda _t: self._write())
         widget.outcome.currentIndexChanged.connect(lambda _i: self._write())
         widget.remove.clicked.connect(lambda: self._remove(widget))
         self.rows.append(widget)
@@ -114,9 +132,20 @@ class HistoryQuestions:
             widget.what,
             lambda: show_text(widget.what, self.session.form.previous_interventions[index].intervention),
         )
+        # Bound in the row's visual order: the binder's order is the tab order.
         self.binder.bind(
             f"previous_interventions.{index}.outcome",
             widget.outcome,
             lambda: select_value(widget.outcome, self.session.form.previous_interventions[index].outcome),
+        )
+        self.binder.bind(
+            f"previous_interventions.{index}.step",
+            widget.step,
+            lambda: select_value(widget.step, self.session.form.previous_interventions[index].step),
+        )
+        self.binder.bind(
+            f"previous_interventions.{index}.year",
+            widget.year,
+            lambda: show_text(widget.year, self.session.form.previous_interventions[index].year),
         )
         self.binder.bind(f"previous_interventions.{index}.remove", widget.remove)

@@ -201,6 +201,7 @@ class ScreeningPage(QWidget):
             self.conditions.ltc_other,
         )
         self.mus_none, self.mus_boxes = self.conditions.mus_none, self.conditions.mus_boxes
+        self.mus_confirmed, self.mus_confirmed_on = self.conditions.mus_confirmed, self.conditions.mus_confirmed_on
         d = self.decision
         self.summary, self.acknowledge, self.in_meeting = d.summary, d.acknowledge, d.in_meeting
         self.route_choice, self.step_choice, self.override_reason = d.route_choice, d.step_choice, d.override_reason

@@ -88,7 +88,8 @@ def seed(store: Store) -> dict[str, str]:
     ids = {name: _referral(store, i, days) for i, (name, days) in enumerate(
         (("decided", 12), ("in_progress", 3), ("new", 1), ("crisis", 6), ("second", 0)))}  # fmt: skip
     answers = {"phq9": (2, 2, 1, 1, 2, 1, 1, 1, 0), "gad7": (2, 2, 1, 1, 1, 0, 1), "chronicity": "medium",
-               "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low"}  # fmt: skip
+               "complexity": "low", "impairment": "medium", "substance_use": "low", "risk": "low",
+               "problem_descriptor": "depression"}  # fmt: skip
     save_screening(store, PWP, ids["decided"], parse(ScreeningInput, answers))
     confirm_decision(store, PWP, ids["decided"], parse(DecisionInput, {"confirmed_route": "core_iapt", "confirmed_step": 2}),
                      ruleset=load_ruleset(resource_path("rules", "doncaster-2007.yaml")))  # fmt: skip
