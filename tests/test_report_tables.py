@@ -47,3 +47,16 @@ def test_without_a_total_row_only_the_small_counts_go_and_the_threshold_is_the_s
                                                                                    "B": ("12", "75.0")}  # fmt: skip
     unsuppressed = table({"A": 1, "B": 2})
     assert unsuppressed.hidden == frozenset() and shown(unsuppressed)["A"] == ("1", "33.3")  # inside: as counted
+
+
+def test_a_share_of_one_count_by_another_is_hidden_when_either_is() -> None:
+    # the second "Referrals" (8) is hidden so the total cannot give the 3 away: a share of complete by
+    # referrals would then give the 8 back (6 of them complete: 75.0), so it is hidden with it
+    columns = (Column("Who", "label"), Column("Referrals"), Column("Complete"),
+               Column("Share complete (%)", "derived", rests_on=(2, 1)))  # fmt: skip
+    rows = [("a", 3, 0), ("b", 8, 6), ("c", 20, 10)]
+    body = with_total(rows, columns[:3])
+    t = suppress(Table("t", "counted", columns, tuple((*r, share(int(r[2] or 0), int(r[1] or 0))) for r in body),
+                       total_row=True))  # fmt: skip
+    assert [[t.shown(r, c) for c in (1, 2, 3)] for r in range(4)] == [
+        ["*", "0", "*"], ["*", "6", "*"], ["20", "10", "50.0"], ["31", "16", "51.6"]]  # fmt: skip

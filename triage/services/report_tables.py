@@ -9,7 +9,7 @@ leave the service:
 - **secondary**: in a table with a total row, a column with exactly one hidden count would give it
   away (the total less the others), so the smallest other non-zero count of that column is hidden
   too;
-- a derived figure is hidden wherever the count it rests on is.
+- a derived figure is hidden wherever a count it rests on is (a share: its part and its whole).
 
 The default threshold, 5, is "a common choice" (the issue's words), not a rule found in the seed
 documents; a service sets its own. The table then says how many figures were hidden, and why.
@@ -17,21 +17,24 @@ documents; a service sets its own. The table then says how many figures were hid
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 Kind = Literal["label", "count", "derived", "text"]
 Value = int | float | str | None  # None: nothing to show (no figure), or a figure hidden
 HIDDEN = "*"
 DEFAULT_THRESHOLD = 5
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
     kind: Kind = "count"
-    rests_on: int | None = None  # for a derived figure: the index of the count column it rests on
+    # for a derived figure: the index of the count column it rests on (or of each, a share of one by another)
+    rests_on: int | tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,23 @@ def with_total(rows: Sequence[tuple[Value, ...]], columns: Sequence[Column], lab
     return (*rows, tuple(total))
 
 
+def counted_table(caption: str, counted: str, heading: str, counts: Iterable[tuple[str, int]], total: int,
+                  unit: str = "Referrals") -> Table:  # fmt: skip
+    """A table of counts by one heading, each with its share of ``total``, and a total row."""
+    columns = (Column(heading, "label"), Column(unit), Column("Share (%)", "derived", rests_on=1))
+    with_sum = with_total(list(counts), columns[:2])
+    return Table(caption, counted, columns, tuple((*row, share(int(row[1] or 0), total)) for row in with_sum),
+                 total_row=True)  # fmt: skip
+
+
+def counts_by(items: Iterable[T], key: Callable[[T], str], order: Iterable[str] = ()) -> list[tuple[str, int]]:
+    """Counts by ``key``: the labels of ``order`` first (each shown, 0 or not), then any other, by count."""
+    counts = Counter(key(item) for item in items)
+    ordered = list(dict.fromkeys(order))
+    rest = sorted((k for k in counts if k not in ordered), key=lambda k: (-counts[k], k))
+    return [(k, counts[k]) for k in ordered + rest]
+
+
 def suppress(table: Table, threshold: int = DEFAULT_THRESHOLD) -> Table:
     """The table with its small numbers hidden (the module says how); the figures kept are unchanged."""
     hidden: set[tuple[int, int]] = set()
@@ -86,7 +106,8 @@ def suppress(table: Table, threshold: int = DEFAULT_THRESHOLD) -> Table:
                 hidden.add((min(others)[1], c))
     for c, column in enumerate(table.columns):
         if column.kind == "derived" and column.rests_on is not None:
-            hidden |= {(r, c) for r in range(len(table.rows)) if (r, column.rests_on) in hidden}
+            on = (column.rests_on,) if isinstance(column.rests_on, int) else column.rests_on
+            hidden |= {(r, c) for r in range(len(table.rows)) if any((r, o) in hidden for o in on)}
     return replace(table, hidden=frozenset(hidden))
 
 
