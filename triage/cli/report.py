@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # services/reports.py REPORTS, written out: building the parser must not load the services (a test
 # checks the two stay equal).
-REPORT_NAMES = ("referrals", "inappropriate", "waits")
+REPORT_NAMES = ("referrals", "inappropriate", "waits", "bounces", "high_risk", "decisions", "completeness")
 
 
 def register(commands: Commands) -> None:

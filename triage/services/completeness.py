@@ -10,16 +10,43 @@ the screening's parts are what is missing, and after it its optional ones.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # referral_record's text output imports this module
-    from triage.services.referral_record import ReferralRecord
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 # In the order the issue lists them; each is the words the record shows.
 NOT_SCREENED = ("problem descriptor", "risk", "PHQ-9", "GAD-7", "employment status")
+# Every item ``missing`` may name, in the order a report lists them (the risk questions: asked at a
+# screening, when the risk rating itself is recorded).
+ITEMS = ("problem descriptor", "risk", "risk questions", "PHQ-9", "GAD-7", "employment status")
 
 
-def missing(record: ReferralRecord) -> tuple[str, ...]:
+# What ``missing`` reads of a record: its latest screening's problem descriptor, risk answers and
+# assessment. A ReferralRecord is one; the reports hand in the same parts, read for many at once.
+class RiskAnswered(Protocol):
+    @property
+    def present(self) -> str: ...
+
+
+class RiskRecorded(Protocol):
+    @property
+    def answers(self) -> Sequence[RiskAnswered]: ...
+
+
+class ScreeningRecorded(Protocol):
+    @property
+    def problem_descriptor(self) -> str | None: ...
+    @property
+    def risk_details(self) -> RiskRecorded: ...
+    @property
+    def assessment(self) -> Mapping[str, Any]: ...
+
+
+class Recorded(Protocol):
+    @property
+    def screening(self) -> ScreeningRecorded | None: ...
+
+
+def missing(record: Recorded) -> tuple[str, ...]:
     """The items of the record not yet recorded, in words; () when it is complete."""
     screening = record.screening
     if screening is None:
@@ -35,7 +62,7 @@ def missing(record: ReferralRecord) -> tuple[str, ...]:
     return tuple(gaps)
 
 
-def missing_line(record: ReferralRecord) -> str:
+def missing_line(record: Recorded) -> str:
     """The record's completeness in one line, as both record views show it."""
     gaps = missing(record)
     return "nothing (complete)" if not gaps else ", ".join(gaps)

@@ -1,26 +1,28 @@
 """The service's reports (issue 17, item 1; docs/reports.md): where referrals went, which referrers
 sent people the service could not help, and how long people waited, over the referrals received in a
-date range, for the service, a team or a clinician.
+date range, for the service, a team or a clinician; and, built in ``reports_more``, returns and repeat
+referrals, high-risk cases, decisions and data completeness.
 
 ``run_report`` checks ``run_reports`` (team leaders and service managers), scopes a team leader to
 their own teams (with the service's referrals, as their meeting is), reads one slim row per referral
-in one transaction, and audits the run (the report's name, range and how many referrals it counted;
-never a figure or an identifier). The tables are built from those rows by pure functions below, so
+in one transaction (and, through a ``Reading``, the other rows a report asks for, batched), and
+audits the run (the report's name, range and how many referrals it counted; never a figure or an
+identifier). The tables are built from those rows by pure functions below, so
 a test can compute the same figures by hand. A report meant to leave the service (``leaving``) has
-its small numbers hidden (``report_tables.suppress``) and lists no person.
+its small numbers hidden (``report_tables.suppress``) and lists no person and no free text.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from triage.files import atomic_write
@@ -29,7 +31,25 @@ from triage.letters.report_pdf import ReportChart, ReportDocument, ReportTable, 
 from triage.rules.waits import MEASURE_NAMES, MEASURES, STATE_WORDS, JourneyDates, WaitTargets, tally, waits
 from triage.services.export_file import export_stream
 from triage.services.permissions import User, require
-from triage.services.report_tables import Column, Table, Value, share, suppress, suppression_note, with_total
+from triage.services.report_tables import (
+    Column,
+    Table,
+    Value,
+    counted_table,
+    counts_by,
+    nearest_five,
+    share,
+    suppress,
+    suppression_note,
+    with_total,
+)
+from triage.services.reports_more import (
+    Reading,
+    bounces_report,
+    completeness_report,
+    decisions_report,
+    high_risk_report,
+)
 from triage.services.service_settings import read_service_settings
 from triage.services.spreadsheet_csv import SpreadsheetWriter
 from triage.services.teams import meeting_scope
@@ -65,6 +85,12 @@ class Report:
     tables: tuple[Table, ...]
     notes: tuple[str, ...]  # how it was scoped, and what was hidden
 
+    def counted(self) -> str:
+        """How many referrals it counted, in words: rounded to the nearest 5 in the copy that leaves."""
+        if self.range.leaving:
+            return f"about {nearest_five(self.referrals)} referrals counted (to the nearest 5)"
+        return f"{self.referrals} referral{'' if self.referrals == 1 else 's'} counted"
+
 
 @dataclass(frozen=True, slots=True)
 class Fact:
@@ -86,6 +112,11 @@ class Fact:
     practice: str | None  # the GP practice's name, else its code
     inappropriate_reason: str | None
     inappropriate_referrer: str | None
+    referral_id: str  # what the other rows a report reads (decisions, screenings) are joined by
+    person_id: str
+    returned_from: str | None  # came back from another service (the ping-pong record)
+    arrived_while_open: bool  # another referral of the person was open when it arrived
+    assigned_to: str | None
 
 
 Builder = Callable[[list[Fact], "Context"], tuple[Table, ...]]
@@ -97,6 +128,7 @@ class Context:
     targets: WaitTargets
     today: date
     leaving: bool
+    reading: Reading  # the rows some reports read beyond the facts, loaded when first asked for
 
 
 def run_report(store: Store, user: User, name: str, when: ReportRange, *, today: date | None = None) -> Report:
@@ -113,7 +145,8 @@ def run_report(store: Store, user: User, name: str, when: ReportRange, *, today:
         facts = _facts(session, when, scope)
         settings = read_service_settings(session)
         destinations = {code: label for code, label in session.execute(select(Destination.code, Destination.label))}
-        context = Context(destinations, settings.wait_targets, made_on, when.leaving)
+        reading = Reading(session, _ranged(when, scope))
+        context = Context(destinations, settings.wait_targets, made_on, when.leaving, reading)
         title, build = REPORTS[name]
         tables = build(facts, context)
         notes = [_scope_note(when, scope)]
@@ -147,29 +180,37 @@ def _scope_note(when: ReportRange, scope: frozenset[str] | None) -> str:
     return f"Referrals received {when.start:%d/%m/%Y} to {when.end:%d/%m/%Y}, of {who}."
 
 
-def _facts(session: Session, when: ReportRange, scope: frozenset[str] | None) -> list[Fact]:
-    query = (
-        select(Referral.id, Referral.reference, Referral.received_on, Referral.source, Referral.status,
-               Referral.current_route, Referral.current_step, Referral.opted_in_on, Referral.first_contact_on,
-               Referral.treatment_started_on, func.coalesce(GpPractice.name, Referral.gp_practice_code),
-               Referral.inappropriate_reason, Referral.inappropriate_referrer)
-        .outerjoin(GpPractice, GpPractice.code == Referral.gp_practice_code)
-        .where(Referral.received_on >= when.start, Referral.received_on <= when.end)
-        .order_by(Referral.received_on, Referral.id)
-    )  # fmt: skip
+def _ranged(when: ReportRange, scope: frozenset[str] | None) -> Select[Any]:
+    """The ids of the referrals a report counts: received in the range, of the team, clinician or scope."""
+    query = select(Referral.id).where(Referral.received_on >= when.start, Referral.received_on <= when.end)
     if when.team is not None:
         query = query.where(Referral.team_code == when.team)
     elif scope is not None:
         query = query.where(or_(Referral.team_code.is_(None), Referral.team_code.in_(sorted(scope))))
     if when.clinician is not None:
         query = query.where(Referral.assigned_to == when.clinician)
-    rows = session.connection().execute(query).all()  # Core rows: no ORM loading for 100,000 tuples
-    screenings = _screenings(session, query.with_only_columns(Referral.id).order_by(None))
-    facts = []
-    for rid, reference, received, source, status, route, step, opted, contact, treated, practice, why, by in rows:
+    return query
+
+
+def _facts(session: Session, when: ReportRange, scope: frozenset[str] | None) -> list[Fact]:
+    ranged = _ranged(when, scope)
+    query = (
+        ranged.with_only_columns(
+            Referral.id, Referral.reference, Referral.received_on, Referral.source, Referral.status,
+            Referral.current_route, Referral.current_step, Referral.opted_in_on, Referral.first_contact_on,
+            Referral.treatment_started_on, func.coalesce(GpPractice.name, Referral.gp_practice_code),
+            Referral.inappropriate_reason, Referral.inappropriate_referrer, Referral.person_id,
+            Referral.returned_from, Referral.duplicate_of_id.is_not(None), Referral.assigned_to)
+        .outerjoin(GpPractice, GpPractice.code == Referral.gp_practice_code)
+        .order_by(Referral.received_on, Referral.id)
+    )  # fmt: skip
+    screenings = _screenings(session, ranged)
+    facts = []  # read as Core rows: no ORM loading for 100,000 tuples
+    for (rid, reference, received, source, status, route, step, opted, contact, treated, practice, why, by, person,
+         returned, while_open, assigned) in session.connection().execute(query):  # fmt: skip
         first, ltc, mus, screened = screenings.get(rid, (None, False, False, False))
         facts.append(Fact(reference, received, source, status, route, step, opted, contact, first, treated, ltc, mus,
-                          screened, practice, why, by))  # fmt: skip
+                          screened, practice, why, by, rid, person, returned, bool(while_open), assigned))  # fmt: skip
     return facts
 
 
@@ -186,22 +227,6 @@ def _screenings(session: Session, referral_ids: Any) -> dict[str, tuple[date | N
 
 
 # --- the reports, from the facts ----------------------------------------------------------------
-
-
-def _counted(caption: str, counted: str, heading: str, counts: Iterable[tuple[str, int]], total: int) -> Table:
-    columns = (Column(heading, "label"), Column("Referrals"), Column("Share (%)", "derived", rests_on=1))
-    rows = [(label, n) for label, n in counts]
-    with_sum = with_total(rows, columns[:2])
-    return Table(caption, counted, columns, tuple((*row, share(int(row[1] or 0), total)) for row in with_sum),
-                 total_row=True, chart=1)  # fmt: skip
-
-
-def _by(facts: list[Fact], key: Callable[[Fact], str], order: Iterable[str] = ()) -> list[tuple[str, int]]:
-    """Counts by ``key``: the labels of ``order`` first (each shown, 0 or not), then any other, by count."""
-    counts = Counter(key(f) for f in facts)
-    ordered = list(dict.fromkeys(order))
-    rest = sorted((k for k in counts if k not in ordered), key=lambda k: (-counts[k], k))
-    return [(k, counts[k]) for k in ordered + rest]
 
 
 def referrals_report(facts: list[Fact], context: Context) -> tuple[Table, ...]:
@@ -223,23 +248,23 @@ def referrals_report(facts: list[Fact], context: Context) -> tuple[Table, ...]:
 
     sources = [words.sources[s] for s in words.sources]
     return (
-        _counted("Referrals by destination", "Each referral once, by the route of its latest confirmed decision.",
-                 "Destination", _by(facts, destination), total),
-        _counted("Referrals by source", "Each referral once, by who referred (as recorded when it was received).",
-                 "Source", _by(facts, lambda f: words.sources.get(f.source, f.source), sources), total),
-        _counted("Referrals by step", "Each referral once, by the step of its latest confirmed IAPT decision.",
-                 "Step", _by(facts, step, ("Step 2", "Step 3")), total),
-        _counted("Referrals by LTC/MUS pathway", "Each screened referral by its latest screening: a long-term "
+        counted_table("Referrals by destination", "Each referral once, by the route of its latest confirmed decision.",
+                 "Destination", counts_by(facts, destination), total),
+        counted_table("Referrals by source", "Each referral once, by who referred (as recorded when it was received).",
+                 "Source", counts_by(facts, lambda f: words.sources.get(f.source, f.source), sources), total),
+        counted_table("Referrals by step", "Each referral once, by the step of its latest confirmed IAPT decision.",
+                 "Step", counts_by(facts, step, ("Step 2", "Step 3")), total),
+        counted_table("Referrals by LTC/MUS pathway", "Each screened referral by its latest screening: a long-term "
                  "physical condition recorded, medically unexplained symptoms, both or neither.", "Pathway",
-                 _by(facts, pathway, ("Long-term condition", "MUS", "LTC and MUS", "Neither")), total),
+                 counts_by(facts, pathway, ("Long-term condition", "MUS", "LTC and MUS", "Neither")), total),
     )  # fmt: skip
 
 
 def inappropriate_report(facts: list[Fact], context: Context) -> tuple[Table, ...]:
     words = labels().inappropriate_reasons
     flagged = [f for f in facts if f.inappropriate_reason]
-    reasons = _counted("Inappropriate referrals by reason", "Each referral flagged as inappropriate, by its "
-                       "reason.", "Reason", _by(flagged, lambda f: words[f.inappropriate_reason or ""], words.values()),
+    reasons = counted_table("Inappropriate referrals by reason", "Each referral flagged as inappropriate, by its "
+                       "reason.", "Reason", counts_by(flagged, lambda f: words[f.inappropriate_reason or ""], words.values()),
                        len(flagged))  # fmt: skip
     pairs = Counter((f.inappropriate_referrer or "", f.practice or "No practice recorded") for f in flagged)
     columns = (Column("Referrer", "label"), Column("Practice", "text"), Column("Inappropriate"),
@@ -253,7 +278,7 @@ def inappropriate_report(facts: list[Fact], context: Context) -> tuple[Table, ..
     by_referrer = Table("Inappropriate referrals by referrer and practice", "Each flagged referral once, by who "
                         "made it (as recorded with the flag) and the GP practice on the referral.", columns,
                         with_total(rows, columns), total_row=True)  # fmt: skip
-    of_all = _counted("Referrals flagged as inappropriate", "Each referral received in the range once.", "Flag",
+    of_all = counted_table("Referrals flagged as inappropriate", "Each referral received in the range once.", "Flag",
                       [("Flagged as inappropriate", len(flagged)), ("Not flagged", len(facts) - len(flagged))],
                       len(facts))  # fmt: skip
     return of_all, reasons, by_referrer
@@ -290,7 +315,7 @@ def waits_report(facts: list[Fact], context: Context) -> tuple[Table, ...]:
                          "percentile the nearest rank. Still waiting: not reached, not closed.",
                          tuple(columns), tuple(rows))  # fmt: skip
     target_columns = (Column("Target", "label"), Column("Counted"), Column("Over target"),
-                      Column("Share over (%)", "derived", rests_on=2), Column("Source", "text"))  # fmt: skip
+                      Column("Share over (%)", "share", rests_on=2, share_of=1), Column("Source", "text"))  # fmt: skip
     target_rows: list[tuple[Value, ...]] = []
     over_people: list[tuple[str, str, str, int, str]] = []
     for target in context.targets.targets:
@@ -326,6 +351,13 @@ REPORTS: dict[str, tuple[str, Builder]] = {
     "referrals": ("Referrals by destination, source, step and pathway", referrals_report),
     "inappropriate": ("Inappropriate referrals by referrer, practice and reason", inappropriate_report),
     "waits": ("Waits, and the people over target", waits_report),
+    "bounces": ("Returns from other services, and repeat referrals", bounces_report),
+    "high_risk": ("High-risk cases, the actions recorded and how long they took", high_risk_report),
+    "decisions": (
+        "Decisions: the matrix and the route confirmed, overrides and the referral meeting",
+        decisions_report,
+    ),
+    "completeness": ("Data completeness, by item and by clinician", completeness_report),
 }
 
 
@@ -334,7 +366,7 @@ REPORTS: dict[str, tuple[str, Builder]] = {
 
 def report_text(report: Report) -> str:
     """The report as a person reads it on a terminal: each table aligned, with how it was counted."""
-    out = [report.title, f"Made on {report.made_on:%d/%m/%Y}; {report.referrals} referrals counted.", *report.notes]
+    out = [report.title, f"Made on {report.made_on:%d/%m/%Y}; {report.counted()}.", *report.notes]
     for table in report.tables:
         cells = [[c.name for c in table.columns]] + [
             [table.shown(r, c) for c in range(len(table.columns))] for r in range(len(table.rows))
@@ -350,7 +382,7 @@ def report_text(report: Report) -> str:
 def report_document(report: Report, service_name: str) -> ReportDocument:
     """``report`` as the PDF draws it (triage/letters/report_pdf.py): plain words, each table's charted
     column as bars."""
-    lines = (f"Made on {report.made_on:%d/%m/%Y}; {report.referrals} referrals counted.", *report.notes)
+    lines = (f"Made on {report.made_on:%d/%m/%Y}; {report.counted()}.", *report.notes)
     tables = tuple(
         ReportTable(
             t.caption, t.counted,
@@ -391,7 +423,7 @@ def write_report_csv(report: Report, stream: IO[str]) -> None:
     """The report as CSV for a spreadsheet (formula cells neutralised): its title and notes, then each
     table as its caption, how it was counted, its header row and its rows, a blank line between."""
     writer = SpreadsheetWriter(stream, [report.title])
-    writer.row([f"Made on {report.made_on.isoformat()}", f"{report.referrals} referrals counted"])
+    writer.row([f"Made on {report.made_on.isoformat()}", report.counted()])
     for note in report.notes:
         writer.row([note])
     for table in report.tables:

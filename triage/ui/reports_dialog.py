@@ -87,7 +87,7 @@ class ReportView(QWidget):
         self.tables = []
         heading = QLabel(f"<b>{escape(report.title)}</b>")
         self.column.addWidget(heading)
-        for line in (f"Made on {report.made_on:%d/%m/%Y}; {report.referrals} referrals counted.", *report.notes):
+        for line in (f"Made on {report.made_on:%d/%m/%Y}; {report.counted()}.", *report.notes):
             self.column.addWidget(_wrapped(line))
         for table in report.tables:
             caption = QLabel(f"<b>{escape(table.caption)}</b>")
@@ -169,7 +169,7 @@ def _grid(table: Table) -> QTableWidget:
     for r in range(len(table.rows)):
         for c, column in enumerate(table.columns):
             item = QTableWidgetItem(table.shown(r, c))
-            if column.kind in ("count", "derived"):
+            if column.kind in ("count", "derived", "share"):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if table.total_row and r == len(table.rows) - 1:
                 bold = item.font()
@@ -277,7 +277,7 @@ class ReportsDialog(QDialog):
         self.output.show_report(self.report)
         self.save_button.setEnabled(True)
         self.pdf_button.setEnabled(True)
-        self._say(f"{self.report.title}: {self.report.referrals} referrals counted.")
+        self._say(f"{self.report.title}: {self.report.counted()}.")
 
     def choose_path(self, kind: str) -> Path | None:
         """Ask where to save the report as ``kind`` ("csv" or "pdf"; tests replace this)."""
