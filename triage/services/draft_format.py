@@ -80,6 +80,15 @@ class SessionForm(BaseModel):
             raise ValueError("mus_kinds: must agree with medically_unexplained_symptoms")
         return self
 
+    def iapt_needs(self) -> list[str]:
+        """What an IAPT route's core-or-integrated choice and step still wait for, in the form's order."""
+        needs = ["Problem descriptor"] if self.problem_descriptor is None else []
+        if self.long_term_conditions is None:
+            needs.append("Long-term conditions (or none)")
+        if self.mus_kinds is None:
+            needs.append("Medically unexplained symptoms (or none)")
+        return needs
+
 
 class SessionDraft(BaseModel):
     """Draft format 2."""

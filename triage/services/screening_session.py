@@ -335,7 +335,7 @@ class ScreeningSession:
         routing = self._full_routing()
         if routing is None or routing.route not in IAPT_ROUTES:
             return []
-        return _iapt_needs(self._form)
+        return self._form.iapt_needs()
 
     def live(self) -> LiveView:
         """What the side panel shows: the scores and what the ratings indicate so far, the routing
@@ -348,7 +348,7 @@ class ScreeningSession:
     def screening_problems(self) -> list[str]:
         """What stops the screening itself being recorded (missing answers, the high-risk action)."""
         # Section 6 is part of every record (None is not "none"); the descriptor only holds back IAPT.
-        section6 = [need for need in _iapt_needs(self._form) if need != "Problem descriptor"]
+        section6 = [need for need in self._form.iapt_needs() if need != "Problem descriptor"]
         missing = to_v1(self._form).missing() + list(dict.fromkeys(self.held_back() + section6)) + self._wsas_missing()
         if missing:
             return [f"not yet recorded: {item}" for item in missing]
@@ -439,7 +439,7 @@ class ScreeningSession:
 
     def _recommend(self) -> Recommendation | None:
         routing = self._full_routing()
-        if routing is None or (routing.route in IAPT_ROUTES and _iapt_needs(self._form)):
+        if routing is None or (routing.route in IAPT_ROUTES and self._form.iapt_needs()):
             return None
         return Recommendation(routing)
 
@@ -494,13 +494,3 @@ class ScreeningSession:
 def _key(recommendation: Recommendation | None) -> tuple[Any, ...] | None:
     # Warnings count: a new warning must be seen (and acknowledged) even if the route stayed.
     return None if recommendation is None else (recommendation.key, recommendation.warnings)
-
-
-def _iapt_needs(form: SessionForm) -> list[str]:
-    """What an IAPT route's core-or-integrated choice and step still wait for, in the form's order."""
-    needs = ["Problem descriptor"] if form.problem_descriptor is None else []
-    if form.long_term_conditions is None:
-        needs.append("Long-term conditions (or none)")
-    if form.mus_kinds is None:
-        needs.append("Medically unexplained symptoms (or none)")
-    return needs
