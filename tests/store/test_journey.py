@@ -316,3 +316,14 @@ def test_the_services_own_targets_kept_in_the_store_flag_the_list_and_the_record
     assert service_settings(store).wait_targets == own  # read back from the store
     assert assessment_word() == "Within target"
     assert count_referrals(store, PWP, over) == 0 and referral_page(store, PWP, over) == []
+
+
+def test_the_json_export_carries_the_latest_screenings_assessment_content(store: Store) -> None:
+    referral_id, _ = decided(store, HIGH_COMPLEXITY)
+    out = io.StringIO()
+    export_to_stream(store, LEADER, out, "json")
+    (exported,) = [r for r in json.loads(out.getvalue()) if r["id"] == referral_id]
+    content = exported["assessment"]
+    assert content["problem_descriptor"] == "depression" and content["long_term_conditions"] == ["diabetes"]
+    assert content["previous_interventions"][0]["outcome"] == "unhelpful"
+    assert set(content) >= {"secondary_descriptors", "discuss_in_supervision", "assessment", "screened_at"}

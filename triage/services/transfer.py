@@ -7,7 +7,8 @@ Import fields: ``nhs_number``, ``given_name``, ``family_name``, ``date_of_birth`
 the exporting store gave it, unless it has this store's own prefix or is already here: that row is
 refused (triage/services/references.py), and the file imports once each store has its own prefix.
 Export writes the same fields plus ``id``, ``status``, ``route`` and ``step`` (the latest confirmed
-decision) and the journey's fields (``JOURNEY_FIELDS``; JSON also ``contacts``); import ignores them,
+decision) and the journey's fields (``JOURNEY_FIELDS``; JSON also ``contacts`` and the latest screening's
+``assessment`` content); import ignores them,
 so an export can be imported again (as new referrals).
 
 Rows are numbered from 1 in file order (for CSV, not counting the header). Problems name the row and
@@ -40,7 +41,7 @@ from triage.services.referrals import add_referral_rows, audit_import
 from triage.services.spreadsheet_csv import SpreadsheetWriter, delimiter, restore
 from triage.store.audit import record_event
 from triage.store.database import Store
-from triage.store.models import ContactEvent, Person, Referral
+from triage.store.models import ContactEvent, Person, Referral, Screening
 
 Format = Literal["json", "csv"]
 IMPORT_FIELDS = tuple(ReferralInput.model_fields)  # nhs_number ... returned_from, in the model's order
@@ -52,9 +53,14 @@ JOURNEY_FIELDS = (
     "opted_in_on", "first_contact_on", "treatment_started_on", "closed_reason", "closed_note", "team_code",
     "assigned_to", "inappropriate_reason", "inappropriate_referrer", "inappropriate_note", "inappropriate_by",
 )  # fmt: skip
-EXPORT_ONLY_FIELDS = ("id", "status", "route", "step", *JOURNEY_FIELDS, "contacts")
+EXPORT_ONLY_FIELDS = ("id", "status", "route", "step", *JOURNEY_FIELDS, "contacts", "assessment")
 EXPORT_FIELDS = ("id", *IMPORT_FIELDS, "status", "route", "step", *JOURNEY_FIELDS)  # a CSV export's columns
-JSON_EXPORT_FIELDS = (*EXPORT_FIELDS, "contacts")  # a JSON export's keys, in this order
+JSON_EXPORT_FIELDS = (*EXPORT_FIELDS, "contacts", "assessment")  # a JSON export's keys, in this order
+# The latest screening's assessment content beyond the matrix (issue 15 item 7), in the JSON export
+# until the full export (issue 17) carries every screening: nothing recorded is missing in between.
+ASSESSMENT_FIELDS = ("screened_at", "screened_by", "problem_descriptor", "secondary_descriptors", "long_term_conditions",
+                     "medically_unexplained_symptoms", "mus_kinds", "previous_interventions",
+                     "discuss_in_supervision", "assessment")  # fmt: skip
 CONTACT_FIELDS = ("kind", "occurred_at", "channel", "outcome", "recorded_by")
 TOO_LARGE = f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB, the most one import takes; split it"
 BATCH_ROWS = 2000  # valid rows written at a time, in the import's one transaction
@@ -292,10 +298,26 @@ def _export_rows(session: Session) -> Iterator[dict[str, Any]]:
         .execution_options(yield_per=BATCH_ROWS)
     )
     for batch in session.execute(query).partitions():
-        contacts = _contacts_of(session, [row[0].id for row in batch])
+        ids = [row[0].id for row in batch]
+        contacts, assessments = _contacts_of(session, ids), _assessments_of(session, ids)
         for referral, nhs, given, family, born in batch:
-            yield _export_record(referral, nhs, given, family, born) | {"contacts": contacts.get(referral.id, [])}
+            yield _export_record(referral, nhs, given, family, born) | {
+                "contacts": contacts.get(referral.id, []),
+                "assessment": assessments.get(referral.id),
+            }
             session.expunge(referral)
+
+
+def _assessments_of(session: Session, referral_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Each referral's latest screening's assessment content (a screening redone replaces the earlier
+    one, as the record shows it): one query a batch, the latest last."""
+    query = (
+        select(Screening.referral_id, *(getattr(Screening, name) for name in ASSESSMENT_FIELDS))
+        .where(Screening.referral_id.in_(referral_ids))
+        .order_by(Screening.referral_id, Screening.screened_at, Screening.id)
+    )
+    return {referral_id: {n: _iso(v) for n, v in zip(ASSESSMENT_FIELDS, values, strict=True)}
+            for referral_id, *values in session.execute(query)}  # fmt: skip
 
 
 def _contacts_of(session: Session, referral_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
