@@ -83,6 +83,7 @@ def test_wait_targets_and_the_lists_of_conditions_import_and_show(tmp_path, caps
     targets = default_wait_targets().model_dump(mode="json")
     targets["opt_in_clock"] = True
     targets["targets"][0]["days"] = 5
+    targets["targets"][0]["label"] = "Referral to assessment within 5 days"  # a label must say its own days
     document = {"wait_targets": targets, "long_term_conditions": ["Diabetes (type 1 or 2)", "Coeliac disease"],
                 "medically_unexplained_symptoms": ["Fibromyalgia"]}  # fmt: skip
     path = tmp_path / "service.json"

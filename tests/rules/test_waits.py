@@ -3,6 +3,7 @@ targets file checked at load."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -147,3 +148,19 @@ def test_a_reports_tally_counts_exactly_what_each_referrals_flag_says(journeys, 
         counted, over = tally(target, targets, many, today)
         assert counted == sum(1 for f in flags if f.state in ("within", "over", "waiting_within", "waiting_over"))
         assert over == [(i, f.days, f.state) for i, f in enumerate(flags) if f.over]
+
+
+@pytest.mark.parametrize(("label", "days", "ok"), [
+    ("Referral to first contact within 5 days", 5, True), ("Referral to first contact within 5 days", 28, False),
+    ("Referral to treatment within 6 weeks", 42, True), ("Referral to treatment within 6 weeks", 28, False),
+    ("Referral to first contact, the service's own", 9, True),  # a label naming no span says nothing wrong
+])  # fmt: skip
+def test_a_targets_label_must_say_its_own_days(label: str, days: int, ok: bool) -> None:
+    """A label read as "within 5 days" on a 28-day target would flag people against a wait nobody meant."""
+    data = {"code": "local", "label": label, "measure": "first_contact", "days": days, "within": "at_most",
+            "clock": "received", "source": "Service specification 2026", "verified": False}  # fmt: skip
+    if ok:
+        assert WaitTargets.model_validate_json(json.dumps({"targets": [data]})).targets[0].days == days
+    else:
+        with pytest.raises(ValueError, match=f"label: says .* but the target is {days} days"):
+            WaitTargets.model_validate_json(json.dumps({"targets": [data]}))  # strict: lists as JSON has them

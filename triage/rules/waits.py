@@ -14,6 +14,7 @@ counted to ``today`` and is over as soon as that count is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,6 +56,9 @@ class WaitsError(UnusableDataFile):
     """A wait-targets file that must not be used; ``problems`` lists every reason found."""
 
 
+_LABEL_SPAN = re.compile(r"\b(\d+)\s*(days?|weeks?)\b", re.IGNORECASE)
+
+
 class WaitTarget(StrictModel):
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,40}$")]
     label: Text
@@ -65,6 +69,16 @@ class WaitTarget(StrictModel):
     share_percent: Annotated[int, Field(ge=1, le=100)] | None = None  # a standard for that share of people
     source: Text
     verified: bool
+
+    @model_validator(mode="after")
+    def _label_says_its_days(self) -> WaitTarget:
+        # A label read as "within 5 days" on a 28-day target would flag people against a wait nobody
+        # meant: a number of days or weeks the label names must be the target's.
+        for number, unit in _LABEL_SPAN.findall(self.label):
+            said = int(number) * (7 if unit.startswith("week") else 1)
+            if said != self.days:
+                raise ValueError(f"label: says {number} {unit} but the target is {self.days} days; make them agree")
+        return self
 
     def is_over(self, days: int) -> bool:
         return days >= self.days if self.within == "less_than" else days > self.days
