@@ -311,7 +311,12 @@ def test_the_services_own_targets_kept_in_the_store_flag_the_list_and_the_record
     assert assessment_word() == "Over target"
     shipped = default_wait_targets()
     own = shipped.model_copy(update={"targets": tuple(
-        t.model_copy(update={"days": 5}) if t.code == "assessment_3_days" else t for t in shipped.targets)})  # fmt: skip
+        t.model_copy(update={"days": 5, "label": "Referral to assessment within 5 days"})
+        if t.code == "assessment_3_days" else t for t in shipped.targets)})  # fmt: skip
+    wrong = own.model_copy(update={"targets": tuple(t.model_copy(update={"label": "Within 3 days"})
+                                                    if t.code == "assessment_3_days" else t for t in own.targets)})  # fmt: skip
+    with pytest.raises(RefusedError, match="the label says 3 days but the target is 5 days"):  # nothing saved
+        save_service_settings(store, ADMIN, service_settings(store).model_copy(update={"wait_targets": wrong}))
     save_service_settings(store, ADMIN, service_settings(store).model_copy(update={"wait_targets": own}))
     assert service_settings(store).wait_targets == own  # read back from the store
     assert assessment_word() == "Within target"

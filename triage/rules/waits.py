@@ -70,16 +70,6 @@ class WaitTarget(StrictModel):
     source: Text
     verified: bool
 
-    @model_validator(mode="after")
-    def _label_says_its_days(self) -> WaitTarget:
-        # A label read as "within 5 days" on a 28-day target would flag people against a wait nobody
-        # meant: a number of days or weeks the label names must be the target's.
-        for number, unit in _LABEL_SPAN.findall(self.label):
-            said = int(number) * (7 if unit.startswith("week") else 1)
-            if said != self.days:
-                raise ValueError(f"label: says {number} {unit} but the target is {self.days} days; make them agree")
-        return self
-
     def is_over(self, days: int) -> bool:
         return days >= self.days if self.within == "less_than" else days > self.days
 
@@ -120,9 +110,26 @@ def load_wait_targets(path: Path | str) -> WaitTargets:
     try:  # YAML gives lists; the model keeps tuples (frozen): convert before the strict check
         if isinstance(raw, dict) and isinstance(raw.get("targets"), list):
             raw = {**raw, "targets": tuple(raw["targets"])}
-        return WaitTargets.model_validate(raw)
+        targets = WaitTargets.model_validate(raw)
     except ValidationError as exc:
         raise WaitsError(str(path), validation_problems(exc)) from None
+    if problems := label_problems(targets):
+        raise WaitsError(str(path), problems)
+    return targets
+
+
+def label_problems(targets: WaitTargets) -> list[str]:
+    """A label read as "within 5 days" on a 28-day target would flag people against a wait nobody meant:
+    each label naming a number of days or weeks that is not its target's, as a ``field: problem`` line.
+    Checked where targets are loaded from the shipped file or saved (never on reading a store: a
+    service's settings stay readable)."""
+    problems = []
+    for number, target in enumerate(targets.targets, 1):
+        for count, unit in _LABEL_SPAN.findall(target.label):
+            if int(count) * (7 if unit.lower().startswith("week") else 1) != target.days:
+                problems.append(f"wait_targets: target {number} ({target.label}): the label says {count} {unit} "
+                                f"but the target is {target.days} days; make them agree")  # fmt: skip
+    return problems
 
 
 @lru_cache(maxsize=1)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from triage.rules.datafile import DataFileError, parse_yaml
 from triage.rules.ruleset import Ruleset, RulesetError, build_ruleset, default_ruleset
+from triage.rules.waits import label_problems
 from triage.services.permissions import User, require
 from triage.settings import (
     ComputerSettings,
@@ -137,6 +138,8 @@ def save_service_settings(store: Store, user: User, settings: ServiceSettings, *
     text. Refused, nothing is written but the refusal's own audit event. Returns the fields saved."""
     require(user, "settings", store=store)
     changed = changed_fields(service_settings(store), settings)
+    if "wait_targets" in changed and (problems := label_problems(settings.wait_targets)):
+        raise RefusedError("; ".join(problems))
     if "ruleset_sha256" in changed:
         require(user, "rulesets", store=store)
     if not changed:
