@@ -49,6 +49,7 @@ def test_a_referral_is_flagged_from_its_record_and_the_flag_taken_off(qtbot, sto
         choose(qtbot, Qt.Key.Key_W, dialog.flag_reason, "Other (say why)")
         act(qtbot, Qt.Key.Key_F, dialog.flag_button)  # "other" with no words: refused
         said.append(dialog.message.text())
+        assert not dialog.unflag_button.isEnabled()  # a refused flag leaves nothing to take off
         unchanged.append(rows(store) == before)
         choose(qtbot, Qt.Key.Key_W, dialog.flag_reason, "Drug or alcohol dependency (for substance misuse services)")
         press(qtbot, Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)
@@ -85,6 +86,7 @@ def test_a_referral_is_flagged_from_its_record_and_the_flag_taken_off(qtbot, sto
         assert to_button.isEnabled()
         act(qtbot, Qt.Key.Key_L, to_button)
         said.append(dialog.message.text())
+        assert not to_button.isEnabled()  # nothing left to take off
 
     in_journey(qtbot, ON_THE_RECORD, take_off)
     assert said[-1] == "Flag taken off. The referral is now decided."

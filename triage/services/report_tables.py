@@ -33,8 +33,8 @@ T = TypeVar("T")
 class Column:
     name: str
     kind: Kind = "count"
-    # for a derived figure: the index of the count column it rests on (or of each, a share of one by another)
-    rests_on: int | tuple[int, ...] | None = None
+    # for a derived figure or a share: the index of the count column it rests on (a share's part)
+    rests_on: int | None = None
     # for a share: the column of its whole in the same row; None: the total row of ``rests_on``'s column
     share_of: int | None = None
 
@@ -121,8 +121,7 @@ def suppress(table: Table, threshold: int = DEFAULT_THRESHOLD) -> Table:
                 hidden.add((min(others)[1], c))
     for c, column in enumerate(table.columns):
         if column.kind in ("derived", "share") and column.rests_on is not None:
-            on = (column.rests_on,) if isinstance(column.rests_on, int) else column.rests_on
-            on = (*on, column.share_of) if column.share_of is not None else on
+            on = (column.rests_on,) if column.share_of is None else (column.rests_on, column.share_of)
             hidden |= {(r, c) for r in range(len(table.rows)) if any((r, o) in hidden for o in on)}
     rows = [list(row) for row in table.rows]
     for row in rows:
@@ -149,7 +148,7 @@ def nearest_five(count: int) -> int:
 def _whole(table: Table, rows: list[list[Value]], r: int, column: Column) -> int | None:
     if column.share_of is not None:
         return int(rows[r][column.share_of] or 0)
-    if table.total_row and isinstance(column.rests_on, int):
+    if table.total_row and column.rests_on is not None:
         return int(rows[-1][column.rests_on] or 0)
     return None
 

@@ -256,25 +256,28 @@ class JourneyDialog(QDialog):
         self._run(lambda: close_referral(self.store, self.user, self.referral_id, self.form.closing()), "Closed")
 
     def flag_inappropriate(self) -> None:
-        self._run(lambda: flag_inappropriate(self.store, self.user, self.referral_id, self.form.inappropriate()),
-                  "Flagged as inappropriate")  # fmt: skip
-        self.unflag_button.setEnabled(self.unflag_button.isEnabled() or self.changed)
+        if self._run(lambda: flag_inappropriate(self.store, self.user, self.referral_id, self.form.inappropriate()),
+                     "Flagged as inappropriate"):  # fmt: skip
+            self.unflag_button.setEnabled(True)
 
     def take_flag_off(self) -> None:
-        self._run(lambda: flag_inappropriate(self.store, self.user, self.referral_id, None), "Flag taken off")
+        if self._run(lambda: flag_inappropriate(self.store, self.user, self.referral_id, None), "Flag taken off"):
+            self.unflag_button.setEnabled(False)
 
-    def _run(self, action: Callable[[], Step], done: str) -> None:
+    def _run(self, action: Callable[[], Step], done: str) -> bool:
+        """Whether the action was recorded; what happened is said under the form either way."""
         try:
             step = action()
         except InvalidInput as exc:
             self._say("Not recorded: " + "; ".join(exc.problems) + ".", warning=True)
-            return
+            return False
         except StoreError as exc:
             self._say(f"Not recorded: {exc}.", warning=True)
-            return
+            return False
         self.changed = True
         self._show_status(step.status)
         self._say(f"{done}. The referral is now {labels().statuses[step.status].lower()}.", warning=False)
+        return True
 
     def _show_status(self, status: str) -> None:
         self.heading.setText(f"Referral {self.reference}, now <b>{labels().statuses[status]}</b>")

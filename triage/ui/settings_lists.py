@@ -23,7 +23,6 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -44,6 +43,7 @@ from triage.rules.waits import MEASURE_NAMES, WaitTarget, WaitTargets, default_w
 from triage.services.inputs import InvalidInput
 from triage.services.settings_lists import local_target, relabelled
 from triage.settings import MAX_CONDITIONS, ServiceSettings
+from triage.ui.value_combo import value_combo
 
 CLOCKS = (
     (False, "The clock starts at the referral received date"),
@@ -72,14 +72,6 @@ class _ReturnAdds(QObject):
         return False
 
 
-def _combo(name: str, items: list[tuple[Any, str]]) -> QComboBox:
-    combo = QComboBox()
-    combo.setAccessibleName(name)
-    for value, text in items:
-        combo.addItem(text, value)
-    return combo
-
-
 def _cell(text: str, tip: str = "") -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -95,7 +87,7 @@ class WaitTargetsSection(QGroupBox):
         self.rows: list[WaitTarget] = []  # every field but the label and the days, which are the table's
         column = QVBoxLayout(self)
         form = QFormLayout()
-        self.clock = _combo("Where the service's clock starts", list(CLOCKS))
+        self.clock = value_combo("Where the service's clock starts", list(CLOCKS))
         form.addRow("Ser&vice clock", self.clock)
         column.addLayout(form)
         column.addWidget(_small("For the targets on the service's clock (shipped: the 28-day one); the others "
@@ -155,14 +147,14 @@ class WaitTargetsSection(QGroupBox):
         self.new_label.setAccessibleName("New target's label")
         self.new_label.setMaxLength(120)
         self.new_label.setPlaceholderText("e.g. Referral to first contact within 5 days")
-        self.new_measure = _combo("New target's wait", list(MEASURE_NAMES.items()))
-        self.new_within = _combo("New target's rule", list(WITHIN.items()))
+        self.new_measure = value_combo("New target's wait", list(MEASURE_NAMES.items()))
+        self.new_within = value_combo("New target's rule", list(WITHIN.items()))
         self.new_days = QSpinBox()
         self.new_days.setRange(1, 730)
         self.new_days.setValue(28)
         self.new_days.setSuffix(" days")
         self.new_days.setAccessibleName("New target's days, 1 to 730")
-        self.new_clock = _combo("New target's clock", [("received", "The referral received date"),
+        self.new_clock = value_combo("New target's clock", [("received", "The referral received date"),
                                                        ("service", "The service's clock (received, or opt-in)")])  # fmt: skip
         self.new_source = QLineEdit()
         self.new_source.setAccessibleName("New target's source (required)")

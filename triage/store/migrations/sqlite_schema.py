@@ -1,4 +1,5 @@
-"""Changing a CHECK constraint of a SQLite table without rebuilding it (migrations 0013 and 0019).
+"""Changing a SQLite table's stored definition without rebuilding it (a CHECK or a foreign key; migrations
+0013, 0015, 0016, 0019 and 0020).
 
 SQLite cannot drop or change a CHECK without rebuilding the table, and a rebuild would drop the
 table's guard triggers and trip the foreign keys pointing at it; so the stored table definition is
@@ -16,7 +17,8 @@ from alembic import op
 
 def edit_sqlite_tables(edits: list[tuple[str, str, str]]) -> None:
     """Replace one clause in each table's stored definition, (table, old, new); each old clause must be
-    there exactly once. Bumps the schema version so every connection rereads the schema."""
+    there exactly once (several edits of one table apply in turn). Bumps the schema version so every
+    connection rereads the schema, then checks the foreign keys of each table edited."""
     bind = op.get_bind()
     version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar_one())
     bind.exec_driver_sql("PRAGMA writable_schema=ON")
@@ -31,6 +33,6 @@ def edit_sqlite_tables(edits: list[tuple[str, str, str]]) -> None:
         bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
     finally:
         bind.exec_driver_sql("PRAGMA writable_schema=OFF")
-    for table, _, _ in edits:
+    for table in dict.fromkeys(table for table, _, _ in edits):
         if bind.exec_driver_sql(f"PRAGMA foreign_key_check({table})").first() is not None:
-            raise RuntimeError(f"{table}: a row breaks a foreign key")
+            raise RuntimeError(f"{table}: a row names a missing row")

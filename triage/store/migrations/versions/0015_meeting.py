@@ -30,6 +30,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from triage.store.migrations.sqlite_schema import edit_sqlite_tables
 from triage.store.types import JsonDoc, UtcDateTime
 
 revision = "0015"
@@ -123,7 +124,7 @@ def upgrade() -> None:
         for column, type_, key in DECISION_KEYS:
             op.execute(f"ALTER TABLE decision ADD COLUMN {column} {type_} {key}")
         op.execute("ALTER TABLE user_account ADD COLUMN supervisor VARCHAR(100)")
-        _edit_sqlite_tables([("audit_event", _in("entity_type", OLD_ENTITIES), _in("entity_type", NEW_ENTITIES))])
+        edit_sqlite_tables([("audit_event", _in("entity_type", OLD_ENTITIES), _in("entity_type", NEW_ENTITIES))])
     _create_locks(postgresql)
 
 
@@ -146,7 +147,7 @@ def downgrade() -> None:
     else:
         edits = [("audit_event", _in("entity_type", NEW_ENTITIES), _in("entity_type", OLD_ENTITIES))]
         edits += [("decision", f"{column} {type_} {key}", f"{column} {type_}") for column, type_, key in DECISION_KEYS]
-        _edit_sqlite_tables(edits)
+        edit_sqlite_tables(edits)
         op.execute("ALTER TABLE user_account DROP COLUMN supervisor")
         for column, _, _ in reversed(DECISION_KEYS):
             op.execute(f"ALTER TABLE decision DROP COLUMN {column}")
@@ -237,25 +238,3 @@ def _create_tables() -> None:
         sa.PrimaryKeyConstraint("referral_id", name=op.f("pk_meeting_queue_entry")),
     )
     op.create_index("ix_meeting_queue_entry_position", "meeting_queue_entry", ["position"])
-
-
-def _edit_sqlite_tables(edits: list[tuple[str, str, str]]) -> None:
-    """Replace one clause in each table's stored definition (each must be there exactly once), bump
-    the schema version so every connection rereads the schema, and check the foreign keys (as 0013)."""
-    bind = op.get_bind()
-    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar_one())
-    bind.exec_driver_sql("PRAGMA writable_schema=ON")
-    try:
-        for table, old, new in edits:
-            sql = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :n"),
-                               {"n": table}).scalar()  # fmt: skip
-            if sql is None or sql.count(old) != 1:
-                raise RuntimeError(f"{table}: its definition is not the one this migration knows")
-            bind.execute(sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = :n"),
-                         {"sql": sql.replace(old, new), "n": table})  # fmt: skip
-        bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
-    finally:
-        bind.exec_driver_sql("PRAGMA writable_schema=OFF")
-    for table in dict.fromkeys(table for table, _, _ in edits):
-        if bind.exec_driver_sql(f"PRAGMA foreign_key_check({table})").first() is not None:
-            raise RuntimeError(f"{table}: a row names a missing row")

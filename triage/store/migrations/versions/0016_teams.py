@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from triage.store.migrations.sqlite_schema import edit_sqlite_tables
 from triage.store.types import UtcDateTime
 
 revision = "0016"
@@ -81,32 +82,11 @@ def downgrade() -> None:
         op.drop_column("referral", "assigned_to")
         op.drop_column("referral", "team_code")
     else:
-        _edit_sqlite_referral(
-            [(f"{column} {type_} {key}", f"{column} {type_}") for column, type_, key in REFERRAL_KEYS]
+        edit_sqlite_tables(
+            [("referral", f"{column} {type_} {key}", f"{column} {type_}") for column, type_, key in REFERRAL_KEYS]
         )
         for column, _, _ in reversed(REFERRAL_KEYS):
             op.execute(f"ALTER TABLE referral DROP COLUMN {column}")
     op.drop_index("ix_team_member_username", table_name="team_member")
     op.drop_table("team_member")
     op.drop_table("team")
-
-
-def _edit_sqlite_referral(edits: list[tuple[str, str]]) -> None:
-    """Replace clauses in the referral table's stored definition (each must be there exactly once),
-    bump the schema version so every connection rereads the schema, and check the foreign keys."""
-    bind = op.get_bind()
-    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar_one())
-    bind.exec_driver_sql("PRAGMA writable_schema=ON")
-    try:
-        sql = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'referral'")).scalar()
-        for old, new in edits:
-            if sql is None or sql.count(old) != 1:
-                raise RuntimeError("referral: its definition is not the one this migration knows")
-            sql = sql.replace(old, new)
-        bind.execute(sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = 'referral'"),
-                     {"sql": sql})  # fmt: skip
-        bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
-    finally:
-        bind.exec_driver_sql("PRAGMA writable_schema=OFF")
-    if bind.exec_driver_sql("PRAGMA foreign_key_check(referral)").first() is not None:
-        raise RuntimeError("referral: a row names a missing row")

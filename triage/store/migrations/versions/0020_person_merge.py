@@ -22,6 +22,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from triage.store.migrations.sqlite_schema import edit_sqlite_tables
 from triage.store.types import JsonDoc, UtcDateTime
 
 revision = "0020"
@@ -99,24 +100,5 @@ def downgrade() -> None:
         op.drop_column("person", "merged_into_id")
     else:
         column, type_, key = COLUMN
-        _edit_sqlite_person(f"{column} {type_} {key}", f"{column} {type_}")
+        edit_sqlite_tables([("person", f"{column} {type_} {key}", f"{column} {type_}")])
         op.execute(f"ALTER TABLE person DROP COLUMN {column}")
-
-
-def _edit_sqlite_person(old: str, new: str) -> None:
-    """Replace a clause in the person table's stored definition (it must be there exactly once), bump
-    the schema version so every connection rereads the schema, and check the foreign keys."""
-    version = int(op.get_bind().exec_driver_sql("PRAGMA schema_version").scalar_one())
-    bind = op.get_bind()
-    bind.exec_driver_sql("PRAGMA writable_schema=ON")
-    try:
-        sql = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'person'")).scalar()
-        if sql is None or sql.count(old) != 1:
-            raise RuntimeError("person: its definition is not the one this migration knows")
-        bind.execute(sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = 'person'"),
-                     {"sql": sql.replace(old, new)})  # fmt: skip
-        bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
-    finally:
-        bind.exec_driver_sql("PRAGMA writable_schema=OFF")
-    if bind.exec_driver_sql("PRAGMA foreign_key_check(person)").first() is not None:
-        raise RuntimeError("person: a row names a missing row")
